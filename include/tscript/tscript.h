@@ -1,0 +1,194 @@
+/*
+ * tscript.h - the public C API of tscript: load and run TorchScript archives.
+ *
+ * A working example (error handling shortened):
+ *
+ *     ts_ctx *ctx;
+ *     ts_ctx_new(NULL, &ctx);
+ *     ts_module *m;
+ *     if (ts_module_load(ctx, "model.pt", &m) != TS_OK) {
+ *         fprintf(stderr, "%s\n", ts_ctx_error(ctx));
+ *         return 1;
+ *     }
+ *     float xs[10] = {0};
+ *     int64_t shape[2] = {1, 10};
+ *     ts_value *x;
+ *     ts_value_from_buffer(ctx, TS_FLOAT32, shape, 2, xs, &x);
+ *     ts_value *out;
+ *     ts_module_forward(ctx, m, &x, 1, &out);
+ *     float ys[2];
+ *     ts_value_to_buffer(ctx, out, TS_FLOAT32, ys, sizeof ys);
+ *     ts_value_release(out);
+ *     ts_value_release(x);
+ *     ts_module_release(m);
+ *     ts_ctx_free(ctx);
+ *
+ * Conventions: every call that can fail returns a ts_status; the message of the
+ * last failure (with source location and TorchScript traceback when there is
+ * one) is kept in the context and read with ts_ctx_error(). `_new`/`_load`
+ * give an owned handle released with the matching `_free`/`_release`.
+ * A ts_ctx is used by one thread at a time; a loaded ts_module may be called
+ * from several threads, each with its own ts_ctx.
+ */
+#ifndef TSCRIPT_H
+#define TSCRIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define TS_API __attribute__((visibility("default")))
+#else
+#define TS_API
+#endif
+
+/* Status codes. TS_OK is 0; everything else is a failure kind. */
+typedef enum ts_status {
+    TS_OK = 0,
+    TS_ERR_NOMEM,       /* an allocation failed or a size overflowed */
+    TS_ERR_IO,          /* a file could not be opened, read or written */
+    TS_ERR_FORMAT,      /* a file is not what it claims to be (zip, pickle, npy) */
+    TS_ERR_SYNTAX,      /* TorchScript source does not parse */
+    TS_ERR_TYPE,        /* a type error, in source or in an argument */
+    TS_ERR_SHAPE,       /* tensor shapes do not fit an operation */
+    TS_ERR_VALUE,       /* a value is out of range or invalid */
+    TS_ERR_NOT_FOUND,   /* a method, attribute, op or record does not exist */
+    TS_ERR_UNSUPPORTED, /* valid input that tscript does not implement yet */
+    TS_ERR_RUNTIME,     /* an exception raised by the TorchScript program */
+    TS_ERR_ARG,         /* a bad argument to an API call */
+} ts_status;
+
+/* Element types, numbered as PyTorch's ScalarType. */
+typedef enum ts_dtype {
+    TS_UINT8 = 0,
+    TS_INT8 = 1,
+    TS_INT16 = 2,
+    TS_INT32 = 3,
+    TS_INT64 = 4,
+    TS_FLOAT16 = 5,
+    TS_FLOAT32 = 6,
+    TS_FLOAT64 = 7,
+    TS_BOOL = 11,
+    TS_BFLOAT16 = 15,
+} ts_dtype;
+
+/* Kinds of boxed values. */
+typedef enum ts_kind {
+    TS_KIND_NONE,
+    TS_KIND_BOOL,
+    TS_KIND_INT,
+    TS_KIND_FLOAT,
+    TS_KIND_STR,
+    TS_KIND_TENSOR,
+    TS_KIND_LIST,
+    TS_KIND_TUPLE,
+    TS_KIND_DICT,
+    TS_KIND_OBJECT,
+    TS_KIND_DEVICE,
+    TS_KIND_OTHER,
+} ts_kind;
+
+typedef struct ts_ctx ts_ctx;
+typedef struct ts_module ts_module;
+typedef struct ts_value ts_value;
+
+typedef struct ts_config {
+    int num_threads; /* 0: the library chooses */
+} ts_config;
+
+/* The library version, "MAJOR.MINOR.PATCH". */
+TS_API const char *ts_version(void);
+
+/* A static name for a status ("TS_ERR_SHAPE"). */
+TS_API const char *ts_status_name(ts_status s);
+
+/* Create a context. cfg may be NULL for defaults. Errors: TS_ERR_NOMEM. */
+TS_API ts_status ts_ctx_new(const ts_config *cfg, ts_ctx **out);
+TS_API void ts_ctx_free(ts_ctx *ctx);
+
+/* The last failure's full message: "file:line:col: error: ..." plus source
+ * line, caret and traceback where known. Empty string when there was none.
+ * Valid until the next call with this context. */
+TS_API const char *ts_ctx_error(const ts_ctx *ctx);
+/* The last failure's status (TS_OK if none). */
+TS_API ts_status ts_ctx_status(const ts_ctx *ctx);
+/* Forget the last failure. */
+TS_API void ts_ctx_clear_error(ts_ctx *ctx);
+
+/* Load a TorchScript archive written by torch.jit.save. The weights are
+ * mapped from the file, not copied, where the archive allows.
+ * Errors: TS_ERR_IO, TS_ERR_FORMAT, TS_ERR_SYNTAX, TS_ERR_TYPE,
+ * TS_ERR_NOT_FOUND, TS_ERR_UNSUPPORTED, TS_ERR_NOMEM. */
+TS_API ts_status ts_module_load(ts_ctx *ctx, const char *path, ts_module **out);
+TS_API void ts_module_release(ts_module *m);
+
+/* Call forward / a named method. The inputs are borrowed; *out is owned by
+ * the caller. Errors: TS_ERR_ARG, TS_ERR_TYPE, TS_ERR_SHAPE, TS_ERR_VALUE,
+ * TS_ERR_RUNTIME, TS_ERR_NOT_FOUND, TS_ERR_NOMEM. */
+TS_API ts_status ts_module_forward(ts_ctx *ctx, ts_module *m, ts_value *const *inputs,
+                                   size_t n_inputs, ts_value **out);
+TS_API ts_status ts_module_call(ts_ctx *ctx, ts_module *m, const char *method,
+                                ts_value *const *inputs, size_t n_inputs, ts_value **out);
+
+/* Number of user arguments of a method (self excluded), or -1 if none. */
+TS_API int ts_module_method_arity(const ts_module *m, const char *method);
+
+/* Write a text rendering of the module: TS_SHOW_TREE as print(module) does,
+ * TS_SHOW_CODE each class's TorchScript code, TS_SHOW_GRAPH each method's IR.
+ * The string is owned by the caller (free with ts_string_free). */
+typedef enum ts_show { TS_SHOW_TREE, TS_SHOW_CODE, TS_SHOW_GRAPH } ts_show;
+TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **out);
+TS_API void ts_string_free(char *s);
+
+/* Boxed values. Constructors return owned values (NULL only when out of memory). */
+TS_API ts_value *ts_value_none(void);
+TS_API ts_value *ts_value_bool(bool v);
+TS_API ts_value *ts_value_int(int64_t v);
+TS_API ts_value *ts_value_float(double v);
+TS_API ts_value *ts_value_str(const char *utf8);
+/* A tuple or list of the given items (each borrowed; the container retains them). */
+TS_API ts_value *ts_value_tuple(ts_value *const *items, size_t n);
+TS_API ts_value *ts_value_retain(ts_value *v);
+TS_API void ts_value_release(ts_value *v);
+
+/* A tensor copied from a caller buffer of prod(shape) elements of dtype,
+ * contiguous in row-major order. Errors: TS_ERR_ARG, TS_ERR_NOMEM. */
+TS_API ts_status ts_value_from_buffer(ts_ctx *ctx, ts_dtype dtype, const int64_t *shape,
+                                      int ndim, const void *data, ts_value **out);
+
+TS_API ts_kind ts_value_kind(const ts_value *v);
+TS_API bool ts_value_get_bool(const ts_value *v);
+TS_API int64_t ts_value_get_int(const ts_value *v);
+TS_API double ts_value_get_float(const ts_value *v);
+/* The string's UTF-8 bytes (borrowed), or NULL when v is not a str. */
+TS_API const char *ts_value_get_str(const ts_value *v);
+
+/* Items of a tuple, list or dict (values of a dict; keys with _dict_key). The
+ * returned item is borrowed from the container. */
+TS_API size_t ts_value_len(const ts_value *v);
+TS_API ts_value *ts_value_item(const ts_value *v, size_t i);
+TS_API ts_value *ts_value_dict_key(const ts_value *v, size_t i);
+
+/* Tensor metadata and data. */
+TS_API int ts_tensor_ndim(const ts_value *v);
+TS_API int64_t ts_tensor_size(const ts_value *v, int dim);
+TS_API ts_dtype ts_tensor_dtype(const ts_value *v);
+TS_API int64_t ts_tensor_numel(const ts_value *v);
+/* Copy the tensor's elements (in row-major order, converted to dtype) into
+ * buf of nbytes bytes. Errors: TS_ERR_ARG (not a tensor, buffer too small). */
+TS_API ts_status ts_value_to_buffer(ts_ctx *ctx, const ts_value *v, ts_dtype dtype, void *buf,
+                                    size_t nbytes);
+
+/* Render a value as Python/PyTorch prints it ("tensor([1., 2.])", "(1, 2)").
+ * The string is owned by the caller (free with ts_string_free). */
+TS_API char *ts_value_repr(const ts_value *v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

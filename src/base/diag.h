@@ -1,0 +1,72 @@
+/*
+ * diag.h - the context (ts_ctx), source files and spans, and failure reporting.
+ *
+ * Errors are values: a function that fails records the message in the context
+ * with ts_fail() and returns the status; nothing below the CLI prints or exits.
+ * A message with a span renders as chibicc does:
+ *     model.py:12:9: error: expected ')'
+ *         x = foo(1, 2
+ *                 ^
+ * Runtime failures add TorchScript traceback frames with ts_add_frame().
+ */
+#ifndef TS_DIAG_H
+#define TS_DIAG_H
+
+#include "base/base.h"
+
+/* A source text (a code/ file of an archive or a user's model.py). Reference
+ * counted so spans in IR and tracebacks stay valid while anything uses them. */
+typedef struct Source {
+    int refcnt;
+    char *name; /* "archive.pt:code/__torch__.py" */
+    char *text; /* NUL-terminated */
+    size_t len;
+} Source;
+
+Source *source_new(const char *name, const char *text, size_t len);
+Source *source_retain(Source *s);
+void source_release(Source *s);
+
+/* A byte range in a source; src == NULL means "no location". */
+typedef struct Span {
+    Source *src;
+    uint32_t start, end;
+} Span;
+
+static inline Span span_none(void) { Span s = {NULL, 0, 0}; return s; }
+/* 1-based line and column of a byte offset. */
+void source_line_col(const Source *s, uint32_t off, int *line, int *col);
+/* Append "name:line:col" for a span. */
+void span_format_loc(StrBuf *sb, Span sp);
+/* Append the source line with a caret under the span. */
+void span_format_caret(StrBuf *sb, Span sp);
+
+struct ts_ctx {
+    ts_status status;
+    StrBuf msg;       /* the full rendered message */
+    StrBuf traceback; /* frames added while unwinding */
+    int num_threads;
+    uint64_t rng_state;
+};
+typedef struct ts_ctx Ctx;
+
+/* Record a failure and return status. span may be NULL. Replaces any earlier
+ * failure message. */
+ts_status ts_fail(Ctx *ctx, ts_status status, const Span *span, const char *fmt, ...)
+    TS_PRINTF(4, 5);
+ts_status ts_vfail(Ctx *ctx, ts_status status, const Span *span, const char *fmt, va_list ap);
+/* Add a traceback frame (innermost first) for a runtime failure. */
+void ts_add_frame(Ctx *ctx, Span span, const char *fn_name);
+/* Prefix the current message with context ("while loading x.pt: "). */
+void ts_prefix_error(Ctx *ctx, const char *fmt, ...) TS_PRINTF(2, 3);
+void ts_clear_error(Ctx *ctx);
+/* Build the final message (message + traceback) into ctx->msg. */
+const char *ts_error_text(Ctx *ctx);
+
+#define TS_TRY(expr)                        \
+    do {                                    \
+        ts_status ts_try_st_ = (expr);      \
+        if (ts_try_st_ != TS_OK) return ts_try_st_; \
+    } while (0)
+
+#endif
