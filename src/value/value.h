@@ -127,6 +127,7 @@ typedef struct ClassType {
     VEC(ClassConst) consts; /* Final constants and enum members */
     StrMap methods;         /* name -> runtime Function* (owned by the runtime) */
     VEC(char *) method_names; /* in definition order */
+    Span def_span;            /* the class definition in its source, when known */
     /* The compilation unit that owns this class's code: kept alive by objects. */
     void *unit;
     void (*unit_retain)(void *unit);
@@ -185,8 +186,26 @@ DictObj *dict_new(Type *key_type, Type *value_type);
 void dict_set_steal(DictObj *d, IValue key, IValue value);
 /* Borrowed pointer to the value for key, or NULL. Keys: str, int, float, bool, tensor (identity). */
 IValue *dict_find(DictObj *d, IValue key);
+/* Remove key, keeping the order of the rest (O(len)). The value goes to *value
+ * (owned) or is released when value is NULL. False when the key is absent. */
+bool dict_remove(DictObj *d, IValue key, IValue *value);
+/* Remove every entry. */
+void dict_clear(DictObj *d);
 Object *object_new(ClassType *cls); /* slots start as None; retains the class's unit */
+/* An enum member (value stolen); retains the class's unit like an object. */
+EnumObj *enum_new(ClassType *cls, const char *name, IValue value);
+/* A function value; fn stays owned by the runtime. */
+FuncObj *func_new(void *fn);
+/* A class with no attributes; its TK_CLASS type is owned by it. The strings in
+ * attrs, consts and method_names are owned by the class (freed by classtype_free);
+ * const values are owned references; method Function pointers are borrowed. */
 ClassType *classtype_new(ClassKind kind, const char *qualname);
+/* Append an attribute (name copied); returns its slot index. */
+int classtype_add_attr(ClassType *c, const char *name, Type *type, bool is_param, bool is_buffer);
+/* Append a constant (name copied, value stolen). */
+void classtype_add_const(ClassType *c, const char *name, Type *type, IValue value);
+/* Add or replace a method (name copied; fn borrowed), keeping definition order. */
+void classtype_add_method(ClassType *c, const char *name, void *fn);
 /* Slot index of an attribute, or -1. */
 int classtype_attr_index(const ClassType *c, const char *name);
 void classtype_free(ClassType *c);
@@ -202,5 +221,9 @@ const char *iv_kind_name(IValue v);
 void iv_repr(StrBuf *sb, IValue v);
 /* Python str(): like repr but strings unquoted at top level. */
 void iv_str_of(StrBuf *sb, IValue v);
+/* TorchScript's own printing (C++ IValue operator<<), used by aten::str,
+ * aten::format and prim::Print: strings unquoted at every level, floats as
+ * `1.` / `0.10000000000000001`, devices as `cuda:1`. */
+void iv_print(StrBuf *sb, IValue v);
 
 #endif

@@ -1,0 +1,325 @@
+/*
+ * api.c - the public C API (include/tscript/tscript.h) over the internal
+ * layers. Only functions marked TS_API are exported.
+ *
+ * A ts_value boxes one IValue with its own reference count. Items of
+ * containers handed out by ts_value_item are boxed lazily and cached in the
+ * parent box, so the borrowed pointer stays valid as long as the parent.
+ */
+#include <stdio.h>
+
+#include "runtime/module.h"
+#include "serialize/archive.h"
+
+struct ts_module {
+    Module *m;
+};
+
+struct ts_value {
+    int refcnt;
+    IValue v;
+    struct ts_value **children; /* lazily boxed items (tuple/list/dict values) */
+    struct ts_value **keys;     /* lazily boxed dict keys */
+    size_t nchildren;
+};
+
+TS_API const char *ts_version(void) { return "0.1.0"; }
+
+TS_API const char *ts_status_name(ts_status s) {
+    switch (s) {
+    case TS_OK: return "TS_OK";
+    case TS_ERR_NOMEM: return "TS_ERR_NOMEM";
+    case TS_ERR_IO: return "TS_ERR_IO";
+    case TS_ERR_FORMAT: return "TS_ERR_FORMAT";
+    case TS_ERR_SYNTAX: return "TS_ERR_SYNTAX";
+    case TS_ERR_TYPE: return "TS_ERR_TYPE";
+    case TS_ERR_SHAPE: return "TS_ERR_SHAPE";
+    case TS_ERR_VALUE: return "TS_ERR_VALUE";
+    case TS_ERR_NOT_FOUND: return "TS_ERR_NOT_FOUND";
+    case TS_ERR_UNSUPPORTED: return "TS_ERR_UNSUPPORTED";
+    case TS_ERR_RUNTIME: return "TS_ERR_RUNTIME";
+    case TS_ERR_ARG: return "TS_ERR_ARG";
+    }
+    return "TS_ERR_UNKNOWN";
+}
+
+TS_API ts_status ts_ctx_new(const ts_config *cfg, ts_ctx **out) {
+    if (!out) return TS_ERR_ARG;
+    ts_ctx *ctx = ts_calloc(1, sizeof *ctx);
+    if (!ctx) return TS_ERR_NOMEM;
+    sb_init(&ctx->msg);
+    sb_init(&ctx->traceback);
+    ctx->num_threads = cfg ? cfg->num_threads : 0;
+    ops_init();
+    *out = ctx;
+    return TS_OK;
+}
+
+TS_API void ts_ctx_free(ts_ctx *ctx) {
+    if (!ctx) return;
+    sb_free(&ctx->msg);
+    sb_free(&ctx->traceback);
+    ts_free(ctx);
+}
+
+TS_API const char *ts_ctx_error(const ts_ctx *ctx) {
+    if (!ctx) return "";
+    return ts_error_text((ts_ctx *)ctx);
+}
+
+TS_API ts_status ts_ctx_status(const ts_ctx *ctx) { return ctx ? ctx->status : TS_ERR_ARG; }
+TS_API void ts_ctx_clear_error(ts_ctx *ctx) {
+    if (ctx) ts_clear_error(ctx);
+}
+
+/* ---- modules ---- */
+
+TS_API ts_status ts_module_load(ts_ctx *ctx, const char *path, ts_module **out) {
+    if (!ctx || !path || !out) return ctx ? ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_load: NULL argument") : TS_ERR_ARG;
+    *out = NULL;
+    ts_clear_error(ctx);
+    Module *m = NULL;
+    TS_TRY(archive_load(ctx, path, &m));
+    ts_module *h = ts_calloc(1, sizeof *h);
+    if (!h) {
+        module_release(m);
+        return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+    }
+    h->m = m;
+    *out = h;
+    return TS_OK;
+}
+
+TS_API void ts_module_release(ts_module *m) {
+    if (!m) return;
+    module_release(m->m);
+    ts_free(m);
+}
+
+static ts_value *box(IValue v) {
+    ts_value *b = ts_calloc(1, sizeof *b);
+    if (!b) {
+        iv_release(v);
+        return NULL;
+    }
+    b->refcnt = 1;
+    b->v = v;
+    return b;
+}
+
+TS_API ts_status ts_module_call(ts_ctx *ctx, ts_module *m, const char *method, ts_value *const *inputs,
+                                size_t n_inputs, ts_value **out) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!m || !method || !out || (n_inputs && !inputs))
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_call: NULL argument");
+    *out = NULL;
+    ts_clear_error(ctx);
+    if (n_inputs > 1024) return ts_fail(ctx, TS_ERR_ARG, NULL, "too many inputs (%zu)", n_inputs);
+    IValue args[1024];
+    for (size_t i = 0; i < n_inputs; i++) {
+        if (!inputs[i]) return ts_fail(ctx, TS_ERR_ARG, NULL, "input %zu is NULL", i);
+        args[i] = inputs[i]->v;
+    }
+    IValue r;
+    TS_TRY(module_call(ctx, m->m, method, args, (int)n_inputs, &r));
+    *out = box(r);
+    if (!*out) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+    return TS_OK;
+}
+
+TS_API ts_status ts_module_forward(ts_ctx *ctx, ts_module *m, ts_value *const *inputs, size_t n_inputs,
+                                   ts_value **out) {
+    return ts_module_call(ctx, m, "forward", inputs, n_inputs, out);
+}
+
+TS_API int ts_module_method_arity(const ts_module *m, const char *method) {
+    if (!m || !method) return -1;
+    Function *fn = module_method(m->m, method);
+    return fn ? fn->nparams - 1 : -1;
+}
+
+TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **out) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!m || !out) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_show: NULL argument");
+    StrBuf sb;
+    sb_init(&sb);
+    switch (what) {
+    case TS_SHOW_TREE: module_print_tree(&sb, m->m); break;
+    case TS_SHOW_CODE: module_print_code(&sb, m->m); break;
+    case TS_SHOW_GRAPH: module_print_graphs(&sb, m->m); break;
+    default: return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_show: unknown mode %d", (int)what);
+    }
+    *out = sb_steal(&sb);
+    return TS_OK;
+}
+
+TS_API void ts_string_free(char *s) { ts_free(s); }
+
+/* ---- values ---- */
+
+TS_API ts_value *ts_value_none(void) { return box(iv_none()); }
+TS_API ts_value *ts_value_bool(bool v) { return box(iv_bool(v)); }
+TS_API ts_value *ts_value_int(int64_t v) { return box(iv_int(v)); }
+TS_API ts_value *ts_value_float(double v) { return box(iv_double(v)); }
+TS_API ts_value *ts_value_str(const char *s) { return s ? box(iv_cstr(s)) : NULL; }
+
+TS_API ts_value *ts_value_tuple(ts_value *const *items, size_t n) {
+    if (n && !items) return NULL;
+    TupleObj *t = tuple_new((int64_t)n);
+    for (size_t i = 0; i < n; i++) t->items[i] = items[i] ? iv_dup(items[i]->v) : iv_none();
+    return box(iv_tuple_steal(t));
+}
+
+TS_API ts_value *ts_value_retain(ts_value *v) {
+    if (v) __atomic_add_fetch(&v->refcnt, 1, __ATOMIC_RELAXED);
+    return v;
+}
+
+TS_API void ts_value_release(ts_value *v) {
+    if (!v || __atomic_sub_fetch(&v->refcnt, 1, __ATOMIC_ACQ_REL) != 0) return;
+    for (size_t i = 0; i < v->nchildren; i++) {
+        if (v->children) ts_value_release(v->children[i]);
+        if (v->keys) ts_value_release(v->keys[i]);
+    }
+    ts_free(v->children);
+    ts_free(v->keys);
+    iv_release(v->v);
+    ts_free(v);
+}
+
+TS_API ts_status ts_value_from_buffer(ts_ctx *ctx, ts_dtype dtype, const int64_t *shape, int ndim,
+                                      const void *data, ts_value **out) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!out || (ndim && !shape)) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_from_buffer: NULL argument");
+    *out = NULL;
+    if (!dtype_valid((int)dtype)) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_from_buffer: unknown dtype %d", (int)dtype);
+    if (ndim < 0 || ndim > TS_MAX_DIMS)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_from_buffer: rank %d is outside 0..%d", ndim, TS_MAX_DIMS);
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] < 0) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_from_buffer: negative size %lld at dim %d", (long long)shape[i], i);
+    Tensor *t = tensor_empty(ctx, (DType)dtype, shape, ndim);
+    if (!t) return ctx->status;
+    size_t nbytes = (size_t)tensor_numel(t) * dtype_size(t->dtype);
+    if (nbytes && !data) {
+        tensor_release(t);
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_from_buffer: NULL data");
+    }
+    if (nbytes) memcpy(tensor_data(t), data, nbytes);
+    *out = box(iv_tensor_steal(t));
+    return *out ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+}
+
+TS_API ts_kind ts_value_kind(const ts_value *v) {
+    if (!v) return TS_KIND_OTHER;
+    switch (v->v.kind) {
+    case IV_NONE: return TS_KIND_NONE;
+    case IV_BOOL: return TS_KIND_BOOL;
+    case IV_INT: return TS_KIND_INT;
+    case IV_DOUBLE: return TS_KIND_FLOAT;
+    case IV_STR: return TS_KIND_STR;
+    case IV_TENSOR: return TS_KIND_TENSOR;
+    case IV_LIST: return TS_KIND_LIST;
+    case IV_TUPLE: return TS_KIND_TUPLE;
+    case IV_DICT: return TS_KIND_DICT;
+    case IV_OBJECT: return TS_KIND_OBJECT;
+    case IV_DEVICE: return TS_KIND_DEVICE;
+    default: return TS_KIND_OTHER;
+    }
+}
+
+TS_API bool ts_value_get_bool(const ts_value *v) { return v && v->v.kind == IV_BOOL && v->v.u.b; }
+TS_API int64_t ts_value_get_int(const ts_value *v) {
+    if (!v) return 0;
+    return v->v.kind == IV_INT ? v->v.u.i : v->v.kind == IV_BOOL ? v->v.u.b : 0;
+}
+TS_API double ts_value_get_float(const ts_value *v) {
+    if (!v) return 0;
+    return v->v.kind == IV_DOUBLE ? v->v.u.d : v->v.kind == IV_INT ? (double)v->v.u.i : 0;
+}
+TS_API const char *ts_value_get_str(const ts_value *v) {
+    return v && v->v.kind == IV_STR ? v->v.u.s->data : NULL;
+}
+
+TS_API size_t ts_value_len(const ts_value *v) {
+    if (!v) return 0;
+    switch (v->v.kind) {
+    case IV_TUPLE: return (size_t)v->v.u.tup->len;
+    case IV_LIST: return (size_t)v->v.u.l->len;
+    case IV_DICT: return (size_t)v->v.u.dict->len;
+    default: return 0;
+    }
+}
+
+static ts_value *child(const ts_value *cv, size_t i, bool key) {
+    ts_value *v = (ts_value *)cv;
+    size_t n = ts_value_len(v);
+    if (i >= n) return NULL;
+    if (!v->children) {
+        v->children = ts_calloc(n, sizeof(ts_value *));
+        v->keys = ts_calloc(n, sizeof(ts_value *));
+        if (!v->children || !v->keys) {
+            ts_free(v->children);
+            ts_free(v->keys);
+            v->children = v->keys = NULL;
+            return NULL;
+        }
+        v->nchildren = n;
+    }
+    if (i >= v->nchildren) return NULL;
+    ts_value **slot = key ? &v->keys[i] : &v->children[i];
+    if (!*slot) {
+        IValue item;
+        switch (v->v.kind) {
+        case IV_TUPLE: item = v->v.u.tup->items[i]; break;
+        case IV_LIST: item = v->v.u.l->items[i]; break;
+        case IV_DICT: item = key ? v->v.u.dict->entries[i].key : v->v.u.dict->entries[i].value; break;
+        default: return NULL;
+        }
+        if (key && v->v.kind != IV_DICT) return NULL;
+        *slot = box(iv_dup(item));
+    }
+    return *slot;
+}
+
+TS_API ts_value *ts_value_item(const ts_value *v, size_t i) { return child(v, i, false); }
+TS_API ts_value *ts_value_dict_key(const ts_value *v, size_t i) {
+    return v && v->v.kind == IV_DICT ? child(v, i, true) : NULL;
+}
+
+TS_API int ts_tensor_ndim(const ts_value *v) {
+    return v && v->v.kind == IV_TENSOR ? v->v.u.t->ndim : -1;
+}
+TS_API int64_t ts_tensor_size(const ts_value *v, int dim) {
+    if (!v || v->v.kind != IV_TENSOR || dim < 0 || dim >= v->v.u.t->ndim) return -1;
+    return v->v.u.t->sizes[dim];
+}
+TS_API ts_dtype ts_tensor_dtype(const ts_value *v) {
+    return v && v->v.kind == IV_TENSOR ? (ts_dtype)v->v.u.t->dtype : TS_FLOAT32;
+}
+TS_API int64_t ts_tensor_numel(const ts_value *v) {
+    return v && v->v.kind == IV_TENSOR ? tensor_numel(v->v.u.t) : -1;
+}
+
+TS_API ts_status ts_value_to_buffer(ts_ctx *ctx, const ts_value *v, ts_dtype dtype, void *buf, size_t nbytes) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!v || v->v.kind != IV_TENSOR) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_to_buffer: not a tensor");
+    if (!dtype_valid((int)dtype)) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_to_buffer: unknown dtype %d", (int)dtype);
+    const Tensor *t = v->v.u.t;
+    size_t need;
+    if (!ts_mul_ok((size_t)tensor_numel(t), dtype_size((DType)dtype), &need) || need > nbytes)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_to_buffer: buffer of %zu bytes is too small (need %zu)",
+                       nbytes, need);
+    if (need && !buf) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_to_buffer: NULL buffer");
+    Tensor *c = tensor_to_dtype(ctx, t, (DType)dtype);
+    if (!c) return ctx->status;
+    if (need) memcpy(buf, tensor_data(c), need);
+    tensor_release(c);
+    return TS_OK;
+}
+
+TS_API char *ts_value_repr(const ts_value *v) {
+    StrBuf sb;
+    sb_init(&sb);
+    if (v) iv_repr(&sb, v->v);
+    return sb_steal(&sb);
+}

@@ -1,0 +1,1491 @@
+/*
+ * emit.c - AST to IR: type checking and SSA construction for one function.
+ *
+ * Variables live in environments, one per block; an assignment binds a name
+ * to an IR value in the current environment. Structured control flow turns
+ * into prim::If / prim::Loop nodes whose outputs are the variables the
+ * branches or the loop body (re)assign, as PyTorch's ir_emitter does:
+ *   - if: a name assigned in a branch flows out when it is defined on both
+ *     paths (before the if, or in both branches); a branch that raises
+ *     defines nothing and gets prim::Uninitialized placeholders;
+ *   - loops: names assigned in the body that exist before the loop are
+ *     loop-carried (block parameters and block returns);
+ *   - return: the value is bound to the hidden variable `$ret`; a branch that
+ *     always returns takes the rest of the enclosing block into the other
+ *     branch, so every path ends with `$ret` defined.
+ * Calls resolve at emission time: builtin ops through the registry (match.c),
+ * methods and functions through the unit, so the graph holds no names.
+ * Expressions first evaluate to a "sugared value" (SV): a namespace
+ * (`torch`, `ops.prim`, `__torch__.x`), a method on a receiver, a builtin
+ * function, a class or function, or a plain IR value.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "frontend/ast.h"
+#include "frontend/sema_internal.h"
+
+enum { MAX_CALL_ARGS = 64 };
+
+typedef VEC(const char *) NameVec;
+
+typedef struct Env {
+    struct Env *parent;
+    StrMap vars;                 /* name -> Value* assigned in this block */
+    VEC(const char *) order;     /* names in first-assignment order */
+    bool raised;                 /* the block ends in an exception */
+    bool returned;               /* the block ends in a return */
+} Env;
+
+typedef struct Em {
+    Ctx *ctx;
+    Unit *u;
+    Function *fn;
+    Graph *g;
+    Block *b;
+    Env *env;
+    int depth;
+} Em;
+
+typedef enum SVKind {
+    SV_VALUE,     /* v */
+    SV_NS,        /* name: "aten", "prim" ... (torch, ops.prim, math) */
+    SV_OPS,       /* `ops` */
+    SV_CONSTANTS, /* `CONSTANTS` */
+    SV_QUAL,      /* name: a qualified prefix ("__torch__.torch.nn") */
+    SV_OP,        /* name: "aten::relu" */
+    SV_BUILTIN,   /* name: "len", "range", "getattr" ... */
+    SV_METHOD,    /* v.name(...) */
+    SV_CLASS,     /* cls */
+    SV_FUNC,      /* fn */
+    SV_NEW,       /* Cls.__new__ */
+} SVKind;
+
+typedef struct SV {
+    SVKind kind;
+    Value *v;
+    const char *name;
+    ClassType *cls;
+    Function *fn;
+} SV;
+
+static ts_status emit_expr(Em *em, const Ast *e, Type *hint, Value **out);
+static ts_status emit_stmts(Em *em, const AstList *l, int from);
+
+/* ---- environments ---- */
+
+static void env_init(Env *e, Env *parent) {
+    memset(e, 0, sizeof *e);
+    e->parent = parent;
+    strmap_init(&e->vars);
+}
+
+static void env_free(Env *e) {
+    strmap_free(&e->vars);
+    vec_free(&e->order);
+}
+
+static Value *env_lookup(Env *e, const char *name) {
+    for (; e; e = e->parent) {
+        Value *v = strmap_get(&e->vars, name);
+        if (v) return v;
+    }
+    return NULL;
+}
+
+static void env_set(Em *em, const char *name, Value *v) {
+    Env *e = em->env;
+    if (!strmap_get(&e->vars, name)) {
+        const char *n = arena_strdup(&em->g->arena, name);
+        vec_push(&e->order, n);
+    }
+    strmap_put(&e->vars, name, v);
+}
+
+/* ---- small emitters ---- */
+
+static Value *constant(Em *em, IValue v, Span sp) {
+    return graph_constant(em->g, em->b, v, sema_type_of_value(v), sp);
+}
+
+static Node *append(Em *em, NodeKind k, Span sp) {
+    Node *n = node_new(em->g, k, sp);
+    block_append(em->b, n);
+    return n;
+}
+
+static ts_status type_error(Em *em, Span sp, const char *what, Type *expected, Type *got) {
+    StrBuf a, b;
+    sb_init(&a);
+    sb_init(&b);
+    ty_annotation_str(&a, expected);
+    ty_annotation_str(&b, got);
+    ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s: expected a value of type %s but found %s", what,
+                           sb_cstr(&a), sb_cstr(&b));
+    sb_free(&a);
+    sb_free(&b);
+    return st;
+}
+
+static ts_status op(Em *em, const char *name, Span sp, Value **out, int n, Value *a, Value *b, Value *c) {
+    CallArg args[3] = {{a, NULL, sp}, {b, NULL, sp}, {c, NULL, sp}};
+    return sema_emit_op1(em->ctx, em->g, em->b, name, args, n, sp, out);
+}
+
+static Value *cast(Em *em, Value *v, Type *t, Span sp) {
+    if (v->type == t) return v;
+    Node *n = append(em, NK_UNCHECKED_CAST, sp);
+    node_add_input(em->g, n, v);
+    return node_add_output(em->g, n, t);
+}
+
+static bool const_bool(const Value *v, bool *out) {
+    if (v->node->kind != NK_CONSTANT || v->node->cval.kind != IV_BOOL) return false;
+    *out = v->node->cval.u.b;
+    return true;
+}
+
+/* A condition as a bool value. */
+static ts_status to_bool(Em *em, Value *v, Span sp, Value **out) {
+    switch (v->type->kind) {
+    case TK_BOOL: *out = v; return TS_OK;
+    case TK_TENSOR:
+    case TK_INT:
+    case TK_FLOAT:
+    case TK_NUMBER: return op(em, "aten::Bool", sp, out, 1, v, NULL, NULL);
+    default: {
+        StrBuf t;
+        sb_init(&t);
+        ty_annotation_str(&t, v->type);
+        ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp, "a condition must be a bool, but this is a %s", sb_cstr(&t));
+        sb_free(&t);
+        return st;
+    }
+    }
+}
+
+/* ---- names and attributes ---- */
+
+static const char *const BUILTINS[] = {"range", "len", "getattr", "isinstance", "annotate", "unchecked_cast",
+                                       "uninitialized", "int", "float", "bool", "str", "min", "max", "abs",
+                                       "list", "dict", "print", "hasattr", "tuple", "sorted", "round", "divmod",
+                                       "all", "any", "sum", "zip", "enumerate", "ord", "chr", "hash", "id"};
+
+static ts_status emit_name(Em *em, const Ast *e, SV *out) {
+    const char *n = e->name.id;
+    Value *v = env_lookup(em->env, n);
+    memset(out, 0, sizeof *out);
+    if (v) {
+        out->kind = SV_VALUE;
+        out->v = v;
+        return TS_OK;
+    }
+    if (strcmp(n, "torch") == 0 || strcmp(n, "math") == 0) {
+        out->kind = SV_NS;
+        out->name = "aten";
+        return TS_OK;
+    }
+    if (strcmp(n, "ops") == 0) { out->kind = SV_OPS; return TS_OK; }
+    if (strcmp(n, "CONSTANTS") == 0) { out->kind = SV_CONSTANTS; return TS_OK; }
+    if (strcmp(n, "__torch__") == 0) {
+        out->kind = SV_QUAL;
+        out->name = "__torch__";
+        return TS_OK;
+    }
+    if (strcmp(n, "inf") == 0 || strcmp(n, "nan") == 0) {
+        out->kind = SV_VALUE;
+        out->v = constant(em, iv_double(n[0] == 'i' ? INFINITY : NAN), e->span);
+        return TS_OK;
+    }
+    for (size_t i = 0; i < TS_ARRAY_LEN(BUILTINS); i++)
+        if (strcmp(BUILTINS[i], n) == 0) {
+            out->kind = SV_BUILTIN;
+            out->name = BUILTINS[i];
+            return TS_OK;
+        }
+    return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &e->span, "undefined name '%s'", n);
+}
+
+/* obj.name where obj has a class type */
+static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *out) {
+    ClassType *c = obj->type->cls;
+    memset(out, 0, sizeof *out);
+    int k = classtype_attr_index(c, name);
+    if (k >= 0) {
+        if (c->kind == CK_NAMEDTUPLE) {
+            Node *n = append(em, NK_TUPLE_INDEX, sp);
+            node_add_input(em->g, n, obj);
+            n->index = k;
+            out->kind = SV_VALUE;
+            out->v = node_add_output(em->g, n, c->attrs.data[k].type);
+            return TS_OK;
+        }
+        Node *n = append(em, NK_GETATTR, sp);
+        node_add_input(em->g, n, obj);
+        n->name = c->attrs.data[k].name;
+        n->index = k;
+        out->kind = SV_VALUE;
+        out->v = node_add_output(em->g, n, c->attrs.data[k].type);
+        out->v->name = n->name;
+        return TS_OK;
+    }
+    for (int i = 0; i < c->consts.len; i++)
+        if (strcmp(c->consts.data[i].name, name) == 0) {
+            out->kind = SV_VALUE;
+            out->v = graph_constant(em->g, em->b, iv_dup(c->consts.data[i].value), c->consts.data[i].type, sp);
+            return TS_OK;
+        }
+    if (class_method(c, name)) {
+        out->kind = SV_METHOD;
+        out->v = obj;
+        out->name = name;
+        out->cls = c;
+        return TS_OK;
+    }
+    return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "'%s' has no attribute or method '%s'", c->qualname, name);
+}
+
+static ts_status value_attr(Em *em, Value *v, const char *name, Span sp, SV *out) {
+    memset(out, 0, sizeof *out);
+    if (v->type->kind == TK_CLASS) return class_attr(em, v, name, sp, out);
+    if (v->type->kind == TK_TENSOR) {
+        static const struct { const char *attr, *op; } props[] = {
+            {"shape", "aten::size"}, {"dtype", "prim::dtype"}, {"device", "prim::device"},
+            {"is_cuda", "prim::is_cuda"}, {"requires_grad", "prim::requires_grad"}, {"ndim", "aten::dim"},
+            {"is_quantized", "prim::is_quantized"}, {"is_meta", "prim::is_meta"}, {"data", "prim::data"},
+            {"T", "aten::numpy_T"}, {"layout", "prim::layout"}, {"is_nested", "prim::is_nested"},
+        };
+        for (size_t i = 0; i < TS_ARRAY_LEN(props); i++)
+            if (strcmp(props[i].attr, name) == 0) {
+                out->kind = SV_VALUE;
+                return op(em, props[i].op, sp, &out->v, 1, v, NULL, NULL);
+            }
+    }
+    out->kind = SV_METHOD;
+    out->v = v;
+    out->name = name;
+    return TS_OK;
+}
+
+static ts_status emit_sv(Em *em, const Ast *e, SV *out);
+
+static ts_status emit_attr(Em *em, const Ast *e, SV *out) {
+    SV base;
+    TS_TRY(emit_sv(em, e->attr.value, &base));
+    const char *name = e->attr.name;
+    Span sp = e->span;
+    memset(out, 0, sizeof *out);
+    switch (base.kind) {
+    case SV_VALUE: return value_attr(em, base.v, name, sp, out);
+    case SV_NS:
+        out->kind = SV_OP;
+        out->name = arena_printf(&em->g->arena, "%s::%s", base.name, name);
+        return TS_OK;
+    case SV_OPS:
+        out->kind = SV_NS;
+        out->name = arena_strdup(&em->g->arena, name);
+        return TS_OK;
+    case SV_CONSTANTS: {
+        char *end = NULL;
+        long long idx = name[0] == 'c' ? strtoll(name + 1, &end, 10) : -1;
+        IValue cs = em->u->constants;
+        if (!end || *end || idx < 0 || cs.kind != IV_TUPLE || idx >= cs.u.tup->len)
+            return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "CONSTANTS.%s does not exist (constants.pkl has %lld entries)",
+                           name, cs.kind == IV_TUPLE ? (long long)cs.u.tup->len : 0LL);
+        out->kind = SV_VALUE;
+        out->v = constant(em, iv_dup(cs.u.tup->items[idx]), sp);
+        return TS_OK;
+    }
+    case SV_QUAL: {
+        char *q = arena_printf(&em->g->arena, "%s.%s", base.name, name);
+        ClassType *c;
+        Function *f;
+        TS_TRY(sema_lookup_qualified(em->ctx, em->u, q, &sp, &c, &f));
+        if (c) { out->kind = SV_CLASS; out->cls = c; }
+        else if (f) { out->kind = SV_FUNC; out->fn = f; }
+        else { out->kind = SV_QUAL; out->name = q; }
+        return TS_OK;
+    }
+    case SV_CLASS:
+        if (strcmp(name, "__new__") == 0) {
+            out->kind = SV_NEW;
+            out->cls = base.cls;
+            return TS_OK;
+        }
+        for (int i = 0; i < base.cls->consts.len; i++)
+            if (strcmp(base.cls->consts.data[i].name, name) == 0) {
+                out->kind = SV_VALUE;
+                out->v = graph_constant(em->g, em->b, iv_dup(base.cls->consts.data[i].value),
+                                        base.cls->consts.data[i].type, sp);
+                return TS_OK;
+            }
+        break;
+    default: break;
+    }
+    return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "cannot take attribute '%s' here", name);
+}
+
+/* ---- calls ---- */
+
+typedef struct Args {
+    CallArg a[MAX_CALL_ARGS];
+    int n;
+} Args;
+
+static ts_status emit_args(Em *em, const Ast *call, Args *args) {
+    args->n = 0;
+    const AstList *pa = &call->call.args, *kw = &call->call.keywords;
+    if (pa->len + kw->len > MAX_CALL_ARGS)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &call->span, "too many arguments (%d)", pa->len + kw->len);
+    for (int i = 0; i < pa->len; i++) {
+        const Ast *x = pa->items[i];
+        if (x->kind == AST_STARRED)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &x->span, "starred arguments are not supported");
+        CallArg *c = &args->a[args->n++];
+        c->kw = NULL;
+        c->span = x->span;
+        TS_TRY(emit_expr(em, x, NULL, &c->v));
+    }
+    for (int i = 0; i < kw->len; i++) {
+        const Ast *k = kw->items[i];
+        if (!k->keyword.arg)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "**kwargs arguments are not supported");
+        CallArg *c = &args->a[args->n++];
+        c->kw = k->keyword.arg;
+        c->span = k->span;
+        TS_TRY(emit_expr(em, k->keyword.value, NULL, &c->v));
+    }
+    return TS_OK;
+}
+
+/* Pack an op's outputs into one value (a tuple when there are several). */
+static Value *pack_outputs(Em *em, Value **outs, int n, Span sp) {
+    if (n == 1) return outs[0];
+    if (n == 0) return constant(em, iv_none(), sp);
+    Node *t = append(em, NK_TUPLE_CONSTRUCT, sp);
+    Type *ts[MAX_CALL_ARGS];
+    for (int i = 0; i < n && i < MAX_CALL_ARGS; i++) {
+        node_add_input(em->g, t, outs[i]);
+        ts[i] = outs[i]->type;
+    }
+    return node_add_output(em->g, t, ty_tuple(ts, n < MAX_CALL_ARGS ? n : MAX_CALL_ARGS));
+}
+
+static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, Value **out) {
+    Value **outs;
+    int n;
+    TS_TRY(sema_emit_op(em->ctx, em->g, em->b, name, args->a, args->n, sp, &outs, &n));
+    *out = pack_outputs(em, outs, n, sp);
+    return TS_OK;
+}
+
+static ts_status ensure_ret_type(Em *em, Function *fn, Span sp) {
+    if (fn->ret_type) return TS_OK;
+    if (fn->state == FN_EMITTING)
+        return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "recursive call of %s needs a return type annotation", fn->qualname);
+    if (fn->state == FN_DECLARED) TS_TRY(sema_emit_function(em->ctx, em->u, fn));
+    return TS_OK;
+}
+
+/* Bind arguments to a TorchScript function's parameters (self already in
+ * `first` when non-NULL) and emit the call node. */
+static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Span sp, Value **out) {
+    TS_TRY(ensure_ret_type(em, fn, sp));
+    int np = fn->nparams;
+    Value **bound = arena_array(&em->g->arena, Value *, np + 1);
+    int pi = 0;
+    if (self) bound[pi++] = self;
+    for (int i = 0; i < args->n; i++) {
+        CallArg *a = &args->a[i];
+        int k;
+        if (!a->kw) {
+            k = pi++;
+        } else {
+            for (k = 0; k < np && strcmp(fn->params[k].name, a->kw) != 0; k++) {}
+        }
+        if (k >= np)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &a->span, "%s() got %s", fn->qualname,
+                           a->kw ? "an unexpected keyword argument" : "too many arguments");
+        if (bound[k]) return ts_fail(em->ctx, TS_ERR_TYPE, &a->span, "%s() got multiple values for '%s'", fn->qualname, fn->params[k].name);
+        bound[k] = a->v;
+    }
+    for (int k = 0; k < np; k++) {
+        FnParam *p = &fn->params[k];
+        if (!bound[k]) {
+            if (!p->has_default)
+                return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() is missing the argument '%s'", fn->qualname, p->name);
+            bound[k] = graph_constant(em->g, em->b, iv_dup(p->default_value), p->type, sp);
+        }
+        if (!ty_subtype(bound[k]->type, p->type)) {
+            char *what = arena_printf(&em->g->arena, "argument '%s' of %s", p->name, fn->qualname);
+            return type_error(em, sp, what, p->type, bound[k]->type);
+        }
+    }
+    Node *n = append(em, fn->owner ? NK_CALL_METHOD : NK_CALL_FUNCTION, sp);
+    n->callee = fn;
+    n->name = fn->name;
+    for (int k = 0; k < np; k++) node_add_input(em->g, n, bound[k]);
+    *out = node_add_output(em->g, n, fn->ret_type ? fn->ret_type : ty_none());
+    return TS_OK;
+}
+
+static ts_status ast_type_arg(Em *em, const Ast *call, int i, Type **out) {
+    if (call->call.args.len <= i) return ts_fail(em->ctx, TS_ERR_TYPE, &call->span, "missing a type argument");
+    return sema_resolve_type(em->ctx, em->u, call->call.args.items[i], out);
+}
+
+static ts_status emit_isinstance(Em *em, const Ast *call, Value **out) {
+    if (call->call.args.len != 2) return ts_fail(em->ctx, TS_ERR_TYPE, &call->span, "isinstance() takes 2 arguments");
+    Value *v;
+    TS_TRY(emit_expr(em, call->call.args.items[0], NULL, &v));
+    const Ast *ta = call->call.args.items[1];
+    Type *cands[16];
+    int nc = 0;
+    if (ta->kind == AST_TUPLE) {
+        for (int i = 0; i < ta->seq.elts.len && nc < 16; i++)
+            TS_TRY(sema_resolve_type(em->ctx, em->u, ta->seq.elts.items[i], &cands[nc++]));
+    } else {
+        TS_TRY(sema_resolve_type(em->ctx, em->u, ta, &cands[nc++]));
+    }
+    /* Decide statically when the static type settles it, as PyTorch does. */
+    bool always = false, never = true;
+    for (int i = 0; i < nc; i++) {
+        Type *t = cands[i];
+        bool sub = ty_subtype(v->type, t) ||
+                   (t->kind == TK_ANYLIST && v->type->kind == TK_LIST) ||
+                   (t->kind == TK_ANYTUPLE && v->type->kind == TK_TUPLE);
+        if (sub) always = true;
+        bool maybe = v->type->kind == TK_ANY || v->type->kind == TK_OPTIONAL || v->type->kind == TK_UNION ||
+                     v->type->kind == TK_NUMBER;
+        if (sub || maybe) never = false;
+    }
+    if (always || never) {
+        *out = constant(em, iv_bool(always), call->span);
+        return TS_OK;
+    }
+    Node *n = append(em, NK_ISINSTANCE, call->span);
+    node_add_input(em->g, n, v);
+    n->tattr = nc == 1 ? cands[0] : ty_union(cands, nc);
+    *out = node_add_output(em->g, n, ty_bool());
+    return TS_OK;
+}
+
+static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *hint, Value **out) {
+    Span sp = call->span;
+    if (strcmp(name, "annotate") == 0 || strcmp(name, "unchecked_cast") == 0) {
+        Type *t;
+        TS_TRY(ast_type_arg(em, call, 0, &t));
+        if (call->call.args.len != 2) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() takes 2 arguments", name);
+        Value *v;
+        TS_TRY(emit_expr(em, call->call.args.items[1], t, &v));
+        if (name[0] == 'a' && !ty_subtype(v->type, t)) return type_error(em, sp, "annotate()", t, v->type);
+        *out = cast(em, v, t, sp);
+        return TS_OK;
+    }
+    if (strcmp(name, "uninitialized") == 0) {
+        Type *t;
+        TS_TRY(ast_type_arg(em, call, 0, &t));
+        Node *n = append(em, NK_UNINITIALIZED, sp);
+        *out = node_add_output(em->g, n, t);
+        return TS_OK;
+    }
+    if (strcmp(name, "isinstance") == 0) return emit_isinstance(em, call, out);
+    if (strcmp(name, "getattr") == 0 || strcmp(name, "hasattr") == 0) {
+        if (call->call.args.len != 2 || call->call.args.items[1]->kind != AST_STR)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() takes an object and a string literal", name);
+        Value *obj;
+        TS_TRY(emit_expr(em, call->call.args.items[0], NULL, &obj));
+        const char *attr = call->call.args.items[1]->str.data;
+        if (name[0] == 'h') {
+            bool has = obj->type->kind == TK_CLASS && (classtype_attr_index(obj->type->cls, attr) >= 0 ||
+                                                       class_method(obj->type->cls, attr));
+            *out = constant(em, iv_bool(has), sp);
+            return TS_OK;
+        }
+        SV sv;
+        TS_TRY(value_attr(em, obj, attr, sp, &sv));
+        if (sv.kind != SV_VALUE) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "getattr() of a method is not supported");
+        *out = sv.v;
+        return TS_OK;
+    }
+    Args args;
+    TS_TRY(emit_args(em, call, &args));
+    static const struct { const char *py, *op; } map[] = {
+        {"len", "aten::len"}, {"int", "aten::Int"}, {"float", "aten::Float"}, {"bool", "aten::Bool"},
+        {"str", "aten::str"}, {"min", "prim::min"}, {"max", "prim::max"}, {"abs", "prim::abs"},
+        {"list", "aten::list"}, {"dict", "aten::dict"}, {"print", "prim::Print"}, {"sorted", "aten::sorted"},
+        {"round", "aten::round"}, {"divmod", "aten::divmod"}, {"all", "aten::all"}, {"any", "aten::any"},
+        {"sum", "aten::sum"}, {"ord", "aten::ord"}, {"chr", "aten::chr"}, {"hash", "aten::hash"},
+    };
+    /* int(x) on an int, float(x) on a float: the value itself */
+    if (args.n == 1 && ((strcmp(name, "int") == 0 && args.a[0].v->type == ty_int()) ||
+                        (strcmp(name, "float") == 0 && args.a[0].v->type == ty_float()) ||
+                        (strcmp(name, "bool") == 0 && args.a[0].v->type == ty_bool()))) {
+        *out = args.a[0].v;
+        return TS_OK;
+    }
+    for (size_t i = 0; i < TS_ARRAY_LEN(map); i++)
+        if (strcmp(map[i].py, name) == 0) return emit_builtin_op(em, map[i].op, &args, sp, out);
+    TS_UNUSED(hint);
+    return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s() is not supported here", name);
+}
+
+static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
+    SV f;
+    TS_TRY(emit_sv(em, call->call.func, &f));
+    Span sp = call->span;
+    if (f.kind == SV_BUILTIN) return emit_builtin(em, f.name, call, hint, out);
+    Args args;
+    TS_TRY(emit_args(em, call, &args));
+    switch (f.kind) {
+    case SV_OP: return emit_builtin_op(em, f.name, &args, sp, out);
+    case SV_FUNC: return emit_fn_call(em, f.fn, NULL, &args, sp, out);
+    case SV_METHOD: {
+        if (f.cls) {
+            Function *fn = class_method(f.cls, f.name);
+            return emit_fn_call(em, fn, f.v, &args, sp, out);
+        }
+        /* a builtin method: x.relu(), l.append(v), s.format(...) */
+        if (args.n + 1 > MAX_CALL_ARGS) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "too many arguments");
+        memmove(&args.a[1], &args.a[0], sizeof(CallArg) * (size_t)args.n);
+        args.a[0].v = f.v;
+        args.a[0].kw = NULL;
+        args.a[0].span = sp;
+        args.n++;
+        char *opname = arena_printf(&em->g->arena, "aten::%s", f.name);
+        return emit_builtin_op(em, opname, &args, sp, out);
+    }
+    case SV_VALUE:
+        if (f.v->type->kind == TK_CLASS && class_method(f.v->type->cls, "forward"))
+            return emit_fn_call(em, class_method(f.v->type->cls, "forward"), f.v, &args, sp, out);
+        break;
+    case SV_CLASS:
+        if (f.cls->kind == CK_NAMEDTUPLE) {
+            ClassType *c = f.cls;
+            if (args.n != c->attrs.len)
+                return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s takes %d fields, got %d", c->qualname, c->attrs.len, args.n);
+            Node *n = append(em, NK_TUPLE_CONSTRUCT, sp);
+            for (int i = 0; i < args.n; i++) {
+                if (!ty_subtype(args.a[i].v->type, c->attrs.data[i].type))
+                    return type_error(em, args.a[i].span, c->attrs.data[i].name, c->attrs.data[i].type, args.a[i].v->type);
+                node_add_input(em->g, n, args.a[i].v);
+            }
+            *out = node_add_output(em->g, n, c->type);
+            return TS_OK;
+        }
+        break;
+    case SV_NEW: {
+        Node *n = append(em, NK_CREATE_OBJECT, sp);
+        *out = node_add_output(em->g, n, f.cls->type);
+        return TS_OK;
+    }
+    default: break;
+    }
+    return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "this expression cannot be called");
+}
+
+/* ---- expressions ---- */
+
+static ts_status emit_sv(Em *em, const Ast *e, SV *out) {
+    if (++em->depth > TS_MAX_PARSE_DEPTH) {
+        em->depth--;
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->span, "expression nested too deeply");
+    }
+    ts_status st;
+    if (e->kind == AST_NAME) st = emit_name(em, e, out);
+    else if (e->kind == AST_ATTR) st = emit_attr(em, e, out);
+    else {
+        memset(out, 0, sizeof *out);
+        out->kind = SV_VALUE;
+        st = emit_expr(em, e, NULL, &out->v);
+    }
+    em->depth--;
+    return st;
+}
+
+static ts_status sv_value(Em *em, SV *sv, Span sp, Value **out) {
+    if (sv->kind == SV_VALUE) {
+        *out = sv->v;
+        return TS_OK;
+    }
+    return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "this names a %s, not a value",
+                   sv->kind == SV_METHOD ? "method" : sv->kind == SV_CLASS ? "class" : sv->kind == SV_FUNC ? "function" : "namespace or builtin");
+}
+
+static const char *binop_aten(AstBinOp op, bool tensor) {
+    switch (op) {
+    case BINOP_ADD: return "aten::add";
+    case BINOP_SUB: return "aten::sub";
+    case BINOP_MUL: return "aten::mul";
+    case BINOP_DIV: return "aten::div";
+    case BINOP_FLOORDIV: return tensor ? "aten::floor_divide" : "aten::floordiv";
+    case BINOP_MOD: return "aten::remainder";
+    case BINOP_POW: return "aten::pow";
+    case BINOP_MATMUL: return "aten::matmul";
+    case BINOP_LSHIFT: return "aten::__lshift__";
+    case BINOP_RSHIFT: return "aten::__rshift__";
+    case BINOP_BITAND: return "aten::__and__";
+    case BINOP_BITOR: return "aten::__or__";
+    case BINOP_BITXOR: return "aten::__xor__";
+    default: return "aten::?";
+    }
+}
+
+static const char *cmp_aten(AstCmpOp op) {
+    switch (op) {
+    case CMPOP_EQ: return "aten::eq";
+    case CMPOP_NE: return "aten::ne";
+    case CMPOP_LT: return "aten::lt";
+    case CMPOP_LE: return "aten::le";
+    case CMPOP_GT: return "aten::gt";
+    case CMPOP_GE: return "aten::ge";
+    case CMPOP_IS: return "aten::__is__";
+    case CMPOP_IS_NOT: return "aten::__isnot__";
+    default: return NULL;
+    }
+}
+
+/* `x is None` decided from static types where possible. */
+static bool static_is(Value *a, Value *b, bool *result) {
+    Type *ta = a->type, *tb = b->type;
+    if (tb->kind != TK_NONE) {
+        Type *t = ta;
+        ta = tb;
+        tb = t;
+    }
+    if (tb->kind != TK_NONE) return false;
+    if (ta->kind == TK_NONE) { *result = true; return true; }
+    if (ta->kind != TK_OPTIONAL && ta->kind != TK_ANY && ta->kind != TK_UNION) { *result = false; return true; }
+    return false;
+}
+
+static ts_status emit_compare1(Em *em, AstCmpOp cop, Value *a, Value *b, Span sp, Value **out) {
+    if (cop == CMPOP_IN || cop == CMPOP_NOT_IN) {
+        Value *r;
+        TS_TRY(op(em, "aten::__contains__", sp, &r, 2, b, a, NULL));
+        if (cop == CMPOP_NOT_IN) return op(em, "aten::__not__", sp, out, 1, r, NULL, NULL);
+        *out = r;
+        return TS_OK;
+    }
+    if (cop == CMPOP_IS || cop == CMPOP_IS_NOT) {
+        bool r;
+        if (static_is(a, b, &r)) {
+            *out = constant(em, iv_bool(cop == CMPOP_IS ? r : !r), sp);
+            return TS_OK;
+        }
+    }
+    return op(em, cmp_aten(cop), sp, out, 2, a, b, NULL);
+}
+
+/* Emit `then` and `else` expressions into an If with one output. */
+static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *then_e, Value *then_v, const Ast *else_e,
+                                   Value *else_v, Type *hint, Span sp, Value **out) {
+    bool cb;
+    if (const_bool(cond, &cb)) {
+        if (cb) return then_e ? emit_expr(em, then_e, hint, out) : (*out = then_v, TS_OK);
+        return else_e ? emit_expr(em, else_e, hint, out) : (*out = else_v, TS_OK);
+    }
+    Node *n = append(em, NK_IF, sp);
+    node_add_input(em->g, n, cond);
+    Block *saved = em->b;
+    Value *vs[2];
+    for (int k = 0; k < 2; k++) {
+        Block *blk = node_add_block(em->g, n);
+        em->b = blk;
+        const Ast *e = k == 0 ? then_e : else_e;
+        Value *v = k == 0 ? then_v : else_v;
+        ts_status st = e ? emit_expr(em, e, hint, &v) : TS_OK;
+        if (st != TS_OK) {
+            em->b = saved;
+            return st;
+        }
+        vs[k] = v;
+        block_add_output(em->g, blk, v);
+    }
+    em->b = saved;
+    Type *t = ty_unify(vs[0]->type, vs[1]->type);
+    if (!t) return type_error(em, sp, "the two branches of a conditional expression differ", vs[0]->type, vs[1]->type);
+    *out = node_add_output(em->g, n, t);
+    return TS_OK;
+}
+
+static ts_status emit_list(Em *em, const Ast *e, Type *hint, Value **out) {
+    Type *h = hint ? ty_unwrap_optional(hint) : NULL;
+    Type *elem = h && h->kind == TK_LIST ? h->elems[0] : NULL;
+    int n = e->seq.elts.len;
+    Value **vs = arena_array(&em->g->arena, Value *, n + 1);
+    Type *t = elem;
+    for (int i = 0; i < n; i++) {
+        if (e->seq.elts.items[i]->kind == AST_STARRED)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->seq.elts.items[i]->span, "starred elements are not supported");
+        TS_TRY(emit_expr(em, e->seq.elts.items[i], elem, &vs[i]));
+        if (!elem) {
+            Type *u = t ? ty_unify(t, vs[i]->type) : vs[i]->type;
+            if (!u) return type_error(em, e->seq.elts.items[i]->span, "list elements differ", t, vs[i]->type);
+            t = u;
+        } else if (!ty_subtype(vs[i]->type, elem)) {
+            return type_error(em, e->seq.elts.items[i]->span, "list element", elem, vs[i]->type);
+        }
+    }
+    if (!t) t = ty_tensor(); /* TorchScript's default for an empty list */
+    Node *node = append(em, NK_LIST_CONSTRUCT, e->span);
+    for (int i = 0; i < n; i++) node_add_input(em->g, node, vs[i]);
+    *out = node_add_output(em->g, node, ty_list(t));
+    return TS_OK;
+}
+
+static ts_status emit_dict(Em *em, const Ast *e, Type *hint, Value **out) {
+    Type *h = hint ? ty_unwrap_optional(hint) : NULL;
+    Type *kt = h && h->kind == TK_DICT ? h->elems[0] : NULL, *vt = h && h->kind == TK_DICT ? h->elems[1] : NULL;
+    int n = e->dict.keys.len;
+    Node *node = node_new(em->g, NK_DICT_CONSTRUCT, e->span);
+    Type *k0 = kt, *v0 = vt;
+    for (int i = 0; i < n; i++) {
+        if (!e->dict.keys.items[i]) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->span, "**dict in a dict display is not supported");
+        Value *k, *v;
+        TS_TRY(emit_expr(em, e->dict.keys.items[i], kt, &k));
+        TS_TRY(emit_expr(em, e->dict.values.items[i], vt, &v));
+        if (!k0) k0 = k->type;
+        if (!v0) v0 = v->type;
+        Type *vu = ty_unify(v0, v->type);
+        if (!ty_subtype(k->type, k0)) return type_error(em, k->node->span, "dict key", k0, k->type);
+        if (!vu || (vt && !ty_subtype(v->type, vt))) return type_error(em, e->span, "dict value", v0, v->type);
+        v0 = vt ? vt : vu;
+        node_add_input(em->g, node, k);
+        node_add_input(em->g, node, v);
+    }
+    block_append(em->b, node);
+    *out = node_add_output(em->g, node, ty_dict(k0 ? k0 : ty_str(), v0 ? v0 : ty_tensor()));
+    return TS_OK;
+}
+
+static bool const_int(const Ast *e, int64_t *out) {
+    if (e->kind == AST_INT) {
+        *out = e->int_lit.value;
+        return true;
+    }
+    return false;
+}
+
+static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) {
+    Span sp = e->span;
+    int64_t dim = 0;
+    const AstList *ix = &e->subscript.indices;
+    for (int i = 0; i < ix->len; i++) {
+        const Ast *k = ix->items[i];
+        Value *d = constant(em, iv_int(dim), sp);
+        if (k->kind == AST_SLICE) {
+            Value *lo, *hi, *st;
+            if (k->slice.lower) TS_TRY(emit_expr(em, k->slice.lower, NULL, &lo));
+            else lo = constant(em, iv_none(), sp);
+            if (k->slice.upper) TS_TRY(emit_expr(em, k->slice.upper, NULL, &hi));
+            else hi = constant(em, iv_none(), sp);
+            if (k->slice.step) TS_TRY(emit_expr(em, k->slice.step, NULL, &st));
+            else st = constant(em, iv_int(1), sp);
+            CallArg a[5] = {{x, NULL, sp}, {d, NULL, sp}, {lo, NULL, sp}, {hi, NULL, sp}, {st, NULL, sp}};
+            TS_TRY(sema_emit_op1(em->ctx, em->g, em->b, "aten::slice", a, 5, sp, &x));
+            dim++;
+        } else if (k->kind == AST_NONE) {
+            TS_TRY(op(em, "aten::unsqueeze", sp, &x, 2, x, d, NULL));
+            dim++;
+        } else if (k->kind == AST_ELLIPSIS) {
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "'...' in tensor indexing is not supported yet");
+        } else {
+            Value *iv;
+            TS_TRY(emit_expr(em, k, NULL, &iv));
+            if (iv->type->kind != TK_INT)
+                return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "tensor indexing with a %s is not supported yet",
+                               iv->type->kind == TK_TENSOR ? "tensor" : "value of this type");
+            TS_TRY(op(em, "aten::select", sp, &x, 3, x, d, iv));
+        }
+    }
+    *out = x;
+    return TS_OK;
+}
+
+static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
+    Value *base;
+    TS_TRY(emit_expr(em, e->subscript.value, NULL, &base));
+    Span sp = e->span;
+    const AstList *ix = &e->subscript.indices;
+    Type *t = base->type;
+    if (t->kind == TK_TENSOR) return emit_tensor_index(em, e, base, out);
+    if (ix->len != 1) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "only tensors take several indices");
+    const Ast *k = ix->items[0];
+    if (t->kind == TK_TUPLE || (t->kind == TK_CLASS && t->cls->kind == CK_NAMEDTUPLE)) {
+        int n = t->kind == TK_TUPLE ? t->n : t->cls->attrs.len;
+        if (k->kind == AST_SLICE) {
+            int64_t lo = 0, hi = n, st = 1;
+            if ((k->slice.lower && !const_int(k->slice.lower, &lo)) || (k->slice.upper && !const_int(k->slice.upper, &hi)) ||
+                (k->slice.step && !const_int(k->slice.step, &st)) || st != 1)
+                return ts_fail(em->ctx, TS_ERR_TYPE, &k->span, "tuple slices need constant bounds and step 1");
+            if (lo < 0) lo += n;
+            if (hi < 0) hi += n;
+            lo = lo < 0 ? 0 : lo > n ? n : lo;
+            hi = hi < lo ? lo : hi > n ? n : hi;
+            Node *tn = append(em, NK_TUPLE_CONSTRUCT, sp);
+            Type *ts[MAX_CALL_ARGS];
+            int m = 0;
+            for (int64_t i = lo; i < hi && m < MAX_CALL_ARGS; i++) {
+                Node *ti = append(em, NK_TUPLE_INDEX, sp);
+                node_add_input(em->g, ti, base);
+                ti->index = (int)i;
+                Type *et = t->kind == TK_TUPLE ? t->elems[i] : t->cls->attrs.data[i].type;
+                node_add_input(em->g, tn, node_add_output(em->g, ti, et));
+                ts[m++] = et;
+            }
+            /* keep the TupleConstruct after its inputs */
+            node_remove(tn);
+            block_append(em->b, tn);
+            *out = node_add_output(em->g, tn, ty_tuple(ts, m));
+            return TS_OK;
+        }
+        int64_t i;
+        if (!const_int(k, &i)) return ts_fail(em->ctx, TS_ERR_TYPE, &k->span, "tuple indices must be integer constants");
+        if (i < 0) i += n;
+        if (i < 0 || i >= n) return ts_fail(em->ctx, TS_ERR_VALUE, &k->span, "tuple index out of range");
+        Node *ti = append(em, NK_TUPLE_INDEX, sp);
+        node_add_input(em->g, ti, base);
+        ti->index = (int)i;
+        *out = node_add_output(em->g, ti, t->kind == TK_TUPLE ? t->elems[i] : t->cls->attrs.data[i].type);
+        return TS_OK;
+    }
+    if (k->kind == AST_SLICE) {
+        Value *lo, *hi, *st;
+        if (k->slice.lower) TS_TRY(emit_expr(em, k->slice.lower, NULL, &lo));
+        else lo = constant(em, iv_none(), sp);
+        if (k->slice.upper) TS_TRY(emit_expr(em, k->slice.upper, NULL, &hi));
+        else hi = constant(em, iv_none(), sp);
+        if (k->slice.step) TS_TRY(emit_expr(em, k->slice.step, NULL, &st));
+        else st = constant(em, iv_int(1), sp);
+        CallArg a[4] = {{base, NULL, sp}, {lo, NULL, sp}, {hi, NULL, sp}, {st, NULL, sp}};
+        return sema_emit_op1(em->ctx, em->g, em->b, "aten::slice", a, 4, sp, out);
+    }
+    Value *iv;
+    TS_TRY(emit_expr(em, k, NULL, &iv));
+    return op(em, "aten::__getitem__", sp, out, 2, base, iv, NULL);
+}
+
+static ts_status emit_expr(Em *em, const Ast *e, Type *hint, Value **out) {
+    Span sp = e->span;
+    switch (e->kind) {
+    case AST_INT: *out = constant(em, iv_int(e->int_lit.value), sp); return TS_OK;
+    case AST_FLOAT: *out = constant(em, iv_double(e->float_lit.value), sp); return TS_OK;
+    case AST_BOOL: *out = constant(em, iv_bool(e->bool_lit.value), sp); return TS_OK;
+    case AST_NONE: *out = constant(em, iv_none(), sp); return TS_OK;
+    case AST_STR: *out = constant(em, iv_str(e->str.data, e->str.len), sp); return TS_OK;
+    case AST_NAME:
+    case AST_ATTR: {
+        SV sv;
+        TS_TRY(emit_sv(em, e, &sv));
+        return sv_value(em, &sv, sp, out);
+    }
+    case AST_CALL: return emit_call(em, e, hint, out);
+    case AST_SUBSCRIPT: return emit_subscript(em, e, out);
+    case AST_BINOP: {
+        Value *a, *b;
+        TS_TRY(emit_expr(em, e->binop.lhs, NULL, &a));
+        TS_TRY(emit_expr(em, e->binop.rhs, NULL, &b));
+        return op(em, binop_aten(e->binop.op, a->type->kind == TK_TENSOR), sp, out, 2, a, b, NULL);
+    }
+    case AST_UNARY: {
+        Value *a;
+        TS_TRY(emit_expr(em, e->unary.operand, NULL, &a));
+        switch (e->unary.op) {
+        case UNOP_NEG: return op(em, "aten::neg", sp, out, 1, a, NULL, NULL);
+        case UNOP_POS: *out = a; return TS_OK;
+        case UNOP_INVERT: return op(em, a->type->kind == TK_TENSOR ? "aten::bitwise_not" : "aten::__invert__", sp, out, 1, a, NULL, NULL);
+        case UNOP_NOT: {
+            Value *b;
+            TS_TRY(to_bool(em, a, sp, &b));
+            return op(em, "aten::__not__", sp, out, 1, b, NULL, NULL);
+        }
+        default: break;
+        }
+        break;
+    }
+    case AST_COMPARE: {
+        Value *acc = NULL;
+        Value *lhs;
+        TS_TRY(emit_expr(em, e->compare.operands.items[0], NULL, &lhs));
+        for (int i = 0; i < e->compare.nops; i++) {
+            Value *rhs, *r;
+            TS_TRY(emit_expr(em, e->compare.operands.items[i + 1], NULL, &rhs));
+            TS_TRY(emit_compare1(em, e->compare.ops[i], lhs, rhs, sp, &r));
+            if (acc) TS_TRY(op(em, "aten::__and__", sp, &acc, 2, acc, r, NULL));
+            else acc = r;
+            lhs = rhs;
+        }
+        *out = acc;
+        return TS_OK;
+    }
+    case AST_BOOLOP: {
+        Value *a;
+        TS_TRY(emit_expr(em, e->boolop.lhs, NULL, &a));
+        TS_TRY(to_bool(em, a, sp, &a));
+        bool is_and = e->boolop.op == BOOLOP_AND;
+        /* and: if a: b else: False;  or: if a: True else: b */
+        Value *k = constant(em, iv_bool(!is_and), sp);
+        Node *n = append(em, NK_IF, sp);
+        node_add_input(em->g, n, a);
+        Block *saved = em->b;
+        for (int br = 0; br < 2; br++) {
+            Block *blk = node_add_block(em->g, n);
+            em->b = blk;
+            bool eval_rhs = (br == 0) == is_and;
+            Value *v = k;
+            if (eval_rhs) {
+                ts_status st = emit_expr(em, e->boolop.rhs, NULL, &v);
+                if (st == TS_OK) st = to_bool(em, v, sp, &v);
+                if (st != TS_OK) {
+                    em->b = saved;
+                    return st;
+                }
+            }
+            block_add_output(em->g, blk, v);
+        }
+        em->b = saved;
+        *out = node_add_output(em->g, n, ty_bool());
+        return TS_OK;
+    }
+    case AST_IFEXP: {
+        Value *c;
+        TS_TRY(emit_expr(em, e->ifexp.cond, NULL, &c));
+        TS_TRY(to_bool(em, c, sp, &c));
+        return emit_ifexp_values(em, c, e->ifexp.then, NULL, e->ifexp.orelse, NULL, hint, sp, out);
+    }
+    case AST_TUPLE: {
+        Type *h = hint ? ty_unwrap_optional(hint) : NULL;
+        int n = e->seq.elts.len;
+        if (n > MAX_CALL_ARGS) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "tuple too long");
+        Value *vs[MAX_CALL_ARGS];
+        Type *ts[MAX_CALL_ARGS];
+        for (int i = 0; i < n; i++) {
+            Type *eh = h && h->kind == TK_TUPLE && i < h->n ? h->elems[i] : NULL;
+            TS_TRY(emit_expr(em, e->seq.elts.items[i], eh, &vs[i]));
+            ts[i] = vs[i]->type;
+        }
+        Node *node = append(em, NK_TUPLE_CONSTRUCT, sp);
+        for (int i = 0; i < n; i++) node_add_input(em->g, node, vs[i]);
+        *out = node_add_output(em->g, node, ty_tuple(ts, n));
+        return TS_OK;
+    }
+    case AST_LIST: return emit_list(em, e, hint, out);
+    case AST_DICT: return emit_dict(em, e, hint, out);
+    default: break;
+    }
+    return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s expressions are not supported yet", ast_kind_name(e->kind));
+}
+
+/* ---- statements ---- */
+
+static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp);
+
+static ts_status unpack_to(Em *em, const Ast *target, Value *v, Span sp) {
+    const AstList *ts = &target->seq.elts;
+    Type *t = v->type;
+    Node *n;
+    if (t->kind == TK_TUPLE || (t->kind == TK_CLASS && t->cls->kind == CK_NAMEDTUPLE)) {
+        int nt = t->kind == TK_TUPLE ? t->n : t->cls->attrs.len;
+        if (nt != ts->len)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "cannot unpack a tuple of %d elements into %d names", nt, ts->len);
+        n = append(em, NK_TUPLE_UNPACK, sp);
+        node_add_input(em->g, n, v);
+        for (int i = 0; i < nt; i++)
+            node_add_output(em->g, n, t->kind == TK_TUPLE ? t->elems[i] : t->cls->attrs.data[i].type);
+    } else if (t->kind == TK_LIST) {
+        n = append(em, NK_LIST_UNPACK, sp);
+        node_add_input(em->g, n, v);
+        for (int i = 0; i < ts->len; i++) node_add_output(em->g, n, t->elems[0]);
+    } else {
+        StrBuf tb;
+        sb_init(&tb);
+        ty_annotation_str(&tb, t);
+        ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp, "cannot unpack a value of type %s", sb_cstr(&tb));
+        sb_free(&tb);
+        return st;
+    }
+    for (int i = 0; i < ts->len; i++) TS_TRY(assign_to(em, ts->items[i], n->outputs.data[i], sp));
+    return TS_OK;
+}
+
+static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
+    switch (target->kind) {
+    case AST_NAME:
+        if (!v->name && v->node->kind != NK_CONSTANT) v->name = target->name.id;
+        env_set(em, target->name.id, v);
+        return TS_OK;
+    case AST_TUPLE:
+    case AST_LIST: return unpack_to(em, target, v, sp);
+    case AST_ATTR: {
+        Value *obj;
+        TS_TRY(emit_expr(em, target->attr.value, NULL, &obj));
+        if (obj->type->kind != TK_CLASS)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &target->span, "cannot set attribute '%s' here", target->attr.name);
+        ClassType *c = obj->type->cls;
+        int k = classtype_attr_index(c, target->attr.name);
+        if (k < 0)
+            return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &target->span, "'%s' has no attribute '%s'", c->qualname, target->attr.name);
+        if (!ty_subtype(v->type, c->attrs.data[k].type))
+            return type_error(em, sp, target->attr.name, c->attrs.data[k].type, v->type);
+        Node *n = append(em, NK_SETATTR, sp);
+        node_add_input(em->g, n, obj);
+        node_add_input(em->g, n, v);
+        n->name = c->attrs.data[k].name;
+        n->index = k;
+        return TS_OK;
+    }
+    case AST_SUBSCRIPT: {
+        Value *base, *idx, *r;
+        TS_TRY(emit_expr(em, target->subscript.value, NULL, &base));
+        if (target->subscript.indices.len != 1 || base->type->kind == TK_TENSOR)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &target->span, "this subscript assignment is not supported yet");
+        TS_TRY(emit_expr(em, target->subscript.indices.items[0], NULL, &idx));
+        CallArg a[3] = {{base, NULL, sp}, {idx, NULL, sp}, {v, NULL, sp}};
+        Value **outs;
+        int n;
+        TS_TRY(sema_emit_op(em->ctx, em->g, em->b, "aten::_set_item", a, 3, sp, &outs, &n));
+        TS_UNUSED(r);
+        return TS_OK;
+    }
+    default: break;
+    }
+    return ts_fail(em->ctx, TS_ERR_SYNTAX, &target->span, "cannot assign to this expression");
+}
+
+/* Names assigned anywhere in a statement list (not in nested defs). */
+static void collect_assigned(const AstList *l, StrMap *out, NameVec *order);
+
+static void collect_target(const Ast *t, StrMap *out, NameVec *order) {
+    if (!t) return;
+    if (t->kind == AST_NAME) {
+        if (!strmap_get(out, t->name.id)) {
+            strmap_put(out, t->name.id, (void *)1);
+            vec_push(order, t->name.id);
+        }
+    } else if (t->kind == AST_TUPLE || t->kind == AST_LIST) {
+        for (int i = 0; i < t->seq.elts.len; i++) collect_target(t->seq.elts.items[i], out, order);
+    } else if (t->kind == AST_STARRED) {
+        collect_target(t->starred.value, out, order);
+    }
+}
+
+static void collect_assigned(const AstList *l, StrMap *out, NameVec *order) {
+    for (int i = 0; i < l->len; i++) {
+        const Ast *s = l->items[i];
+        switch (s->kind) {
+        case AST_ASSIGN:
+            for (int k = 0; k < s->assign.targets.len; k++) collect_target(s->assign.targets.items[k], out, order);
+            break;
+        case AST_ANNASSIGN: collect_target(s->annassign.target, out, order); break;
+        case AST_AUGASSIGN: collect_target(s->augassign.target, out, order); break;
+        case AST_IF:
+            collect_assigned(&s->if_.body, out, order);
+            collect_assigned(&s->if_.orelse, out, order);
+            break;
+        case AST_WHILE: collect_assigned(&s->while_.body, out, order); break;
+        case AST_FOR:
+            collect_target(s->for_.target, out, order);
+            collect_assigned(&s->for_.body, out, order);
+            break;
+        default: break;
+        }
+    }
+}
+
+static bool always_exits(const AstList *l) {
+    if (l->len == 0) return false;
+    const Ast *s = l->items[l->len - 1];
+    if (s->kind == AST_RETURN || s->kind == AST_RAISE) return true;
+    if (s->kind == AST_IF) return always_exits(&s->if_.body) && always_exits(&s->if_.orelse);
+    return false;
+}
+
+static bool is_raise_call(const Ast *s) {
+    if (s->kind != AST_EXPR_STMT || s->expr_stmt.value->kind != AST_CALL) return false;
+    StrBuf sb;
+    sb_init(&sb);
+    bool r = sema_dotted_name(s->expr_stmt.value->call.func, &sb) && strcmp(sb_cstr(&sb), "ops.prim.RaiseException") == 0;
+    sb_free(&sb);
+    return r;
+}
+
+/* Emit a branch body (plus an optional continuation) into block blk with a child env. */
+static ts_status emit_branch(Em *em, Block *blk, Env *env, const AstList *body, const AstList *rest, int rest_from) {
+    Block *sb = em->b;
+    Env *se = em->env;
+    em->b = blk;
+    em->env = env;
+    ts_status st = emit_stmts(em, body, 0);
+    if (st == TS_OK && rest && !env->raised && !env->returned) st = emit_stmts(em, rest, rest_from);
+    em->b = sb;
+    em->env = se;
+    return st;
+}
+
+static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_from, bool *consumed_rest) {
+    Span sp = s->span;
+    Value *c;
+    TS_TRY(emit_expr(em, s->if_.cond, NULL, &c));
+    TS_TRY(to_bool(em, c, s->if_.cond->span, &c));
+    const AstList *bodies[2] = {&s->if_.body, &s->if_.orelse};
+    bool exits[2] = {always_exits(bodies[0]), always_exits(bodies[1])};
+    /* a branch that always exits sends the rest of the block into the other one */
+    bool move_rest = rest && rest_from < rest->len && exits[0] != exits[1];
+    *consumed_rest = move_rest;
+    bool cb;
+    if (const_bool(c, &cb)) {
+        int k = cb ? 0 : 1;
+        TS_TRY(emit_stmts(em, bodies[k], 0));
+        if (move_rest && !exits[k]) TS_TRY(emit_stmts(em, rest, rest_from));
+        return TS_OK;
+    }
+    Node *n = append(em, NK_IF, sp);
+    node_add_input(em->g, n, c);
+    Env envs[2];
+    Block *blks[2];
+    ts_status st = TS_OK;
+    for (int k = 0; k < 2; k++) {
+        env_init(&envs[k], em->env);
+        blks[k] = node_add_block(em->g, n);
+    }
+    for (int k = 0; k < 2 && st == TS_OK; k++)
+        st = emit_branch(em, blks[k], &envs[k], bodies[k], move_rest && !exits[k] ? rest : NULL, rest_from);
+    if (st != TS_OK) {
+        env_free(&envs[0]);
+        env_free(&envs[1]);
+        return st;
+    }
+    /* names assigned in either branch, in order */
+    StrMap seen;
+    strmap_init(&seen);
+    VEC(const char *) names = {0};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < envs[k].order.len; i++)
+            if (!strmap_get(&seen, envs[k].order.data[i])) {
+                strmap_put(&seen, envs[k].order.data[i], (void *)1);
+                vec_push(&names, envs[k].order.data[i]);
+            }
+    for (int i = 0; i < names.len && st == TS_OK; i++) {
+        const char *name = names.data[i];
+        Value *vs[2];
+        for (int k = 0; k < 2; k++) vs[k] = envs[k].raised ? NULL : env_lookup(&envs[k], name);
+        if (envs[0].raised && envs[1].raised) break;
+        if ((!vs[0] && !envs[0].raised) || (!vs[1] && !envs[1].raised)) continue; /* not defined on every path */
+        Type *t = vs[0] && vs[1] ? ty_unify(vs[0]->type, vs[1]->type) : (vs[0] ? vs[0] : vs[1])->type;
+        if (!t) {
+            char *what = arena_printf(&em->g->arena, "'%s' has a different type in each branch", name);
+            st = type_error(em, sp, what, vs[0]->type, vs[1]->type);
+            break;
+        }
+        for (int k = 0; k < 2; k++) {
+            Value *v = vs[k];
+            if (!v) {
+                Node *un = node_new(em->g, NK_UNINITIALIZED, sp);
+                block_append(blks[k], un);
+                v = node_add_output(em->g, un, t);
+            }
+            block_add_output(em->g, blks[k], v);
+        }
+        Value *o = node_add_output(em->g, n, t);
+        o->name = name;
+        env_set(em, name, o);
+    }
+    bool ends_raise = envs[0].raised && envs[1].raised;
+    bool ends_ret = (envs[0].raised || envs[0].returned) && (envs[1].raised || envs[1].returned) && !ends_raise;
+    strmap_free(&seen);
+    vec_free(&names);
+    env_free(&envs[0]);
+    env_free(&envs[1]);
+    if (ends_raise) em->env->raised = true;
+    if (ends_ret) em->env->returned = true;
+    return st;
+}
+
+typedef enum LoopKind { LOOP_RANGE, LOOP_LIST, LOOP_WHILE } LoopKind;
+
+static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Value *seq, Value *start,
+                           Value *step, const Ast *target, const AstList *body, const Ast *while_cond) {
+    Span sp = s->span;
+    Value *cond0;
+    if (while_cond) {
+        TS_TRY(emit_expr(em, while_cond, NULL, &cond0));
+        TS_TRY(to_bool(em, cond0, while_cond->span, &cond0));
+    } else {
+        cond0 = constant(em, iv_bool(true), sp);
+    }
+    StrMap assigned;
+    strmap_init(&assigned);
+    NameVec order = {0};
+    collect_assigned(body, &assigned, &order);
+    VEC(const char *) carried = {0};
+    for (int i = 0; i < order.len; i++)
+        if (env_lookup(em->env, order.data[i])) vec_push(&carried, order.data[i]);
+    strmap_free(&assigned);
+    vec_free(&order);
+
+    Node *n = append(em, NK_LOOP, sp);
+    node_add_input(em->g, n, trip);
+    node_add_input(em->g, n, cond0);
+    for (int i = 0; i < carried.len; i++) node_add_input(em->g, n, env_lookup(em->env, carried.data[i]));
+    Block *blk = node_add_block(em->g, n);
+    Value *iter = block_add_param(em->g, blk, ty_int(), NULL);
+    Env env;
+    env_init(&env, em->env);
+    Block *saved_b = em->b;
+    Env *saved_env = em->env;
+    em->b = blk;
+    em->env = &env;
+    for (int i = 0; i < carried.len; i++) {
+        Value *outer = env_lookup(saved_env, carried.data[i]);
+        Value *p = block_add_param(em->g, blk, outer->type, carried.data[i]);
+        env_set(em, carried.data[i], p);
+    }
+    ts_status st = TS_OK;
+    if (target) {
+        Value *item = iter;
+        if (kind == LOOP_LIST) st = op(em, "aten::__getitem__", sp, &item, 2, seq, iter, NULL);
+        else if (start) st = op(em, "aten::__derive_index", sp, &item, 3, iter, start, step);
+        if (st == TS_OK) st = assign_to(em, target, item, sp);
+    }
+    if (st == TS_OK) st = emit_stmts(em, body, 0);
+    if (st == TS_OK && (env.returned))
+        st = ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "return inside a loop is not supported yet");
+    Value *cond = cond0;
+    if (st == TS_OK && while_cond && !env.raised) {
+        st = emit_expr(em, while_cond, NULL, &cond);
+        if (st == TS_OK) st = to_bool(em, cond, while_cond->span, &cond);
+    }
+    if (st == TS_OK) {
+        block_add_output(em->g, blk, cond);
+        for (int i = 0; i < carried.len && st == TS_OK; i++) {
+            Value *v = env_lookup(&env, carried.data[i]);
+            Type *t = blk->param->outputs.data[1 + i]->type;
+            if (!ty_subtype(v->type, t)) {
+                char *what = arena_printf(&em->g->arena, "loop-carried variable '%s' changes type in the loop", carried.data[i]);
+                st = type_error(em, sp, what, t, v->type);
+                break;
+            }
+            block_add_output(em->g, blk, v);
+        }
+    }
+    em->b = saved_b;
+    em->env = saved_env;
+    env_free(&env);
+    if (st == TS_OK)
+        for (int i = 0; i < carried.len; i++) {
+            Value *o = node_add_output(em->g, n, blk->param->outputs.data[1 + i]->type);
+            o->name = carried.data[i];
+            env_set(em, carried.data[i], o);
+        }
+    vec_free(&carried);
+    return st;
+}
+
+static ts_status emit_for(Em *em, const Ast *s) {
+    const Ast *it = s->for_.iter;
+    Span sp = s->span;
+    if (s->for_.orelse.len) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "for ... else is not supported");
+    if (it->kind == AST_CALL && it->call.func->kind == AST_NAME && strcmp(it->call.func->name.id, "range") == 0 &&
+        !env_lookup(em->env, "range")) {
+        int na = it->call.args.len;
+        if (na < 1 || na > 3 || it->call.keywords.len)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "range() takes 1 to 3 integer arguments");
+        Value *a[3];
+        for (int i = 0; i < na; i++) {
+            TS_TRY(emit_expr(em, it->call.args.items[i], NULL, &a[i]));
+            if (a[i]->type != ty_int()) return type_error(em, it->call.args.items[i]->span, "range() argument", ty_int(), a[i]->type);
+        }
+        if (na == 1) return emit_loop(em, s, LOOP_RANGE, a[0], NULL, NULL, NULL, s->for_.target, &s->for_.body, NULL);
+        Value *step = na == 3 ? a[2] : constant(em, iv_int(1), sp);
+        Value *trip;
+        TS_TRY(op(em, "aten::__range_length", sp, &trip, 3, a[0], a[1], step));
+        return emit_loop(em, s, LOOP_RANGE, trip, NULL, a[0], step, s->for_.target, &s->for_.body, NULL);
+    }
+    Value *seq;
+    TS_TRY(emit_expr(em, it, NULL, &seq));
+    if (seq->type->kind == TK_TUPLE) {
+        /* unrolled: one copy of the body per element */
+        for (int i = 0; i < seq->type->n; i++) {
+            Node *ti = append(em, NK_TUPLE_INDEX, sp);
+            node_add_input(em->g, ti, seq);
+            ti->index = i;
+            TS_TRY(assign_to(em, s->for_.target, node_add_output(em->g, ti, seq->type->elems[i]), sp));
+            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+        }
+        return TS_OK;
+    }
+    if (seq->type->kind == TK_DICT) TS_TRY(op(em, "aten::keys", sp, &seq, 1, seq, NULL, NULL));
+    if (seq->type->kind == TK_LIST || seq->type->kind == TK_STR || seq->type->kind == TK_TENSOR) {
+        Value *trip;
+        TS_TRY(op(em, "aten::len", sp, &trip, 1, seq, NULL, NULL));
+        if (seq->type->kind == TK_TENSOR)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &it->span, "iterating over a tensor is not supported yet");
+        return emit_loop(em, s, LOOP_LIST, trip, seq, NULL, NULL, s->for_.target, &s->for_.body, NULL);
+    }
+    return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "cannot iterate over this value");
+}
+
+static ts_status emit_raise(Em *em, const Ast *s) {
+    Span sp = s->span;
+    const char *cls = "builtins.Exception";
+    Value *msg;
+    const Ast *ex = s->raise.exc;
+    if (ex && ex->kind == AST_CALL && ex->call.func->kind == AST_NAME) {
+        cls = arena_printf(&em->g->arena, "builtins.%s", ex->call.func->name.id);
+        if (ex->call.args.len >= 1) TS_TRY(emit_expr(em, ex->call.args.items[0], NULL, &msg));
+        else msg = constant(em, iv_cstr(""), sp);
+    } else if (ex && ex->kind == AST_NAME) {
+        cls = arena_printf(&em->g->arena, "builtins.%s", ex->name.id);
+        msg = constant(em, iv_cstr(""), sp);
+    } else {
+        msg = constant(em, iv_cstr("Exception"), sp);
+    }
+    Value *c = constant(em, iv_cstr(cls), sp);
+    Value *r;
+    TS_TRY(op(em, "prim::RaiseException", sp, &r, 2, msg, c, NULL));
+    em->env->raised = true;
+    return TS_OK;
+}
+
+static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest) {
+    const Ast *s = l->items[i];
+    Span sp = s->span;
+    *consumed_rest = false;
+    switch (s->kind) {
+    case AST_PASS: return TS_OK;
+    case AST_EXPR_STMT: {
+        const Ast *x = s->expr_stmt.value;
+        if (x->kind == AST_STR) return TS_OK; /* docstring */
+        Value *v;
+        TS_TRY(emit_expr(em, x, NULL, &v));
+        if (is_raise_call(s)) em->env->raised = true;
+        return TS_OK;
+    }
+    case AST_ASSIGN: {
+        Value *v;
+        TS_TRY(emit_expr(em, s->assign.value, NULL, &v));
+        for (int k = 0; k < s->assign.targets.len; k++) TS_TRY(assign_to(em, s->assign.targets.items[k], v, sp));
+        return TS_OK;
+    }
+    case AST_ANNASSIGN: {
+        Type *t;
+        TS_TRY(sema_resolve_type(em->ctx, em->u, s->annassign.annotation, &t));
+        if (!s->annassign.value) return ts_fail(em->ctx, TS_ERR_SYNTAX, &sp, "a variable declaration needs a value here");
+        Value *v;
+        TS_TRY(emit_expr(em, s->annassign.value, t, &v));
+        if (!ty_subtype(v->type, t)) return type_error(em, sp, "annotated assignment", t, v->type);
+        return assign_to(em, s->annassign.target, cast(em, v, t, sp), sp);
+    }
+    case AST_AUGASSIGN: {
+        Value *cur, *rhs, *r;
+        TS_TRY(emit_expr(em, s->augassign.target, NULL, &cur));
+        TS_TRY(emit_expr(em, s->augassign.value, NULL, &rhs));
+        const char *name = binop_aten(s->augassign.op, cur->type->kind == TK_TENSOR);
+        if (cur->type->kind == TK_TENSOR) {
+            /* tensors update in place, as Python does */
+            char *inplace = arena_printf(&em->g->arena, "%s_", name);
+            if (ops_lookup(inplace)) name = inplace;
+        }
+        TS_TRY(op(em, name, sp, &r, 2, cur, rhs, NULL));
+        return assign_to(em, s->augassign.target, r, sp);
+    }
+    case AST_RETURN: {
+        Value *v;
+        if (s->return_.value) TS_TRY(emit_expr(em, s->return_.value, em->fn->ret_type, &v));
+        else v = constant(em, iv_none(), sp);
+        if (em->fn->ret_type) {
+            if (!ty_subtype(v->type, em->fn->ret_type)) return type_error(em, sp, "return value", em->fn->ret_type, v->type);
+            v = cast(em, v, em->fn->ret_type, sp);
+        }
+        env_set(em, "$ret", v);
+        em->env->returned = true;
+        return TS_OK;
+    }
+    case AST_RAISE: return emit_raise(em, s);
+    case AST_ASSERT: {
+        Value *c;
+        TS_TRY(emit_expr(em, s->assert_.test, NULL, &c));
+        TS_TRY(to_bool(em, c, sp, &c));
+        bool cb;
+        if (const_bool(c, &cb) && cb) return TS_OK;
+        Value *msg;
+        if (s->assert_.msg) TS_TRY(emit_expr(em, s->assert_.msg, NULL, &msg));
+        else msg = constant(em, iv_cstr("AssertionError: "), sp);
+        Node *n = append(em, NK_IF, sp);
+        node_add_input(em->g, n, c);
+        node_add_block(em->g, n);
+        Block *fb = node_add_block(em->g, n);
+        Block *saved = em->b;
+        em->b = fb;
+        Value *cls = constant(em, iv_cstr("builtins.AssertionError"), sp), *r;
+        ts_status st = op(em, "prim::RaiseException", sp, &r, 2, msg, cls, NULL);
+        em->b = saved;
+        return st;
+    }
+    case AST_IF: return emit_if(em, s, l, i + 1, consumed_rest);
+    case AST_WHILE: {
+        if (s->while_.orelse.len) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "while ... else is not supported");
+        Value *trip = constant(em, iv_int(INT64_MAX), sp);
+        return emit_loop(em, s, LOOP_WHILE, trip, NULL, NULL, NULL, NULL, &s->while_.body, s->while_.cond);
+    }
+    case AST_FOR: return emit_for(em, s);
+    case AST_DEL: return TS_OK;
+    case AST_BREAK:
+    case AST_CONTINUE:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s is not supported yet", ast_kind_name(s->kind));
+    default: break;
+    }
+    return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s statements are not supported yet", ast_kind_name(s->kind));
+}
+
+static ts_status emit_stmts(Em *em, const AstList *l, int from) {
+    for (int i = from; i < l->len; i++) {
+        if (em->env->raised || em->env->returned) break; /* unreachable code */
+        bool consumed = false;
+        TS_TRY(emit_stmt(em, l, i, &consumed));
+        if (consumed) break;
+    }
+    return TS_OK;
+}
+
+ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
+    if (fn->state == FN_EMITTED) return TS_OK;
+    if (fn->state == FN_EMITTING) return ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s is recursive", fn->qualname);
+    if (fn->state == FN_FAILED) return ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s failed to compile", fn->qualname);
+    fn->state = FN_EMITTING;
+    const Ast *def = (const Ast *)fn->def;
+    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0};
+    em.b = em.g->block;
+    Env env;
+    env_init(&env, NULL);
+    em.env = &env;
+    for (int i = 0; i < fn->nparams; i++) {
+        Value *p = graph_add_input(em.g, fn->params[i].type, fn->params[i].name);
+        env_set(&em, fn->params[i].name, p);
+    }
+    ts_status st = emit_stmts(&em, &def->funcdef.body, 0);
+    if (st == TS_OK) {
+        Value *r = env_lookup(&env, "$ret");
+        if (!r) {
+            if (fn->ret_type && !ty_subtype(ty_none(), fn->ret_type) && !env.raised)
+                st = ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s does not return a value on every path", fn->qualname);
+            else
+                r = constant(&em, iv_none(), fn->span);
+        }
+        if (st == TS_OK) {
+            if (!fn->ret_type) fn->ret_type = r->type;
+            graph_add_output(em.g, r);
+        }
+    }
+    env_free(&env);
+    if (st != TS_OK) {
+        graph_free(em.g);
+        fn->state = FN_FAILED;
+        return st;
+    }
+    fn->graph = em.g;
+    fn->state = FN_EMITTED;
+    return TS_OK;
+}

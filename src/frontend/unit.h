@@ -1,0 +1,85 @@
+/*
+ * unit.h - a compilation unit: the classes and functions of one program
+ * (one loaded archive, or one scripted model.py), with their sources, ASTs
+ * and IR graphs.
+ *
+ * Classes are resolved lazily by qualified name, as PyTorch's importer does:
+ * `__torch__.a.b.C` asks the unit's source provider for the qualifier
+ * `__torch__.a.b` (code/__torch__/a/b.py in an archive), parses that file
+ * once, declares the class (attributes, constants, method signatures), and
+ * queues its methods for emission. unit_emit_pending() then turns every
+ * queued method into an IR graph; the runtime compiles graphs to code.
+ * A unit is reference counted: objects of its classes keep it alive.
+ */
+#ifndef TS_UNIT_H
+#define TS_UNIT_H
+
+#include "ir/ir.h"
+
+struct AstDef;
+struct AstModule;
+
+typedef struct FnParam {
+    const char *name;
+    Type *type;
+    bool has_default;
+    IValue default_value; /* owned by the unit */
+    Span span;
+} FnParam;
+
+typedef enum FnState { FN_DECLARED, FN_EMITTING, FN_EMITTED, FN_FAILED } FnState;
+
+typedef struct Function {
+    const char *name;     /* "forward" */
+    const char *qualname; /* "__torch__.M.forward" */
+    ClassType *owner;     /* NULL for a free function */
+    struct AstDef *def;
+    Span span;
+    int nparams;          /* including self for methods */
+    FnParam *params;
+    Type *ret_type;
+    Graph *graph;
+    FnState state;
+    void *code;           /* runtime's compiled form */
+    void (*code_free)(void *code);
+} Function;
+
+/* Supplies the source text of a qualifier ("__torch__.a.b"). Returns TS_OK
+ * with *out == NULL when there is no such file. */
+typedef ts_status (*SourceProvider)(Ctx *ctx, void *ud, const char *qualifier, Source **out);
+
+typedef struct Unit {
+    int refcnt;
+    Arena arena;
+    StrMap classes;    /* qualname -> ClassType* */
+    StrMap functions;  /* qualname -> Function* (free functions) */
+    StrMap files;      /* qualifier -> struct AstModule* (NULL value + key present: no file) */
+    VEC(Source *) sources;
+    VEC(Function *) fns;    /* every function and method, in declaration order */
+    VEC(ClassType *) class_list;
+    int emitted_upto;       /* fns[0..emitted_upto) are emitted */
+    IValue constants;       /* the CONSTANTS tuple (None when absent) */
+    int version;            /* archive format version (upgrader semantics) */
+    SourceProvider provider;
+    void *provider_ud;
+} Unit;
+
+Unit *unit_new(SourceProvider provider, void *ud);
+Unit *unit_retain(Unit *u);
+void unit_release(Unit *u);
+/* Hooks for ClassType.unit_retain / unit_release. */
+void unit_retain_opaque(void *u);
+void unit_release_opaque(void *u);
+
+/* Resolve a class by qualified name, declaring it on first use. */
+ts_status unit_resolve_class(Ctx *ctx, Unit *u, const char *qualname, const Span *where,
+                             ClassType **out) TS_MUST_CHECK;
+/* Resolve a free function by qualified name. */
+ts_status unit_resolve_function(Ctx *ctx, Unit *u, const char *qualname, const Span *where,
+                                Function **out) TS_MUST_CHECK;
+/* A method of a class, or NULL. */
+Function *class_method(const ClassType *c, const char *name);
+/* Emit IR for every declared function not emitted yet (and those they pull in). */
+ts_status unit_emit_pending(Ctx *ctx, Unit *u) TS_MUST_CHECK;
+
+#endif

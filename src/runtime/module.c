@@ -1,0 +1,151 @@
+/*
+ * module.c - calling a loaded module's methods with checked arguments, and
+ * printing it as PyTorch does (module tree, code, graphs).
+ */
+#include "runtime/module.h"
+
+
+Module *module_new(Unit *u, IValue root, const char *path) {
+    Module *m = ts_xmalloc(sizeof *m);
+    m->refcnt = 1;
+    m->unit = unit_retain(u);
+    m->root = root;
+    m->path = ts_strdup(path);
+    return m;
+}
+
+void module_release(Module *m) {
+    if (!m || __atomic_sub_fetch(&m->refcnt, 1, __ATOMIC_ACQ_REL) != 0) return;
+    iv_release(m->root);
+    unit_release(m->unit);
+    ts_free(m->path);
+    ts_free(m);
+}
+
+Function *module_method(const Module *m, const char *name) {
+    if (m->root.kind != IV_OBJECT) return NULL;
+    return class_method(m->root.u.obj->cls, name);
+}
+
+ts_status module_call(Ctx *ctx, Module *m, const char *name, const IValue *args, int nargs,
+                      IValue *out) {
+    Function *fn = module_method(m, name);
+    if (!fn) {
+        ClassType *c = m->root.kind == IV_OBJECT ? m->root.u.obj->cls : NULL;
+        StrBuf have;
+        sb_init(&have);
+        for (int i = 0; c && i < c->method_names.len; i++)
+            sb_printf(&have, "%s%s", i ? ", " : "", c->method_names.data[i]);
+        ts_status st = ts_fail(ctx, TS_ERR_NOT_FOUND, NULL, "%s: the module has no method '%s' (it has: %s)",
+                               m->path, name, have.len ? sb_cstr(&have) : "none");
+        sb_free(&have);
+        return st;
+    }
+    int nuser = fn->nparams - 1;
+    if (nargs > nuser) {
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "%s: %s() takes %d argument%s but %d %s given", m->path,
+                       name, nuser, nuser == 1 ? "" : "s", nargs, nargs == 1 ? "was" : "were");
+    }
+    IValue *full = ts_xmalloc(sizeof(IValue) * (size_t)(fn->nparams + 1));
+    full[0] = m->root;
+    for (int i = 0; i < nuser; i++) {
+        const FnParam *p = &fn->params[i + 1];
+        if (i < nargs) {
+            full[i + 1] = args[i];
+        } else if (p->has_default) {
+            full[i + 1] = p->default_value;
+        } else {
+            ts_free(full);
+            return ts_fail(ctx, TS_ERR_ARG, NULL, "%s: %s() is missing argument %d '%s' of type %s",
+                           m->path, name, i + 1, p->name, "");
+        }
+        if (!iv_isinstance(full[i + 1], p->type)) {
+            StrBuf t;
+            sb_init(&t);
+            ty_annotation_str(&t, p->type);
+            ts_status st = ts_fail(ctx, TS_ERR_TYPE, NULL,
+                                   "%s: %s() argument %d '%s' expects %s, but got a value of type %s",
+                                   m->path, name, i + 1, p->name, sb_cstr(&t), iv_kind_name(full[i + 1]));
+            sb_free(&t);
+            ts_free(full);
+            return st;
+        }
+    }
+    ts_status st = interp_call(ctx, fn, full, fn->nparams, out);
+    ts_free(full);
+    return st;
+}
+
+/* ---- printing ---- */
+
+static bool is_module_attr(const ClassAttr *a) {
+    return a->type && a->type->kind == TK_CLASS && a->type->cls->kind == CK_MODULE;
+}
+
+static void put_indented(StrBuf *sb, const char *s, int n) {
+    for (const char *p = s; *p; p++) {
+        sb_putc(sb, *p);
+        if (*p == '\n' && p[1])
+            for (int i = 0; i < n; i++) sb_putc(sb, ' ');
+    }
+}
+
+static void tree(StrBuf *sb, const Object *o) {
+    ClassType *c = o->cls;
+    StrBuf children;
+    sb_init(&children);
+    int nchild = 0;
+    for (int i = 0; i < c->attrs.len && i < o->nslots; i++) {
+        if (!is_module_attr(&c->attrs.data[i]) || o->slots[i].kind != IV_OBJECT) continue;
+        StrBuf sub;
+        sb_init(&sub);
+        tree(&sub, o->slots[i].u.obj);
+        sb_printf(&children, "\n  (%s): ", c->attrs.data[i].name);
+        put_indented(&children, sb_cstr(&sub), 2);
+        sb_free(&sub);
+        nchild++;
+    }
+    sb_puts(sb, "RecursiveScriptModule(");
+    if (nchild == 0) {
+        sb_printf(sb, "original_name=%s", c->name);
+    } else {
+        sb_printf(sb, "\n  original_name=%s", c->name);
+        sb_puts(sb, sb_cstr(&children));
+        sb_putc(sb, '\n');
+    }
+    sb_putc(sb, ')');
+    sb_free(&children);
+}
+
+void module_print_tree(StrBuf *sb, const Module *m) {
+    if (m->root.kind == IV_OBJECT) tree(sb, m->root.u.obj);
+    sb_putc(sb, '\n');
+}
+
+void module_print_code(StrBuf *sb, const Module *m) {
+    Unit *u = m->unit;
+    for (int i = 0; i < u->class_list.len; i++) {
+        ClassType *c = u->class_list.data[i];
+        sb_printf(sb, "# %s\n", c->qualname);
+        if (c->def_span.src) {
+            Span sp = c->def_span;
+            /* start at the beginning of the line */
+            uint32_t s = sp.start;
+            while (s > 0 && sp.src->text[s - 1] != '\n') s--;
+            sb_putn(sb, sp.src->text + s, sp.end - s);
+            if (sp.end > s && sp.src->text[sp.end - 1] != '\n') sb_putc(sb, '\n');
+        }
+        sb_putc(sb, '\n');
+    }
+}
+
+void module_print_graphs(StrBuf *sb, const Module *m) {
+    Unit *u = m->unit;
+    for (int i = 0; i < u->fns.len; i++) {
+        Function *fn = u->fns.data[i];
+        if (!fn->graph) continue;
+        sb_printf(sb, "# %s\n", fn->qualname);
+        graph_print(sb, fn->graph);
+        sb_putc(sb, '\n');
+    }
+}

@@ -1,0 +1,30 @@
+/*
+ * module.h - a loaded program: its compilation unit and the root object.
+ * Immutable once loaded; calls go through interp_call with the root as self.
+ */
+#ifndef TS_MODULE_H
+#define TS_MODULE_H
+
+#include "runtime/interp.h"
+
+typedef struct Module {
+    int refcnt;
+    Unit *unit;
+    IValue root;      /* the root Object */
+    char *path;       /* where it was loaded from, for messages */
+} Module;
+
+Module *module_new(Unit *u, IValue root_steal, const char *path);
+void module_release(Module *m);
+/* The method `name` of the root object's class, or NULL. */
+Function *module_method(const Module *m, const char *name);
+/* Call a method with user arguments (self is added). Checks the count and
+ * types of the arguments against the method's signature, filling defaults. */
+ts_status module_call(Ctx *ctx, Module *m, const char *name, const IValue *args, int nargs,
+                      IValue *out) TS_MUST_CHECK;
+/* Renderings for `tscript show`. */
+void module_print_tree(StrBuf *sb, const Module *m);
+void module_print_code(StrBuf *sb, const Module *m);
+void module_print_graphs(StrBuf *sb, const Module *m);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * archive.c - torch.jit.load in C.
+ *
+ * Order of work (reference §1.7): open the zip; read and range-check the
+ * version; unpickle constants.pkl (tensors from constants/) and data.pkl
+ * (tensors from data/, borrowed in place from the mapping when aligned);
+ * every `GLOBAL __torch__.q Name` in the pickles resolves the class from
+ * code/q.py through the unit, and its state dict fills the object's slots by
+ * attribute name; finally every method reached is emitted to IR and compiled.
+ * The zip stays alive as long as any storage borrows from it.
+ */
+#include "serialize/archive.h"
+
+#include <stdio.h>
+
+#include "frontend/sema.h"
+#include "serialize/pickle.h"
+#include "serialize/zip.h"
+
+enum { MAX_CODE_FILE = 64 << 20 };
+
+typedef struct Loader {
+    Ctx *ctx;
+    ZipArchive *z;
+    Unit *unit;
+    const char *path;
+    const char *dir; /* "data" or "constants": where this pickle's storages live */
+    const char *what;
+} Loader;
+
+static ts_status provide_source(Ctx *ctx, void *ud, const char *qualifier, Source **out) {
+    Loader *L = ud;
+    *out = NULL;
+    StrBuf rel;
+    sb_init(&rel);
+    sb_puts(&rel, "code/");
+    for (const char *p = qualifier; *p; p++) sb_putc(&rel, *p == '.' ? '/' : *p);
+    sb_puts(&rel, ".py");
+    const ZipEntry *e = zip_find(L->z, sb_cstr(&rel));
+    if (!e) {
+        sb_free(&rel);
+        return TS_OK;
+    }
+    if (e->usize > MAX_CODE_FILE) {
+        ts_status st = ts_fail(ctx, TS_ERR_FORMAT, NULL, "%s: code file '%s' is too large (%llu bytes)", L->path,
+                               sb_cstr(&rel), (unsigned long long)e->usize);
+        sb_free(&rel);
+        return st;
+    }
+    ZipData d;
+    ts_status st = zip_read(ctx, L->z, e, 0, &d);
+    if (st == TS_OK) {
+        StrBuf name;
+        sb_init(&name);
+        sb_printf(&name, "%s:%s", L->path, sb_cstr(&rel));
+        *out = source_new(sb_cstr(&name), (const char *)d.data, d.size);
+        sb_free(&name);
+        zip_data_free(&d);
+    }
+    sb_free(&rel);
+    return st;
+}
+
+static ts_status read_version(Loader *L, int *out) {
+    const ZipEntry *e = zip_find(L->z, ".data/version");
+    if (!e) e = zip_find(L->z, "version");
+    if (!e)
+        return ts_fail(L->ctx, TS_ERR_FORMAT, NULL,
+                       "%s: archive has no 'version' record (is it a TorchScript archive written by torch.jit.save?)",
+                       L->path);
+    ZipData d;
+    TS_TRY(zip_read(L->ctx, L->z, e, 0, &d));
+    long long v = 0;
+    size_t i = 0;
+    bool digits = false;
+    while (i < d.size && d.data[i] >= '0' && d.data[i] <= '9' && v < 1000000) {
+        v = v * 10 + (d.data[i] - '0');
+        digits = true;
+        i++;
+    }
+    while (i < d.size && (d.data[i] == '\n' || d.data[i] == '\r' || d.data[i] == ' ')) i++;
+    bool ok = digits && i == d.size;
+    zip_data_free(&d);
+    if (!ok) return ts_fail(L->ctx, TS_ERR_FORMAT, NULL, "%s: the version record is not a decimal number", L->path);
+    if (v < ARCHIVE_VERSION_MIN || v > ARCHIVE_VERSION_MAX)
+        return ts_fail(L->ctx, TS_ERR_UNSUPPORTED, NULL,
+                       "%s: archive format version %lld is not supported (tscript reads versions %d to %d)",
+                       L->path, v, ARCHIVE_VERSION_MIN, ARCHIVE_VERSION_MAX);
+    *out = (int)v;
+    return TS_OK;
+}
+
+/* ---- pickle hooks ---- */
+
+static ts_status hook_storage(void *ud, const char *key, DType dt, int64_t numel, Storage **out) {
+    Loader *L = ud;
+    return pickle_storage_from_zip(L->ctx, L->z, L->dir, key, dt, numel, out);
+}
+
+static ts_status hook_type(void *ud, const char *text, Type **out) {
+    Loader *L = ud;
+    return sema_parse_type_string(L->ctx, L->unit, text, out);
+}
+
+/* Lists and dicts of a pickle made before type tags (or tagged Any) take the
+ * declared type of the attribute they fill. */
+static void retag(IValue v, Type *t) {
+    if (v.kind == IV_LIST && t->kind == TK_LIST && v.u.l->elem == ty_any()) {
+        v.u.l->elem = t->elems[0];
+        for (int64_t i = 0; i < v.u.l->len; i++) retag(v.u.l->items[i], t->elems[0]);
+    } else if (v.kind == IV_DICT && t->kind == TK_DICT) {
+        if (v.u.dict->key_type == ty_any()) v.u.dict->key_type = t->elems[0];
+        if (v.u.dict->value_type == ty_any()) v.u.dict->value_type = t->elems[1];
+    } else if (v.kind == IV_TUPLE && t->kind == TK_TUPLE && t->n == v.u.tup->len) {
+        for (int i = 0; i < t->n; i++) retag(v.u.tup->items[i], t->elems[i]);
+    } else if (t->kind == TK_OPTIONAL) {
+        retag(v, t->elems[0]);
+    }
+}
+
+static ts_status hook_class(void *ud, const char *module, const char *name, IValue state, IValue *out) {
+    Loader *L = ud;
+    Ctx *ctx = L->ctx;
+    StrBuf q;
+    sb_init(&q);
+    sb_printf(&q, "%s.%s", module, name);
+    ClassType *c = NULL;
+    ts_status st = unit_resolve_class(ctx, L->unit, sb_cstr(&q), NULL, &c);
+    if (st != TS_OK) {
+        ts_prefix_error(ctx, "%s: while reading %s: ", L->path, L->what);
+        sb_free(&q);
+        return st;
+    }
+    sb_free(&q);
+    if (c->kind == CK_ENUM)
+        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: %s: enum values (%s) are not supported yet", L->path,
+                       L->what, c->qualname);
+    if (class_method(c, "__setstate__"))
+        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL,
+                       "%s: %s: objects with __setstate__ (%s) are not supported yet", L->path, L->what,
+                       c->qualname);
+    if (state.kind != IV_DICT)
+        return ts_fail(ctx, TS_ERR_FORMAT, NULL, "%s: %s: the state of a %s object is a %s, expected a dict",
+                       L->path, L->what, c->qualname, iv_kind_name(state));
+    Object *o = object_new(c);
+    for (int i = 0; i < c->attrs.len; i++) {
+        ClassAttr *a = &c->attrs.data[i];
+        IValue key = iv_cstr(a->name);
+        IValue *v = dict_find(state.u.dict, key);
+        iv_release(key);
+        if (!v) {
+            if (a->type->kind == TK_OPTIONAL || a->type->kind == TK_NONE) continue;
+            iv_release(iv_object_steal(o));
+            return ts_fail(ctx, TS_ERR_FORMAT, NULL,
+                           "%s: %s: the %s object has no value for its attribute '%s'", L->path, L->what,
+                           c->qualname, a->name);
+        }
+        retag(*v, a->type);
+        if (!iv_isinstance(*v, a->type)) {
+            StrBuf t;
+            sb_init(&t);
+            ty_annotation_str(&t, a->type);
+            st = ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: %s: attribute '%s' of %s is declared %s but holds a %s",
+                         L->path, L->what, a->name, c->qualname, sb_cstr(&t), iv_kind_name(*v));
+            sb_free(&t);
+            iv_release(iv_object_steal(o));
+            return st;
+        }
+        o->slots[i] = iv_dup(*v);
+    }
+    *out = iv_object_steal(o);
+    return TS_OK;
+}
+
+static ts_status unpickle(Loader *L, const char *record, const char *dir, bool required, IValue *out) {
+    const ZipEntry *e = zip_find(L->z, record);
+    if (!e) {
+        if (!required) {
+            *out = iv_none();
+            return TS_OK;
+        }
+        return ts_fail(L->ctx, TS_ERR_FORMAT, NULL,
+                       "%s: archive has no '%s' record (is it a TorchScript archive written by torch.jit.save?)",
+                       L->path, record);
+    }
+    ZipData d;
+    TS_TRY(zip_read(L->ctx, L->z, e, 0, &d));
+    StrBuf what;
+    sb_init(&what);
+    sb_printf(&what, "%s:%s", L->path, record);
+    L->dir = dir;
+    L->what = record;
+    PickleHooks hooks = {.build_class = hook_class, .load_storage = hook_storage, .parse_type = hook_type};
+    ts_status st = pickle_load(L->ctx, d.data, d.size, sb_cstr(&what), &hooks, L, out);
+    sb_free(&what);
+    zip_data_free(&d);
+    return st;
+}
+
+ts_status archive_load(Ctx *ctx, const char *path, Module **out) {
+    *out = NULL;
+    ops_init();
+    Loader L = {ctx, NULL, NULL, path, NULL, NULL};
+    TS_TRY(zip_open(ctx, path, &L.z));
+    IValue root = iv_none();
+    int version = 0;
+    ts_status st = read_version(&L, &version);
+    if (st != TS_OK) goto fail_zip;
+    L.unit = unit_new(provide_source, &L);
+    L.unit->version = version;
+    st = unpickle(&L, "constants.pkl", "constants", true, &L.unit->constants);
+    if (st != TS_OK) goto fail_unit;
+    st = unpickle(&L, "data.pkl", "data", true, &root);
+    if (st != TS_OK) goto fail_unit;
+    if (root.kind != IV_OBJECT || root.u.obj->cls->kind != CK_MODULE) {
+        st = ts_fail(ctx, TS_ERR_FORMAT, NULL, "%s: data.pkl holds a %s, not a module object", path,
+                     iv_kind_name(root));
+        goto fail_root;
+    }
+    st = unit_emit_pending(ctx, L.unit);
+    if (st != TS_OK) goto fail_root;
+    st = interp_compile_unit(ctx, L.unit);
+    if (st != TS_OK) goto fail_root;
+    L.unit->provider = NULL;
+    L.unit->provider_ud = NULL;
+    *out = module_new(L.unit, root, path);
+    unit_release(L.unit);
+    zip_release(L.z);
+    return TS_OK;
+
+fail_root:
+    iv_release(root);
+fail_unit:
+    L.unit->provider = NULL;
+    unit_release(L.unit);
+fail_zip:
+    zip_release(L.z);
+    return st;
+}
