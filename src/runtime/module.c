@@ -122,30 +122,69 @@ void module_print_tree(StrBuf *sb, const Module *m) {
     sb_putc(sb, '\n');
 }
 
+/* Classes in the order a reader expects: the root's, then its submodules'
+ * depth-first (attribute order), then any other class the code uses. */
+typedef VEC(ClassType *) ClassVec;
+
+static void add_class(ClassVec *v, ClassType *c) {
+    for (int i = 0; i < v->len; i++)
+        if (v->data[i] == c) return;
+    vec_push(v, c);
+}
+
+static void walk_classes(ClassVec *v, const Object *o, int depth) {
+    add_class(v, o->cls);
+    if (depth > 200) return;
+    for (int i = 0; i < o->nslots; i++)
+        if (o->slots[i].kind == IV_OBJECT) walk_classes(v, o->slots[i].u.obj, depth + 1);
+}
+
+static void ordered_classes(const Module *m, ClassVec *v) {
+    if (m->root.kind == IV_OBJECT) walk_classes(v, m->root.u.obj, 0);
+    for (int i = 0; i < m->unit->class_list.len; i++) add_class(v, m->unit->class_list.data[i]);
+}
+
 void module_print_code(StrBuf *sb, const Module *m) {
-    Unit *u = m->unit;
-    for (int i = 0; i < u->class_list.len; i++) {
-        ClassType *c = u->class_list.data[i];
+    ClassVec cs = {0};
+    ordered_classes(m, &cs);
+    for (int i = 0; i < cs.len; i++) {
+        ClassType *c = cs.data[i];
+        if (i) sb_putc(sb, '\n');
         sb_printf(sb, "# %s\n", c->qualname);
         if (c->def_span.src) {
             Span sp = c->def_span;
-            /* start at the beginning of the line */
+            /* from the beginning of the line, to keep the indentation */
             uint32_t s = sp.start;
             while (s > 0 && sp.src->text[s - 1] != '\n') s--;
             sb_putn(sb, sp.src->text + s, sp.end - s);
             if (sp.end > s && sp.src->text[sp.end - 1] != '\n') sb_putc(sb, '\n');
         }
-        sb_putc(sb, '\n');
     }
+    vec_free(&cs);
 }
 
 void module_print_graphs(StrBuf *sb, const Module *m) {
-    Unit *u = m->unit;
-    for (int i = 0; i < u->fns.len; i++) {
-        Function *fn = u->fns.data[i];
-        if (!fn->graph) continue;
+    ClassVec cs = {0};
+    ordered_classes(m, &cs);
+    bool first = true;
+    for (int i = 0; i < cs.len; i++) {
+        ClassType *c = cs.data[i];
+        for (int k = 0; k < c->method_names.len; k++) {
+            Function *fn = class_method(c, c->method_names.data[k]);
+            if (!fn || !fn->graph) continue;
+            if (!first) sb_putc(sb, '\n');
+            first = false;
+            sb_printf(sb, "# %s\n", fn->qualname);
+            graph_print(sb, fn->graph);
+        }
+    }
+    for (int i = 0; i < m->unit->fns.len; i++) {
+        Function *fn = m->unit->fns.data[i];
+        if (fn->owner || !fn->graph) continue;
+        if (!first) sb_putc(sb, '\n');
+        first = false;
         sb_printf(sb, "# %s\n", fn->qualname);
         graph_print(sb, fn->graph);
-        sb_putc(sb, '\n');
     }
+    vec_free(&cs);
 }

@@ -197,11 +197,26 @@ static ts_status unpickle(Loader *L, const char *record, const char *dir, bool r
     return st;
 }
 
+static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, Module **out);
+
 ts_status archive_load(Ctx *ctx, const char *path, Module **out) {
     *out = NULL;
+    ZipArchive *z;
+    TS_TRY(zip_open(ctx, path, &z));
+    return load_from_zip(ctx, z, path, out);
+}
+
+ts_status archive_load_memory(Ctx *ctx, const char *name, const void *data, size_t size, Module **out) {
+    *out = NULL;
+    ZipArchive *z;
+    TS_TRY(zip_open_memory(ctx, name, data, size, NULL, NULL, &z));
+    return load_from_zip(ctx, z, name, out);
+}
+
+/* Takes the caller's reference to z. */
+static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, Module **out) {
     ops_init();
-    Loader L = {ctx, NULL, NULL, path, NULL, NULL};
-    TS_TRY(zip_open(ctx, path, &L.z));
+    Loader L = {ctx, z, NULL, path, NULL, NULL};
     IValue root = iv_none();
     int version = 0;
     ts_status st = read_version(&L, &version);

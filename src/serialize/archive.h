@@ -12,5 +12,9 @@
 enum { ARCHIVE_VERSION_MIN = 1, ARCHIVE_VERSION_MAX = 10 };
 
 ts_status archive_load(Ctx *ctx, const char *path, Module **out) TS_MUST_CHECK;
+/* The same from bytes in memory, which must stay valid and unchanged while
+ * the module (or any tensor from it) lives. name is used in messages. */
+ts_status archive_load_memory(Ctx *ctx, const char *name, const void *data, size_t size,
+                              Module **out) TS_MUST_CHECK;
 
 #endif

@@ -1,0 +1,64 @@
+# Literals, containers, Optional and the special forms of the printed dialect.
+
+# expect: (1, 2.5, 'a', True, None)
+def test_literals() -> Tuple[int, float, str, bool, None]:
+    return (1, 2.5, "a", True, None)
+
+# expect: {'a': 1, 'b': 2}
+def test_dict() -> Dict[str, int]:
+    d = {"a": 1}
+    d["b"] = 2
+    return d
+
+# expect: 3
+def test_dict_items_loop() -> int:
+    d = {"x": 1, "y": 2}
+    _2 = torch.items(d)
+    total = 0
+    for _3 in range(torch.len(_2)):
+        k, v, = _2[_3]
+        total = torch.add(total, v)
+    return total
+
+# expect: 4
+def test_optional_unchecked_cast() -> int:
+    x = annotate(Optional[int], 4)
+    if torch.__isnot__(x, None):
+        x0 = unchecked_cast(int, x)
+        r = x0
+    else:
+        r = 0
+    return r
+
+# expect: 0
+def test_uninitialized_branch() -> int:
+    c = 0
+    if torch.eq(c, 1):
+        ops.prim.RaiseException("AssertionError: ", "builtins.AssertionError")
+        y = uninitialized(int)
+    else:
+        y = c
+    return y
+
+# expect: (2, 3)
+def test_tuple_index_and_slice() -> Tuple[int, int]:
+    t = (1, 2, 3)
+    return (t)[1:3]
+
+# expect: 'x=3 y=[1, 2]'
+def test_format() -> str:
+    return torch.format("x={} y={}", 3, [1, 2])
+
+# expect: [3, 2]
+def test_list_ops() -> List[int]:
+    xs = [1, 2, 3]
+    ys = torch.slice(xs, 1)
+    return [ys[1], torch.len(ys)]
+
+# expect: inf
+def test_inf() -> float:
+    return inf
+
+# expect: True
+def test_isinstance_static() -> bool:
+    return isinstance(3, int)
