@@ -28,26 +28,6 @@
 
 enum { MAX_CALL_ARGS = 64 };
 
-typedef VEC(const char *) NameVec;
-
-typedef struct Env {
-    struct Env *parent;
-    StrMap vars;                 /* name -> Value* assigned in this block */
-    VEC(const char *) order;     /* names in first-assignment order */
-    bool raised;                 /* the block ends in an exception */
-    bool returned;               /* the block ends in a return */
-} Env;
-
-typedef struct Em {
-    Ctx *ctx;
-    Unit *u;
-    Function *fn;
-    Graph *g;
-    Block *b;
-    Env *env;
-    int depth;
-} Em;
-
 typedef enum SVKind {
     SV_VALUE,     /* v */
     SV_NS,        /* name: "aten", "prim" ... (torch, ops.prim, math) */
@@ -70,6 +50,28 @@ typedef struct SV {
     Function *fn;
 } SV;
 
+typedef VEC(const char *) NameVec;
+
+typedef struct Env {
+    struct Env *parent;
+    StrMap vars;                 /* name -> Value* assigned in this block */
+    StrMap sugar;                /* name -> SV* for names bound to functions/classes (`_0 = __torch__.f`) */
+    VEC(const char *) order;     /* names in first-assignment order */
+    bool raised;                 /* the block ends in an exception */
+    bool returned;               /* the block ends in a return */
+} Env;
+
+typedef struct Em {
+    Ctx *ctx;
+    Unit *u;
+    Function *fn;
+    Graph *g;
+    Block *b;
+    Env *env;
+    int depth;
+} Em;
+
+
 static ts_status emit_expr(Em *em, const Ast *e, Type *hint, Value **out);
 static ts_status emit_stmts(Em *em, const AstList *l, int from);
 
@@ -79,10 +81,12 @@ static void env_init(Env *e, Env *parent) {
     memset(e, 0, sizeof *e);
     e->parent = parent;
     strmap_init(&e->vars);
+    strmap_init(&e->sugar);
 }
 
 static void env_free(Env *e) {
     strmap_free(&e->vars);
+    strmap_free(&e->sugar);
     vec_free(&e->order);
 }
 
@@ -180,6 +184,13 @@ static ts_status emit_name(Em *em, const Ast *e, SV *out) {
         out->kind = SV_VALUE;
         out->v = v;
         return TS_OK;
+    }
+    for (Env *en = em->env; en; en = en->parent) {
+        SV *sv = strmap_get(&en->sugar, n);
+        if (sv) {
+            *out = *sv;
+            return TS_OK;
+        }
     }
     if (strcmp(n, "torch") == 0 || strcmp(n, "math") == 0) {
         out->kind = SV_NS;
@@ -1365,6 +1376,21 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
     }
     case AST_ASSIGN: {
         Value *v;
+        const Ast *rhs = s->assign.value;
+        if ((rhs->kind == AST_ATTR || rhs->kind == AST_NAME) && s->assign.targets.len == 1 &&
+            s->assign.targets.items[0]->kind == AST_NAME) {
+            /* `_0 = __torch__.torch.nn.functional.relu`: bind the name to the function itself */
+            SV sv;
+            TS_TRY(emit_sv(em, rhs, &sv));
+            if (sv.kind == SV_FUNC || sv.kind == SV_CLASS || sv.kind == SV_OP) {
+                SV *keep = arena_new(&em->g->arena, SV);
+                *keep = sv;
+                strmap_put(&em->env->sugar, s->assign.targets.items[0]->name.id, keep);
+                return TS_OK;
+            }
+            TS_TRY(sv_value(em, &sv, rhs->span, &v));
+            return assign_to(em, s->assign.targets.items[0], v, sp);
+        }
         TS_TRY(emit_expr(em, s->assign.value, NULL, &v));
         for (int k = 0; k < s->assign.targets.len; k++) TS_TRY(assign_to(em, s->assign.targets.items[k], v, sp));
         return TS_OK;

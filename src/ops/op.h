@@ -2,7 +2,7 @@
  * op.h - the operator registry: every op is declared once by its PyTorch
  * schema string and bound to a C implementation.
  *
- * The lists live in ops/*.def as
+ * The lists live in ops/<family>.def as
  *     OP("aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor", op_linear)
  * and are parsed once (ops_init) into OpSchema records. The frontend resolves a
  * call to one OpSchema (overload resolution with defaults); the interpreter
@@ -33,8 +33,9 @@ typedef struct OpInfo {
 typedef ts_status (*OpFn)(Ctx *ctx, IValue *in, int nin, IValue *out, const OpInfo *info);
 
 typedef struct OpArg {
-    const char *name;
+    const char *name;  /* NULL for an unnamed return */
     Type *type;        /* may contain TK_VAR */
+    const char *type_text; /* the type as written ("SymInt[2]", "Tensor(a!)"), for schema_str */
     bool has_default;
     IValue default_value; /* owned by the registry, immortal */
     bool kwarg_only;

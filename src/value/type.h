@@ -83,5 +83,8 @@ Type *ty_unwrap_optional(Type *t);
 void ty_annotation_str(StrBuf *sb, const Type *t);
 /* "int[]", "Tensor?", "(int, float)", "Dict(str, Tensor)" (IR graph printing). */
 void ty_graph_str(StrBuf *sb, const Type *t);
+/* The annotation_str as a string that lives as long as the type (for messages;
+ * computed once per type, never freed). */
+const char *ty_name(const Type *t);
 
 #endif

@@ -1,0 +1,146 @@
+/*
+ * prim_tensor.c - TorchScript ops that read a tensor's metadata or turn a
+ * one-element tensor into a number and back: dim, size, numel, len, dtype,
+ * device, requires_grad, int(t), float(t), bool(t), the implicit conversions
+ * the compiler inserts, and NumToTensor.
+ *
+ * These only read Tensor fields (tensor.h) and single elements; they never
+ * look at storage bytes beyond the element read. Tensors here are always on
+ * the CPU, strided and not nested.
+ */
+
+#include "ops/prim.h"
+
+PRIM_OP(prim_dim) { out[0] = iv_int(in[0].u.t->ndim); return TS_OK; }
+PRIM_OP(prim_numel) { out[0] = iv_int(tensor_numel(in[0].u.t)); return TS_OK; }
+PRIM_OP(prim_dtype) { out[0] = iv_int((int64_t)in[0].u.t->dtype); return TS_OK; }
+PRIM_OP(prim_device) { out[0] = iv_device((Device){DEVICE_CPU, -1}); return TS_OK; }
+PRIM_OP(prim_layout) { out[0] = iv_int(0); return TS_OK; } /* torch.strided */
+PRIM_OP(prim_requires_grad) { out[0] = iv_bool(in[0].u.t->requires_grad); return TS_OK; }
+PRIM_OP(prim_is_cuda) { out[0] = iv_bool(false); return TS_OK; }
+PRIM_OP(prim_is_nested) { out[0] = iv_bool(false); return TS_OK; }
+
+PRIM_OP(prim_size) {
+    const Tensor *t = in[0].u.t;
+    ListObj *l = list_new(ty_int(), t->ndim);
+    for (int i = 0; i < t->ndim; i++) list_push_steal(l, iv_int(t->sizes[i]));
+    out[0] = iv_list_steal(l);
+    return TS_OK;
+}
+
+PRIM_OP(prim_size_int) {
+    const Tensor *t = in[0].u.t;
+    int64_t d = prim_int(in[1]);
+    if (t->ndim == 0)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL,
+                       "Dimension specified as %lld but tensor has no dimensions", (long long)d);
+    int64_t i = prim_index(d, t->ndim);
+    if (i < 0)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL,
+                       "Dimension out of range (expected to be in range of [%d, %d], but got %lld)",
+                       -t->ndim, t->ndim - 1, (long long)d);
+    out[0] = iv_int(t->sizes[i]);
+    return TS_OK;
+}
+
+PRIM_OP(prim_len_tensor) {
+    const Tensor *t = in[0].u.t;
+    if (t->ndim == 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "len() of a 0-d tensor");
+    out[0] = iv_int(t->sizes[0]);
+    return TS_OK;
+}
+
+/* ---- tensor -> number ---- */
+
+static ts_status need_one(Ctx *ctx, const Tensor *t) {
+    int64_t n = tensor_numel(t);
+    if (n != 1)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "a Tensor with %lld elements cannot be converted to Scalar",
+                       (long long)n);
+    return TS_OK;
+}
+
+/* t.item() as an int64 (a float element must be finite and in range). */
+static ts_status item_int(Ctx *ctx, const Tensor *t, int64_t *v) {
+    TS_TRY(need_one(ctx, t));
+    if (!dtype_is_float(t->dtype)) {
+        *v = tensor_get_i64(t, 0);
+        return TS_OK;
+    }
+    double d = tensor_get_f64(t, 0);
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "value cannot be converted to type int64_t without overflow");
+    *v = (int64_t)d;
+    return TS_OK;
+}
+
+/* The checks PyTorch applies when a tensor is used where a number is expected. */
+static ts_status check_implicit(Ctx *ctx, const Tensor *t, bool to_int) {
+    if (t->requires_grad)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "Cannot input a tensor that requires grad as a scalar argument");
+    if (t->ndim != 0)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL,
+                       "Cannot input a tensor of dimension other than 0 as a scalar argument");
+    if (to_int && !dtype_is_integral(t->dtype, false))
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "Cannot input a tensor of type %s as an integral argument",
+                       dtype_storage_name(t->dtype));
+    return TS_OK;
+}
+
+PRIM_OP(prim_Int_tensor) {
+    int64_t v = 0;
+    TS_TRY(item_int(ctx, in[0].u.t, &v));
+    out[0] = iv_int(v);
+    return TS_OK;
+}
+
+PRIM_OP(prim_Float_tensor) {
+    TS_TRY(need_one(ctx, in[0].u.t));
+    out[0] = iv_double(tensor_get_f64(in[0].u.t, 0));
+    return TS_OK;
+}
+
+PRIM_OP(prim_Bool_tensor) {
+    int64_t n = tensor_numel(in[0].u.t);
+    if (n == 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "Boolean value of Tensor with no values is ambiguous");
+    if (n > 1)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "Boolean value of Tensor with more than one value is ambiguous");
+    out[0] = iv_bool(tensor_get_f64(in[0].u.t, 0) != 0.0);
+    return TS_OK;
+}
+
+PRIM_OP(prim_IntImplicit) {
+    TS_TRY(check_implicit(ctx, in[0].u.t, true));
+    return prim_Int_tensor(ctx, in, nin, out, info);
+}
+
+PRIM_OP(prim_FloatImplicit) {
+    TS_TRY(check_implicit(ctx, in[0].u.t, false));
+    return prim_Float_tensor(ctx, in, nin, out, info);
+}
+
+/* t.item() as a Scalar: float for float dtypes, bool for bool, int otherwise. */
+PRIM_OP(prim_ScalarImplicit) {
+    const Tensor *t = in[0].u.t;
+    TS_TRY(check_implicit(ctx, t, false));
+    TS_TRY(need_one(ctx, t));
+    if (dtype_is_float(t->dtype)) out[0] = iv_double(tensor_get_f64(t, 0));
+    else if (t->dtype == DT_BOOL) out[0] = iv_bool(tensor_get_i64(t, 0) != 0);
+    else out[0] = iv_int(tensor_get_i64(t, 0));
+    return TS_OK;
+}
+
+/* ---- number -> tensor ---- */
+
+static ts_status scalar_tensor(Ctx *ctx, IValue v, IValue *out) {
+    Tensor *t;
+    if (v.kind == IV_DOUBLE) t = tensor_scalar_f64(ctx, DT_FLOAT64, v.u.d);
+    else if (v.kind == IV_BOOL) t = tensor_scalar_i64(ctx, DT_BOOL, v.u.b);
+    else t = tensor_scalar_i64(ctx, DT_INT64, v.u.i);
+    if (!t) return ctx->status != TS_OK ? ctx->status : TS_ERR_NOMEM;
+    *out = iv_tensor_steal(t);
+    return TS_OK;
+}
+
+PRIM_OP(prim_NumToTensor_scalar) { return scalar_tensor(ctx, in[0], out); }
+PRIM_OP(prim_NumToTensor_bool) { return scalar_tensor(ctx, iv_bool(in[0].u.b), out); }

@@ -1,0 +1,501 @@
+/*
+ * value.c - boxed values: reference counting of every heap kind, strings,
+ * lists, tuples, dicts, objects, enums, functions and class types, plus
+ * Python equality and truthiness. Printing lives in value_repr.c.
+ *
+ * Invariants:
+ *  - Every heap object starts with a HeapHdr whose kind equals the IValue kind
+ *    that refers to it; refcnt is updated atomically (relaxed on retain,
+ *    acquire-release on release) so values may be shared between threads.
+ *    Tensors are counted and freed by tensor.c (tensor_retain/tensor_release).
+ *  - A dict keeps its entries dense and in insertion order; `index` is an
+ *    open-addressing table (linear probing, power-of-two size, at most 2/3
+ *    full) of entry positions, -1 for an empty slot. Keys hash the Python way:
+ *    equal ints, floats and bools hash alike; tensors hash by identity.
+ *  - An object or enum member keeps its class's compilation unit alive
+ *    (unit_retain on creation, unit_release after its slots are released).
+ *  - Boxes abort on out-of-memory (ts_xmalloc), as value.h promises.
+ */
+#include "value/value.h"
+
+#include <math.h>
+
+/* ---- reference counting ---- */
+
+static void heap_init(HeapHdr *h, IVKind kind) {
+    h->refcnt = 1;
+    h->kind = (uint8_t)kind;
+}
+
+static void *box_alloc(size_t head, size_t count, size_t elem) {
+    size_t n;
+    if (!ts_mul_ok(count, elem, &n) || !ts_add_ok(n, head, &n)) ts_oom();
+    return ts_xmalloc(n);
+}
+
+static void unit_acquire(ClassType *cls) {
+    if (cls && cls->unit && cls->unit_retain) cls->unit_retain(cls->unit);
+}
+
+static void heap_free(IValue v) {
+    switch (v.kind) {
+    case IV_STR: ts_free(v.u.s); break;
+    case IV_LIST: {
+        ListObj *l = v.u.l;
+        for (int64_t i = 0; i < l->len; i++) iv_release(l->items[i]);
+        ts_free(l->items);
+        ts_free(l);
+        break;
+    }
+    case IV_TUPLE: {
+        TupleObj *t = v.u.tup;
+        for (int64_t i = 0; i < t->len; i++) iv_release(t->items[i]);
+        ts_free(t);
+        break;
+    }
+    case IV_DICT: {
+        DictObj *d = v.u.dict;
+        for (int64_t i = 0; i < d->len; i++) {
+            iv_release(d->entries[i].key);
+            iv_release(d->entries[i].value);
+        }
+        ts_free(d->entries);
+        ts_free(d->index);
+        ts_free(d);
+        break;
+    }
+    case IV_OBJECT: {
+        Object *o = v.u.obj;
+        ClassType *cls = o->cls;
+        void *unit = cls ? cls->unit : NULL;
+        void (*unit_release)(void *) = cls ? cls->unit_release : NULL;
+        for (int i = 0; i < o->nslots; i++) iv_release(o->slots[i]);
+        ts_free(o);
+        if (unit && unit_release) unit_release(unit); /* may free cls */
+        break;
+    }
+    case IV_ENUM: {
+        EnumObj *e = v.u.en;
+        ClassType *cls = e->cls;
+        void *unit = cls ? cls->unit : NULL;
+        void (*unit_release)(void *) = cls ? cls->unit_release : NULL;
+        if (e->name) iv_release((IValue){.kind = IV_STR, .u.s = e->name});
+        iv_release(e->value);
+        ts_free(e);
+        if (unit && unit_release) unit_release(unit);
+        break;
+    }
+    case IV_FUNC: ts_free(v.u.fn); break;
+    default: break;
+    }
+}
+
+void iv_retain(IValue v) {
+    if (!iv_is_heap(v) || !v.u.h) return;
+    if (v.kind == IV_TENSOR) {
+        tensor_retain(v.u.t);
+        return;
+    }
+    __atomic_add_fetch(&v.u.h->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+void iv_release(IValue v) {
+    if (!iv_is_heap(v) || !v.u.h) return;
+    if (v.kind == IV_TENSOR) {
+        tensor_release(v.u.t);
+        return;
+    }
+    if (__atomic_sub_fetch(&v.u.h->refcnt, 1, __ATOMIC_ACQ_REL) == 0) heap_free(v);
+}
+
+/* ---- heap IValues ---- */
+
+IValue iv_tensor_steal(Tensor *t) {
+    IValue v;
+    v.kind = IV_TENSOR;
+    v.u.t = t;
+    return v;
+}
+
+StrObj *str_new(const char *s, size_t n) {
+    StrObj *o = box_alloc(sizeof(StrObj), n + 1, 1);
+    heap_init(&o->hdr, IV_STR);
+    o->len = (int64_t)n;
+    if (n) memcpy(o->data, s, n);
+    o->data[n] = 0;
+    o->hash = ts_hash_bytes(o->data, n);
+    return o;
+}
+
+IValue iv_str(const char *s, size_t n) {
+    IValue v;
+    v.kind = IV_STR;
+    v.u.s = str_new(s, n);
+    return v;
+}
+
+IValue iv_cstr(const char *s) { return iv_str(s, strlen(s)); }
+
+#define STEAL(fname, T, K, field) \
+    IValue fname(T *p) {          \
+        IValue v;                 \
+        v.kind = K;               \
+        v.u.field = p;            \
+        return v;                 \
+    }
+STEAL(iv_list_steal, ListObj, IV_LIST, l)
+STEAL(iv_tuple_steal, TupleObj, IV_TUPLE, tup)
+STEAL(iv_dict_steal, DictObj, IV_DICT, dict)
+STEAL(iv_object_steal, Object, IV_OBJECT, obj)
+#undef STEAL
+
+/* ---- lists and tuples ---- */
+
+ListObj *list_new(Type *elem, int64_t cap) {
+    ListObj *l = ts_xmalloc(sizeof *l);
+    heap_init(&l->hdr, IV_LIST);
+    l->elem = elem ? elem : ty_any();
+    l->len = 0;
+    l->cap = cap > 0 ? cap : 0;
+    l->items = l->cap ? box_alloc(0, (size_t)l->cap, sizeof(IValue)) : NULL;
+    return l;
+}
+
+void list_push_steal(ListObj *l, IValue v) {
+    if (l->len == l->cap) {
+        int64_t cap = l->cap ? l->cap * 2 : 4;
+        size_t n;
+        if (cap < l->cap || !ts_mul_ok((size_t)cap, sizeof(IValue), &n)) ts_oom();
+        l->items = ts_xrealloc(l->items, n);
+        l->cap = cap;
+    }
+    l->items[l->len++] = v;
+}
+
+TupleObj *tuple_new(int64_t n) {
+    if (n < 0) n = 0;
+    TupleObj *t = box_alloc(sizeof(TupleObj), (size_t)n, sizeof(IValue));
+    heap_init(&t->hdr, IV_TUPLE);
+    t->type = NULL;
+    t->len = n;
+    for (int64_t i = 0; i < n; i++) t->items[i] = iv_none();
+    return t;
+}
+
+/* ---- dicts ---- */
+
+static uint64_t hash_i64(int64_t i) {
+    uint64_t x = (uint64_t)i + 0x9e3779b97f4a7c15ull; /* splitmix64 finaliser */
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* An integral double within int64 range, as Python compares ints and floats. */
+static bool double_as_i64(double d, int64_t *out) {
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return false;
+    if (d != trunc(d)) return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+static uint64_t key_hash(IValue k) {
+    switch (k.kind) {
+    case IV_STR: return k.u.s->hash;
+    case IV_INT: return hash_i64(k.u.i);
+    case IV_BOOL: return hash_i64(k.u.b);
+    case IV_DOUBLE: {
+        int64_t i = 0;
+        if (double_as_i64(k.u.d, &i)) return hash_i64(i);
+        uint64_t bits;
+        memcpy(&bits, &k.u.d, sizeof bits);
+        return hash_i64((int64_t)bits);
+    }
+    case IV_DEVICE: return hash_i64(k.u.dev.type * 65536 + k.u.dev.index);
+    case IV_NONE: return 0;
+    default: return hash_i64((int64_t)(intptr_t)k.u.h); /* identity */
+    }
+}
+
+DictObj *dict_new(Type *key_type, Type *value_type) {
+    DictObj *d = ts_xmalloc(sizeof *d);
+    heap_init(&d->hdr, IV_DICT);
+    d->key_type = key_type ? key_type : ty_str();
+    d->value_type = value_type ? value_type : ty_any();
+    d->len = d->cap = 0;
+    d->entries = NULL;
+    d->index = NULL;
+    d->index_cap = 0;
+    return d;
+}
+
+/* The index slot holding key, or the empty slot where it would go. */
+static int64_t *index_slot(const DictObj *d, IValue key, uint64_t h) {
+    int64_t mask = d->index_cap - 1;
+    for (int64_t j = (int64_t)(h & (uint64_t)mask);; j = (j + 1) & mask) {
+        int64_t e = d->index[j];
+        if (e < 0 || iv_equal(d->entries[e].key, key)) return &d->index[j];
+    }
+}
+
+static void index_rebuild(DictObj *d, int64_t cap) {
+    ts_free(d->index);
+    d->index = box_alloc(0, (size_t)cap, sizeof(int64_t));
+    d->index_cap = cap;
+    for (int64_t j = 0; j < cap; j++) d->index[j] = -1;
+    for (int64_t i = 0; i < d->len; i++)
+        *index_slot(d, d->entries[i].key, key_hash(d->entries[i].key)) = i;
+}
+
+IValue *dict_find(DictObj *d, IValue key) {
+    if (d->len == 0) return NULL;
+    int64_t e = *index_slot(d, key, key_hash(key));
+    return e < 0 ? NULL : &d->entries[e].value;
+}
+
+void dict_set_steal(DictObj *d, IValue key, IValue value) {
+    if (d->len > 0) {
+        int64_t e = *index_slot(d, key, key_hash(key));
+        if (e >= 0) {
+            iv_release(key);
+            iv_release(d->entries[e].value);
+            d->entries[e].value = value;
+            return;
+        }
+    }
+    if (d->len == d->cap) {
+        int64_t cap = d->cap ? d->cap * 2 : 8;
+        size_t n;
+        if (cap < d->cap || !ts_mul_ok((size_t)cap, sizeof(DictEntry), &n)) ts_oom();
+        d->entries = ts_xrealloc(d->entries, n);
+        d->cap = cap;
+    }
+    d->entries[d->len].key = key;
+    d->entries[d->len].value = value;
+    d->len++;
+    if (d->len * 3 > d->index_cap * 2) {
+        int64_t cap = d->index_cap ? d->index_cap : 8;
+        while (d->len * 3 > cap * 2) cap *= 2;
+        index_rebuild(d, cap);
+    } else {
+        *index_slot(d, key, key_hash(key)) = d->len - 1;
+    }
+}
+
+bool dict_remove(DictObj *d, IValue key, IValue *value) {
+    if (d->len == 0) return false;
+    int64_t e = *index_slot(d, key, key_hash(key));
+    if (e < 0) return false;
+    iv_release(d->entries[e].key);
+    if (value) *value = d->entries[e].value;
+    else iv_release(d->entries[e].value);
+    memmove(&d->entries[e], &d->entries[e + 1], sizeof(DictEntry) * (size_t)(d->len - e - 1));
+    d->len--;
+    index_rebuild(d, d->index_cap);
+    return true;
+}
+
+void dict_clear(DictObj *d) {
+    int64_t n = d->len;
+    d->len = 0; /* releasing may run arbitrary code; keep the dict consistent first */
+    for (int64_t i = 0; i < n; i++) {
+        iv_release(d->entries[i].key);
+        iv_release(d->entries[i].value);
+    }
+    for (int64_t j = 0; j < d->index_cap; j++) d->index[j] = -1;
+}
+
+/* ---- objects, enums, functions, classes ---- */
+
+Object *object_new(ClassType *cls) {
+    int n = cls ? cls->attrs.len : 0;
+    Object *o = box_alloc(sizeof(Object), (size_t)n, sizeof(IValue));
+    heap_init(&o->hdr, IV_OBJECT);
+    o->cls = cls;
+    o->nslots = n;
+    for (int i = 0; i < n; i++) o->slots[i] = iv_none();
+    unit_acquire(cls);
+    return o;
+}
+
+EnumObj *enum_new(ClassType *cls, const char *name, IValue value) {
+    EnumObj *e = ts_xmalloc(sizeof *e);
+    heap_init(&e->hdr, IV_ENUM);
+    e->cls = cls;
+    e->name = str_new(name, strlen(name));
+    e->value = value;
+    unit_acquire(cls);
+    return e;
+}
+
+FuncObj *func_new(void *fn) {
+    FuncObj *f = ts_xmalloc(sizeof *f);
+    heap_init(&f->hdr, IV_FUNC);
+    f->fn = fn;
+    return f;
+}
+
+ClassType *classtype_new(ClassKind kind, const char *qualname) {
+    ClassType *c = ts_xmalloc(sizeof *c);
+    memset(c, 0, sizeof *c);
+    c->hdr.refcnt = 1;
+    c->kind = kind;
+    c->qualname = ts_strdup(qualname);
+    const char *dot = strrchr(c->qualname, '.');
+    c->name = dot ? dot + 1 : c->qualname;
+    c->type = ts_xmalloc(sizeof(Type));
+    memset(c->type, 0, sizeof(Type));
+    c->type->kind = TK_CLASS;
+    c->type->name = c->qualname;
+    c->type->cls = c;
+    strmap_init(&c->methods);
+    return c;
+}
+
+int classtype_add_attr(ClassType *c, const char *name, Type *type, bool is_param, bool is_buffer) {
+    ClassAttr a = {ts_strdup(name), type, is_param, is_buffer};
+    vec_push(&c->attrs, a);
+    return c->attrs.len - 1;
+}
+
+void classtype_add_const(ClassType *c, const char *name, Type *type, IValue value) {
+    ClassConst k = {ts_strdup(name), type, value};
+    vec_push(&c->consts, k);
+}
+
+void classtype_add_method(ClassType *c, const char *name, void *fn) {
+    if (!strmap_get(&c->methods, name)) vec_push(&c->method_names, ts_strdup(name));
+    strmap_put(&c->methods, name, fn);
+}
+
+int classtype_attr_index(const ClassType *c, const char *name) {
+    for (int i = 0; i < c->attrs.len; i++)
+        if (strcmp(c->attrs.data[i].name, name) == 0) return i;
+    return -1;
+}
+
+void classtype_free(ClassType *c) {
+    if (!c) return;
+    for (int i = 0; i < c->attrs.len; i++) ts_free(c->attrs.data[i].name);
+    vec_free(&c->attrs);
+    for (int i = 0; i < c->consts.len; i++) {
+        ts_free(c->consts.data[i].name);
+        iv_release(c->consts.data[i].value);
+    }
+    vec_free(&c->consts);
+    strmap_free(&c->methods);
+    for (int i = 0; i < c->method_names.len; i++) ts_free(c->method_names.data[i]);
+    vec_free(&c->method_names);
+    ts_free(c->type);
+    ts_free(c->qualname);
+    ts_free(c);
+}
+
+/* ---- equality and truthiness ---- */
+
+static bool is_num(IVKind k) { return k == IV_INT || k == IV_BOOL || k == IV_DOUBLE; }
+
+static bool num_equal(IValue a, IValue b) {
+    if (a.kind == IV_DOUBLE && b.kind == IV_DOUBLE) return a.u.d == b.u.d;
+    if (a.kind == IV_DOUBLE || b.kind == IV_DOUBLE) {
+        double d = a.kind == IV_DOUBLE ? a.u.d : b.u.d;
+        IValue o = a.kind == IV_DOUBLE ? b : a;
+        int64_t i = 0;
+        return double_as_i64(d, &i) && i == (o.kind == IV_BOOL ? (int64_t)o.u.b : o.u.i);
+    }
+    int64_t x = a.kind == IV_BOOL ? a.u.b : a.u.i;
+    int64_t y = b.kind == IV_BOOL ? b.u.b : b.u.i;
+    return x == y;
+}
+
+static bool items_equal(const IValue *a, const IValue *b, int64_t n) {
+    for (int64_t i = 0; i < n; i++)
+        if (!iv_equal(a[i], b[i])) return false;
+    return true;
+}
+
+bool iv_equal(IValue a, IValue b) {
+    if (is_num(a.kind) && is_num(b.kind)) return num_equal(a, b);
+    if (a.kind != b.kind) return false;
+    switch (a.kind) {
+    case IV_NONE: return true;
+    case IV_DEVICE: return a.u.dev.type == b.u.dev.type && a.u.dev.index == b.u.dev.index;
+    case IV_STR:
+        return a.u.s == b.u.s || (a.u.s->len == b.u.s->len && a.u.s->hash == b.u.s->hash &&
+                                  memcmp(a.u.s->data, b.u.s->data, (size_t)a.u.s->len) == 0);
+    case IV_LIST:
+        return a.u.l == b.u.l ||
+               (a.u.l->len == b.u.l->len && items_equal(a.u.l->items, b.u.l->items, a.u.l->len));
+    case IV_TUPLE:
+        return a.u.tup == b.u.tup || (a.u.tup->len == b.u.tup->len &&
+                                      items_equal(a.u.tup->items, b.u.tup->items, a.u.tup->len));
+    case IV_DICT: {
+        DictObj *x = a.u.dict, *y = b.u.dict;
+        if (x == y) return true;
+        if (x->len != y->len) return false;
+        for (int64_t i = 0; i < x->len; i++) {
+            IValue *v = dict_find(y, x->entries[i].key);
+            if (!v || !iv_equal(x->entries[i].value, *v)) return false;
+        }
+        return true;
+    }
+    case IV_ENUM:
+        return a.u.en == b.u.en ||
+               (a.u.en->cls == b.u.en->cls &&
+                iv_equal((IValue){.kind = IV_STR, .u.s = a.u.en->name},
+                         (IValue){.kind = IV_STR, .u.s = b.u.en->name}));
+    default: return a.u.h == b.u.h; /* tensors, objects, functions: identity */
+    }
+}
+
+bool iv_truthy(IValue v) {
+    switch (v.kind) {
+    case IV_NONE: return false;
+    case IV_BOOL: return v.u.b;
+    case IV_INT: return v.u.i != 0;
+    case IV_DOUBLE: return v.u.d != 0.0;
+    case IV_STR: return v.u.s->len != 0;
+    case IV_LIST: return v.u.l->len != 0;
+    case IV_TUPLE: return v.u.tup->len != 0;
+    case IV_DICT: return v.u.dict->len != 0;
+    /* a tensor's single element (callers check numel == 1 first) */
+    case IV_TENSOR: return tensor_numel(v.u.t) == 1 ? tensor_get_f64(v.u.t, 0) != 0.0 : true;
+    default: return true;
+    }
+}
+
+/* The static type a value has (for messages). */
+static Type *value_type(IValue v) {
+    switch (v.kind) {
+    case IV_NONE: return ty_none();
+    case IV_BOOL: return ty_bool();
+    case IV_INT: return ty_int();
+    case IV_DOUBLE: return ty_float();
+    case IV_DEVICE: return ty_device();
+    case IV_STR: return ty_str();
+    case IV_TENSOR: return ty_tensor();
+    case IV_LIST: return ty_list(v.u.l->elem);
+    case IV_DICT: return ty_dict(v.u.dict->key_type, v.u.dict->value_type);
+    case IV_TUPLE: {
+        TupleObj *t = v.u.tup;
+        if (t->type) return t->type;
+        Type *stack[8] = {0};
+        Type **el = t->len <= 8 ? stack : box_alloc(0, (size_t)t->len, sizeof(Type *));
+        for (int64_t i = 0; i < t->len; i++) el[i] = value_type(t->items[i]);
+        Type *r = ty_tuple(el, (int)t->len);
+        if (el != stack) ts_free(el);
+        return r;
+    }
+    case IV_OBJECT: return v.u.obj->cls ? v.u.obj->cls->type : ty_any();
+    case IV_ENUM: return v.u.en->cls ? v.u.en->cls->type : ty_any();
+    default: return ty_any();
+    }
+}
+
+const char *iv_kind_name(IValue v) {
+    switch (v.kind) {
+    case IV_UNINIT: return "Uninitialized";
+    case IV_FUNC: return "Function";
+    default: return ty_name(value_type(v));
+    }
+}
