@@ -1,0 +1,22 @@
+# expect error: 9:9: f-strings are not supported in TorchScript
+# expect error: 10:9: bytes literals are not supported in TorchScript
+# expect error: 11:5: 'try' statements are not supported in TorchScript
+# expect error: 17:9: 'yield' is not supported in TorchScript
+# expect error: 18:5: 'async' is not supported in TorchScript
+# expect error: 20:9: integer literal does not fit in int64
+# expect error: 21:11: \N{...} escapes are not supported in TorchScript
+def f(x):
+    s = f"{x}"
+    b = b"raw"
+    try:
+        y = 1
+    except ValueError:
+        y = 2
+    finally:
+        pass
+    z = yield x
+    async def g():
+        pass
+    n = 9223372036854775808
+    u = "a\N{BULLET}"
+    return -9223372036854775808
