@@ -19,6 +19,9 @@ PRIM_OP(prim_layout) { out[0] = iv_int(0); return TS_OK; } /* torch.strided */
 PRIM_OP(prim_requires_grad) { out[0] = iv_bool(in[0].u.t->requires_grad); return TS_OK; }
 PRIM_OP(prim_is_cuda) { out[0] = iv_bool(false); return TS_OK; }
 PRIM_OP(prim_is_nested) { out[0] = iv_bool(false); return TS_OK; }
+PRIM_OP(prim_is_quantized) { out[0] = iv_bool(false); return TS_OK; }
+PRIM_OP(prim_is_floating_point) { out[0] = iv_bool(dtype_is_float(in[0].u.t->dtype)); return TS_OK; }
+PRIM_OP(prim_is_complex) { out[0] = iv_bool(false); return TS_OK; } /* no complex dtypes yet */
 
 PRIM_OP(prim_size) {
     const Tensor *t = in[0].u.t;
