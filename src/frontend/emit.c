@@ -383,10 +383,51 @@ static Value *pack_outputs(Em *em, Value **outs, int n, Span sp) {
     return node_add_output(em->g, t, ty_tuple(ts, n < MAX_CALL_ARGS ? n : MAX_CALL_ARGS));
 }
 
+/* Archives of format version 3 and older meant integer division when they
+ * said torch.div on two integer tensors (PyTorch's div_Tensor_0_3 upgrader):
+ * keep true division when either side is floating point, else truncate. */
+static ts_status upgrade_div(Em *em, Node *n, Span sp, Value **out) {
+    const OpSchema *s = n->op;
+    Value *self = n->inputs.data[0], *other = n->inputs.data[1];
+    Value *cond;
+    TS_TRY(op(em, "aten::is_floating_point", sp, &cond, 1, self, NULL, NULL));
+    Value *ofl;
+    if (other->type->kind == TK_TENSOR) {
+        TS_TRY(op(em, "aten::is_floating_point", sp, &ofl, 1, other, NULL, NULL));
+    } else {
+        ofl = constant(em, iv_bool(other->type->kind == TK_FLOAT), sp);
+    }
+    TS_TRY(op(em, "aten::__or__", sp, &cond, 2, cond, ofl, NULL));
+    node_remove(n);
+    Node *ifn = append(em, NK_IF, sp);
+    node_add_input(em->g, ifn, cond);
+    Block *saved = em->b;
+    Block *t = node_add_block(em->g, ifn);
+    block_append(t, n); /* the original true division */
+    block_add_output(em->g, t, n->outputs.data[0]);
+    em->b = node_add_block(em->g, ifn);
+    Value *mode = constant(em, iv_cstr("trunc"), sp), *r;
+    CallArg a[3] = {{self, NULL, sp}, {other, NULL, sp}, {mode, "rounding_mode", sp}};
+    ts_status st = sema_emit_op1(em->ctx, em->g, em->b, s->name, a, 3, sp, &r);
+    if (st == TS_OK) block_add_output(em->g, em->b, r);
+    em->b = saved;
+    TS_TRY(st);
+    *out = node_add_output(em->g, ifn, ty_tensor());
+    return TS_OK;
+}
+
+static bool needs_div_upgrade(const Em *em, const Node *n) {
+    if (em->u->version > 3 || n->kind != NK_OP) return false;
+    const OpSchema *s = n->op;
+    return strcmp(s->name, "aten::div") == 0 &&
+           (strcmp(s->overload, "Tensor") == 0 || strcmp(s->overload, "Scalar") == 0);
+}
+
 static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, Value **out) {
     Value **outs;
     int n;
     TS_TRY(sema_emit_op(em->ctx, em->g, em->b, name, args->a, args->n, sp, &outs, &n));
+    if (n == 1 && needs_div_upgrade(em, outs[0]->node)) return upgrade_div(em, outs[0]->node, sp, out);
     *out = pack_outputs(em, outs, n, sp);
     return TS_OK;
 }
