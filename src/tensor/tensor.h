@@ -60,12 +60,16 @@ typedef struct Tensor {
 
 /* Storages */
 Storage *storage_new(size_t nbytes);               /* zeroed; NULL on OOM */
+Storage *storage_new_uninit(size_t nbytes);        /* contents undefined (addition) */
 Storage *storage_borrow(void *data, size_t nbytes, void (*owner_release)(void *), void *owner);
 Storage *storage_retain(Storage *s);
 void storage_release(Storage *s);
 
 /* Tensors. Constructors return NULL on OOM or overflow and record it in ctx. */
 Tensor *tensor_empty(Ctx *ctx, DType dt, const int64_t *sizes, int ndim); /* contiguous, zeroed */
+/* Like tensor_empty but the elements are not initialised: for outputs that a
+ * kernel overwrites entirely (addition). */
+Tensor *tensor_new_uninit(Ctx *ctx, DType dt, const int64_t *sizes, int ndim);
 Tensor *tensor_view(Ctx *ctx, Storage *st, DType dt, int64_t offset, const int64_t *sizes,
                     const int64_t *strides, int ndim); /* retains st; checks bounds */
 Tensor *tensor_scalar_f64(Ctx *ctx, DType dt, double v); /* 0-dim */
@@ -90,6 +94,36 @@ Tensor *tensor_to_dtype(Ctx *ctx, const Tensor *t, DType dt);
 /* Read element i (row-major logical index) as double / int64. */
 double tensor_get_f64(const Tensor *t, int64_t i);
 int64_t tensor_get_i64(const Tensor *t, int64_t i);
+
+/* ---- additions: element conversion, copies, broadcasting ---- */
+
+/* float16 / bfloat16 bit patterns <-> float (round to nearest even, as c10). */
+float ts_half_to_float(uint16_t h);
+uint16_t ts_float_to_half(float f);
+float ts_bf16_to_float(uint16_t h);
+uint16_t ts_float_to_bf16(float f);
+/* Load / store one element of dtype dt at p, converting as PyTorch's casts do
+ * (float -> int truncates; NaN / out of range give the x86 "indefinite"). */
+double dtype_load_f64(DType dt, const void *p);
+int64_t dtype_load_i64(DType dt, const void *p);
+void dtype_store_f64(DType dt, void *p, double v);
+void dtype_store_i64(DType dt, void *p, int64_t v);
+/* Convert one element (exact for int64 -> int64, unlike a trip through double). */
+void dtype_convert(DType dst_dt, void *dst, DType src_dt, const void *src);
+
+/* Offset in elements (from the storage start) of row-major logical index i. */
+int64_t tensor_elem_offset(const Tensor *t, int64_t i);
+/* Copy src's elements into dst, converting dtype. dst and src have the same
+ * sizes; src may be an expanded view (zero strides); they must not overlap. */
+void tensor_copy_into(Tensor *dst, const Tensor *src);
+/* PyTorch's broadcast of two shapes into out (TS_MAX_DIMS entries). Fails
+ * with TS_ERR_SHAPE: "<op>: the size of tensor a (3) must match the size of
+ * tensor b (4) at non-singleton dimension 1". */
+ts_status tensor_broadcast_shapes(Ctx *ctx, const char *op, const int64_t *a, int na,
+                                  const int64_t *b, int nb, int64_t *out, int *nout) TS_MUST_CHECK;
+/* A view of t with the given sizes: broadcast dims get stride 0. t's shape
+ * must broadcast to sizes (TS_ERR_SHAPE otherwise). */
+Tensor *tensor_expand(Ctx *ctx, Tensor *t, const int64_t *sizes, int ndim);
 
 /* "[1, 3]" style shape text for error messages. */
 void sb_put_shape(StrBuf *sb, const int64_t *sizes, int ndim);

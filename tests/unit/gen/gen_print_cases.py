@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Generate tests/unit/test_tensor_print_cases.inc: tensors and their repr()
+as printed by real PyTorch (1.13). Run with Debian's python3-torch:
+    /usr/bin/python3 tests/unit/gen/gen_print_cases.py > tests/unit/test_tensor_print_cases.inc
+Each case: dtype code, shape, an optional transpose of the last two dims
+(to print a non-contiguous view), the values in row-major order of the
+*stored* (pre-transpose) tensor, and the expected repr text."""
+import math
+import torch
+
+torch.manual_seed(1234)
+nan, inf = float('nan'), float('inf')
+cases = []
+
+def formula(shape, dtype=torch.float32, scale=1.0):
+    """Values the C test recomputes: ((i * 7919) % 2003 - 1001) * scale."""
+    n = 1
+    for d in shape: n *= d
+    vals = [((i * 7919) % 2003 - 1001) * scale for i in range(n)]
+    if not dtype.is_floating_point: vals = [int(v) for v in vals]
+    t = torch.tensor(vals, dtype=dtype).reshape(shape)
+    t.gen_scale = scale
+    return t
+
+def add(t, transpose=False, requires_grad=False):
+    base = t
+    shown = base.transpose(-1, -2) if transpose else base
+    if requires_grad:
+        shown = shown.detach().requires_grad_(True)
+    cases.append((base, transpose, requires_grad, repr(shown)))
+
+f32, f64, i64 = torch.float32, torch.float64, torch.int64
+T = torch.tensor
+
+# basics and int_mode
+add(T([1., 2.]))
+add(T([1., 100., -3.]))
+add(T([0., 0.]))
+add(T([1., 1e5]))
+add(T([1., 1e8]))
+add(T([1., 1.5e8]))
+add(T([0., 1e9]))
+add(T([1.5, 2.25, -3.125]))
+add(T([0.1, 0.01, 0.001]))
+add(T([0.0001, 1.0]))
+add(T([0.00009, 1.0]))
+add(T([1.0, 999.0, 0.5]))
+add(T([1.0, 1001.0, 0.5]))
+add(T([123456.7, 0.5]))
+add(T([-0., 0., 1.]))
+add(T([-0.0, 1.5]))
+add(T([-0.0]))
+# nan / inf
+add(T([1.5, nan, inf, -inf]))
+add(T([1., nan]))
+add(T([nan]))
+add(T([inf, -inf]))
+add(T([nan, 2., 1e10]))
+add(T([1e-5, nan, -inf]))
+# random, various scales and shapes
+for shape in [(5,), (2, 3), (4, 5), (3, 4, 5), (2, 2, 2, 3), (1, 1, 3), (2, 1, 2, 1, 2)]:
+    add(torch.randn(shape))
+for scale in [1e-6, 1e-3, 1e2, 1e5, 1e9, 1e-9, 1e30]:
+    add(torch.randn(3, 4) * scale)
+add(torch.randn(4, 3), transpose=True)
+add(torch.randn(2, 3, 4), transpose=True)
+# wide rows that wrap at linewidth 80
+add(torch.randn(30))
+add(torch.randn(2, 25))
+add(torch.randn(3, 2, 17) * 1e4)
+add(torch.arange(40, dtype=f32) * 1000)
+add(torch.arange(100))
+add(torch.arange(120).reshape(2, 60) - 60)
+# integers
+add(torch.arange(6).reshape(2, 3))
+add(T([-5, 12, 123456789012]))
+add(T([0, -9223372036854775807 - 1, 9223372036854775807]))
+add(T([1, -2, 3], dtype=torch.int32))
+add(T([[1, -2], [300, 4]], dtype=torch.int16))
+add(T([1, -2, 127], dtype=torch.int8))
+add(T([0, 200, 255], dtype=torch.uint8))
+add(torch.arange(24, dtype=torch.int32).reshape(2, 3, 4))
+# bools
+add(T([True, False]))
+add(T([[True, True], [False, True]]))
+add(T([False]))
+# float64 / float16 / bfloat16
+add(T([1.0, 2.5], dtype=f64))
+add(T([1.0, 2.0], dtype=f64))
+add(torch.randn(3, 3, dtype=f64))
+add(torch.randn(2, 2, dtype=f64) * 1e-7)
+add(T([1.0 / 3.0, 1e300], dtype=f64))
+add(T([0.1, 2.5, -3.0], dtype=torch.float16))
+add(T([0.1, 2.5, 65504.0], dtype=torch.float16))
+add(T([0.1, 2.5, -3.0], dtype=torch.bfloat16))
+# 0-dim
+add(T(2.5))
+add(T(-0.0))
+add(T(3.0))
+add(T(nan))
+add(T(-inf))
+add(T(1e-5))
+add(T(123456789.0))
+add(T(7))
+add(T(-7, dtype=torch.int32))
+add(T(True))
+add(T(2.5, dtype=f64))
+add(T(0.1, dtype=torch.float16))
+# empty
+add(torch.zeros(0))
+add(torch.zeros(0, 3))
+add(torch.zeros(2, 0, 3))
+add(torch.zeros(0, dtype=i64))
+add(torch.zeros(0, dtype=torch.bool))
+add(torch.zeros(3, 0, dtype=f64))
+# summarised (> 1000 elements)
+add(formula((1001,), scale=1e-3))
+add(formula((40, 40), scale=0.37))
+add(formula((11, 11, 11), scale=1e-2))
+add(formula((2, 3, 200), scale=1e-5))
+add(formula((200, 2, 3), scale=1.0))
+add(formula((2000,), dtype=i64))
+add(formula((1100,), dtype=torch.bool))
+add(formula((30, 100), dtype=f64, scale=1e-3))
+add(formula((4, 300), scale=7.0), transpose=True)
+add(formula((2, 3, 4, 5, 3), scale=0.01))
+add(formula((8, 9, 7, 2), scale=1e4))
+add(formula((1500,), dtype=torch.int32, scale=1000.0))
+# suffix wrapping
+add(torch.randn(2, 8, dtype=f64))
+add(torch.randn(9, dtype=f64) * 1e5)
+add(torch.arange(16, dtype=torch.int32) * 100000000)
+add(torch.arange(8, dtype=torch.int32) * 10000000)
+add(torch.arange(10, dtype=torch.int16))
+add(T([1., 2.]), requires_grad=True)
+add(torch.randn(2, 8), requires_grad=True)
+add(torch.randn(2, 8, dtype=f64), requires_grad=True)
+
+DT = {torch.uint8: 0, torch.int8: 1, torch.int16: 2, torch.int32: 3, torch.int64: 4,
+      torch.float16: 5, torch.float32: 6, torch.float64: 7, torch.bool: 11, torch.bfloat16: 15}
+
+def cstr(s):
+    out = []
+    for line in s.split('\n'):
+        out.append('"' + line.replace('\\', '\\\\').replace('"', '\\"'))
+    return '\\n"\n        '.join(out) + '"'
+
+def fval(v):
+    if math.isnan(v): return 'NAN'
+    if math.isinf(v): return 'INFINITY' if v > 0 else '-INFINITY'
+    return float.hex(v)
+
+print('/* Generated by tests/unit/gen/gen_print_cases.py from PyTorch %s: do not edit. */' % torch.__version__)
+for n, (t, tr, rg, text) in enumerate(cases):
+    if hasattr(t, 'gen_scale'): continue
+    flat = t.reshape(-1)
+    if t.dtype.is_floating_point:
+        vals = [fval(v) for v in flat.double().tolist()]
+        print('static const double pc_vals_%d[] = {%s};' % (n, ', '.join(vals) if vals else '0'))
+    else:
+        vals = [str(int(v)) + 'LL' if abs(int(v)) < 2**62 else
+                ('INT64_MIN' if int(v) < 0 else 'INT64_MAX') for v in flat.long().tolist()]
+        print('static const int64_t pc_ivals_%d[] = {%s};' % (n, ', '.join(vals) if vals else '0'))
+print('static const PrintCase print_cases[] = {')
+for n, (t, tr, rg, text) in enumerate(cases):
+    shape = ', '.join(str(s) for s in t.shape) or '0'
+    gen = getattr(t, 'gen_scale', 0.0)
+    fv = ('pc_vals_%d' % n) if t.dtype.is_floating_point and not gen else 'NULL'
+    iv = ('pc_ivals_%d' % n) if not t.dtype.is_floating_point and not gen else 'NULL'
+    print('    {%d, %d, {%s}, %d, %d, %s, %s, %s,\n        %s},' % (
+        DT[t.dtype], t.dim(), shape, int(tr), int(rg), fv, iv, float.hex(float(gen)), cstr(text)))
+print('};')
