@@ -137,6 +137,12 @@ TS_API ts_status ts_module_call(ts_ctx *ctx, ts_module *m, const char *method,
 
 /* Number of user arguments of a method (self excluded), or -1 if none. */
 TS_API int ts_module_method_arity(const ts_module *m, const char *method);
+/* How many of those must be given (the rest have defaults), or -1. */
+TS_API int ts_module_method_required(const ts_module *m, const char *method);
+/* The method's signature as TorchScript prints it, without self:
+ * "forward(x: Tensor, n: int=3) -> Tensor". Owned by the module; NULL if
+ * there is no such method. */
+TS_API const char *ts_module_method_signature(const ts_module *m, const char *method);
 
 /* Write a text rendering of the module: TS_SHOW_TREE as print(module) does,
  * TS_SHOW_CODE each class's TorchScript code, TS_SHOW_GRAPH each method's IR.

@@ -138,6 +138,21 @@ TS_API int ts_module_method_arity(const ts_module *m, const char *method) {
     return fn ? fn->nparams - 1 : -1;
 }
 
+TS_API int ts_module_method_required(const ts_module *m, const char *method) {
+    if (!m || !method) return -1;
+    Function *fn = module_method(m->m, method);
+    if (!fn) return -1;
+    int n = fn->nparams - 1;
+    while (n > 0 && fn->params[n].has_default) n--;
+    return n;
+}
+
+TS_API const char *ts_module_method_signature(const ts_module *m, const char *method) {
+    if (!m || !method) return NULL;
+    Function *fn = module_method(m->m, method);
+    return fn ? function_signature(m->m->unit, fn) : NULL;
+}
+
 TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **out) {
     if (!ctx) return TS_ERR_ARG;
     if (!m || !out) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_show: NULL argument");

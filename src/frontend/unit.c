@@ -501,6 +501,31 @@ ts_status sema_lookup_qualified(Ctx *ctx, Unit *u, const char *q, const Span *wh
     return TS_OK;
 }
 
+const char *function_signature(Unit *u, Function *fn) {
+    if (fn->signature) return fn->signature;
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "%s(", fn->name);
+    for (int i = fn->owner ? 1 : 0; i < fn->nparams; i++) {
+        const FnParam *p = &fn->params[i];
+        if (i > (fn->owner ? 1 : 0)) sb_puts(&sb, ", ");
+        sb_printf(&sb, "%s: ", p->name);
+        ty_annotation_str(&sb, p->type);
+        if (p->has_default) {
+            sb_putc(&sb, '=');
+            iv_repr(&sb, p->default_value);
+        }
+    }
+    sb_puts(&sb, ")");
+    if (fn->ret_type) {
+        sb_puts(&sb, " -> ");
+        ty_annotation_str(&sb, fn->ret_type);
+    }
+    fn->signature = arena_strdup(&u->arena, sb_cstr(&sb));
+    sb_free(&sb);
+    return fn->signature;
+}
+
 ts_status unit_emit_pending(Ctx *ctx, Unit *u) {
     while (u->emitted_upto < u->fns.len) {
         Function *fn = u->fns.data[u->emitted_upto++];

@@ -42,6 +42,7 @@ typedef struct Function {
     FnState state;
     void *code;           /* runtime's compiled form */
     void (*code_free)(void *code);
+    const char *signature; /* cached function_signature() */
 } Function;
 
 /* Supplies the source text of a qualifier ("__torch__.a.b"). Returns TS_OK
@@ -79,6 +80,8 @@ ts_status unit_resolve_function(Ctx *ctx, Unit *u, const char *qualname, const S
                                 Function **out) TS_MUST_CHECK;
 /* A method of a class, or NULL. */
 Function *class_method(const ClassType *c, const char *name);
+/* "name(x: Tensor, n: int=3) -> Tensor" without self; kept in the unit. */
+const char *function_signature(Unit *u, Function *fn);
 /* Emit IR for every declared function not emitted yet (and those they pull in). */
 ts_status unit_emit_pending(Ctx *ctx, Unit *u) TS_MUST_CHECK;
 

@@ -43,8 +43,9 @@ ts_status module_call(Ctx *ctx, Module *m, const char *name, const IValue *args,
     }
     int nuser = fn->nparams - 1;
     if (nargs > nuser) {
-        return ts_fail(ctx, TS_ERR_ARG, NULL, "%s: %s() takes %d argument%s but %d %s given", m->path,
-                       name, nuser, nuser == 1 ? "" : "s", nargs, nargs == 1 ? "was" : "were");
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "%s: %s takes %d input%s but %d %s given", m->path,
+                       function_signature(m->unit, fn), nuser, nuser == 1 ? "" : "s", nargs,
+                       nargs == 1 ? "was" : "were");
     }
     IValue *full = ts_xmalloc(sizeof(IValue) * (size_t)(fn->nparams + 1));
     full[0] = m->root;
@@ -56,16 +57,17 @@ ts_status module_call(Ctx *ctx, Module *m, const char *name, const IValue *args,
             full[i + 1] = p->default_value;
         } else {
             ts_free(full);
-            return ts_fail(ctx, TS_ERR_ARG, NULL, "%s: %s() is missing argument %d '%s' of type %s",
-                           m->path, name, i + 1, p->name, "");
+            return ts_fail(ctx, TS_ERR_ARG, NULL, "%s: missing input %d ('%s') of %s", m->path, i + 1,
+                           p->name, function_signature(m->unit, fn));
         }
         if (!iv_isinstance(full[i + 1], p->type)) {
             StrBuf t;
             sb_init(&t);
             ty_annotation_str(&t, p->type);
             ts_status st = ts_fail(ctx, TS_ERR_TYPE, NULL,
-                                   "%s: %s() argument %d '%s' expects %s, but got a value of type %s",
-                                   m->path, name, i + 1, p->name, sb_cstr(&t), iv_kind_name(full[i + 1]));
+                                   "%s: input %d ('%s') of %s must be %s, but it is a %s", m->path, i + 1,
+                                   p->name, function_signature(m->unit, fn), sb_cstr(&t),
+                                   iv_kind_name(full[i + 1]));
             sb_free(&t);
             ts_free(full);
             return st;
