@@ -1,0 +1,81 @@
+# tscript - top-level entry points. CMake does the building; this file only
+# strings the steps together.
+#
+#   make / make build   release build in build/ (gcc, -Werror); CLI at build/tscript
+#   make demo           build, then run every example model in examples/
+#   make test           install missing packages, build with gcc (-Werror) and with
+#                       clang + ASan/UBSan (-Werror), run every test on the sanitized build
+#   make bench          tscript against libtorch on the same archives (not a test)
+#   make clean          remove the build directories
+
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+PYTHON := /usr/bin/python3
+CMAKE  ?= cmake
+
+BUILD       := build
+ASAN_BUILD  := build-asan
+BENCH_BUILD := build-bench
+
+.PHONY: all build build-demo demo test deps build-gcc build-asan check bench clean
+
+all: build
+
+build:
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTS_WERROR=ON
+	$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+# Only the CLI and the embedding example: a broken unit test must not stop the demo.
+build-demo:
+	scripts/install-deps.sh --build
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTS_WERROR=ON
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target tscript embed_example
+
+# Each line of examples/demo.list is "heading | sentence | tscript arguments".
+demo: build-demo
+	@failed=0; \
+	while IFS='|' read -r head sentence args; do \
+	    case "$$head" in ''|'#'*) continue;; esac; \
+	    head=$$(echo $$head); sentence=$$(echo $$sentence); args=$$(echo $$args); \
+	    printf '\n== %s ==\n%s\n$$ %s/tscript %s\n' "$$head" "$$sentence" "$(BUILD)" "$$args"; \
+	    $(BUILD)/tscript $$args </dev/null || failed=$$((failed + 1)); \
+	done < examples/demo.list; \
+	printf '\n== Embedding: examples/embed.c ==\n%s\n$$ %s/embed_example examples/simple_linear.pt\n' \
+	    "A C program on the public API: load, tensor from a float buffer, forward, copy out, free." \
+	    "$(BUILD)"; \
+	$(BUILD)/embed_example examples/simple_linear.pt </dev/null || failed=$$((failed + 1)); \
+	echo; \
+	if [ $$failed -ne 0 ]; then echo "demo: $$failed example(s) failed"; exit 1; fi; \
+	echo "demo: all examples ran (PyTorch's own outputs are in examples/expected.txt)"
+
+deps:
+	scripts/install-deps.sh
+
+build-gcc:
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTS_WERROR=ON \
+	    -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++
+	$(CMAKE) --build $(BUILD) -j $(JOBS)
+
+build-asan:
+	$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTS_WERROR=ON -DTS_SANITIZE=ON \
+	    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+	$(CMAKE) --build $(ASAN_BUILD) -j $(JOBS)
+
+# Unit tests, conformance against PyTorch and bad-input tests, all on the
+# sanitized binary (ctest passes TSCRIPT_BIN to pytest).
+check:
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test:
+	scripts/install-deps.sh
+	$(MAKE) --no-print-directory build-gcc
+	$(MAKE) --no-print-directory build-asan
+	$(MAKE) --no-print-directory check
+
+bench:
+	scripts/install-deps.sh --bench
+	$(CMAKE) -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DTS_BENCH=ON
+	$(CMAKE) --build $(BENCH_BUILD) -j $(JOBS)
+	$(PYTHON) bench/run.py --build-dir $(BENCH_BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) build-cli

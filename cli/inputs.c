@@ -1,0 +1,206 @@
+/*
+ * inputs.c - parse `tscript run` input words into ts_values (see inputs.h).
+ *
+ * The order of the checks is the order of the list in inputs.h: the exact
+ * words True/False/None, then numbers, then randn:, then a file. A word that
+ * is none of these is an error that says what an input may be.
+ */
+#include "inputs.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "npy.h"
+
+#define PI 3.14159265358979323846
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
+                                                      const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ---- the randn generator ---- */
+
+void input_rng_seed(InputRng *rng, uint64_t seed) {
+    rng->state = seed;
+    rng->spare = 0.0;
+    rng->has_spare = 0;
+}
+
+static uint64_t splitmix64(uint64_t *s) {
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* A uniform double in (0, 1]: never 0, so log() is finite. */
+static double uniform(InputRng *rng) {
+    return (double)((splitmix64(&rng->state) >> 11) + 1) * 0x1.0p-53;
+}
+
+double input_rng_normal(InputRng *rng) {
+    if (rng->has_spare) {
+        rng->has_spare = 0;
+        return rng->spare;
+    }
+    double u1 = uniform(rng), u2 = uniform(rng);
+    double r = sqrt(-2.0 * log(u1));
+    rng->spare = r * sin(2.0 * PI * u2);
+    rng->has_spare = 1;
+    return r * cos(2.0 * PI * u2);
+}
+
+/* ---- numbers ---- */
+
+static bool parse_int(const char *w, int64_t *out, bool *range_err) {
+    *range_err = false;
+    if (!*w || isspace((unsigned char)*w))
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(w, &end, 10);
+    if (end == w || *end)
+        return false;
+    if (errno == ERANGE) {
+        *range_err = true;
+        return false;
+    }
+    *out = (int64_t)v;
+    return true;
+}
+
+static bool parse_float(const char *w, double *out) {
+    if (!*w || isspace((unsigned char)*w) || strpbrk(w, "xX"))
+        return false;
+    char *end;
+    errno = 0;
+    double v = strtod(w, &end);
+    if (end == w || *end)
+        return false;
+    *out = v; /* overflow gives +-inf and underflow 0, as Python's float() */
+    return true;
+}
+
+int input_is_number(const char *word) {
+    int64_t i;
+    double d;
+    bool range;
+    return parse_int(word, &i, &range) || range || parse_float(word, &d);
+}
+
+/* ---- tensors ---- */
+
+static int library_fail(ts_ctx *ctx, const char *word, char *err, size_t errlen) {
+    return fail(err, errlen, "input '%s': %s", word, ts_ctx_error(ctx));
+}
+
+/* randn:D0,D1,...  each D a non-negative integer */
+static int parse_randn(ts_ctx *ctx, const char *word, InputRng *rng, ts_value **out, char *err,
+                       size_t errlen) {
+    const char *p = word + strlen("randn:");
+    int64_t shape[NPY_MAX_DIMS];
+    int ndim = 0;
+    size_t numel = 1;
+    if (!*p)
+        return fail(err, errlen, "input '%s': randn needs a shape, e.g. randn:1,10", word);
+    for (;;) {
+        if (!isdigit((unsigned char)*p))
+            return fail(err, errlen,
+                        "input '%s': bad randn shape (expected non-negative integers "
+                        "separated by commas, e.g. randn:2,3)",
+                        word);
+        char *end;
+        errno = 0;
+        long long d = strtoll(p, &end, 10);
+        if (errno == ERANGE || ndim == NPY_MAX_DIMS ||
+            __builtin_mul_overflow(numel, (size_t)d, &numel))
+            return fail(err, errlen, "input '%s': randn shape is too large", word);
+        shape[ndim++] = (int64_t)d;
+        p = end;
+        if (!*p)
+            break;
+        if (*p != ',')
+            return fail(err, errlen,
+                        "input '%s': bad randn shape (expected non-negative integers "
+                        "separated by commas, e.g. randn:2,3)",
+                        word);
+        p++;
+    }
+    size_t nbytes;
+    if (__builtin_mul_overflow(numel, sizeof(float), &nbytes))
+        return fail(err, errlen, "input '%s': randn shape is too large", word);
+    float *data = malloc(nbytes ? nbytes : 1);
+    if (!data)
+        return fail(err, errlen, "input '%s': out of memory for %zu bytes", word, nbytes);
+    for (size_t i = 0; i < numel; i++)
+        data[i] = (float)input_rng_normal(rng);
+    ts_status st = ts_value_from_buffer(ctx, TS_FLOAT32, shape, ndim, data, out);
+    free(data);
+    return st == TS_OK ? 0 : library_fail(ctx, word, err, errlen);
+}
+
+static int parse_npy(ts_ctx *ctx, const char *word, ts_value **out, char *err, size_t errlen) {
+    NpyArray a;
+    if (npy_read(word, &a, err, errlen) != 0)
+        return -1;
+    int64_t scalar_shape[1] = {0};
+    ts_status st = ts_value_from_buffer(ctx, a.dtype, a.ndim ? a.shape : scalar_shape, a.ndim,
+                                        a.data, out);
+    npy_free(&a);
+    return st == TS_OK ? 0 : library_fail(ctx, word, err, errlen);
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int input_parse(ts_ctx *ctx, const char *word, InputRng *rng, ts_value **out, char *err,
+                size_t errlen) {
+    *out = NULL;
+    if (strcmp(word, "True") == 0 || strcmp(word, "False") == 0) {
+        *out = ts_value_bool(word[0] == 'T');
+    } else if (strcmp(word, "None") == 0) {
+        *out = ts_value_none();
+    } else {
+        int64_t i;
+        double d;
+        bool range;
+        if (parse_int(word, &i, &range)) {
+            *out = ts_value_int(i);
+        } else if (range) {
+            return fail(err, errlen, "input '%s': integer out of the int64 range", word);
+        } else if (parse_float(word, &d)) {
+            *out = ts_value_float(d);
+        } else if (strncmp(word, "randn:", 6) == 0) {
+            return parse_randn(ctx, word, rng, out, err, errlen);
+        } else {
+            struct stat st;
+            if (ends_with(word, ".npy") || stat(word, &st) == 0)
+                return parse_npy(ctx, word, out, err, errlen);
+            if (strcmp(word, "true") == 0 || strcmp(word, "false") == 0 ||
+                strcmp(word, "none") == 0)
+                return fail(err, errlen, "input '%s': write True, False or None (capitalised)",
+                            word);
+            return fail(err, errlen,
+                        "input '%s': not a .npy file, a number, True/False/None or "
+                        "randn:D0,D1,...",
+                        word);
+        }
+    }
+    if (!*out)
+        return fail(err, errlen, "input '%s': out of memory", word);
+    return 0;
+}

@@ -1,0 +1,359 @@
+/*
+ * main.c - the `tscript` command: run and inspect TorchScript archives.
+ *
+ *     tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]
+ *     tscript show MODEL.pt [--tree | --code | --graph]
+ *     tscript --version | --help
+ *
+ * The CLI sits on top of the public API (include/tscript/tscript.h) and
+ * nothing else. Exit status: 0 on success, 1 when the library or a file
+ * reports an error (printed as "tscript: error: ..." on stderr), 2 for a
+ * usage error. Everything allocated is freed on every path, so a run under
+ * LeakSanitizer stays clean even when it fails.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inputs.h"
+#include "outputs.h"
+#include "tscript/tscript.h"
+
+enum { EXIT_ERROR = 1, EXIT_USAGE = 2 };
+
+static const char usage_text[] =
+    "usage: tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]\n"
+    "       tscript show MODEL.pt [--tree | --code | --graph]\n"
+    "       tscript --version\n"
+    "       tscript --help\n";
+
+static const char help_text[] =
+    "\n"
+    "Run and inspect TorchScript archives written by torch.jit.save, without Python.\n"
+    "\n"
+    "run      call a method (forward by default) and print the result as PyTorch does\n"
+    "  INPUT      one per argument of the method:\n"
+    "               x.npy            a tensor from a .npy file\n"
+    "               True, False      a bool\n"
+    "               None             None\n"
+    "               3, -2            an int\n"
+    "               2.5, 1e-3        a float\n"
+    "               randn:D0,D1,...  a float32 tensor of seeded normal samples\n"
+    "                                (reproducible; not the values of torch.randn)\n"
+    "  -o DIR     also write every output tensor as DIR/out0.npy, out1.npy, ...\n"
+    "             (depth-first; Python numbers become 0-dim arrays)\n"
+    "  --method NAME   call NAME instead of forward\n"
+    "  --seed N        seed of the randn: generator (default 0)\n"
+    "  --threads N     intra-op threads (default: the library chooses)\n"
+    "\n"
+    "show     print the module\n"
+    "  --tree     the module tree, as print(module) does (default)\n"
+    "  --code     each class's TorchScript code\n"
+    "  --graph    each method's IR, in PyTorch's graph format\n"
+    "\n"
+    "Exit status: 0 success, 1 error, 2 usage error. See docs/cli.md.\n";
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "tscript: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n%s", usage_text);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+/* Print "tscript: error: MSG" as one message ending in exactly one newline
+ * (library messages may carry their own). */
+static int error_in(const char *where, const char *msg) {
+    int n = (int)strlen(msg);
+    while (n > 0 && msg[n - 1] == '\n')
+        n--;
+    fprintf(stderr, "tscript: error: %s%s%.*s\n", where ? where : "", where ? ": " : "", n,
+            msg);
+    return EXIT_ERROR;
+}
+
+static int error(const char *msg) {
+    return error_in(NULL, msg);
+}
+
+static bool is_help(const char *a) {
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+static bool parse_count(const char *s, long long lo, long long hi, long long *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end || errno == ERANGE || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* The base name of a path, for messages. */
+static const char *base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Create a context and load the model; on failure print the error, naming the
+ * file if the library's message does not. */
+static int open_model(const char *path, int threads, ts_ctx **ctx, ts_module **m) {
+    ts_config cfg = {threads};
+    *ctx = NULL;
+    *m = NULL;
+    if (ts_ctx_new(&cfg, ctx) != TS_OK)
+        return error("out of memory");
+    if (ts_module_load(*ctx, path, m) != TS_OK) {
+        const char *msg = ts_ctx_error(*ctx);
+        if (strstr(msg, base_name(path)))
+            error(msg);
+        else
+            error_in(path, msg[0] ? msg : "cannot load");
+        ts_ctx_free(*ctx);
+        *ctx = NULL;
+        *m = NULL;
+        return EXIT_ERROR;
+    }
+    return 0;
+}
+
+/* Print a library-owned string, ending it with exactly one newline. */
+static void print_text(const char *s) {
+    size_t n = strlen(s);
+    fputs(s, stdout);
+    if (n == 0 || s[n - 1] != '\n')
+        fputc('\n', stdout);
+}
+
+/* ---- run ---- */
+
+typedef struct RunArgs {
+    const char *model;
+    const char *out_dir;
+    const char *method;
+    uint64_t seed;
+    int threads;
+    const char **inputs;
+    size_t n_inputs;
+} RunArgs;
+
+/* Options may come anywhere; a word that reads as a number ("-3", "-inf") is
+ * an input, and "--" ends the options. */
+static int parse_run_args(int argc, char **argv, RunArgs *a) {
+    bool options_done = false;
+    for (int i = 0; i < argc; i++) {
+        const char *w = argv[i];
+        if (!options_done && w[0] == '-' && w[1] && !input_is_number(w)) {
+            const char *val = NULL;
+            if (strcmp(w, "--") == 0) {
+                options_done = true;
+                continue;
+            }
+            if (is_help(w)) {
+                printf("%s%s", usage_text, help_text);
+                return -1;
+            }
+            bool takes_value = strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0 ||
+                               strcmp(w, "--method") == 0 || strcmp(w, "--seed") == 0 ||
+                               strcmp(w, "--threads") == 0;
+            if (!takes_value)
+                return usage_error("run: unknown option '%s'", w);
+            if (i + 1 >= argc)
+                return usage_error("run: option '%s' needs a value", w);
+            val = argv[++i];
+            long long n;
+            if (strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0) {
+                a->out_dir = val;
+            } else if (strcmp(w, "--method") == 0) {
+                a->method = val;
+            } else if (strcmp(w, "--seed") == 0) {
+                if (!parse_count(val, 0, INT64_MAX, &n))
+                    return usage_error("run: --seed needs a non-negative integer, not '%s'", val);
+                a->seed = (uint64_t)n;
+            } else {
+                if (!parse_count(val, 0, 4096, &n))
+                    return usage_error("run: --threads needs an integer 0..4096, not '%s'", val);
+                a->threads = (int)n;
+            }
+        } else if (!a->model) {
+            a->model = w;
+        } else {
+            a->inputs[a->n_inputs++] = w;
+        }
+    }
+    if (!a->model)
+        return usage_error("run: missing MODEL.pt");
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv) {
+    RunArgs a = {0};
+    a.method = "forward";
+    a.inputs = calloc((size_t)argc + 1, sizeof *a.inputs);
+    if (!a.inputs)
+        return error("out of memory");
+    int rc = parse_run_args(argc, argv, &a);
+    if (rc != 0) {
+        free(a.inputs);
+        return rc < 0 ? 0 : rc;
+    }
+
+    ts_ctx *ctx;
+    ts_module *m;
+    ts_value **vals = NULL;
+    size_t n_vals = 0;
+    ts_value *out = NULL;
+    char *text = NULL;
+    char err[1024];
+    if ((rc = open_model(a.model, a.threads, &ctx, &m)) != 0)
+        goto free_inputs;
+
+    rc = EXIT_ERROR;
+    int arity = ts_module_method_arity(m, a.method);
+    if (arity < 0) {
+        fprintf(stderr, "tscript: error: %s: the module has no method '%s'\n", a.model,
+                a.method);
+        goto free_model;
+    }
+    /* Too many inputs is an error here; too few may be fine when the
+     * method's last arguments have defaults, so the library decides. */
+    if ((size_t)arity < a.n_inputs) {
+        fprintf(stderr, "tscript: error: %s: %s() expects %d input%s, got %zu\n", a.model,
+                a.method, arity, arity == 1 ? "" : "s", a.n_inputs);
+        goto free_model;
+    }
+
+    vals = calloc(a.n_inputs + 1, sizeof *vals);
+    if (!vals) {
+        error("out of memory");
+        goto free_model;
+    }
+    InputRng rng;
+    input_rng_seed(&rng, a.seed);
+    for (; n_vals < a.n_inputs; n_vals++)
+        if (input_parse(ctx, a.inputs[n_vals], &rng, &vals[n_vals], err, sizeof err) != 0) {
+            error(err);
+            goto free_vals;
+        }
+
+    if (ts_module_call(ctx, m, a.method, vals, n_vals, &out) != TS_OK) {
+        error(ts_ctx_error(ctx));
+        if ((size_t)arity > n_vals)
+            fprintf(stderr, "tscript: note: %s: %s() expects %d input%s, got %zu\n", a.model,
+                    a.method, arity, arity == 1 ? "" : "s", n_vals);
+        goto free_vals;
+    }
+    text = ts_value_repr(out);
+    if (!text) {
+        error("out of memory");
+        goto free_out;
+    }
+    print_text(text);
+    if (fflush(stdout) != 0) {
+        error("cannot write to standard output");
+        goto free_out;
+    }
+    if (a.out_dir) {
+        size_t count;
+        if (outputs_write(ctx, out, a.out_dir, &count, err, sizeof err) != 0) {
+            error(err);
+            goto free_out;
+        }
+    }
+    rc = 0;
+free_out:
+    if (text)
+        ts_string_free(text);
+    if (out)
+        ts_value_release(out);
+free_vals:
+    for (size_t i = 0; i < n_vals; i++)
+        ts_value_release(vals[i]);
+    free(vals);
+free_model:
+    ts_module_release(m);
+    ts_ctx_free(ctx);
+free_inputs:
+    free(a.inputs);
+    return rc;
+}
+
+/* ---- show ---- */
+
+static int cmd_show(int argc, char **argv) {
+    const char *model = NULL;
+    ts_show what = TS_SHOW_TREE;
+    bool mode_given = false;
+    for (int i = 0; i < argc; i++) {
+        const char *w = argv[i];
+        if (is_help(w)) {
+            printf("%s%s", usage_text, help_text);
+            return 0;
+        }
+        if (w[0] == '-' && w[1]) {
+            ts_show mode;
+            if (strcmp(w, "--tree") == 0)
+                mode = TS_SHOW_TREE;
+            else if (strcmp(w, "--code") == 0)
+                mode = TS_SHOW_CODE;
+            else if (strcmp(w, "--graph") == 0)
+                mode = TS_SHOW_GRAPH;
+            else
+                return usage_error("show: unknown option '%s'", w);
+            if (mode_given && mode != what)
+                return usage_error("show: give only one of --tree, --code, --graph");
+            what = mode;
+            mode_given = true;
+        } else if (!model) {
+            model = w;
+        } else {
+            return usage_error("show: unexpected argument '%s'", w);
+        }
+    }
+    if (!model)
+        return usage_error("show: missing MODEL.pt");
+
+    ts_ctx *ctx;
+    ts_module *m;
+    int rc = open_model(model, 0, &ctx, &m);
+    if (rc != 0)
+        return rc;
+    char *text = NULL;
+    if (ts_module_show(ctx, m, what, &text) != TS_OK) {
+        rc = error(ts_ctx_error(ctx));
+    } else {
+        print_text(text);
+        rc = fflush(stdout) == 0 ? 0 : error("cannot write to standard output");
+    }
+    if (text)
+        ts_string_free(text);
+    ts_module_release(m);
+    ts_ctx_free(ctx);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2)
+        return usage_error("missing a command");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("tscript %s\n", ts_version());
+        return 0;
+    }
+    if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+        printf("%s%s", usage_text, help_text);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "show") == 0)
+        return cmd_show(argc - 2, argv + 2);
+    return usage_error("unknown command '%s'", cmd);
+}

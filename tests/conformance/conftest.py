@@ -1,0 +1,54 @@
+"""pytest fixtures for the conformance tests.
+
+The binary under test is $TSCRIPT_BIN (ctest sets it; default build/tscript).
+Archives are written at test time by real PyTorch (Debian's python3-torch):
+`archive(name, build)` calls build() once per session, saves the module it
+returns with torch.jit.save into a temporary directory and returns the path.
+"""
+import os
+import sys
+
+import pytest
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tscript_bin():
+    path = harness.tscript_bin()
+    if not os.access(path, os.X_OK):
+        pytest.fail("tscript binary not found at %s: build it (make build) or set TSCRIPT_BIN"
+                    % path, pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory):
+    root = tmp_path_factory.mktemp("archives")
+    made = {}
+
+    def make(name, build):
+        if name not in made:
+            torch.manual_seed(sum(name.encode()))
+            module = build()
+            path = root / (name + ".pt")
+            module.save(str(path))
+            made[name] = str(path)
+        return made[name]
+
+    return make
+
+
+@pytest.fixture
+def rundir(tmp_path):
+    """A fresh directory for one test's inputs and outputs."""
+    return str(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    """Every test starts from the same torch seed, so its inputs (and any
+    printed digits) are the same on every run."""
+    torch.manual_seed(1234)
