@@ -1,0 +1,970 @@
+/*
+ * emit_expr.c - the expression half of the IR emitter: names, attributes,
+ * calls (builtin ops through the registry, methods and functions through
+ * the unit), operators, displays and subscripts.
+ *
+ * Expressions first evaluate to a "sugared value" (SV): a namespace
+ * (`torch`, `ops.prim`, `__torch__.x`), a method on a receiver, a builtin
+ * function, a class or function, or a plain IR value; only a value can be
+ * stored or passed. Calls resolve at emission time, so the graph holds no
+ * names.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "frontend/emit_internal.h"
+
+/* ---- environments ---- */
+
+void em_env_init(Env *e, Env *parent) {
+    memset(e, 0, sizeof *e);
+    e->parent = parent;
+    strmap_init(&e->vars);
+    strmap_init(&e->sugar);
+}
+
+void em_env_free(Env *e) {
+    strmap_free(&e->vars);
+    strmap_free(&e->sugar);
+    vec_free(&e->order);
+}
+
+Value *em_env_lookup(Env *e, const char *name) {
+    for (; e; e = e->parent) {
+        Value *v = strmap_get(&e->vars, name);
+        if (v) return v;
+    }
+    return NULL;
+}
+
+void em_env_set(Em *em, const char *name, Value *v) {
+    Env *e = em->env;
+    if (!strmap_get(&e->vars, name)) {
+        const char *n = arena_strdup(&em->g->arena, name);
+        vec_push(&e->order, n);
+    }
+    strmap_put(&e->vars, name, v);
+}
+
+/* ---- small emitters ---- */
+
+Value *em_constant(Em *em, IValue v, Span sp) {
+    return graph_constant(em->g, em->b, v, sema_type_of_value(v), sp);
+}
+
+Node *em_append(Em *em, NodeKind k, Span sp) {
+    Node *n = node_new(em->g, k, sp);
+    block_append(em->b, n);
+    return n;
+}
+
+ts_status em_type_error(Em *em, Span sp, const char *what, Type *expected, Type *got) {
+    StrBuf a, b;
+    sb_init(&a);
+    sb_init(&b);
+    ty_annotation_str(&a, expected);
+    ty_annotation_str(&b, got);
+    ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s: expected a value of type %s but found %s", what,
+                           sb_cstr(&a), sb_cstr(&b));
+    sb_free(&a);
+    sb_free(&b);
+    return st;
+}
+
+ts_status em_op(Em *em, const char *name, Span sp, Value **out, int n, Value *a, Value *b, Value *c) {
+    CallArg args[3] = {{a, NULL, sp}, {b, NULL, sp}, {c, NULL, sp}};
+    return sema_emit_op1(em->ctx, em->g, em->b, name, args, n, sp, out);
+}
+
+Value *em_cast(Em *em, Value *v, Type *t, Span sp) {
+    if (v->type == t) return v;
+    Node *n = em_append(em, NK_UNCHECKED_CAST, sp);
+    node_add_input(em->g, n, v);
+    return node_add_output(em->g, n, t);
+}
+
+bool em_const_bool(const Value *v, bool *out) {
+    if (v->node->kind != NK_CONSTANT || v->node->cval.kind != IV_BOOL) return false;
+    *out = v->node->cval.u.b;
+    return true;
+}
+
+/* A condition as a bool value. */
+ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) {
+    switch (v->type->kind) {
+    case TK_BOOL: *out = v; return TS_OK;
+    case TK_TENSOR:
+    case TK_INT:
+    case TK_FLOAT:
+    case TK_NUMBER: return em_op(em, "aten::Bool", sp, out, 1, v, NULL, NULL);
+    default: {
+        StrBuf t;
+        sb_init(&t);
+        ty_annotation_str(&t, v->type);
+        ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp, "a condition must be a bool, but this is a %s", sb_cstr(&t));
+        sb_free(&t);
+        return st;
+    }
+    }
+}
+
+/* ---- names and attributes ---- */
+
+static const char *const BUILTINS[] = {"range", "len", "getattr", "isinstance", "annotate", "unchecked_cast",
+                                       "uninitialized", "int", "float", "bool", "str", "min", "max", "abs",
+                                       "list", "dict", "print", "hasattr", "tuple", "sorted", "round", "divmod",
+                                       "all", "any", "sum", "zip", "enumerate", "ord", "chr", "hash", "id"};
+
+static ts_status emit_name(Em *em, const Ast *e, SV *out) {
+    const char *n = e->name.id;
+    Value *v = em_env_lookup(em->env, n);
+    memset(out, 0, sizeof *out);
+    if (v) {
+        out->kind = SV_VALUE;
+        out->v = v;
+        return TS_OK;
+    }
+    for (Env *en = em->env; en; en = en->parent) {
+        SV *sv = strmap_get(&en->sugar, n);
+        if (sv) {
+            *out = *sv;
+            return TS_OK;
+        }
+    }
+    if (strcmp(n, "torch") == 0 || strcmp(n, "math") == 0) {
+        out->kind = SV_NS;
+        out->name = "aten";
+        return TS_OK;
+    }
+    if (strcmp(n, "ops") == 0) { out->kind = SV_OPS; return TS_OK; }
+    if (strcmp(n, "CONSTANTS") == 0) { out->kind = SV_CONSTANTS; return TS_OK; }
+    if (strcmp(n, "__torch__") == 0) {
+        out->kind = SV_QUAL;
+        out->name = "__torch__";
+        return TS_OK;
+    }
+    if (strcmp(n, "inf") == 0 || strcmp(n, "nan") == 0) {
+        out->kind = SV_VALUE;
+        out->v = em_constant(em, iv_double(n[0] == 'i' ? INFINITY : NAN), e->span);
+        return TS_OK;
+    }
+    for (size_t i = 0; i < TS_ARRAY_LEN(BUILTINS); i++)
+        if (strcmp(BUILTINS[i], n) == 0) {
+            out->kind = SV_BUILTIN;
+            out->name = BUILTINS[i];
+            return TS_OK;
+        }
+    return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &e->span, "undefined name '%s'", n);
+}
+
+/* obj.name where obj has a class type */
+static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *out) {
+    ClassType *c = obj->type->cls;
+    memset(out, 0, sizeof *out);
+    int k = classtype_attr_index(c, name);
+    if (k >= 0) {
+        if (c->kind == CK_NAMEDTUPLE) {
+            Node *n = em_append(em, NK_TUPLE_INDEX, sp);
+            node_add_input(em->g, n, obj);
+            n->index = k;
+            out->kind = SV_VALUE;
+            out->v = node_add_output(em->g, n, c->attrs.data[k].type);
+            return TS_OK;
+        }
+        Node *n = em_append(em, NK_GETATTR, sp);
+        node_add_input(em->g, n, obj);
+        n->name = c->attrs.data[k].name;
+        n->index = k;
+        out->kind = SV_VALUE;
+        out->v = node_add_output(em->g, n, c->attrs.data[k].type);
+        out->v->name = n->name;
+        return TS_OK;
+    }
+    for (int i = 0; i < c->consts.len; i++)
+        if (strcmp(c->consts.data[i].name, name) == 0) {
+            out->kind = SV_VALUE;
+            out->v = graph_constant(em->g, em->b, iv_dup(c->consts.data[i].value), c->consts.data[i].type, sp);
+            return TS_OK;
+        }
+    if (class_method(c, name)) {
+        out->kind = SV_METHOD;
+        out->v = obj;
+        out->name = name;
+        out->cls = c;
+        return TS_OK;
+    }
+    return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "'%s' has no attribute or method '%s'", c->qualname, name);
+}
+
+static ts_status value_attr(Em *em, Value *v, const char *name, Span sp, SV *out) {
+    memset(out, 0, sizeof *out);
+    if (v->type->kind == TK_CLASS) return class_attr(em, v, name, sp, out);
+    if (v->type->kind == TK_TENSOR) {
+        static const struct { const char *attr, *op; } props[] = {
+            {"shape", "aten::size"}, {"dtype", "prim::dtype"}, {"device", "prim::device"},
+            {"is_cuda", "prim::is_cuda"}, {"requires_grad", "prim::requires_grad"}, {"ndim", "aten::dim"},
+            {"is_quantized", "prim::is_quantized"}, {"is_meta", "prim::is_meta"}, {"data", "prim::data"},
+            {"T", "aten::numpy_T"}, {"layout", "prim::layout"}, {"is_nested", "prim::is_nested"},
+        };
+        for (size_t i = 0; i < TS_ARRAY_LEN(props); i++)
+            if (strcmp(props[i].attr, name) == 0) {
+                out->kind = SV_VALUE;
+                return em_op(em, props[i].op, sp, &out->v, 1, v, NULL, NULL);
+            }
+    }
+    out->kind = SV_METHOD;
+    out->v = v;
+    out->name = name;
+    return TS_OK;
+}
+
+static ts_status emit_attr(Em *em, const Ast *e, SV *out) {
+    SV base;
+    TS_TRY(em_sv(em, e->attr.value, &base));
+    const char *name = e->attr.name;
+    Span sp = e->span;
+    memset(out, 0, sizeof *out);
+    switch (base.kind) {
+    case SV_VALUE: return value_attr(em, base.v, name, sp, out);
+    case SV_NS:
+        out->kind = SV_OP;
+        out->name = arena_printf(&em->g->arena, "%s::%s", base.name, name);
+        return TS_OK;
+    case SV_OPS:
+        out->kind = SV_NS;
+        out->name = arena_strdup(&em->g->arena, name);
+        return TS_OK;
+    case SV_CONSTANTS: {
+        char *end = NULL;
+        long long idx = name[0] == 'c' ? strtoll(name + 1, &end, 10) : -1;
+        IValue cs = em->u->constants;
+        if (!end || *end || idx < 0 || cs.kind != IV_TUPLE || idx >= cs.u.tup->len)
+            return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "CONSTANTS.%s does not exist (constants.pkl has %lld entries)",
+                           name, cs.kind == IV_TUPLE ? (long long)cs.u.tup->len : 0LL);
+        out->kind = SV_VALUE;
+        out->v = em_constant(em, iv_dup(cs.u.tup->items[idx]), sp);
+        return TS_OK;
+    }
+    case SV_QUAL: {
+        char *q = arena_printf(&em->g->arena, "%s.%s", base.name, name);
+        ClassType *c;
+        Function *f;
+        TS_TRY(sema_lookup_qualified(em->ctx, em->u, q, &sp, &c, &f));
+        if (c) { out->kind = SV_CLASS; out->cls = c; }
+        else if (f) { out->kind = SV_FUNC; out->fn = f; }
+        else { out->kind = SV_QUAL; out->name = q; }
+        return TS_OK;
+    }
+    case SV_CLASS:
+        if (strcmp(name, "__new__") == 0) {
+            out->kind = SV_NEW;
+            out->cls = base.cls;
+            return TS_OK;
+        }
+        for (int i = 0; i < base.cls->consts.len; i++)
+            if (strcmp(base.cls->consts.data[i].name, name) == 0) {
+                out->kind = SV_VALUE;
+                out->v = graph_constant(em->g, em->b, iv_dup(base.cls->consts.data[i].value),
+                                        base.cls->consts.data[i].type, sp);
+                return TS_OK;
+            }
+        break;
+    default: break;
+    }
+    return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "cannot take attribute '%s' here", name);
+}
+
+/* ---- calls ---- */
+
+typedef struct Args {
+    CallArg a[MAX_CALL_ARGS];
+    int n;
+} Args;
+
+static ts_status emit_args(Em *em, const Ast *call, Args *args) {
+    args->n = 0;
+    const AstList *pa = &call->call.args, *kw = &call->call.keywords;
+    if (pa->len + kw->len > MAX_CALL_ARGS)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &call->span, "too many arguments (%d)", pa->len + kw->len);
+    for (int i = 0; i < pa->len; i++) {
+        const Ast *x = pa->items[i];
+        if (x->kind == AST_STARRED)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &x->span, "starred arguments are not supported");
+        CallArg *c = &args->a[args->n++];
+        c->kw = NULL;
+        c->span = x->span;
+        TS_TRY(em_expr(em, x, NULL, &c->v));
+    }
+    for (int i = 0; i < kw->len; i++) {
+        const Ast *k = kw->items[i];
+        if (!k->keyword.arg)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "**kwargs arguments are not supported");
+        CallArg *c = &args->a[args->n++];
+        c->kw = k->keyword.arg;
+        c->span = k->span;
+        TS_TRY(em_expr(em, k->keyword.value, NULL, &c->v));
+    }
+    return TS_OK;
+}
+
+/* Pack an op's outputs into one value (a tuple when there are several). */
+static Value *pack_outputs(Em *em, Value **outs, int n, Span sp) {
+    if (n == 1) return outs[0];
+    if (n == 0) return em_constant(em, iv_none(), sp);
+    Node *t = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+    Type *ts[MAX_CALL_ARGS];
+    for (int i = 0; i < n && i < MAX_CALL_ARGS; i++) {
+        node_add_input(em->g, t, outs[i]);
+        ts[i] = outs[i]->type;
+    }
+    return node_add_output(em->g, t, ty_tuple(ts, n < MAX_CALL_ARGS ? n : MAX_CALL_ARGS));
+}
+
+/* Archives of format version 3 and older meant integer division when they
+ * said torch.div on two integer tensors (PyTorch's div_Tensor_0_3 upgrader):
+ * keep true division when either side is floating point, else truncate. */
+static ts_status upgrade_div(Em *em, Node *n, Span sp, Value **out) {
+    const OpSchema *s = n->op;
+    Value *self = n->inputs.data[0], *other = n->inputs.data[1];
+    Value *cond;
+    TS_TRY(em_op(em, "aten::is_floating_point", sp, &cond, 1, self, NULL, NULL));
+    Value *ofl;
+    if (other->type->kind == TK_TENSOR) {
+        TS_TRY(em_op(em, "aten::is_floating_point", sp, &ofl, 1, other, NULL, NULL));
+    } else {
+        ofl = em_constant(em, iv_bool(other->type->kind == TK_FLOAT), sp);
+    }
+    TS_TRY(em_op(em, "aten::__or__", sp, &cond, 2, cond, ofl, NULL));
+    node_remove(n);
+    Node *ifn = em_append(em, NK_IF, sp);
+    node_add_input(em->g, ifn, cond);
+    Block *saved = em->b;
+    Block *t = node_add_block(em->g, ifn);
+    block_append(t, n); /* the original true division */
+    block_add_output(em->g, t, n->outputs.data[0]);
+    em->b = node_add_block(em->g, ifn);
+    Value *mode = em_constant(em, iv_cstr("trunc"), sp), *r;
+    CallArg a[3] = {{self, NULL, sp}, {other, NULL, sp}, {mode, "rounding_mode", sp}};
+    ts_status st = sema_emit_op1(em->ctx, em->g, em->b, s->name, a, 3, sp, &r);
+    if (st == TS_OK) block_add_output(em->g, em->b, r);
+    em->b = saved;
+    TS_TRY(st);
+    *out = node_add_output(em->g, ifn, ty_tensor());
+    return TS_OK;
+}
+
+static bool needs_div_upgrade(const Em *em, const Node *n) {
+    if (em->u->version > 3 || n->kind != NK_OP) return false;
+    const OpSchema *s = n->op;
+    return strcmp(s->name, "aten::div") == 0 &&
+           (strcmp(s->overload, "Tensor") == 0 || strcmp(s->overload, "Scalar") == 0);
+}
+
+static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, Value **out) {
+    Value **outs;
+    int n;
+    TS_TRY(sema_emit_op(em->ctx, em->g, em->b, name, args->a, args->n, sp, &outs, &n));
+    if (n == 1 && needs_div_upgrade(em, outs[0]->node)) return upgrade_div(em, outs[0]->node, sp, out);
+    *out = pack_outputs(em, outs, n, sp);
+    return TS_OK;
+}
+
+static ts_status ensure_ret_type(Em *em, Function *fn, Span sp) {
+    if (fn->ret_type) return TS_OK;
+    if (fn->state == FN_EMITTING)
+        return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "recursive call of %s needs a return type annotation", fn->qualname);
+    if (fn->state == FN_DECLARED) TS_TRY(sema_emit_function(em->ctx, em->u, fn));
+    return TS_OK;
+}
+
+/* Bind arguments to a TorchScript function's parameters (self already in
+ * `first` when non-NULL) and emit the call node. */
+static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Span sp, Value **out) {
+    TS_TRY(ensure_ret_type(em, fn, sp));
+    int np = fn->nparams;
+    Value **bound = arena_array(&em->g->arena, Value *, np + 1);
+    int pi = 0;
+    if (self) bound[pi++] = self;
+    for (int i = 0; i < args->n; i++) {
+        CallArg *a = &args->a[i];
+        int k;
+        if (!a->kw) {
+            k = pi++;
+        } else {
+            for (k = 0; k < np && strcmp(fn->params[k].name, a->kw) != 0; k++) {}
+        }
+        if (k >= np)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &a->span, "%s() got %s", fn->qualname,
+                           a->kw ? "an unexpected keyword argument" : "too many arguments");
+        if (bound[k]) return ts_fail(em->ctx, TS_ERR_TYPE, &a->span, "%s() got multiple values for '%s'", fn->qualname, fn->params[k].name);
+        bound[k] = a->v;
+    }
+    for (int k = 0; k < np; k++) {
+        FnParam *p = &fn->params[k];
+        if (!bound[k]) {
+            if (!p->has_default)
+                return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() is missing the argument '%s'", fn->qualname, p->name);
+            bound[k] = graph_constant(em->g, em->b, iv_dup(p->default_value), p->type, sp);
+        }
+        if (!ty_subtype(bound[k]->type, p->type)) {
+            char *what = arena_printf(&em->g->arena, "argument '%s' of %s", p->name, fn->qualname);
+            return em_type_error(em, sp, what, p->type, bound[k]->type);
+        }
+    }
+    Node *n = em_append(em, fn->owner ? NK_CALL_METHOD : NK_CALL_FUNCTION, sp);
+    n->callee = fn;
+    n->name = fn->name;
+    for (int k = 0; k < np; k++) node_add_input(em->g, n, bound[k]);
+    *out = node_add_output(em->g, n, fn->ret_type ? fn->ret_type : ty_none());
+    return TS_OK;
+}
+
+static ts_status ast_type_arg(Em *em, const Ast *call, int i, Type **out) {
+    if (call->call.args.len <= i) return ts_fail(em->ctx, TS_ERR_TYPE, &call->span, "missing a type argument");
+    return sema_resolve_type(em->ctx, em->u, call->call.args.items[i], out);
+}
+
+static ts_status emit_isinstance(Em *em, const Ast *call, Value **out) {
+    if (call->call.args.len != 2) return ts_fail(em->ctx, TS_ERR_TYPE, &call->span, "isinstance() takes 2 arguments");
+    Value *v;
+    TS_TRY(em_expr(em, call->call.args.items[0], NULL, &v));
+    const Ast *ta = call->call.args.items[1];
+    Type *cands[16];
+    int nc = 0;
+    if (ta->kind == AST_TUPLE) {
+        for (int i = 0; i < ta->seq.elts.len && nc < 16; i++)
+            TS_TRY(sema_resolve_type(em->ctx, em->u, ta->seq.elts.items[i], &cands[nc++]));
+    } else {
+        TS_TRY(sema_resolve_type(em->ctx, em->u, ta, &cands[nc++]));
+    }
+    /* Decide statically when the static type settles it, as PyTorch does. */
+    bool always = false, never = true;
+    for (int i = 0; i < nc; i++) {
+        Type *t = cands[i];
+        bool sub = ty_subtype(v->type, t) ||
+                   (t->kind == TK_ANYLIST && v->type->kind == TK_LIST) ||
+                   (t->kind == TK_ANYTUPLE && v->type->kind == TK_TUPLE);
+        if (sub) always = true;
+        bool maybe = v->type->kind == TK_ANY || v->type->kind == TK_OPTIONAL || v->type->kind == TK_UNION ||
+                     v->type->kind == TK_NUMBER;
+        if (sub || maybe) never = false;
+    }
+    if (always || never) {
+        *out = em_constant(em, iv_bool(always), call->span);
+        return TS_OK;
+    }
+    Node *n = em_append(em, NK_ISINSTANCE, call->span);
+    node_add_input(em->g, n, v);
+    n->tattr = nc == 1 ? cands[0] : ty_union(cands, nc);
+    *out = node_add_output(em->g, n, ty_bool());
+    return TS_OK;
+}
+
+static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *hint, Value **out) {
+    Span sp = call->span;
+    if (strcmp(name, "annotate") == 0 || strcmp(name, "unchecked_cast") == 0) {
+        Type *t;
+        TS_TRY(ast_type_arg(em, call, 0, &t));
+        if (call->call.args.len != 2) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() takes 2 arguments", name);
+        Value *v;
+        TS_TRY(em_expr(em, call->call.args.items[1], t, &v));
+        if (name[0] == 'a' && !ty_subtype(v->type, t)) return em_type_error(em, sp, "annotate()", t, v->type);
+        *out = em_cast(em, v, t, sp);
+        return TS_OK;
+    }
+    if (strcmp(name, "uninitialized") == 0) {
+        Type *t;
+        TS_TRY(ast_type_arg(em, call, 0, &t));
+        Node *n = em_append(em, NK_UNINITIALIZED, sp);
+        *out = node_add_output(em->g, n, t);
+        return TS_OK;
+    }
+    if (strcmp(name, "isinstance") == 0) return emit_isinstance(em, call, out);
+    if (strcmp(name, "getattr") == 0 || strcmp(name, "hasattr") == 0) {
+        if (call->call.args.len != 2 || call->call.args.items[1]->kind != AST_STR)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() takes an object and a string literal", name);
+        Value *obj;
+        TS_TRY(em_expr(em, call->call.args.items[0], NULL, &obj));
+        const char *attr = call->call.args.items[1]->str.data;
+        if (name[0] == 'h') {
+            bool has = obj->type->kind == TK_CLASS && (classtype_attr_index(obj->type->cls, attr) >= 0 ||
+                                                       class_method(obj->type->cls, attr));
+            *out = em_constant(em, iv_bool(has), sp);
+            return TS_OK;
+        }
+        SV sv;
+        TS_TRY(value_attr(em, obj, attr, sp, &sv));
+        if (sv.kind != SV_VALUE) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "getattr() of a method is not supported");
+        *out = sv.v;
+        return TS_OK;
+    }
+    Args args;
+    TS_TRY(emit_args(em, call, &args));
+    static const struct { const char *py, *op; } map[] = {
+        {"len", "aten::len"}, {"int", "aten::Int"}, {"float", "aten::Float"}, {"bool", "aten::Bool"},
+        {"str", "aten::str"}, {"min", "prim::min"}, {"max", "prim::max"}, {"abs", "prim::abs"},
+        {"list", "aten::list"}, {"dict", "aten::dict"}, {"print", "prim::Print"}, {"sorted", "aten::sorted"},
+        {"round", "aten::round"}, {"divmod", "aten::divmod"}, {"all", "aten::all"}, {"any", "aten::any"},
+        {"sum", "aten::sum"}, {"ord", "aten::ord"}, {"chr", "aten::chr"}, {"hash", "aten::hash"},
+    };
+    /* int(x) on an int, float(x) on a float: the value itself */
+    if (args.n == 1 && ((strcmp(name, "int") == 0 && args.a[0].v->type == ty_int()) ||
+                        (strcmp(name, "float") == 0 && args.a[0].v->type == ty_float()) ||
+                        (strcmp(name, "bool") == 0 && args.a[0].v->type == ty_bool()))) {
+        *out = args.a[0].v;
+        return TS_OK;
+    }
+    for (size_t i = 0; i < TS_ARRAY_LEN(map); i++)
+        if (strcmp(map[i].py, name) == 0) return emit_builtin_op(em, map[i].op, &args, sp, out);
+    TS_UNUSED(hint);
+    return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s() is not supported here", name);
+}
+
+static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
+    SV f;
+    TS_TRY(em_sv(em, call->call.func, &f));
+    Span sp = call->span;
+    if (f.kind == SV_BUILTIN) return emit_builtin(em, f.name, call, hint, out);
+    Args args;
+    TS_TRY(emit_args(em, call, &args));
+    switch (f.kind) {
+    case SV_OP: return emit_builtin_op(em, f.name, &args, sp, out);
+    case SV_FUNC: return emit_fn_call(em, f.fn, NULL, &args, sp, out);
+    case SV_METHOD: {
+        if (f.cls) {
+            Function *fn = class_method(f.cls, f.name);
+            return emit_fn_call(em, fn, f.v, &args, sp, out);
+        }
+        /* a builtin method: x.relu(), l.append(v), s.format(...) */
+        if (args.n + 1 > MAX_CALL_ARGS) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "too many arguments");
+        memmove(&args.a[1], &args.a[0], sizeof(CallArg) * (size_t)args.n);
+        args.a[0].v = f.v;
+        args.a[0].kw = NULL;
+        args.a[0].span = sp;
+        args.n++;
+        char *opname = arena_printf(&em->g->arena, "aten::%s", f.name);
+        return emit_builtin_op(em, opname, &args, sp, out);
+    }
+    case SV_VALUE:
+        if (f.v->type->kind == TK_CLASS && class_method(f.v->type->cls, "forward"))
+            return emit_fn_call(em, class_method(f.v->type->cls, "forward"), f.v, &args, sp, out);
+        break;
+    case SV_CLASS:
+        if (f.cls->kind == CK_NAMEDTUPLE) {
+            ClassType *c = f.cls;
+            if (args.n != c->attrs.len)
+                return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s takes %d fields, got %d", c->qualname, c->attrs.len, args.n);
+            Node *n = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            for (int i = 0; i < args.n; i++) {
+                if (!ty_subtype(args.a[i].v->type, c->attrs.data[i].type))
+                    return em_type_error(em, args.a[i].span, c->attrs.data[i].name, c->attrs.data[i].type, args.a[i].v->type);
+                node_add_input(em->g, n, args.a[i].v);
+            }
+            *out = node_add_output(em->g, n, c->type);
+            return TS_OK;
+        }
+        break;
+    case SV_NEW: {
+        Node *n = em_append(em, NK_CREATE_OBJECT, sp);
+        *out = node_add_output(em->g, n, f.cls->type);
+        return TS_OK;
+    }
+    default: break;
+    }
+    return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "this expression cannot be called");
+}
+
+/* ---- expressions ---- */
+
+ts_status em_sv(Em *em, const Ast *e, SV *out) {
+    if (++em->depth > TS_MAX_PARSE_DEPTH) {
+        em->depth--;
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->span, "expression nested too deeply");
+    }
+    ts_status st;
+    if (e->kind == AST_NAME) st = emit_name(em, e, out);
+    else if (e->kind == AST_ATTR) st = emit_attr(em, e, out);
+    else {
+        memset(out, 0, sizeof *out);
+        out->kind = SV_VALUE;
+        st = em_expr(em, e, NULL, &out->v);
+    }
+    em->depth--;
+    return st;
+}
+
+ts_status em_sv_value(Em *em, SV *sv, Span sp, Value **out) {
+    if (sv->kind == SV_VALUE) {
+        *out = sv->v;
+        return TS_OK;
+    }
+    return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "this names a %s, not a value",
+                   sv->kind == SV_METHOD ? "method" : sv->kind == SV_CLASS ? "class" : sv->kind == SV_FUNC ? "function" : "namespace or builtin");
+}
+
+const char *em_binop_aten(AstBinOp op, bool tensor) {
+    switch (op) {
+    case BINOP_ADD: return "aten::add";
+    case BINOP_SUB: return "aten::sub";
+    case BINOP_MUL: return "aten::mul";
+    case BINOP_DIV: return "aten::div";
+    case BINOP_FLOORDIV: return tensor ? "aten::floor_divide" : "aten::floordiv";
+    case BINOP_MOD: return "aten::remainder";
+    case BINOP_POW: return "aten::pow";
+    case BINOP_MATMUL: return "aten::matmul";
+    case BINOP_LSHIFT: return "aten::__lshift__";
+    case BINOP_RSHIFT: return "aten::__rshift__";
+    case BINOP_BITAND: return "aten::__and__";
+    case BINOP_BITOR: return "aten::__or__";
+    case BINOP_BITXOR: return "aten::__xor__";
+    default: return "aten::?";
+    }
+}
+
+static const char *cmp_aten(AstCmpOp op) {
+    switch (op) {
+    case CMPOP_EQ: return "aten::eq";
+    case CMPOP_NE: return "aten::ne";
+    case CMPOP_LT: return "aten::lt";
+    case CMPOP_LE: return "aten::le";
+    case CMPOP_GT: return "aten::gt";
+    case CMPOP_GE: return "aten::ge";
+    case CMPOP_IS: return "aten::__is__";
+    case CMPOP_IS_NOT: return "aten::__isnot__";
+    default: return NULL;
+    }
+}
+
+/* `x is None` decided from static types where possible. */
+static bool static_is(Value *a, Value *b, bool *result) {
+    Type *ta = a->type, *tb = b->type;
+    if (tb->kind != TK_NONE) {
+        Type *t = ta;
+        ta = tb;
+        tb = t;
+    }
+    if (tb->kind != TK_NONE) return false;
+    if (ta->kind == TK_NONE) { *result = true; return true; }
+    if (ta->kind != TK_OPTIONAL && ta->kind != TK_ANY && ta->kind != TK_UNION) { *result = false; return true; }
+    return false;
+}
+
+static ts_status emit_compare1(Em *em, AstCmpOp cop, Value *a, Value *b, Span sp, Value **out) {
+    if (cop == CMPOP_IN || cop == CMPOP_NOT_IN) {
+        Value *r;
+        TS_TRY(em_op(em, "aten::__contains__", sp, &r, 2, b, a, NULL));
+        if (cop == CMPOP_NOT_IN) return em_op(em, "aten::__not__", sp, out, 1, r, NULL, NULL);
+        *out = r;
+        return TS_OK;
+    }
+    if (cop == CMPOP_IS || cop == CMPOP_IS_NOT) {
+        bool r;
+        if (static_is(a, b, &r)) {
+            *out = em_constant(em, iv_bool(cop == CMPOP_IS ? r : !r), sp);
+            return TS_OK;
+        }
+    }
+    return em_op(em, cmp_aten(cop), sp, out, 2, a, b, NULL);
+}
+
+/* Emit `then` and `else` expressions into an If with one output. */
+static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *then_e, Value *then_v, const Ast *else_e,
+                                   Value *else_v, Type *hint, Span sp, Value **out) {
+    bool cb;
+    if (em_const_bool(cond, &cb)) {
+        if (cb) return then_e ? em_expr(em, then_e, hint, out) : (*out = then_v, TS_OK);
+        return else_e ? em_expr(em, else_e, hint, out) : (*out = else_v, TS_OK);
+    }
+    Node *n = em_append(em, NK_IF, sp);
+    node_add_input(em->g, n, cond);
+    Block *saved = em->b;
+    Value *vs[2];
+    for (int k = 0; k < 2; k++) {
+        Block *blk = node_add_block(em->g, n);
+        em->b = blk;
+        const Ast *e = k == 0 ? then_e : else_e;
+        Value *v = k == 0 ? then_v : else_v;
+        ts_status st = e ? em_expr(em, e, hint, &v) : TS_OK;
+        if (st != TS_OK) {
+            em->b = saved;
+            return st;
+        }
+        vs[k] = v;
+        block_add_output(em->g, blk, v);
+    }
+    em->b = saved;
+    Type *t = ty_unify(vs[0]->type, vs[1]->type);
+    if (!t) return em_type_error(em, sp, "the two branches of a conditional expression differ", vs[0]->type, vs[1]->type);
+    *out = node_add_output(em->g, n, t);
+    return TS_OK;
+}
+
+static ts_status emit_list(Em *em, const Ast *e, Type *hint, Value **out) {
+    Type *h = hint ? ty_unwrap_optional(hint) : NULL;
+    Type *elem = h && h->kind == TK_LIST ? h->elems[0] : NULL;
+    int n = e->seq.elts.len;
+    Value **vs = arena_array(&em->g->arena, Value *, n + 1);
+    Type *t = elem;
+    for (int i = 0; i < n; i++) {
+        if (e->seq.elts.items[i]->kind == AST_STARRED)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->seq.elts.items[i]->span, "starred elements are not supported");
+        TS_TRY(em_expr(em, e->seq.elts.items[i], elem, &vs[i]));
+        if (!elem) {
+            Type *u = t ? ty_unify(t, vs[i]->type) : vs[i]->type;
+            if (!u) return em_type_error(em, e->seq.elts.items[i]->span, "list elements differ", t, vs[i]->type);
+            t = u;
+        } else if (!ty_subtype(vs[i]->type, elem)) {
+            return em_type_error(em, e->seq.elts.items[i]->span, "list element", elem, vs[i]->type);
+        }
+    }
+    if (!t) t = ty_tensor(); /* TorchScript's default for an empty list */
+    Node *node = em_append(em, NK_LIST_CONSTRUCT, e->span);
+    for (int i = 0; i < n; i++) node_add_input(em->g, node, vs[i]);
+    *out = node_add_output(em->g, node, ty_list(t));
+    return TS_OK;
+}
+
+static ts_status emit_dict(Em *em, const Ast *e, Type *hint, Value **out) {
+    Type *h = hint ? ty_unwrap_optional(hint) : NULL;
+    Type *kt = h && h->kind == TK_DICT ? h->elems[0] : NULL, *vt = h && h->kind == TK_DICT ? h->elems[1] : NULL;
+    int n = e->dict.keys.len;
+    Node *node = node_new(em->g, NK_DICT_CONSTRUCT, e->span);
+    Type *k0 = kt, *v0 = vt;
+    for (int i = 0; i < n; i++) {
+        if (!e->dict.keys.items[i]) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->span, "**dict in a dict display is not supported");
+        Value *k, *v;
+        TS_TRY(em_expr(em, e->dict.keys.items[i], kt, &k));
+        TS_TRY(em_expr(em, e->dict.values.items[i], vt, &v));
+        if (!k0) k0 = k->type;
+        if (!v0) v0 = v->type;
+        Type *vu = ty_unify(v0, v->type);
+        if (!ty_subtype(k->type, k0)) return em_type_error(em, k->node->span, "dict key", k0, k->type);
+        if (!vu || (vt && !ty_subtype(v->type, vt))) return em_type_error(em, e->span, "dict value", v0, v->type);
+        v0 = vt ? vt : vu;
+        node_add_input(em->g, node, k);
+        node_add_input(em->g, node, v);
+    }
+    block_append(em->b, node);
+    *out = node_add_output(em->g, node, ty_dict(k0 ? k0 : ty_str(), v0 ? v0 : ty_tensor()));
+    return TS_OK;
+}
+
+static bool const_int(const Ast *e, int64_t *out) {
+    if (e->kind == AST_INT) {
+        *out = e->int_lit.value;
+        return true;
+    }
+    return false;
+}
+
+static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) {
+    Span sp = e->span;
+    int64_t dim = 0;
+    const AstList *ix = &e->subscript.indices;
+    for (int i = 0; i < ix->len; i++) {
+        const Ast *k = ix->items[i];
+        Value *d = em_constant(em, iv_int(dim), sp);
+        if (k->kind == AST_SLICE) {
+            Value *lo, *hi, *st;
+            if (k->slice.lower) TS_TRY(em_expr(em, k->slice.lower, NULL, &lo));
+            else lo = em_constant(em, iv_none(), sp);
+            if (k->slice.upper) TS_TRY(em_expr(em, k->slice.upper, NULL, &hi));
+            else hi = em_constant(em, iv_none(), sp);
+            if (k->slice.step) TS_TRY(em_expr(em, k->slice.step, NULL, &st));
+            else st = em_constant(em, iv_int(1), sp);
+            CallArg a[5] = {{x, NULL, sp}, {d, NULL, sp}, {lo, NULL, sp}, {hi, NULL, sp}, {st, NULL, sp}};
+            TS_TRY(sema_emit_op1(em->ctx, em->g, em->b, "aten::slice", a, 5, sp, &x));
+            dim++;
+        } else if (k->kind == AST_NONE) {
+            TS_TRY(em_op(em, "aten::unsqueeze", sp, &x, 2, x, d, NULL));
+            dim++;
+        } else if (k->kind == AST_ELLIPSIS) {
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "'...' in tensor indexing is not supported yet");
+        } else {
+            Value *iv;
+            TS_TRY(em_expr(em, k, NULL, &iv));
+            if (iv->type->kind != TK_INT)
+                return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "tensor indexing with a %s is not supported yet",
+                               iv->type->kind == TK_TENSOR ? "tensor" : "value of this type");
+            TS_TRY(em_op(em, "aten::select", sp, &x, 3, x, d, iv));
+        }
+    }
+    *out = x;
+    return TS_OK;
+}
+
+static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
+    Value *base;
+    TS_TRY(em_expr(em, e->subscript.value, NULL, &base));
+    Span sp = e->span;
+    const AstList *ix = &e->subscript.indices;
+    Type *t = base->type;
+    if (t->kind == TK_TENSOR) return emit_tensor_index(em, e, base, out);
+    if (ix->len != 1) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "only tensors take several indices");
+    const Ast *k = ix->items[0];
+    if (t->kind == TK_TUPLE || (t->kind == TK_CLASS && t->cls->kind == CK_NAMEDTUPLE)) {
+        int n = t->kind == TK_TUPLE ? t->n : t->cls->attrs.len;
+        if (k->kind == AST_SLICE) {
+            int64_t lo = 0, hi = n, st = 1;
+            if ((k->slice.lower && !const_int(k->slice.lower, &lo)) || (k->slice.upper && !const_int(k->slice.upper, &hi)) ||
+                (k->slice.step && !const_int(k->slice.step, &st)) || st != 1)
+                return ts_fail(em->ctx, TS_ERR_TYPE, &k->span, "tuple slices need constant bounds and step 1");
+            if (lo < 0) lo += n;
+            if (hi < 0) hi += n;
+            lo = lo < 0 ? 0 : lo > n ? n : lo;
+            hi = hi < lo ? lo : hi > n ? n : hi;
+            Node *tn = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            Type *ts[MAX_CALL_ARGS];
+            int m = 0;
+            for (int64_t i = lo; i < hi && m < MAX_CALL_ARGS; i++) {
+                Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+                node_add_input(em->g, ti, base);
+                ti->index = (int)i;
+                Type *et = t->kind == TK_TUPLE ? t->elems[i] : t->cls->attrs.data[i].type;
+                node_add_input(em->g, tn, node_add_output(em->g, ti, et));
+                ts[m++] = et;
+            }
+            /* keep the TupleConstruct after its inputs */
+            node_remove(tn);
+            block_append(em->b, tn);
+            *out = node_add_output(em->g, tn, ty_tuple(ts, m));
+            return TS_OK;
+        }
+        int64_t i;
+        if (!const_int(k, &i)) return ts_fail(em->ctx, TS_ERR_TYPE, &k->span, "tuple indices must be integer constants");
+        if (i < 0) i += n;
+        if (i < 0 || i >= n) return ts_fail(em->ctx, TS_ERR_VALUE, &k->span, "tuple index out of range");
+        Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+        node_add_input(em->g, ti, base);
+        ti->index = (int)i;
+        *out = node_add_output(em->g, ti, t->kind == TK_TUPLE ? t->elems[i] : t->cls->attrs.data[i].type);
+        return TS_OK;
+    }
+    if (k->kind == AST_SLICE) {
+        Value *lo, *hi, *st;
+        if (k->slice.lower) TS_TRY(em_expr(em, k->slice.lower, NULL, &lo));
+        else lo = em_constant(em, iv_none(), sp);
+        if (k->slice.upper) TS_TRY(em_expr(em, k->slice.upper, NULL, &hi));
+        else hi = em_constant(em, iv_none(), sp);
+        if (k->slice.step) TS_TRY(em_expr(em, k->slice.step, NULL, &st));
+        else st = em_constant(em, iv_int(1), sp);
+        CallArg a[4] = {{base, NULL, sp}, {lo, NULL, sp}, {hi, NULL, sp}, {st, NULL, sp}};
+        return sema_emit_op1(em->ctx, em->g, em->b, "aten::slice", a, 4, sp, out);
+    }
+    Value *iv;
+    TS_TRY(em_expr(em, k, NULL, &iv));
+    return em_op(em, "aten::__getitem__", sp, out, 2, base, iv, NULL);
+}
+
+ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
+    Span sp = e->span;
+    switch (e->kind) {
+    case AST_INT: *out = em_constant(em, iv_int(e->int_lit.value), sp); return TS_OK;
+    case AST_FLOAT: *out = em_constant(em, iv_double(e->float_lit.value), sp); return TS_OK;
+    case AST_BOOL: *out = em_constant(em, iv_bool(e->bool_lit.value), sp); return TS_OK;
+    case AST_NONE: *out = em_constant(em, iv_none(), sp); return TS_OK;
+    case AST_STR: *out = em_constant(em, iv_str(e->str.data, e->str.len), sp); return TS_OK;
+    case AST_NAME:
+    case AST_ATTR: {
+        SV sv;
+        TS_TRY(em_sv(em, e, &sv));
+        return em_sv_value(em, &sv, sp, out);
+    }
+    case AST_CALL: return emit_call(em, e, hint, out);
+    case AST_SUBSCRIPT: return emit_subscript(em, e, out);
+    case AST_BINOP: {
+        Value *a, *b;
+        TS_TRY(em_expr(em, e->binop.lhs, NULL, &a));
+        TS_TRY(em_expr(em, e->binop.rhs, NULL, &b));
+        return em_op(em, em_binop_aten(e->binop.op, a->type->kind == TK_TENSOR), sp, out, 2, a, b, NULL);
+    }
+    case AST_UNARY: {
+        Value *a;
+        TS_TRY(em_expr(em, e->unary.operand, NULL, &a));
+        switch (e->unary.op) {
+        case UNOP_NEG: return em_op(em, "aten::neg", sp, out, 1, a, NULL, NULL);
+        case UNOP_POS: *out = a; return TS_OK;
+        case UNOP_INVERT: return em_op(em, a->type->kind == TK_TENSOR ? "aten::bitwise_not" : "aten::__invert__", sp, out, 1, a, NULL, NULL);
+        case UNOP_NOT: {
+            Value *b;
+            TS_TRY(em_to_bool(em, a, sp, &b));
+            return em_op(em, "aten::__not__", sp, out, 1, b, NULL, NULL);
+        }
+        default: break;
+        }
+        break;
+    }
+    case AST_COMPARE: {
+        Value *acc = NULL;
+        Value *lhs;
+        TS_TRY(em_expr(em, e->compare.operands.items[0], NULL, &lhs));
+        for (int i = 0; i < e->compare.nops; i++) {
+            Value *rhs, *r;
+            TS_TRY(em_expr(em, e->compare.operands.items[i + 1], NULL, &rhs));
+            TS_TRY(emit_compare1(em, e->compare.ops[i], lhs, rhs, sp, &r));
+            if (acc) TS_TRY(em_op(em, "aten::__and__", sp, &acc, 2, acc, r, NULL));
+            else acc = r;
+            lhs = rhs;
+        }
+        *out = acc;
+        return TS_OK;
+    }
+    case AST_BOOLOP: {
+        Value *a;
+        TS_TRY(em_expr(em, e->boolop.lhs, NULL, &a));
+        TS_TRY(em_to_bool(em, a, sp, &a));
+        bool is_and = e->boolop.op == BOOLOP_AND;
+        /* and: if a: b else: False;  or: if a: True else: b */
+        Value *k = em_constant(em, iv_bool(!is_and), sp);
+        Node *n = em_append(em, NK_IF, sp);
+        node_add_input(em->g, n, a);
+        Block *saved = em->b;
+        for (int br = 0; br < 2; br++) {
+            Block *blk = node_add_block(em->g, n);
+            em->b = blk;
+            bool eval_rhs = (br == 0) == is_and;
+            Value *v = k;
+            if (eval_rhs) {
+                ts_status st = em_expr(em, e->boolop.rhs, NULL, &v);
+                if (st == TS_OK) st = em_to_bool(em, v, sp, &v);
+                if (st != TS_OK) {
+                    em->b = saved;
+                    return st;
+                }
+            }
+            block_add_output(em->g, blk, v);
+        }
+        em->b = saved;
+        *out = node_add_output(em->g, n, ty_bool());
+        return TS_OK;
+    }
+    case AST_IFEXP: {
+        Value *c;
+        TS_TRY(em_expr(em, e->ifexp.cond, NULL, &c));
+        TS_TRY(em_to_bool(em, c, sp, &c));
+        return emit_ifexp_values(em, c, e->ifexp.then, NULL, e->ifexp.orelse, NULL, hint, sp, out);
+    }
+    case AST_TUPLE: {
+        Type *h = hint ? ty_unwrap_optional(hint) : NULL;
+        int n = e->seq.elts.len;
+        if (n > MAX_CALL_ARGS) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "tuple too long");
+        Value *vs[MAX_CALL_ARGS];
+        Type *ts[MAX_CALL_ARGS];
+        for (int i = 0; i < n; i++) {
+            Type *eh = h && h->kind == TK_TUPLE && i < h->n ? h->elems[i] : NULL;
+            TS_TRY(em_expr(em, e->seq.elts.items[i], eh, &vs[i]));
+            ts[i] = vs[i]->type;
+        }
+        Node *node = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+        for (int i = 0; i < n; i++) node_add_input(em->g, node, vs[i]);
+        *out = node_add_output(em->g, node, ty_tuple(ts, n));
+        return TS_OK;
+    }
+    case AST_LIST: return emit_list(em, e, hint, out);
+    case AST_DICT: return emit_dict(em, e, hint, out);
+    default: break;
+    }
+    return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s expressions are not supported yet", ast_kind_name(e->kind));
+}
+

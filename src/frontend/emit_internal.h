@@ -1,0 +1,81 @@
+/*
+ * emit_internal.h - what the two halves of the IR emitter share:
+ * emit_expr.c (names, attributes, calls, expressions) and emit_stmt.c
+ * (statements, control flow, whole functions). See emit_stmt.c for how
+ * environments and control flow become SSA.
+ */
+#ifndef TS_EMIT_INTERNAL_H
+#define TS_EMIT_INTERNAL_H
+
+#include "frontend/ast.h"
+#include "frontend/sema_internal.h"
+
+enum { MAX_CALL_ARGS = 64 };
+
+typedef enum SVKind {
+    SV_VALUE,     /* v */
+    SV_NS,        /* name: "aten", "prim" ... (torch, ops.prim, math) */
+    SV_OPS,       /* `ops` */
+    SV_CONSTANTS, /* `CONSTANTS` */
+    SV_QUAL,      /* name: a qualified prefix ("__torch__.torch.nn") */
+    SV_OP,        /* name: "aten::relu" */
+    SV_BUILTIN,   /* name: "len", "range", "getattr" ... */
+    SV_METHOD,    /* v.name(...) */
+    SV_CLASS,     /* cls */
+    SV_FUNC,      /* fn */
+    SV_NEW,       /* Cls.__new__ */
+} SVKind;
+
+typedef struct SV {
+    SVKind kind;
+    Value *v;
+    const char *name;
+    ClassType *cls;
+    Function *fn;
+} SV;
+
+typedef VEC(const char *) NameVec;
+
+typedef struct Env {
+    struct Env *parent;
+    StrMap vars;                 /* name -> Value* assigned in this block */
+    StrMap sugar;                /* name -> SV* for names bound to functions/classes (`_0 = __torch__.f`) */
+    VEC(const char *) order;     /* names in first-assignment order */
+    bool raised;                 /* the block ends in an exception */
+    bool returned;               /* the block ends in a return */
+} Env;
+
+typedef struct Em {
+    Ctx *ctx;
+    Unit *u;
+    Function *fn;
+    Graph *g;
+    Block *b;
+    Env *env;
+    int depth;
+} Em;
+
+/* ---- environments ---- */
+void em_env_init(Env *e, Env *parent);
+void em_env_free(Env *e);
+Value *em_env_lookup(Env *e, const char *name);
+void em_env_set(Em *em, const char *name, Value *v);
+
+/* ---- small emitters ---- */
+Value *em_constant(Em *em, IValue v, Span sp);
+Node *em_append(Em *em, NodeKind k, Span sp);
+Value *em_cast(Em *em, Value *v, Type *t, Span sp);
+bool em_const_bool(const Value *v, bool *out);
+ts_status em_type_error(Em *em, Span sp, const char *what, Type *expected, Type *got);
+/* A builtin op with up to three positional arguments. */
+ts_status em_op(Em *em, const char *name, Span sp, Value **out, int n, Value *a, Value *b, Value *c) TS_MUST_CHECK;
+/* A condition as a bool value (aten::Bool for tensors and numbers). */
+ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) TS_MUST_CHECK;
+const char *em_binop_aten(AstBinOp op, bool tensor);
+
+/* ---- expressions ---- */
+ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) TS_MUST_CHECK;
+ts_status em_sv(Em *em, const Ast *e, SV *out) TS_MUST_CHECK;
+ts_status em_sv_value(Em *em, SV *sv, Span sp, Value **out) TS_MUST_CHECK;
+
+#endif

@@ -1,0 +1,555 @@
+/*
+ * emit_stmt.c - AST to IR: type checking and SSA construction for one function
+ * (statements and control flow; expressions are in emit_expr.c).
+ *
+ * Variables live in environments, one per block; an assignment binds a name
+ * to an IR value in the current environment. Structured control flow turns
+ * into prim::If / prim::Loop nodes whose outputs are the variables the
+ * branches or the loop body (re)assign, as PyTorch's ir_emitter does:
+ *   - if: a name assigned in a branch flows out when it is defined on both
+ *     paths (before the if, or in both branches); a branch that raises
+ *     defines nothing and gets prim::Uninitialized placeholders;
+ *   - loops: names assigned in the body that exist before the loop are
+ *     loop-carried (block parameters and block returns);
+ *   - return: the value is bound to the hidden variable `$ret`; a branch that
+ *     always returns takes the rest of the enclosing block into the other
+ *     branch, so every path ends with `$ret` defined.
+ * Calls resolve at emission time: builtin ops through the registry (match.c),
+ * methods and functions through the unit, so the graph holds no names.
+ * Expressions first evaluate to a "sugared value" (SV): a namespace
+ * (`torch`, `ops.prim`, `__torch__.x`), a method on a receiver, a builtin
+ * function, a class or function, or a plain IR value.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "frontend/emit_internal.h"
+
+static ts_status emit_stmts(Em *em, const AstList *l, int from);
+
+/* ---- statements ---- */
+
+static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp);
+
+static ts_status unpack_to(Em *em, const Ast *target, Value *v, Span sp) {
+    const AstList *ts = &target->seq.elts;
+    Type *t = v->type;
+    Node *n;
+    if (t->kind == TK_TUPLE || (t->kind == TK_CLASS && t->cls->kind == CK_NAMEDTUPLE)) {
+        int nt = t->kind == TK_TUPLE ? t->n : t->cls->attrs.len;
+        if (nt != ts->len)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "cannot unpack a tuple of %d elements into %d names", nt, ts->len);
+        n = em_append(em, NK_TUPLE_UNPACK, sp);
+        node_add_input(em->g, n, v);
+        for (int i = 0; i < nt; i++)
+            node_add_output(em->g, n, t->kind == TK_TUPLE ? t->elems[i] : t->cls->attrs.data[i].type);
+    } else if (t->kind == TK_LIST) {
+        n = em_append(em, NK_LIST_UNPACK, sp);
+        node_add_input(em->g, n, v);
+        for (int i = 0; i < ts->len; i++) node_add_output(em->g, n, t->elems[0]);
+    } else {
+        StrBuf tb;
+        sb_init(&tb);
+        ty_annotation_str(&tb, t);
+        ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp, "cannot unpack a value of type %s", sb_cstr(&tb));
+        sb_free(&tb);
+        return st;
+    }
+    for (int i = 0; i < ts->len; i++) TS_TRY(assign_to(em, ts->items[i], n->outputs.data[i], sp));
+    return TS_OK;
+}
+
+static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
+    switch (target->kind) {
+    case AST_NAME:
+        if (!v->name && v->node->kind != NK_CONSTANT) v->name = target->name.id;
+        em_env_set(em, target->name.id, v);
+        return TS_OK;
+    case AST_TUPLE:
+    case AST_LIST: return unpack_to(em, target, v, sp);
+    case AST_ATTR: {
+        Value *obj;
+        TS_TRY(em_expr(em, target->attr.value, NULL, &obj));
+        if (obj->type->kind != TK_CLASS)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &target->span, "cannot set attribute '%s' here", target->attr.name);
+        ClassType *c = obj->type->cls;
+        int k = classtype_attr_index(c, target->attr.name);
+        if (k < 0)
+            return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &target->span, "'%s' has no attribute '%s'", c->qualname, target->attr.name);
+        if (!ty_subtype(v->type, c->attrs.data[k].type))
+            return em_type_error(em, sp, target->attr.name, c->attrs.data[k].type, v->type);
+        Node *n = em_append(em, NK_SETATTR, sp);
+        node_add_input(em->g, n, obj);
+        node_add_input(em->g, n, v);
+        n->name = c->attrs.data[k].name;
+        n->index = k;
+        return TS_OK;
+    }
+    case AST_SUBSCRIPT: {
+        Value *base, *idx, *r;
+        TS_TRY(em_expr(em, target->subscript.value, NULL, &base));
+        if (target->subscript.indices.len != 1 || base->type->kind == TK_TENSOR)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &target->span, "this subscript assignment is not supported yet");
+        TS_TRY(em_expr(em, target->subscript.indices.items[0], NULL, &idx));
+        CallArg a[3] = {{base, NULL, sp}, {idx, NULL, sp}, {v, NULL, sp}};
+        Value **outs;
+        int n;
+        TS_TRY(sema_emit_op(em->ctx, em->g, em->b, "aten::_set_item", a, 3, sp, &outs, &n));
+        TS_UNUSED(r);
+        return TS_OK;
+    }
+    default: break;
+    }
+    return ts_fail(em->ctx, TS_ERR_SYNTAX, &target->span, "cannot assign to this expression");
+}
+
+/* Names assigned anywhere in a statement list (not in nested defs). */
+static void collect_assigned(const AstList *l, StrMap *out, NameVec *order);
+
+static void collect_target(const Ast *t, StrMap *out, NameVec *order) {
+    if (!t) return;
+    if (t->kind == AST_NAME) {
+        if (!strmap_get(out, t->name.id)) {
+            strmap_put(out, t->name.id, (void *)1);
+            vec_push(order, t->name.id);
+        }
+    } else if (t->kind == AST_TUPLE || t->kind == AST_LIST) {
+        for (int i = 0; i < t->seq.elts.len; i++) collect_target(t->seq.elts.items[i], out, order);
+    } else if (t->kind == AST_STARRED) {
+        collect_target(t->starred.value, out, order);
+    }
+}
+
+static void collect_assigned(const AstList *l, StrMap *out, NameVec *order) {
+    for (int i = 0; i < l->len; i++) {
+        const Ast *s = l->items[i];
+        switch (s->kind) {
+        case AST_ASSIGN:
+            for (int k = 0; k < s->assign.targets.len; k++) collect_target(s->assign.targets.items[k], out, order);
+            break;
+        case AST_ANNASSIGN: collect_target(s->annassign.target, out, order); break;
+        case AST_AUGASSIGN: collect_target(s->augassign.target, out, order); break;
+        case AST_IF:
+            collect_assigned(&s->if_.body, out, order);
+            collect_assigned(&s->if_.orelse, out, order);
+            break;
+        case AST_WHILE: collect_assigned(&s->while_.body, out, order); break;
+        case AST_FOR:
+            collect_target(s->for_.target, out, order);
+            collect_assigned(&s->for_.body, out, order);
+            break;
+        default: break;
+        }
+    }
+}
+
+static bool always_exits(const AstList *l) {
+    if (l->len == 0) return false;
+    const Ast *s = l->items[l->len - 1];
+    if (s->kind == AST_RETURN || s->kind == AST_RAISE) return true;
+    if (s->kind == AST_IF) return always_exits(&s->if_.body) && always_exits(&s->if_.orelse);
+    return false;
+}
+
+static bool is_raise_call(const Ast *s) {
+    if (s->kind != AST_EXPR_STMT || s->expr_stmt.value->kind != AST_CALL) return false;
+    StrBuf sb;
+    sb_init(&sb);
+    bool r = sema_dotted_name(s->expr_stmt.value->call.func, &sb) && strcmp(sb_cstr(&sb), "ops.prim.RaiseException") == 0;
+    sb_free(&sb);
+    return r;
+}
+
+/* Emit a branch body (plus an optional continuation) into block blk with a child env. */
+static ts_status emit_branch(Em *em, Block *blk, Env *env, const AstList *body, const AstList *rest, int rest_from) {
+    Block *sb = em->b;
+    Env *se = em->env;
+    em->b = blk;
+    em->env = env;
+    ts_status st = emit_stmts(em, body, 0);
+    if (st == TS_OK && rest && !env->raised && !env->returned) st = emit_stmts(em, rest, rest_from);
+    em->b = sb;
+    em->env = se;
+    return st;
+}
+
+static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_from, bool *consumed_rest) {
+    Span sp = s->span;
+    Value *c;
+    TS_TRY(em_expr(em, s->if_.cond, NULL, &c));
+    TS_TRY(em_to_bool(em, c, s->if_.cond->span, &c));
+    const AstList *bodies[2] = {&s->if_.body, &s->if_.orelse};
+    bool exits[2] = {always_exits(bodies[0]), always_exits(bodies[1])};
+    /* a branch that always exits sends the rest of the block into the other one */
+    bool move_rest = rest && rest_from < rest->len && exits[0] != exits[1];
+    *consumed_rest = move_rest;
+    bool cb;
+    if (em_const_bool(c, &cb)) {
+        int k = cb ? 0 : 1;
+        TS_TRY(emit_stmts(em, bodies[k], 0));
+        if (move_rest && !exits[k]) TS_TRY(emit_stmts(em, rest, rest_from));
+        return TS_OK;
+    }
+    Node *n = em_append(em, NK_IF, sp);
+    node_add_input(em->g, n, c);
+    Env envs[2];
+    Block *blks[2];
+    ts_status st = TS_OK;
+    for (int k = 0; k < 2; k++) {
+        em_env_init(&envs[k], em->env);
+        blks[k] = node_add_block(em->g, n);
+    }
+    for (int k = 0; k < 2 && st == TS_OK; k++)
+        st = emit_branch(em, blks[k], &envs[k], bodies[k], move_rest && !exits[k] ? rest : NULL, rest_from);
+    if (st != TS_OK) {
+        em_env_free(&envs[0]);
+        em_env_free(&envs[1]);
+        return st;
+    }
+    /* names assigned in either branch, in order */
+    StrMap seen;
+    strmap_init(&seen);
+    VEC(const char *) names = {0};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < envs[k].order.len; i++)
+            if (!strmap_get(&seen, envs[k].order.data[i])) {
+                strmap_put(&seen, envs[k].order.data[i], (void *)1);
+                vec_push(&names, envs[k].order.data[i]);
+            }
+    for (int i = 0; i < names.len && st == TS_OK; i++) {
+        const char *name = names.data[i];
+        Value *vs[2];
+        for (int k = 0; k < 2; k++) vs[k] = envs[k].raised ? NULL : em_env_lookup(&envs[k], name);
+        if (envs[0].raised && envs[1].raised) break;
+        if ((!vs[0] && !envs[0].raised) || (!vs[1] && !envs[1].raised)) continue; /* not defined on every path */
+        Type *t = vs[0] && vs[1] ? ty_unify(vs[0]->type, vs[1]->type) : (vs[0] ? vs[0] : vs[1])->type;
+        if (!t) {
+            char *what = arena_printf(&em->g->arena, "'%s' has a different type in each branch", name);
+            st = em_type_error(em, sp, what, vs[0]->type, vs[1]->type);
+            break;
+        }
+        for (int k = 0; k < 2; k++) {
+            Value *v = vs[k];
+            if (!v) {
+                Node *un = node_new(em->g, NK_UNINITIALIZED, sp);
+                block_append(blks[k], un);
+                v = node_add_output(em->g, un, t);
+            }
+            block_add_output(em->g, blks[k], v);
+        }
+        Value *o = node_add_output(em->g, n, t);
+        o->name = name;
+        em_env_set(em, name, o);
+    }
+    bool ends_raise = envs[0].raised && envs[1].raised;
+    bool ends_ret = (envs[0].raised || envs[0].returned) && (envs[1].raised || envs[1].returned) && !ends_raise;
+    strmap_free(&seen);
+    vec_free(&names);
+    em_env_free(&envs[0]);
+    em_env_free(&envs[1]);
+    if (ends_raise) em->env->raised = true;
+    if (ends_ret) em->env->returned = true;
+    return st;
+}
+
+typedef enum LoopKind { LOOP_RANGE, LOOP_LIST, LOOP_WHILE } LoopKind;
+
+static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Value *seq, Value *start,
+                           Value *step, const Ast *target, const AstList *body, const Ast *while_cond) {
+    Span sp = s->span;
+    Value *cond0;
+    if (while_cond) {
+        TS_TRY(em_expr(em, while_cond, NULL, &cond0));
+        TS_TRY(em_to_bool(em, cond0, while_cond->span, &cond0));
+    } else {
+        cond0 = em_constant(em, iv_bool(true), sp);
+    }
+    StrMap assigned;
+    strmap_init(&assigned);
+    NameVec order = {0};
+    collect_assigned(body, &assigned, &order);
+    VEC(const char *) carried = {0};
+    for (int i = 0; i < order.len; i++)
+        if (em_env_lookup(em->env, order.data[i])) vec_push(&carried, order.data[i]);
+    strmap_free(&assigned);
+    vec_free(&order);
+
+    Node *n = em_append(em, NK_LOOP, sp);
+    node_add_input(em->g, n, trip);
+    node_add_input(em->g, n, cond0);
+    for (int i = 0; i < carried.len; i++) node_add_input(em->g, n, em_env_lookup(em->env, carried.data[i]));
+    Block *blk = node_add_block(em->g, n);
+    Value *iter = block_add_param(em->g, blk, ty_int(), NULL);
+    Env env;
+    em_env_init(&env, em->env);
+    Block *saved_b = em->b;
+    Env *saved_env = em->env;
+    em->b = blk;
+    em->env = &env;
+    for (int i = 0; i < carried.len; i++) {
+        Value *outer = em_env_lookup(saved_env, carried.data[i]);
+        Value *p = block_add_param(em->g, blk, outer->type, carried.data[i]);
+        em_env_set(em, carried.data[i], p);
+    }
+    ts_status st = TS_OK;
+    if (target) {
+        Value *item = iter;
+        if (kind == LOOP_LIST) st = em_op(em, "aten::__getitem__", sp, &item, 2, seq, iter, NULL);
+        else if (start) st = em_op(em, "aten::__derive_index", sp, &item, 3, iter, start, step);
+        if (st == TS_OK) st = assign_to(em, target, item, sp);
+    }
+    if (st == TS_OK) st = emit_stmts(em, body, 0);
+    if (st == TS_OK && (env.returned))
+        st = ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "return inside a loop is not supported yet");
+    Value *cond = cond0;
+    if (st == TS_OK && while_cond && !env.raised) {
+        st = em_expr(em, while_cond, NULL, &cond);
+        if (st == TS_OK) st = em_to_bool(em, cond, while_cond->span, &cond);
+    }
+    if (st == TS_OK) {
+        block_add_output(em->g, blk, cond);
+        for (int i = 0; i < carried.len && st == TS_OK; i++) {
+            Value *v = em_env_lookup(&env, carried.data[i]);
+            Type *t = blk->param->outputs.data[1 + i]->type;
+            if (!ty_subtype(v->type, t)) {
+                char *what = arena_printf(&em->g->arena, "loop-carried variable '%s' changes type in the loop", carried.data[i]);
+                st = em_type_error(em, sp, what, t, v->type);
+                break;
+            }
+            block_add_output(em->g, blk, v);
+        }
+    }
+    em->b = saved_b;
+    em->env = saved_env;
+    em_env_free(&env);
+    if (st == TS_OK)
+        for (int i = 0; i < carried.len; i++) {
+            Value *o = node_add_output(em->g, n, blk->param->outputs.data[1 + i]->type);
+            o->name = carried.data[i];
+            em_env_set(em, carried.data[i], o);
+        }
+    vec_free(&carried);
+    return st;
+}
+
+static ts_status emit_for(Em *em, const Ast *s) {
+    const Ast *it = s->for_.iter;
+    Span sp = s->span;
+    if (s->for_.orelse.len) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "for ... else is not supported");
+    if (it->kind == AST_CALL && it->call.func->kind == AST_NAME && strcmp(it->call.func->name.id, "range") == 0 &&
+        !em_env_lookup(em->env, "range")) {
+        int na = it->call.args.len;
+        if (na < 1 || na > 3 || it->call.keywords.len)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "range() takes 1 to 3 integer arguments");
+        Value *a[3];
+        for (int i = 0; i < na; i++) {
+            TS_TRY(em_expr(em, it->call.args.items[i], NULL, &a[i]));
+            if (a[i]->type != ty_int()) return em_type_error(em, it->call.args.items[i]->span, "range() argument", ty_int(), a[i]->type);
+        }
+        if (na == 1) return emit_loop(em, s, LOOP_RANGE, a[0], NULL, NULL, NULL, s->for_.target, &s->for_.body, NULL);
+        Value *step = na == 3 ? a[2] : em_constant(em, iv_int(1), sp);
+        Value *trip;
+        TS_TRY(em_op(em, "aten::__range_length", sp, &trip, 3, a[0], a[1], step));
+        return emit_loop(em, s, LOOP_RANGE, trip, NULL, a[0], step, s->for_.target, &s->for_.body, NULL);
+    }
+    Value *seq;
+    TS_TRY(em_expr(em, it, NULL, &seq));
+    if (seq->type->kind == TK_TUPLE) {
+        /* unrolled: one copy of the body per element */
+        for (int i = 0; i < seq->type->n; i++) {
+            Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+            node_add_input(em->g, ti, seq);
+            ti->index = i;
+            TS_TRY(assign_to(em, s->for_.target, node_add_output(em->g, ti, seq->type->elems[i]), sp));
+            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+        }
+        return TS_OK;
+    }
+    if (seq->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seq, 1, seq, NULL, NULL));
+    if (seq->type->kind == TK_LIST || seq->type->kind == TK_STR || seq->type->kind == TK_TENSOR) {
+        Value *trip;
+        TS_TRY(em_op(em, "aten::len", sp, &trip, 1, seq, NULL, NULL));
+        if (seq->type->kind == TK_TENSOR)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &it->span, "iterating over a tensor is not supported yet");
+        return emit_loop(em, s, LOOP_LIST, trip, seq, NULL, NULL, s->for_.target, &s->for_.body, NULL);
+    }
+    return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "cannot iterate over this value");
+}
+
+static ts_status emit_raise(Em *em, const Ast *s) {
+    Span sp = s->span;
+    const char *cls = "builtins.Exception";
+    Value *msg;
+    const Ast *ex = s->raise.exc;
+    if (ex && ex->kind == AST_CALL && ex->call.func->kind == AST_NAME) {
+        cls = arena_printf(&em->g->arena, "builtins.%s", ex->call.func->name.id);
+        if (ex->call.args.len >= 1) TS_TRY(em_expr(em, ex->call.args.items[0], NULL, &msg));
+        else msg = em_constant(em, iv_cstr(""), sp);
+    } else if (ex && ex->kind == AST_NAME) {
+        cls = arena_printf(&em->g->arena, "builtins.%s", ex->name.id);
+        msg = em_constant(em, iv_cstr(""), sp);
+    } else {
+        msg = em_constant(em, iv_cstr("Exception"), sp);
+    }
+    Value *c = em_constant(em, iv_cstr(cls), sp);
+    Value *r;
+    TS_TRY(em_op(em, "prim::RaiseException", sp, &r, 2, msg, c, NULL));
+    em->env->raised = true;
+    return TS_OK;
+}
+
+static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest) {
+    const Ast *s = l->items[i];
+    Span sp = s->span;
+    *consumed_rest = false;
+    switch (s->kind) {
+    case AST_PASS: return TS_OK;
+    case AST_EXPR_STMT: {
+        const Ast *x = s->expr_stmt.value;
+        if (x->kind == AST_STR) return TS_OK; /* docstring */
+        Value *v;
+        TS_TRY(em_expr(em, x, NULL, &v));
+        if (is_raise_call(s)) em->env->raised = true;
+        return TS_OK;
+    }
+    case AST_ASSIGN: {
+        Value *v;
+        const Ast *rhs = s->assign.value;
+        if ((rhs->kind == AST_ATTR || rhs->kind == AST_NAME) && s->assign.targets.len == 1 &&
+            s->assign.targets.items[0]->kind == AST_NAME) {
+            /* `_0 = __torch__.torch.nn.functional.relu`: bind the name to the function itself */
+            SV sv;
+            TS_TRY(em_sv(em, rhs, &sv));
+            if (sv.kind == SV_FUNC || sv.kind == SV_CLASS || sv.kind == SV_OP) {
+                SV *keep = arena_new(&em->g->arena, SV);
+                *keep = sv;
+                strmap_put(&em->env->sugar, s->assign.targets.items[0]->name.id, keep);
+                return TS_OK;
+            }
+            TS_TRY(em_sv_value(em, &sv, rhs->span, &v));
+            return assign_to(em, s->assign.targets.items[0], v, sp);
+        }
+        TS_TRY(em_expr(em, s->assign.value, NULL, &v));
+        for (int k = 0; k < s->assign.targets.len; k++) TS_TRY(assign_to(em, s->assign.targets.items[k], v, sp));
+        return TS_OK;
+    }
+    case AST_ANNASSIGN: {
+        Type *t;
+        TS_TRY(sema_resolve_type(em->ctx, em->u, s->annassign.annotation, &t));
+        if (!s->annassign.value) return ts_fail(em->ctx, TS_ERR_SYNTAX, &sp, "a variable declaration needs a value here");
+        Value *v;
+        TS_TRY(em_expr(em, s->annassign.value, t, &v));
+        if (!ty_subtype(v->type, t)) return em_type_error(em, sp, "annotated assignment", t, v->type);
+        return assign_to(em, s->annassign.target, em_cast(em, v, t, sp), sp);
+    }
+    case AST_AUGASSIGN: {
+        Value *cur, *rhs, *r;
+        TS_TRY(em_expr(em, s->augassign.target, NULL, &cur));
+        TS_TRY(em_expr(em, s->augassign.value, NULL, &rhs));
+        const char *name = em_binop_aten(s->augassign.op, cur->type->kind == TK_TENSOR);
+        if (cur->type->kind == TK_TENSOR) {
+            /* tensors update in place, as Python does */
+            char *inplace = arena_printf(&em->g->arena, "%s_", name);
+            if (ops_lookup(inplace)) name = inplace;
+        }
+        TS_TRY(em_op(em, name, sp, &r, 2, cur, rhs, NULL));
+        return assign_to(em, s->augassign.target, r, sp);
+    }
+    case AST_RETURN: {
+        Value *v;
+        if (s->return_.value) TS_TRY(em_expr(em, s->return_.value, em->fn->ret_type, &v));
+        else v = em_constant(em, iv_none(), sp);
+        if (em->fn->ret_type) {
+            if (!ty_subtype(v->type, em->fn->ret_type)) return em_type_error(em, sp, "return value", em->fn->ret_type, v->type);
+            v = em_cast(em, v, em->fn->ret_type, sp);
+        }
+        em_env_set(em, "$ret", v);
+        em->env->returned = true;
+        return TS_OK;
+    }
+    case AST_RAISE: return emit_raise(em, s);
+    case AST_ASSERT: {
+        Value *c;
+        TS_TRY(em_expr(em, s->assert_.test, NULL, &c));
+        TS_TRY(em_to_bool(em, c, sp, &c));
+        bool cb;
+        if (em_const_bool(c, &cb) && cb) return TS_OK;
+        Value *msg;
+        if (s->assert_.msg) TS_TRY(em_expr(em, s->assert_.msg, NULL, &msg));
+        else msg = em_constant(em, iv_cstr("AssertionError: "), sp);
+        Node *n = em_append(em, NK_IF, sp);
+        node_add_input(em->g, n, c);
+        node_add_block(em->g, n);
+        Block *fb = node_add_block(em->g, n);
+        Block *saved = em->b;
+        em->b = fb;
+        Value *cls = em_constant(em, iv_cstr("builtins.AssertionError"), sp), *r;
+        ts_status st = em_op(em, "prim::RaiseException", sp, &r, 2, msg, cls, NULL);
+        em->b = saved;
+        return st;
+    }
+    case AST_IF: return emit_if(em, s, l, i + 1, consumed_rest);
+    case AST_WHILE: {
+        if (s->while_.orelse.len) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "while ... else is not supported");
+        Value *trip = em_constant(em, iv_int(INT64_MAX), sp);
+        return emit_loop(em, s, LOOP_WHILE, trip, NULL, NULL, NULL, NULL, &s->while_.body, s->while_.cond);
+    }
+    case AST_FOR: return emit_for(em, s);
+    case AST_DEL: return TS_OK;
+    case AST_BREAK:
+    case AST_CONTINUE:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s is not supported yet", ast_kind_name(s->kind));
+    default: break;
+    }
+    return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s statements are not supported yet", ast_kind_name(s->kind));
+}
+
+static ts_status emit_stmts(Em *em, const AstList *l, int from) {
+    for (int i = from; i < l->len; i++) {
+        if (em->env->raised || em->env->returned) break; /* unreachable code */
+        bool consumed = false;
+        TS_TRY(emit_stmt(em, l, i, &consumed));
+        if (consumed) break;
+    }
+    return TS_OK;
+}
+
+ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
+    if (fn->state == FN_EMITTED) return TS_OK;
+    if (fn->state == FN_EMITTING) return ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s is recursive", fn->qualname);
+    if (fn->state == FN_FAILED) return ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s failed to compile", fn->qualname);
+    fn->state = FN_EMITTING;
+    const Ast *def = (const Ast *)fn->def;
+    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0};
+    em.b = em.g->block;
+    Env env;
+    em_env_init(&env, NULL);
+    em.env = &env;
+    for (int i = 0; i < fn->nparams; i++) {
+        Value *p = graph_add_input(em.g, fn->params[i].type, fn->params[i].name);
+        em_env_set(&em, fn->params[i].name, p);
+    }
+    ts_status st = emit_stmts(&em, &def->funcdef.body, 0);
+    if (st == TS_OK) {
+        Value *r = em_env_lookup(&env, "$ret");
+        if (!r) {
+            if (fn->ret_type && !ty_subtype(ty_none(), fn->ret_type) && !env.raised)
+                st = ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s does not return a value on every path", fn->qualname);
+            else
+                r = em_constant(&em, iv_none(), fn->span);
+        }
+        if (st == TS_OK) {
+            if (!fn->ret_type) fn->ret_type = r->type;
+            graph_add_output(em.g, r);
+        }
+    }
+    em_env_free(&env);
+    if (st != TS_OK) {
+        graph_free(em.g);
+        fn->state = FN_FAILED;
+        return st;
+    }
+    fn->graph = em.g;
+    fn->state = FN_EMITTED;
+    return TS_OK;
+}
