@@ -106,15 +106,17 @@ static ts_status softmax(Ctx *ctx, const char *op, IValue *in, int nin, bool log
 OPFN(top_softmax_int) { return softmax(ctx, "softmax", in, nin, false, out); }
 OPFN(top_log_softmax_int) { return softmax(ctx, "log_softmax", in, nin, true, out); }
 
-/* dropout(input, p, train): the identity (the same tensor) when not training. */
+/* dropout and its feature/alpha and in-place variants (one function for all,
+ * named by the schema): the identity (the same tensor) when not training. */
 OPFN(top_dropout) {
+    const char *name = info && info->schema ? info->schema->name + 6 : "dropout";
     Tensor *x;
-    TS_TRY(op_tensor(ctx, "dropout", in, nin, 0, &x));
+    TS_TRY(op_tensor(ctx, name, in, nin, 0, &x));
     double p = iv_scalar_f64(in[1]);
     bool train = op_bool(in[2]);
     if (!(p >= 0 && p <= 1))
-        return ts_fail(ctx, TS_ERR_VALUE, NULL, "dropout: dropout probability has to be between 0 and 1, but got %g", p);
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: dropout probability has to be between 0 and 1, but got %g", name, p);
     if (train && p != 0 && tensor_numel(x) != 0)
-        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "dropout: training mode (train=True) is not supported");
+        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: training mode (train=True) is not supported", name);
     return op_return(out, tensor_retain(x));
 }
