@@ -320,6 +320,8 @@ static bool is_final(const Ast *ann) {
     return r;
 }
 
+static ts_status declare_signature(Ctx *ctx, Unit *u, Ast *def, ClassType *owner, Function *fn);
+
 static ts_status declare_function(Ctx *ctx, Unit *u, Ast *def, ClassType *owner, const char *qualname,
                                   Function **out) {
     Function *fn = ts_xmalloc(sizeof *fn);
@@ -333,6 +335,17 @@ static ts_status declare_function(Ctx *ctx, Unit *u, Ast *def, ClassType *owner,
     fn->params = ts_xmalloc(sizeof(FnParam) * (size_t)(fn->nparams + 1));
     memset(fn->params, 0, sizeof(FnParam) * (size_t)(fn->nparams + 1));
     vec_push(&u->fns, fn); /* owned by the unit from here on, even on failure */
+    ts_status st = declare_signature(ctx, u, def, owner, fn);
+    if (st != TS_OK) {
+        fn->state = FN_FAILED; /* never emitted or called */
+        return st;
+    }
+    *out = fn;
+    return TS_OK;
+}
+
+/* Parameter types and defaults, and the return type, of a declared function. */
+static ts_status declare_signature(Ctx *ctx, Unit *u, Ast *def, ClassType *owner, Function *fn) {
     for (int i = 0; i < fn->nparams; i++) {
         Ast *p = def->funcdef.params.items[i];
         FnParam *fp = &fn->params[i];
@@ -353,7 +366,6 @@ static ts_status declare_function(Ctx *ctx, Unit *u, Ast *def, ClassType *owner,
         }
     }
     if (def->funcdef.returns) TS_TRY(sema_resolve_type(ctx, u, def->funcdef.returns, &fn->ret_type));
-    *out = fn;
     return TS_OK;
 }
 
