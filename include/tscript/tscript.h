@@ -115,6 +115,14 @@ TS_API void ts_ctx_free(ts_ctx *ctx);
  * line, caret and traceback where known. Empty string when there was none.
  * Valid until the next call with this context. */
 TS_API const char *ts_ctx_error(const ts_ctx *ctx);
+/* Parts of the last failure: the message alone ("expected 1D input"), the
+ * TorchScript traceback (one frame per method call, innermost first; "" when
+ * the failure was not at run time), and the source location (file:line:col of
+ * the code, innermost frame first; false when unknown). Valid until the next
+ * call with this context. */
+TS_API const char *ts_ctx_error_message(const ts_ctx *ctx);
+TS_API const char *ts_ctx_traceback(const ts_ctx *ctx);
+TS_API bool ts_ctx_error_location(const ts_ctx *ctx, const char **file, int *line, int *col);
 /* The last failure's status (TS_OK if none). */
 TS_API ts_status ts_ctx_status(const ts_ctx *ctx);
 /* Forget the last failure. */

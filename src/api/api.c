@@ -47,8 +47,6 @@ TS_API ts_status ts_ctx_new(const ts_config *cfg, ts_ctx **out) {
     if (!out) return TS_ERR_ARG;
     ts_ctx *ctx = ts_calloc(1, sizeof *ctx);
     if (!ctx) return TS_ERR_NOMEM;
-    sb_init(&ctx->msg);
-    sb_init(&ctx->traceback);
     ctx->num_threads = cfg ? cfg->num_threads : 0;
     ops_init();
     *out = ctx;
@@ -57,14 +55,26 @@ TS_API ts_status ts_ctx_new(const ts_config *cfg, ts_ctx **out) {
 
 TS_API void ts_ctx_free(ts_ctx *ctx) {
     if (!ctx) return;
-    sb_free(&ctx->msg);
-    sb_free(&ctx->traceback);
+    ctx_dispose(ctx);
+    sb_free(&ctx->text);
+    sb_free(&ctx->loc_file);
     ts_free(ctx);
 }
 
 TS_API const char *ts_ctx_error(const ts_ctx *ctx) {
     if (!ctx) return "";
     return ts_error_text((ts_ctx *)ctx);
+}
+
+TS_API const char *ts_ctx_error_message(const ts_ctx *ctx) { return ctx ? sb_cstr(&ctx->text) : ""; }
+TS_API const char *ts_ctx_traceback(const ts_ctx *ctx) { return ctx ? sb_cstr(&ctx->traceback) : ""; }
+
+TS_API bool ts_ctx_error_location(const ts_ctx *ctx, const char **file, int *line, int *col) {
+    if (!ctx || !ctx->loc_file.len) return false;
+    if (file) *file = sb_cstr(&ctx->loc_file);
+    if (line) *line = ctx->loc_line;
+    if (col) *col = ctx->loc_col;
+    return true;
 }
 
 TS_API ts_status ts_ctx_status(const ts_ctx *ctx) { return ctx ? ctx->status : TS_ERR_ARG; }

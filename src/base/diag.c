@@ -61,15 +61,29 @@ void span_format_caret(StrBuf *sb, Span sp) {
     sb_putc(sb, '\n');
 }
 
+static void set_location(Ctx *ctx, Span sp) {
+    sb_clear(&ctx->loc_file);
+    sb_puts(&ctx->loc_file, sp.src->name);
+    source_line_col(sp.src, sp.start, &ctx->loc_line, &ctx->loc_col);
+}
+
 ts_status ts_vfail(Ctx *ctx, ts_status status, const Span *span, const char *fmt, va_list ap) {
     if (!ctx) return status;
     ctx->status = status;
     sb_clear(&ctx->msg);
     sb_clear(&ctx->traceback);
+    sb_clear(&ctx->text);
+    sb_clear(&ctx->loc_file);
+    ctx->loc_line = ctx->loc_col = 0;
     if (span && span->src) {
         span_format_loc(&ctx->msg, *span);
         sb_puts(&ctx->msg, ": error: ");
+        set_location(ctx, *span);
     }
+    va_list ap2;
+    va_copy(ap2, ap);
+    sb_vprintf(&ctx->text, fmt, ap2);
+    va_end(ap2);
     sb_vprintf(&ctx->msg, fmt, ap);
     sb_putc(&ctx->msg, '\n');
     if (span && span->src) span_format_caret(&ctx->msg, *span);
@@ -86,6 +100,7 @@ ts_status ts_fail(Ctx *ctx, ts_status status, const Span *span, const char *fmt,
 
 void ts_add_frame(Ctx *ctx, Span span, const char *fn_name) {
     if (!ctx) return;
+    if (span.src && !ctx->loc_file.len) set_location(ctx, span); /* the innermost frame */
     sb_puts(&ctx->traceback, "  at ");
     if (span.src) span_format_loc(&ctx->traceback, span);
     else sb_puts(&ctx->traceback, "<unknown>");
@@ -107,17 +122,26 @@ void ts_prefix_error(Ctx *ctx, const char *fmt, ...) {
     ctx->msg = sb;
 }
 
+void ctx_dispose(Ctx *ctx) {
+    sb_free(&ctx->msg);
+    sb_free(&ctx->traceback);
+    sb_free(&ctx->text);
+    sb_free(&ctx->loc_file);
+}
+
 void ts_clear_error(Ctx *ctx) {
     ctx->status = TS_OK;
     sb_clear(&ctx->msg);
     sb_clear(&ctx->traceback);
+    sb_clear(&ctx->text);
+    sb_clear(&ctx->loc_file);
+    ctx->loc_line = ctx->loc_col = 0;
 }
 
 const char *ts_error_text(Ctx *ctx) {
-    if (ctx->traceback.len) {
+    if (ctx->traceback.len && !strstr(sb_cstr(&ctx->msg), "TorchScript traceback")) {
         sb_puts(&ctx->msg, "TorchScript traceback (most recent call first):\n");
         sb_puts(&ctx->msg, sb_cstr(&ctx->traceback));
-        sb_clear(&ctx->traceback);
     }
     return sb_cstr(&ctx->msg);
 }

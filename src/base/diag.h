@@ -45,10 +45,16 @@ struct ts_ctx {
     ts_status status;
     StrBuf msg;       /* the full rendered message */
     StrBuf traceback; /* frames added while unwinding */
+    StrBuf text;      /* the first line of the message, without location */
+    StrBuf loc_file;  /* where the failure is, when known ("" otherwise) */
+    int loc_line, loc_col;
     int num_threads;
     uint64_t rng_state;
 };
 typedef struct ts_ctx Ctx;
+
+/* Free the buffers of a context (which may live on the stack, zeroed at start). */
+void ctx_dispose(Ctx *ctx);
 
 /* Record a failure and return status. span may be NULL. Replaces any earlier
  * failure message. */

@@ -47,19 +47,15 @@ ts_status module_call(Ctx *ctx, Module *m, const char *name, const IValue *args,
                        function_signature(m->unit, fn), nuser, nuser == 1 ? "" : "s", nargs,
                        nargs == 1 ? "was" : "were");
     }
+    for (int i = nargs; i < nuser; i++)
+        if (!fn->params[i + 1].has_default)
+            return ts_fail(ctx, TS_ERR_ARG, NULL, "%s: missing input %d ('%s') of %s", m->path, i + 1,
+                           fn->params[i + 1].name, function_signature(m->unit, fn));
     IValue *full = ts_xmalloc(sizeof(IValue) * (size_t)(fn->nparams + 1));
     full[0] = m->root;
     for (int i = 0; i < nuser; i++) {
         const FnParam *p = &fn->params[i + 1];
-        if (i < nargs) {
-            full[i + 1] = args[i];
-        } else if (p->has_default) {
-            full[i + 1] = p->default_value;
-        } else {
-            ts_free(full);
-            return ts_fail(ctx, TS_ERR_ARG, NULL, "%s: missing input %d ('%s') of %s", m->path, i + 1,
-                           p->name, function_signature(m->unit, fn));
-        }
+        full[i + 1] = i < nargs ? args[i] : p->default_value;
         if (!iv_isinstance(full[i + 1], p->type)) {
             StrBuf t;
             sb_init(&t);

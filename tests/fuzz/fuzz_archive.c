@@ -23,7 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         sb_free(&sb);
         module_release(m);
     }
-    sb_free(&ctx.msg);
-    sb_free(&ctx.traceback);
+    ctx_dispose(&ctx);
     return 0;
 }

@@ -71,7 +71,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     arena_free(&arena);
     source_release(src);
-    sb_free(&ctx.msg);
-    sb_free(&ctx.traceback);
+    ctx_dispose(&ctx);
     return 0;
 }

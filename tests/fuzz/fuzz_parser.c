@@ -45,8 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (st == TS_OK) ast_print(&sb, e);
 
     sb_free(&sb);
-    sb_free(&ctx.msg);
-    sb_free(&ctx.traceback);
+    ctx_dispose(&ctx);
     arena_free(&arena);
     source_release(src);
     return 0;

@@ -47,8 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fprintf(stderr, "failure %d without a message\n", st);
         abort();
     }
-    sb_free(&ctx.msg);
-    sb_free(&ctx.traceback);
+    ctx_dispose(&ctx);
     if (ts_alloc_live() != live) {
         fprintf(stderr, "leak: %ld live blocks\n", ts_alloc_live() - live);
         abort();

@@ -19,8 +19,7 @@
 
 static inline void tctx_init(Ctx *ctx) { memset(ctx, 0, sizeof *ctx); }
 static inline void tctx_free(Ctx *ctx) {
-    sb_free(&ctx->msg);
-    sb_free(&ctx->traceback);
+    ctx_dispose(ctx);
 }
 
 /* "<repo>/tests/<rel>" into buf ($TS_TEST_DIR overrides where tests/ is). */

@@ -231,8 +231,7 @@ static Ctx *ctx_new(void) {
 }
 
 static void ctx_free(Ctx *c) {
-    sb_free(&c->msg);
-    sb_free(&c->traceback);
+    ctx_dispose(c);
     ts_free(c);
 }
 

@@ -147,8 +147,7 @@ static int run_file(const char *path, int *ncases) {
     }
     arena_free(&arena);
     source_release(src);
-    sb_free(&ctx.msg);
-    sb_free(&ctx.traceback);
+    ctx_dispose(&ctx);
     free(text);
     return failures;
 }

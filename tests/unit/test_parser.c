@@ -30,8 +30,7 @@ static Ctx *new_ctx(void) {
 }
 
 static void free_ctx(Ctx *ctx) {
-    sb_free(&ctx->msg);
-    sb_free(&ctx->traceback);
+    ctx_dispose(ctx);
     ts_free(ctx);
 }
 

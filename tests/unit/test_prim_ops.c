@@ -34,8 +34,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    sb_free(&g_ctx.msg);
-    sb_free(&g_ctx.traceback);
+    ctx_dispose(&g_ctx);
     assert_int_equal(ts_alloc_live(), g_live);
     return 0;
 }

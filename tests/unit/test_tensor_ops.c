@@ -232,8 +232,7 @@ static Ctx *ctx_new(void) {
 }
 
 static void ctx_free(Ctx *c) {
-    sb_free(&c->msg);
-    sb_free(&c->traceback);
+    ctx_dispose(c);
     ts_free(c);
 }
 
@@ -287,7 +286,7 @@ static void test_oom_cleanup(void **state) {
             ts_alloc_fail_at(0);
             if (st == TS_OK) iv_release(out[0]);
             else assert_int_equal(st, TS_ERR_NOMEM);
-            sb_free(&ctx->msg);
+            ctx_dispose(ctx);
             assert_int_equal(ts_alloc_live(), live);
             for (int k = 0; k < s->nargs; k++) iv_release(in[k]);
         }

@@ -92,8 +92,7 @@ static void test_pytorch_cases(void **state) {
         sb_free(&sb);
         tensor_release(t);
     }
-    sb_free(&ctx.msg);
-    sb_free(&ctx.traceback);
+    ctx_dispose(&ctx);
     assert_int_equal(failures, 0);
 }
 
