@@ -59,8 +59,11 @@ def make_big_models(directory):
 def run_driver(exe, path, inputs, iters, threads):
     cmd = [exe, path, "--iters", str(iters), "--warmup", str(max(10, iters // 10)),
            "--threads", str(threads)] + inputs
+    # Both runtimes reach OpenBLAS, whose own thread pool ignores
+    # at::set_num_threads: pin it too, or "1 thread" means one per core there.
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     except subprocess.TimeoutExpired:
         return {"error": "timed out"}
     if p.returncode != 0:

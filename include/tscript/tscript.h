@@ -98,7 +98,10 @@ typedef struct ts_module ts_module;
 typedef struct ts_value ts_value;
 
 typedef struct ts_config {
-    int num_threads; /* 0: the library chooses */
+    /* Threads for intra-op parallelism (today: inside the BLAS backend, which
+     * is process-wide, so the last context created decides). 0: the library
+     * chooses (BLAS's own default, usually one per core). */
+    int num_threads;
 } ts_config;
 
 /* The library version, "MAJOR.MINOR.PATCH". */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "runtime/module.h"
+#include "kernels/backend.h"
 #include "serialize/archive.h"
 
 struct ts_module {
@@ -49,6 +50,7 @@ TS_API ts_status ts_ctx_new(const ts_config *cfg, ts_ctx **out) {
     if (!ctx) return TS_ERR_NOMEM;
     ctx->num_threads = cfg ? cfg->num_threads : 0;
     ops_init();
+    if (ctx->num_threads > 0) kernels_set_threads(ctx->num_threads);
     *out = ctx;
     return TS_OK;
 }

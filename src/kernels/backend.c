@@ -11,7 +11,7 @@
 #include "kernels/blas/blas.h"
 
 static const KernelBackend g_ref = {
-    "ref", kref_sgemm, kref_dgemm, kref_sgemv, kref_dgemv, kref_sdot, kref_ddot,
+    "ref", kref_sgemm, kref_dgemm, kref_sgemv, kref_dgemv, kref_sdot, kref_ddot, NULL,
 };
 
 const KernelBackend *kernels_ref_backend(void) { return &g_ref; }
@@ -26,4 +26,9 @@ const KernelBackend *kernels_backend(void) {
     if (!b || (env && strcmp(env, "ref") == 0)) b = &g_ref;
     __atomic_store_n(&g_chosen, b, __ATOMIC_RELEASE);
     return b;
+}
+
+void kernels_set_threads(int n) {
+    const KernelBackend *b = kernels_backend();
+    if (n >= 1 && b->set_threads) b->set_threads(n);
 }

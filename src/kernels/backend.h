@@ -29,11 +29,15 @@ typedef struct KernelBackend {
                   int64_t incy);
     float (*sdot)(int64_t n, const float *x, int64_t incx, const float *y, int64_t incy);
     double (*ddot)(int64_t n, const double *x, int64_t incx, const double *y, int64_t incy);
+    /* Use n threads inside the backend (process-wide); NULL: single-threaded. */
+    void (*set_threads)(int n);
 } KernelBackend;
 
 /* The backend in use: the best one built in, or the reference kernels when
  * the environment variable TSCRIPT_KERNELS=ref is set. Never NULL. */
 const KernelBackend *kernels_backend(void);
+/* Ask the backend for n threads (n >= 1; process-wide, as BLAS libraries are). */
+void kernels_set_threads(int n);
 /* The reference kernels. */
 const KernelBackend *kernels_ref_backend(void);
 

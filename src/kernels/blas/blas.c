@@ -100,8 +100,10 @@ static double blas_ddot(int64_t n, const double *x, int64_t incx, const double *
     return cblas_ddot((int)n, x, (int)incx, y, (int)incy);
 }
 
+static void blas_set_threads(int n) { openblas_set_num_threads(n); }
+
 static const KernelBackend g_blas = {
-    "openblas", blas_sgemm, blas_dgemm, blas_sgemv, blas_dgemv, blas_sdot, blas_ddot,
+    "openblas", blas_sgemm, blas_dgemm, blas_sgemv, blas_dgemv, blas_sdot, blas_ddot, blas_set_threads,
 };
 
 const KernelBackend *blas_backend(void) { return &g_blas; }
