@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "base/base.h"
 #include "tscript/tscript.h"
@@ -156,6 +157,69 @@ static void test_values(void **state) {
     assert_int_equal(ts_alloc_live(), live);
 }
 
+/* One loaded module, called from several threads at once, each with its
+ * own context: every call gives the single-threaded answer. */
+typedef struct Worker {
+    ts_module *m;
+    const float *expect;
+    int bad;
+} Worker;
+
+static void *worker(void *p) {
+    Worker *w = p;
+    ts_ctx *ctx;
+    if (ts_ctx_new(NULL, &ctx) != TS_OK) {
+        w->bad++;
+        return NULL;
+    }
+    float xs[10];
+    for (int i = 0; i < 10; i++) xs[i] = (float)i / 10;
+    int64_t shape[2] = {1, 10};
+    for (int it = 0; it < 300; it++) {
+        ts_value *x, *y;
+        if (ts_value_from_buffer(ctx, TS_FLOAT32, shape, 2, xs, &x) != TS_OK) { w->bad++; break; }
+        if (ts_module_forward(ctx, w->m, &x, 1, &y) != TS_OK) { w->bad++; ts_value_release(x); break; }
+        float out[5];
+        if (ts_value_to_buffer(ctx, y, TS_FLOAT32, out, sizeof out) != TS_OK || memcmp(out, w->expect, sizeof out))
+            w->bad++;
+        ts_value_release(y);
+        ts_value_release(x);
+    }
+    ts_ctx_free(ctx);
+    return NULL;
+}
+
+static void test_threads_share_a_module(void **state) {
+    (void)state;
+    ts_ctx *ctx;
+    assert_int_equal(ts_ctx_new(NULL, &ctx), TS_OK);
+    ts_module *m;
+    assert_int_equal(ts_module_load(ctx, example("looping.pt"), &m), TS_OK);
+    float xs[10];
+    for (int i = 0; i < 10; i++) xs[i] = (float)i / 10;
+    int64_t shape[2] = {1, 10};
+    ts_value *x, *y;
+    assert_int_equal(ts_value_from_buffer(ctx, TS_FLOAT32, shape, 2, xs, &x), TS_OK);
+    assert_int_equal(ts_module_forward(ctx, m, &x, 1, &y), TS_OK);
+    float expect[5];
+    assert_int_equal(ts_value_to_buffer(ctx, y, TS_FLOAT32, expect, sizeof expect), TS_OK);
+    ts_value_release(x);
+    ts_value_release(y);
+    enum { N = 4 };
+    pthread_t th[N];
+    Worker w[N];
+    for (int i = 0; i < N; i++) {
+        w[i] = (Worker){m, expect, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, worker, &w[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].bad, 0);
+    }
+    ts_module_release(m);
+    ts_ctx_free(ctx);
+}
+
 int main(void) {
     /* the op registry is process-wide and immortal: build it before counting */
     ts_ctx *warm;
@@ -164,6 +228,7 @@ int main(void) {
         cmocka_unit_test(test_forward_from_buffers),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_values),
+        cmocka_unit_test(test_threads_share_a_module),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
