@@ -10,25 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "test_util.h"
 #include <math.h>
 #include <stdio.h>
 
 #include "kernels/backend.h"
 #include "kernels/kernels.h"
-
-static long g_live0;
-
-static int setup(void **state) {
-    (void)state;
-    g_live0 = ts_alloc_live();
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    assert_int_equal(ts_alloc_live(), g_live0);
-    return 0;
-}
 
 static uint64_t g_rng = 88172645463325252ull;
 static double rnd(void) { /* uniform in [-1, 1) */
@@ -224,17 +212,6 @@ static void test_igemm(void **state) {
 
 /* ---- elementwise ---- */
 
-static Ctx *ctx_new(void) {
-    Ctx *c = ts_calloc(1, sizeof *c);
-    assert_non_null(c);
-    return c;
-}
-
-static void ctx_free(Ctx *c) {
-    ctx_dispose(c);
-    ts_free(c);
-}
-
 static Tensor *rand_tensor(Ctx *ctx, DType dt, const int64_t *sizes, int ndim, double scale) {
     Tensor *t = tensor_empty(ctx, dt, sizes, ndim);
     assert_non_null(t);
@@ -273,7 +250,7 @@ static const DType g_all_dtypes[] = {DT_UINT8, DT_INT8,    DT_INT16, DT_INT32,  
 /* Strided / broadcast operands give bit-identical results to contiguous ones. */
 static void test_binary_layouts(void **state) {
     (void)state;
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     int64_t sz[2] = {7, 13};
     for (size_t di = 0; di < TS_ARRAY_LEN(g_all_dtypes); di++) {
         DType dt = g_all_dtypes[di];
@@ -308,13 +285,13 @@ static void test_binary_layouts(void **state) {
             for (size_t i = 0; i < TS_ARRAY_LEN(ts); i++) tensor_release(ts[i]);
         }
     }
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
 }
 
 /* Values of the binary kernels against direct formulas. */
 static void test_binary_values(void **state) {
     (void)state;
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     int64_t n = 8;
     Tensor *a = tensor_empty(ctx, DT_FLOAT32, &n, 1), *b = tensor_empty(ctx, DT_FLOAT32, &n, 1);
     Tensor *r = tensor_empty(ctx, DT_FLOAT32, &n, 1), *rb = tensor_empty(ctx, DT_BOOL, &n, 1);
@@ -369,12 +346,12 @@ static void test_binary_values(void **state) {
 
     Tensor *ts[] = {a, b, r, rb, ia, ib, ir};
     for (size_t i = 0; i < TS_ARRAY_LEN(ts); i++) tensor_release(ts[i]);
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
 }
 
 static void test_unary(void **state) {
     (void)state;
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     int64_t sz[3] = {3, 5, 7};
     for (size_t di = 0; di < TS_ARRAY_LEN(g_all_dtypes); di++) {
         DType dt = g_all_dtypes[di];
@@ -415,12 +392,12 @@ static void test_unary(void **state) {
     assert_true(yp[2] == 0);
     tensor_release(x);
     tensor_release(y);
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
 }
 
 static void test_fill_where(void **state) {
     (void)state;
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     int64_t sz[2] = {4, 6};
     Tensor *t = tensor_empty(ctx, DT_INT64, sz, 2);
     int64_t vs[2] = {2, 6}, vst[2] = {12, 1}; /* every other row */
@@ -434,12 +411,12 @@ static void test_fill_where(void **state) {
         assert_true(tensor_get_f64(r, i) == (tensor_get_i64(c, i) ? tensor_get_f64(a, i) : tensor_get_f64(b, i)));
     Tensor *ts[] = {t, v, c, a, b, r};
     for (size_t i = 0; i < TS_ARRAY_LEN(ts); i++) tensor_release(ts[i]);
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
 }
 
 static void test_softmax_sum(void **state) {
     (void)state;
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     int64_t sz[3] = {3, 4, 5};
     Tensor *x = rand_tensor(ctx, DT_FLOAT32, sz, 3, 10);
     Tensor *r = tensor_empty(ctx, DT_FLOAT32, sz, 3), *lr = tensor_empty(ctx, DT_FLOAT32, sz, 3);
@@ -488,20 +465,20 @@ static void test_softmax_sum(void **state) {
         }
     Tensor *ts[] = {x, r, lr, xt, r2, acc};
     for (size_t i = 0; i < TS_ARRAY_LEN(ts); i++) tensor_release(ts[i]);
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_ref_sgemm_exact, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_backend_sgemm, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dgemm_gemv_dot, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_igemm, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_binary_layouts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_binary_values, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unary, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fill_where, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_softmax_sum, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ref_sgemm_exact, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_backend_sgemm, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_dgemm_gemv_dot, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_igemm, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_binary_layouts, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_binary_values, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_unary, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_fill_where, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_softmax_sum, tu_setup, tu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

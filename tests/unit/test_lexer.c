@@ -13,6 +13,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include <stdio.h>
 
 #include "frontend/lexer.h"
@@ -99,18 +101,6 @@ static void lexed_free(Lexed *l) {
         lexed_free(&l_);                                   \
     } while (0)
 
-/* Every test frees all it allocates. */
-static long live_before;
-static int setup(void **state) {
-    (void)state;
-    live_before = ts_alloc_live();
-    return 0;
-}
-static int teardown(void **state) {
-    (void)state;
-    assert_int_equal(ts_alloc_live(), live_before);
-    return 0;
-}
 
 /* ---- lines and indentation ---- */
 
@@ -396,26 +386,26 @@ static void deep_indentation(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(simple_line, setup, teardown),
-        cmocka_unit_test_setup_teardown(indent_dedent, setup, teardown),
-        cmocka_unit_test_setup_teardown(tabs, setup, teardown),
-        cmocka_unit_test_setup_teardown(blank_and_comment_lines, setup, teardown),
-        cmocka_unit_test_setup_teardown(brackets_join_lines, setup, teardown),
-        cmocka_unit_test_setup_teardown(backslash_continuation, setup, teardown),
-        cmocka_unit_test_setup_teardown(crlf, setup, teardown),
-        cmocka_unit_test_setup_teardown(keywords_and_operators, setup, teardown),
-        cmocka_unit_test_setup_teardown(numbers, setup, teardown),
-        cmocka_unit_test_setup_teardown(strings, setup, teardown),
-        cmocka_unit_test_setup_teardown(nul_bytes_in_strings, setup, teardown),
-        cmocka_unit_test_setup_teardown(error_invalid_characters, setup, teardown),
-        cmocka_unit_test_setup_teardown(error_strings, setup, teardown),
-        cmocka_unit_test_setup_teardown(error_numbers, setup, teardown),
-        cmocka_unit_test_setup_teardown(error_indentation, setup, teardown),
-        cmocka_unit_test_setup_teardown(error_brackets, setup, teardown),
-        cmocka_unit_test_setup_teardown(error_continuation, setup, teardown),
-        cmocka_unit_test_setup_teardown(error_order_and_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(long_lines_are_clipped, setup, teardown),
-        cmocka_unit_test_setup_teardown(deep_indentation, setup, teardown),
+        cmocka_unit_test_setup_teardown(simple_line, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(indent_dedent, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(tabs, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(blank_and_comment_lines, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(brackets_join_lines, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(backslash_continuation, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(crlf, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(keywords_and_operators, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(numbers, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(strings, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(nul_bytes_in_strings, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(error_invalid_characters, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(error_strings, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(error_numbers, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(error_indentation, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(error_brackets, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(error_continuation, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(error_order_and_limit, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(long_lines_are_clipped, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(deep_indentation, tu_setup, tu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,17 +99,6 @@ static char *dump_expr(const char *text) {
 /* Parsing must fail with exactly this message. */
 #define assert_error(text, want) assert_dump(text, want)
 
-static long live_before;
-static int setup(void **state) {
-    (void)state;
-    live_before = ts_alloc_live();
-    return 0;
-}
-static int teardown(void **state) {
-    (void)state;
-    assert_int_equal(ts_alloc_live(), live_before);
-    return 0;
-}
 
 /* ---- expressions ---- */
 
@@ -945,34 +936,34 @@ static void fuzz_regressions(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(atoms, setup, teardown),
-        cmocka_unit_test_setup_teardown(numbers_negative_literals, setup, teardown),
-        cmocka_unit_test_setup_teardown(literal_text_is_kept, setup, teardown),
-        cmocka_unit_test_setup_teardown(strings_with_nul, setup, teardown),
-        cmocka_unit_test_setup_teardown(precedence, setup, teardown),
-        cmocka_unit_test_setup_teardown(comparisons, setup, teardown),
-        cmocka_unit_test_setup_teardown(trailers, setup, teardown),
-        cmocka_unit_test_setup_teardown(displays, setup, teardown),
-        cmocka_unit_test_setup_teardown(lambdas, setup, teardown),
-        cmocka_unit_test_setup_teardown(simple_statements, setup, teardown),
-        cmocka_unit_test_setup_teardown(compound_statements, setup, teardown),
-        cmocka_unit_test_setup_teardown(function_defs, setup, teardown),
-        cmocka_unit_test_setup_teardown(class_defs, setup, teardown),
-        cmocka_unit_test_setup_teardown(docstrings, setup, teardown),
-        cmocka_unit_test_setup_teardown(imports, setup, teardown),
-        cmocka_unit_test_setup_teardown(spans_and_fields, setup, teardown),
-        cmocka_unit_test_setup_teardown(parse_expression_entry, setup, teardown),
-        cmocka_unit_test_setup_teardown(errors_expected, setup, teardown),
-        cmocka_unit_test_setup_teardown(errors_semantic_syntax, setup, teardown),
-        cmocka_unit_test_setup_teardown(errors_unsupported, setup, teardown),
-        cmocka_unit_test_setup_teardown(error_recovery, setup, teardown),
-        cmocka_unit_test_setup_teardown(error_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(nesting_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(source_too_large, setup, teardown),
-        cmocka_unit_test_setup_teardown(binary_garbage, setup, teardown),
-        cmocka_unit_test_setup_teardown(archive_code_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(lang_syntax_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(fuzz_regressions, setup, teardown),
+        cmocka_unit_test_setup_teardown(atoms, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(numbers_negative_literals, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(literal_text_is_kept, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(strings_with_nul, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(precedence, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(comparisons, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(trailers, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(displays, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(lambdas, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(simple_statements, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(compound_statements, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(function_defs, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(class_defs, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(docstrings, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(imports, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(spans_and_fields, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(parse_expression_entry, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(errors_expected, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(errors_semantic_syntax, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(errors_unsupported, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(error_recovery, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(error_limit, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(nesting_limits, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(source_too_large, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(binary_garbage, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(archive_code_files, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(lang_syntax_files, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(fuzz_regressions, tu_setup, tu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

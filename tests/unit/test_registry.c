@@ -9,29 +9,17 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "test_util.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 
 #include "ops/op.h"
 
-static long g_live;
-
 static int group_setup(void **state) {
     (void)state;
     ops_init();
-    return 0;
-}
-
-static int setup(void **state) {
-    (void)state;
-    g_live = ts_alloc_live();
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    assert_int_equal(ts_alloc_live(), g_live);
     return 0;
 }
 
@@ -350,13 +338,13 @@ static void test_concurrent_init(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_round_trip_real, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_round_trip_registry, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_parse_structure, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lookup_and_overloads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_init, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_round_trip_real, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_round_trip_registry, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_parse_structure, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_defaults, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_malformed, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_lookup_and_overloads, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_init, tu_setup, tu_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -12,34 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "test_util.h"
 #include <math.h>
 
 #include "tensor/tensor.h"
-
-static long g_live0;
-
-static int setup(void **state) {
-    (void)state;
-    g_live0 = ts_alloc_live();
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    assert_int_equal(ts_alloc_live(), g_live0);
-    return 0;
-}
-
-static Ctx *ctx_new(void) {
-    Ctx *c = ts_calloc(1, sizeof *c);
-    assert_non_null(c);
-    return c;
-}
-
-static void ctx_free(Ctx *c) {
-    ctx_dispose(c);
-    ts_free(c);
-}
 
 /* ---- dtypes ---- */
 
@@ -201,7 +178,7 @@ static void test_storage(void **state) {
 
 static void test_empty_and_scalars(void **state) {
     (void)state;
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     int64_t sz[3] = {2, 3, 4};
     Tensor *t = tensor_empty(ctx, DT_FLOAT32, sz, 3);
     assert_non_null(t);
@@ -241,12 +218,12 @@ static void test_empty_and_scalars(void **state) {
     assert_int_equal(tensor_numel(t), 0);
     assert_true(tensor_is_contiguous(t));
     tensor_release(t);
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
 }
 
 static void test_view_bounds(void **state) {
     (void)state;
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     Storage *st = storage_new(24 * sizeof(float));
     int64_t sz[2] = {3, 4}, str[2] = {4, 1};
     Tensor *v = tensor_view(ctx, st, DT_FLOAT32, 12, sz, str, 2);
@@ -297,12 +274,12 @@ static void test_view_bounds(void **state) {
                         "tensor of shape [3, 4] (offset 0, float32) needs element 25 but its storage holds 24 "
                         "elements\n");
     storage_release(st);
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
 }
 
 static void test_strided_access(void **state) {
     (void)state;
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     int64_t sz[2] = {3, 4};
     Tensor *t = tensor_empty(ctx, DT_INT32, sz, 2);
     int32_t *p = tensor_data(t);
@@ -342,12 +319,12 @@ static void test_strided_access(void **state) {
     tensor_release(c);
     tensor_release(tr);
     tensor_release(t);
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
 }
 
 static void test_broadcast_expand_copy(void **state) {
     (void)state;
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     int64_t a[3] = {2, 1, 4}, b[2] = {3, 1}, out[TS_MAX_DIMS];
     int n;
     assert_int_equal(tensor_broadcast_shapes(ctx, "add", a, 3, b, 2, out, &n), TS_OK);
@@ -390,13 +367,13 @@ static void test_broadcast_expand_copy(void **state) {
     sb_put_shape(&sb, NULL, 0);
     assert_string_equal(sb_cstr(&sb), "[2, 3, 4][]");
     sb_free(&sb);
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
 }
 
 /* Every allocation failure inside tensor constructors is reported and leaks nothing. */
 static void test_oom(void **state) {
     (void)state;
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     int64_t sz[2] = {5, 7};
     for (long n = 1; n <= 3; n++) {
         ts_alloc_fail_at(n);
@@ -414,21 +391,21 @@ static void test_oom(void **state) {
             assert_int_equal(ctx->status, TS_ERR_NOMEM);
         }
     }
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_dtype_basics, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dtype_promote, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_half_bf16, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_convert_float_to_int, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_storage, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_and_scalars, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_view_bounds, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_strided_access, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_broadcast_expand_copy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dtype_basics, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_dtype_promote, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_half_bf16, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_convert_float_to_int, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_storage, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_empty_and_scalars, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_view_bounds, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_strided_access, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_broadcast_expand_copy, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_oom, tu_setup, tu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "test_util.h"
 #include <math.h>
 #include <stdio.h>
 
@@ -225,23 +227,12 @@ static bool run_case(Ctx *ctx, size_t idx, const OpCase *c) {
     return ok;
 }
 
-static Ctx *ctx_new(void) {
-    Ctx *c = ts_calloc(1, sizeof *c);
-    assert_non_null(c);
-    return c;
-}
-
-static void ctx_free(Ctx *c) {
-    ctx_dispose(c);
-    ts_free(c);
-}
-
 static void test_pytorch_cases(void **state) {
     (void)state;
     ops_init();
     g_blas = strcmp(kernels_backend()->name, "ref") != 0;
     print_message("%zu cases, kernels: %s\n", TS_ARRAY_LEN(op_cases), kernels_backend()->name);
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     /* a first pass fills lazily interned types and message buffers */
     for (size_t k = 0; k < TS_ARRAY_LEN(op_cases); k++) run_case(ctx, k, &op_cases[k]);
     int failures = 0;
@@ -254,7 +245,7 @@ static void test_pytorch_cases(void **state) {
             failures++;
         }
     }
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
     assert_int_equal(failures, 0);
 }
 
@@ -262,7 +253,7 @@ static void test_pytorch_cases(void **state) {
 static void test_oom_cleanup(void **state) {
     (void)state;
     ops_init();
-    Ctx *ctx = ctx_new();
+    Ctx *ctx = tu_ctx_new();
     static const char *ops[][2] = {
         {"aten::add", "Tensor"}, {"aten::matmul", ""}, {"aten::linear", ""}, {"aten::cat", ""},
         {"aten::softmax", "int"}, {"aten::sum", "dim_IntList"}, {"aten::reshape", ""}, {"aten::where", "self"},
@@ -291,7 +282,7 @@ static void test_oom_cleanup(void **state) {
             for (int k = 0; k < s->nargs; k++) iv_release(in[k]);
         }
     }
-    ctx_free(ctx);
+    tu_ctx_free(ctx);
 }
 
 int main(void) {

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "test_util.h"
 #include <math.h>
 #include <stdio.h>
 
@@ -27,20 +29,6 @@ typedef struct PrintCase {
 } PrintCase;
 
 #include "test_tensor_print_cases.inc"
-
-static long g_live0;
-
-static int setup(void **state) {
-    (void)state;
-    g_live0 = ts_alloc_live();
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    assert_int_equal(ts_alloc_live(), g_live0);
-    return 0;
-}
 
 static Tensor *make_case(Ctx *ctx, const PrintCase *c) {
     DType dt = (DType)c->dtype;
@@ -113,8 +101,8 @@ static void test_appends(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_pytorch_cases, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_appends, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pytorch_cases, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_appends, tu_setup, tu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

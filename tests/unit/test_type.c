@@ -8,25 +8,13 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "test_util.h"
 #include <pthread.h>
 #include <stdio.h>
 
 #include "value/type.h"
 #include "value/value.h"
-
-static long g_live;
-
-static int setup(void **state) {
-    (void)state;
-    g_live = ts_alloc_live();
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    assert_int_equal(ts_alloc_live(), g_live);
-    return 0;
-}
 
 static char g_buf[512];
 
@@ -240,14 +228,14 @@ static void test_thread_interning(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_interning, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_optional_union_normalisation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_annotation_str, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_graph_str, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_subtype, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unify, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ty_name, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_thread_interning, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interning, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_optional_union_normalisation, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_annotation_str, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_graph_str, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_subtype, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_unify, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_ty_name, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_thread_interning, tu_setup, tu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
