@@ -469,6 +469,12 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
         if (call->call.args.len != 2) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() takes 2 arguments", name);
         Value *v;
         TS_TRY(em_expr(em, call->call.args.items[1], t, &v));
+        if (name[0] == 'a' && v->type->kind == TK_TENSOR && !ty_subtype(v->type, t)) {
+            /* the printer writes implicit tensor-to-scalar conversions as annotate(int, t) */
+            const char *conv = t->kind == TK_INT ? "aten::Int" : t->kind == TK_FLOAT ? "aten::Float"
+                             : t->kind == TK_BOOL ? "aten::Bool" : t->kind == TK_NUMBER ? "aten::ScalarImplicit" : NULL;
+            if (conv) return em_op(em, conv, sp, out, 1, v, NULL, NULL);
+        }
         if (name[0] == 'a' && !ty_subtype(v->type, t)) return em_type_error(em, sp, "annotate()", t, v->type);
         *out = em_cast(em, v, t, sp);
         return TS_OK;
@@ -521,11 +527,37 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s() is not supported here", name);
 }
 
+/* t.tolist() takes its result type from the annotation around it:
+ * annotate(List[List[float]], t.tolist()). */
+static ts_status emit_tolist(Em *em, Value *t, Type *hint, Span sp, Value **out) {
+    int dim = 0;
+    Type *e = hint;
+    while (e && e->kind == TK_LIST) {
+        e = e->elems[0];
+        dim++;
+    }
+    int elem = !e ? -1 : e->kind == TK_INT ? 0 : e->kind == TK_FLOAT ? 1 : e->kind == TK_BOOL ? 2 : -1;
+    if (elem < 0 || (dim == 0 && hint != e))
+        return ts_fail(em->ctx, TS_ERR_TYPE, &sp,
+                       "tolist() needs its result type: write annotate(List[float], x.tolist()) "
+                       "(a list of int, float or bool, nested once per dimension)");
+    Value *d = em_constant(em, iv_int(dim), sp), *k = em_constant(em, iv_int(elem), sp);
+    TS_TRY(em_op(em, "prim::tolist", sp, out, 3, t, d, k));
+    (*out)->type = hint;
+    return TS_OK;
+}
+
 static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     SV f;
     TS_TRY(em_sv(em, call->call.func, &f));
     Span sp = call->span;
     if (f.kind == SV_BUILTIN) return emit_builtin(em, f.name, call, hint, out);
+    if (f.kind == SV_NEW) {
+        /* Cls.__new__(Cls): an object with every slot None, filled by __init__ */
+        Node *n = em_append(em, NK_CREATE_OBJECT, sp);
+        *out = node_add_output(em->g, n, f.cls->type);
+        return TS_OK;
+    }
     Args args;
     TS_TRY(emit_args(em, call, &args));
     switch (f.kind) {
@@ -536,6 +568,8 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
             Function *fn = class_method(f.cls, f.name);
             return emit_fn_call(em, fn, f.v, &args, sp, out);
         }
+        if (strcmp(f.name, "tolist") == 0 && f.v->type->kind == TK_TENSOR && args.n == 0)
+            return emit_tolist(em, f.v, hint, sp, out);
         /* a builtin method: x.relu(), l.append(v), s.format(...) */
         if (args.n + 1 > MAX_CALL_ARGS) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "too many arguments");
         memmove(&args.a[1], &args.a[0], sizeof(CallArg) * (size_t)args.n);
@@ -565,11 +599,6 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
             return TS_OK;
         }
         break;
-    case SV_NEW: {
-        Node *n = em_append(em, NK_CREATE_OBJECT, sp);
-        *out = node_add_output(em->g, n, f.cls->type);
-        return TS_OK;
-    }
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "this expression cannot be called");

@@ -31,6 +31,7 @@ typedef enum Conv {
     CV_PACK,         /* trailing positional args -> list */
     CV_STR_DEVICE,   /* aten::device(str) */
     CV_NONE_VALUE,   /* bind None for an Optional with no argument (varargs) */
+    CV_EMPTY_LIST,   /* a `[]` literal takes the formal's list type */
 } Conv;
 
 typedef struct Binding {
@@ -55,6 +56,15 @@ static Type *var_lookup(Plan *p, const char *name) {
     return NULL;
 }
 
+static bool has_var(const Type *t) {
+    if (t->kind == TK_VAR) return true;
+    for (int i = 0; i < t->n; i++)
+        if (has_var(t->elems[i])) return true;
+    return false;
+}
+
+static Type *subst(Plan *p, Type *t);
+
 /* Does `actual` fit `formal`, binding type variables? */
 static bool unify(Plan *p, Type *actual, Type *formal) {
     if (formal->kind == TK_VAR) {
@@ -74,9 +84,10 @@ static bool unify(Plan *p, Type *actual, Type *formal) {
     }
     switch (formal->kind) {
     case TK_LIST:
+        /* lists are invariant: the element types must agree exactly */
         if (actual->kind != TK_LIST) return false;
-        if (formal->elems[0]->kind == TK_VAR) return unify(p, actual->elems[0], formal->elems[0]);
-        return actual->elems[0] == formal->elems[0];
+        if (!has_var(formal->elems[0])) return actual->elems[0] == formal->elems[0];
+        return unify(p, actual->elems[0], formal->elems[0]) && subst(p, formal->elems[0]) == actual->elems[0];
     case TK_OPTIONAL:
         if (actual->kind == TK_NONE) return true;
         if (actual->kind == TK_OPTIONAL) return unify(p, actual->elems[0], formal->elems[0]);
@@ -114,11 +125,21 @@ static Type *subst(Plan *p, Type *t) {
     }
 }
 
+static bool is_empty_list_literal(const Value *v) {
+    return v->node->kind == NK_LIST_CONSTRUCT && v->node->inputs.len == 0;
+}
+
 /* Plan one formal for one actual value. */
-static bool fit(Plan *p, const OpArg *f, Type *actual, bool conv, Conv *how) {
+static bool fit(Plan *p, const OpArg *f, const Value *v, bool conv, Conv *how) {
+    Type *actual = v->type;
     *how = CV_NONE;
     if (unify(p, actual, f->type)) return true;
     Type *ft = f->type->kind == TK_OPTIONAL ? f->type->elems[0] : f->type;
+    /* `[]` is List[Tensor] by default; where a schema wants another list, it is that list */
+    if (ft->kind == TK_LIST && is_empty_list_literal(v) && !has_var(ft)) {
+        *how = CV_EMPTY_LIST;
+        return true;
+    }
     /* int[2] accepts a single int */
     if (ft->kind == TK_LIST && f->fixed_len > 0 && actual == ft->elems[0]) {
         *how = CV_BROADCAST;
@@ -177,7 +198,7 @@ static bool try_schema(const OpSchema *s, const CallArg *args, int nargs, bool c
             break;
         }
         Conv how;
-        if (!fit(p, f, at, conv, &how)) return false;
+        if (!fit(p, f, args[ai].v, conv, &how)) return false;
         p->b[fi].conv = how;
         p->b[fi].arg = ai;
         bound[fi] = true;
@@ -193,7 +214,7 @@ static bool try_schema(const OpSchema *s, const CallArg *args, int nargs, bool c
             if (strcmp(s->args[j].name, args[k].kw) == 0) fi = j;
         if (fi < 0 || bound[fi]) return false;
         Conv how;
-        if (!fit(p, &s->args[fi], args[k].v->type, conv, &how)) return false;
+        if (!fit(p, &s->args[fi], args[k].v, conv, &how)) return false;
         p->b[fi].conv = how;
         p->b[fi].arg = k;
         bound[fi] = true;
@@ -268,6 +289,9 @@ static ts_status apply(Ctx *ctx, Graph *g, Block *b, Plan *p, const CallArg *arg
         case CV_NONE_VALUE:
             v = graph_constant(g, b, iv_none(), ty_none(), span);
             break;
+        case CV_EMPTY_LIST:
+            v = list_of(g, b, NULL, 0, ft->elems[0], asp);
+            break;
         }
         in[nin++] = v;
     }
@@ -299,10 +323,17 @@ ts_status sema_emit_op(Ctx *ctx, Graph *g, Block *b, const char *name, const Cal
                        Value ***outs, int *nout) {
     const OpSchema *first = ops_lookup(name);
     if (!first) {
-        const char *shown = name;
-        if (strncmp(name, "aten::", 6) == 0) shown = name + 6;
-        return ts_fail(ctx, TS_ERR_NOT_FOUND, &span,
-                       "unknown builtin op '%s' (torch.%s): tscript does not implement it", name, shown);
+        /* say it the way the code spells it: torch.relu for aten::, ops.ns.name otherwise */
+        StrBuf spelled;
+        sb_init(&spelled);
+        const char *sep = strstr(name, "::");
+        if (strncmp(name, "aten::", 6) == 0) sb_printf(&spelled, "torch.%s", name + 6);
+        else if (sep) sb_printf(&spelled, "ops.%.*s.%s", (int)(sep - name), name, sep + 2);
+        else sb_puts(&spelled, name);
+        ts_status st = ts_fail(ctx, TS_ERR_NOT_FOUND, &span, "unknown builtin op '%s' (%s): tscript does not implement it",
+                               name, sb_cstr(&spelled));
+        sb_free(&spelled);
+        return st;
     }
     Plan p;
     for (int pass = 0; pass < 2; pass++)

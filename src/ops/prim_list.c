@@ -243,6 +243,30 @@ PRIM_OP(prim_dict_new) {
     return TS_OK;
 }
 
+/* dict([(k, v), ...]): later pairs replace earlier ones with the same key. */
+PRIM_OP(prim_dict_from_pairs) {
+    const ListObj *l = in[0].u.l;
+    Type *dt = info && info->nout ? info->out_types[0] : NULL;
+    DictObj *d = dict_new(dt && dt->kind == TK_DICT ? dt->elems[0] : ty_any(),
+                          dt && dt->kind == TK_DICT ? dt->elems[1] : ty_any());
+    for (int64_t i = 0; i < l->len; i++) {
+        const TupleObj *t = l->items[i].u.tup;
+        dict_set_steal(d, iv_dup(t->items[0]), iv_dup(t->items[1]));
+    }
+    out[0] = iv_dict_steal(d);
+    return TS_OK;
+}
+
+/* dict(d): a shallow copy in the same order. */
+PRIM_OP(prim_dict_copy) {
+    const DictObj *s = in[0].u.dict;
+    DictObj *d = dict_new(s->key_type, s->value_type);
+    for (int64_t i = 0; i < s->len; i++)
+        dict_set_steal(d, iv_dup(s->entries[i].key), iv_dup(s->entries[i].value));
+    out[0] = iv_dict_steal(d);
+    return TS_OK;
+}
+
 PRIM_OP(prim_len_dict) { out[0] = iv_int(in[0].u.dict->len); return TS_OK; }
 
 PRIM_OP(prim_getitem_dict) {

@@ -147,3 +147,43 @@ static ts_status scalar_tensor(Ctx *ctx, IValue v, IValue *out) {
 
 PRIM_OP(prim_NumToTensor_scalar) { return scalar_tensor(ctx, in[0], out); }
 PRIM_OP(prim_NumToTensor_bool) { return scalar_tensor(ctx, iv_bool(in[0].u.b), out); }
+
+/* prim::tolist(self, dim, elem_type): nested lists of Python numbers, typed
+ * by the annotation the compiler saw (elem_type 0 int, 1 float, 2 bool). */
+static IValue tolist_at(const Tensor *t, int d, int64_t off, int elem, Type **types) {
+    if (d == t->ndim) {
+        const char *p = (const char *)t->storage->data + (size_t)off * dtype_size(t->dtype);
+        if (elem == 1) return iv_double(dtype_load_f64(t->dtype, p));
+        int64_t v = dtype_load_i64(t->dtype, p);
+        return elem == 2 ? iv_bool(v != 0) : iv_int(v);
+    }
+    ListObj *l = list_new(types[d + 1], t->sizes[d]);
+    for (int64_t i = 0; i < t->sizes[d]; i++)
+        list_push_steal(l, tolist_at(t, d + 1, off + i * t->strides[d], elem, types));
+    return iv_list_steal(l);
+}
+
+PRIM_OP(prim_tolist) {
+    const Tensor *t = in[0].u.t;
+    int64_t dim = prim_int(in[1]), elem = prim_int(in[2]);
+    if (dim != t->ndim)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL,
+                       "tolist(): the annotation has %lld list levels but the tensor has %d dimensions",
+                       (long long)dim, t->ndim);
+    bool is_float = dtype_is_float(t->dtype), is_bool = t->dtype == DT_BOOL;
+    if ((elem == 1) != is_float || (elem == 2) != is_bool || elem < 0 || elem > 2)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL,
+                       "tolist(): the annotated element type (%s) does not match the tensor's dtype %s",
+                       elem == 0 ? "int" : elem == 1 ? "float" : "bool", dtype_name(t->dtype));
+    if (t->ndim == 0) {
+        Type *none[1] = {NULL};
+        out[0] = tolist_at(t, 0, t->storage_offset, (int)elem, none);
+        return TS_OK;
+    }
+    /* types[d] is the type of a list at depth d: List[...[scalar]] */
+    Type *types[TS_MAX_DIMS + 1];
+    types[t->ndim] = elem == 0 ? ty_int() : elem == 1 ? ty_float() : ty_bool();
+    for (int d = t->ndim - 1; d >= 0; d--) types[d] = ty_list(types[d + 1]);
+    out[0] = tolist_at(t, 0, t->storage_offset, (int)elem, types);
+    return TS_OK;
+}

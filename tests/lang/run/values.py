@@ -62,3 +62,33 @@ def test_inf() -> float:
 # expect: True
 def test_isinstance_static() -> bool:
     return isinstance(3, int)
+
+# expect: [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+def test_tolist_takes_the_annotation() -> List[List[float]]:
+    t = torch.zeros([2, 3])
+    return annotate(List[List[float]], t.tolist())
+
+# expect error: tolist() needs its result type
+def test_tolist_without_annotation() -> int:
+    t = torch.zeros([2])
+    x = t.tolist()
+    return 0
+
+# expect: 1
+def test_annotate_converts_tensor_to_int() -> int:
+    return annotate(int, torch.ones([]))
+
+# expect: {'a': 1, 'b': 2}
+def test_dict_from_pairs() -> Dict[str, int]:
+    return dict([("a", 1), ("b", 2)])
+
+class Point:
+    x : int
+    def __init__(self: __torch__.Point, x: int) -> NoneType:
+        self.x = x
+
+# expect: 3
+def test_object_construction() -> int:
+    p = __torch__.Point.__new__(__torch__.Point)
+    _0 = (p).__init__(3, )
+    return p.x
