@@ -114,6 +114,10 @@ TS_API const char *ts_status_name(ts_status s);
 TS_API ts_status ts_ctx_new(const ts_config *cfg, ts_ctx **out);
 TS_API void ts_ctx_free(ts_ctx *ctx);
 
+/* Where print() in a TorchScript program writes: fn(ud, text) with each
+ * line (text ends in a newline). Default (fn NULL): standard output. */
+TS_API void ts_ctx_set_print(ts_ctx *ctx, void (*fn)(void *ud, const char *text), void *ud);
+
 /* The last failure's full message: "file:line:col: error: ..." plus source
  * line, caret and traceback where known. Empty string when there was none.
  * Valid until the next call with this context. */

@@ -63,6 +63,12 @@ TS_API void ts_ctx_free(ts_ctx *ctx) {
     ts_free(ctx);
 }
 
+TS_API void ts_ctx_set_print(ts_ctx *ctx, void (*fn)(void *ud, const char *text), void *ud) {
+    if (!ctx) return;
+    ctx->print = fn;
+    ctx->print_ud = ud;
+}
+
 TS_API const char *ts_ctx_error(const ts_ctx *ctx) {
     if (!ctx) return "";
     return ts_error_text((ts_ctx *)ctx);

@@ -50,6 +50,9 @@ struct ts_ctx {
     int loc_line, loc_col;
     int num_threads;
     uint64_t rng_state;
+    /* Where a TorchScript print() goes; NULL: standard output. */
+    void (*print)(void *ud, const char *text);
+    void *print_ud;
 };
 typedef struct ts_ctx Ctx;
 

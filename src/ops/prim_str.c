@@ -10,6 +10,8 @@
  * treatment of start/end arguments; where it crashes or loops (replace of an
  * empty string) the result here is Python's.
  */
+#include <stdio.h>
+
 #include "ops/prim.h"
 
 static IValue str_of(StrBuf *sb) {
@@ -286,6 +288,26 @@ PRIM_OP(prim_replace) {
 PRIM_OP(prim_warn) { return TS_OK; }
 
 /* prim::RaiseException(str msg, str? cls=None): the program's exception. */
+/* print(a, b, ...): the arguments as TorchScript prints them, separated by
+ * spaces, to the context's print hook (standard output by default). */
+PRIM_OP(prim_print) {
+    StrBuf sb;
+    sb_init(&sb);
+    for (int i = 0; i < nin; i++) {
+        if (i) sb_putc(&sb, ' ');
+        iv_print(&sb, in[i]);
+    }
+    sb_putc(&sb, '\n');
+    if (ctx && ctx->print) {
+        ctx->print(ctx->print_ud, sb_cstr(&sb));
+    } else {
+        fputs(sb_cstr(&sb), stdout);
+        fflush(stdout);
+    }
+    sb_free(&sb);
+    return TS_OK;
+}
+
 PRIM_OP(prim_raise) {
     const char *msg = in[0].u.s->data;
     if (nin > 1 && in[1].kind == IV_STR)

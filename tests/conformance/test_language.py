@@ -114,3 +114,23 @@ def test_container_outputs_flatten_in_order(archive, rundir):
     """Lists, dict values in insertion order, and Python numbers as 0-dim arrays."""
     path = archive("lang_containers", lambda: script(Containers()))
     check_model(path, [torch.randn(2, 2)], rundir)
+
+
+class Printer(nn.Module):
+    def forward(self, x: int, y: float) -> int:
+        print("value", x, y, 2.5, [1, 2], (3, "a"), None, True, {"k": 1.0})
+        return x + 1
+
+
+def test_print_goes_to_stdout_like_pytorch(archive, rundir):
+    """TorchScript's print() writes its arguments as PyTorch's interpreter
+    formats them; tscript's CLI shows them before the result."""
+    import subprocess
+    import sys
+    path = archive("lang_print", lambda: script(Printer()))
+    code = "import torch; torch.jit.load(%r)(4, 0.1)" % path
+    ref = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    proc = run_tscript(["run", path, "4", "0.1"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == ref.stdout.splitlines()[0]
+    assert proc.stdout.splitlines()[1] == "5"

@@ -83,3 +83,17 @@ def test_and_or_short_circuit() -> bool:
 def test_ternary() -> int:
     a = 3
     return a if torch.gt(a, 2) else 0
+
+# expect: [5, 3, 1]
+def test_range_negative_step() -> List[int]:
+    out = annotate(List[int], [])
+    for i in range(5, 0, -2):
+        _0 = torch.append(out, i)
+    return out
+
+# expect error: range() arg 3 must not be zero
+def test_range_zero_step() -> int:
+    s = 0
+    for i in range(0, 5, 0):
+        s = s + i
+    return s
