@@ -162,6 +162,19 @@ static ts_status emit_name(Em *em, const Ast *e, SV *out) {
 static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *out) {
     ClassType *c = obj->type->cls;
     memset(out, 0, sizeof *out);
+    if (c->kind == CK_ENUM) {
+        bool is_value = strcmp(name, "value") == 0;
+        if (!is_value && strcmp(name, "name") != 0)
+            return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "an enum value has only .name and .value, not '%s'", name);
+        Node *n = em_append(em, is_value ? NK_ENUM_VALUE : NK_ENUM_NAME, sp);
+        node_add_input(em->g, n, obj);
+        Type *vt = c->consts.len ? c->consts.data[0].type : ty_any();
+        for (int i = 1; i < c->consts.len; i++)
+            if (c->consts.data[i].type != vt) vt = ty_any();
+        out->kind = SV_VALUE;
+        out->v = node_add_output(em->g, n, is_value ? vt : ty_str());
+        return TS_OK;
+    }
     int k = classtype_attr_index(c, name);
     if (k >= 0) {
         if (c->kind == CK_NAMEDTUPLE) {
@@ -257,6 +270,18 @@ static ts_status emit_attr(Em *em, const Ast *e, SV *out) {
         return TS_OK;
     }
     case SV_CLASS:
+        if (base.cls->kind == CK_ENUM) {
+            for (int i = 0; i < base.cls->consts.len; i++)
+                if (strcmp(base.cls->consts.data[i].name, name) == 0) {
+                    Node *n = em_append(em, NK_ENUM_MEMBER, sp);
+                    n->tattr = base.cls->type;
+                    n->index = i;
+                    out->kind = SV_VALUE;
+                    out->v = node_add_output(em->g, n, base.cls->type);
+                    return TS_OK;
+                }
+            return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "enum %s has no member '%s'", base.cls->qualname, name);
+        }
         if (strcmp(name, "__new__") == 0) {
             out->kind = SV_NEW;
             out->cls = base.cls;
@@ -361,9 +386,36 @@ static bool needs_div_upgrade(const Em *em, const Node *n) {
            (strcmp(s->overload, "Tensor") == 0 || strcmp(s->overload, "Scalar") == 0);
 }
 
+static bool is_enum(const Value *v) { return v->type->kind == TK_CLASS && v->type->cls->kind == CK_ENUM; }
+
+/* e1 == e2 / e1 != e2 on enum values: the same class and the same member
+ * (PyTorch's aten::eq.enum), compared through the member names. */
+static bool enum_compare(Em *em, const char *name, Value *a, Value *b, Span sp, Value **out, ts_status *st) {
+    bool eq = strcmp(name, "aten::eq") == 0, ne = strcmp(name, "aten::ne") == 0;
+    if ((!eq && !ne) || !is_enum(a) || !is_enum(b)) return false;
+    if (a->type != b->type) {
+        *out = em_constant(em, iv_bool(ne), sp);
+        *st = TS_OK;
+        return true;
+    }
+    Value *na, *nb;
+    Node *x = em_append(em, NK_ENUM_NAME, sp);
+    node_add_input(em->g, x, a);
+    na = node_add_output(em->g, x, ty_str());
+    x = em_append(em, NK_ENUM_NAME, sp);
+    node_add_input(em->g, x, b);
+    nb = node_add_output(em->g, x, ty_str());
+    *st = em_op(em, name, sp, out, 2, na, nb, NULL);
+    return true;
+}
+
 static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, Value **out) {
     Value **outs;
     int n;
+    ts_status est;
+    if (args->n == 2 && !args->a[0].kw && !args->a[1].kw &&
+        enum_compare(em, name, args->a[0].v, args->a[1].v, sp, out, &est))
+        return est;
     TS_TRY(sema_emit_op(em->ctx, em->g, em->b, name, args->a, args->n, sp, &outs, &n));
     if (n == 1 && needs_div_upgrade(em, outs[0]->node)) return upgrade_div(em, outs[0]->node, sp, out);
     *out = pack_outputs(em, outs, n, sp);
@@ -694,6 +746,8 @@ static ts_status emit_compare1(Em *em, AstCmpOp cop, Value *a, Value *b, Span sp
             return TS_OK;
         }
     }
+    ts_status est;
+    if (enum_compare(em, cmp_aten(cop), a, b, sp, out, &est)) return est;
     return em_op(em, cmp_aten(cop), sp, out, 2, a, b, NULL);
 }
 

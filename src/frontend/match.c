@@ -152,11 +152,11 @@ static bool fit(Plan *p, const OpArg *f, const Value *v, bool conv, Conv *how) {
         *how = CV_TUPLE_LIST;
         return true;
     }
+    if (!conv) return false;
     if (ft->kind == TK_DEVICE && actual->kind == TK_STR) {
         *how = CV_STR_DEVICE;
         return true;
     }
-    if (!conv) return false;
     if (actual->kind == TK_TENSOR) {
         if (ft->kind == TK_INT) { *how = CV_TENSOR_INT; return true; }
         if (ft->kind == TK_FLOAT) { *how = CV_TENSOR_FLOAT; return true; }

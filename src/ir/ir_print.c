@@ -93,6 +93,9 @@ static void put_node(Printer *p, const Node *n, int ind) {
     case NK_GETATTR: case NK_SETATTR: case NK_CALL_METHOD:
         sb_printf(sb, "[name=\"%s\"]", n->name);
         break;
+    case NK_ENUM_MEMBER:
+        sb_printf(sb, "[value=Enum<%s.%s>]", n->tattr->cls->qualname, n->tattr->cls->consts.data[n->index].name);
+        break;
     case NK_TUPLE_INDEX: break;
     default: break;
     }

@@ -15,6 +15,36 @@ PRIM_OP(prim_dim) { out[0] = iv_int(in[0].u.t->ndim); return TS_OK; }
 PRIM_OP(prim_numel) { out[0] = iv_int(tensor_numel(in[0].u.t)); return TS_OK; }
 PRIM_OP(prim_dtype) { out[0] = iv_int((int64_t)in[0].u.t->dtype); return TS_OK; }
 PRIM_OP(prim_device) { out[0] = iv_device((Device){DEVICE_CPU, -1}); return TS_OK; }
+/* torch.device("cpu" | "cuda" | "cuda:1" | "meta"), validated as PyTorch does. */
+PRIM_OP(prim_device_from_str) {
+    const char *s = in[0].u.s->data;
+    static const struct { const char *name; int8_t type; } kinds[] = {
+        {"cpu", DEVICE_CPU}, {"cuda", DEVICE_CUDA}, {"meta", DEVICE_META},
+    };
+    for (size_t k = 0; k < TS_ARRAY_LEN(kinds); k++) {
+        size_t n = strlen(kinds[k].name);
+        if (strncmp(s, kinds[k].name, n) != 0) continue;
+        Device d = {kinds[k].type, -1};
+        const char *rest = s + n;
+        if (*rest == ':') {
+            rest++;
+            long idx = 0;
+            int digits = 0;
+            while (*rest >= '0' && *rest <= '9' && idx < 100000) {
+                idx = idx * 10 + (*rest++ - '0');
+                digits++;
+            }
+            if (!digits) break;
+            d.index = (int16_t)idx;
+        }
+        if (*rest) break;
+        out[0] = iv_device(d);
+        return TS_OK;
+    }
+    return ts_fail(ctx, TS_ERR_VALUE, NULL,
+                   "Expected one of cpu, cuda, meta device type at start of device string: %s", s);
+}
+
 PRIM_OP(prim_layout) { out[0] = iv_int(0); return TS_OK; } /* torch.strided */
 PRIM_OP(prim_requires_grad) { out[0] = iv_bool(in[0].u.t->requires_grad); return TS_OK; }
 PRIM_OP(prim_is_cuda) { out[0] = iv_bool(false); return TS_OK; }

@@ -135,6 +135,33 @@ OPFN(top_to_prim_dtype) {
     return to_dtype(ctx, t, dt, nin > 3 && op_bool(in[3]), out);
 }
 
+/* to.dtype_layout(self, *, dtype, layout, device, pin_memory, non_blocking, copy, memory_format) */
+OPFN(top_to_dtype_layout) {
+    Tensor *t;
+    TS_TRY(op_tensor(ctx, "to", in, nin, 0, &t));
+    DType dt;
+    TS_TRY(opt_dtype(ctx, "to", in, nin, 1, t->dtype, &dt));
+    TS_TRY(check_device(ctx, "to", in, nin, 3));
+    return to_dtype(ctx, t, dt, nin > 6 && op_bool(in[6]), out);
+}
+
+/* to.prim_Device(self, Device? device, int? dtype, non_blocking, copy) */
+OPFN(top_to_prim_device) {
+    Tensor *t;
+    TS_TRY(op_tensor(ctx, "to", in, nin, 0, &t));
+    TS_TRY(check_device(ctx, "to", in, nin, 1));
+    DType dt;
+    TS_TRY(opt_dtype(ctx, "to", in, nin, 2, t->dtype, &dt));
+    return to_dtype(ctx, t, dt, nin > 4 && op_bool(in[4]), out);
+}
+
+/* to.prim_other(self, non_blocking, copy): only copy matters on the CPU */
+OPFN(top_to_prim_other) {
+    Tensor *t;
+    TS_TRY(op_tensor(ctx, "to", in, nin, 0, &t));
+    return to_dtype(ctx, t, t->dtype, nin > 2 && op_bool(in[2]), out);
+}
+
 OPFN(top_type_as) {
     Tensor *t, *o;
     TS_TRY(op_tensor(ctx, "type_as", in, nin, 0, &t));

@@ -36,6 +36,7 @@ typedef enum Op {
     I_CREATE,    /* out = new object of class p (ClassType*) */
     I_ENUM_NAME,
     I_ENUM_VALUE,
+    I_ENUM_MEMBER, /* out = member target of enum class p (made per use: see below) */
     I_CLEAR,     /* release the slots listed as inputs */
     I_RET,       /* return in[0] */
 } Op;
@@ -142,6 +143,7 @@ static ts_status compile_node(Compiler *cp, const Node *n) {
     case NK_CREATE_OBJECT: op = I_CREATE; break;
     case NK_ENUM_NAME: op = I_ENUM_NAME; break;
     case NK_ENUM_VALUE: op = I_ENUM_VALUE; break;
+    case NK_ENUM_MEMBER: op = I_ENUM_MEMBER; break;
     case NK_IF: {
         /* if cond: block0 else: block1 */
         int jf = emit(cp, I_JMPF, n);
@@ -245,6 +247,10 @@ static ts_status compile_node(Compiler *cp, const Node *n) {
     case NK_DICT_CONSTRUCT: ins->p = n->outputs.data[0]->type; break;
     case NK_ISINSTANCE: ins->p = n->tattr; break;
     case NK_CREATE_OBJECT: ins->p = n->outputs.data[0]->type->cls; break;
+    case NK_ENUM_MEMBER:
+        ins->p = n->tattr->cls;
+        ins->target = n->index;
+        break;
     default: break;
     }
     return TS_OK;
@@ -593,6 +599,18 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
             IValue e = slots[in[0]];
             if (e.kind != IV_ENUM) return run_fail(ctx, ins, fn, ts_fail(ctx, TS_ERR_TYPE, NULL, "not an enum"));
             slot_set(slots, out[0], iv_dup(e.u.en->value));
+            pc++;
+            break;
+        }
+        case I_ENUM_MEMBER: {
+            /* Made at each use rather than held by the graph: an enum value
+             * keeps its unit alive, and the unit owns the graph. */
+            const ClassType *c = ins->p;
+            const ClassConst *k = &c->consts.data[ins->target];
+            IValue e;
+            e.kind = IV_ENUM;
+            e.u.en = enum_new((ClassType *)c, k->name, iv_dup(k->value));
+            slot_set(slots, out[0], e);
             pc++;
             break;
         }

@@ -132,9 +132,22 @@ static ts_status hook_class(void *ud, const char *module, const char *name, IVal
         return st;
     }
     sb_free(&q);
-    if (c->kind == CK_ENUM)
-        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: %s: enum values (%s) are not supported yet", L->path,
-                       L->what, c->qualname);
+    if (c->kind == CK_ENUM) {
+        /* GLOBAL __torch__.Color, value, REDUCE: the member with that value */
+        for (int i = 0; i < c->consts.len; i++)
+            if (iv_equal(c->consts.data[i].value, state) && c->consts.data[i].value.kind == state.kind) {
+                out->kind = IV_ENUM;
+                out->u.en = enum_new(c, c->consts.data[i].name, iv_dup(c->consts.data[i].value));
+                return TS_OK;
+            }
+        StrBuf v;
+        sb_init(&v);
+        iv_repr(&v, state);
+        ts_status st2 = ts_fail(ctx, TS_ERR_FORMAT, NULL, "%s: %s: enum %s has no member with value %s", L->path,
+                                L->what, c->qualname, sb_cstr(&v));
+        sb_free(&v);
+        return st2;
+    }
     if (class_method(c, "__setstate__"))
         return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL,
                        "%s: %s: objects with __setstate__ (%s) are not supported yet", L->path, L->what,

@@ -5,6 +5,7 @@ formatting in raised errors, free functions from torch.nn.functional, and
 the archive-version upgrader of torch.div. Each is written by real PyTorch
 and compared with torch.jit.load(path)(*inputs).
 """
+from enum import Enum
 from typing import Dict, List, Optional, Tuple
 
 import pytest
@@ -134,3 +135,40 @@ def test_print_goes_to_stdout_like_pytorch(archive, rundir):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0] == ref.stdout.splitlines()[0]
     assert proc.stdout.splitlines()[1] == "5"
+
+
+class Color(Enum):
+    RED = 1
+    GREEN = 2
+
+
+class EnumModule(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = Color.GREEN
+
+    def forward(self, x: torch.Tensor, k: int) -> Tuple[torch.Tensor, int, bool]:
+        c = Color.RED if k == 0 else self.c
+        if c == Color.RED:
+            y = x + 1.0
+        else:
+            y = x * 2.0
+        return y, c.value, self.c == Color.GREEN and c.name == "GREEN"
+
+
+@pytest.mark.parametrize("k", [0, 1])
+def test_enum_attribute_members_and_comparison(archive, rundir, k):
+    """An enum attribute in data.pkl (GLOBAL __torch__.Color + value), enum
+    members in code, .value/.name and == between enum values."""
+    path = archive("lang_enum", lambda: script(EnumModule()))
+    check_model(path, [torch.randn(3), k], rundir)
+
+
+class Devices(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.zeros([2, 3], dtype=torch.float64, device=torch.device("cpu")) + x.to(torch.device("cpu"))
+
+
+def test_device_literals(archive, rundir):
+    path = archive("lang_devices", lambda: script(Devices()))
+    check_model(path, [torch.randn(2, 3)], rundir)
