@@ -118,6 +118,48 @@ static void retag(IValue v, Type *t) {
     }
 }
 
+/* A class with __setstate__ was pickled as its __getstate__ value: make an
+ * empty object, run __setstate__(state) on it (compiling it, and what it
+ * calls, first), then check that every attribute that cannot be None got a
+ * value, as PyTorch's loader does. */
+static ts_status build_with_setstate(Loader *L, ClassType *c, IValue state, IValue *out) {
+    Ctx *ctx = L->ctx;
+    Function *fn = class_method(c, "__setstate__");
+    if (fn->nparams != 2)
+        return ts_fail(ctx, TS_ERR_FORMAT, &fn->span, "%s: %s.__setstate__ must take one argument", L->path, c->qualname);
+    retag(state, fn->params[1].type);
+    if (!iv_isinstance(state, fn->params[1].type)) {
+        StrBuf t;
+        sb_init(&t);
+        ty_annotation_str(&t, fn->params[1].type);
+        ts_status st = ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: %s: the state of a %s object is a %s, but __setstate__ takes %s",
+                               L->path, L->what, c->qualname, iv_kind_name(state), sb_cstr(&t));
+        sb_free(&t);
+        return st;
+    }
+    TS_TRY(unit_emit_pending(ctx, L->unit));
+    TS_TRY(interp_compile_unit(ctx, L->unit));
+    IValue obj = iv_object_steal(object_new(c));
+    IValue args[2] = {obj, state}, r = iv_none();
+    ts_status st = interp_call(ctx, fn, args, 2, &r);
+    iv_release(r);
+    if (st != TS_OK) {
+        ts_prefix_error(ctx, "%s: %s: %s.__setstate__ failed: ", L->path, L->what, c->qualname);
+        iv_release(obj);
+        return st;
+    }
+    for (int i = 0; i < c->attrs.len; i++) {
+        ClassAttr *a = &c->attrs.data[i];
+        if (obj.u.obj->slots[i].kind == IV_NONE && !ty_subtype(ty_none(), a->type)) {
+            iv_release(obj);
+            return ts_fail(ctx, TS_ERR_FORMAT, NULL, "%s: %s: %s.__setstate__ left the attribute '%s' unset", L->path,
+                           L->what, c->qualname, a->name);
+        }
+    }
+    *out = obj;
+    return TS_OK;
+}
+
 static ts_status hook_class(void *ud, const char *module, const char *name, IValue state, IValue *out) {
     Loader *L = ud;
     Ctx *ctx = L->ctx;
@@ -148,10 +190,7 @@ static ts_status hook_class(void *ud, const char *module, const char *name, IVal
         sb_free(&v);
         return st2;
     }
-    if (class_method(c, "__setstate__"))
-        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL,
-                       "%s: %s: objects with __setstate__ (%s) are not supported yet", L->path, L->what,
-                       c->qualname);
+    if (class_method(c, "__setstate__")) return build_with_setstate(L, c, state, out);
     if (state.kind != IV_DICT)
         return ts_fail(ctx, TS_ERR_FORMAT, NULL, "%s: %s: the state of a %s object is a %s, expected a dict",
                        L->path, L->what, c->qualname, iv_kind_name(state));

@@ -172,3 +172,31 @@ class Devices(nn.Module):
 def test_device_literals(archive, rundir):
     path = archive("lang_devices", lambda: script(Devices()))
     check_model(path, [torch.randn(2, 3)], rundir)
+
+
+class WithState(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.randn(3)
+        self.n = 5
+        self.flag = True
+
+    @torch.jit.export
+    def __getstate__(self) -> Tuple[torch.Tensor, int, bool]:
+        return (self.w, self.n, self.training)
+
+    @torch.jit.export
+    def __setstate__(self, state: Tuple[torch.Tensor, int, bool]) -> None:
+        self.w = state[0] * 2.0
+        self.n = state[1] + 1
+        self.training = state[2]
+        self.flag = False
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, bool]:
+        return x * self.w + self.n, self.flag
+
+
+def test_setstate_runs_at_load(archive, rundir):
+    """data.pkl holds __getstate__'s tuple; loading runs __setstate__ on it."""
+    path = archive("lang_setstate", lambda: script(WithState()))
+    check_model(path, [torch.randn(3)], rundir)
