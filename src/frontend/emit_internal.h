@@ -43,6 +43,7 @@ typedef struct Env {
     VEC(const char *) order;     /* names in first-assignment order */
     bool raised;                 /* the block ends in an exception */
     bool returned;               /* the block ends in a return */
+    bool jumped;                 /* the block ends in a break or continue */
 } Env;
 
 typedef struct Em {
@@ -53,6 +54,7 @@ typedef struct Em {
     Block *b;
     Env *env;
     int depth;
+    int loop_depth;  /* loops around the statement being emitted */
 } Em;
 
 /* ---- environments ---- */

@@ -146,10 +146,22 @@ static void collect_assigned(const AstList *l, StrMap *out, NameVec *order) {
 static bool always_exits(const AstList *l) {
     if (l->len == 0) return false;
     const Ast *s = l->items[l->len - 1];
-    if (s->kind == AST_RETURN || s->kind == AST_RAISE) return true;
+    if (s->kind == AST_RETURN || s->kind == AST_RAISE || s->kind == AST_BREAK || s->kind == AST_CONTINUE) return true;
     if (s->kind == AST_IF) return always_exits(&s->if_.body) && always_exits(&s->if_.orelse);
     return false;
 }
+
+/* Does a loop body break out of its own loop (not of a nested one)? */
+static bool has_break(const AstList *l) {
+    for (int i = 0; i < l->len; i++) {
+        const Ast *s = l->items[i];
+        if (s->kind == AST_BREAK) return true;
+        if (s->kind == AST_IF && (has_break(&s->if_.body) || has_break(&s->if_.orelse))) return true;
+    }
+    return false;
+}
+
+static bool ended(const Env *e) { return e->raised || e->returned || e->jumped; }
 
 static bool is_raise_call(const Ast *s) {
     if (s->kind != AST_EXPR_STMT || s->expr_stmt.value->kind != AST_CALL) return false;
@@ -167,7 +179,7 @@ static ts_status emit_branch(Em *em, Block *blk, Env *env, const AstList *body, 
     em->b = blk;
     em->env = env;
     ts_status st = emit_stmts(em, body, 0);
-    if (st == TS_OK && rest && !env->raised && !env->returned) st = emit_stmts(em, rest, rest_from);
+    if (st == TS_OK && rest && !ended(env)) st = emit_stmts(em, rest, rest_from);
     em->b = sb;
     em->env = se;
     return st;
@@ -243,12 +255,14 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     }
     bool ends_raise = envs[0].raised && envs[1].raised;
     bool ends_ret = (envs[0].raised || envs[0].returned) && (envs[1].raised || envs[1].returned) && !ends_raise;
+    bool ends_jump = ended(&envs[0]) && ended(&envs[1]) && (envs[0].jumped || envs[1].jumped);
     strmap_free(&seen);
     vec_free(&names);
     em_env_free(&envs[0]);
     em_env_free(&envs[1]);
     if (ends_raise) em->env->raised = true;
     if (ends_ret) em->env->returned = true;
+    if (ends_jump) em->env->jumped = true;
     return st;
 }
 
@@ -273,6 +287,14 @@ static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Val
         if (em_env_lookup(em->env, order.data[i])) vec_push(&carried, order.data[i]);
     strmap_free(&assigned);
     vec_free(&order);
+    /* `break` becomes a carried flag, one per loop depth, that ends the loop
+     * through its condition; the rest of the body is guarded by emit_if */
+    const char *brk = NULL;
+    if (has_break(body)) {
+        brk = arena_printf(&em->g->arena, "$brk%d", em->loop_depth + 1);
+        em_env_set(em, brk, em_constant(em, iv_bool(false), sp));
+        vec_push(&carried, brk);
+    }
 
     Node *n = em_append(em, NK_LOOP, sp);
     node_add_input(em->g, n, trip);
@@ -298,13 +320,33 @@ static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Val
         else if (start) st = em_op(em, "aten::__derive_index", sp, &item, 3, iter, start, step);
         if (st == TS_OK) st = assign_to(em, target, item, sp);
     }
+    em->loop_depth++;
     if (st == TS_OK) st = emit_stmts(em, body, 0);
+    em->loop_depth--;
     if (st == TS_OK && (env.returned))
         st = ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "return inside a loop is not supported yet");
     Value *cond = cond0;
+    Value *broke = brk && st == TS_OK ? em_env_lookup(&env, brk) : NULL;
     if (st == TS_OK && while_cond && !env.raised) {
-        st = em_expr(em, while_cond, NULL, &cond);
-        if (st == TS_OK) st = em_to_bool(em, cond, while_cond->span, &cond);
+        if (broke) {
+            /* the while condition is tested again only when the body did not break */
+            Node *ifn = em_append(em, NK_IF, sp);
+            node_add_input(em->g, ifn, broke);
+            Block *b0 = node_add_block(em->g, ifn), *b1 = node_add_block(em->g, ifn);
+            em->b = b0;
+            block_add_output(em->g, b0, em_constant(em, iv_bool(false), sp));
+            em->b = b1;
+            st = em_expr(em, while_cond, NULL, &cond);
+            if (st == TS_OK) st = em_to_bool(em, cond, while_cond->span, &cond);
+            if (st == TS_OK) block_add_output(em->g, b1, cond);
+            em->b = blk;
+            cond = node_add_output(em->g, ifn, ty_bool());
+        } else {
+            st = em_expr(em, while_cond, NULL, &cond);
+            if (st == TS_OK) st = em_to_bool(em, cond, while_cond->span, &cond);
+        }
+    } else if (st == TS_OK && broke) {
+        st = em_op(em, "aten::__not__", sp, &cond, 1, broke, NULL, NULL);
     }
     if (st == TS_OK) {
         block_add_output(em->g, blk, cond);
@@ -498,7 +540,12 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
     case AST_DEL: return TS_OK;
     case AST_BREAK:
     case AST_CONTINUE:
-        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s is not supported yet", ast_kind_name(s->kind));
+        if (!em->loop_depth) return ts_fail(em->ctx, TS_ERR_SYNTAX, &sp, "'%s' outside a loop", ast_kind_name(s->kind));
+        /* break sets the hidden flag the loop condition tests; both end this path of the body */
+        if (s->kind == AST_BREAK)
+            em_env_set(em, arena_printf(&em->g->arena, "$brk%d", em->loop_depth), em_constant(em, iv_bool(true), sp));
+        em->env->jumped = true;
+        return TS_OK;
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s statements are not supported yet", ast_kind_name(s->kind));
@@ -506,7 +553,7 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
 
 static ts_status emit_stmts(Em *em, const AstList *l, int from) {
     for (int i = from; i < l->len; i++) {
-        if (em->env->raised || em->env->returned) break; /* unreachable code */
+        if (ended(em->env)) break; /* unreachable code */
         bool consumed = false;
         TS_TRY(emit_stmt(em, l, i, &consumed));
         if (consumed) break;
@@ -520,7 +567,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
     if (fn->state == FN_FAILED) return ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s failed to compile", fn->qualname);
     fn->state = FN_EMITTING;
     const Ast *def = (const Ast *)fn->def;
-    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0};
+    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0, 0};
     em.b = em.g->block;
     Env env;
     em_env_init(&env, NULL);

@@ -97,3 +97,48 @@ def test_range_zero_step() -> int:
     for i in range(0, 5, 0):
         s = s + i
     return s
+
+# expect: [0, 1, 2]
+def test_break() -> List[int]:
+    out = annotate(List[int], [])
+    for i in range(10):
+        if i == 3:
+            break
+        out.append(i)
+    return out
+
+# expect: [0, 1, 3, 4]
+def test_continue() -> List[int]:
+    out = annotate(List[int], [])
+    for i in range(5):
+        if i == 2:
+            continue
+        out.append(i)
+    return out
+
+# expect: (4, 10)
+def test_while_break_keeps_values() -> Tuple[int, int]:
+    n = 0
+    s = 0
+    while n < 100:
+        n += 1
+        s = s + n
+        if s > 6:
+            break
+    return (n, s)
+
+# expect: 6
+def test_nested_loops_break_inner_only() -> int:
+    t = 0
+    for i in range(3):
+        for j in range(10):
+            if j == 2:
+                break
+            t += 1
+        t += 0
+    return t
+
+# expect error: 'break' outside a loop
+def test_break_outside_loop() -> int:
+    break
+    return 1
