@@ -7,6 +7,7 @@ that starts to pass makes the test fail until it leaves the list), so
 progress and regressions both show up as a diff of that file.
 """
 import os
+from typing import Optional
 
 import pytest
 import torch
@@ -43,6 +44,64 @@ def tv(name):
     return build
 
 
+class RNNWrap(nn.Module):
+    """A scripted nn.LSTM / nn.GRU archive has no forward (only its overloads
+    forward__0 / forward__1), so deployed RNNs sit inside a module like this."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x):
+        return self.rnn(x)
+
+
+class SelfAttention(nn.Module):
+    """Self-attention with query, key and value one tensor, as the 1.13 fast
+    path (aten::_native_multi_head_attention) requires."""
+
+    def __init__(self, need_weights: bool, average: bool):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(16, 4, batch_first=True)
+        self.need_weights = need_weights
+        self.average = average
+
+    def forward(self, x, key_padding_mask: Optional[torch.Tensor] = None):
+        return self.attn(x, x, x, key_padding_mask=key_padding_mask,
+                         need_weights=self.need_weights, average_attn_weights=self.average)
+
+
+class MaskedAttention(nn.Module):
+    """nn.MultiheadAttention's general path with both masks (baddbmm,
+    masked_fill)."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(16, 2)
+
+    def forward(self, q, k, v, key_padding_mask: torch.Tensor, attn_mask: torch.Tensor):
+        return self.attn(q, k, v, key_padding_mask=key_padding_mask, attn_mask=attn_mask)
+
+
+def attention_masks():
+    kpm = torch.zeros(2, 6, dtype=torch.bool)
+    kpm[1, 4:] = True
+    am = torch.triu(torch.ones(4, 6, dtype=torch.bool), diagonal=3)
+    return [torch.randn(4, 2, 16), torch.randn(6, 2, 16), torch.randn(6, 2, 16), kpm, am]
+
+
+def padding_mask():
+    m = torch.zeros(2, 5, dtype=torch.bool)
+    m[0, 3:] = True
+    return m
+
+
+def encoder_bf(norm_first, activation):
+    layer = nn.TransformerEncoderLayer(32, 4, 64, batch_first=True, norm_first=norm_first,
+                                       activation=activation)
+    return nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+
+
 # name -> (builder, how, example inputs)
 CORPUS = {
     "mlp_scripted": (mlp, "script", lambda: [torch.randn(4, 32)]),
@@ -57,6 +116,32 @@ CORPUS = {
         lambda: [torch.randn(6, 2, 32)]),
     "multihead_attention_scripted": (lambda: nn.MultiheadAttention(16, 2), "script",
                                      lambda: [torch.randn(4, 2, 16)] * 3),
+    "lstm_wrapped_scripted": (lambda: RNNWrap(nn.LSTM(8, 16, 2)), "script",
+                              lambda: [torch.randn(5, 3, 8)]),
+    "lstm_bidir_batch_first_scripted": (
+        lambda: RNNWrap(nn.LSTM(8, 16, 2, bidirectional=True, batch_first=True)), "script",
+        lambda: [torch.randn(3, 5, 8)]),
+    "lstm_proj_scripted": (lambda: RNNWrap(nn.LSTM(8, 16, 1, proj_size=6)), "script",
+                           lambda: [torch.randn(5, 3, 8)]),
+    "gru_wrapped_scripted": (lambda: RNNWrap(nn.GRU(8, 16, 2, bidirectional=True)), "script",
+                             lambda: [torch.randn(5, 3, 8)]),
+    "multihead_attention_distinct_kv_scripted": (
+        lambda: nn.MultiheadAttention(16, 2), "script",
+        lambda: [torch.randn(4, 2, 16), torch.randn(6, 2, 16), torch.randn(6, 2, 16)]),
+    "multihead_attention_batch_first_scripted": (
+        lambda: nn.MultiheadAttention(16, 2, batch_first=True), "script",
+        lambda: [torch.randn(2, 4, 16)] * 3),
+    "multihead_attention_masks_scripted": (MaskedAttention, "script", attention_masks),
+    "self_attention_fast_path_scripted": (lambda: SelfAttention(True, True), "script",
+                                          lambda: [torch.randn(2, 5, 16)]),
+    "self_attention_fast_path_heads_scripted": (lambda: SelfAttention(True, False), "script",
+                                                lambda: [torch.randn(2, 5, 16)]),
+    "self_attention_fast_path_masked_scripted": (lambda: SelfAttention(True, True), "script",
+                                                 lambda: [torch.randn(2, 5, 16), padding_mask()]),
+    "transformer_encoder_batch_first_scripted": (lambda: encoder_bf(False, "relu"), "script",
+                                                 lambda: [torch.randn(2, 6, 32)]),
+    "transformer_encoder_norm_first_gelu_scripted": (lambda: encoder_bf(True, "gelu"), "script",
+                                                     lambda: [torch.randn(2, 6, 32)]),
 }
 
 
