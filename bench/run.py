@@ -49,7 +49,16 @@ def make_big_models(directory):
             m = torch.jit.trace(model, torch.randn(1, 512))
         m.save(path)
         paths[mode] = path
+    # a CNN and a Transformer encoder, the model families people deploy
+    import torchvision
+    r18 = os.path.join(directory, "resnet18_scripted.pt")
+    torch.jit.script(torchvision.models.resnet18().eval()).save(r18)
+    enc = os.path.join(directory, "transformer_encoder_scripted.pt")
+    layer = nn.TransformerEncoderLayer(256, 4, 1024, batch_first=True)
+    torch.jit.script(nn.TransformerEncoder(layer, 4, enable_nested_tensor=False).eval()).save(enc)
     return [
+        ("resnet18 1x3x224x224 (scripted)", r18, ["f32:1,3,224,224"], 20),
+        ("transformer enc 4x256 b1 s64 (scripted)", enc, ["f32:1,64,256"], 50),
         ("mlp 512-1024-1024-10 b1 (scripted)", paths["scripted"], ["f32:1,512"], 500),
         ("mlp 512-1024-1024-10 b64 (scripted)", paths["scripted"], ["f32:64,512"], 100),
         ("mlp 512-1024-1024-10 b64 (traced)", paths["traced"], ["f32:64,512"], 100),
