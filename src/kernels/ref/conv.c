@@ -90,7 +90,19 @@ DEPTHWISE(depthwise_f64, double, fma)
  * row accumulates in an OW x OC tile, so the innermost loop runs over
  * output channels with unit stride (as oneDNN's does); each element still
  * sees its taps in kh, kw, c order. */
-#define DIRECT(NAME, T, FMA)                                                                     \
+/* acc[i] = fma(w[i], x, acc[i]): the innermost loop of the direct kernel,
+ * over output channels; restrict lets it vectorize (each lane still does
+ * its own chain in order, so results do not change). */
+#define AXPY_FN(NAME, T, FMA)                                                                    \
+    static inline __attribute__((always_inline)) void NAME(T *restrict acc, const T *restrict w, \
+                                                           T x, int64_t n) {                     \
+        for (int64_t i = 0; i < n; i++) acc[i] = FMA(w[i], x, acc[i]);                           \
+    }
+
+AXPY_FN(axpy_f32, float, fmaf)
+AXPY_FN(axpy_f64, double, fma)
+
+#define DIRECT(NAME, T, FMA, AXPY)                                                               \
     static inline __attribute__((always_inline)) void NAME(const ConvGeom *g, int64_t OC,        \
                                                            const T *x, const T *w,               \
                                                            const T *bias, T *scratch, T *out) {  \
@@ -112,10 +124,8 @@ DEPTHWISE(depthwise_f64, double, fma)
                     for (int64_t c = 0; c < C; c++) {                                            \
                         const T *wv = wt + ((kh * KW + kw) * C + c) * OC;                        \
                         const T *xr = x + (c * g->H + ih) * g->W + off;                          \
-                        for (int64_t ow = ow0; ow < ow1; ow++) {                                 \
-                            T xv = xr[ow * g->sw], *acc = tile + ow * OC;                        \
-                            for (int64_t oc = 0; oc < OC; oc++) acc[oc] = FMA(wv[oc], xv, acc[oc]); \
-                        }                                                                        \
+                        for (int64_t ow = ow0; ow < ow1; ow++)                                   \
+                            AXPY(tile + ow * OC, wv, xr[ow * g->sw], OC);                        \
                     }                                                                            \
                 }                                                                                \
             }                                                                                    \
@@ -127,8 +137,8 @@ DEPTHWISE(depthwise_f64, double, fma)
         }                                                                                        \
     }
 
-DIRECT(direct_f32, float, fmaf)
-DIRECT(direct_f64, double, fma)
+DIRECT(direct_f32, float, fmaf, axpy_f32)
+DIRECT(direct_f64, double, fma, axpy_f64)
 
 KREF_FMA_DISPATCH(kref_conv_depthwise_f32, depthwise_f32, (const ConvGeom *g, const float *x, const float *w, float bias,
                                                   float *out), (g, x, w, bias, out))
