@@ -841,6 +841,17 @@ static bool const_int(const Ast *e, int64_t *out) {
     return false;
 }
 
+/* The start, end and step of a[lo:hi:st]: None, None and 1 when left out. */
+static ts_status slice_bounds(Em *em, const Ast *k, Span sp, Value **lo, Value **hi, Value **st) {
+    if (k->slice.lower) TS_TRY(em_expr(em, k->slice.lower, NULL, lo));
+    else *lo = em_constant(em, iv_none(), sp);
+    if (k->slice.upper) TS_TRY(em_expr(em, k->slice.upper, NULL, hi));
+    else *hi = em_constant(em, iv_none(), sp);
+    if (k->slice.step) TS_TRY(em_expr(em, k->slice.step, NULL, st));
+    else *st = em_constant(em, iv_int(1), sp);
+    return TS_OK;
+}
+
 static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) {
     Span sp = e->span;
     int64_t dim = 0;
@@ -850,12 +861,7 @@ static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) 
         Value *d = em_constant(em, iv_int(dim), sp);
         if (k->kind == AST_SLICE) {
             Value *lo, *hi, *st;
-            if (k->slice.lower) TS_TRY(em_expr(em, k->slice.lower, NULL, &lo));
-            else lo = em_constant(em, iv_none(), sp);
-            if (k->slice.upper) TS_TRY(em_expr(em, k->slice.upper, NULL, &hi));
-            else hi = em_constant(em, iv_none(), sp);
-            if (k->slice.step) TS_TRY(em_expr(em, k->slice.step, NULL, &st));
-            else st = em_constant(em, iv_int(1), sp);
+            TS_TRY(slice_bounds(em, k, sp, &lo, &hi, &st));
             CallArg a[5] = {{x, NULL, sp}, {d, NULL, sp}, {lo, NULL, sp}, {hi, NULL, sp}, {st, NULL, sp}};
             TS_TRY(sema_emit_op1(em->ctx, em->g, em->b, "aten::slice", a, 5, sp, &x));
             dim++;
@@ -926,12 +932,7 @@ static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
     }
     if (k->kind == AST_SLICE) {
         Value *lo, *hi, *st;
-        if (k->slice.lower) TS_TRY(em_expr(em, k->slice.lower, NULL, &lo));
-        else lo = em_constant(em, iv_none(), sp);
-        if (k->slice.upper) TS_TRY(em_expr(em, k->slice.upper, NULL, &hi));
-        else hi = em_constant(em, iv_none(), sp);
-        if (k->slice.step) TS_TRY(em_expr(em, k->slice.step, NULL, &st));
-        else st = em_constant(em, iv_int(1), sp);
+        TS_TRY(slice_bounds(em, k, sp, &lo, &hi, &st));
         CallArg a[4] = {{base, NULL, sp}, {lo, NULL, sp}, {hi, NULL, sp}, {st, NULL, sp}};
         return sema_emit_op1(em->ctx, em->g, em->b, "aten::slice", a, 4, sp, out);
     }
