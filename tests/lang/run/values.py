@@ -92,3 +92,18 @@ def test_object_construction() -> int:
     p = __torch__.Point.__new__(__torch__.Point)
     _0 = (p).__init__(3, )
     return p.x
+
+# expect: [2, 3]
+def test_list_slice_syntax() -> List[int]:
+    xs = [1, 2, 3]
+    return xs[1:]
+
+# expect: [3, 1]
+def test_list_slice_step() -> List[int]:
+    xs = [1, 2, 3]
+    return xs[::-2]
+
+# expect: tensor([1., 1.])
+def test_tensor_index_syntax() -> Tensor:
+    t = torch.ones([2, 3])
+    return t[:, 1]
