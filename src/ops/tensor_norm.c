@@ -11,7 +11,12 @@
  * out = fma(x, alpha, beta); a non-contiguous input takes PyTorch's
  * fallback, ((x - mean) * invstd) * weight + bias in separate roundings.
  * float32 results equal PyTorch's bit for bit.
- * Training mode (batch statistics, running-stat updates) is not supported.
+ * Training mode (an archive saved without .eval()) follows PyTorch's CPU
+ * path: per channel the mean (summed in double, stored in the parameter
+ * dtype) and the sum of squared deviations from it; invstd =
+ * 1 / sqrt(var_sum / n + eps) in double; the output uses those in place of
+ * the running statistics; and running_mean / running_var are updated in
+ * place with the momentum (the variance unbiased), as PyTorch does.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -37,19 +42,54 @@ static ts_status channel_param(Ctx *ctx, const char *name, Tensor *t, int64_t C,
 }
 
 /* Per channel: invstd, and the terms of out = fma(x, alpha, beta). */
+/* With given_invstd (training), var is already the inverse standard deviation. */
 #define BN_TERMS(NAME, T, FMA)                                                                         \
     static void NAME(int64_t C, const Tensor *w, const Tensor *b, const Tensor *mean, const Tensor *var, \
-                     double eps, T *invstd, T *alpha, T *beta) {                                       \
+                     double eps, bool given_invstd, T *invstd, T *alpha, T *beta) {                    \
         const T *wd = w ? tensor_data(w) : NULL, *bd = b ? tensor_data(b) : NULL;                      \
         const T *md = tensor_data(mean), *vd = tensor_data(var);                                       \
         for (int64_t c = 0; c < C; c++) {                                                              \
-            invstd[c] = (T)1 / (T)sqrt((double)(vd[c] + (T)eps));                                      \
+            invstd[c] = given_invstd ? vd[c] : (T)1 / (T)sqrt((double)(vd[c] + (T)eps));              \
             alpha[c] = invstd[c] * (wd ? wd[c] : (T)1);                                                \
             beta[c] = FMA(-md[c], alpha[c], bd ? bd[c] : (T)0);                                        \
         }                                                                                              \
     }
 BN_TERMS(bn_terms_f32, float, fmaf)
 BN_TERMS(bn_terms_f64, double, fma)
+
+/* Batch statistics of a contiguous [N, C, inner] input: mean and invstd per
+ * channel (used where inference uses the running statistics), and the
+ * running-stat update. */
+#define BN_BATCH_STATS(NAME, T)                                                                       \
+    static void NAME(int64_t N, int64_t C, int64_t inner, const T *x, double eps, double momentum,   \
+                     T *mean, T *invstd, T *rmean, T *rvar) {                                        \
+        double n = (double)N * (double)inner;                                                        \
+        for (int64_t c = 0; c < C; c++) {                                                            \
+            double sum = 0;                                                                          \
+            for (int64_t b = 0; b < N; b++) {                                                        \
+                const T *p = x + (b * C + c) * inner;                                                \
+                for (int64_t i = 0; i < inner; i++) sum += p[i];                                     \
+            }                                                                                        \
+            T m = (T)(sum / n);                                                                      \
+            double var_sum = 0;                                                                      \
+            for (int64_t b = 0; b < N; b++) {                                                        \
+                const T *p = x + (b * C + c) * inner;                                                \
+                for (int64_t i = 0; i < inner; i++) {                                                \
+                    T d = p[i] - m;                                                                  \
+                    var_sum += (T)(d * d);                                                           \
+                }                                                                                    \
+            }                                                                                        \
+            T vs = (T)var_sum;                                                                       \
+            mean[c] = m;                                                                             \
+            /* var_sum / n and var_sum / (n - 1) divide in T, as PyTorch's do */                   \
+            invstd[c] = (T)(1 / sqrt((double)(vs / (T)n) + eps));                                    \
+            if (rmean) rmean[c] = (T)(momentum * (double)m + (1 - momentum) * (double)rmean[c]);    \
+            if (rvar)                                                                                \
+                rvar[c] = (T)(momentum * (double)(vs / (T)(n - 1)) + (1 - momentum) * (double)rvar[c]); \
+        }                                                                                            \
+    }
+BN_BATCH_STATS(bn_batch_stats_f32, float)
+BN_BATCH_STATS(bn_batch_stats_f64, double)
 
 /* (input, weight?, bias?, running_mean?, running_var?, training, momentum, eps, cudnn_enabled) */
 OPFN(top_batch_norm) {
@@ -59,10 +99,9 @@ OPFN(top_batch_norm) {
     TS_TRY(op_opt_tensor(ctx, "batch_norm", in, nin, 2, &b));
     TS_TRY(op_opt_tensor(ctx, "batch_norm", in, nin, 3, &rm));
     TS_TRY(op_opt_tensor(ctx, "batch_norm", in, nin, 4, &rv));
-    if (op_bool(in[5]))
-        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "batch_norm: training mode (training=True) is not supported");
-    if (!rm) return ts_fail(ctx, TS_ERR_VALUE, NULL, "batch_norm: running_mean must be defined in evaluation mode");
-    if (!rv) return ts_fail(ctx, TS_ERR_VALUE, NULL, "batch_norm: running_var must be defined in evaluation mode");
+    bool training = op_bool(in[5]);
+    if (!training && !rm) return ts_fail(ctx, TS_ERR_VALUE, NULL, "batch_norm: running_mean must be defined in evaluation mode");
+    if (!training && !rv) return ts_fail(ctx, TS_ERR_VALUE, NULL, "batch_norm: running_var must be defined in evaluation mode");
     if (!dtype_is_float(x->dtype))
         return ts_fail(ctx, TS_ERR_TYPE, NULL, "batch_norm: expected a floating point input, got %s",
                        dtype_name(x->dtype));
@@ -85,6 +124,30 @@ OPFN(top_batch_norm) {
     if (!(xc = dt == ct ? tensor_contiguous(ctx, x) : tensor_to_dtype(ctx, x, ct)) ||
         !(r = tensor_new_uninit(ctx, ct, x->sizes, x->ndim)))
         goto fail;
+    if (training) {
+        /* batch statistics replace the running ones; the running ones are updated in place */
+        /* one value per channel is allowed here, as in aten (F.batch_norm checks it in Python) */
+        if ((rm && (rm->dtype != ct || !tensor_is_contiguous(rm))) || (rv && (rv->dtype != ct || !tensor_is_contiguous(rv)))) {
+            ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "batch_norm: training mode needs contiguous running statistics of the input's dtype");
+            goto fail;
+        }
+        Tensor *bm = tensor_new_uninit(ctx, ct, &C, 1), *bv = bm ? tensor_new_uninit(ctx, ct, &C, 1) : NULL;
+        if (!bv) {
+            tensor_release(bm);
+            goto fail;
+        }
+        double momentum = iv_scalar_f64(in[6]);
+        if (ct == DT_FLOAT32)
+            bn_batch_stats_f32(N, C, inner, tensor_data(xc), eps, momentum, tensor_data(bm), tensor_data(bv),
+                               rm ? tensor_data(rm) : NULL, rv ? tensor_data(rv) : NULL);
+        else
+            bn_batch_stats_f64(N, C, inner, tensor_data(xc), eps, momentum, tensor_data(bm), tensor_data(bv),
+                               rm ? tensor_data(rm) : NULL, rv ? tensor_data(rv) : NULL);
+        tensor_release(pm);
+        tensor_release(pv);
+        pm = bm;
+        pv = bv;
+    }
     if (!(terms = ts_malloc(TS_MAX(tbytes, 1)))) {
         ts_fail(ctx, TS_ERR_NOMEM, NULL, "batch_norm: out of memory");
         goto fail;
@@ -93,14 +156,14 @@ OPFN(top_batch_norm) {
      * other layouts runs separate elementwise ops */
     if (ct == DT_FLOAT32) {
         float *invstd = terms, *alpha = invstd + C, *beta = alpha + C;
-        bn_terms_f32(C, pw, pb, pm, pv, eps, invstd, alpha, beta);
+        bn_terms_f32(C, pw, pb, pm, pv, eps, training, invstd, alpha, beta);
         if (contiguous) kref_channel_affine_f32(N, C, inner, tensor_data(xc), alpha, beta, tensor_data(r));
         else
             kref_channel_norm_f32(N, C, inner, tensor_data(xc), tensor_data(pm), invstd, pw ? tensor_data(pw) : NULL,
                                   pb ? tensor_data(pb) : NULL, tensor_data(r));
     } else {
         double *invstd = terms, *alpha = invstd + C, *beta = alpha + C;
-        bn_terms_f64(C, pw, pb, pm, pv, eps, invstd, alpha, beta);
+        bn_terms_f64(C, pw, pb, pm, pv, eps, training, invstd, alpha, beta);
         if (contiguous) kref_channel_affine_f64(N, C, inner, tensor_data(xc), alpha, beta, tensor_data(r));
         else
             kref_channel_norm_f64(N, C, inner, tensor_data(xc), tensor_data(pm), invstd, pw ? tensor_data(pw) : NULL,

@@ -108,6 +108,14 @@ CORPUS = {
     "mlp_traced": (mlp, "trace", lambda: [torch.randn(4, 32)]),
     "resnet18_scripted": (tv("resnet18"), "script", lambda: [torch.randn(1, 3, 64, 64)]),
     "resnet18_traced": (tv("resnet18"), "trace", lambda: [torch.randn(1, 3, 64, 64)]),
+    "resnet18_training_mode_scripted": (tv("resnet18"), "script_train", lambda: [torch.randn(2, 3, 64, 64)]),
+    "conv_bn_training_mode_scripted": (
+        lambda: nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                              nn.Conv2d(8, 4, 1), nn.BatchNorm2d(4)),
+        "script_train", lambda: [torch.randn(3, 3, 10, 10)]),
+    "bn1d_training_mode_scripted": (
+        lambda: nn.Sequential(nn.Linear(16, 32), nn.BatchNorm1d(32), nn.Tanh()),
+        "script_train", lambda: [torch.randn(5, 16)]),
     "mobilenet_v3_small_scripted": (tv("mobilenet_v3_small"), "script", lambda: [torch.randn(1, 3, 64, 64)]),
     "lstm_scripted": (lambda: nn.LSTM(8, 16, 2), "script", lambda: [torch.randn(5, 3, 8)]),
     "gru_scripted": (lambda: nn.GRU(8, 16), "script", lambda: [torch.randn(5, 3, 8)]),
@@ -158,7 +166,11 @@ def test_corpus_model(archive, rundir, request, name):
     example = inputs()
 
     def make():
-        m = build().eval()
+        m = build()
+        if how == "script_train":
+            # saved without .eval(): batch norm normalises with the batch's statistics
+            return torch.jit.script(m.train())
+        m = m.eval()
         return script(m) if how == "script" else trace(m, *example)
 
     path = archive("corpus_" + name, make)

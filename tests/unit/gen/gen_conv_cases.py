@@ -177,7 +177,9 @@ case('batch_norm', None, bn((4, 5), 5))
 case('batch_norm', None, bn((2, 3, 7), 3, affine=False, eps=1e-3))
 case('batch_norm', None, bn((2, 3, 5, 4), 3, strided=True))
 case('batch_norm', None, bn((2, 3, 5, 4), 3, dtype=f64), 1e-15)
-unsup('batch_norm', None, bn((2, 3, 5, 4), 3)[:5] + [True, 0.1, 1e-5, True], 'training mode (training=True)')
+case('batch_norm', None, bn((2, 3, 5, 4), 3)[:5] + [True, 0.1, 1e-5, True], 1e-6)  # training: batch statistics
+case('batch_norm', None, [R(4, 3), None, None, None, None, True, 0.1, 1e-5, True], 1e-6)  # training, no running stats
+case('batch_norm', None, [R(1, 3), None, None, None, R(3), True, 0.1, 1e-5, True], 1e-6)  # one value per channel
 err('batch_norm', None, bn((2, 4, 5), 3), 'SHAPE', 'weight should contain 4 elements not 3')
 err('batch_norm', None, [R(2, 3, 4), R(3), R(3), None, None, False, 0.1, 1e-5, True], 'VALUE',
     'running_mean must be defined in evaluation mode')
