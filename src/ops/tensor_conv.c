@@ -14,6 +14,10 @@
  *  - few input channels (onednn_first_conv) where PyTorch picks oneDNN
  *    (pytorch_uses_onednn; the first layer of image models): a direct loop
  *    in the order of oneDNN's first-layer kernel, equal too;
+ *  - other float32 convolutions PyTorch runs with oneDNN's blocked
+ *    kernels: an optimised direct kernel where the CPU has one
+ *    (kernels/x86/conv_x86.h: AVX-512), in oneDNN's order of taps but not
+ *    its blocking, so a few ulps off PyTorch's results, as below;
  *  - else one GEMM through kernels_backend() (OpenBLAS when built in):
  *    out_g (OCg x OH*OW) = weight_g (OCg x Cg*KH*KW) @ col, where col is the
  *    im2col matrix of the group's input, or the input itself for a 1x1
@@ -29,7 +33,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "kernels/backend.h"
 #include "kernels/conv.h"
+#include "kernels/x86/conv_x86.h"
 #include "ops/tensor_ops.h"
 
 typedef struct ConvArgs {
@@ -185,6 +191,16 @@ static bool onednn_first_conv(int64_t C) {
 CONV_COMPUTE(conv_f32, float, sgemm, kref_im2col_f32, kref_conv_depthwise_f32, kref_conv_direct_f32)
 CONV_COMPUTE(conv_f64, double, dgemm, kref_im2col_f64, kref_conv_depthwise_f64, kref_conv_direct_f64)
 
+/* Every image and group through the x86 kernel (see conv_x86.h). */
+static void conv_f32_x86(const ConvGeom *g, int64_t N, int64_t groups, int64_t OC, const float *x, const float *w,
+                         const float *b, float *scratch, float *o) {
+    int64_t Cg = g->C, OCg = OC / groups, ohw = g->OH * g->OW, K = Cg * g->KH * g->KW;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t gi = 0; gi < groups; gi++)
+            kx86_conv_f32(g, OCg, x + (n * groups + gi) * Cg * g->H * g->W, w + gi * OCg * K,
+                          b ? b + gi * OCg : NULL, scratch, o + (n * OC + gi * OCg) * ohw);
+}
+
 /* The convolution of input (batched: N, C, spatial...; else C, spatial...)
  * with weight (OC, C/groups, kernel...) and an optional bias. */
 static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weight, Tensor *bias, const ConvArgs *a,
@@ -237,7 +253,13 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weigh
     int64_t K = g.C * g.KH * g.KW, ohw = g.OH * g.OW;
     bool first_layer = ct == DT_FLOAT32 && a->groups == 1 && onednn_first_conv(g.C) &&
                        pytorch_uses_onednn(&g, N, a->groups);
-    bool need_col = N > 0 && OC > 0 && g.C > 1 && !first_layer &&
+    /* the optimised kernel where PyTorch's own result comes from oneDNN, so
+     * that im2col + BLAS stays bit for bit PyTorch's slow_conv2d elsewhere;
+     * TSCRIPT_KERNELS=ref keeps the reference path */
+    bool fast = ct == DT_FLOAT32 && a->groups == 1 && !first_layer && g.C > 1 && N > 0 && OC > 0 &&
+                pytorch_uses_onednn(&g, N, a->groups) && kx86_conv_f32_ok() &&
+                kernels_backend() != kernels_ref_backend();
+    bool need_col = N > 0 && OC > 0 && g.C > 1 && !first_layer && !fast &&
                     !(g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0);
     /* col: the im2col matrix, or the direct kernel's scratch */
     size_t colbytes = 0, ocg = (size_t)(OC / a->groups);
@@ -248,6 +270,13 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weigh
         need_col = true;
         if (!ts_mul_ok(ocg, (size_t)K, &a1) || !ts_mul_ok(ocg, (size_t)g.OW, &a2) ||
             !ts_add_ok(a1, a2, &colbytes) || !ts_mul_ok(colbytes, es, &colbytes))
+            return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: the scratch buffer is too large", op);
+    }
+
+    if (fast) {
+        int64_t n = kx86_conv_f32_scratch(&g, (int64_t)ocg);
+        need_col = true;
+        if (n <= 0 || !ts_mul_ok((size_t)n, es, &colbytes))
             return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: the scratch buffer is too large", op);
     }
 
@@ -270,6 +299,9 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weigh
             tensor_copy_into(r, bv);
             tensor_release(bv);
         }
+    } else if (fast) {
+        conv_f32_x86(&g, N, a->groups, OC, tensor_data(x), tensor_data(w), b ? tensor_data(b) : NULL, col,
+                     tensor_data(r));
     } else if (ct == DT_FLOAT32) {
         conv_f32(&g, N, a->groups, OC, first_layer, tensor_data(x), tensor_data(w), b ? tensor_data(b) : NULL, col,
                  tensor_data(r));

@@ -236,6 +236,22 @@ case('hardsigmoid_', None, [x])
 # ---- reached only by training branches (stochastic depth) ----
 unsup('bernoulli_', 'float', [R(3), 0.5], 'random sampling is not supported')
 
+# ---- convolutions PyTorch runs with oneDNN (batch > 1, kernel > 3x3 or more
+# than 20480 input elements), groups 1: kernels/x86 on AVX-512 machines. Its
+# edges: output channels not a multiple of its 8-row blocks, planes not a
+# multiple of its 16-lane vectors, padding on every side, the in-row layout
+# (OW != W), stride 2 and short rows (im2col), dilation, 1-d. Last in the
+# file so the cases above keep their random values.
+case('conv2d', None, [R(2, 5, 7, 9), R(13, 5, 3, 3), R(13), [1, 1], [1, 1], [1, 1], 1], CT)
+case('conv2d', None, [R(2, 6, 5, 34), R(10, 6, 3, 3), R(10), [1, 1], [1, 0], [1, 1], 1], CT)  # rows of 32
+case('conv2d', None, [R(2, 9, 11, 13), R(17, 9, 3, 3), R(17), [2, 2], [1, 1], [1, 1], 1], CT)  # stride 2
+case('conv2d', None, [R(2, 9, 12, 7), R(7, 9, 3, 3), None, [2, 1], [0, 1], [1, 1], 1], CT)  # row stride 2
+case('conv2d', None, [R(2, 4, 10, 11), R(9, 4, 3, 3), None, [1, 1], [2, 2], [2, 2], 1], CT)  # dilation
+case('conv2d', None, [R(2, 16, 9, 9), R(20, 16, 1, 1), None, [2, 2], [0, 0], [1, 1], 1], CT)  # 1x1 stride 2
+case('conv2d', None, [R(1, 6, 12, 20), R(7, 6, 5, 5), R(7), [1, 1], [2, 2], [1, 1], 1], 3e-5)  # 5x5
+case('conv2d', None, [R(1, 21, 31, 32), R(5, 21, 3, 3), R(5), [1, 1], [1, 1], [1, 1], 1], 3e-5)  # > 20480 elements
+case('conv1d', None, [R(2, 6, 40), R(5, 6, 3), R(5), [1], [1], [1], 1], CT)
+
 out = []
 
 
