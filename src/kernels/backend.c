@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "kernels/blas/blas.h"
+#include "kernels/parallel.h"
 
 static const KernelBackend g_ref = {
     "ref", kref_sgemm, kref_dgemm, kref_sgemv, kref_dgemv, kref_sdot, kref_ddot, NULL,
@@ -30,5 +31,7 @@ const KernelBackend *kernels_backend(void) {
 
 void kernels_set_threads(int n) {
     const KernelBackend *b = kernels_backend();
-    if (n >= 1 && b->set_threads) b->set_threads(n);
+    if (n < 1) return;
+    kernels_parallel_set_threads(n);
+    if (b->set_threads) b->set_threads(n);
 }

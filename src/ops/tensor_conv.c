@@ -35,6 +35,7 @@
 
 #include "kernels/backend.h"
 #include "kernels/conv.h"
+#include "kernels/parallel.h"
 #include "kernels/x86/conv_x86.h"
 #include "ops/tensor_ops.h"
 
@@ -153,24 +154,47 @@ static bool onednn_first_conv(int64_t C) {
     return C < 16 && __builtin_cpu_supports("avx512f");
 }
 
+/* Depthwise groups (one input channel each) of one image, spread over the
+ * kernel threads: every output channel is independent. */
+#define DEPTHWISE_JOB(NAME, T, DEPTHWISE)                                                                  \
+    typedef struct NAME##_job {                                                                            \
+        const ConvGeom *g;                                                                                 \
+        int64_t OCg, K, ohw;                                                                               \
+        const T *x, *w, *b;                                                                                \
+        T *o;                                                                                              \
+    } NAME##_job;                                                                                          \
+    static void NAME(void *arg, int64_t g0, int64_t g1) {                                                  \
+        const NAME##_job *j = arg;                                                                         \
+        const ConvGeom *g = j->g;                                                                          \
+        for (int64_t gi = g0; gi < g1; gi++)                                                               \
+            for (int64_t k = 0; k < j->OCg; k++)                                                           \
+                DEPTHWISE(g, j->x + gi * g->H * g->W, j->w + (gi * j->OCg + k) * j->K,                     \
+                          j->b ? j->b[gi * j->OCg + k] : (T)0, j->o + (gi * j->OCg + k) * j->ohw);         \
+    }
+
+DEPTHWISE_JOB(depthwise_groups_f32, float, kref_conv_depthwise_f32)
+DEPTHWISE_JOB(depthwise_groups_f64, double, kref_conv_depthwise_f64)
+
 /* Compute every image and group (T: float or double). first_layer: the
  * oneDNN-order direct loop (see kernels/ref/conv.c). */
-#define CONV_COMPUTE(NAME, T, GEMM, IM2COL, DEPTHWISE, DIRECT)                                             \
+#define CONV_COMPUTE(NAME, T, GEMM, IM2COL, DEPTHWISE_GROUPS, DIRECT)                                      \
     static void NAME(const ConvGeom *g, int64_t N, int64_t groups, int64_t OC, bool first_layer, const T *x, \
                      const T *w, const T *b, T *col, T *o) {                                               \
         int64_t Cg = g->C, OCg = OC / groups, ohw = g->OH * g->OW, K = Cg * g->KH * g->KW;                \
         bool direct = g->KH == 1 && g->KW == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 && \
                       g->OH == g->H && g->OW == g->W;                                                      \
         for (int64_t n = 0; n < N; n++) {                                                                  \
+            if (Cg == 1) {                                                                                 \
+                DEPTHWISE_GROUPS##_job job = {g, OCg, K, ohw, x + n * groups * g->H * g->W, w, b,         \
+                                              o + n * OC * ohw};                                           \
+                int64_t grain = TS_MAX((int64_t)1, 4096 / TS_MAX(ohw * OCg, (int64_t)1));                 \
+                kernels_parallel_for(groups, grain, DEPTHWISE_GROUPS, &job);                               \
+                continue;                                                                                  \
+            }                                                                                              \
             for (int64_t gi = 0; gi < groups; gi++) {                                                      \
                 const T *xg = x + (n * groups + gi) * Cg * g->H * g->W;                                    \
                 const T *wg = w + gi * OCg * K;                                                            \
                 T *og = o + (n * OC + gi * OCg) * ohw;                                                     \
-                if (Cg == 1) {                                                                             \
-                    for (int64_t k = 0; k < OCg; k++)                                                      \
-                        DEPTHWISE(g, xg, wg + k * K, b ? b[gi * OCg + k] : (T)0, og + k * ohw);            \
-                    continue;                                                                              \
-                }                                                                                          \
                 if (first_layer) {                                                                         \
                     DIRECT(g, OCg, xg, wg, b ? b + gi * OCg : NULL, col, og);                              \
                     continue;                                                                              \
@@ -188,8 +212,8 @@ static bool onednn_first_conv(int64_t C) {
         }                                                                                                  \
     }
 
-CONV_COMPUTE(conv_f32, float, sgemm, kref_im2col_f32, kref_conv_depthwise_f32, kref_conv_direct_f32)
-CONV_COMPUTE(conv_f64, double, dgemm, kref_im2col_f64, kref_conv_depthwise_f64, kref_conv_direct_f64)
+CONV_COMPUTE(conv_f32, float, sgemm, kref_im2col_f32, depthwise_groups_f32, kref_conv_direct_f32)
+CONV_COMPUTE(conv_f64, double, dgemm, kref_im2col_f64, depthwise_groups_f64, kref_conv_direct_f64)
 
 /* Every image and group through the x86 kernel (see conv_x86.h). */
 static void conv_f32_x86(const ConvGeom *g, int64_t N, int64_t groups, int64_t OC, const float *x, const float *w,

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels/parallel.h"
 #include "kernels/x86/conv_x86.h"
 
 enum { MR = 8, VL = 16, NVMAX = 3, KMAX = 16, CHUNK_BYTES = 256 * 1024, CHUNK_VECS = 96 };
@@ -156,31 +157,55 @@ TILE_FN(1)
 TILE_FN(2)
 TILE_FN(3)
 
-/* out from x through the packed weights wp, over geometry g (FLAT or ROWS). */
+/* out from x through the packed weights wp, over geometry g (FLAT or ROWS):
+ * chunks of output vectors, independent of each other, spread over the
+ * kernel threads. */
+typedef struct RunJob {
+    const ConvGeom *g;
+    Mode md;
+    int64_t OC, nvec, nvr, chunk, K;
+    const float *x, *wp, *bias;
+    float *out;
+} RunJob;
+
+static void run_chunks(void *arg, int64_t c0, int64_t c1) {
+    const RunJob *j = arg;
+    const ConvGeom *g = j->g;
+    int64_t ohw = g->OH * g->OW;
+    OutVec vs[CHUNK_VECS];
+    for (int64_t ci = c0; ci < c1; ci++) {
+        int64_t i0 = ci * j->chunk, nc = TS_MIN(j->nvec - i0, j->chunk);
+        for (int64_t i = 0; i < nc; i++) {
+            int64_t k = i0 + i, o = j->md == FLAT ? k * VL : k / j->nvr * g->OW + k % j->nvr * VL;
+            out_vec(g, o, TS_MIN((int64_t)VL, j->md == FLAT ? ohw - o : g->OW - o % g->OW), &vs[i]);
+        }
+        for (int64_t oc0 = 0; oc0 < j->OC; oc0 += MR) {
+            const float *wb = j->wp + oc0 * j->K;
+            int64_t nr = TS_MIN((int64_t)MR, j->OC - oc0);
+            for (int64_t i = 0; i < nc; i += NVMAX) {
+                int64_t nv = TS_MIN((int64_t)NVMAX, nc - i);
+                if (nv == 3) tile3(g, vs + i, j->x, wb, oc0, nr, j->bias, j->out);
+                else if (nv == 2) tile2(g, vs + i, j->x, wb, oc0, nr, j->bias, j->out);
+                else tile1(g, vs + i, j->x, wb, oc0, nr, j->bias, j->out);
+            }
+        }
+    }
+}
+
 static void run(const ConvGeom *g, Mode md, int64_t OC, const float *x, const float *wp, const float *bias,
                 float *out) {
     int64_t ohw = g->OH * g->OW, nvr = (g->OW + VL - 1) / VL;
     int64_t nvec = md == FLAT ? (ohw + VL - 1) / VL : g->OH * nvr, K = g->C * g->KH * g->KW;
     int64_t chunk = CHUNK_BYTES / (TS_MAX(g->C * g->KH, 1) * VL * (int64_t)sizeof(float));
     chunk = TS_MIN((int64_t)CHUNK_VECS, TS_MAX(NVMAX, chunk / NVMAX * NVMAX));
-    OutVec vs[CHUNK_VECS];
-    for (int64_t i0 = 0; i0 < nvec; i0 += chunk) {
-        int64_t nc = TS_MIN(nvec - i0, chunk);
-        for (int64_t i = 0; i < nc; i++) {
-            int64_t k = i0 + i, o = md == FLAT ? k * VL : k / nvr * g->OW + k % nvr * VL;
-            out_vec(g, o, TS_MIN((int64_t)VL, md == FLAT ? ohw - o : g->OW - o % g->OW), &vs[i]);
-        }
-        for (int64_t oc0 = 0; oc0 < OC; oc0 += MR) {
-            const float *wb = wp + oc0 * K;
-            int64_t nr = TS_MIN((int64_t)MR, OC - oc0);
-            for (int64_t i = 0; i < nc; i += NVMAX) {
-                int64_t nv = TS_MIN((int64_t)NVMAX, nc - i);
-                if (nv == 3) tile3(g, vs + i, x, wb, oc0, nr, bias, out);
-                else if (nv == 2) tile2(g, vs + i, x, wb, oc0, nr, bias, out);
-                else tile1(g, vs + i, x, wb, oc0, nr, bias, out);
-            }
-        }
+    /* with several threads, at least four chunks each, so they finish together */
+    int threads = kernels_threads();
+    if (threads > 1) {
+        int64_t even = nvec / (4 * (int64_t)threads) / NVMAX * NVMAX;
+        chunk = TS_MAX((int64_t)NVMAX, TS_MIN(chunk, even));
     }
+    RunJob job = {g, md, OC, nvec, nvr, chunk, K, x, wp, bias, out};
+    kernels_parallel_for((nvec + chunk - 1) / chunk, 1, run_chunks, &job);
 }
 
 /* wp[oc / MR][kh][kw][c][oc % MR] = w[oc][c][kh][kw], 0 past OC. */
