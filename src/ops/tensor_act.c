@@ -94,12 +94,7 @@ static ts_status softmax(Ctx *ctx, const char *op, IValue *in, int nin, bool log
         kref_softmax(r, x, dim, log);
     }
     tensor_release(x);
-    if (ct != dt) {
-        Tensor *r2 = tensor_to_dtype(ctx, r, dt);
-        tensor_release(r);
-        if (!r2) return ctx->status;
-        r = r2;
-    }
+    if (!(r = op_cast_steal(ctx, r, dt))) return ctx->status;
     return op_return(out, r);
 }
 

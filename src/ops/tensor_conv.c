@@ -337,12 +337,7 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weigh
     tensor_release(x);
     tensor_release(w);
     tensor_release(b);
-    if (ct != dt) {
-        Tensor *r2 = tensor_to_dtype(ctx, r, dt);
-        tensor_release(r);
-        if (!r2) return ctx->status;
-        r = r2;
-    }
+    if (!(r = op_cast_steal(ctx, r, dt))) return ctx->status;
     *out = r;
     return TS_OK;
 fail:

@@ -81,12 +81,7 @@ static Tensor *prep(Ctx *ctx, Tensor *t, DType ct) {
 }
 
 /* r converted back to dt (consumes r). */
-static Tensor *finish(Ctx *ctx, Tensor *r, DType dt) {
-    if (!r || r->dtype == dt) return r;
-    Tensor *r2 = tensor_to_dtype(ctx, r, dt);
-    tensor_release(r);
-    return r2;
-}
+static Tensor *finish(Ctx *ctx, Tensor *r, DType dt) { return op_cast_steal(ctx, r, dt); }
 
 static ts_status shape_mismatch(Ctx *ctx, const char *op, const Tensor *a, const Tensor *b) {
     ShapeText s1, s2;

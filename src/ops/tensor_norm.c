@@ -175,12 +175,7 @@ OPFN(top_batch_norm) {
     tensor_release(pm);
     tensor_release(pv);
     tensor_release(xc);
-    if (ct != dt) {
-        Tensor *r2 = tensor_to_dtype(ctx, r, dt);
-        tensor_release(r);
-        if (!r2) return ctx->status;
-        r = r2;
-    }
+    if (!(r = op_cast_steal(ctx, r, dt))) return ctx->status;
     return op_return(out, r);
 fail:
     ts_free(terms);

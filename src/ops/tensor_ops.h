@@ -47,6 +47,9 @@ static inline ts_status op_return(IValue *out, Tensor *t) {
     out[0] = iv_tensor_steal(t);
     return TS_OK;
 }
+/* r (owned) as dtype dt: r itself when it already is, else a converted copy
+ * (r released either way). NULL on failure, with the status in ctx. */
+Tensor *op_cast_steal(Ctx *ctx, Tensor *r, DType dt);
 /* "[2, 3]" into a static-per-call buffer of the caller. */
 typedef struct ShapeText {
     char s[16 * 22 + 4];

@@ -105,12 +105,7 @@ static ts_status pool_run(Ctx *ctx, PoolKind kind, Tensor *x, int nsp, const Con
         break;
     }
     tensor_release(c);
-    if (ct != dt) {
-        Tensor *r2 = tensor_to_dtype(ctx, r, dt);
-        tensor_release(r);
-        if (!r2) return ctx->status;
-        r = r2;
-    }
+    if (!(r = op_cast_steal(ctx, r, dt))) return ctx->status;
     *out = r;
     return TS_OK;
 }

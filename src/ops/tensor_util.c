@@ -290,3 +290,10 @@ ts_status op_unary(Ctx *ctx, const char *op, UnaryOp uop, Tensor *a, double p1, 
     *out = res;
     return TS_OK;
 }
+
+Tensor *op_cast_steal(Ctx *ctx, Tensor *r, DType dt) {
+    if (!r || r->dtype == dt) return r;
+    Tensor *c = tensor_to_dtype(ctx, r, dt);
+    tensor_release(r);
+    return c;
+}
