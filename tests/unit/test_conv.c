@@ -22,241 +22,26 @@
 #include <cmocka.h>
 
 #include "test_util.h"
-#include <math.h>
-#include <stdio.h>
-
-#include "kernels/backend.h"
-#include "ops/op.h"
-
-typedef struct TSpec {
-    int dtype, ndim;
-    int64_t sizes[6];
-    int strided;      /* pass as a non-contiguous view (last two dims transposed in memory) */
-    const double *f;  /* floating values, row-major */
-    const int64_t *i; /* integer / bool values */
-    double gen;       /* unused here (gen_ops_cases.py's generated values) */
-} TSpec;
-
-typedef struct ArgSpec {
-    char kind; /* t tensor, i int, b bool, f float, n None, s str, l int list */
-    TSpec t;
-    int64_t i;
-    double f;
-    const char *s;
-    int n;
-    const int64_t *list;
-} ArgSpec;
-
-typedef struct OpCase {
-    const char *name, *overload;
-    int nargs;
-    const ArgSpec *args;
-    char expect; /* t tensor, e error */
-    int nout;
-    const TSpec *outs;
-    double tol;
-    int blas;  /* exact only with the OpenBLAS backend */
-    int alias; /* 1: the result is args[0] itself; 2: a view of its storage */
-    ts_status status;
-    const char *msg;
-} OpCase;
+#include "op_cases.h"
 
 #include "test_conv_cases.inc"
 
-static Tensor *make_tensor(Ctx *ctx, const TSpec *s) {
-    DType dt = (DType)s->dtype;
-    Tensor *t = tensor_empty(ctx, dt, s->sizes, s->ndim);
-    assert_non_null(t);
-    int64_t n = tensor_numel(t);
-    char *p = tensor_data(t);
-    size_t es = dtype_size(dt);
-    for (int64_t k = 0; k < n; k++) {
-        if (s->i) dtype_store_i64(dt, p + k * (int64_t)es, s->i[k]);
-        else dtype_store_f64(dt, p + k * (int64_t)es, s->f[k]);
-    }
-    if (!s->strided || s->ndim < 2) return t;
-    /* same values, stored with the last two dims swapped in memory */
-    int nd = s->ndim;
-    int64_t sz[TS_MAX_DIMS], st[TS_MAX_DIMS];
-    memcpy(sz, t->sizes, sizeof sz);
-    sz[nd - 1] = t->sizes[nd - 2];
-    sz[nd - 2] = t->sizes[nd - 1];
-    Tensor *base = tensor_empty(ctx, dt, sz, nd);
-    assert_non_null(base);
-    memcpy(st, base->strides, sizeof st);
-    int64_t x = st[nd - 1];
-    st[nd - 1] = st[nd - 2];
-    st[nd - 2] = x;
-    Tensor *v = tensor_view(ctx, base->storage, dt, 0, t->sizes, st, nd);
-    assert_non_null(v);
-    tensor_copy_into(v, t);
-    tensor_release(base);
-    tensor_release(t);
-    return v;
-}
-
-static IValue make_arg(Ctx *ctx, const ArgSpec *a) {
-    switch (a->kind) {
-    case 't': return iv_tensor_steal(make_tensor(ctx, &a->t));
-    case 'i': return iv_int(a->i);
-    case 'b': return iv_bool(a->i != 0);
-    case 'f': return iv_double(a->f);
-    case 's': return iv_cstr(a->s);
-    case 'l': {
-        ListObj *l = list_new(ty_int(), a->n);
-        for (int k = 0; k < a->n; k++) list_push_steal(l, iv_int(a->list[k]));
-        return iv_list_steal(l);
-    }
-    default: return iv_none();
-    }
-}
-
-static bool g_blas;
-
-/* The largest relative error seen per op name. */
-typedef struct ErrStat {
-    const char *name;
-    double max_rel;
-} ErrStat;
-static ErrStat g_err[32];
-
-static void note_error(const char *name, double rel) {
-    for (size_t k = 0; k < TS_ARRAY_LEN(g_err); k++) {
-        if (!g_err[k].name) g_err[k].name = name;
-        if (strcmp(g_err[k].name, name) == 0) {
-            if (rel > g_err[k].max_rel) g_err[k].max_rel = rel;
-            return;
-        }
-    }
-}
-
-/* Compare a result tensor with its expected spec; describe a mismatch in why. */
-static bool same_tensor(const char *op, const Tensor *t, const TSpec *e, double tol, char *why, size_t n) {
-    if ((int)t->dtype != e->dtype) {
-        snprintf(why, n, "dtype %s, expected %s", dtype_name(t->dtype), dtype_name((DType)e->dtype));
-        return false;
-    }
-    if (t->ndim != e->ndim || memcmp(t->sizes, e->sizes, sizeof(int64_t) * (size_t)t->ndim) != 0) {
-        StrBuf sb;
-        sb_init(&sb);
-        sb_put_shape(&sb, t->sizes, t->ndim);
-        sb_puts(&sb, " vs expected ");
-        sb_put_shape(&sb, e->sizes, e->ndim);
-        snprintf(why, n, "shape %s", sb_cstr(&sb));
-        sb_free(&sb);
-        return false;
-    }
-    int64_t cnt = tensor_numel(t);
-    for (int64_t k = 0; k < cnt; k++) {
-        double got = tensor_get_f64(t, k), want = e->f[k];
-        bool ok;
-        if (isnan(want)) ok = isnan(got);
-        else if (isinf(want)) ok = got == want;
-        else {
-            double rel = fabs(got - want) / fmax(1.0, fabs(want));
-            if (t->dtype == DT_FLOAT32) note_error(op, rel);
-            ok = tol == 0 ? got == want && signbit(got) == signbit(want) : rel <= tol;
-        }
-        if (!ok) {
-            snprintf(why, n, "element %lld: %.9g, expected %.9g (tol %g)", (long long)k, got, want, tol);
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Run one case; returns false (with a message printed) on a mismatch. */
-static bool run_case(Ctx *ctx, size_t idx, const OpCase *c) {
-    char why[320] = "";
-    const OpSchema *s = ops_lookup_overload(c->name, c->overload);
-    if (!s) {
-        print_error("case %zu: %s.%s is not registered\n", idx, c->name, c->overload);
-        return false;
-    }
-    IValue in[32], out[4];
-    int nin = s->nargs;
-    assert_true(nin <= 32 && c->nargs <= nin);
-    for (int k = 0; k < nin; k++) {
-        if (k < c->nargs) in[k] = make_arg(ctx, &c->args[k]);
-        else {
-            assert_true(s->args[k].has_default);
-            in[k] = iv_dup(s->args[k].default_value);
-        }
-    }
-    OpInfo info = {s, NULL, 0};
-    ts_clear_error(ctx);
-    ts_status st = s->fn(ctx, in, nin, out, &info);
-    bool ok = true;
-    if (c->expect == 'e') {
-        if (st == TS_OK) {
-            snprintf(why, sizeof why, "succeeded, expected status %d", c->status);
-            iv_release(out[0]);
-            ok = false;
-        } else if (st != c->status || !strstr(sb_cstr(&ctx->msg), c->msg)) {
-            snprintf(why, sizeof why, "status %d (expected %d), message: %s", st, c->status, sb_cstr(&ctx->msg));
-            ok = false;
-        }
-    } else if (st != TS_OK) {
-        snprintf(why, sizeof why, "failed: %s", sb_cstr(&ctx->msg));
-        ok = false;
-    } else if (out[0].kind != IV_TENSOR) {
-        snprintf(why, sizeof why, "returned a %s", iv_kind_name(out[0]));
-        iv_release(out[0]);
-        ok = false;
-    } else {
-        double tol = c->tol;
-        if (c->blas && g_blas) tol = 0;
-        else if (c->blas && tol < 1e-5) tol = 1e-5;
-        Tensor *r = out[0].u.t;
-        ok = same_tensor(c->name + 6, r, &c->outs[0], tol, why, sizeof why);
-        if (ok && tensor_numel(r) > 0 && in[0].kind == IV_TENSOR) {
-            Tensor *a = in[0].u.t;
-            int alias = r == a ? 1 : r->storage == a->storage ? 2 : 0;
-            if (alias != c->alias) {
-                snprintf(why, sizeof why, "aliasing %d, expected %d", alias, c->alias);
-                ok = false;
-            }
-        }
-        iv_release(out[0]);
-    }
-    for (int k = 0; k < nin; k++) iv_release(in[k]);
-    if (!ok) print_error("case %zu (%s.%s): %s\n", idx, c->name, c->overload, why);
-    return ok;
-}
+static const OpcOptions g_opts = {.check_alias = true};
 
 /* Group setup: the registry and the lazily interned types are immortal,
  * so build them before the fixtures count live blocks. */
 static int group_setup(void **state) {
     (void)state;
     ops_init();
-    g_blas = strcmp(kernels_backend()->name, "ref") != 0;
     Ctx *ctx = tu_ctx_new();
-    for (size_t k = 0; k < TS_ARRAY_LEN(conv_cases); k++) run_case(ctx, k, &conv_cases[k]);
+    for (size_t k = 0; k < TS_ARRAY_LEN(conv_cases); k++) opc_run_case(ctx, k, &conv_cases[k], &g_opts);
     tu_ctx_free(ctx);
     return 0;
 }
 
 static void test_pytorch_cases(void **state) {
     (void)state;
-    print_message("%zu cases, kernels: %s\n", TS_ARRAY_LEN(conv_cases), kernels_backend()->name);
-    Ctx *ctx = tu_ctx_new();
-    /* a first pass grows the context's message buffers */
-    for (size_t k = 0; k < TS_ARRAY_LEN(conv_cases); k++) run_case(ctx, k, &conv_cases[k]);
-    memset(g_err, 0, sizeof g_err);
-    int failures = 0;
-    for (size_t k = 0; k < TS_ARRAY_LEN(conv_cases); k++) {
-        long live = ts_alloc_live();
-        if (!run_case(ctx, k, &conv_cases[k])) failures++;
-        else if (ts_alloc_live() != live) {
-            print_error("case %zu (%s.%s): %ld allocations leaked\n", k, conv_cases[k].name, conv_cases[k].overload,
-                        ts_alloc_live() - live);
-            failures++;
-        }
-    }
-    for (size_t k = 0; k < TS_ARRAY_LEN(g_err) && g_err[k].name; k++)
-        print_message("float32 max relative error %-20s %.3g\n", g_err[k].name, g_err[k].max_rel);
-    tu_ctx_free(ctx);
-    assert_int_equal(failures, 0);
+    assert_int_equal(opc_run_all(conv_cases, TS_ARRAY_LEN(conv_cases), &g_opts), 0);
 }
 
 /* An op that fails on an allocation cleans up after itself. */
@@ -267,29 +52,12 @@ static void test_oom_cleanup(void **state) {
         {"aten::conv2d", ""}, {"aten::conv2d", "padding"}, {"aten::_convolution", ""}, {"aten::batch_norm", ""},
         {"aten::max_pool2d", ""}, {"aten::avg_pool2d", ""}, {"aten::adaptive_avg_pool2d", ""},
     };
-    for (size_t o = 0; o < TS_ARRAY_LEN(ops); o++) {
+    for (size_t o = 0; o < TS_ARRAY_LEN(ops); o++)
         for (size_t k = 0; k < TS_ARRAY_LEN(conv_cases); k++) {
             const OpCase *c = &conv_cases[k];
             if (strcmp(c->name, ops[o][0]) || strcmp(c->overload, ops[o][1]) || c->expect == 'e') continue;
-            const OpSchema *s = ops_lookup_overload(c->name, c->overload);
-            assert_non_null(s);
-            for (long fail = 1; fail < 12; fail++) {
-                IValue in[32], out[4];
-                for (int a = 0; a < s->nargs; a++)
-                    in[a] = a < c->nargs ? make_arg(ctx, &c->args[a]) : iv_dup(s->args[a].default_value);
-                long live = ts_alloc_live();
-                OpInfo info = {s, NULL, 0};
-                ts_alloc_fail_at(fail);
-                ts_status st = s->fn(ctx, in, s->nargs, out, &info);
-                ts_alloc_fail_at(0);
-                if (st == TS_OK) iv_release(out[0]);
-                else assert_int_equal(st, TS_ERR_NOMEM);
-                ctx_dispose(ctx);
-                assert_int_equal(ts_alloc_live(), live);
-                for (int a = 0; a < s->nargs; a++) iv_release(in[a]);
-            }
+            opc_oom_case(ctx, c, 12);
         }
-    }
     tu_ctx_free(ctx);
 }
 

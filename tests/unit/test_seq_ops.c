@@ -20,213 +20,12 @@
 #include <cmocka.h>
 
 #include "test_util.h"
-#include <math.h>
-#include <stdio.h>
+#include "op_cases.h"
 
-#include "ops/op.h"
-
-typedef struct TSpec {
-    int dtype, ndim; /* dtype -1: None */
-    int64_t sizes[6];
-    int strided; /* pass as a non-contiguous view (last two dims transposed in memory) */
-    const double *f;
-    const int64_t *i;
-} TSpec;
-
-typedef struct ArgSpec {
-    char kind; /* t tensor, i int, b bool, f float, n None, s str, l int list, T tensor list */
-    TSpec t;
-    int64_t i;
-    double f;
-    const char *s;
-    int n;
-    const int64_t *list;
-    const TSpec *tensors;
-} ArgSpec;
-
-typedef struct SeqCase {
-    const char *name, *overload;
-    int nargs;
-    const ArgSpec *args;
-    char expect; /* t tensor, M several returns, L tensor list, b bool, e error */
-    int nout;
-    const TSpec *outs;
-    double tol;
-    int bval;
-    ts_status status;
-    const char *msg;
-} SeqCase;
-
+typedef OpCase SeqCase; /* the name gen_seq_cases.py writes */
 #include "test_seq_ops_cases.inc"
 
-static Tensor *make_tensor(Ctx *ctx, const TSpec *s) {
-    DType dt = (DType)s->dtype;
-    Tensor *t = tensor_empty(ctx, dt, s->sizes, s->ndim);
-    assert_non_null(t);
-    int64_t n = tensor_numel(t);
-    char *p = tensor_data(t);
-    size_t es = dtype_size(dt);
-    for (int64_t k = 0; k < n; k++) {
-        if (s->i) dtype_store_i64(dt, p + k * (int64_t)es, s->i[k]);
-        else dtype_store_f64(dt, p + k * (int64_t)es, s->f[k]);
-    }
-    if (!s->strided || s->ndim < 2) return t;
-    int nd = s->ndim;
-    int64_t sz[TS_MAX_DIMS], st[TS_MAX_DIMS];
-    memcpy(sz, t->sizes, sizeof sz);
-    sz[nd - 1] = t->sizes[nd - 2];
-    sz[nd - 2] = t->sizes[nd - 1];
-    Tensor *base = tensor_empty(ctx, dt, sz, nd);
-    assert_non_null(base);
-    memcpy(st, base->strides, sizeof st);
-    int64_t x = st[nd - 1];
-    st[nd - 1] = st[nd - 2];
-    st[nd - 2] = x;
-    Tensor *v = tensor_view(ctx, base->storage, dt, 0, t->sizes, st, nd);
-    assert_non_null(v);
-    tensor_copy_into(v, t);
-    tensor_release(base);
-    tensor_release(t);
-    return v;
-}
-
-static IValue make_arg(Ctx *ctx, const ArgSpec *a) {
-    switch (a->kind) {
-    case 't': return iv_tensor_steal(make_tensor(ctx, &a->t));
-    case 'i': return iv_int(a->i);
-    case 'b': return iv_bool(a->i != 0);
-    case 'f': return iv_double(a->f);
-    case 's': return iv_cstr(a->s);
-    case 'l': {
-        ListObj *l = list_new(ty_int(), a->n);
-        for (int k = 0; k < a->n; k++) list_push_steal(l, iv_int(a->list[k]));
-        return iv_list_steal(l);
-    }
-    case 'T': {
-        ListObj *l = list_new(ty_tensor(), a->n);
-        for (int k = 0; k < a->n; k++) list_push_steal(l, iv_tensor_steal(make_tensor(ctx, &a->tensors[k])));
-        return iv_list_steal(l);
-    }
-    default: return iv_none();
-    }
-}
-
-/* The largest error |got - want| / max(1, |want|) of the current op's
- * float results, reported per op after the cases. */
-static double g_err;
-
-/* Compare a returned value with its expected spec; describe a mismatch in why. */
-static bool same_value(IValue v, const TSpec *e, double tol, char *why, size_t n) {
-    if (e->dtype < 0) {
-        if (v.kind == IV_NONE) return true;
-        snprintf(why, n, "returned a %s, expected None", iv_kind_name(v));
-        return false;
-    }
-    if (v.kind != IV_TENSOR) {
-        snprintf(why, n, "returned a %s, expected a tensor", iv_kind_name(v));
-        return false;
-    }
-    const Tensor *t = v.u.t;
-    if ((int)t->dtype != e->dtype) {
-        snprintf(why, n, "dtype %s, expected %s", dtype_name(t->dtype), dtype_name((DType)e->dtype));
-        return false;
-    }
-    if (t->ndim != e->ndim || memcmp(t->sizes, e->sizes, sizeof(int64_t) * (size_t)t->ndim) != 0) {
-        StrBuf sb;
-        sb_init(&sb);
-        sb_put_shape(&sb, t->sizes, t->ndim);
-        sb_puts(&sb, " vs expected ");
-        sb_put_shape(&sb, e->sizes, e->ndim);
-        snprintf(why, n, "shape %s", sb_cstr(&sb));
-        sb_free(&sb);
-        return false;
-    }
-    for (int64_t k = 0, cnt = tensor_numel(t); k < cnt; k++) {
-        if (!dtype_is_float(t->dtype)) {
-            int64_t got = tensor_get_i64(t, k), want = e->i[k];
-            if (got != want) {
-                snprintf(why, n, "element %lld: %lld, expected %lld", (long long)k, (long long)got, (long long)want);
-                return false;
-            }
-            continue;
-        }
-        double got = tensor_get_f64(t, k), want = e->f[k];
-        bool ok;
-        if (isnan(want)) ok = isnan(got);
-        else if (tol == 0 || isinf(want)) ok = got == want;
-        else ok = fabs(got - want) <= tol * fmax(1.0, fabs(want));
-        if (!isnan(want) && !isinf(want)) g_err = fmax(g_err, fabs(got - want) / fmax(1.0, fabs(want)));
-        if (!ok) {
-            snprintf(why, n, "element %lld: %.9g, expected %.9g (tol %g)", (long long)k, got, want, tol);
-            return false;
-        }
-    }
-    return true;
-}
-
-static int nouts(const OpSchema *s) { return s->nret > 0 ? s->nret : 1; }
-
-static bool check_result(const SeqCase *c, IValue *out, char *why, size_t n) {
-    switch (c->expect) {
-    case 'b':
-        if (out[0].kind != IV_BOOL || out[0].u.b != (c->bval != 0)) {
-            snprintf(why, n, "expected the bool %d", c->bval);
-            return false;
-        }
-        return true;
-    case 't': return same_value(out[0], &c->outs[0], c->tol, why, n);
-    case 'M':
-        for (int k = 0; k < c->nout; k++)
-            if (!same_value(out[k], &c->outs[k], c->tol, why, n)) return false;
-        return true;
-    default: {
-        ListObj *l = out[0].kind == IV_LIST ? out[0].u.l : NULL;
-        if (!l || l->len != c->nout) {
-            snprintf(why, n, "expected a list of %d tensors", c->nout);
-            return false;
-        }
-        for (int k = 0; k < c->nout; k++)
-            if (!same_value(l->items[k], &c->outs[k], c->tol, why, n)) return false;
-        return true;
-    }
-    }
-}
-
-static bool run_case(Ctx *ctx, size_t idx, const SeqCase *c) {
-    char why[256] = "";
-    const OpSchema *s = ops_lookup_overload(c->name, c->overload);
-    if (!s) {
-        print_error("case %zu: %s.%s is not registered\n", idx, c->name, c->overload);
-        return false;
-    }
-    IValue in[32], out[4];
-    int nin = s->nargs;
-    assert_true(nin <= 32 && c->nargs <= nin && nouts(s) <= 4);
-    for (int k = 0; k < nin; k++) in[k] = k < c->nargs ? make_arg(ctx, &c->args[k]) : iv_dup(s->args[k].default_value);
-    OpInfo info = {s, NULL, 0};
-    ts_clear_error(ctx);
-    ts_status st = s->fn(ctx, in, nin, out, &info);
-    bool ok = true;
-    if (c->expect == 'e') {
-        if (st == TS_OK) {
-            snprintf(why, sizeof why, "succeeded, expected status %d", c->status);
-            for (int k = 0; k < nouts(s); k++) iv_release(out[k]);
-            ok = false;
-        } else if (st != c->status || !strstr(sb_cstr(&ctx->msg), c->msg)) {
-            snprintf(why, sizeof why, "status %d (expected %d), message: %s", st, c->status, sb_cstr(&ctx->msg));
-            ok = false;
-        }
-    } else if (st != TS_OK) {
-        snprintf(why, sizeof why, "failed: %s", sb_cstr(&ctx->msg));
-        ok = false;
-    } else {
-        ok = check_result(c, out, why, sizeof why);
-        for (int k = 0; k < nouts(s); k++) iv_release(out[k]);
-    }
-    for (int k = 0; k < nin; k++) iv_release(in[k]);
-    if (!ok) print_error("case %zu (%s.%s): %s\n", idx, c->name, c->overload, why);
-    return ok;
-}
+static const OpcOptions g_opts = {.check_alias = false};
 
 /* Group setup: the registry and the lazily interned types and message
  * buffers exist before the per-test leak fixtures start counting. */
@@ -234,36 +33,14 @@ static int warm_up(void **state) {
     (void)state;
     ops_init();
     Ctx *ctx = tu_ctx_new();
-    for (size_t k = 0; k < TS_ARRAY_LEN(seq_cases); k++) run_case(ctx, k, &seq_cases[k]);
+    for (size_t k = 0; k < TS_ARRAY_LEN(seq_cases); k++) opc_run_case(ctx, k, &seq_cases[k], &g_opts);
     tu_ctx_free(ctx);
     return 0;
 }
 
 static void test_pytorch_cases(void **state) {
     (void)state;
-    Ctx *ctx = tu_ctx_new();
-    for (size_t k = 0; k < TS_ARRAY_LEN(seq_cases); k++) run_case(ctx, k, &seq_cases[k]); /* grow ctx's buffers */
-    int failures = 0;
-    const char *names[64];
-    double errs[64];
-    int nnames = 0;
-    for (size_t k = 0; k < TS_ARRAY_LEN(seq_cases); k++) {
-        long live = ts_alloc_live();
-        g_err = 0;
-        if (!run_case(ctx, k, &seq_cases[k])) failures++;
-        int j = 0;
-        while (j < nnames && strcmp(names[j], seq_cases[k].name)) j++;
-        if (j == nnames && nnames < 64) names[nnames] = seq_cases[k].name, errs[nnames++] = 0;
-        if (j < nnames) errs[j] = fmax(errs[j], g_err);
-        else if (ts_alloc_live() != live) {
-            print_error("case %zu (%s.%s): %ld allocations leaked\n", k, seq_cases[k].name, seq_cases[k].overload,
-                        ts_alloc_live() - live);
-            failures++;
-        }
-    }
-    for (int j = 0; j < nnames; j++) print_message("%-44s max error %.2e\n", names[j], errs[j]);
-    tu_ctx_free(ctx);
-    assert_int_equal(failures, 0);
+    assert_int_equal(opc_run_all(seq_cases, TS_ARRAY_LEN(seq_cases), &g_opts), 0);
 }
 
 /* Each op that fails on an allocation cleans up after itself. */
@@ -276,30 +53,12 @@ static void test_oom_cleanup(void **state) {
         {"aten::_transformer_encoder_layer_fwd", ""}, {"aten::index_select", ""}, {"aten::repeat", ""},
         {"aten::pad", ""},
     }; /* (split_with_sizes builds a list: boxed values abort on OOM by design) */
-    for (size_t o = 0; o < TS_ARRAY_LEN(ops); o++) {
+    for (size_t o = 0; o < TS_ARRAY_LEN(ops); o++)
         for (size_t k = 0; k < TS_ARRAY_LEN(seq_cases); k++) {
-            const SeqCase *c = &seq_cases[k];
+            const OpCase *c = &seq_cases[k];
             if (strcmp(c->name, ops[o][0]) || strcmp(c->overload, ops[o][1]) || c->expect == 'e') continue;
-            const OpSchema *s = ops_lookup_overload(c->name, c->overload);
-            assert_non_null(s);
-            for (long fail = 1; fail < 40; fail++) {
-                IValue in[32], out[4];
-                for (int a = 0; a < s->nargs; a++)
-                    in[a] = a < c->nargs ? make_arg(ctx, &c->args[a]) : iv_dup(s->args[a].default_value);
-                long live = ts_alloc_live();
-                OpInfo info = {s, NULL, 0};
-                ts_alloc_fail_at(fail);
-                ts_status st = s->fn(ctx, in, s->nargs, out, &info);
-                ts_alloc_fail_at(0);
-                if (st == TS_OK)
-                    for (int r = 0; r < nouts(s); r++) iv_release(out[r]);
-                else assert_int_equal(st, TS_ERR_NOMEM);
-                ctx_dispose(ctx);
-                assert_int_equal(ts_alloc_live(), live);
-                for (int a = 0; a < s->nargs; a++) iv_release(in[a]);
-            }
+            opc_oom_case(ctx, c, 40);
         }
-    }
     tu_ctx_free(ctx);
 }
 
