@@ -3,6 +3,7 @@
  *
  *     tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]
  *     tscript show MODEL.pt [--tree | --code | --graph]
+ *     tscript check MODEL.pt
  *     tscript --version | --help
  *
  * The CLI sits on top of the public API (include/tscript/tscript.h) and
@@ -27,7 +28,9 @@ enum { EXIT_ERROR = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
     "usage: tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]\n"
-    "       tscript show MODEL.pt [--tree | --code | --graph]\n"
+    "                    [--timeout SECONDS]\n"
+    "       tscript show MODEL.pt [--tree | --code | --graph] [--timeout SECONDS]\n"
+    "       tscript check MODEL.pt [--timeout SECONDS]\n"
     "       tscript --version\n"
     "       tscript --help\n";
 
@@ -49,11 +52,16 @@ static const char help_text[] =
     "  --method NAME   call NAME instead of forward\n"
     "  --seed N        seed of the randn: generator (default 0)\n"
     "  --threads N     intra-op threads (default: the library chooses)\n"
+    "  --timeout SECONDS  stop loading or running after SECONDS (default: no limit)\n"
     "\n"
     "show     print the module\n"
     "  --tree     the module tree, as print(module) does (default)\n"
     "  --code     each class's TorchScript code\n"
     "  --graph    each method's IR, in PyTorch's graph format\n"
+    "  (show runs no model code: __setstate__ methods are not run)\n"
+    "\n"
+    "check    list every op and construct the model uses that tscript cannot run,\n"
+    "         with its places in the archive's code; exit 1 if there is any\n"
     "\n"
     "Exit status: 0 success, 1 error, 2 usage error. See docs/cli.md.\n";
 
@@ -102,15 +110,32 @@ static const char *base_name(const char *path) {
     return s ? s + 1 : path;
 }
 
-/* Create a context and load the model; on failure print the error, naming the
- * file if the library's message does not. */
-static int open_model(const char *path, int threads, ts_ctx **ctx, ts_module **m) {
+/* --timeout SECONDS: a positive decimal number of seconds (fractions allowed),
+ * as milliseconds; 0 means no limit. */
+static bool parse_timeout(const char *s, int64_t *ms) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE || !(v >= 0) || v > 1e9)
+        return false;
+    *ms = (int64_t)(v * 1000.0 + 0.5);
+    if (v > 0 && *ms == 0)
+        *ms = 1;
+    return true;
+}
+
+/* Create a context and load the model (flags: TS_LOAD_*; timeout_ms bounds the
+ * load and every call, 0: none); on failure print the error, naming the file
+ * if the library's message does not. */
+static int open_model(const char *path, int threads, unsigned flags, int64_t timeout_ms, ts_ctx **ctx,
+                      ts_module **m) {
     ts_config cfg = {threads};
     *ctx = NULL;
     *m = NULL;
     if (ts_ctx_new(&cfg, ctx) != TS_OK)
         return error("out of memory");
-    if (ts_module_load(*ctx, path, m) != TS_OK) {
+    ts_ctx_set_timeout(*ctx, timeout_ms);
+    if (ts_module_load_ex(*ctx, path, flags, m) != TS_OK) {
         const char *msg = ts_ctx_error(*ctx);
         if (strstr(msg, base_name(path)))
             error(msg);
@@ -140,6 +165,7 @@ typedef struct RunArgs {
     const char *method;
     uint64_t seed;
     int threads;
+    int64_t timeout_ms;
     const char **inputs;
     size_t n_inputs;
 } RunArgs;
@@ -162,7 +188,7 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
             }
             bool takes_value = strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0 ||
                                strcmp(w, "--method") == 0 || strcmp(w, "--seed") == 0 ||
-                               strcmp(w, "--threads") == 0;
+                               strcmp(w, "--threads") == 0 || strcmp(w, "--timeout") == 0;
             if (!takes_value)
                 return usage_error("run: unknown option '%s'", w);
             if (i + 1 >= argc)
@@ -177,6 +203,9 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
                 if (!parse_count(val, 0, INT64_MAX, &n))
                     return usage_error("run: --seed needs a non-negative integer, not '%s'", val);
                 a->seed = (uint64_t)n;
+            } else if (strcmp(w, "--timeout") == 0) {
+                if (!parse_timeout(val, &a->timeout_ms))
+                    return usage_error("run: --timeout needs a number of seconds >= 0, not '%s'", val);
             } else {
                 if (!parse_count(val, 0, 4096, &n))
                     return usage_error("run: --threads needs an integer 0..4096, not '%s'", val);
@@ -212,7 +241,7 @@ static int cmd_run(int argc, char **argv) {
     ts_value *out = NULL;
     char *text = NULL;
     char err[1024];
-    if ((rc = open_model(a.model, a.threads, &ctx, &m)) != 0)
+    if ((rc = open_model(a.model, a.threads, 0, a.timeout_ms, &ctx, &m)) != 0)
         goto free_inputs;
 
     rc = EXIT_ERROR;
@@ -291,11 +320,19 @@ static int cmd_show(int argc, char **argv) {
     const char *model = NULL;
     ts_show what = TS_SHOW_TREE;
     bool mode_given = false;
+    int64_t timeout_ms = 0;
     for (int i = 0; i < argc; i++) {
         const char *w = argv[i];
         if (is_help(w)) {
             printf("%s%s", usage_text, help_text);
             return 0;
+        }
+        if (strcmp(w, "--timeout") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("show: option '--timeout' needs a value");
+            if (!parse_timeout(argv[++i], &timeout_ms))
+                return usage_error("show: --timeout needs a number of seconds >= 0, not '%s'", argv[i]);
+            continue;
         }
         if (w[0] == '-' && w[1]) {
             ts_show mode;
@@ -322,7 +359,7 @@ static int cmd_show(int argc, char **argv) {
 
     ts_ctx *ctx;
     ts_module *m;
-    int rc = open_model(model, 0, &ctx, &m);
+    int rc = open_model(model, 0, TS_LOAD_INSPECT, timeout_ms, &ctx, &m);
     if (rc != 0)
         return rc;
     char *text = NULL;
@@ -334,6 +371,57 @@ static int cmd_show(int argc, char **argv) {
     }
     if (text)
         ts_string_free(text);
+    ts_module_release(m);
+    ts_ctx_free(ctx);
+    return rc;
+}
+
+/* ---- check ---- */
+
+static int cmd_check(int argc, char **argv) {
+    const char *model = NULL;
+    int64_t timeout_ms = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *w = argv[i];
+        if (is_help(w)) {
+            printf("%s%s", usage_text, help_text);
+            return 0;
+        }
+        if (strcmp(w, "--timeout") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("check: option '--timeout' needs a value");
+            if (!parse_timeout(argv[++i], &timeout_ms))
+                return usage_error("check: --timeout needs a number of seconds >= 0, not '%s'", argv[i]);
+        } else if (w[0] == '-' && w[1]) {
+            return usage_error("check: unknown option '%s'", w);
+        } else if (!model) {
+            model = w;
+        } else {
+            return usage_error("check: unexpected argument '%s'", w);
+        }
+    }
+    if (!model)
+        return usage_error("check: missing MODEL.pt");
+
+    ts_ctx *ctx;
+    ts_module *m;
+    int rc = open_model(model, 0, TS_LOAD_INSPECT, timeout_ms, &ctx, &m);
+    if (rc != 0)
+        return rc;
+    char *report = NULL;
+    size_t n = 0;
+    if (ts_module_check(ctx, m, &report, &n) != TS_OK) {
+        rc = error(ts_ctx_error(ctx));
+    } else {
+        if (n)
+            printf("%s: %zu thing%s tscript cannot run:\n", model, n, n == 1 ? "" : "s");
+        else
+            printf("%s: ", model);
+        print_text(report);
+        rc = fflush(stdout) != 0 ? error("cannot write to standard output") : n ? EXIT_ERROR : 0;
+    }
+    if (report)
+        ts_string_free(report);
     ts_module_release(m);
     ts_ctx_free(ctx);
     return rc;
@@ -355,5 +443,7 @@ int main(int argc, char **argv) {
         return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "show") == 0)
         return cmd_show(argc - 2, argv + 2);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);
 }

@@ -63,6 +63,8 @@ typedef enum ts_status {
     TS_ERR_UNSUPPORTED, /* valid input that tscript does not implement yet */
     TS_ERR_RUNTIME,     /* an exception raised by the TorchScript program */
     TS_ERR_ARG,         /* a bad argument to an API call */
+    TS_ERR_TIMEOUT,     /* the load or call ran past the context's time limit (ts_ctx_set_timeout) */
+    TS_ERR_CANCELLED,   /* the load or call was stopped by ts_ctx_interrupt */
 } ts_status;
 
 /* Element types, numbered as PyTorch's ScalarType. */
@@ -120,6 +122,25 @@ TS_API void ts_ctx_free(ts_ctx *ctx);
  * line (text ends in a newline). Default (fn NULL): standard output. */
 TS_API void ts_ctx_set_print(ts_ctx *ctx, void (*fn)(void *ud, const char *text), void *ud);
 
+/* Cancellation. Model code runs at load time (a class's __setstate__) and at
+ * call time, and may loop forever. A context can bound every load
+ * (ts_module_load*) and call (ts_module_forward/_call) made through it:
+ * the interpreter polls at each loop iteration and each method call.
+ *
+ * ts_ctx_set_timeout: each load or call through ctx fails with
+ * TS_ERR_TIMEOUT when it has run longer than `milliseconds` (measured from
+ * the start of that API call, on the monotonic clock); 0 (the default)
+ * means no limit. The message names the limit and carries the TorchScript
+ * traceback of where the code was. */
+TS_API void ts_ctx_set_timeout(ts_ctx *ctx, int64_t milliseconds);
+/* Stop the load or call running on ctx as soon as possible: it fails with
+ * TS_ERR_CANCELLED. The one function that may be called from another thread
+ * while ctx is in use (async-signal-safe too). An interrupt that arrives
+ * when nothing runs on ctx has no effect on later calls (as SQLite's
+ * sqlite3_interrupt). Kernels inside one op are not interrupted: the
+ * bound is one op's time. */
+TS_API void ts_ctx_interrupt(ts_ctx *ctx);
+
 /* The last failure's full message: "file:line:col: error: ..." plus source
  * line, caret and traceback where known. Empty string when there was none.
  * Valid until the next call with this context. */
@@ -143,6 +164,35 @@ TS_API void ts_ctx_clear_error(ts_ctx *ctx);
  * TS_ERR_NOT_FOUND, TS_ERR_UNSUPPORTED, TS_ERR_NOMEM. */
 TS_API ts_status ts_module_load(ts_ctx *ctx, const char *path, ts_module **out);
 TS_API void ts_module_release(ts_module *m);
+
+/* Lazy binding: an archive loads whenever its code parses. A call of an op
+ * tscript lacks (`torch.cumsum(x, 0)`) becomes a node that fails when it
+ * runs, with TS_ERR_NOT_FOUND and the message
+ * "unknown builtin op 'aten::cumsum' (torch.cumsum): tscript does not
+ * implement it" plus the traceback; a statement (or, failing that, a method)
+ * whose code tscript cannot type-check or does not support fails the same
+ * way when it runs, with the original message and status. A method that
+ * never reaches such code runs normally. ts_module_check lists them all. */
+
+/* Load flags for ts_module_load_ex. */
+enum {
+    /* Inspect only (show, check): run no model code. Objects whose class
+     * defines __setstate__ are made without running it (their attributes
+     * stay unset; a module whose submodules come from its __setstate__ shows
+     * none), and the module's methods cannot be called (TS_ERR_ARG). */
+    TS_LOAD_INSPECT = 1,
+};
+/* ts_module_load with flags (0: the same as ts_module_load). */
+TS_API ts_status ts_module_load_ex(ts_ctx *ctx, const char *path, unsigned flags, ts_module **out);
+
+/* What in the module tscript cannot run: every op it lacks and every
+ * construct it cannot compile, each with its source locations in the
+ * archive's code, as text (one item per line, then its locations indented:
+ *   "unsupported op aten::cumsum (torch.cumsum), 2 uses:\n  m.pt:code/__torch__.py:12:9\n...").
+ * *n_problems is the number of items (0: every method can run, and *report
+ * is a one-line summary of what was checked). *report is owned by the
+ * caller (ts_string_free). Errors: TS_ERR_ARG. */
+TS_API ts_status ts_module_check(ts_ctx *ctx, ts_module *m, char **report, size_t *n_problems);
 
 /* Call forward / a named method. The inputs are borrowed; *out is owned by
  * the caller. Errors: TS_ERR_ARG, TS_ERR_TYPE, TS_ERR_SHAPE, TS_ERR_VALUE,

@@ -40,6 +40,8 @@ TS_API const char *ts_status_name(ts_status s) {
     case TS_ERR_UNSUPPORTED: return "TS_ERR_UNSUPPORTED";
     case TS_ERR_RUNTIME: return "TS_ERR_RUNTIME";
     case TS_ERR_ARG: return "TS_ERR_ARG";
+    case TS_ERR_TIMEOUT: return "TS_ERR_TIMEOUT";
+    case TS_ERR_CANCELLED: return "TS_ERR_CANCELLED";
     }
     return "TS_ERR_UNKNOWN";
 }
@@ -92,12 +94,27 @@ TS_API void ts_ctx_clear_error(ts_ctx *ctx) {
 
 /* ---- modules ---- */
 
+TS_API void ts_ctx_set_timeout(ts_ctx *ctx, int64_t milliseconds) {
+    if (ctx) ctx->timeout_ms = milliseconds > 0 ? milliseconds : 0;
+}
+
+TS_API void ts_ctx_interrupt(ts_ctx *ctx) {
+    if (ctx) __atomic_store_n(&ctx->interrupted, 1, __ATOMIC_RELAXED);
+}
+
 TS_API ts_status ts_module_load(ts_ctx *ctx, const char *path, ts_module **out) {
+    return ts_module_load_ex(ctx, path, 0, out);
+}
+
+TS_API ts_status ts_module_load_ex(ts_ctx *ctx, const char *path, unsigned flags, ts_module **out) {
     if (!ctx || !path || !out) return ctx ? ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_load: NULL argument") : TS_ERR_ARG;
     *out = NULL;
     ts_clear_error(ctx);
+    if (flags & ~(unsigned)TS_LOAD_INSPECT)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_load_ex: unknown flags 0x%x", flags);
+    ctx_begin(ctx);
     Module *m = NULL;
-    TS_TRY(archive_load(ctx, path, &m));
+    TS_TRY(archive_load_flags(ctx, path, flags, &m));
     ts_module *h = ts_calloc(1, sizeof *h);
     if (!h) {
         module_release(m);
@@ -132,6 +149,7 @@ TS_API ts_status ts_module_call(ts_ctx *ctx, ts_module *m, const char *method, t
         return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_call: NULL argument");
     *out = NULL;
     ts_clear_error(ctx);
+    ctx_begin(ctx);
     if (n_inputs > 1024) return ts_fail(ctx, TS_ERR_ARG, NULL, "too many inputs (%zu)", n_inputs);
     IValue args[1024];
     for (size_t i = 0; i < n_inputs; i++) {
@@ -183,6 +201,17 @@ TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **
     default: return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_show: unknown mode %d", (int)what);
     }
     *out = sb_steal(&sb);
+    return TS_OK;
+}
+
+TS_API ts_status ts_module_check(ts_ctx *ctx, ts_module *m, char **report, size_t *n_problems) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!m || !report) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_check: NULL argument");
+    StrBuf sb;
+    sb_init(&sb);
+    int n = module_check(&sb, m->m);
+    if (n_problems) *n_problems = (size_t)n;
+    *report = sb_steal(&sb);
     return TS_OK;
 }
 

@@ -70,6 +70,7 @@ static void set_location(Ctx *ctx, Span sp) {
 ts_status ts_vfail(Ctx *ctx, ts_status status, const Span *span, const char *fmt, va_list ap) {
     if (!ctx) return status;
     ctx->status = status;
+    ctx->fail_span = span ? *span : span_none();
     sb_clear(&ctx->msg);
     sb_clear(&ctx->traceback);
     sb_clear(&ctx->text);

@@ -53,6 +53,12 @@ struct ts_ctx {
     /* Where a TorchScript print() goes; NULL: standard output. */
     void (*print)(void *ud, const char *text);
     void *print_ud;
+    Span fail_span;   /* the span of the last ts_fail (borrowed: valid while its source lives) */
+    /* Cancellation (cancel.c): a per-call time budget and an interrupt flag. */
+    int64_t timeout_ms;   /* budget of each load or call; 0: none */
+    int64_t deadline_ns;  /* CLOCK_MONOTONIC time the running call must end by; 0: none */
+    int interrupted;      /* set by ts_ctx_interrupt, from any thread (atomic) */
+    uint32_t ticks;       /* polls since the clock was last read */
 };
 typedef struct ts_ctx Ctx;
 
@@ -71,6 +77,23 @@ void ts_prefix_error(Ctx *ctx, const char *fmt, ...) TS_PRINTF(2, 3);
 void ts_clear_error(Ctx *ctx);
 /* Build the final message (message + traceback) into ctx->msg. */
 const char *ts_error_text(Ctx *ctx);
+
+/* ---- cancellation (cancel.c) ----
+ * One flag and one deadline per context, polled wherever code can run for
+ * an unbounded time: each loop iteration and each call of the interpreter,
+ * whatever started it (a load-time __setstate__, an API call). */
+
+/* Start of a top-level load or call: clear the interrupt flag and arm the
+ * deadline from the context's timeout. */
+void ctx_begin(Ctx *ctx);
+ts_status ctx_poll_slow(Ctx *ctx, const Span *span) TS_MUST_CHECK;
+/* TS_OK, or TS_ERR_CANCELLED / TS_ERR_TIMEOUT (recorded) when the running
+ * call must stop. The clock is read once every 32 polls. */
+static inline TS_MUST_CHECK ts_status ctx_poll(Ctx *ctx, const Span *span) {
+    if (ctx && (__atomic_load_n(&ctx->interrupted, __ATOMIC_RELAXED) || (ctx->deadline_ns && (++ctx->ticks & 31) == 0)))
+        return ctx_poll_slow(ctx, span);
+    return TS_OK;
+}
 
 #define TS_TRY(expr)                        \
     do {                                    \

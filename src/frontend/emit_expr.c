@@ -409,10 +409,28 @@ static bool enum_compare(Em *em, const char *name, Value *a, Value *b, Span sp, 
     return true;
 }
 
-static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, Value **out) {
+/* A call of an op the registry lacks, in an archive: a node that fails when
+ * run. Its type comes from the context (an annotation or the return type),
+ * else Tensor, as most ATen ops return; unpacking it retypes it (unpack_to). */
+static ts_status emit_unresolved(Em *em, const char *name, Args *args, Span sp, Type *hint, Value **out) {
+    Node *n = em_append(em, NK_UNRESOLVED, sp);
+    n->name = arena_strdup(&em->g->arena, name);
+    StrBuf text;
+    sb_init(&text);
+    sema_unknown_op_text(&text, name);
+    n->text = arena_strdup(&em->g->arena, sb_cstr(&text));
+    sb_free(&text);
+    n->index = TS_ERR_NOT_FOUND;
+    for (int i = 0; i < args->n; i++) node_add_input(em->g, n, args->a[i].v);
+    *out = node_add_output(em->g, n, hint ? hint : ty_tensor());
+    return TS_OK;
+}
+
+static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, Type *hint, Value **out) {
     Value **outs;
     int n;
     ts_status est;
+    if (em->u->lazy && !ops_lookup(name)) return emit_unresolved(em, name, args, sp, hint, out);
     if (args->n == 2 && !args->a[0].kw && !args->a[1].kw &&
         enum_compare(em, name, args->a[0].v, args->a[1].v, sp, out, &est))
         return est;
@@ -574,7 +592,7 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
         return TS_OK;
     }
     for (size_t i = 0; i < TS_ARRAY_LEN(map); i++)
-        if (strcmp(map[i].py, name) == 0) return emit_builtin_op(em, map[i].op, &args, sp, out);
+        if (strcmp(map[i].py, name) == 0) return emit_builtin_op(em, map[i].op, &args, sp, hint, out);
     TS_UNUSED(hint);
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s() is not supported here", name);
 }
@@ -613,7 +631,7 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     Args args;
     TS_TRY(emit_args(em, call, &args));
     switch (f.kind) {
-    case SV_OP: return emit_builtin_op(em, f.name, &args, sp, out);
+    case SV_OP: return emit_builtin_op(em, f.name, &args, sp, hint, out);
     case SV_FUNC: return emit_fn_call(em, f.fn, NULL, &args, sp, out);
     case SV_METHOD: {
         if (f.cls) {
@@ -630,7 +648,7 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
         args.a[0].span = sp;
         args.n++;
         char *opname = arena_printf(&em->g->arena, "aten::%s", f.name);
-        return emit_builtin_op(em, opname, &args, sp, out);
+        return emit_builtin_op(em, opname, &args, sp, hint, out);
     }
     case SV_VALUE:
         if (f.v->type->kind == TK_CLASS && class_method(f.v->type->cls, "forward"))

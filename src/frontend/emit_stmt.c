@@ -35,6 +35,12 @@ static ts_status unpack_to(Em *em, const Ast *target, Value *v, Span sp) {
     const AstList *ts = &target->seq.elts;
     Type *t = v->type;
     Node *n;
+    if (v->node->kind == NK_UNRESOLVED && t->kind == TK_TENSOR && ts->len <= MAX_CALL_ARGS) {
+        /* `values, indices = torch.topk(x, 2)` with topk unknown: a tuple of tensors */
+        Type *elems[MAX_CALL_ARGS];
+        for (int i = 0; i < ts->len; i++) elems[i] = ty_tensor();
+        v->type = t = ty_tuple(elems, ts->len);
+    }
     if (t->kind == TK_TUPLE || (t->kind == TK_CLASS && t->cls->kind == CK_NAMEDTUPLE)) {
         int nt = t->kind == TK_TUPLE ? t->n : t->cls->attrs.len;
         if (nt != ts->len)
@@ -551,14 +557,56 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s statements are not supported yet", ast_kind_name(s->kind));
 }
 
+/* In a lazy unit, a statement that failed to compile becomes a node that
+ * fails when run: drop what it emitted (the nodes after `mark`), append an
+ * NK_FAIL with the failure, and end the block as a raise does. Names the
+ * statement had bound to dropped values are rebound to placeholders. */
+static void defer_stmt(Em *em, const Ast *s, Node *mark, ts_status st) {
+    Block *b = em->b;
+    while (mark->next != b->ret) node_remove(mark->next);
+    Node *f = em_append(em, NK_FAIL, s->span);
+    sema_defer_failure(em->ctx, em->g, f, st, s->span);
+    Env *e = em->env;
+    for (int i = 0; i < e->order.len; i++) {
+        Value *v = strmap_get(&e->vars, e->order.data[i]);
+        if (!v || v->node->owner) continue;
+        Node *un = em_append(em, NK_UNINITIALIZED, s->span);
+        strmap_put(&e->vars, e->order.data[i], node_add_output(em->g, un, v->type));
+    }
+    e->raised = true;
+}
+
 static ts_status emit_stmts(Em *em, const AstList *l, int from) {
     for (int i = from; i < l->len; i++) {
         if (ended(em->env)) break; /* unreachable code */
         bool consumed = false;
-        TS_TRY(emit_stmt(em, l, i, &consumed));
+        Block *b = em->b;
+        Env *env = em->env;
+        Node *mark = b->ret->prev;
+        ts_status st = emit_stmt(em, l, i, &consumed);
+        if (st != TS_OK) {
+            if (!em->u->lazy || st == TS_ERR_NOMEM || em->b != b || em->env != env) return st;
+            defer_stmt(em, l->items[i], mark, st);
+            break;
+        }
         if (consumed) break;
     }
     return TS_OK;
+}
+
+/* In a lazy unit, the body of a method that failed to compile as a whole:
+ * one NK_FAIL, then a placeholder of the declared return type. */
+static void stub_function(Ctx *ctx, Function *fn, ts_status st) {
+    Graph *g = graph_new();
+    for (int i = 0; i < fn->nparams; i++) graph_add_input(g, fn->params[i].type, fn->params[i].name);
+    Node *f = node_new(g, NK_FAIL, fn->span);
+    block_append(g->block, f);
+    sema_defer_failure(ctx, g, f, st, fn->span);
+    Node *un = node_new(g, NK_UNINITIALIZED, fn->span);
+    block_append(g->block, un);
+    graph_add_output(g, node_add_output(g, un, fn->ret_type ? fn->ret_type : ty_none()));
+    fn->graph = g;
+    fn->state = FN_EMITTED;
 }
 
 ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
@@ -593,6 +641,10 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
     em_env_free(&env);
     if (st != TS_OK) {
         graph_free(em.g);
+        if (u->lazy && st != TS_ERR_NOMEM) {
+            stub_function(ctx, fn, st);
+            return TS_OK;
+        }
         fn->state = FN_FAILED;
         return st;
     }

@@ -323,16 +323,11 @@ ts_status sema_emit_op(Ctx *ctx, Graph *g, Block *b, const char *name, const Cal
                        Value ***outs, int *nout) {
     const OpSchema *first = ops_lookup(name);
     if (!first) {
-        /* say it the way the code spells it: torch.relu for aten::, ops.ns.name otherwise */
-        StrBuf spelled;
-        sb_init(&spelled);
-        const char *sep = strstr(name, "::");
-        if (strncmp(name, "aten::", 6) == 0) sb_printf(&spelled, "torch.%s", name + 6);
-        else if (sep) sb_printf(&spelled, "ops.%.*s.%s", (int)(sep - name), name, sep + 2);
-        else sb_puts(&spelled, name);
-        ts_status st = ts_fail(ctx, TS_ERR_NOT_FOUND, &span, "unknown builtin op '%s' (%s): tscript does not implement it",
-                               name, sb_cstr(&spelled));
-        sb_free(&spelled);
+        StrBuf text;
+        sb_init(&text);
+        sema_unknown_op_text(&text, name);
+        ts_status st = ts_fail(ctx, TS_ERR_NOT_FOUND, &span, "%s", sb_cstr(&text));
+        sb_free(&text);
         return st;
     }
     Plan p;
@@ -351,6 +346,23 @@ ts_status sema_emit_op(Ctx *ctx, Graph *g, Block *b, const char *name, const Cal
     ts_status st = ts_fail(ctx, TS_ERR_TYPE, &span, "no overload of %s accepts the arguments %s", name, sb_cstr(&sb));
     sb_free(&sb);
     return st;
+}
+
+void sema_unknown_op_text(StrBuf *sb, const char *name) {
+    /* say it the way the code spells it: torch.relu for aten::, ops.ns.name otherwise */
+    const char *sep = strstr(name, "::");
+    sb_printf(sb, "unknown builtin op '%s' (", name);
+    if (strncmp(name, "aten::", 6) == 0) sb_printf(sb, "torch.%s", name + 6);
+    else if (sep) sb_printf(sb, "ops.%.*s.%s", (int)(sep - name), name, sep + 2);
+    else sb_puts(sb, name);
+    sb_puts(sb, "): tscript does not implement it");
+}
+
+void sema_defer_failure(Ctx *ctx, Graph *g, Node *n, ts_status st, Span fallback) {
+    n->index = (int)st;
+    n->text = arena_strdup(&g->arena, sb_cstr(&ctx->text));
+    n->span = ctx->fail_span.src ? ctx->fail_span : fallback;
+    ts_clear_error(ctx);
 }
 
 ts_status sema_emit_op1(Ctx *ctx, Graph *g, Block *b, const char *name, const CallArg *args, int nargs, Span span,

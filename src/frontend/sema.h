@@ -21,6 +21,11 @@ typedef struct CallArg {
  * TS_ERR_NOT_FOUND for an unknown op and TS_ERR_TYPE when no overload fits. */
 ts_status sema_emit_op(Ctx *ctx, Graph *g, Block *b, const char *name, const CallArg *args, int nargs,
                        Span span, Value ***outs, int *nout) TS_MUST_CHECK;
+/* "unknown builtin op 'aten::x' (torch.x): tscript does not implement it" */
+void sema_unknown_op_text(StrBuf *sb, const char *name);
+/* Make n (NK_FAIL) fail with the context's current failure (status, message,
+ * span; `fallback` when the failure has no span), and clear that failure. */
+void sema_defer_failure(Ctx *ctx, Graph *g, Node *n, ts_status st, Span fallback);
 /* sema_emit_op for a single-output op. */
 ts_status sema_emit_op1(Ctx *ctx, Graph *g, Block *b, const char *name, const CallArg *args, int nargs,
                         Span span, Value **out) TS_MUST_CHECK;

@@ -10,6 +10,13 @@
  * queues its methods for emission. unit_emit_pending() then turns every
  * queued method into an IR graph; the runtime compiles graphs to code.
  * A unit is reference counted: objects of its classes keep it alive.
+ *
+ * A lazy unit (an archive's) binds leniently: a call of an op the registry
+ * lacks becomes an NK_UNRESOLVED node, a statement that fails to compile an
+ * NK_FAIL node (the rest of its block is unreachable, as after a raise), and
+ * a method that still fails a body of one NK_FAIL node; each fails when run
+ * with the message the compiler gave. Emission then never fails except for
+ * lack of memory.
  */
 #ifndef TS_UNIT_H
 #define TS_UNIT_H
@@ -61,6 +68,7 @@ typedef struct Unit {
     int emitted_upto;       /* fns[0..emitted_upto) are emitted */
     IValue constants;       /* the CONSTANTS tuple (None when absent) */
     int version;            /* archive format version (upgrader semantics) */
+    bool lazy;              /* an archive: what cannot be compiled fails when run, not at load */
     SourceProvider provider;
     void *provider_ud;
 } Unit;

@@ -8,7 +8,9 @@
  * structured: prim::If has two blocks, prim::Loop one, each returning values
  * to the node's outputs. Every node keeps its source span for tracebacks.
  * Operator nodes (NK_OP) are bound to one registry schema when created, so
- * nothing is looked up by name after compilation.
+ * nothing is looked up by name after compilation. In an archive, a call of
+ * an op the registry lacks is an NK_UNRESOLVED node and code that could not
+ * be compiled an NK_FAIL node: both fail only when run (lazy binding).
  */
 #ifndef TS_IR_H
 #define TS_IR_H
@@ -55,8 +57,9 @@ struct Node {
     /* kind-specific */
     const OpSchema *op;  /* NK_OP */
     IValue cval;         /* NK_CONSTANT (owned: released with the graph) */
-    const char *name;    /* NK_GETATTR / NK_SETATTR / NK_CALL_METHOD: attribute or method name */
-    int index;           /* NK_GETATTR/NK_SETATTR: slot index; NK_TUPLE_INDEX: element */
+    const char *name;    /* NK_GETATTR / NK_SETATTR / NK_CALL_METHOD: attribute or method name; NK_UNRESOLVED: op */
+    int index;           /* NK_GETATTR/NK_SETATTR: slot index; NK_TUPLE_INDEX: element; NK_FAIL/NK_UNRESOLVED: status */
+    const char *text;    /* NK_FAIL / NK_UNRESOLVED: the message it fails with (in the graph's arena) */
     Type *tattr;         /* NK_ISINSTANCE / NK_CREATE_OBJECT / NK_UNINITIALIZED: a type */
     void *callee;        /* NK_CALL_METHOD / NK_CALL_FUNCTION: the Function */
     void *aux;           /* scratch for passes and the compiler; meaningless outside one */

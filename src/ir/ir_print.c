@@ -87,6 +87,7 @@ static void put_node(Printer *p, const Node *n, int ind) {
     }
     if (n->outputs.len) sb_puts(sb, " = ");
     if (n->kind == NK_OP) sb_puts(sb, n->op->name);
+    else if (n->kind == NK_UNRESOLVED) sb_puts(sb, n->name);
     else sb_puts(sb, nodekind_symbol(n->kind));
     switch (n->kind) {
     case NK_CONSTANT: put_constant(sb, n->cval); break;
@@ -97,6 +98,20 @@ static void put_node(Printer *p, const Node *n, int ind) {
         sb_printf(sb, "[value=Enum<%s.%s>]", n->tattr->cls->qualname, n->tattr->cls->consts.data[n->index].name);
         break;
     case NK_TUPLE_INDEX: break;
+    case NK_FAIL: {
+        /* the first line of the message, quoted */
+        sb_puts(sb, "[message=\"");
+        for (const char *c = n->text; *c && *c != '\n'; c++) {
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                sb_printf(sb, "\\x%02x", (unsigned char)*c);
+                continue;
+            }
+            if (*c == '"' || *c == '\\') sb_putc(sb, '\\');
+            sb_putc(sb, *c);
+        }
+        sb_puts(sb, "\"]");
+        break;
+    }
     default: break;
     }
     sb_putc(sb, '(');

@@ -37,6 +37,7 @@ typedef enum Op {
     I_ENUM_NAME,
     I_ENUM_VALUE,
     I_ENUM_MEMBER, /* out = member target of enum class p (made per use: see below) */
+    I_FAIL,      /* fail with the message of node p (NK_FAIL, NK_UNRESOLVED) */
     I_CLEAR,     /* release the slots listed as inputs */
     I_RET,       /* return in[0] */
 } Op;
@@ -144,6 +145,8 @@ static ts_status compile_node(Compiler *cp, const Node *n) {
     case NK_ENUM_NAME: op = I_ENUM_NAME; break;
     case NK_ENUM_VALUE: op = I_ENUM_VALUE; break;
     case NK_ENUM_MEMBER: op = I_ENUM_MEMBER; break;
+    case NK_FAIL:
+    case NK_UNRESOLVED: op = I_FAIL; break;
     case NK_IF: {
         /* if cond: block0 else: block1 */
         int jf = emit(cp, I_JMPF, n);
@@ -246,6 +249,8 @@ static ts_status compile_node(Compiler *cp, const Node *n) {
     case NK_TUPLE_CONSTRUCT: ins->p = n->outputs.data[0]->type; break;
     case NK_DICT_CONSTRUCT: ins->p = n->outputs.data[0]->type; break;
     case NK_ISINSTANCE: ins->p = n->tattr; break;
+    case NK_FAIL:
+    case NK_UNRESOLVED: ins->p = n; break;
     case NK_CREATE_OBJECT: ins->p = n->outputs.data[0]->type->cls; break;
     case NK_ENUM_MEMBER:
         ins->p = n->tattr->cls;
@@ -475,6 +480,8 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
             int64_t max = maxv.kind == IV_INT ? maxv.u.i : INT64_MAX;
             bool cond = condv.kind == IV_BOOL ? condv.u.b : iv_truthy(condv);
             if (counter < max && cond) {
+                ts_status pst = ctx_poll(ctx, NULL);
+                if (pst != TS_OK) return run_fail(ctx, ins, fn, pst);
                 slot_set(slots, out[0], iv_int(counter));
                 pc++;
             } else {
@@ -614,6 +621,12 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
             pc++;
             break;
         }
+        case I_FAIL: {
+            /* code tscript could not bind or compile, reached at run time */
+            const Node *n = ins->p;
+            ts_fail(ctx, (ts_status)n->index, &n->span, "%s", n->text);
+            return run_fail(ctx, ins, fn, (ts_status)n->index);
+        }
         case I_CLEAR:
             for (int k = 0; k < ins->nin; k++) slot_set(slots, in[k], iv_none());
             pc++;
@@ -636,6 +649,7 @@ ts_status interp_call(Ctx *ctx, Function *fn, const IValue *args, int nargs, IVa
     if (nargs != params->len)
         return ts_fail(ctx, TS_ERR_ARG, &fn->span, "%s expects %d arguments, got %d", fn->qualname,
                        params->len, nargs);
+    TS_TRY(ctx_poll(ctx, NULL));
     if (t_depth >= TS_MAX_CALL_DEPTH)
         return ts_fail(ctx, TS_ERR_RUNTIME, &fn->span,
                        "maximum call depth (%d) exceeded in %s (unbounded recursion?)",

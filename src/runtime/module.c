@@ -11,6 +11,7 @@ Module *module_new(Unit *u, IValue root, const char *path) {
     m->unit = unit_retain(u);
     m->root = root;
     m->path = ts_strdup(path);
+    m->inspect_only = false;
     return m;
 }
 
@@ -41,6 +42,11 @@ ts_status module_call(Ctx *ctx, Module *m, const char *name, const IValue *args,
         sb_free(&have);
         return st;
     }
+    if (m->inspect_only)
+        return ts_fail(ctx, TS_ERR_ARG, NULL,
+                       "%s: the module was loaded for inspection only (TS_LOAD_INSPECT); load it with "
+                       "ts_module_load to call %s",
+                       m->path, name);
     int nuser = fn->nparams - 1;
     if (nargs > nuser) {
         return ts_fail(ctx, TS_ERR_ARG, NULL, "%s: %s takes %d input%s but %d %s given", m->path,

@@ -12,6 +12,7 @@ typedef struct Module {
     Unit *unit;
     IValue root;      /* the root Object */
     char *path;       /* where it was loaded from, for messages */
+    bool inspect_only; /* loaded with TS_LOAD_INSPECT: __setstate__ not run, calls refused */
 } Module;
 
 Module *module_new(Unit *u, IValue root_steal, const char *path);
@@ -22,6 +23,10 @@ Function *module_method(const Module *m, const char *name);
  * types of the arguments against the method's signature, filling defaults. */
 ts_status module_call(Ctx *ctx, Module *m, const char *name, const IValue *args, int nargs,
                       IValue *out) TS_MUST_CHECK;
+/* What tscript cannot run (NK_UNRESOLVED ops and NK_FAIL constructs of every
+ * compiled function), grouped, with source locations; or a one-line summary
+ * when there is nothing. Returns the number of problems. */
+int module_check(StrBuf *sb, const Module *m);
 /* Renderings for `tscript show`. */
 void module_print_tree(StrBuf *sb, const Module *m);
 void module_print_code(StrBuf *sb, const Module *m);

@@ -7,6 +7,9 @@
  * every `GLOBAL __torch__.q Name` in the pickles resolves the class from
  * code/q.py through the unit, and its state dict fills the object's slots by
  * attribute name; finally every method reached is emitted to IR and compiled.
+ * The unit is lazy (unit.h): what tscript cannot compile fails when run, so
+ * any archive whose code parses loads. Model code runs at load only in a
+ * class's __setstate__, and not at all with TS_LOAD_INSPECT.
  * The zip stays alive as long as any storage borrows from it.
  */
 #include "serialize/archive.h"
@@ -26,6 +29,7 @@ typedef struct Loader {
     const char *path;
     const char *dir; /* "data" or "constants": where this pickle's storages live */
     const char *what;
+    unsigned flags;  /* TS_LOAD_* */
 } Loader;
 
 static ts_status provide_source(Ctx *ctx, void *ud, const char *qualifier, Source **out) {
@@ -190,7 +194,14 @@ static ts_status hook_class(void *ud, const char *module, const char *name, IVal
         sb_free(&v);
         return st2;
     }
-    if (class_method(c, "__setstate__")) return build_with_setstate(L, c, state, out);
+    if (class_method(c, "__setstate__")) {
+        /* inspecting runs no model code: the object stays unset */
+        if (L->flags & TS_LOAD_INSPECT) {
+            *out = iv_object_steal(object_new(c));
+            return TS_OK;
+        }
+        return build_with_setstate(L, c, state, out);
+    }
     if (state.kind != IV_DICT)
         return ts_fail(ctx, TS_ERR_FORMAT, NULL, "%s: %s: the state of a %s object is a %s, expected a dict",
                        L->path, L->what, c->qualname, iv_kind_name(state));
@@ -249,32 +260,37 @@ static ts_status unpickle(Loader *L, const char *record, const char *dir, bool r
     return st;
 }
 
-static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, Module **out);
+static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, unsigned flags, Module **out);
 
 ts_status archive_load(Ctx *ctx, const char *path, Module **out) {
+    return archive_load_flags(ctx, path, 0, out);
+}
+
+ts_status archive_load_flags(Ctx *ctx, const char *path, unsigned flags, Module **out) {
     *out = NULL;
     ZipArchive *z;
     TS_TRY(zip_open(ctx, path, &z));
-    return load_from_zip(ctx, z, path, out);
+    return load_from_zip(ctx, z, path, flags, out);
 }
 
 ts_status archive_load_memory(Ctx *ctx, const char *name, const void *data, size_t size, Module **out) {
     *out = NULL;
     ZipArchive *z;
     TS_TRY(zip_open_memory(ctx, name, data, size, NULL, NULL, &z));
-    return load_from_zip(ctx, z, name, out);
+    return load_from_zip(ctx, z, name, 0, out);
 }
 
 /* Takes the caller's reference to z. */
-static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, Module **out) {
+static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, unsigned flags, Module **out) {
     ops_init();
-    Loader L = {ctx, z, NULL, path, NULL, NULL};
+    Loader L = {ctx, z, NULL, path, NULL, NULL, flags};
     IValue root = iv_none();
     int version = 0;
     ts_status st = read_version(&L, &version);
     if (st != TS_OK) goto fail_zip;
     L.unit = unit_new(provide_source, &L);
     L.unit->version = version;
+    L.unit->lazy = true;
     st = unpickle(&L, "constants.pkl", "constants", true, &L.unit->constants);
     if (st != TS_OK) goto fail_unit;
     st = unpickle(&L, "data.pkl", "data", true, &root);
@@ -293,6 +309,7 @@ static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, Module
     L.unit->provider = NULL;
     L.unit->provider_ud = NULL;
     *out = module_new(L.unit, root, path);
+    (*out)->inspect_only = (flags & TS_LOAD_INSPECT) != 0;
     unit_release(L.unit);
     zip_release(L.z);
     return TS_OK;

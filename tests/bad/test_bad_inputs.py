@@ -254,15 +254,24 @@ def test_unknown_op(good, rundir):
 
 
 def test_unknown_op_in_untaken_branch(good, rundir):
-    """The op is unknown even if the branch that calls it would not run: the
-    code is compiled when the archive loads, as PyTorch does."""
+    """An unknown op fails only when it would run (lazy binding): the branch
+    not taken runs, the other fails with the op's name and place."""
     src = good["conditional"]
     path = os.path.join(rundir, "unknown_op_branch.pt")
-    edit_code(src, path, "(linear2).forward(x, )",
-              lambda s: s.replace("(linear2).forward(x, )", "torch.frobnicate(x)"))
+    name = edit_code(src, path, "(linear2).forward(x, )",
+                     lambda s: s.replace("(linear2).forward(x, )", "torch.frobnicate(x)"))
     torch_rejects(path)
     x = input_words([torch.randn(1, 5)], rundir)
-    assert_error(run_tscript(["run", path] + x + ["True"]), "frobnicate")
+    assert_ok(run_tscript(["run", path] + x + ["True"]))
+    line = line_of(open_record(path, name), "frobnicate")
+    where = re.compile(r"%s:%d:\d+: error: unknown builtin op 'aten::frobnicate'"
+                       % (re.escape(os.path.basename(name)), line))
+    assert_error(run_tscript(["run", path] + x + ["False"]), where, "TorchScript traceback")
+    assert_ok(run_tscript(["show", path]))
+    proc = run_tscript(["check", path])
+    assert_no_crash(proc)
+    assert proc.returncode == 1, proc.stdout
+    assert "missing op aten::frobnicate (torch.frobnicate), 1 place" in proc.stdout
 
 
 def test_unknown_method_in_code(good, rundir):
