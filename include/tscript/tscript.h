@@ -188,10 +188,13 @@ TS_API ts_status ts_module_load_ex(ts_ctx *ctx, const char *path, unsigned flags
 /* What in the module tscript cannot run: every op it lacks and every
  * construct it cannot compile, each with its source locations in the
  * archive's code, as text (one item per line, then its locations indented:
- *   "unsupported op aten::cumsum (torch.cumsum), 2 uses:\n  m.pt:code/__torch__.py:12:9\n...").
- * *n_problems is the number of items (0: every method can run, and *report
- * is a one-line summary of what was checked). *report is owned by the
- * caller (ts_string_free). Errors: TS_ERR_ARG. */
+ *   "missing op aten::cumsum (torch.cumsum), 2 places:\n  m.pt:code/__torch__.py:12:9\n...").
+ * Code that fails only because it uses the result of a missing op (whose
+ * type tscript had to guess) follows as "then, using a missing op's
+ * result: ..." items, which are not counted. *n_problems is the number of
+ * counted items (0: every method can run, and *report is a one-line summary
+ * of what was checked). The module may be loaded with TS_LOAD_INSPECT.
+ * *report is owned by the caller (ts_string_free). Errors: TS_ERR_ARG. */
 TS_API ts_status ts_module_check(ts_ctx *ctx, ts_module *m, char **report, size_t *n_problems);
 
 /* Call forward / a named method. The inputs are borrowed; *out is owned by

@@ -47,6 +47,18 @@ void em_env_set(Em *em, const char *name, Value *v) {
     strmap_put(&e->vars, name, v);
 }
 
+bool em_from_unresolved(const Value *v) {
+    for (int depth = 0; v && depth < 8; depth++) {
+        const Node *n = v->node;
+        if (n->kind == NK_UNRESOLVED) return true;
+        bool structural = n->kind == NK_TUPLE_UNPACK || n->kind == NK_LIST_UNPACK || n->kind == NK_TUPLE_INDEX ||
+                          n->kind == NK_UNCHECKED_CAST;
+        if (!structural || n->inputs.len < 1) return false;
+        v = n->inputs.data[0];
+    }
+    return false;
+}
+
 /* ---- small emitters ---- */
 
 Value *em_constant(Em *em, IValue v, Span sp) {
@@ -123,6 +135,7 @@ static ts_status emit_name(Em *em, const Ast *e, SV *out) {
     if (v) {
         out->kind = SV_VALUE;
         out->v = v;
+        if (em_from_unresolved(v)) em->used_unresolved = true;
         return TS_OK;
     }
     for (Env *en = em->env; en; en = en->parent) {
@@ -421,6 +434,7 @@ static ts_status emit_unresolved(Em *em, const char *name, Args *args, Span sp, 
     n->text = arena_strdup(&em->g->arena, sb_cstr(&text));
     sb_free(&text);
     n->index = TS_ERR_NOT_FOUND;
+    em->used_unresolved = true;
     for (int i = 0; i < args->n; i++) node_add_input(em->g, n, args->a[i].v);
     *out = node_add_output(em->g, n, hint ? hint : ty_tensor());
     return TS_OK;

@@ -55,6 +55,7 @@ typedef struct Em {
     Env *env;
     int depth;
     int loop_depth;  /* loops around the statement being emitted */
+    bool used_unresolved; /* the statement being emitted used an NK_UNRESOLVED result */
 } Em;
 
 /* ---- environments ---- */
@@ -62,6 +63,9 @@ void em_env_init(Env *e, Env *parent);
 void em_env_free(Env *e);
 Value *em_env_lookup(Env *e, const char *name);
 void em_env_set(Em *em, const char *name, Value *v);
+
+/* Is v (or the tuple it was unpacked from) the result of an op tscript lacks? */
+bool em_from_unresolved(const Value *v);
 
 /* ---- small emitters ---- */
 Value *em_constant(Em *em, IValue v, Span sp);

@@ -561,11 +561,12 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
  * fails when run: drop what it emitted (the nodes after `mark`), append an
  * NK_FAIL with the failure, and end the block as a raise does. Names the
  * statement had bound to dropped values are rebound to placeholders. */
-static void defer_stmt(Em *em, const Ast *s, Node *mark, ts_status st) {
+static void defer_stmt(Em *em, const Ast *s, Node *mark, ts_status st, bool after_unresolved) {
     Block *b = em->b;
     while (mark->next != b->ret) node_remove(mark->next);
     Node *f = em_append(em, NK_FAIL, s->span);
     sema_defer_failure(em->ctx, em->g, f, st, s->span);
+    f->after_unresolved = after_unresolved;
     Env *e = em->env;
     for (int i = 0; i < e->order.len; i++) {
         Value *v = strmap_get(&e->vars, e->order.data[i]);
@@ -583,10 +584,14 @@ static ts_status emit_stmts(Em *em, const AstList *l, int from) {
         Block *b = em->b;
         Env *env = em->env;
         Node *mark = b->ret->prev;
+        bool outer_used = em->used_unresolved;
+        em->used_unresolved = false;
         ts_status st = emit_stmt(em, l, i, &consumed);
+        bool used = em->used_unresolved;
+        em->used_unresolved = outer_used || used;
         if (st != TS_OK) {
             if (!em->u->lazy || st == TS_ERR_NOMEM || em->b != b || em->env != env) return st;
-            defer_stmt(em, l->items[i], mark, st);
+            defer_stmt(em, l->items[i], mark, st, used);
             break;
         }
         if (consumed) break;
@@ -615,7 +620,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
     if (fn->state == FN_FAILED) return ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s failed to compile", fn->qualname);
     fn->state = FN_EMITTING;
     const Ast *def = (const Ast *)fn->def;
-    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0, 0};
+    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0, 0, false};
     em.b = em.g->block;
     Env env;
     em_env_init(&env, NULL);

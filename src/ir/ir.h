@@ -60,6 +60,7 @@ struct Node {
     const char *name;    /* NK_GETATTR / NK_SETATTR / NK_CALL_METHOD: attribute or method name; NK_UNRESOLVED: op */
     int index;           /* NK_GETATTR/NK_SETATTR: slot index; NK_TUPLE_INDEX: element; NK_FAIL/NK_UNRESOLVED: status */
     const char *text;    /* NK_FAIL / NK_UNRESOLVED: the message it fails with (in the graph's arena) */
+    bool after_unresolved; /* NK_FAIL: the failing code used the result of an NK_UNRESOLVED (whose type was a guess) */
     Type *tattr;         /* NK_ISINSTANCE / NK_CREATE_OBJECT / NK_UNINITIALIZED: a type */
     void *callee;        /* NK_CALL_METHOD / NK_CALL_FUNCTION: the Function */
     void *aux;           /* scratch for passes and the compiler; meaningless outside one */

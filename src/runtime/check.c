@@ -7,12 +7,19 @@
  * every compiled function, groups those nodes by op name or message (first
  * seen first) and lists each group's source locations, deduplicated (a
  * loop unrolled over a tuple repeats its body's spans).
+ *
+ * A statement that failed only because it used the result of a missing op
+ * (whose type the compiler guessed) is not a problem of its own: it is
+ * listed after the missing ops as a note, and counted only when no missing
+ * op is listed.
  */
 #include "runtime/module.h"
 
+typedef enum Kind { K_OP, K_CONSTRUCT, K_NOTE } Kind;
+
 typedef struct Problem {
     const char *key;   /* op name (NK_UNRESOLVED) or message (NK_FAIL) */
-    bool is_op;
+    Kind kind;
     VEC(Span) spans;
 } Problem;
 
@@ -23,12 +30,12 @@ typedef struct Checker {
 
 static bool same_span(Span a, Span b) { return a.src == b.src && a.start == b.start && a.end == b.end; }
 
-static void add(Checker *c, const char *key, bool is_op, Span sp) {
+static void add(Checker *c, const char *key, Kind kind, Span sp) {
     Problem *p = NULL;
     for (int i = 0; i < c->items.len && !p; i++)
-        if (c->items.data[i].is_op == is_op && strcmp(c->items.data[i].key, key) == 0) p = &c->items.data[i];
+        if (c->items.data[i].kind == kind && strcmp(c->items.data[i].key, key) == 0) p = &c->items.data[i];
     if (!p) {
-        Problem np = {key, is_op, {0}};
+        Problem np = {key, kind, {0}};
         vec_push(&c->items, np);
         p = &c->items.data[c->items.len - 1];
     }
@@ -42,9 +49,9 @@ static void walk(Checker *c, const Block *b, int depth) {
         if (n->kind == NK_OP) c->nops++;
         if (n->kind == NK_UNRESOLVED) {
             c->nops++;
-            add(c, n->name, true, n->span);
+            add(c, n->name, K_OP, n->span);
         } else if (n->kind == NK_FAIL) {
-            add(c, n->text, false, n->span);
+            add(c, n->text, n->after_unresolved ? K_NOTE : K_CONSTRUCT, n->span);
         }
         if (depth < TS_MAX_PARSE_DEPTH * 2)
             for (int k = 0; k < n->nblocks; k++) walk(c, n->blocks[k], depth + 1);
@@ -60,6 +67,40 @@ static void put_line(StrBuf *sb, const char *s) {
     }
 }
 
+static void put_problem(StrBuf *sb, const Problem *p, bool have_ops) {
+    if (p->kind == K_OP) {
+        const char *sep = strstr(p->key, "::");
+        sb_puts(sb, "missing op ");
+        put_line(sb, p->key);
+        if (strncmp(p->key, "aten::", 6) == 0) {
+            sb_puts(sb, " (torch.");
+            put_line(sb, p->key + 6);
+            sb_putc(sb, ')');
+        } else if (sep) {
+            sb_printf(sb, " (ops.%.*s.", (int)(sep - p->key), p->key);
+            put_line(sb, sep + 2);
+            sb_putc(sb, ')');
+        }
+    } else {
+        sb_puts(sb, p->kind == K_NOTE && have_ops ? "then, using a missing op's result: " : "cannot compile: ");
+        put_line(sb, p->key);
+    }
+    sb_printf(sb, ", %d place%s:\n", p->spans.len, p->spans.len == 1 ? "" : "s");
+    for (int k = 0; k < p->spans.len; k++) {
+        sb_puts(sb, "  ");
+        if (p->spans.data[k].src) {
+            StrBuf loc;
+            sb_init(&loc);
+            span_format_loc(&loc, p->spans.data[k]);
+            put_line(sb, sb_cstr(&loc));
+            sb_free(&loc);
+        } else {
+            sb_puts(sb, "<unknown location>");
+        }
+        sb_putc(sb, '\n');
+    }
+}
+
 int module_check(StrBuf *sb, const Module *m) {
     Checker c = {{0}, 0};
     int nmethods = 0, nfree = 0;
@@ -70,41 +111,21 @@ int module_check(StrBuf *sb, const Module *m) {
         else nfree++;
         walk(&c, fn->graph->block, 0);
     }
+    int nops = 0, nconstructs = 0, nnotes = 0;
     for (int i = 0; i < c.items.len; i++) {
-        Problem *p = &c.items.data[i];
-        if (p->is_op) {
-            const char *sep = strstr(p->key, "::");
-            sb_puts(sb, "missing op ");
-            put_line(sb, p->key);
-            if (strncmp(p->key, "aten::", 6) == 0) {
-                sb_puts(sb, " (torch.");
-                put_line(sb, p->key + 6);
-                sb_putc(sb, ')');
-            } else if (sep) {
-                sb_printf(sb, " (ops.%.*s.", (int)(sep - p->key), p->key);
-                put_line(sb, sep + 2);
-                sb_putc(sb, ')');
-            }
-        } else {
-            sb_puts(sb, "cannot compile: ");
-            put_line(sb, p->key);
-        }
-        sb_printf(sb, ", %d place%s:\n", p->spans.len, p->spans.len == 1 ? "" : "s");
-        for (int k = 0; k < p->spans.len; k++) {
-            sb_puts(sb, "  ");
-            if (p->spans.data[k].src) {
-                StrBuf loc;
-                sb_init(&loc);
-                span_format_loc(&loc, p->spans.data[k]);
-                put_line(sb, sb_cstr(&loc));
-                sb_free(&loc);
-            } else {
-                sb_puts(sb, "<unknown location>");
-            }
-            sb_putc(sb, '\n');
-        }
+        Kind k = c.items.data[i].kind;
+        nops += k == K_OP;
+        nconstructs += k == K_CONSTRUCT;
+        nnotes += k == K_NOTE;
     }
-    int n = c.items.len;
+    /* missing ops first, then constructs, then what follows from the ops */
+    for (int pass = 0; pass < 3; pass++)
+        for (int i = 0; i < c.items.len; i++) {
+            Problem *p = &c.items.data[i];
+            if ((int)p->kind != pass) continue;
+            put_problem(sb, p, nops > 0);
+        }
+    int n = nops + nconstructs + (nops ? 0 : nnotes);
     if (n == 0) {
         sb_printf(sb, "OK: %d method%s, ", nmethods, nmethods == 1 ? "" : "s");
         if (nfree) sb_printf(sb, "%d function%s, ", nfree, nfree == 1 ? "" : "s");

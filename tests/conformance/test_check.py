@@ -42,6 +42,13 @@ class MissingOps(nn.Module):
             return x[k[0]]
         return x
 
+    @torch.jit.export
+    def device_index(self, x: torch.Tensor) -> int:
+        # get_device returns an int; tscript lacks it, so guesses Tensor, and
+        # the return that uses it cannot be type-checked until the op exists
+        d = x.get_device()
+        return d + 1
+
 
 class Clean(nn.Module):
     def __init__(self):
@@ -126,6 +133,20 @@ def test_check_lists_missing_ops(missing):
         assert block.endswith(loc) and block.startswith("  " + missing + ":"), (block, loc)
     # x.argsort(...) is a method call: its place is the call
     assert "missing op aten::argsort (torch.argsort), 1 place:" in out, out
+    # what fails only because of a missing op's guessed type comes last, as a
+    # consequence, not as a problem of its own
+    note = ("then, using a missing op's result: return value: expected a value of type int "
+            "but found Tensor, 1 place:\n  %s:%s\n" % (missing, place(missing, "return torch.add(d, 1)",
+                                                                        "return")))
+    assert out.endswith(note), out
+    n = int(re.match(re.escape(missing) + r": (\d+) things tscript cannot run:\n", out).group(1))
+    assert n == out.count("missing op ") + out.count("cannot compile: "), out
+
+
+def test_guessed_type_fails_with_the_op(missing, rundir):
+    x = input_words([torch.randn(5)], rundir)
+    assert_error(run_tscript(["run", missing, "--method", "device_index"] + x),
+                 "unknown builtin op 'aten::get_device'")
 
 
 def test_check_clean_archive(archive):
