@@ -455,6 +455,8 @@ static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, 
 }
 
 static ts_status ensure_ret_type(Em *em, Function *fn, Span sp) {
+    if (fn->state == FN_FAILED && !fn->graph)
+        return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s cannot be called: its declaration failed to compile", fn->qualname);
     if (fn->ret_type) return TS_OK;
     if (fn->state == FN_EMITTING)
         return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "recursive call of %s needs a return type annotation", fn->qualname);

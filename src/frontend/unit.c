@@ -25,6 +25,7 @@ Unit *unit_new(SourceProvider provider, void *ud) {
     strmap_init(&u->classes);
     strmap_init(&u->functions);
     strmap_init(&u->files);
+    strmap_init(&u->broken);
     u->constants = iv_none();
     u->provider = provider;
     u->provider_ud = ud;
@@ -60,6 +61,7 @@ void unit_release(Unit *u) {
     strmap_free(&u->classes);
     strmap_free(&u->functions);
     strmap_free(&u->files);
+    strmap_free(&u->broken);
     arena_free(&u->arena);
     ts_free(u);
 }
@@ -468,6 +470,12 @@ static ts_status declare_class(Ctx *ctx, Unit *u, Ast *def, const char *qualname
 
 ts_status unit_resolve_class(Ctx *ctx, Unit *u, const char *qualname, const Span *where, ClassType **out) {
     *out = strmap_get(&u->classes, qualname);
+    UnitFailure *broken = *out ? strmap_get(&u->broken, qualname) : NULL;
+    if (broken) {
+        /* half declared: in a lazy unit the first failure did not stop the load */
+        *out = NULL;
+        return ts_fail(ctx, broken->status, broken->span.src ? &broken->span : where, "%s", broken->message);
+    }
     if (*out) return TS_OK;
     char *qualifier;
     const char *name;
@@ -478,7 +486,16 @@ ts_status unit_resolve_class(Ctx *ctx, Unit *u, const char *qualname, const Span
     if (!def)
         return ts_fail(ctx, TS_ERR_NOT_FOUND, where, "unknown type '%s'%s", qualname,
                        m ? " (its code file has no such class)" : " (no code file defines it)");
-    return declare_class(ctx, u, def, qualname, out);
+    ts_status st = declare_class(ctx, u, def, qualname, out);
+    if (st != TS_OK && st != TS_ERR_NOMEM && strmap_get(&u->classes, qualname)) {
+        UnitFailure *f = arena_new(&u->arena, UnitFailure);
+        f->status = st;
+        f->message = arena_strdup(&u->arena, sb_cstr(&ctx->text));
+        f->span = ctx->fail_span;
+        strmap_put(&u->broken, qualname, f);
+        *out = NULL;
+    }
+    return st;
 }
 
 ts_status unit_resolve_function(Ctx *ctx, Unit *u, const char *qualname, const Span *where, Function **out) {
@@ -501,7 +518,8 @@ ts_status sema_lookup_qualified(Ctx *ctx, Unit *u, const char *q, const Span *wh
                                 Function **fn) {
     *cls = strmap_get(&u->classes, q);
     *fn = strmap_get(&u->functions, q);
-    if (*cls || *fn) return TS_OK;
+    if (*cls) return unit_resolve_class(ctx, u, q, where, cls); /* fails again if it is broken */
+    if (*fn) return TS_OK;
     char *qualifier;
     const char *name;
     split_qualname(u, q, &qualifier, &name);

@@ -56,12 +56,20 @@ typedef struct Function {
  * with *out == NULL when there is no such file. */
 typedef ts_status (*SourceProvider)(Ctx *ctx, void *ud, const char *qualifier, Source **out);
 
+/* Why a class could not be declared: every later use fails the same way. */
+typedef struct UnitFailure {
+    ts_status status;
+    const char *message;
+    Span span;
+} UnitFailure;
+
 typedef struct Unit {
     int refcnt;
     Arena arena;
     StrMap classes;    /* qualname -> ClassType* */
     StrMap functions;  /* qualname -> Function* (free functions) */
     StrMap files;      /* qualifier -> struct AstModule* (NULL value + key present: no file) */
+    StrMap broken;     /* qualname -> UnitFailure*: classes whose declaration failed (stay failed) */
     VEC(Source *) sources;
     VEC(Function *) fns;    /* every function and method, in declaration order */
     VEC(ClassType *) class_list;

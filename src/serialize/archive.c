@@ -305,7 +305,8 @@ static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, unsign
     st = interp_compile_unit(ctx, L.unit);
     if (st != TS_OK) goto fail_root;
     /* the module is read-only from here on: fill the lazily made strings now */
-    for (int i = 0; i < L.unit->fns.len; i++) function_signature(L.unit, L.unit->fns.data[i]);
+    for (int i = 0; i < L.unit->fns.len; i++)
+        if (L.unit->fns.data[i]->state != FN_FAILED) function_signature(L.unit, L.unit->fns.data[i]);
     L.unit->provider = NULL;
     L.unit->provider_ud = NULL;
     *out = module_new(L.unit, root, path);

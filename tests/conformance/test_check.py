@@ -205,3 +205,73 @@ def test_method_that_cannot_compile(archive, rundir):
     out = run_tscript(["check", path]).stdout
     assert re.search(r"^cannot compile: __torch__\.\S*MissingOps\.forward does not return a value "
                      r"on every path, 1 place:$", out, re.M), out
+
+
+class UsesFunction(nn.Module):
+    def forward(self, x: torch.Tensor, flag: bool) -> torch.Tensor:
+        if flag:
+            return nn.functional.relu(x) + 1.0
+        return x - 1.0
+
+
+def test_function_whose_declaration_fails(archive, rundir):
+    """A free function whose signature tscript cannot read: its callers fail
+    when they reach the call, everything else loads, shows and runs."""
+    src = archive("check_uses_function", lambda: script(UsesFunction()))
+    name, text = code_of(src, "def relu(")
+    assert "inplace: bool=False" in text, text
+    path = os.path.join(rundir, "bad_signature.pt")
+    rewrite_zip(src, path, lambda n, data: text.replace(
+        "inplace: bool=False", "inplace: [x for x in y]=False").encode() if n == name else data)
+    x = input_words([torch.randn(5)], rundir)
+    assert_ok(run_tscript(["run", path] + x + ["False"]))
+    assert_error(run_tscript(["run", path] + x + ["True"]), "expected a type annotation")
+    for mode in ("--tree", "--code", "--graph"):
+        assert_ok(run_tscript(["show", path, mode]))
+    proc = run_tscript(["check", path])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "cannot compile: expected a type annotation, 1 place:" in proc.stdout, proc.stdout
+
+
+@torch.jit.script
+class Pair(object):
+    def __init__(self, a: torch.Tensor, b: torch.Tensor):
+        self.a = a
+        self.b = b
+
+
+class UsesClass(nn.Module):
+    def forward(self, x: torch.Tensor, flag: bool) -> torch.Tensor:
+        if flag:
+            p = Pair(x, x + 1.0)
+            return p.a + p.b
+        q = Pair(x, x)
+        return q.a - 1.0
+
+    @torch.jit.export
+    def other(self, x: torch.Tensor) -> torch.Tensor:
+        return Pair(x, x).b * 2.0
+
+
+def test_class_whose_declaration_fails(archive, rundir):
+    """A class (not in the pickle, used only by code) whose declaration fails
+    half way: every use of it fails the same way, never sees half a class."""
+    src = archive("check_uses_class", lambda: script(UsesClass()))
+    name, text = code_of(src, "class Pair")
+    old = "  b : Tensor\n"
+    assert old in text, text
+    path = os.path.join(rundir, "bad_class.pt")
+    rewrite_zip(src, path, lambda n, data: text.replace(
+        old, "  b : [x for x in y]\n").encode() if n == name else data)
+    x = input_words([torch.randn(5)], rundir)
+    assert_error(run_tscript(["run", path] + x + ["True"]), "expected a type annotation")
+    assert_error(run_tscript(["run", path] + x + ["False"]), "expected a type annotation")
+    assert_error(run_tscript(["run", path, "--method", "other"] + x), "expected a type annotation")
+    for mode in ("--tree", "--code", "--graph"):
+        assert_ok(run_tscript(["show", path, mode]))
+    proc = run_tscript(["check", path])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    # all three uses fail at the one place the class is wrong
+    line = path + ":" + name.split("/", 1)[1] + ":%d:" % (text.splitlines().index("  b : Tensor") + 1)
+    assert ("cannot compile: expected a type annotation, 1 place:\n  " + line) in proc.stdout, \
+        proc.stdout
