@@ -27,7 +27,8 @@
  * last failure (with source location and TorchScript traceback when there is
  * one) is kept in the context and read with ts_ctx_error(). `_new`/`_load`
  * give an owned handle released with the matching `_free`/`_release`.
- * A ts_ctx is used by one thread at a time; a loaded ts_module may be called
+ * A ts_ctx is used by one thread at a time (ts_ctx_interrupt excepted: any
+ * thread may call it); a loaded ts_module may be called
  * from several threads, each with its own ts_ctx. A ts_value may be shared
  * (retain/release are atomic), but reading a container's items
  * (ts_value_item) from two threads at once needs the caller's own lock.
