@@ -36,13 +36,19 @@ usage() {
 versions=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --venvs) [[ $# -ge 2 ]] || usage; venvs=$(cd "$2" && pwd); shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --venvs) [[ $# -ge 2 ]] || usage; mkdir -p "$2"; venvs=$(cd "$2" && pwd); shift 2 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) usage ;;
         *) versions+=("$1"); shift ;;
     esac
 done
 [[ ${#versions[@]} -gt 0 ]] || versions=("${all_versions[@]}")
+for v in "${versions[@]}"; do
+    if [[ "$v" != 1.13 ]] && ! pins "$v" >/dev/null; then
+        echo "make-golden: unknown version '$v' (known: ${all_versions[*]})" >&2
+        exit 2
+    fi
+done
 
 python_for() {
     local v=$1
@@ -50,14 +56,16 @@ python_for() {
         echo /usr/bin/python3
         return
     fi
-    local reqs
-    reqs=$(pins "$v") || { echo "make-golden: unknown version '$v' (known: ${all_versions[*]})" >&2; exit 2; }
-    local dir="$venvs/torch-$v"
-    if [[ ! -x "$dir/bin/python" ]]; then
-        echo "make-golden: creating $dir ($reqs)" >&2
-        "${GOLDEN_VENV_PYTHON:-python3}" -m venv "$dir"
+    local reqs dir="$venvs/torch-$v"
+    reqs=$(pins "$v")
+    # A venv whose install was interrupted is completed, not trusted.
+    if ! "$dir/bin/python" -c "import torch, torchvision, numpy" 2>/dev/null; then
+        echo "make-golden: installing $reqs into $dir" >&2
+        [[ -x "$dir/bin/python" ]] || "${GOLDEN_VENV_PYTHON:-python3}" -m venv "$dir"
         # shellcheck disable=SC2086
-        "$dir/bin/pip" install --quiet ${GOLDEN_PIP_ARGS:-} $reqs
+        "$dir/bin/pip" install --quiet ${GOLDEN_PIP_ARGS:-} $reqs >&2
+        "$dir/bin/python" -c "import torch, torchvision, numpy" ||
+            { echo "make-golden: $dir: torch, torchvision or numpy did not install" >&2; exit 1; }
     fi
     echo "$dir/bin/python"
 }
