@@ -169,8 +169,8 @@ static bool onednn_first_conv(const KernelTable *kt, int64_t C) {
         const ConvGeom *g = j->g;                                                                          \
         for (int64_t gi = g0; gi < g1; gi++)                                                               \
             for (int64_t k = 0; k < j->OCg; k++)                                                           \
-                j->depthwise(g, j->x + gi * g->H * g->W, j->w + (gi * j->OCg + k) * j->K,                     \
-                          j->b ? j->b[gi * j->OCg + k] : (T)0, j->o + (gi * j->OCg + k) * j->ohw);         \
+                j->depthwise(g, j->x + gi * g->H * g->W, j->w + (gi * j->OCg + k) * j->K,                  \
+                             j->b ? j->b[gi * j->OCg + k] : (T)0, j->o + (gi * j->OCg + k) * j->ohw);      \
     }
 
 DEPTHWISE_JOB(depthwise_groups_f32, float, KConvDepthwiseF32)
@@ -186,8 +186,8 @@ DEPTHWISE_JOB(depthwise_groups_f64, double, KConvDepthwiseF64)
                       g->OH == g->H && g->OW == g->W;                                                      \
         for (int64_t n = 0; n < N; n++) {                                                                  \
             if (Cg == 1) {                                                                                 \
-                DEPTHWISE_GROUPS##_job job = {kt->DEPTHWISE, g, OCg, K, ohw, x + n * groups * g->H * g->W, w, b, \
-                                              o + n * OC * ohw};                                           \
+                DEPTHWISE_GROUPS##_job job = {kt->DEPTHWISE, g, OCg, K, ohw, x + n * groups * g->H * g->W, \
+                                              w, b, o + n * OC * ohw};                                     \
                 int64_t grain = TS_MAX((int64_t)1, 4096 / TS_MAX(ohw * OCg, (int64_t)1));                 \
                 kernels_parallel_for(groups, grain, DEPTHWISE_GROUPS, &job);                               \
                 continue;                                                                                  \
@@ -223,7 +223,7 @@ static void conv_f32_blocked(const KernelTable *kt, const ConvGeom *g, int64_t N
     for (int64_t n = 0; n < N; n++)
         for (int64_t gi = 0; gi < groups; gi++)
             kt->conv_blocked_f32(g, OCg, x + (n * groups + gi) * Cg * g->H * g->W, w + gi * OCg * K,
-                          b ? b + gi * OCg : NULL, scratch, o + (n * OC + gi * OCg) * ohw);
+                                 b ? b + gi * OCg : NULL, scratch, o + (n * OC + gi * OCg) * ohw);
 }
 
 /* The convolution of input (batched: N, C, spatial...; else C, spatial...)
