@@ -15,6 +15,9 @@
  *  - An object or enum member keeps its class's compilation unit alive
  *    (unit_retain on creation, unit_release after its slots are released).
  *  - Boxes abort on out-of-memory (ts_xmalloc), as value.h promises.
+ *  - Freeing never recurses over values: iv_release queues the boxes that die
+ *    inside a dying box on a per-thread worklist, so freeing a value of any
+ *    depth uses a bounded amount of C stack.
  */
 #include "value/value.h"
 
@@ -99,13 +102,66 @@ void iv_retain(IValue v) {
     __atomic_add_fetch(&v.u.h->refcnt, 1, __ATOMIC_RELAXED);
 }
 
+/* Freeing is iterative: while one thread frees a value, the boxes whose count
+ * reaches zero inside it are queued on that thread's worklist instead of being
+ * freed recursively, so a chain of a million objects (or lists nested a
+ * million deep) needs no more C stack than one. The first 64 entries live on
+ * the stack of the outermost release; more go to the heap, and if even that
+ * fails the box is freed in place (recursion again, as a last resort). */
+typedef struct FreeList {
+    HeapHdr **data;
+    size_t len, cap;
+    HeapHdr *inline_[64];
+} FreeList;
+
+static __thread FreeList *t_freelist;
+
+static void heap_free_hdr(HeapHdr *h) {
+    IValue v;
+    v.kind = (IVKind)h->kind;
+    v.u.h = h;
+    heap_free(v);
+}
+
+static bool freelist_push(FreeList *fl, HeapHdr *h) {
+    if (fl->len == fl->cap) {
+        size_t cap = fl->cap * 2;
+        HeapHdr **d = fl->data == fl->inline_ ? ts_malloc(cap * sizeof *d)
+                                              : ts_realloc(fl->data, cap * sizeof *d);
+        if (!d) return false;
+        if (fl->data == fl->inline_) memcpy(d, fl->inline_, sizeof fl->inline_);
+        fl->data = d;
+        fl->cap = cap;
+    }
+    fl->data[fl->len++] = h;
+    return true;
+}
+
 void iv_release(IValue v) {
     if (!iv_is_heap(v) || !v.u.h) return;
     if (v.kind == IV_TENSOR) {
         tensor_release(v.u.t);
         return;
     }
-    if (__atomic_sub_fetch(&v.u.h->refcnt, 1, __ATOMIC_ACQ_REL) == 0) heap_free(v);
+    if (__atomic_sub_fetch(&v.u.h->refcnt, 1, __ATOMIC_ACQ_REL) != 0) return;
+    if (v.kind == IV_STR || v.kind == IV_FUNC) { /* no boxes inside */
+        heap_free(v);
+        return;
+    }
+    FreeList *fl = t_freelist;
+    if (fl) {
+        if (!freelist_push(fl, v.u.h)) heap_free(v);
+        return;
+    }
+    FreeList own;
+    own.data = own.inline_;
+    own.len = 0;
+    own.cap = TS_ARRAY_LEN(own.inline_);
+    t_freelist = &own;
+    heap_free(v);
+    while (own.len) heap_free_hdr(own.data[--own.len]);
+    t_freelist = NULL;
+    if (own.data != own.inline_) ts_free(own.data);
 }
 
 /* ---- heap IValues ---- */
