@@ -369,48 +369,6 @@ ts_status interp_compile_unit(Ctx *ctx, Unit *u) {
     return TS_OK;
 }
 
-/* ---- runtime type checks ---- */
-
-bool iv_isinstance(IValue v, const Type *t) {
-    switch (t->kind) {
-    case TK_ANY: return true;
-    case TK_TENSOR: return v.kind == IV_TENSOR;
-    case TK_INT: return v.kind == IV_INT;
-    case TK_FLOAT: return v.kind == IV_DOUBLE;
-    case TK_BOOL: return v.kind == IV_BOOL;
-    case TK_STR: return v.kind == IV_STR;
-    case TK_NONE: return v.kind == IV_NONE;
-    case TK_NUMBER: return v.kind == IV_INT || v.kind == IV_DOUBLE || v.kind == IV_BOOL;
-    case TK_DEVICE: return v.kind == IV_DEVICE;
-    case TK_OPTIONAL: return v.kind == IV_NONE || iv_isinstance(v, t->elems[0]);
-    case TK_UNION:
-        for (int i = 0; i < t->n; i++)
-            if (iv_isinstance(v, t->elems[i])) return true;
-        return false;
-    case TK_ANYLIST: return v.kind == IV_LIST;
-    case TK_ANYTUPLE: return v.kind == IV_TUPLE;
-    case TK_LIST:
-        if (v.kind != IV_LIST) return false;
-        if (v.u.l->elem == t->elems[0]) return true;
-        for (int64_t i = 0; i < v.u.l->len; i++)
-            if (!iv_isinstance(v.u.l->items[i], t->elems[0])) return false;
-        return v.u.l->len > 0 || v.u.l->elem == ty_any();
-    case TK_TUPLE:
-        if (v.kind != IV_TUPLE || v.u.tup->len != t->n) return false;
-        for (int i = 0; i < t->n; i++)
-            if (!iv_isinstance(v.u.tup->items[i], t->elems[i])) return false;
-        return true;
-    case TK_DICT:
-        return v.kind == IV_DICT;
-    case TK_CLASS:
-        if (v.kind == IV_OBJECT) return v.u.obj->cls == t->cls;
-        if (v.kind == IV_ENUM) return v.u.en->cls == t->cls;
-        if (v.kind == IV_TUPLE) return v.u.tup->type == t;
-        return false;
-    default: return false;
-    }
-}
-
 /* ---- the interpreter loop ---- */
 
 static __thread int t_depth;

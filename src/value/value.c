@@ -520,8 +520,21 @@ bool iv_truthy(IValue v) {
     }
 }
 
-/* The static type a value has (for messages). */
-static Type *value_type(IValue v) {
+/* The static type a value has, for messages. A tuple's type is built from its
+ * items, so the work is bounded: each tuple is typed once (a memo of the
+ * tuples seen, so a graph shared through a pickle's memo costs its size, not
+ * its paths), and past TYPEOF_MAX_TUPLES tuples, TYPEOF_MAX_DEPTH levels or
+ * TYPEOF_MAX_LEN items a tuple is just `tuple`. (Each type made here is
+ * interned for good, another reason to keep them small.) */
+enum { TYPEOF_MAX_TUPLES = 256, TYPEOF_MAX_DEPTH = 32, TYPEOF_MAX_LEN = 64 };
+
+typedef struct TypeOfMemo {
+    const TupleObj *tup[TYPEOF_MAX_TUPLES];
+    Type *type[TYPEOF_MAX_TUPLES];
+    int len;
+} TypeOfMemo;
+
+static Type *value_type(IValue v, TypeOfMemo *memo, int depth) {
     switch (v.kind) {
     case IV_NONE: return ty_none();
     case IV_BOOL: return ty_bool();
@@ -535,11 +548,17 @@ static Type *value_type(IValue v) {
     case IV_TUPLE: {
         TupleObj *t = v.u.tup;
         if (t->type) return t->type;
-        Type *stack[8] = {0};
-        Type **el = t->len <= 8 ? stack : box_alloc(0, (size_t)t->len, sizeof(Type *));
-        for (int64_t i = 0; i < t->len; i++) el[i] = value_type(t->items[i]);
+        for (int i = 0; i < memo->len; i++)
+            if (memo->tup[i] == t) return memo->type[i];
+        if (depth >= TYPEOF_MAX_DEPTH || t->len > TYPEOF_MAX_LEN || memo->len == TYPEOF_MAX_TUPLES)
+            return ty_anytuple();
+        Type *el[TYPEOF_MAX_LEN];
+        for (int64_t i = 0; i < t->len; i++) el[i] = value_type(t->items[i], memo, depth + 1);
         Type *r = ty_tuple(el, (int)t->len);
-        if (el != stack) ts_free(el);
+        if (memo->len < TYPEOF_MAX_TUPLES) {
+            memo->tup[memo->len] = t;
+            memo->type[memo->len++] = r;
+        }
         return r;
     }
     case IV_OBJECT: return v.u.obj->cls ? v.u.obj->cls->type : ty_any();
@@ -552,6 +571,10 @@ const char *iv_kind_name(IValue v) {
     switch (v.kind) {
     case IV_UNINIT: return "Uninitialized";
     case IV_FUNC: return "Function";
-    default: return ty_name(value_type(v));
+    default: {
+        TypeOfMemo memo; /* 4 KB */
+        memo.len = 0;
+        return ty_name(value_type(v, &memo, 0));
+    }
     }
 }

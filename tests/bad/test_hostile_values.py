@@ -109,3 +109,78 @@ def test_long_chain_is_freed_without_recursion(template, rundir):
     proc = run_bounded(["run", path, "200000"])
     assert_ok(proc)
     assert proc.stdout.strip() == "200000"
+
+
+# ---- defect 3: values shared through the pickle memo ----
+
+def state_pickle(attrs):
+    """data.pkl for a __torch__.M object whose state dict holds training,
+    _is_full_backward_hook and then attrs: [(name, opcodes building one value)].
+    An attribute may be given several times: the last value wins, and the
+    earlier ones stay in the memo for the later ones to share."""
+    out = b"\x80\x02c__torch__\nM\nq\x00)\x81}(X\x08\x00\x00\x00training\x88"
+    out += b"X\x16\x00\x00\x00_is_full_backward_hookN"
+    for name, value in attrs:
+        out += b"X" + len(name).to_bytes(4, "little") + name.encode() + value
+    return out + b"ub."
+
+
+def shared_dag(levels, make):
+    """Opcodes for `levels` values, each built by make(memo id of the one
+    before) from two references to the previous one, memoised as 1, 2, ...
+    The innermost is [1] (a list of one int)."""
+    ops = [b"(K\x01lq\x01"]
+    for i in range(2, levels + 1):
+        ops.append(make(i - 1) + b"q" + bytes([i]))
+    return ops
+
+
+def dag_archive(template, path, decl, make, levels):
+    code = """  %s
+  def forward(self: __torch__.M,
+    n: int) -> int:
+    return n
+""" % decl
+    archive_with_code(template, path, code)
+    pkl = state_pickle([("deep", v) for v in shared_dag(levels, make)])
+    tmp = path + ".tmp"
+    os.rename(path, tmp)
+    with zipfile.ZipFile(tmp) as zin, zipfile.ZipFile(path, "w") as zout:
+        for name in zin.namelist():
+            zout.writestr(name, pkl if name.endswith("/data.pkl") else zin.read(name))
+    os.remove(tmp)
+    return path
+
+
+def pair_list(prev):
+    return b"(h" + bytes([prev]) + b"h" + bytes([prev]) + b"l"
+
+
+def pair_tuple(prev):
+    return b"h" + bytes([prev]) + b"h" + bytes([prev]) + b"\x86"
+
+
+def test_shared_lists_checked_against_declared_type(template, rundir):
+    """50 levels of lists, each holding the one below twice: 2^50 paths but
+    only 50 lists. Checking them against the declared List[List[...]] used
+    to walk every path."""
+    levels = 50
+    decl = "deep : " + "List[" * levels + "int" + "]" * levels
+    path = dag_archive(template, os.path.join(rundir, "dag_lists.pt"), decl, pair_list, levels)
+    assert_ok(run_bounded(["run", path, "3"]))
+    # the same graph against a type it does not fit: a clean error, quickly
+    decl = "deep : " + "List[" * levels + "str" + "]" * levels
+    path = dag_archive(template, os.path.join(rundir, "dag_lists_bad.pt"), decl, pair_list, levels)
+    assert_error(run_bounded(["run", path, "3"]), "deep")
+
+
+def test_shared_tuples_in_a_type_error(template, rundir):
+    """A tuple graph 40 levels deep where the attribute is declared int: the
+    message names the value's type, truncated, instead of spelling out all
+    2^40 leaves (depth 22 used to take a second and 79 MB)."""
+    levels = 40
+    path = dag_archive(template, os.path.join(rundir, "dag_tuples.pt"), "deep : int",
+                       pair_tuple, levels)
+    proc = run_bounded(["run", path, "3"])
+    assert_error(proc, "deep", "Tuple[Tuple[", "...")
+    assert len(proc.stderr) < 8000, len(proc.stderr)
