@@ -61,6 +61,14 @@ static inline bool ts_add_ok(size_t a, size_t b, size_t *out) {
 static inline bool ts_mul_i64_ok(int64_t a, int64_t b, int64_t *out) {
     return !__builtin_mul_overflow(a, b, out);
 }
+static inline bool ts_add_i64_ok(int64_t a, int64_t b, int64_t *out) {
+    return !__builtin_add_overflow(a, b, out);
+}
+static inline bool ts_sub_i64_ok(int64_t a, int64_t b, int64_t *out) {
+    return !__builtin_sub_overflow(a, b, out);
+}
+/* ceil(a / b) for a >= 0, b > 0, without forming a + b - 1. */
+static inline int64_t ts_ceil_div_i64(int64_t a, int64_t b) { return a == 0 ? 0 : (a - 1) / b + 1; }
 
 /* ---- growable arrays: struct { T *data; int len, cap; } ---- */
 

@@ -191,7 +191,9 @@ OPFN(top_repeat) {
         int64_t s = i < lead ? 1 : self->sizes[i - lead], st = i < lead ? 0 : self->strides[i - lead];
         vs[2 * i] = rep[i], vst[2 * i] = 0;
         vs[2 * i + 1] = s, vst[2 * i + 1] = st;
-        rs[i] = rep[i] * s;
+        if (!ts_mul_i64_ok(rep[i], s, &rs[i]))
+            return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: repeating dimension %d of size %" PRId64 " %" PRId64
+                           " times overflows", op, i, s, rep[i]);
     }
     Tensor *v = tensor_view(ctx, self->storage, self->dtype, self->storage_offset, vs, vst, 2 * nr);
     Tensor *r = v ? tensor_new_uninit(ctx, self->dtype, rs, nr) : NULL;
