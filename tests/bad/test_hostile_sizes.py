@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from typing import List
+from typing import List, Tuple
 
-from harness import assert_error, assert_ok, input_words, read_outputs, run_tscript
+from harness import assert_error, assert_no_crash, assert_ok, input_words, read_outputs, run_tscript
 
 BIG = [2**62, 2**63 - 1, 2**63 - 2, 2**61 + 1]
 
@@ -108,6 +108,11 @@ class ConvDilation(torch.nn.Module):
         return F.conv2d(x, self.w, dilation=a)
 
 
+class Pad(torch.nn.Module):
+    def forward(self, x: torch.Tensor, a: int) -> torch.Tensor:
+        return F.pad(x, [a, a])
+
+
 X1 = (7, 3)
 XIMG = (1, 3, 9, 10)
 
@@ -134,7 +139,7 @@ def fails(a):
 CASES = [
     ("slice", Slice(), X1, clamp(7)), ("slice_from", SliceFrom(), X1, clamp(7)),
     ("chunk", Chunk(), X1, clamp(7)), ("split", Split(), X1, clamp(7)),
-    ("repeat", Repeat(), X1, fails), ("zeros", Zeros(), X1, same),
+    ("repeat", Repeat(), X1, fails), ("zeros", Zeros(), X1, same), ("pad", Pad(), X1, fails),
     ("max_pool_ceil", MaxPoolCeil(), XIMG, clamp(11)), ("avg_pool_ceil", AvgPoolCeil(), XIMG, clamp(11)),
     ("max_pool_dilated", MaxPoolDilated(), XIMG, fails),
     ("conv_stride_c1", ConvStride(1), (1, 1, 9, 10), clamp(11)),
@@ -211,3 +216,38 @@ def test_empty_npy_of_huge_extent(rundir):
     proc = run_tscript(["run", path, npy])
     assert_ok(proc)
     assert proc.stdout.strip() == "3"
+
+
+class PadCrop(torch.nn.Module):
+    def forward(self, x: torch.Tensor, a: int) -> torch.Tensor:
+        return F.pad(x, [a, -a])
+
+
+@pytest.mark.parametrize("big", BIG + [-2**63], ids=str)
+def test_pad_then_crop(rundir, big):
+    """Padding by a huge amount on one side and cropping as much on the
+    other: a clean answer or a clean error, no overflow."""
+    path = os.path.join(rundir, "padcrop.pt")
+    torch.jit.script(PadCrop()).save(path)
+    proc = run_tscript(["run", path, "randn:7,3", str(big)])
+    assert_no_crash(proc)
+    assert proc.returncode in (0, 1), proc.stderr
+
+
+class Slices(torch.nn.Module):
+    def forward(self, a: int) -> Tuple[str, str, List[int], List[int]]:
+        s = "abcdef"
+        l = [1, 2, 3, 4]
+        return (s[1::a], s[-a:a:2], l[-a + 1::a - 1], l[a::-a])
+
+
+@pytest.mark.parametrize("big", BIG, ids=str)
+def test_sequence_slices_with_huge_steps(rundir, big):
+    """str and list slices stepping past the end: Python's answer, no
+    overflow while stepping."""
+    path = os.path.join(rundir, "slices.pt")
+    m = torch.jit.script(Slices())
+    m.save(path)
+    proc = run_tscript(["run", path, str(big)])
+    assert_ok(proc)
+    assert proc.stdout.strip() == repr(m(big))
