@@ -49,6 +49,7 @@ static const char help_text[] =
     "  --method NAME   call NAME instead of forward\n"
     "  --seed N        seed of the randn: generator (default 0)\n"
     "  --threads N     intra-op threads (default: the library chooses)\n"
+    "  --max-memory N  fail cleanly once the library holds N bytes (default: no limit)\n"
     "\n"
     "show     print the module\n"
     "  --tree     the module tree, as print(module) does (default)\n"
@@ -104,8 +105,8 @@ static const char *base_name(const char *path) {
 
 /* Create a context and load the model; on failure print the error, naming the
  * file if the library's message does not. */
-static int open_model(const char *path, int threads, ts_ctx **ctx, ts_module **m) {
-    ts_config cfg = {threads};
+static int open_model(const char *path, int threads, size_t max_memory, ts_ctx **ctx, ts_module **m) {
+    ts_config cfg = {threads, max_memory};
     *ctx = NULL;
     *m = NULL;
     if (ts_ctx_new(&cfg, ctx) != TS_OK)
@@ -140,6 +141,7 @@ typedef struct RunArgs {
     const char *method;
     uint64_t seed;
     int threads;
+    size_t max_memory;
     const char **inputs;
     size_t n_inputs;
 } RunArgs;
@@ -162,7 +164,7 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
             }
             bool takes_value = strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0 ||
                                strcmp(w, "--method") == 0 || strcmp(w, "--seed") == 0 ||
-                               strcmp(w, "--threads") == 0;
+                               strcmp(w, "--threads") == 0 || strcmp(w, "--max-memory") == 0;
             if (!takes_value)
                 return usage_error("run: unknown option '%s'", w);
             if (i + 1 >= argc)
@@ -177,6 +179,10 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
                 if (!parse_count(val, 0, INT64_MAX, &n))
                     return usage_error("run: --seed needs a non-negative integer, not '%s'", val);
                 a->seed = (uint64_t)n;
+            } else if (strcmp(w, "--max-memory") == 0) {
+                if (!parse_count(val, 0, INT64_MAX, &n))
+                    return usage_error("run: --max-memory needs a number of bytes, not '%s'", val);
+                a->max_memory = (size_t)n;
             } else {
                 if (!parse_count(val, 0, 4096, &n))
                     return usage_error("run: --threads needs an integer 0..4096, not '%s'", val);
@@ -212,7 +218,7 @@ static int cmd_run(int argc, char **argv) {
     ts_value *out = NULL;
     char *text = NULL;
     char err[1024];
-    if ((rc = open_model(a.model, a.threads, &ctx, &m)) != 0)
+    if ((rc = open_model(a.model, a.threads, a.max_memory, &ctx, &m)) != 0)
         goto free_inputs;
 
     rc = EXIT_ERROR;
@@ -322,7 +328,7 @@ static int cmd_show(int argc, char **argv) {
 
     ts_ctx *ctx;
     ts_module *m;
-    int rc = open_model(model, 0, &ctx, &m);
+    int rc = open_model(model, 0, 0, &ctx, &m);
     if (rc != 0)
         return rc;
     char *text = NULL;

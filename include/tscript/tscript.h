@@ -104,6 +104,13 @@ typedef struct ts_config {
      * is process-wide, so the last context created decides). 0: the library
      * chooses (BLAS's own default, usually one per core). */
     int num_threads;
+    /* A cap on the bytes the library holds, process-wide like num_threads
+     * (the last context created with a non-zero value decides); 0: none.
+     * Past it, loading or a call fails with TS_ERR_NOMEM, saying what was
+     * being allocated, instead of the process running out of memory: a
+     * program that grows a list or a string without bound stops with an
+     * error at the first op, call or loop iteration past the limit. */
+    size_t max_memory;
 } ts_config;
 
 /* The library version, "MAJOR.MINOR.PATCH". */

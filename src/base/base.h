@@ -50,6 +50,16 @@ long ts_alloc_live(void);
 /* Make the Nth allocation from now fail (0 disables). */
 void ts_alloc_fail_at(long n);
 
+/* The memory limit (base.c): usable bytes of all live blocks in the process,
+ * 0 for none. Past it ts_malloc/ts_calloc/ts_realloc return NULL, and
+ * ts_xmalloc/ts_xrealloc succeed but raise this thread's over-limit flag,
+ * which the interpreter turns into TS_ERR_NOMEM. */
+void ts_alloc_set_limit(size_t bytes);
+size_t ts_alloc_limit(void);
+size_t ts_alloc_live_bytes(void);
+bool ts_alloc_over_limit(void);
+void ts_alloc_clear_over_limit(void);
+
 /* ---- checked arithmetic: return false on overflow ---- */
 
 static inline bool ts_mul_ok(size_t a, size_t b, size_t *out) {

@@ -384,6 +384,15 @@ static ts_status run_fail(Ctx *ctx, const Instr *ins, Function *fn, ts_status st
     return st;
 }
 
+/* An infallible allocation passed the memory limit (base.c): stop the
+ * program here with what it was doing. */
+static ts_status memory_limit_fail(Ctx *ctx, const Instr *ins, Function *fn, const char *what) {
+    ts_alloc_clear_over_limit();
+    return run_fail(ctx, ins, fn,
+                    ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory: %s passed the memory limit of %zu bytes", what,
+                            ts_alloc_limit()));
+}
+
 static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
     const Instr *base = code->ins.data;
     const int32_t *sl = code->slots.data;
@@ -406,6 +415,7 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
                 for (int k = 0; k < ins->nout; k++) slot_set(slots, out[k], ov[k]);
             if (ov != outs) ts_free(ov);
             if (st != TS_OK) return run_fail(ctx, ins, fn, st);
+            if (ts_alloc_over_limit()) return memory_limit_fail(ctx, ins, fn, s->name);
             pc++;
             break;
         }
@@ -417,7 +427,11 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
             slot_set(slots, out[0], iv_dup(slots[in[0]]));
             pc++;
             break;
-        case I_JMP: pc = ins->target; break;
+        case I_JMP:
+            /* a loop's back-edge: whatever the iteration allocated */
+            if (ins->target < pc && ts_alloc_over_limit()) return memory_limit_fail(ctx, ins, fn, "a loop");
+            pc = ins->target;
+            break;
         case I_JMPF: {
             IValue c = slots[in[0]];
             pc = (c.kind == IV_BOOL ? c.u.b : iv_truthy(c)) ? pc + 1 : ins->target;
@@ -475,6 +489,7 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
             if (args != argbuf) ts_free(args);
             if (st != TS_OK) return run_fail(ctx, ins, fn, st);
             slot_set(slots, out[0], r);
+            if (ts_alloc_over_limit()) return memory_limit_fail(ctx, ins, fn, callee->qualname);
             pc++;
             break;
         }

@@ -184,3 +184,60 @@ def test_shared_tuples_in_a_type_error(template, rundir):
     proc = run_bounded(["run", path, "3"])
     assert_error(proc, "deep", "Tuple[Tuple[", "...")
     assert len(proc.stderr) < 8000, len(proc.stderr)
+
+
+# ---- defect 7: out of memory is an error, not an abort ----
+
+GROWTH = {
+    "list_append": """    l = annotate(List[int], [])
+    while True:
+      _0 = torch.append(l, n)
+    return n
+""",
+    "list_doubling": """    l = [n]
+    while True:
+      l = torch.add(l, l)
+    return n
+""",
+    "string_doubling": """    s = "abc"
+    while True:
+      s = torch.add(s, s)
+    return n
+""",
+    "dict_insert": """    d = annotate(Dict[int, int], {})
+    i = 0
+    while True:
+      _0 = torch._set_item(d, i, i)
+      i = torch.add(i, 1)
+    return n
+""",
+    "object_chain": """    head = __torch__.Node.__new__(__torch__.Node)
+    _0 = (head).__init__(n, )
+    while True:
+      x = __torch__.Node.__new__(__torch__.Node)
+      _1 = (x).__init__(n, )
+      x.next = head
+      head = x
+    return n
+""",
+}
+
+
+@pytest.mark.parametrize("what", sorted(GROWTH))
+def test_unbounded_growth_stops_at_the_memory_limit(template, rundir, what):
+    """A program that grows a list, a string, a dict or a chain of objects
+    forever: under --max-memory it stops with TS_ERR_NOMEM's message (it used
+    to run until malloc failed and then abort the process)."""
+    code = """  def forward(self: __torch__.M,
+    n: int) -> int:
+""" + GROWTH[what] + NODE_CLASS
+    path = archive_with_code(template, os.path.join(rundir, what + ".pt"), code)
+    proc = run_bounded(["run", path, "1", "--max-memory", str(64 << 20)])
+    assert_error(proc, "out of memory", "memory limit of 67108864 bytes")
+
+
+def test_memory_limit_leaves_ordinary_models_alone(template, rundir):
+    path = archive_with_code(template, os.path.join(rundir, "chain.pt"), CHAIN)
+    proc = run_bounded(["run", path, "1000", "--max-memory", str(64 << 20)])
+    assert_ok(proc)
+    assert proc.stdout.strip() == "1000"
