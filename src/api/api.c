@@ -108,8 +108,11 @@ TS_API ts_status ts_module_load(ts_ctx *ctx, const char *path, ts_module **out) 
     ts_clear_error(ctx);
     ts_alloc_clear_over_limit();
     Module *m = NULL;
-    TS_TRY(archive_load(ctx, path, &m));
-    ts_status st = check_memory_limit(ctx, "loading the archive");
+    iv_gc_begin(); /* cycles made by __setstate__ code die with the load */
+    ts_status st = archive_load(ctx, path, &m);
+    iv_gc_end();
+    if (st != TS_OK) return st;
+    st = check_memory_limit(ctx, "loading the archive");
     ts_module *h = st == TS_OK ? ts_calloc(1, sizeof *h) : NULL;
     if (!h) {
         module_release(m);
@@ -152,8 +155,11 @@ TS_API ts_status ts_module_call(ts_ctx *ctx, ts_module *m, const char *method, t
     }
     IValue r;
     ts_alloc_clear_over_limit();
-    TS_TRY(module_call(ctx, m->m, method, args, (int)n_inputs, &r));
-    ts_status st = check_memory_limit(ctx, method);
+    iv_gc_begin(); /* cycles among the values the call made die with it */
+    ts_status st = module_call(ctx, m->m, method, args, (int)n_inputs, &r);
+    iv_gc_end();
+    if (st != TS_OK) return st;
+    st = check_memory_limit(ctx, method);
     if (st != TS_OK) {
         iv_release(r);
         return st;
@@ -234,7 +240,7 @@ TS_API void ts_value_release(ts_value *v) {
     }
     ts_free(v->children);
     ts_free(v->keys);
-    iv_release(v->v);
+    iv_release_collect(v->v); /* a cycle the call returned dies here */
     ts_free(v);
 }
 
