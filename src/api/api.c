@@ -98,8 +98,9 @@ TS_API void ts_ctx_clear_error(ts_ctx *ctx) {
 static ts_status check_memory_limit(Ctx *ctx, const char *what) {
     if (!ts_alloc_over_limit()) return TS_OK;
     ts_alloc_clear_over_limit();
-    return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory: %s passed the memory limit of %zu bytes", what,
-                   ts_alloc_limit());
+    size_t limit = ts_alloc_limit();
+    return limit ? ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory: %s passed the memory limit of %zu bytes", what, limit)
+                 : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory in %s", what);
 }
 
 TS_API ts_status ts_module_load(ts_ctx *ctx, const char *path, ts_module **out) {

@@ -12,6 +12,8 @@
  * iteration and turns into TS_ERR_NOMEM: so a program that grows a list or a
  * string without bound stops with an error one allocation past the limit.
  * Only a real malloc failure in an infallible allocation still aborts.
+ * The debug switch ts_alloc_fail_at(N) fails the Nth allocation of either
+ * kind the same way.
  */
 #include "base/base.h"
 
@@ -46,10 +48,20 @@ static void count_bytes(void *p, bool add) {
     else __atomic_sub_fetch(&g_live_bytes, n, __ATOMIC_RELAXED);
 }
 
+/* The Nth-allocation failure (ts_alloc_fail_at) makes a fallible allocation
+ * return NULL; an infallible one succeeds and raises the over-limit flag, so
+ * the same switch exercises the interpreter's out-of-memory paths too. */
+static bool injected_failure(bool limited) {
+    if (!should_fail()) return false;
+    if (limited) return true;
+    t_over_limit = true;
+    return false;
+}
+
 static void *alloc(size_t count, size_t size, bool zero, bool limited) {
     size_t n;
     if (!ts_mul_ok(count ? count : 1, size ? size : 1, &n)) return NULL;
-    if (should_fail()) return NULL;
+    if (injected_failure(limited)) return NULL;
     if (limited && past_limit(n)) return NULL;
     void *p = zero ? calloc(1, n) : malloc(n);
     if (!p) return NULL;
@@ -61,7 +73,7 @@ static void *alloc(size_t count, size_t size, bool zero, bool limited) {
 
 static void *resize(void *p, size_t n, bool limited) {
     if (!p) return alloc(n, 1, false, limited);
-    if (should_fail()) return NULL;
+    if (injected_failure(limited)) return NULL;
     size_t old = malloc_usable_size(p);
     if (limited && n > old && past_limit(n - old)) return NULL;
     void *q = realloc(p, n ? n : 1);
@@ -116,6 +128,7 @@ size_t ts_alloc_limit(void) { return __atomic_load_n(&g_limit, __ATOMIC_RELAXED)
 bool ts_alloc_over_limit(void) { return t_over_limit; }
 void ts_alloc_clear_over_limit(void) { t_over_limit = false; }
 void ts_alloc_fail_at(long n) { __atomic_store_n(&g_fail_countdown, n, __ATOMIC_RELAXED); }
+bool ts_alloc_fail_at_pending(void) { return __atomic_load_n(&g_fail_countdown, __ATOMIC_RELAXED) > 0; }
 
 /* ---- arenas ---- */
 

@@ -49,6 +49,8 @@ _Noreturn void ts_oom(void);
 long ts_alloc_live(void);
 /* Make the Nth allocation from now fail (0 disables). */
 void ts_alloc_fail_at(long n);
+/* Is that failure still to come (fewer than N allocations since)? */
+bool ts_alloc_fail_at_pending(void);
 
 /* The memory limit (base.c): usable bytes of all live blocks in the process,
  * 0 for none. Past it ts_malloc/ts_calloc/ts_realloc return NULL, and

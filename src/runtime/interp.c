@@ -388,9 +388,11 @@ static ts_status run_fail(Ctx *ctx, const Instr *ins, Function *fn, ts_status st
  * program here with what it was doing. */
 static ts_status memory_limit_fail(Ctx *ctx, const Instr *ins, Function *fn, const char *what) {
     ts_alloc_clear_over_limit();
-    return run_fail(ctx, ins, fn,
-                    ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory: %s passed the memory limit of %zu bytes", what,
-                            ts_alloc_limit()));
+    size_t limit = ts_alloc_limit();
+    ts_status st = limit ? ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory: %s passed the memory limit of %zu bytes",
+                                   what, limit)
+                         : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory in %s", what);
+    return run_fail(ctx, ins, fn, st);
 }
 
 static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
