@@ -357,3 +357,32 @@ def test_deep_and_self_containing_results_print(template, rundir):
     l.append(l)
     l.append(l)
     assert proc.stdout.strip() == repr(l)
+
+
+class BigTensor(torch.nn.Module):
+    def forward(self, x: torch.Tensor, n: int) -> torch.Tensor:
+        return x[0:1, 0:1].expand([n, 4]).contiguous()
+
+
+def test_tensor_past_the_memory_limit(rundir):
+    """A 64 GB tensor asked for by the code: under --max-memory the
+    allocation is refused with an error naming its size."""
+    path = os.path.join(rundir, "big.pt")
+    torch.jit.script(BigTensor()).save(path)
+    proc = run_bounded(["run", path, "randn:2,3", str(2**32), "--max-memory", str(256 << 20)])
+    assert_error(proc, "out of memory", "68719476736 bytes")
+
+
+def test_load_past_the_memory_limit(rundir):
+    """Loading an archive whose weights do not fit the limit fails cleanly
+    (the weights of a compressed record are inflated into memory)."""
+    path = os.path.join(rundir, "weights.pt")
+    m = torch.jit.script(torch.nn.Linear(512, 1024))
+    m.save(path)
+    compressed = os.path.join(rundir, "weights_deflated.pt")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(compressed, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            zout.writestr(name, zin.read(name))
+    proc = run_bounded(["run", compressed, "randn:1,512", "--max-memory", str(1 << 20)])
+    assert_error(proc, "out of memory")
+    assert_ok(run_bounded(["run", compressed, "randn:1,512", "--max-memory", str(64 << 20)]))
