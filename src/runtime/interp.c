@@ -432,6 +432,7 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
         case I_JMP:
             /* a loop's back-edge: whatever the iteration allocated */
             if (ins->target < pc && ts_alloc_over_limit()) return memory_limit_fail(ctx, ins, fn, "a loop");
+            if (ins->target < pc && iv_gc_due()) iv_gc_collect(); /* the cycles made so far */
             pc = ins->target;
             break;
         case I_JMPF: {

@@ -216,6 +216,11 @@ void classtype_free(ClassType *c);
  * and freed, and the rest are untracked. Calls nest; the outermost decides. */
 void iv_gc_begin(void);
 void iv_gc_end(void);
+/* Inside a collection: has enough been tracked since the last collection to
+ * collect now? iv_gc_collect collects; call it only where every reference to
+ * a value is a counted one (the interpreter's loop back-edges). */
+bool iv_gc_due(void);
+void iv_gc_collect(void);
 /* Release v after breaking the cycles among the containers reachable from it
  * that nothing else holds (for values a host lets go of: results, modules).
  * Costs a walk over the containers v reaches. */

@@ -31,6 +31,12 @@
  * shared module attribute) is handled the same way; a survivor untracked
  * while another thread frees it may leak its shell, never be freed twice.
  *
+ * A long call also collects on the way (iv_gc_collect, at the interpreter's
+ * loop back-edges once the boxes tracked since the last collection outnumber
+ * twice the survivors of that one): there every reference is a counted one
+ * (frame slots, the loader's pickle stack, the caller's values), so the
+ * garbage that cycles made so far does not pile up until the call ends.
+ *
  * The walk is iterative (an explicit stack), so values of any depth are fine.
  * If the registry cannot grow, new boxes stay untracked (they could leak if
  * they form cycles; they are never freed wrongly).
@@ -40,6 +46,7 @@
 typedef struct Registry {
     HeapHdr **box;
     size_t len, cap, live_after_sweep;
+    size_t tracked_since_collect, live_after_collect;
     int depth; /* nested iv_gc_begin */
 } Registry;
 
@@ -74,6 +81,7 @@ void gc_track(HeapHdr *h) {
     }
     h->gc = GC_LIVE;
     r->box[r->len++] = h;
+    r->tracked_since_collect++;
 }
 
 bool gc_dead(HeapHdr *h) {
@@ -332,6 +340,20 @@ void iv_release_collect(IValue v) {
 }
 
 void iv_gc_begin(void) { t_reg.depth++; }
+
+bool iv_gc_due(void) {
+    const Registry *r = &t_reg;
+    return r->depth && r->tracked_since_collect > 65536 && r->tracked_since_collect > 2 * r->live_after_collect;
+}
+
+void iv_gc_collect(void) {
+    Registry *r = &t_reg;
+    if (!r->depth) return;
+    collect(r);
+    sweep(r);
+    r->tracked_since_collect = 0;
+    r->live_after_collect = r->len;
+}
 
 void iv_gc_end(void) {
     Registry *r = &t_reg;
