@@ -123,6 +123,13 @@ typedef struct ts_config {
      * Results at each level agree within rounding, not bit for bit.
      * ts_ctx_new returns TS_ERR_ARG for a value outside 0..TS_ISA_AVX512. */
     int max_isa;
+    /* A cap on the bytes the library holds, process-wide like num_threads
+     * (the last context created with a non-zero value decides); 0: none.
+     * Past it, loading or a call fails with TS_ERR_NOMEM, saying what was
+     * being allocated, instead of the process running out of memory: a
+     * program that grows a list or a string without bound stops with an
+     * error at the first op, call or loop iteration past the limit. */
+    size_t max_memory;
 } ts_config;
 
 /* The library version, "MAJOR.MINOR.PATCH". */

@@ -49,6 +49,18 @@ _Noreturn void ts_oom(void);
 long ts_alloc_live(void);
 /* Make the Nth allocation from now fail (0 disables). */
 void ts_alloc_fail_at(long n);
+/* Is that failure still to come (fewer than N allocations since)? */
+bool ts_alloc_fail_at_pending(void);
+
+/* The memory limit (base.c): usable bytes of all live blocks in the process,
+ * 0 for none. Past it ts_malloc/ts_calloc/ts_realloc return NULL, and
+ * ts_xmalloc/ts_xrealloc succeed but raise this thread's over-limit flag,
+ * which the interpreter turns into TS_ERR_NOMEM. */
+void ts_alloc_set_limit(size_t bytes);
+size_t ts_alloc_limit(void);
+size_t ts_alloc_live_bytes(void);
+bool ts_alloc_over_limit(void);
+void ts_alloc_clear_over_limit(void);
 
 /* ---- checked arithmetic: return false on overflow ---- */
 
@@ -61,6 +73,14 @@ static inline bool ts_add_ok(size_t a, size_t b, size_t *out) {
 static inline bool ts_mul_i64_ok(int64_t a, int64_t b, int64_t *out) {
     return !__builtin_mul_overflow(a, b, out);
 }
+static inline bool ts_add_i64_ok(int64_t a, int64_t b, int64_t *out) {
+    return !__builtin_add_overflow(a, b, out);
+}
+static inline bool ts_sub_i64_ok(int64_t a, int64_t b, int64_t *out) {
+    return !__builtin_sub_overflow(a, b, out);
+}
+/* ceil(a / b) for a >= 0, b > 0, without forming a + b - 1. */
+static inline int64_t ts_ceil_div_i64(int64_t a, int64_t b) { return a == 0 ? 0 : (a - 1) / b + 1; }
 
 /* ---- growable arrays: struct { T *data; int len, cap; } ---- */
 
