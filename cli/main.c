@@ -105,7 +105,7 @@ static const char *base_name(const char *path) {
 /* Create a context and load the model; on failure print the error, naming the
  * file if the library's message does not. */
 static int open_model(const char *path, int threads, ts_ctx **ctx, ts_module **m) {
-    ts_config cfg = {threads};
+    ts_config cfg = {.num_threads = threads};
     *ctx = NULL;
     *m = NULL;
     if (ts_ctx_new(&cfg, ctx) != TS_OK)
