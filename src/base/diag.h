@@ -54,6 +54,9 @@ struct ts_ctx {
     /* Bound on the bytes inflated from one archive's deflated records;
      * 0: the default of serialize/zip.h. */
     uint64_t max_inflated_bytes;
+    /* Internal, for fuzz targets: skip zip CRC checks so that mutated
+     * records reach the pickle reader and the frontend. */
+    bool skip_crc;
     /* Where a TorchScript print() goes; NULL: standard output. */
     void (*print)(void *ud, const char *text);
     void *print_ud;

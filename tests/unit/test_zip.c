@@ -489,6 +489,22 @@ static void test_inflate_budget(void **state) {
     assert_int_equal(ts_alloc_live(), live);
 }
 
+/* A record large enough for the CRC to be computed in parallel pieces: the
+ * joined CRC is right, and a wrong CRC in the directory is caught. */
+static void test_large_record_crc(void **state) {
+    (void)state;
+    long live = ts_alloc_live();
+    size_t n = (5u << 20) + 12345;
+    uint8_t *big = malloc(n);
+    for (size_t i = 0; i < n; i++) big[i] = (uint8_t)(i * 2654435761u >> 13);
+    TZipEntry e = {.name = "m/data/0", .data = big, .size = n};
+    expect_tzip(&e, 1, TS_OK, NULL);
+    e.crc_xor = 0x80000000u;
+    expect_tzip(&e, 1, TS_ERR_FORMAT, "CRC mismatch in entry 'm/data/0'");
+    free(big);
+    assert_int_equal(ts_alloc_live(), live);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_archive),
@@ -499,6 +515,7 @@ int main(void) {
         cmocka_unit_test(test_handmade),
         cmocka_unit_test(test_duplicate_names),
         cmocka_unit_test(test_inflate_budget),
+        cmocka_unit_test(test_large_record_crc),
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_fuzz_regressions),
