@@ -12,7 +12,10 @@
 #
 # Timeouts (an input running longer than -timeout seconds, e.g. a fuzzed
 # `while True` in fuzz_run) end that target's run but are not failures until
-# calls can carry a deadline; they are reported as such.
+# calls can carry a deadline; they are reported as such. So is one malloc
+# larger than -malloc_limit_mb (libFuzzer stops the process before the
+# library could refuse it, e.g. fuzzed code asking for a 4 GB tensor);
+# exceeding -rss_limit_mb in total is a failure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -38,12 +41,15 @@ run() { # target extra-args... -- seed dirs...
     printf '== %s (%ss) ==\n' "$target" "$SECONDS_PER_TARGET"
     local rc=0
     "$BUILD/$target" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
-        -timeout_exitcode=$TIMEOUT_EXIT -rss_limit_mb=3072 -print_final_stats=1 \
+        -timeout_exitcode=$TIMEOUT_EXIT -rss_limit_mb=3072 -malloc_limit_mb=2048 \
+        -print_final_stats=1 \
         -artifact_prefix="$work/$target/artifacts/" "${args[@]}" \
         "$work/$target/corpus" "${seeds[@]}" >"$work/$target/log" 2>&1 || rc=$?
     grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' "$work/$target/log" || true
     if [ $rc -eq $TIMEOUT_EXIT ]; then
         echo "$target: an input timed out (not a failure yet: no deadlines); see $work/$target/log"
+    elif [ $rc -ne 0 ] && grep -q 'libFuzzer: out-of-memory (malloc(' "$work/$target/log"; then
+        echo "$target: one huge allocation stopped the run (not a failure); see $work/$target/log"
     elif [ $rc -ne 0 ]; then
         echo "$target: FAILED (exit $rc); input in $work/$target/artifacts/, log $work/$target/log"
         grep -E 'ERROR|SUMMARY|runtime error' "$work/$target/log" | head -5 || true
