@@ -52,6 +52,7 @@ TS_API ts_status ts_ctx_new(const ts_config *cfg, ts_ctx **out) {
     if (!ctx) return TS_ERR_NOMEM;
     ctx->num_threads = cfg ? cfg->num_threads : 0;
     if (cfg && cfg->max_memory) ts_alloc_set_limit(cfg->max_memory);
+    ctx->max_inflated_bytes = cfg ? cfg->max_inflated_bytes : 0;
     ops_init();
     if (ctx->num_threads > 0) kernels_set_threads(ctx->num_threads);
     if (cfg && cfg->max_isa != TS_ISA_AUTO) kernels_set_max_isa((KIsa)cfg->max_isa);
@@ -214,6 +215,14 @@ TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **
     case TS_SHOW_CODE: module_print_code(&sb, m->m); break;
     case TS_SHOW_GRAPH: module_print_graphs(&sb, m->m); break;
     default: return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_show: unknown mode %d", (int)what);
+    }
+    if (ts_needs_escape(sb_cstr(&sb), sb.len, TS_ESC_KEEP_LINES)) {
+        /* names and code from the archive must not drive the terminal */
+        StrBuf esc;
+        sb_init(&esc);
+        sb_put_escaped(&esc, sb_cstr(&sb), sb.len, TS_ESC_KEEP_LINES);
+        sb_free(&sb);
+        sb = esc;
     }
     *out = sb_steal(&sb);
     return TS_OK;

@@ -286,16 +286,6 @@ void sb_put_pyfloat(StrBuf *sb, double v) {
 
 /* ---- hash map ---- */
 
-uint64_t ts_hash_bytes(const void *p, size_t n) {
-    const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 void strmap_init(StrMap *m) { memset(m, 0, sizeof *m); }
 
 void strmap_free(StrMap *m) {

@@ -133,6 +133,15 @@ char *sb_steal(StrBuf *sb);
 /* The contents, "" when empty. */
 static inline const char *sb_cstr(const StrBuf *sb) { return sb->data ? sb->data : ""; }
 
+/* Append text[0..n) made safe for a terminal (escape.c): printable ASCII
+ * and valid printable UTF-8 as is; other bytes as \n \t \r \xNN, C1
+ * controls as \u0080..\u009f. With TS_ESC_KEEP_LINES, newlines and tabs
+ * stay (multi-line text: messages, code). Returns the bytes appended. */
+enum { TS_ESC_KEEP_LINES = 1 };
+size_t sb_put_escaped(StrBuf *sb, const char *text, size_t n, unsigned flags);
+/* Whether sb_put_escaped would change text. */
+bool ts_needs_escape(const char *text, size_t n, unsigned flags);
+
 /* Format a double as Python's repr() does (shortest round-trip, "1.0", "inf"). */
 void sb_put_pyfloat(StrBuf *sb, double v);
 
@@ -149,7 +158,15 @@ typedef struct StrMap {
     int cap, len;
 } StrMap;
 
+/* Keyed hashes (hash.c): SipHash-1-3 under a key drawn once per process, so
+ * file-controlled keys cannot be chosen to collide. Values differ between
+ * runs. ts_hash_u64 hashes the 8 bytes of an integer. */
 uint64_t ts_hash_bytes(const void *p, size_t n);
+uint64_t ts_hash_u64(uint64_t x);
+/* The raw functions under an explicit key (k0, k1: the key's two
+ * little-endian halves), for tests against the reference vectors. */
+uint64_t ts_siphash13(uint64_t k0, uint64_t k1, const void *data, size_t n);
+uint64_t ts_siphash24(uint64_t k0, uint64_t k1, const void *data, size_t n);
 void strmap_init(StrMap *m);
 void strmap_free(StrMap *m);
 void *strmap_get(const StrMap *m, const char *key);

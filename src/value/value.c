@@ -11,7 +11,8 @@
  *  - A dict keeps its entries dense and in insertion order; `index` is an
  *    open-addressing table (linear probing, power-of-two size, at most 2/3
  *    full) of entry positions, -1 for an empty slot. Keys hash the Python way:
- *    equal ints, floats and bools hash alike; tensors hash by identity.
+ *    equal ints, floats and bools hash alike; tensors hash by identity. The
+ *    hash is keyed per process (base/hash.c): keys come from files and code.
  *  - An object or enum member keeps its class's compilation unit alive
  *    (unit_retain on creation, unit_release after its slots are released).
  *  - Boxes abort on out-of-memory (ts_xmalloc), as value.h promises.
@@ -254,12 +255,8 @@ TupleObj *tuple_new(int64_t n) {
 
 /* ---- dicts ---- */
 
-static uint64_t hash_i64(int64_t i) {
-    uint64_t x = (uint64_t)i + 0x9e3779b97f4a7c15ull; /* splitmix64 finaliser */
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
+/* Keyed (base/hash.c): dict keys come from files and model code. */
+static uint64_t hash_i64(int64_t i) { return ts_hash_u64((uint64_t)i); }
 
 /* An integral double within int64 range, as Python compares ints and floats. */
 static bool double_as_i64(double d, int64_t *out) {
