@@ -1,7 +1,7 @@
 /*
  * prim_tensor.c - TorchScript ops that read a tensor's metadata or turn a
  * one-element tensor into a number and back: dim, size, numel, len, dtype,
- * device, requires_grad, int(t), float(t), bool(t), the implicit conversions
+ * device (and its type), requires_grad, int(t), float(t), bool(t), the implicit conversions
  * the compiler inserts, and NumToTensor.
  *
  * These only read Tensor fields (tensor.h) and single elements; they never
@@ -43,6 +43,13 @@ PRIM_OP(prim_device_from_str) {
     }
     return ts_fail(ctx, TS_ERR_VALUE, NULL,
                    "Expected one of cpu, cuda, meta device type at start of device string: %s", s);
+}
+
+/* device.type: "cpu", "cuda" or "meta" (what 2.x's attention code checks). */
+PRIM_OP(prim_type_device) {
+    Device d = in[0].u.dev;
+    out[0] = iv_cstr(d.type == DEVICE_CUDA ? "cuda" : d.type == DEVICE_META ? "meta" : "cpu");
+    return TS_OK;
 }
 
 PRIM_OP(prim_layout) { out[0] = iv_int(0); return TS_OK; } /* torch.strided */
