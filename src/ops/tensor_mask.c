@@ -1,8 +1,9 @@
 /*
  * tensor_mask.c - the small ops around masks and sequences that the
  * scripted nn.MultiheadAttention / nn.Transformer* / nn.LSTM code calls:
- * masked_fill(_), logical_not / logical_or, index_select, repeat, constant
- * pad, the grad-mode / autocast queries, and the nested-tensor entry points.
+ * masked_fill(_), logical_not / logical_or, index_select, repeat, pad
+ * (constant here, the other modes in tensor_pad.c), the grad-mode /
+ * autocast queries, and the nested-tensor entry points.
  *
  * tscript only does inference: is_grad_enabled() is False (as under
  * torch.no_grad()), which is what lets PyTorch's modules take their
@@ -13,6 +14,7 @@
 #include <inttypes.h>
 
 #include "ops/seq_util.h"
+#include "ops/tensor_pad.h"
 
 OPFN(top_is_grad_enabled) {
     out[0] = iv_bool(false);
@@ -216,10 +218,13 @@ OPFN(top_pad) {
     int np;
     TS_TRY(op_int_list(ctx, op, in[1], pad, &np));
     const char *mode = in[2].kind == IV_STR ? in[2].u.s->data : "constant";
-    if (strcmp(mode, "constant") != 0)
-        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: mode '%s' is not supported (only 'constant')", op, mode);
     if (np % 2 != 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Padding length must be divisible by 2", op);
     if (np / 2 > self->ndim) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Padding length too large", op);
+    if (strcmp(mode, "constant") != 0) {
+        Tensor *r;
+        TS_TRY(pad_nonconstant(ctx, op, self, pad, np, mode, in[3], &r));
+        return op_return(out, r);
+    }
     double value = in[3].kind == IV_NONE ? 0 : iv_scalar_f64(in[3]);
     int64_t rs[TS_MAX_DIMS], lo[TS_MAX_DIMS] = {0};
     memcpy(rs, self->sizes, sizeof rs);
