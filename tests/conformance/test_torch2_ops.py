@@ -20,8 +20,9 @@ from harness import check_model, script
 
 
 class MaskOps(nn.Module):
-    """Triangular masks, boolean reductions and unflatten, the way 2.x's
-    attention code builds and checks masks, mixed into float outputs."""
+    """Triangular masks, boolean reductions, the &, |, ^, ~ of mask code and
+    unflatten, the way 2.x's attention code builds and checks masks, mixed
+    into float outputs."""
 
     def __init__(self):
         super().__init__()
@@ -35,7 +36,11 @@ class MaskOps(nn.Module):
         rows_pos = (y > 0).all(dim=1).float()
         any_big = torch.any(y.abs() > 1.0, -1, keepdim=True).float()
         flag = torch.all(y == y).float() + 0.5
-        u = h.unflatten(1, (2, 3)).sum(-1)
+        m1 = (y > 0) | (y < -1.0)
+        m2 = (y > 0.5) & ~(y > 1.5)
+        m3 = (y > 0) ^ (y > 1.0)
+        counts = m1.float() + m2.float() * 2.0 + m3.float() * 4.0
+        u = h.unflatten(1, (2, 3)).sum(-1) + counts.sum()
         g = F.gelu(h, approximate="tanh")
         return a * (1.0 + rows_pos.sum()) + any_big.sum(), u * flag, g
 

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Generate the cases of test_torch2_ops.c: the ops that archives written by
 PyTorch 2.x call (triu / tril, all / any, unflatten, the reflect / replicate /
-circular pads, scaled_dot_product_attention, rms_norm), with results
-computed by real PyTorch.
+circular pads, scaled_dot_product_attention, rms_norm) and the bitwise ops of
+mask code, with results computed by real PyTorch.
 
     /usr/bin/python3 tests/unit/gen/gen_torch2_cases.py > tests/unit/test_torch2_ops_cases.inc
     VENV/bin/python tests/unit/gen/gen_torch2_cases.py --new > tests/unit/test_torch2_ops_new_cases.inc
@@ -122,6 +122,27 @@ def old_cases():
         case(name, 'dim', [T(torch.zeros(2, 0)), 1])
         case(name, 'dim', [T(torch.tensor(0.0)), 0, True])
         err(name, 'dim', [T(x), 2], 'VALUE', 'dimension out of range')
+
+    # ---- bitwise and logical ops (the &, |, ^, ~ of mask code) ----
+    ba, bb = T(torch.tensor([[True, False, True]])), T(torch.tensor([[True], [False]]))
+    ia, ib = R(2, 3, dtype=i64, scale=20), R(3, dtype=i32, scale=20)
+    for name in ('__and__', '__or__', '__xor__', 'bitwise_and', 'bitwise_or', 'bitwise_xor'):
+        case(name, 'Tensor', [ba, bb])
+        case(name, 'Tensor', [ia, ib])
+        case(name, 'Tensor', [T(torch.tensor([5, -3], dtype=u8)), T(torch.tensor([True, False]))])
+        case(name, 'Scalar', [ia, 6])
+        case(name, 'Scalar', [ba, 1])
+        err(name, 'Tensor', [R(2, 3), R(2, 3)], 'TYPE', 'not implemented for \'Float\'')
+    case('__iand__', 'Tensor', [T(torch.tensor([True, True, False])), T(torch.tensor([True, False, True]))])
+    case('__ior__', 'Scalar', [R(2, 3, dtype=i64, scale=20), 12])
+    err('__ior__', 'Tensor', [T(torch.tensor([True])), T(torch.tensor([True, False]))], 'SHAPE', "doesn't match the broadcast shape")
+    case('bitwise_not', None, [ba])
+    case('bitwise_not', None, [ia])
+    case('bitwise_not', None, [T(torch.tensor([0, 7, 255], dtype=u8))])
+    err('bitwise_not', None, [R(2)], 'TYPE', 'not implemented for \'Float\'')
+    for name in ('logical_and', 'logical_xor'):
+        case(name, None, [T(torch.tensor([0.0, -1.0, float('nan'), 2.0])), T(torch.tensor([1, 0, 3, 0]))])
+        case(name, None, [ba, bb])
 
     # ---- unflatten ----
     case('unflatten', 'int', [R(2, 6), 1, [2, 3]])
