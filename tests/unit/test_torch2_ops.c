@@ -151,6 +151,71 @@ static void test_huge_arguments(void **state) {
     tu_ctx_free(ctx);
 }
 
+static Tensor *bool_mask(Ctx *ctx, const bool *v, int64_t B, int64_t T) {
+    int64_t sz[2] = {B, T};
+    Tensor *m = tensor_empty(ctx, DT_BOOL, sz, 2);
+    assert_non_null(m);
+    memcpy(tensor_data(m), v, (size_t)(B * T));
+    return m;
+}
+
+/* The nested stand-in of nn.TransformerEncoder's fast path: lengths come
+ * from the mask, is_nested sees it, to_padded_tensor writes the padding
+ * (and pads to output_size); a mask that is not left-aligned is refused
+ * when checked, and a dense tensor cannot be padded. */
+static void test_nested_stand_in(void **state) {
+    (void)state;
+    Ctx *ctx = tu_ctx_new();
+    static const bool valid[6] = {true, true, false, true, false, false};
+    IValue in[3] = {iv_tensor_steal(ones(ctx, 2, 3, 4)), iv_tensor_steal(bool_mask(ctx, valid, 2, 3)), iv_bool(true)};
+    const OpSchema *s = ops_lookup("aten::_nested_tensor_from_mask");
+    OpInfo info = {s, NULL, 0};
+    IValue nested;
+    assert_int_equal(s->fn(ctx, in, 3, &nested, &info), TS_OK);
+    const OpSchema *isn = ops_lookup("prim::is_nested");
+    IValue r;
+    assert_int_equal(isn->fn(ctx, &nested, 1, &r, NULL), TS_OK);
+    assert_true(r.u.b);
+    assert_int_equal(isn->fn(ctx, &in[0], 1, &r, NULL), TS_OK);
+    assert_false(r.u.b);
+    /* to_padded_tensor(nested, 7.): [2, 2, 4] (the longest sequence has 2) */
+    const OpSchema *tp = ops_lookup("aten::to_padded_tensor");
+    IValue a[3] = {nested, iv_double(7.0), iv_none()}, p;
+    assert_int_equal(tp->fn(ctx, a, 3, &p, NULL), TS_OK);
+    Tensor *pt = p.u.t;
+    assert_int_equal(pt->ndim, 3);
+    assert_int_equal(pt->sizes[1], 2);
+    for (int64_t b = 0; b < 2; b++)
+        for (int64_t i = 0; i < 2; i++)
+            for (int64_t d = 0; d < 4; d++)
+                assert_true(tensor_get_f64(pt, (b * 2 + i) * 4 + d) == (valid[b * 3 + i] ? 1.0 : 7.0));
+    iv_release(p);
+    /* with output_size [2, 5, 4] */
+    ListObj *l = list_new(ty_int(), 3);
+    list_push_steal(l, iv_int(2));
+    list_push_steal(l, iv_int(5));
+    list_push_steal(l, iv_int(4));
+    a[2] = iv_list_steal(l);
+    assert_int_equal(tp->fn(ctx, a, 3, &p, NULL), TS_OK);
+    assert_int_equal(p.u.t->sizes[1], 5);
+    assert_true(tensor_get_f64(p.u.t, 4 * 4) == 7.0);
+    iv_release(p);
+    iv_release(a[2]);
+    /* a dense tensor cannot be padded */
+    a[0] = in[0];
+    a[2] = iv_none();
+    assert_int_equal(tp->fn(ctx, a, 3, &p, NULL), TS_ERR_UNSUPPORTED);
+    iv_release(nested);
+    /* a mask with a gap, checked */
+    static const bool gap[6] = {true, false, true, true, true, true};
+    iv_release(in[1]);
+    in[1] = iv_tensor_steal(bool_mask(ctx, gap, 2, 3));
+    assert_int_equal(s->fn(ctx, in, 3, &nested, &info), TS_ERR_VALUE);
+    assert_non_null(strstr(sb_cstr(&ctx->msg), "left-aligned"));
+    for (int k = 0; k < 3; k++) iv_release(in[k]);
+    tu_ctx_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pytorch113_cases, tu_setup, tu_teardown),
@@ -159,6 +224,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_sdpa_dropout_refused, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_pad_enum_bad_mode, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_huge_arguments, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_nested_stand_in, tu_setup, tu_teardown),
     };
     return cmocka_run_group_tests(tests, warm_up, NULL);
 }
