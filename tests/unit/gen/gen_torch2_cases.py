@@ -351,7 +351,7 @@ def emit_tensor(t, strided=False):
             out.append('static const int64_t %s_i%d[] = {%s};' % (PFX, n, ', '.join('%dLL' % v for v in flat.long().tolist())))
             iv = '%s_i%d' % (PFX, n)
     shape = ', '.join(str(s) for s in t.shape) or '0'
-    return '{%d, %d, {%s}, %d, %s, %s, 0x0p+0}' % (DT[t.dtype], t.dim(), shape, int(strided), fv, iv)
+    return '{%d, %d, {%s}, %d, %s, %s, 0x0p+0, NULL}' % (DT[t.dtype], t.dim(), shape, int(strided), fv, iv)
 
 
 def emit_arg(a):
