@@ -1,6 +1,6 @@
 /*
  * tensor_shape.c - view and shape ops (t, transpose, permute, view,
- * reshape, flatten, contiguous, unsqueeze, squeeze, select, slice, expand,
+ * reshape, flatten, unflatten, contiguous, unsqueeze, squeeze, select, slice, expand,
  * chunk, split) and joins (cat, stack).
  *
  * Views share the input's storage: a view op only computes sizes, strides
@@ -221,6 +221,47 @@ OPFN(top_flatten_using_ints) {
         for (int d = e + 1; d < t->ndim; d++) shape[n++] = t->sizes[d];
     }
     TS_TRY(reshape(ctx, "flatten", t, shape, n, true, &r));
+    return op_return(out, r);
+}
+
+/* unflatten(self, dim, sizes): dim split into sizes (one may be -1), a view. */
+OPFN(top_unflatten_int) {
+    const char *op = "unflatten";
+    Tensor *t, *r;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &t));
+    if (t->ndim == 0) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: dimension specified as 0 but tensor has no dimensions", op);
+    int d;
+    TS_TRY(op_wrap_dim(ctx, op, op_int(in[1]), t->ndim, &d));
+    int64_t sizes[TS_MAX_DIMS];
+    int n;
+    TS_TRY(op_int_list(ctx, op, in[2], sizes, &n));
+    if (n == 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: sizes must be non-empty", op);
+    if (n + t->ndim - 1 > TS_MAX_DIMS)
+        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: the result would have more than %d dimensions", op, (int)TS_MAX_DIMS);
+    /* the product check, with PyTorch's message, before -1 is resolved */
+    int64_t prod = 1;
+    int ninfer = 0;
+    bool overflow = false;
+    for (int i = 0; i < n; i++) {
+        if (sizes[i] == -1) ninfer++;
+        else if (sizes[i] >= 0 && !ts_mul_i64_ok(prod, sizes[i], &prod)) overflow = true;
+    }
+    bool fits = !overflow && (ninfer == 1 ? prod != 0 && t->sizes[d] % prod == 0 : prod == t->sizes[d]);
+    bool bad_entry = ninfer > 1;
+    for (int i = 0; i < n; i++) bad_entry = bad_entry || sizes[i] < -1;
+    if (!fits && !bad_entry && !(ninfer == 1 && prod == 0)) {
+        ShapeText s;
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL,
+                       "%s: Provided sizes %s don't multiply up to the size of dim %d (%" PRId64 ") in the input tensor", op,
+                       op_sizes(&s, sizes, n), d, t->sizes[d]);
+    }
+    TS_TRY(infer_size(ctx, op, sizes, n, t->sizes[d]));
+    int64_t shape[TS_MAX_DIMS];
+    int k = 0;
+    for (int i = 0; i < d; i++) shape[k++] = t->sizes[i];
+    for (int i = 0; i < n; i++) shape[k++] = sizes[i];
+    for (int i = d + 1; i < t->ndim; i++) shape[k++] = t->sizes[i];
+    TS_TRY(reshape(ctx, op, t, shape, k, false, &r));
     return op_return(out, r);
 }
 

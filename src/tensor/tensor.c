@@ -228,6 +228,7 @@ void tensor_release(Tensor *t) {
     if (!t) return;
     if (__atomic_sub_fetch(&t->hdr.refcnt, 1, __ATOMIC_ACQ_REL) != 0) return;
     storage_release(t->storage);
+    tensor_release(t->nested_pad);
     ts_free(t);
 }
 
