@@ -1,7 +1,8 @@
 /*
  * main.c - the `tscript` command: run and inspect TorchScript archives.
  *
- *     tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]
+ *     tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N] [--isa LEVEL]
+ *                  [--max-memory N] [--timeout SECONDS]
  *     tscript show MODEL.pt [--tree | --code | --graph]
  *     tscript check MODEL.pt
  *     tscript --version | --help
@@ -28,7 +29,7 @@ enum { EXIT_ERROR = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
     "usage: tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]\n"
-    "                    [--timeout SECONDS]\n"
+    "                    [--isa LEVEL] [--max-memory N] [--timeout SECONDS]\n"
     "       tscript show MODEL.pt [--tree | --code | --graph] [--timeout SECONDS]\n"
     "       tscript check MODEL.pt [--timeout SECONDS]\n"
     "       tscript --version\n"
@@ -52,6 +53,9 @@ static const char help_text[] =
     "  --method NAME   call NAME instead of forward\n"
     "  --seed N        seed of the randn: generator (default 0)\n"
     "  --threads N     intra-op threads (default: the library chooses)\n"
+    "  --isa LEVEL     highest instruction-set level of the kernels: portable, avx2,\n"
+    "                  avx512 or auto (default; also TSCRIPT_ISA, the lower wins)\n"
+    "  --max-memory N  fail cleanly once the library holds N bytes (default: no limit)\n"
     "  --timeout SECONDS  stop loading or running after SECONDS (default: no limit)\n"
     "\n"
     "show     print the module\n"
@@ -127,9 +131,9 @@ static bool parse_timeout(const char *s, int64_t *ms) {
 /* Create a context and load the model (flags: TS_LOAD_*; timeout_ms bounds the
  * load and every call, 0: none); on failure print the error, naming the file
  * if the library's message does not. */
-static int open_model(const char *path, int threads, unsigned flags, int64_t timeout_ms, ts_ctx **ctx,
-                      ts_module **m) {
-    ts_config cfg = {threads};
+static int open_model(const char *path, int threads, int isa, size_t max_memory, unsigned flags,
+                      int64_t timeout_ms, ts_ctx **ctx, ts_module **m) {
+    ts_config cfg = {.num_threads = threads, .max_isa = isa, .max_memory = max_memory};
     *ctx = NULL;
     *m = NULL;
     if (ts_ctx_new(&cfg, ctx) != TS_OK)
@@ -165,6 +169,8 @@ typedef struct RunArgs {
     const char *method;
     uint64_t seed;
     int threads;
+    int isa;
+    size_t max_memory;
     int64_t timeout_ms;
     const char **inputs;
     size_t n_inputs;
@@ -188,7 +194,8 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
             }
             bool takes_value = strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0 ||
                                strcmp(w, "--method") == 0 || strcmp(w, "--seed") == 0 ||
-                               strcmp(w, "--threads") == 0 || strcmp(w, "--timeout") == 0;
+                               strcmp(w, "--threads") == 0 || strcmp(w, "--isa") == 0 ||
+                               strcmp(w, "--max-memory") == 0 || strcmp(w, "--timeout") == 0;
             if (!takes_value)
                 return usage_error("run: unknown option '%s'", w);
             if (i + 1 >= argc)
@@ -203,6 +210,13 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
                 if (!parse_count(val, 0, INT64_MAX, &n))
                     return usage_error("run: --seed needs a non-negative integer, not '%s'", val);
                 a->seed = (uint64_t)n;
+            } else if (strcmp(w, "--isa") == 0) {
+                if ((a->isa = ts_isa_parse(val)) < 0)
+                    return usage_error("run: --isa needs portable, avx2, avx512 or auto, not '%s'", val);
+            } else if (strcmp(w, "--max-memory") == 0) {
+                if (!parse_count(val, 0, INT64_MAX, &n))
+                    return usage_error("run: --max-memory needs a number of bytes, not '%s'", val);
+                a->max_memory = (size_t)n;
             } else if (strcmp(w, "--timeout") == 0) {
                 if (!parse_timeout(val, &a->timeout_ms))
                     return usage_error("run: --timeout needs a number of seconds >= 0, not '%s'", val);
@@ -241,7 +255,7 @@ static int cmd_run(int argc, char **argv) {
     ts_value *out = NULL;
     char *text = NULL;
     char err[1024];
-    if ((rc = open_model(a.model, a.threads, 0, a.timeout_ms, &ctx, &m)) != 0)
+    if ((rc = open_model(a.model, a.threads, a.isa, a.max_memory, 0, a.timeout_ms, &ctx, &m)) != 0)
         goto free_inputs;
 
     rc = EXIT_ERROR;
@@ -359,7 +373,7 @@ static int cmd_show(int argc, char **argv) {
 
     ts_ctx *ctx;
     ts_module *m;
-    int rc = open_model(model, 0, TS_LOAD_INSPECT, timeout_ms, &ctx, &m);
+    int rc = open_model(model, 0, 0, 0, TS_LOAD_INSPECT, timeout_ms, &ctx, &m);
     if (rc != 0)
         return rc;
     char *text = NULL;
@@ -405,7 +419,7 @@ static int cmd_check(int argc, char **argv) {
 
     ts_ctx *ctx;
     ts_module *m;
-    int rc = open_model(model, 0, TS_LOAD_INSPECT, timeout_ms, &ctx, &m);
+    int rc = open_model(model, 0, 0, 0, TS_LOAD_INSPECT, timeout_ms, &ctx, &m);
     if (rc != 0)
         return rc;
     char *report = NULL;
@@ -431,8 +445,12 @@ int main(int argc, char **argv) {
     if (argc < 2)
         return usage_error("missing a command");
     const char *cmd = argv[1];
+    const char *env_isa = getenv("TSCRIPT_ISA");
+    if (env_isa && *env_isa && ts_isa_parse(env_isa) < 0)
+        return usage_error("TSCRIPT_ISA must be portable, avx2, avx512 or auto, not '%s'", env_isa);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("tscript %s\n", ts_version());
+        printf("kernels: %s (this CPU runs %s)\n", ts_isa_name(ts_isa()), ts_isa_name(ts_isa_supported()));
         return 0;
     }
     if (is_help(cmd) || strcmp(cmd, "help") == 0) {

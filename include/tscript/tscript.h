@@ -102,15 +102,56 @@ typedef struct ts_ctx ts_ctx;
 typedef struct ts_module ts_module;
 typedef struct ts_value ts_value;
 
+/* Instruction-set levels of the kernels, for ts_config.max_isa and ts_isa(). */
+enum {
+    TS_ISA_AUTO = 0,     /* no cap: the best level the CPU runs */
+    TS_ISA_PORTABLE = 1, /* portable C kernels, and the reference GEMM instead of the BLAS */
+    TS_ISA_AVX2 = 2,     /* x86-64 AVX2 + FMA kernels, and the BLAS */
+    TS_ISA_AVX512 = 3,   /* x86-64 AVX-512 (F, BW, DQ, VL) kernels, and the BLAS */
+};
+
 typedef struct ts_config {
     /* Threads for intra-op parallelism (today: inside the BLAS backend, which
      * is process-wide, so the last context created decides). 0: the library
      * chooses (BLAS's own default, usually one per core). */
     int num_threads;
+    /* Highest instruction-set level the kernels may use (TS_ISA_*; 0: no
+     * cap). The level in use is the lowest of this, the environment variable
+     * TSCRIPT_ISA (portable, avx2 or avx512) and what the CPU runs: asking
+     * for more than the CPU has gives what it has. Process-wide, like
+     * num_threads: a context created with a non-zero max_isa sets the cap for
+     * every later kernel call (0 leaves the cap as it is). The cap governs
+     * every SIMD kernel: convolutions, and GEMM (below avx2 the reference
+     * GEMM replaces the BLAS, which picks its own SIMD kernel for the CPU).
+     * Results at each level agree within rounding, not bit for bit.
+     * ts_ctx_new returns TS_ERR_ARG for a value outside 0..TS_ISA_AVX512. */
+    int max_isa;
+    /* A cap on the bytes the library holds, process-wide like num_threads
+     * (the last context created with a non-zero value decides); 0: none.
+     * Past it, loading or a call fails with TS_ERR_NOMEM, saying what was
+     * being allocated, instead of the process running out of memory: a
+     * program that grows a list or a string without bound stops with an
+     * error at the first op, call or loop iteration past the limit. */
+    size_t max_memory;
+    /* Bound on the bytes inflated from the deflated records of one archive
+     * (each record is inflated once, however often it is referenced); past
+     * it a load fails with TS_ERR_NOMEM. 0: the default, the larger of 1 GiB
+     * and 16 times the archive's size. torch.jit.save writes records
+     * uncompressed: only re-zipped archives inflate at all. */
+    size_t max_inflated_bytes;
 } ts_config;
 
 /* The library version, "MAJOR.MINOR.PATCH". */
 TS_API const char *ts_version(void);
+
+/* The instruction-set level the kernels use now (TS_ISA_PORTABLE..AVX512),
+ * and the highest one this CPU runs. */
+TS_API int ts_isa(void);
+TS_API int ts_isa_supported(void);
+/* "auto", "portable", "avx2", "avx512" for a TS_ISA_* level; NULL otherwise. */
+TS_API const char *ts_isa_name(int level);
+/* The TS_ISA_* level named s (one of the names above), or -1. */
+TS_API int ts_isa_parse(const char *s);
 
 /* A static name for a status ("TS_ERR_SHAPE"). */
 TS_API const char *ts_status_name(ts_status s);
@@ -217,6 +258,9 @@ TS_API const char *ts_module_method_signature(const ts_module *m, const char *me
 
 /* Write a text rendering of the module: TS_SHOW_TREE as print(module) does,
  * TS_SHOW_CODE each class's TorchScript code, TS_SHOW_GRAPH each method's IR.
+ * Bytes from the archive that a terminal would obey (control characters,
+ * invalid UTF-8) are written as escapes (\x1b, \u009b); printable UTF-8
+ * stays. Failure messages (ts_ctx_error) are escaped and bounded the same way.
  * The string is owned by the caller (free with ts_string_free). */
 typedef enum ts_show { TS_SHOW_TREE, TS_SHOW_CODE, TS_SHOW_GRAPH } ts_show;
 TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **out);

@@ -239,6 +239,10 @@ static ts_status value_attr(Em *em, Value *v, const char *name, Span sp, SV *out
                 return em_op(em, props[i].op, sp, &out->v, 1, v, NULL, NULL);
             }
     }
+    if (v->type->kind == TK_DEVICE && strcmp(name, "type") == 0) {
+        out->kind = SV_VALUE;
+        return em_op(em, "prim::type", sp, &out->v, 1, v, NULL, NULL);
+    }
     out->kind = SV_METHOD;
     out->v = v;
     out->name = name;

@@ -43,7 +43,11 @@ typedef struct KScalar {
     int64_t i;
 } KScalar;
 
-static inline KScalar kscalar_f(double f) { KScalar s = {f, (int64_t)f}; return s; }
+/* Outside int64 (inf, NaN) the int part is INT64_MIN, as x86's conversion gives. */
+static inline KScalar kscalar_f(double f) {
+    KScalar s = {f, f >= -9223372036854775808.0 && f < 9223372036854775808.0 ? (int64_t)f : INT64_MIN};
+    return s;
+}
 static inline KScalar kscalar_i(int64_t i) { KScalar s = {(double)i, i}; return s; }
 
 /* ---- GEMM: C = alpha * op(A) op(B) + beta * C, any element strides ----

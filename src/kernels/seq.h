@@ -42,4 +42,19 @@ void kref_gru_cell_f32(int64_t B, int64_t H, const float *ig, int64_t ld_ig, con
  * every element masked becomes zeros (PyTorch's _masked_softmax). */
 void kref_masked_softmax_f32(float *x, int64_t rows, int64_t n, const bool *mask);
 
+/* Softmax of each of rows rows of n contiguous elements, in place, where a
+ * row whose elements are all -inf (every key masked) becomes zeros
+ * (PyTorch 2.x's _safe_softmax); a NaN anywhere makes its row NaN. */
+void kref_safe_softmax_f32(float *x, int64_t rows, int64_t n);
+void kref_safe_softmax_f64(double *x, int64_t rows, int64_t n);
+
+/* RMS norm of each of rows rows of n contiguous elements: y = x * rstd
+ * (* gamma), rstd = 1 / sqrt(mean(x^2) + eps): the squares and the mean
+ * are rounded to T, as PyTorch computes them in the opmath type (so they
+ * underflow and overflow where PyTorch's do), the sum is accumulated in
+ * double.
+ * gamma may be NULL. y may equal x. */
+void kref_rms_norm_f32(float *y, const float *x, int64_t rows, int64_t n, const float *gamma, double eps);
+void kref_rms_norm_f64(double *y, const double *x, int64_t rows, int64_t n, const double *gamma, double eps);
+
 #endif

@@ -91,7 +91,8 @@ PRIM_OP(prim_slice_list) {
     int64_t step = prim_int(in[3]), n = 0;
     TS_TRY(prim_slice_adjust(ctx, src->len, &start, &end, step, &n));
     ListObj *l = list_new(src->elem, n);
-    for (int64_t k = 0, i = start; k < n; k++, i += step) list_push_steal(l, iv_dup(src->items[i]));
+    /* start + k * step stays inside the list for k < n (see prim_str.c) */
+    for (int64_t k = 0; k < n; k++) list_push_steal(l, iv_dup(src->items[start + k * step]));
     out[0] = iv_list_steal(l);
     return TS_OK;
 }
@@ -211,18 +212,30 @@ static ts_status extreme(Ctx *ctx, ListObj *l, bool want_max, IValue *out) {
 PRIM_OP(prim_min_self) { return extreme(ctx, in[0].u.l, false, out); }
 PRIM_OP(prim_max_self) { return extreme(ctx, in[0].u.l, true, out); }
 
-PRIM_OP(prim_any_bool) {
+/* any / all of a list: an element counts as true when it is non-zero (a
+ * float NaN is true) or, for strings, non-empty. */
+static bool truthy(IValue v) {
+    switch (v.kind) {
+    case IV_BOOL: return v.u.b;
+    case IV_INT: return v.u.i != 0;
+    case IV_DOUBLE: return v.u.d != 0;
+    case IV_STR: return v.u.s->len != 0;
+    default: return false;
+    }
+}
+
+PRIM_OP(prim_any_list) {
     ListObj *l = in[0].u.l;
     bool r = false;
-    for (int64_t i = 0; i < l->len && !r; i++) r = l->items[i].u.b;
+    for (int64_t i = 0; i < l->len && !r; i++) r = truthy(l->items[i]);
     out[0] = iv_bool(r);
     return TS_OK;
 }
 
-PRIM_OP(prim_all_bool) {
+PRIM_OP(prim_all_list) {
     ListObj *l = in[0].u.l;
     bool r = true;
-    for (int64_t i = 0; i < l->len && r; i++) r = l->items[i].u.b;
+    for (int64_t i = 0; i < l->len && r; i++) r = truthy(l->items[i]);
     out[0] = iv_bool(r);
     return TS_OK;
 }

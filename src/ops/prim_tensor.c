@@ -1,12 +1,13 @@
 /*
  * prim_tensor.c - TorchScript ops that read a tensor's metadata or turn a
  * one-element tensor into a number and back: dim, size, numel, len, dtype,
- * device, requires_grad, int(t), float(t), bool(t), the implicit conversions
+ * device (and its type), requires_grad, int(t), float(t), bool(t), the implicit conversions
  * the compiler inserts, and NumToTensor.
  *
  * These only read Tensor fields (tensor.h) and single elements; they never
  * look at storage bytes beyond the element read. Tensors here are always on
- * the CPU, strided and not nested.
+ * the CPU and strided; the only nested ones are the padded stand-ins that
+ * nn.TransformerEncoder's _nested_tensor_from_mask makes (tensor_mask.c).
  */
 
 #include "ops/prim.h"
@@ -45,10 +46,18 @@ PRIM_OP(prim_device_from_str) {
                    "Expected one of cpu, cuda, meta device type at start of device string: %s", s);
 }
 
+/* device.type: "cpu", "cuda" or "meta" (what 2.x's attention code checks). */
+PRIM_OP(prim_type_device) {
+    Device d = in[0].u.dev;
+    out[0] = iv_cstr(d.type == DEVICE_CUDA ? "cuda" : d.type == DEVICE_META ? "meta" : "cpu");
+    return TS_OK;
+}
+
 PRIM_OP(prim_layout) { out[0] = iv_int(0); return TS_OK; } /* torch.strided */
 PRIM_OP(prim_requires_grad) { out[0] = iv_bool(in[0].u.t->requires_grad); return TS_OK; }
 PRIM_OP(prim_is_cuda) { out[0] = iv_bool(false); return TS_OK; }
-PRIM_OP(prim_is_nested) { out[0] = iv_bool(false); return TS_OK; }
+/* Only the stand-ins of tensor_mask.c's _nested_tensor_from_mask are nested. */
+PRIM_OP(prim_is_nested) { out[0] = iv_bool(in[0].u.t->nested_pad != NULL); return TS_OK; }
 PRIM_OP(prim_is_quantized) { out[0] = iv_bool(false); return TS_OK; }
 PRIM_OP(prim_is_floating_point) { out[0] = iv_bool(dtype_is_float(in[0].u.t->dtype)); return TS_OK; }
 PRIM_OP(prim_is_complex) { out[0] = iv_bool(false); return TS_OK; } /* no complex dtypes yet */

@@ -13,7 +13,8 @@
  * batch-first [B, T, D]; query, key and value have one shape. need_weights
  * returns the softmax (averaged over heads when average_attn_weights), and
  * otherwise None, as PyTorch's undefined tensor reads from TorchScript.
- * float32 only; nested tensors are not supported.
+ * float32 only. The encoder layer also takes the nested stand-in of
+ * tensor_mask.c (its padding mask acts as a key padding mask) and returns one.
  */
 #include <math.h>
 
@@ -288,6 +289,13 @@ OPFN(top__transformer_encoder_layer_fwd) {
     TS_TRY(op_opt_tensor(ctx, op, in, nin, 18, &m.mask));
     TS_TRY(opt_int(in[19], &m.mask_type));
     TS_TRY(seq_check(ctx, op, "src", src, 3));
+    /* a nested stand-in (tensor_mask.c): each sequence attends to its own positions */
+    if (src->nested_pad) {
+        if (m.mask)
+            return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: a mask together with a nested tensor input is not supported", op);
+        m.mask = src->nested_pad;
+        m.mask_type = 1;
+    }
     const int64_t D = m.embed_dim;
     if (src->sizes[2] != D)
         return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: passed-in embed_dim %" PRId64 " didn't match last dim of src %" PRId64, op, D,
@@ -345,6 +353,7 @@ OPFN(top__transformer_encoder_layer_fwd) {
         if (st != TS_OK) return st;
         y = z;
     }
+    if (src->nested_pad) y->nested_pad = tensor_retain(src->nested_pad);
     return op_return(out, y);
 fail:
     st = ctx->status;

@@ -1,18 +1,28 @@
 /*
  * tensor_mask.c - the small ops around masks and sequences that the
  * scripted nn.MultiheadAttention / nn.Transformer* / nn.LSTM code calls:
- * masked_fill(_), logical_not / logical_or, index_select, repeat, constant
- * pad, the grad-mode / autocast queries, and the nested-tensor entry points.
+ * masked_fill(_), logical_not / logical_or, index_select, repeat, pad
+ * (constant here, the other modes in tensor_pad.c), the grad-mode /
+ * autocast queries, and the nested-tensor entry points.
  *
  * tscript only does inference: is_grad_enabled() is False (as under
  * torch.no_grad()), which is what lets PyTorch's modules take their
- * inference fast paths, and is_autocast_enabled() is False. Nested tensors
- * do not exist here (prim::is_nested is always False), so
- * _nested_tensor_from_mask and to_padded_tensor fail as unsupported.
+ * inference fast paths, and is_autocast_enabled() is False.
+ *
+ * Nested tensors exist only as far as nn.TransformerEncoder's fast path
+ * uses them (with a src_key_padding_mask and the default
+ * enable_nested_tensor): _nested_tensor_from_mask(t, valid) returns t itself
+ * (a view) carrying a [B, T] padding mask (Tensor.nested_pad: true at
+ * position i of sequence b when i >= the number of valid positions of row
+ * b, as PyTorch takes each sequence's length from its mask);
+ * _transformer_encoder_layer_fwd attends within each sequence through that
+ * mask and passes it on, and to_padded_tensor writes the padding value at
+ * the padded positions. Every other op sees the dense tensor.
  */
 #include <inttypes.h>
 
 #include "ops/seq_util.h"
+#include "ops/tensor_pad.h"
 
 OPFN(top_is_grad_enabled) {
     out[0] = iv_bool(false);
@@ -24,12 +34,104 @@ OPFN(top_is_autocast_enabled) {
     return TS_OK;
 }
 
+/* _nested_tensor_from_mask(t [B, T, ...], mask [B, T] bool: true = valid) */
 OPFN(top__nested_tensor_from_mask) {
-    return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "_nested_tensor_from_mask: nested tensors are not supported");
+    const char *op = "_nested_tensor_from_mask";
+    Tensor *t, *mask;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &t));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &mask));
+    if (mask->dtype != DT_BOOL || mask->ndim != 2 || t->ndim < 2 || mask->sizes[0] != t->sizes[0] ||
+        mask->sizes[1] != t->sizes[1]) {
+        ShapeText s1, s2;
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: expected a [B, T] bool mask for a [B, T, ...] tensor, got a %s mask %s for %s",
+                       op, dtype_name(mask->dtype), op_shape(&s1, mask), op_shape(&s2, t));
+    }
+    if (t->nested_pad) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: the tensor is already nested", op);
+    int64_t B = mask->sizes[0], T = mask->sizes[1];
+    bool check = op_bool(in[2]);
+    Tensor *pad = tensor_new_uninit(ctx, DT_BOOL, mask->sizes, 2);
+    if (!pad) return ctx->status;
+    bool *pp = tensor_data(pad);
+    for (int64_t b = 0; b < B; b++) {
+        int64_t len = 0;
+        bool left = true, seen_false = false;
+        for (int64_t i = 0; i < T; i++) {
+            bool v = tensor_get_i64(mask, b * T + i) != 0;
+            len += v;
+            if (!v) seen_false = true;
+            else if (seen_false) left = false;
+        }
+        if (check && !left) {
+            tensor_release(pad);
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Mask tensor must be left-aligned (row %" PRId64 ")", op, b);
+        }
+        for (int64_t i = 0; i < T; i++) pp[b * T + i] = i >= len;
+    }
+    Tensor *r = tensor_view(ctx, t->storage, t->dtype, t->storage_offset, t->sizes, t->strides, t->ndim);
+    if (!r) {
+        tensor_release(pad);
+        return ctx->status;
+    }
+    r->nested_pad = pad;
+    return op_return(out, r);
 }
 
+/* to_padded_tensor(self, padding, output_size=None): the dense tensor with
+ * padding at the padded positions, [B, max length, ...] or output_size. */
 OPFN(top_to_padded_tensor) {
-    return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "to_padded_tensor: nested tensors are not supported");
+    const char *op = "to_padded_tensor";
+    Tensor *t;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &t));
+    if (!t->nested_pad)
+        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL,
+                       "%s: only the nested tensors of nn.TransformerEncoder's fast path are supported", op);
+    const Tensor *pad = t->nested_pad;
+    int64_t B = t->sizes[0], T = t->sizes[1], maxlen = 0;
+    const bool *pp = tensor_data(pad);
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t i = 0; i < T; i++)
+            if (!pp[b * T + i] && i + 1 > maxlen) maxlen = i + 1;
+    int64_t osz[TS_MAX_DIMS];
+    memcpy(osz, t->sizes, sizeof osz);
+    osz[1] = maxlen;
+    if (in[2].kind != IV_NONE) {
+        int64_t req[TS_MAX_DIMS];
+        int n;
+        TS_TRY(op_int_list(ctx, op, in[2], req, &n));
+        bool ok = n == t->ndim;
+        for (int d = 0; ok && d < n; d++) ok = req[d] >= osz[d];
+        if (!ok) {
+            ShapeText s1, s2;
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: output_size %s is smaller than the nested tensor's padded size %s", op,
+                           op_sizes(&s1, req, n), op_sizes(&s2, osz, t->ndim));
+        }
+        memcpy(osz, req, sizeof(int64_t) * (size_t)n);
+    }
+    Tensor *r = tensor_new_uninit(ctx, t->dtype, osz, t->ndim);
+    if (!r) return ctx->status;
+    kref_fill(r, kscalar_f(iv_scalar_f64(in[1])));
+    /* copy the valid positions of each sequence (a prefix of it) */
+    int64_t inner[TS_MAX_DIMS];
+    memcpy(inner, t->sizes, sizeof inner);
+    inner[0] = 1;
+    for (int64_t b = 0; b < B; b++) {
+        int64_t len = 0;
+        while (len < T && !pp[b * T + len]) len++;
+        if (len == 0) continue;
+        inner[1] = len;
+        for (int d = 2; d < t->ndim; d++) inner[d] = t->sizes[d];
+        Tensor *src = tensor_view(ctx, t->storage, t->dtype, t->storage_offset + b * t->strides[0], inner, t->strides, t->ndim);
+        Tensor *dst = src ? tensor_view(ctx, r->storage, r->dtype, r->storage_offset + b * r->strides[0], inner, r->strides, r->ndim)
+                          : NULL;
+        if (dst) tensor_copy_into(dst, src);
+        tensor_release(src);
+        tensor_release(dst);
+        if (!dst) {
+            tensor_release(r);
+            return ctx->status;
+        }
+    }
+    return op_return(out, r);
 }
 
 /* ---- masked_fill ---- */
@@ -191,7 +293,9 @@ OPFN(top_repeat) {
         int64_t s = i < lead ? 1 : self->sizes[i - lead], st = i < lead ? 0 : self->strides[i - lead];
         vs[2 * i] = rep[i], vst[2 * i] = 0;
         vs[2 * i + 1] = s, vst[2 * i + 1] = st;
-        rs[i] = rep[i] * s;
+        if (!ts_mul_i64_ok(rep[i], s, &rs[i]))
+            return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: repeating dimension %d of size %" PRId64 " %" PRId64
+                           " times overflows", op, i, s, rep[i]);
     }
     Tensor *v = tensor_view(ctx, self->storage, self->dtype, self->storage_offset, vs, vst, 2 * nr);
     Tensor *r = v ? tensor_new_uninit(ctx, self->dtype, rs, nr) : NULL;
@@ -216,16 +320,21 @@ OPFN(top_pad) {
     int np;
     TS_TRY(op_int_list(ctx, op, in[1], pad, &np));
     const char *mode = in[2].kind == IV_STR ? in[2].u.s->data : "constant";
-    if (strcmp(mode, "constant") != 0)
-        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: mode '%s' is not supported (only 'constant')", op, mode);
     if (np % 2 != 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Padding length must be divisible by 2", op);
     if (np / 2 > self->ndim) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Padding length too large", op);
+    if (strcmp(mode, "constant") != 0) {
+        Tensor *r;
+        TS_TRY(pad_nonconstant(ctx, op, self, pad, np, mode, in[3], &r));
+        return op_return(out, r);
+    }
     double value = in[3].kind == IV_NONE ? 0 : iv_scalar_f64(in[3]);
     int64_t rs[TS_MAX_DIMS], lo[TS_MAX_DIMS] = {0};
     memcpy(rs, self->sizes, sizeof rs);
     for (int i = 0; i < np / 2; i++) {
         int d = self->ndim - 1 - i;
-        rs[d] = self->sizes[d] + pad[2 * i] + pad[2 * i + 1];
+        if (!ts_add_i64_ok(self->sizes[d], pad[2 * i], &rs[d]) || !ts_add_i64_ok(rs[d], pad[2 * i + 1], &rs[d]))
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: padding (%" PRId64 ", %" PRId64 ") of dimension %d (size %" PRId64
+                           ") overflows the size", op, pad[2 * i], pad[2 * i + 1], d, self->sizes[d]);
         lo[d] = pad[2 * i];
         if (rs[d] < 0)
             return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: The input size %" PRId64 ", plus negative padding %" PRId64 " and %" PRId64
@@ -239,7 +348,8 @@ OPFN(top_pad) {
     Tensor *src = tensor_retain(self), *dst = tensor_retain(r);
     bool empty = false;
     for (int d = 0; d < self->ndim && src && dst; d++) {
-        int64_t s0 = lo[d] < 0 ? -lo[d] : 0, d0 = lo[d] > 0 ? lo[d] : 0;
+        /* a negative pad past the size (INT64_MIN included) leaves nothing */
+        int64_t s0 = lo[d] >= 0 ? 0 : lo[d] < -self->sizes[d] ? self->sizes[d] : -lo[d], d0 = lo[d] > 0 ? lo[d] : 0;
         int64_t n = TS_MIN(self->sizes[d] - s0, rs[d] - d0);
         if (n <= 0) {
             empty = true;

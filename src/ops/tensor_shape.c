@@ -1,6 +1,6 @@
 /*
  * tensor_shape.c - view and shape ops (t, transpose, permute, view,
- * reshape, flatten, contiguous, unsqueeze, squeeze, select, slice, expand,
+ * reshape, flatten, unflatten, contiguous, unsqueeze, squeeze, select, slice, expand,
  * chunk, split) and joins (cat, stack).
  *
  * Views share the input's storage: a view op only computes sizes, strides
@@ -224,6 +224,47 @@ OPFN(top_flatten_using_ints) {
     return op_return(out, r);
 }
 
+/* unflatten(self, dim, sizes): dim split into sizes (one may be -1), a view. */
+OPFN(top_unflatten_int) {
+    const char *op = "unflatten";
+    Tensor *t, *r;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &t));
+    if (t->ndim == 0) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: dimension specified as 0 but tensor has no dimensions", op);
+    int d;
+    TS_TRY(op_wrap_dim(ctx, op, op_int(in[1]), t->ndim, &d));
+    int64_t sizes[TS_MAX_DIMS];
+    int n;
+    TS_TRY(op_int_list(ctx, op, in[2], sizes, &n));
+    if (n == 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: sizes must be non-empty", op);
+    if (n + t->ndim - 1 > TS_MAX_DIMS)
+        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: the result would have more than %d dimensions", op, (int)TS_MAX_DIMS);
+    /* the product check, with PyTorch's message, before -1 is resolved */
+    int64_t prod = 1;
+    int ninfer = 0;
+    bool overflow = false;
+    for (int i = 0; i < n; i++) {
+        if (sizes[i] == -1) ninfer++;
+        else if (sizes[i] >= 0 && !ts_mul_i64_ok(prod, sizes[i], &prod)) overflow = true;
+    }
+    bool fits = !overflow && (ninfer == 1 ? prod != 0 && t->sizes[d] % prod == 0 : prod == t->sizes[d]);
+    bool bad_entry = ninfer > 1;
+    for (int i = 0; i < n; i++) bad_entry = bad_entry || sizes[i] < -1;
+    if (!fits && !bad_entry && !(ninfer == 1 && prod == 0)) {
+        ShapeText s;
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL,
+                       "%s: Provided sizes %s don't multiply up to the size of dim %d (%" PRId64 ") in the input tensor", op,
+                       op_sizes(&s, sizes, n), d, t->sizes[d]);
+    }
+    TS_TRY(infer_size(ctx, op, sizes, n, t->sizes[d]));
+    int64_t shape[TS_MAX_DIMS];
+    int k = 0;
+    for (int i = 0; i < d; i++) shape[k++] = t->sizes[i];
+    for (int i = 0; i < n; i++) shape[k++] = sizes[i];
+    for (int i = d + 1; i < t->ndim; i++) shape[k++] = t->sizes[i];
+    TS_TRY(reshape(ctx, op, t, shape, k, false, &r));
+    return op_return(out, r);
+}
+
 OPFN(top_contiguous) {
     Tensor *t;
     TS_TRY(op_tensor(ctx, "contiguous", in, nin, 0, &t));
@@ -325,8 +366,10 @@ static Tensor *narrow(Ctx *ctx, Tensor *t, int dim, int64_t start, int64_t len, 
     int64_t sz[TS_MAX_DIMS], st[TS_MAX_DIMS];
     memcpy(sz, t->sizes, sizeof sz);
     memcpy(st, t->strides, sizeof st);
-    sz[dim] = (len + step - 1) / step;
-    st[dim] = t->strides[dim] * step;
+    sz[dim] = ts_ceil_div_i64(len, step);
+    /* with at most one element left the stride addresses nothing (and may be
+     * any step, up to INT64_MAX); otherwise step < len and it fits */
+    if (!ts_mul_i64_ok(t->strides[dim], step, &st[dim])) st[dim] = sz[dim] <= 1 ? t->strides[dim] : INT64_MAX;
     return review(ctx, t, t->storage_offset + start * t->strides[dim], sz, st, t->ndim);
 }
 
@@ -425,10 +468,10 @@ static ts_status split_impl(Ctx *ctx, const char *op, Tensor *t, int64_t split_s
                        "%s: split_size can only be 0 if dimension size is 0, but got dimension size of %" PRId64, op,
                        dim_size);
     int64_t n = 1;
-    if (split_size != 0) n = TS_MAX((dim_size + split_size - 1) / split_size, 1);
+    if (split_size != 0) n = TS_MAX(ts_ceil_div_i64(dim_size, split_size), 1);
     int64_t *lens = ts_malloc(sizeof(int64_t) * (size_t)n);
     if (!lens) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
-    for (int64_t i = 0; i < n; i++) lens[i] = i < n - 1 ? split_size : split_size - (split_size * n - dim_size);
+    for (int64_t i = 0; i < n; i++) lens[i] = i < n - 1 ? split_size : dim_size - split_size * (n - 1);
     ts_status st = split_views(ctx, t, dim, lens, n, out);
     ts_free(lens);
     return st;
@@ -453,7 +496,7 @@ OPFN(top_chunk) {
     int d;
     TS_TRY(op_wrap_dim(ctx, "chunk", op_int(in[2]), t->ndim, &d));
     int64_t dim_size = t->sizes[d];
-    int64_t split_size = (dim_size + chunks - 1) / chunks;
+    int64_t split_size = ts_ceil_div_i64(dim_size, chunks);
     if (split_size == 0 && dim_size == 0) {
         if (chunks > (int64_t)(SIZE_MAX / sizeof(int64_t)))
             return ts_fail(ctx, TS_ERR_VALUE, NULL, "chunk: too many chunks");

@@ -36,6 +36,7 @@ DType dtype_promote(DType a, DType b);
 typedef struct HeapHdr {
     int32_t refcnt; /* atomic */
     uint8_t kind;   /* HeapKind (value.h); HK_TENSOR/HK_STORAGE here */
+    uint8_t gc;     /* containers only: the cycle collector's state (value_gc.c); 0 elsewhere */
 } HeapHdr;
 
 typedef struct Storage {
@@ -56,6 +57,10 @@ typedef struct Tensor {
     int64_t sizes[TS_MAX_DIMS];
     int64_t strides[TS_MAX_DIMS];
     Storage *storage;
+    /* Non-NULL: this dense [B, T, ...] tensor stands in for a nested tensor of
+     * B sequences (what _nested_tensor_from_mask makes inside
+     * nn.TransformerEncoder); a [B, T] bool tensor, true at padding. Owned. */
+    struct Tensor *nested_pad;
 } Tensor;
 
 /* Storages */

@@ -1,6 +1,7 @@
 /*
  * seq.c - reference kernels of the sequence-model ops (kernels/seq.h):
- * layer normalisation, the LSTM / GRU cell pointwise steps, masked softmax.
+ * layer normalisation, the LSTM / GRU cell pointwise steps, masked softmax,
+ * the safe softmax of scaled dot-product attention and RMS normalisation.
  *
  * Built with -ffp-contract=off like the other reference kernels. Layer norm
  * accumulates its moments in double (PyTorch uses a float Welford
@@ -97,3 +98,50 @@ void kref_masked_softmax_f32(float *x, int64_t rows, int64_t n, const bool *mask
         for (int64_t i = 0; i < n; i++) xr[i] = xr[i] / sum;
     }
 }
+
+#define SAFE_SOFTMAX(NAME, T, EXP)                                                                \
+    void NAME(T *x, int64_t rows, int64_t n) {                                                    \
+        for (int64_t r = 0; r < rows; r++) {                                                      \
+            T *xr = x + r * n;                                                                    \
+            T mx = -INFINITY;                                                                     \
+            bool nan = false;                                                                     \
+            for (int64_t i = 0; i < n; i++) {                                                     \
+                if (isnan(xr[i])) nan = true;                                                     \
+                else if (xr[i] > mx) mx = xr[i];                                                  \
+            }                                                                                     \
+            if (nan || mx == -INFINITY) { /* a NaN row, or every element -inf: zeros */           \
+                for (int64_t i = 0; i < n; i++) xr[i] = nan ? (T)NAN : 0;                         \
+                continue;                                                                         \
+            }                                                                                     \
+            T sum = 0;                                                                            \
+            for (int64_t i = 0; i < n; i++) {                                                     \
+                T e = EXP(xr[i] - mx);                                                            \
+                xr[i] = e;                                                                        \
+                sum += e;                                                                         \
+            }                                                                                     \
+            for (int64_t i = 0; i < n; i++) xr[i] = xr[i] / sum;                                  \
+        }                                                                                         \
+    }
+
+SAFE_SOFTMAX(kref_safe_softmax_f32, float, expf)
+SAFE_SOFTMAX(kref_safe_softmax_f64, double, exp)
+
+#define RMS_NORM(NAME, T)                                                                         \
+    void NAME(T *y, const T *x, int64_t rows, int64_t n, const T *gamma, double eps) {            \
+        for (int64_t r = 0; r < rows; r++) {                                                      \
+            const T *xr = x + r * n;                                                              \
+            T *yr = y + r * n;                                                                    \
+            double ss = 0;                                                                        \
+            for (int64_t i = 0; i < n; i++) ss += (double)(T)(xr[i] * xr[i]);                     \
+            T ms = (T)(n > 0 ? ss / (double)n : 0);                                               \
+            T rstd = (T)(1.0 / sqrt((double)ms + eps));                                           \
+            for (int64_t i = 0; i < n; i++) {                                                     \
+                T v = xr[i] * rstd;                                                               \
+                if (gamma) v = v * gamma[i];                                                      \
+                yr[i] = v;                                                                        \
+            }                                                                                     \
+        }                                                                                         \
+    }
+
+RMS_NORM(kref_rms_norm_f32, float)
+RMS_NORM(kref_rms_norm_f64, double)
