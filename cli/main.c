@@ -21,6 +21,7 @@
 
 #include "inputs.h"
 #include "outputs.h"
+#include "weights.h"
 #include "tscript/tscript.h"
 
 enum { EXIT_ERROR = 1, EXIT_USAGE = 2 };
@@ -50,7 +51,7 @@ static const char help_text[] =
     "  --seed N        seed of the randn: generator (default 0)\n"
     "  --threads N     intra-op threads (default: the library chooses)\n"
     "\n"
-    "show     print the module\n"
+    "show     print the module (or, for a torch.save file, each tensor's name, dtype, shape)\n"
     "  --tree     the module tree, as print(module) does (default)\n"
     "  --code     each class's TorchScript code\n"
     "  --graph    each method's IR, in PyTorch's graph format\n"
@@ -102,6 +103,16 @@ static const char *base_name(const char *path) {
     return s ? s + 1 : path;
 }
 
+/* Each line of the library's load notes as "tscript: note: PATH: ..." on stderr. */
+static void print_notes(const char *path, const char *notes) {
+    while (*notes) {
+        const char *nl = strchr(notes, '\n');
+        int n = nl ? (int)(nl - notes) : (int)strlen(notes);
+        fprintf(stderr, "tscript: note: %s: %.*s\n", path, n, notes);
+        notes += n + (nl ? 1 : 0);
+    }
+}
+
 /* Create a context and load the model; on failure print the error, naming the
  * file if the library's message does not. */
 static int open_model(const char *path, int threads, ts_ctx **ctx, ts_module **m) {
@@ -121,6 +132,7 @@ static int open_model(const char *path, int threads, ts_ctx **ctx, ts_module **m
         *m = NULL;
         return EXIT_ERROR;
     }
+    print_notes(path, ts_ctx_notes(*ctx));
     return 0;
 }
 
@@ -319,6 +331,11 @@ static int cmd_show(int argc, char **argv) {
     }
     if (!model)
         return usage_error("show: missing MODEL.pt");
+    if (ts_file_is_weights(model)) {
+        if (what != TS_SHOW_TREE)
+            return usage_error("show: %s is a torch.save file: it has no code or graph", model);
+        return weights_show(model);
+    }
 
     ts_ctx *ctx;
     ts_module *m;

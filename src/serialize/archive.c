@@ -26,6 +26,7 @@ typedef struct Loader {
     const char *path;
     const char *dir; /* "data" or "constants": where this pickle's storages live */
     const char *what;
+    char remapped[PICKLE_LOCATION_MAX]; /* the first storage location that is not "cpu" */
 } Loader;
 
 static ts_status provide_source(Ctx *ctx, void *ud, const char *qualifier, Source **out) {
@@ -95,6 +96,11 @@ static ts_status read_version(Loader *L, int *out) {
 static ts_status hook_storage(void *ud, const char *key, DType dt, int64_t numel, Storage **out) {
     Loader *L = ud;
     return pickle_storage_from_zip(L->ctx, L->z, L->dir, key, dt, numel, out);
+}
+
+static ts_status hook_location(void *ud, const char *location) {
+    Loader *L = ud;
+    return pickle_check_location(L->ctx, location, L->remapped);
 }
 
 static ts_status hook_type(void *ud, const char *text, Type **out) {
@@ -242,7 +248,8 @@ static ts_status unpickle(Loader *L, const char *record, const char *dir, bool r
     sb_printf(&what, "%s:%s", L->path, record);
     L->dir = dir;
     L->what = record;
-    PickleHooks hooks = {.build_class = hook_class, .load_storage = hook_storage, .parse_type = hook_type};
+    PickleHooks hooks = {.build_class = hook_class, .load_storage = hook_storage, .parse_type = hook_type,
+                         .storage_location = hook_location};
     ts_status st = pickle_load(L->ctx, d.data, d.size, sb_cstr(&what), &hooks, L, out);
     sb_free(&what);
     zip_data_free(&d);
@@ -268,7 +275,7 @@ ts_status archive_load_memory(Ctx *ctx, const char *name, const void *data, size
 /* Takes the caller's reference to z. */
 static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, Module **out) {
     ops_init();
-    Loader L = {ctx, z, NULL, path, NULL, NULL};
+    Loader L = {ctx, z, NULL, path, NULL, NULL, {0}};
     IValue root = iv_none();
     int version = 0;
     ts_status st = read_version(&L, &version);
@@ -293,6 +300,7 @@ static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, Module
     L.unit->provider = NULL;
     L.unit->provider_ud = NULL;
     *out = module_new(L.unit, root, path);
+    if (L.remapped[0]) sb_printf(&ctx->notes, "tensors saved on %s are loaded on the cpu\n", L.remapped);
     unit_release(L.unit);
     zip_release(L.z);
     return TS_OK;
