@@ -258,6 +258,22 @@ static ts_status unpickle(Loader *L, const char *record, const char *dir, bool r
 
 static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, Module **out);
 
+/* Tracing records a Python number it meets (x * 2.5) as a 0-dim float64 or
+ * int64 tensor in constants.pkl, and PyTorch's optimising executor turns
+ * such constants back into scalars before running (int tensor * 2.5 gives
+ * float32, not float64, in both 1.13 and 2.x). Marking them as wrapped
+ * numbers gives the same type promotion. */
+static void mark_wrapped_numbers(IValue constants) {
+    if (constants.kind != IV_TUPLE) return;
+    for (int64_t i = 0; i < constants.u.tup->len; i++) {
+        IValue c = constants.u.tup->items[i];
+        if (c.kind != IV_TENSOR) continue;
+        Tensor *t = c.u.t;
+        if (t->ndim == 0 && !t->requires_grad && (t->dtype == DT_FLOAT64 || t->dtype == DT_INT64))
+            t->wrapped_number = true;
+    }
+}
+
 ts_status archive_load(Ctx *ctx, const char *path, Module **out) {
     *out = NULL;
     ZipArchive *z;
@@ -284,6 +300,7 @@ static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, Module
     L.unit->version = version;
     st = unpickle(&L, "constants.pkl", "constants", true, &L.unit->constants);
     if (st != TS_OK) goto fail_unit;
+    mark_wrapped_numbers(L.unit->constants);
     st = unpickle(&L, "data.pkl", "data", true, &root);
     if (st != TS_OK) goto fail_unit;
     if (root.kind != IV_OBJECT || root.u.obj->cls->kind != CK_MODULE) {
