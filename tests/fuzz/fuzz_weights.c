@@ -2,7 +2,7 @@
  * fuzz_weights.c - libFuzzer target for torch.save files (weights_load_memory):
  * zip, byteorder, data.pkl in the unpickler's python_pickle mode (OrderedDict,
  * _rebuild_parameter, memoised containers filled later), storages.
- * Seeds: tests/data/weights/*.pt.
+ * Seeds: the .pt files under tests/data/weights.
  *   build-fuzz/fuzz_weights -max_total_time=60 /tmp/corpus-weights tests/data/weights
  */
 #include <stddef.h>
