@@ -296,6 +296,13 @@ static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, Module
     int version = 0;
     ts_status st = read_version(&L, &version);
     if (st != TS_OK) goto fail_zip;
+    if (!zip_find(z, "constants.pkl") && zip_find(z, "data.pkl")) {
+        st = ts_fail(ctx, TS_ERR_FORMAT, NULL,
+                     "%s: this is a torch.save file (weights), not a TorchScript archive: `tscript show` lists its "
+                     "tensors and ts_weights_load reads them",
+                     path);
+        goto fail_zip;
+    }
     L.unit = unit_new(provide_source, &L);
     L.unit->version = version;
     st = unpickle(&L, "constants.pkl", "constants", true, &L.unit->constants);

@@ -169,3 +169,11 @@ def test_show_modes_on_weights(wdir):
     proc = run_tscript(["show", path, "--graph"])
     assert proc.returncode == 2 and "torch.save file" in proc.stderr
     assert_ok(run_tscript(["show", path, "--tree"]))
+
+
+def test_run_on_weights_file_says_what_it_is(wdir):
+    path = str(wdir / "w.pt")
+    torch.save({"a": torch.ones(1)}, path)
+    proc = run_tscript(["run", path, "randn:1"])
+    assert proc.returncode == 1
+    assert "w.pt: this is a torch.save file (weights), not a TorchScript archive" in proc.stderr
