@@ -3,6 +3,7 @@
  *
  *     tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]
  *     tscript show MODEL.pt [--tree | --code | --graph]
+ *     tscript show WEIGHTS.pt      (a torch.save file: names, dtypes, shapes)
  *     tscript --version | --help
  *
  * The CLI sits on top of the public API (include/tscript/tscript.h) and
@@ -29,6 +30,7 @@ enum { EXIT_ERROR = 1, EXIT_USAGE = 2 };
 static const char usage_text[] =
     "usage: tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]\n"
     "       tscript show MODEL.pt [--tree | --code | --graph]\n"
+    "       tscript show WEIGHTS.pt\n"
     "       tscript --version\n"
     "       tscript --help\n";
 
@@ -45,6 +47,7 @@ static const char help_text[] =
     "               2.5, 1e-3        a float\n"
     "               randn:D0,D1,...  a float32 tensor of seeded normal samples\n"
     "                                (reproducible; not the values of torch.randn)\n"
+    "               x.npy:bfloat16   a tensor converted to a dtype (any tensor word)\n"
     "  -o DIR     also write every output tensor as DIR/out0.npy, out1.npy, ...\n"
     "             (depth-first; Python numbers become 0-dim arrays)\n"
     "  --method NAME   call NAME instead of forward\n"
