@@ -148,7 +148,7 @@ def run_model(path, inputs, directory, extra=()):
     return proc, read_outputs(out_dir)
 
 
-def assert_same_arrays(got, expected):
+def assert_same_arrays(got, expected, expected64=None):
     assert len(got) == len(expected), "tscript wrote %d outputs, PyTorch gives %d" % (
         len(got), len(expected))
     for i, (g, e) in enumerate(zip(got, expected)):
