@@ -10,6 +10,7 @@
 #include "serialize/weights.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "serialize/pickle.h"
 #include "serialize/zip.h"
@@ -34,6 +35,18 @@ static ts_status hook_storage(void *ud, const char *key, DType dt, int64_t numel
 static ts_status hook_location(void *ud, const char *location) {
     WLoader *L = ud;
     return pickle_check_location(L->ctx, location, L->remapped);
+}
+
+/* The first bytes of path, when it is a regular file (never opens a FIFO
+ * or a device, which could block or never end); 0 otherwise. */
+static size_t read_head(const char *path, uint8_t *head, size_t cap) {
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = fread(head, 1, cap, f);
+    fclose(f);
+    return n;
 }
 
 static bool starts_legacy(const uint8_t *p, size_t n) {
@@ -100,13 +113,8 @@ release:
 
 ts_status weights_load(Ctx *ctx, const char *path, IValue *out) {
     *out = iv_none();
-    FILE *f = fopen(path, "rb");
-    if (f) {
-        uint8_t head[sizeof LEGACY_MAGIC];
-        size_t n = fread(head, 1, sizeof head, f);
-        fclose(f);
-        if (starts_legacy(head, n)) return legacy_error(ctx, path);
-    }
+    uint8_t head[sizeof LEGACY_MAGIC];
+    if (starts_legacy(head, read_head(path, head, sizeof head))) return legacy_error(ctx, path);
     ZipArchive *z;
     TS_TRY(zip_open(ctx, path, &z));
     return load_zip(ctx, z, path, out);
@@ -121,11 +129,8 @@ ts_status weights_load_memory(Ctx *ctx, const char *name, const void *data, size
 }
 
 bool weights_probe(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
     uint8_t head[sizeof LEGACY_MAGIC];
-    size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
+    size_t n = read_head(path, head, sizeof head);
     if (starts_legacy(head, n)) return true;
     if (n < 4 || memcmp(head, "PK\x03\x04", 4) != 0) return false;
     Ctx ctx;
