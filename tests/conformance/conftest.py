@@ -2,8 +2,9 @@
 
 The binary under test is $TSCRIPT_BIN (ctest sets it; default build/tscript).
 Archives are written at test time by real PyTorch (Debian's python3-torch):
-`archive(name, build)` calls build() once per session, saves the module it
-returns with torch.jit.save into a temporary directory and returns the path.
+`archive(name, build)` calls build() once (under its own seed), saves the
+module it returns with torch.jit.save into a temporary directory and returns
+the path.
 """
 import os
 import sys
@@ -29,13 +30,18 @@ def archive(tmp_path_factory):
     root = tmp_path_factory.mktemp("archives")
     made = {}
 
+    def save(name, build, path):
+        # The build's own seed, and the caller's random state untouched: the
+        # inputs a test draws next do not depend on which test built it.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(sum(name.encode()))
+            build().save(str(path))
+
     def make(name, build):
         if name not in made:
-            torch.manual_seed(sum(name.encode()))
-            module = build()
-            path = root / (name + ".pt")
-            module.save(str(path))
-            made[name] = str(path)
+            path = str(root / (name + ".pt"))
+            save(name, build, path)
+            made[name] = path
         return made[name]
 
     return make
