@@ -7,8 +7,12 @@ Everything here runs under Debian's /usr/bin/python3 with python3-torch.
 The binary may be built with ASan and UBSan: runs set the sanitizer options
 so that a report can never pass as an ordinary error.
 """
+import hashlib
 import os
+import pickle
+import platform
 import re
+import shutil
 import struct
 import subprocess
 import zipfile
@@ -134,7 +138,7 @@ def read_outputs(directory):
 
 
 def torch_reference(path, inputs, method="forward"):
-    """PyTorch's result for path.method(*inputs)."""
+    """PyTorch's result for path.method(*inputs) (cached, see references)."""
     return references(path, inputs, method)[0]
 
 
@@ -168,10 +172,148 @@ def torch_reference64(path, inputs, method="forward", expected=None):
 
 def references(path, inputs, method="forward"):
     """(result, flatten(result), float64 reference or None) for
-    path.method(*inputs): PyTorch's float32 run and torch_reference64."""
+    path.method(*inputs), PyTorch's float32 run and torch_reference64; kept in
+    the cache (see cache_dir) keyed by the archive's bytes, the method and the
+    inputs, so a second run of the suite does not run PyTorch again."""
+    key = None
+    cache = cache_dir()
+    if cache:
+        key = _reference_key(path, inputs, method)
+        got = _cache_load(os.path.join(cache, "refs", key + ".pickle"))
+        if got is not None:
+            return got
     result = _run_torch(path, inputs, method, False)
     flat = flatten(result)
-    return result, flat, torch_reference64(path, inputs, method, flat)
+    flat64 = torch_reference64(path, inputs, method, flat)
+    if key:
+        _cache_store(os.path.join(cache, "refs", key + ".pickle"), (result, flat, flat64))
+    return result, flat, flat64
+
+
+# ---- the cache of archives and references ----
+#
+# The suite runs once per instruction-set level in `make test`; what PyTorch
+# computes (archives, references) is the same each time, so it is kept under
+# $TSCRIPT_BUILD/conformance-cache (ctest sets TSCRIPT_BUILD; without it, the
+# directory of $TSCRIPT_BIN if that is in the source tree, else no cache; PyTorch's
+# archives take ~350 MB) in a folder named by a hash of the PyTorch,
+# torchvision, numpy and Python versions and of every .py file in
+# tests/conformance: any change to a test, the harness or PyTorch starts a new
+# folder (older folders are removed). TSCRIPT_NO_CACHE=1 turns it off. Entries
+# are written to a temporary name and linked into place only if absent, so
+# parallel runs never read a partial file and a file never changes once there.
+
+CONFORMANCE_DIR = os.path.dirname(os.path.abspath(__file__))
+_cache = {}
+_file_hashes = {}
+
+
+def _source_key():
+    try:
+        import torchvision
+        vision = torchvision.__version__
+    except ImportError:
+        vision = "none"
+    h = hashlib.sha256()
+    for v in (torch.__version__, vision, np.__version__, platform.python_version()):
+        h.update(v.encode() + b"\0")
+    for name in sorted(os.listdir(CONFORMANCE_DIR)):
+        if name.endswith(".py"):
+            h.update(name.encode() + b"\0")
+            with open(os.path.join(CONFORMANCE_DIR, name), "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()[:20]
+
+
+def cache_dir():
+    """The cache folder for this source and PyTorch, or None when off."""
+    if "dir" not in _cache:
+        _cache["dir"] = None
+        base = os.environ.get("TSCRIPT_BUILD") or os.path.dirname(tscript_bin())
+        inside = os.path.commonpath([os.path.abspath(base), REPO]) == REPO
+        if (os.environ.get("TSCRIPT_NO_CACHE") != "1" and os.path.isdir(base)
+                and (inside or os.environ.get("TSCRIPT_BUILD"))):
+            root = os.path.join(base, "conformance-cache")
+            key = _source_key()
+            try:
+                os.makedirs(os.path.join(root, key, "refs"), exist_ok=True)
+                os.makedirs(os.path.join(root, key, "archives"), exist_ok=True)
+                for old in os.listdir(root):
+                    if old != key:
+                        shutil.rmtree(os.path.join(root, old), ignore_errors=True)
+                _cache["dir"] = os.path.join(root, key)
+            except OSError:
+                pass
+    return _cache["dir"]
+
+
+def _file_hash(path):
+    st = os.stat(path)
+    memo = (str(path), st.st_size, st.st_mtime_ns)
+    if memo not in _file_hashes:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _file_hashes[memo] = h.hexdigest()
+    return _file_hashes[memo]
+
+
+def _reference_key(path, inputs, method):
+    h = hashlib.sha256()
+    h.update(_file_hash(path).encode() + b"\0" + method.encode() + b"\0")
+    for v in inputs:
+        if isinstance(v, torch.Tensor):
+            t = v.detach().cpu().contiguous()
+            h.update(("T%s%s" % (t.dtype, tuple(t.shape))).encode())
+            h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        else:
+            h.update(("V%s:%r" % (type(v).__name__, v)).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:32]
+
+
+def _cache_load(path):
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except (OSError, EOFError, pickle.UnpicklingError):
+        return None
+
+
+def _publish(tmp, path):
+    """Move the finished file tmp to path unless path exists (another run got
+    there first: its file is kept, so a path never changes once read)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+
+
+def _cache_store(path, value):
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    try:
+        with open(tmp, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        _publish(tmp, path)
+    except OSError:
+        pass
+
+
+def cached_archive(name, build):
+    """Path of the archive name.pt in the cache, written by build(path) when
+    absent; None when the cache is off."""
+    cache = cache_dir()
+    if not cache:
+        return None
+    path = os.path.join(cache, "archives", name + ".pt")
+    if not os.path.exists(path):
+        tmp = "%s.%d.tmp" % (path, os.getpid())
+        build(tmp)
+        _publish(tmp, path)
+    return path
 
 
 def run_model(path, inputs, directory, extra=()):
