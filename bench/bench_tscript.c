@@ -138,7 +138,7 @@ int main(int argc, char **argv) {
         return usage("--iters, --threads must be >= 1, --warmup >= 0");
 
     int rc = 1;
-    ts_config cfg = {threads};
+    ts_config cfg = {.num_threads = threads};
     ts_ctx *ctx = NULL;
     ts_module *m = NULL;
     ts_value *inputs[MAX_INPUTS] = {0};

@@ -1,7 +1,7 @@
 /*
  * main.c - the `tscript` command: run and inspect TorchScript archives.
  *
- *     tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]
+ *     tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N] [--isa LEVEL]
  *     tscript show MODEL.pt [--tree | --code | --graph]
  *     tscript --version | --help
  *
@@ -27,6 +27,7 @@ enum { EXIT_ERROR = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
     "usage: tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]\n"
+    "                    [--isa LEVEL]\n"
     "       tscript show MODEL.pt [--tree | --code | --graph]\n"
     "       tscript --version\n"
     "       tscript --help\n";
@@ -49,6 +50,8 @@ static const char help_text[] =
     "  --method NAME   call NAME instead of forward\n"
     "  --seed N        seed of the randn: generator (default 0)\n"
     "  --threads N     intra-op threads (default: the library chooses)\n"
+    "  --isa LEVEL     highest instruction-set level of the kernels: portable, avx2,\n"
+    "                  avx512 or auto (default; also TSCRIPT_ISA, the lower wins)\n"
     "\n"
     "show     print the module\n"
     "  --tree     the module tree, as print(module) does (default)\n"
@@ -104,8 +107,8 @@ static const char *base_name(const char *path) {
 
 /* Create a context and load the model; on failure print the error, naming the
  * file if the library's message does not. */
-static int open_model(const char *path, int threads, ts_ctx **ctx, ts_module **m) {
-    ts_config cfg = {threads};
+static int open_model(const char *path, int threads, int isa, ts_ctx **ctx, ts_module **m) {
+    ts_config cfg = {.num_threads = threads, .max_isa = isa};
     *ctx = NULL;
     *m = NULL;
     if (ts_ctx_new(&cfg, ctx) != TS_OK)
@@ -140,6 +143,7 @@ typedef struct RunArgs {
     const char *method;
     uint64_t seed;
     int threads;
+    int isa;
     const char **inputs;
     size_t n_inputs;
 } RunArgs;
@@ -162,7 +166,7 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
             }
             bool takes_value = strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0 ||
                                strcmp(w, "--method") == 0 || strcmp(w, "--seed") == 0 ||
-                               strcmp(w, "--threads") == 0;
+                               strcmp(w, "--threads") == 0 || strcmp(w, "--isa") == 0;
             if (!takes_value)
                 return usage_error("run: unknown option '%s'", w);
             if (i + 1 >= argc)
@@ -177,6 +181,9 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
                 if (!parse_count(val, 0, INT64_MAX, &n))
                     return usage_error("run: --seed needs a non-negative integer, not '%s'", val);
                 a->seed = (uint64_t)n;
+            } else if (strcmp(w, "--isa") == 0) {
+                if ((a->isa = ts_isa_parse(val)) < 0)
+                    return usage_error("run: --isa needs portable, avx2, avx512 or auto, not '%s'", val);
             } else {
                 if (!parse_count(val, 0, 4096, &n))
                     return usage_error("run: --threads needs an integer 0..4096, not '%s'", val);
@@ -212,7 +219,7 @@ static int cmd_run(int argc, char **argv) {
     ts_value *out = NULL;
     char *text = NULL;
     char err[1024];
-    if ((rc = open_model(a.model, a.threads, &ctx, &m)) != 0)
+    if ((rc = open_model(a.model, a.threads, a.isa, &ctx, &m)) != 0)
         goto free_inputs;
 
     rc = EXIT_ERROR;
@@ -322,7 +329,7 @@ static int cmd_show(int argc, char **argv) {
 
     ts_ctx *ctx;
     ts_module *m;
-    int rc = open_model(model, 0, &ctx, &m);
+    int rc = open_model(model, 0, 0, &ctx, &m);
     if (rc != 0)
         return rc;
     char *text = NULL;
@@ -343,8 +350,12 @@ int main(int argc, char **argv) {
     if (argc < 2)
         return usage_error("missing a command");
     const char *cmd = argv[1];
+    const char *env_isa = getenv("TSCRIPT_ISA");
+    if (env_isa && *env_isa && ts_isa_parse(env_isa) < 0)
+        return usage_error("TSCRIPT_ISA must be portable, avx2, avx512 or auto, not '%s'", env_isa);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("tscript %s\n", ts_version());
+        printf("kernels: %s (this CPU runs %s)\n", ts_isa_name(ts_isa()), ts_isa_name(ts_isa_supported()));
         return 0;
     }
     if (is_help(cmd) || strcmp(cmd, "help") == 0) {

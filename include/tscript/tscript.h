@@ -99,15 +99,43 @@ typedef struct ts_ctx ts_ctx;
 typedef struct ts_module ts_module;
 typedef struct ts_value ts_value;
 
+/* Instruction-set levels of the kernels, for ts_config.max_isa and ts_isa(). */
+enum {
+    TS_ISA_AUTO = 0,     /* no cap: the best level the CPU runs */
+    TS_ISA_PORTABLE = 1, /* portable C kernels, and the reference GEMM instead of the BLAS */
+    TS_ISA_AVX2 = 2,     /* x86-64 AVX2 + FMA kernels, and the BLAS */
+    TS_ISA_AVX512 = 3,   /* x86-64 AVX-512 (F, BW, DQ, VL) kernels, and the BLAS */
+};
+
 typedef struct ts_config {
     /* Threads for intra-op parallelism (today: inside the BLAS backend, which
      * is process-wide, so the last context created decides). 0: the library
      * chooses (BLAS's own default, usually one per core). */
     int num_threads;
+    /* Highest instruction-set level the kernels may use (TS_ISA_*; 0: no
+     * cap). The level in use is the lowest of this, the environment variable
+     * TSCRIPT_ISA (portable, avx2 or avx512) and what the CPU runs: asking
+     * for more than the CPU has gives what it has. Process-wide, like
+     * num_threads: a context created with a non-zero max_isa sets the cap for
+     * every later kernel call (0 leaves the cap as it is). The cap governs
+     * every SIMD kernel: convolutions, and GEMM (below avx2 the reference
+     * GEMM replaces the BLAS, which picks its own SIMD kernel for the CPU).
+     * Results at each level agree within rounding, not bit for bit.
+     * ts_ctx_new returns TS_ERR_ARG for a value outside 0..TS_ISA_AVX512. */
+    int max_isa;
 } ts_config;
 
 /* The library version, "MAJOR.MINOR.PATCH". */
 TS_API const char *ts_version(void);
+
+/* The instruction-set level the kernels use now (TS_ISA_PORTABLE..AVX512),
+ * and the highest one this CPU runs. */
+TS_API int ts_isa(void);
+TS_API int ts_isa_supported(void);
+/* "auto", "portable", "avx2", "avx512" for a TS_ISA_* level; NULL otherwise. */
+TS_API const char *ts_isa_name(int level);
+/* The TS_ISA_* level named s (one of the names above), or -1. */
+TS_API int ts_isa_parse(const char *s);
 
 /* A static name for a status ("TS_ERR_SHAPE"). */
 TS_API const char *ts_status_name(ts_status s);

@@ -10,6 +10,7 @@
 
 #include "runtime/module.h"
 #include "kernels/backend.h"
+#include "kernels/dispatch.h"
 #include "serialize/archive.h"
 
 struct ts_module {
@@ -46,14 +47,21 @@ TS_API const char *ts_status_name(ts_status s) {
 
 TS_API ts_status ts_ctx_new(const ts_config *cfg, ts_ctx **out) {
     if (!out) return TS_ERR_ARG;
+    if (cfg && (cfg->max_isa < TS_ISA_AUTO || cfg->max_isa > TS_ISA_AVX512)) return TS_ERR_ARG;
     ts_ctx *ctx = ts_calloc(1, sizeof *ctx);
     if (!ctx) return TS_ERR_NOMEM;
     ctx->num_threads = cfg ? cfg->num_threads : 0;
     ops_init();
     if (ctx->num_threads > 0) kernels_set_threads(ctx->num_threads);
+    if (cfg && cfg->max_isa != TS_ISA_AUTO) kernels_set_max_isa((KIsa)cfg->max_isa);
     *out = ctx;
     return TS_OK;
 }
+
+TS_API int ts_isa(void) { return (int)kernels()->isa; }
+TS_API int ts_isa_supported(void) { return (int)kernels_isa_cpu(); }
+TS_API const char *ts_isa_name(int level) { return kernels_isa_name(level); }
+TS_API int ts_isa_parse(const char *s) { return s ? kernels_isa_parse(s) : -1; }
 
 TS_API void ts_ctx_free(ts_ctx *ctx) {
     if (!ctx) return;

@@ -1,14 +1,13 @@
 /*
- * backend.c - picks the kernel table: the CBLAS backend when it was built
- * in, else the reference kernels. TSCRIPT_KERNELS=ref forces the reference
- * (for debugging and for comparing results). The choice is made once and
- * is then read-only, so any thread may call kernels_backend().
+ * backend.c - the GEMM backends: the reference kernels (always built) and
+ * the CBLAS backend when it was built in. Which one runs is the dispatch
+ * table's choice (kernels/dispatch.c: the reference kernels at the
+ * portable level, the BLAS above it).
  */
 #include "kernels/backend.h"
 
-#include <stdlib.h>
-
 #include "kernels/blas/blas.h"
+#include "kernels/dispatch.h"
 #include "kernels/parallel.h"
 
 static const KernelBackend g_ref = {
@@ -17,21 +16,11 @@ static const KernelBackend g_ref = {
 
 const KernelBackend *kernels_ref_backend(void) { return &g_ref; }
 
-static const KernelBackend *g_chosen;
-
-const KernelBackend *kernels_backend(void) {
-    const KernelBackend *b = __atomic_load_n(&g_chosen, __ATOMIC_ACQUIRE);
-    if (b) return b;
-    const char *env = getenv("TSCRIPT_KERNELS");
-    b = blas_backend();
-    if (!b || (env && strcmp(env, "ref") == 0)) b = &g_ref;
-    __atomic_store_n(&g_chosen, b, __ATOMIC_RELEASE);
-    return b;
-}
+const KernelBackend *kernels_backend(void) { return kernels()->gemm; }
 
 void kernels_set_threads(int n) {
-    const KernelBackend *b = kernels_backend();
+    const KernelBackend *blas = blas_backend();
     if (n < 1) return;
     kernels_parallel_set_threads(n);
-    if (b->set_threads) b->set_threads(n);
+    if (blas && blas->set_threads) blas->set_threads(n);
 }

@@ -1,9 +1,12 @@
 /*
- * backend.h - the table of optimised kernels, chosen once per process.
+ * backend.h - the GEMM family's backends (reference loops, or a CBLAS).
  *
- * ops/ call GEMM-like kernels through kernels_backend() so an optimised
- * library (a CBLAS such as OpenBLAS, detected at build time: see
- * kernels/blas/blas.h) replaces the reference loops without ops/ knowing.
+ * ops/ call GEMM-like kernels through kernels_backend(), the `gemm` entry
+ * of the dispatch table (kernels/dispatch.h), so an optimised library (a
+ * CBLAS such as OpenBLAS, detected at build time: see kernels/blas/blas.h)
+ * replaces the reference loops without ops/ knowing. OpenBLAS picks its
+ * own kernel for the CPU (we never set OPENBLAS_CORETYPE), so capping the
+ * level below avx2 is what selects the reference loops.
  * Every entry accepts any strides: a backend that cannot take a layout
  * (BLAS needs one unit stride per matrix) falls back to the reference
  * kernel itself, so no entry can fail. The reference table is always
@@ -33,10 +36,10 @@ typedef struct KernelBackend {
     void (*set_threads)(int n);
 } KernelBackend;
 
-/* The backend in use: the best one built in, or the reference kernels when
- * the environment variable TSCRIPT_KERNELS=ref is set. Never NULL. */
+/* The backend in use: kernels()->gemm. Never NULL. */
 const KernelBackend *kernels_backend(void);
-/* Ask the backend for n threads (n >= 1; process-wide, as BLAS libraries are). */
+/* n threads for the kernel pool and the BLAS (n >= 1; process-wide, as BLAS
+ * libraries are). */
 void kernels_set_threads(int n);
 /* The reference kernels. */
 const KernelBackend *kernels_ref_backend(void);

@@ -75,16 +75,21 @@ void kref_channel_norm_f32(int64_t N, int64_t C, int64_t inner, const float *x, 
 void kref_channel_norm_f64(int64_t N, int64_t C, int64_t inner, const double *x, const double *mean,
                            const double *invstd, const double *w, const double *b, double *out);
 
-/* For the kernels in ref/ that chain fused multiply-adds to match oneDNN /
- * PyTorch bit for bit: define NAME twice, compiled for FMA hardware (fma()
- * becomes one instruction) and for the baseline (a libm call, same
- * results), picked at run time. BODY is an always-inline function. */
-#define KREF_FMA_DISPATCH(NAME, BODY, PARAMS, ARGS)                                              \
-    __attribute__((target("fma"))) static void NAME##_hw PARAMS { BODY ARGS; }                  \
-    static void NAME##_sw PARAMS { BODY ARGS; }                                                  \
-    void NAME PARAMS {                                                                           \
-        if (__builtin_cpu_supports("fma")) NAME##_hw ARGS;                                       \
-        else NAME##_sw ARGS;                                                                     \
-    }
+/* The signatures of the convolution entries of the dispatch table
+ * (kernels/dispatch.def): each level's kernel computes what the portable
+ * one above computes. */
+typedef void KConvDepthwiseF32(const ConvGeom *g, const float *x, const float *w, float bias, float *out);
+typedef void KConvDepthwiseF64(const ConvGeom *g, const double *x, const double *w, double bias, double *out);
+typedef void KConvDirectF32(const ConvGeom *g, int64_t OC, const float *x, const float *w, const float *bias,
+                            float *scratch, float *out);
+typedef void KConvDirectF64(const ConvGeom *g, int64_t OC, const double *x, const double *w, const double *bias,
+                            double *scratch, double *out);
+typedef void KChannelAffineF32(int64_t N, int64_t C, int64_t inner, const float *x, const float *alpha,
+                               const float *beta, float *out);
+typedef void KChannelAffineF64(int64_t N, int64_t C, int64_t inner, const double *x, const double *alpha,
+                               const double *beta, double *out);
+/* A whole float32 convolution of one image and group, like kref_conv_direct_f32
+ * but for any C and with its own scratch size (0: the count overflows). */
+typedef int64_t KConvScratch(const ConvGeom *g, int64_t OC);
 
 #endif

@@ -15,10 +15,10 @@
  *    (pytorch_uses_onednn; the first layer of image models): a direct loop
  *    in the order of oneDNN's first-layer kernel, equal too;
  *  - other float32 convolutions PyTorch runs with oneDNN's blocked
- *    kernels: an optimised direct kernel where the CPU has one
- *    (kernels/x86/conv_x86.h: AVX-512), in oneDNN's order of taps but not
- *    its blocking, so a few ulps off PyTorch's results, as below;
- *  - else one GEMM through kernels_backend() (OpenBLAS when built in):
+ *    kernels: the blocked kernel of the dispatch table where the level in
+ *    use has one (kernels/dispatch.def: AVX-512), in oneDNN's order of taps
+ *    but not its blocking, so a few ulps off PyTorch's results, as below;
+ *  - else one GEMM through the table's gemm (OpenBLAS when built in):
  *    out_g (OCg x OH*OW) = weight_g (OCg x Cg*KH*KW) @ col, where col is the
  *    im2col matrix of the group's input, or the input itself for a 1x1
  *    kernel with stride 1 and no padding; the bias fills the output first
@@ -33,10 +33,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "kernels/backend.h"
 #include "kernels/conv.h"
+#include "kernels/dispatch.h"
 #include "kernels/parallel.h"
-#include "kernels/x86/conv_x86.h"
 #include "ops/tensor_ops.h"
 
 typedef struct ConvArgs {
@@ -148,16 +147,18 @@ static bool pytorch_uses_onednn(const ConvGeom *g, int64_t N, int64_t groups) {
 
 /* Does oneDNN take a convolution with C input channels (no groups) as a
  * "first convolution" (plain input layout, kh-kw-c order)? Its rule:
- * C < 16 on AVX-512 machines, C of 1 or 3 otherwise. */
-static bool onednn_first_conv(int64_t C) {
+ * C < 16 on AVX-512 machines, C of 1 or 3 otherwise (here: the level of
+ * the dispatch table in use, so that the cap decides this too). */
+static bool onednn_first_conv(const KernelTable *kt, int64_t C) {
     if (C == 1 || C == 3) return true;
-    return C < 16 && __builtin_cpu_supports("avx512f");
+    return C < 16 && kt->isa >= KISA_AVX512;
 }
 
 /* Depthwise groups (one input channel each) of one image, spread over the
  * kernel threads: every output channel is independent. */
-#define DEPTHWISE_JOB(NAME, T, DEPTHWISE)                                                                  \
+#define DEPTHWISE_JOB(NAME, T, KTYPE)                                                                      \
     typedef struct NAME##_job {                                                                            \
+        KTYPE *depthwise;                                                                                  \
         const ConvGeom *g;                                                                                 \
         int64_t OCg, K, ohw;                                                                               \
         const T *x, *w, *b;                                                                                \
@@ -168,25 +169,25 @@ static bool onednn_first_conv(int64_t C) {
         const ConvGeom *g = j->g;                                                                          \
         for (int64_t gi = g0; gi < g1; gi++)                                                               \
             for (int64_t k = 0; k < j->OCg; k++)                                                           \
-                DEPTHWISE(g, j->x + gi * g->H * g->W, j->w + (gi * j->OCg + k) * j->K,                     \
-                          j->b ? j->b[gi * j->OCg + k] : (T)0, j->o + (gi * j->OCg + k) * j->ohw);         \
+                j->depthwise(g, j->x + gi * g->H * g->W, j->w + (gi * j->OCg + k) * j->K,                  \
+                             j->b ? j->b[gi * j->OCg + k] : (T)0, j->o + (gi * j->OCg + k) * j->ohw);      \
     }
 
-DEPTHWISE_JOB(depthwise_groups_f32, float, kref_conv_depthwise_f32)
-DEPTHWISE_JOB(depthwise_groups_f64, double, kref_conv_depthwise_f64)
+DEPTHWISE_JOB(depthwise_groups_f32, float, KConvDepthwiseF32)
+DEPTHWISE_JOB(depthwise_groups_f64, double, KConvDepthwiseF64)
 
-/* Compute every image and group (T: float or double). first_layer: the
- * oneDNN-order direct loop (see kernels/ref/conv.c). */
-#define CONV_COMPUTE(NAME, T, GEMM, IM2COL, DEPTHWISE_GROUPS, DIRECT)                                      \
-    static void NAME(const ConvGeom *g, int64_t N, int64_t groups, int64_t OC, bool first_layer, const T *x, \
-                     const T *w, const T *b, T *col, T *o) {                                               \
+/* Compute every image and group (T: float or double) with the kernels of
+ * table kt. first_layer: the oneDNN-order direct loop (see kernels/ref/conv.c). */
+#define CONV_COMPUTE(NAME, T, GEMM, IM2COL, DEPTHWISE_GROUPS, DEPTHWISE, DIRECT)                           \
+    static void NAME(const KernelTable *kt, const ConvGeom *g, int64_t N, int64_t groups, int64_t OC,       \
+                     bool first_layer, const T *x, const T *w, const T *b, T *col, T *o) {                 \
         int64_t Cg = g->C, OCg = OC / groups, ohw = g->OH * g->OW, K = Cg * g->KH * g->KW;                \
         bool direct = g->KH == 1 && g->KW == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 && \
                       g->OH == g->H && g->OW == g->W;                                                      \
         for (int64_t n = 0; n < N; n++) {                                                                  \
             if (Cg == 1) {                                                                                 \
-                DEPTHWISE_GROUPS##_job job = {g, OCg, K, ohw, x + n * groups * g->H * g->W, w, b,         \
-                                              o + n * OC * ohw};                                           \
+                DEPTHWISE_GROUPS##_job job = {kt->DEPTHWISE, g, OCg, K, ohw, x + n * groups * g->H * g->W, \
+                                              w, b, o + n * OC * ohw};                                     \
                 int64_t grain = TS_MAX((int64_t)1, 4096 / TS_MAX(ohw * OCg, (int64_t)1));                 \
                 kernels_parallel_for(groups, grain, DEPTHWISE_GROUPS, &job);                               \
                 continue;                                                                                  \
@@ -196,7 +197,7 @@ DEPTHWISE_JOB(depthwise_groups_f64, double, kref_conv_depthwise_f64)
                 const T *wg = w + gi * OCg * K;                                                            \
                 T *og = o + (n * OC + gi * OCg) * ohw;                                                     \
                 if (first_layer) {                                                                         \
-                    DIRECT(g, OCg, xg, wg, b ? b + gi * OCg : NULL, col, og);                              \
+                    kt->DIRECT(g, OCg, xg, wg, b ? b + gi * OCg : NULL, col, og);                          \
                     continue;                                                                              \
                 }                                                                                          \
                 const T *cols = xg;                                                                        \
@@ -207,22 +208,22 @@ DEPTHWISE_JOB(depthwise_groups_f64, double, kref_conv_depthwise_f64)
                 if (b)                                                                                     \
                     for (int64_t k = 0; k < OCg; k++)                                                      \
                         for (int64_t i = 0; i < ohw; i++) og[k * ohw + i] = b[gi * OCg + k];               \
-                kernels_backend()->GEMM(OCg, ohw, K, 1, wg, K, 1, cols, ohw, 1, b ? 1 : 0, og, ohw, 1);    \
+                kt->gemm->GEMM(OCg, ohw, K, 1, wg, K, 1, cols, ohw, 1, b ? 1 : 0, og, ohw, 1);             \
             }                                                                                              \
         }                                                                                                  \
     }
 
-CONV_COMPUTE(conv_f32, float, sgemm, kref_im2col_f32, depthwise_groups_f32, kref_conv_direct_f32)
-CONV_COMPUTE(conv_f64, double, dgemm, kref_im2col_f64, depthwise_groups_f64, kref_conv_direct_f64)
+CONV_COMPUTE(conv_f32, float, sgemm, kref_im2col_f32, depthwise_groups_f32, conv_depthwise_f32, conv_direct_f32)
+CONV_COMPUTE(conv_f64, double, dgemm, kref_im2col_f64, depthwise_groups_f64, conv_depthwise_f64, conv_direct_f64)
 
-/* Every image and group through the x86 kernel (see conv_x86.h). */
-static void conv_f32_x86(const ConvGeom *g, int64_t N, int64_t groups, int64_t OC, const float *x, const float *w,
-                         const float *b, float *scratch, float *o) {
+/* Every image and group through the table's blocked kernel (kt->conv_blocked_f32). */
+static void conv_f32_blocked(const KernelTable *kt, const ConvGeom *g, int64_t N, int64_t groups, int64_t OC,
+                             const float *x, const float *w, const float *b, float *scratch, float *o) {
     int64_t Cg = g->C, OCg = OC / groups, ohw = g->OH * g->OW, K = Cg * g->KH * g->KW;
     for (int64_t n = 0; n < N; n++)
         for (int64_t gi = 0; gi < groups; gi++)
-            kx86_conv_f32(g, OCg, x + (n * groups + gi) * Cg * g->H * g->W, w + gi * OCg * K,
-                          b ? b + gi * OCg : NULL, scratch, o + (n * OC + gi * OCg) * ohw);
+            kt->conv_blocked_f32(g, OCg, x + (n * groups + gi) * Cg * g->H * g->W, w + gi * OCg * K,
+                                 b ? b + gi * OCg : NULL, scratch, o + (n * OC + gi * OCg) * ohw);
 }
 
 /* The convolution of input (batched: N, C, spatial...; else C, spatial...)
@@ -275,14 +276,13 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weigh
     DType ct = dt == DT_FLOAT64 ? DT_FLOAT64 : DT_FLOAT32;
     size_t es = dtype_size(ct);
     int64_t K = g.C * g.KH * g.KW, ohw = g.OH * g.OW;
-    bool first_layer = ct == DT_FLOAT32 && a->groups == 1 && onednn_first_conv(g.C) &&
+    const KernelTable *kt = kernels();
+    bool first_layer = ct == DT_FLOAT32 && a->groups == 1 && onednn_first_conv(kt, g.C) &&
                        pytorch_uses_onednn(&g, N, a->groups);
-    /* the optimised kernel where PyTorch's own result comes from oneDNN, so
-     * that im2col + BLAS stays bit for bit PyTorch's slow_conv2d elsewhere;
-     * TSCRIPT_KERNELS=ref keeps the reference path */
+    /* the blocked kernel where PyTorch's own result comes from oneDNN, so
+     * that im2col + BLAS stays PyTorch's slow_conv2d elsewhere */
     bool fast = ct == DT_FLOAT32 && a->groups == 1 && !first_layer && g.C > 1 && N > 0 && OC > 0 &&
-                pytorch_uses_onednn(&g, N, a->groups) && kx86_conv_f32_ok() &&
-                kernels_backend() != kernels_ref_backend();
+                pytorch_uses_onednn(&g, N, a->groups) && kt->conv_blocked_f32;
     bool need_col = N > 0 && OC > 0 && g.C > 1 && !first_layer && !fast &&
                     !(g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0);
     /* col: the im2col matrix, or the direct kernel's scratch */
@@ -298,7 +298,7 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weigh
     }
 
     if (fast) {
-        int64_t n = kx86_conv_f32_scratch(&g, (int64_t)ocg);
+        int64_t n = kt->conv_blocked_f32_scratch(&g, (int64_t)ocg);
         need_col = true;
         if (n <= 0 || !ts_mul_ok((size_t)n, es, &colbytes))
             return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: the scratch buffer is too large", op);
@@ -324,13 +324,13 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weigh
             tensor_release(bv);
         }
     } else if (fast) {
-        conv_f32_x86(&g, N, a->groups, OC, tensor_data(x), tensor_data(w), b ? tensor_data(b) : NULL, col,
+        conv_f32_blocked(kt, &g, N, a->groups, OC, tensor_data(x), tensor_data(w), b ? tensor_data(b) : NULL, col,
                      tensor_data(r));
     } else if (ct == DT_FLOAT32) {
-        conv_f32(&g, N, a->groups, OC, first_layer, tensor_data(x), tensor_data(w), b ? tensor_data(b) : NULL, col,
+        conv_f32(kt, &g, N, a->groups, OC, first_layer, tensor_data(x), tensor_data(w), b ? tensor_data(b) : NULL, col,
                  tensor_data(r));
     } else {
-        conv_f64(&g, N, a->groups, OC, false, tensor_data(x), tensor_data(w), b ? tensor_data(b) : NULL, col,
+        conv_f64(kt, &g, N, a->groups, OC, false, tensor_data(x), tensor_data(w), b ? tensor_data(b) : NULL, col,
                  tensor_data(r));
     }
     ts_free(col);

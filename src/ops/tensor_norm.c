@@ -22,6 +22,7 @@
 #include <math.h>
 
 #include "kernels/conv.h"
+#include "kernels/dispatch.h"
 #include "ops/tensor_ops.h"
 
 /* A per-channel parameter as a contiguous 1-d tensor of dtype ct with C
@@ -157,14 +158,14 @@ OPFN(top_batch_norm) {
     if (ct == DT_FLOAT32) {
         float *invstd = terms, *alpha = invstd + C, *beta = alpha + C;
         bn_terms_f32(C, pw, pb, pm, pv, eps, training, invstd, alpha, beta);
-        if (contiguous) kref_channel_affine_f32(N, C, inner, tensor_data(xc), alpha, beta, tensor_data(r));
+        if (contiguous) kernels()->channel_affine_f32(N, C, inner, tensor_data(xc), alpha, beta, tensor_data(r));
         else
             kref_channel_norm_f32(N, C, inner, tensor_data(xc), tensor_data(pm), invstd, pw ? tensor_data(pw) : NULL,
                                   pb ? tensor_data(pb) : NULL, tensor_data(r));
     } else {
         double *invstd = terms, *alpha = invstd + C, *beta = alpha + C;
         bn_terms_f64(C, pw, pb, pm, pv, eps, training, invstd, alpha, beta);
-        if (contiguous) kref_channel_affine_f64(N, C, inner, tensor_data(xc), alpha, beta, tensor_data(r));
+        if (contiguous) kernels()->channel_affine_f64(N, C, inner, tensor_data(xc), alpha, beta, tensor_data(r));
         else
             kref_channel_norm_f64(N, C, inner, tensor_data(xc), tensor_data(pm), invstd, pw ? tensor_data(pw) : NULL,
                                   pb ? tensor_data(pb) : NULL, tensor_data(r));

@@ -10,6 +10,7 @@ import io
 import math
 import os
 import re
+import subprocess
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 import torch
 import torch.nn as nn
 
+import harness
 from harness import (ConditionalModel, LoopingModel, SimpleLinear, assert_error, assert_ok,
                      assert_same_arrays, check_model, flatten, input_words, read_outputs,
                      references, refuse_degenerate, run_tscript, script, torch_reference,
@@ -290,7 +292,8 @@ def test_show_graph(archive, name):
 def test_version():
     proc = run_tscript(["--version"])
     assert_ok(proc)
-    assert re.fullmatch(r"tscript \d+\.\d+\.\d+\n", proc.stdout)
+    assert re.fullmatch(r"tscript \d+\.\d+\.\d+\nkernels: (portable|avx2|avx512) "
+                        r"\(this CPU runs (portable|avx2|avx512)\)\n", proc.stdout)
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["help"], ["run", "--help"], ["show", "--help"]])
@@ -311,10 +314,30 @@ def test_help(argv):
     (["show", "m.pt", "--code", "--graph"], "only one of"),
     (["show", "m.pt", "extra"], "unexpected argument 'extra'"),
     (["show", "m.pt", "--frob"], "unknown option '--frob'"),
+    (["run", "m.pt", "--isa", "sse4"], "--isa needs portable, avx2, avx512 or auto, not 'sse4'"),
 ])
 def test_usage_errors(argv, needle):
     proc = run_tscript(argv)
     assert_error(proc, needle, "usage: tscript", code=2)
+
+
+def test_isa_cap(archive, rundir):
+    """--isa and TSCRIPT_ISA cap the kernels' level; the lower wins; results
+    agree within rounding at every level (the corpus checks them closely)."""
+    proc = run_tscript(["--version"])
+    cpu = re.search(r"this CPU runs (\w+)", proc.stdout).group(1)
+    env = dict(harness.sanitizer_env(), TSCRIPT_ISA="portable")
+    proc = subprocess.run([harness.tscript_bin(), "--version"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0 and "kernels: portable (this CPU runs %s)" % cpu in proc.stdout
+    env["TSCRIPT_ISA"] = "mmx"
+    proc = subprocess.run([harness.tscript_bin(), "--version"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2 and "TSCRIPT_ISA must be portable, avx2, avx512 or auto, not 'mmx'" in proc.stderr
+    path = archive("cli_conditional", lambda: script(ConditionalModel(5, 3)))
+    x = input_words([torch.randn(1, 5)], rundir)
+    outs = [run_tscript(["run", path] + x + ["True", "--isa", level]) for level in ("portable", "avx512")]
+    for proc in outs:
+        assert_ok(proc)
+    assert outs[0].stdout.startswith("tensor(")
 
 
 def test_wrong_number_of_inputs_says_what_forward_expects(archive, rundir):

@@ -5,7 +5,22 @@
  * name and overload, its arguments (tensors with their values, scalars,
  * lists), and what PyTorch returned (tensors compared value by value, a
  * bool, several returns, a list) or the error it raised (status and a piece
- * of the message). opc_run_all calls every case through the registry with
+ * of the message).
+ *
+ * How float results are compared. Integer results, shapes and dtypes are
+ * exact. A result that is a sum of `terms` products (matrix products,
+ * convolutions) carries its magnitude m = sum |a_k b_k| (+ |bias|),
+ * computed by the generator in float64 from the same inputs; any summation
+ * order, with or without fused multiply-adds, lands within
+ * gamma(terms + 2) * m of the exact value (Higham, Accuracy and Stability
+ * of Numerical Algorithms, 3.1; gamma(n) = n u / (1 - n u), u the unit
+ * roundoff of the compute type; + 2 for alpha/beta scaling and the bias),
+ * and so does PyTorch's, whatever BLAS kernel or oneDNN blocking its CPU
+ * picked. So |got - want| <= 2 gamma(terms + 2) m, per element. A wrong
+ * kernel (a term dropped or doubled, a wrong tap) is off by about m / terms,
+ * far outside. Other float results use the case's relative tolerance tol
+ * (|got - want| <= tol * max(1, |want|); 0: bit for bit, for results that
+ * are one correctly rounded operation or a selection). opc_run_all calls every case through the registry with
  * the schema's defaults for the missing arguments, checks that each leaves
  * no allocation behind, and reports the largest relative error per op;
  * opc_oom_case fails each allocation of one case in turn and checks the op
@@ -27,6 +42,7 @@ typedef struct TSpec {
     const double *f;  /* floating values, row-major */
     const int64_t *i; /* integer / bool values */
     double gen;       /* != 0: values are ((i * 7919) % 2003 - 1001) * gen */
+    const double *mag; /* expected results: per element, the sum of |terms| (see above); NULL: use tol */
 } TSpec;
 
 typedef struct ArgSpec {
@@ -48,7 +64,7 @@ typedef struct OpCase {
     int nout;
     const TSpec *outs;
     double tol;
-    int blas;  /* exact only with the OpenBLAS backend */
+    int64_t terms; /* products summed per output, for outs[].mag */
     int alias; /* 1: the result is args[0] itself; 2: a view of its storage */
     int bval;  /* the expected bool */
     ts_status status;
@@ -151,8 +167,19 @@ static void opc_note_error(double rel) {
     }
 }
 
+/* The bound on |got - want| for a sum of `terms` products of magnitude mag
+ * computed in dtype dt (see the top of this file). float16 / bfloat16
+ * compute in float32 and round once more at the end, on each side. */
+static double opc_sum_bound(DType dt, int64_t terms, double mag, double want) {
+    double u = dt == DT_FLOAT64 ? 0x1p-53 : 0x1p-24, n = (double)(terms + 2);
+    double bound = 2 * (n * u / (1 - n * u)) * mag * (1 + 1e-12);
+    if (dt == DT_FLOAT16) bound += 2 * 0x1p-11 * fabs(want);
+    if (dt == DT_BFLOAT16) bound += 2 * 0x1p-8 * fabs(want);
+    return bound;
+}
+
 /* Compare a returned value with its expected spec; describe a mismatch in why. */
-static bool opc_same(IValue v, const TSpec *e, double tol, char *why, size_t n) {
+static bool opc_same(IValue v, const TSpec *e, double tol, int64_t terms, char *why, size_t n) {
     if (e->dtype < 0) {
         if (v.kind == IV_NONE) return true;
         snprintf(why, n, "returned a %s, expected None", iv_kind_name(v));
@@ -192,6 +219,15 @@ static bool opc_same(IValue v, const TSpec *e, double tol, char *why, size_t n) 
             ok = isnan(got);
         } else if (isinf(want)) {
             ok = got == want;
+        } else if (e->mag) {
+            double bound = opc_sum_bound(t->dtype, terms, e->mag[k], want);
+            opc_note_error(fabs(got - want) / fmax(1.0, fabs(want)));
+            if (!(fabs(got - want) <= bound)) {
+                snprintf(why, n, "element %lld: %.9g, expected %.9g (bound %.3g: %lld terms of magnitude %.3g)",
+                         (long long)k, got, want, bound, (long long)terms, e->mag[k]);
+                return false;
+            }
+            continue;
         } else {
             double rel = fabs(got - want) / fmax(1.0, fabs(want));
             opc_note_error(rel);
@@ -207,8 +243,6 @@ static bool opc_same(IValue v, const TSpec *e, double tol, char *why, size_t n) 
 
 static bool opc_check_result(const OpCase *c, const OpcOptions *o, IValue *in, IValue *out, char *why, size_t n) {
     double tol = c->tol;
-    /* matrix products: exact when tscript calls the same BLAS as PyTorch */
-    if (c->blas) tol = strcmp(kernels_backend()->name, "ref") != 0 ? 0 : fmax(tol, 1e-5);
     switch (c->expect) {
     case 'b':
         if (out[0].kind != IV_BOOL || out[0].u.b != (c->bval != 0)) {
@@ -217,7 +251,7 @@ static bool opc_check_result(const OpCase *c, const OpcOptions *o, IValue *in, I
         }
         return true;
     case 't': {
-        if (!opc_same(out[0], &c->outs[0], tol, why, n)) return false;
+        if (!opc_same(out[0], &c->outs[0], tol, c->terms, why, n)) return false;
         Tensor *r = out[0].u.t;
         if (o->check_alias && tensor_numel(r) > 0 && in[0].kind == IV_TENSOR) {
             Tensor *a = in[0].u.t;
@@ -231,7 +265,7 @@ static bool opc_check_result(const OpCase *c, const OpcOptions *o, IValue *in, I
     }
     case 'M':
         for (int k = 0; k < c->nout; k++)
-            if (!opc_same(out[k], &c->outs[k], tol, why, n)) return false;
+            if (!opc_same(out[k], &c->outs[k], tol, c->terms, why, n)) return false;
         return true;
     default: {
         ListObj *l = out[0].kind == IV_LIST ? out[0].u.l : NULL;
@@ -240,7 +274,7 @@ static bool opc_check_result(const OpCase *c, const OpcOptions *o, IValue *in, I
             return false;
         }
         for (int k = 0; k < c->nout; k++)
-            if (!opc_same(l->items[k], &c->outs[k], tol, why, n)) return false;
+            if (!opc_same(l->items[k], &c->outs[k], tol, c->terms, why, n)) return false;
         return true;
     }
     }

@@ -6,13 +6,12 @@
  * gen_conv_cases.py) call each op through the registry by its schema, with
  * PyTorch's arguments (defaults filled in from the schema), over odd shapes,
  * strides, paddings, dilations, groups, ceil mode and non-contiguous inputs,
- * and compare dtype, shape and every value: exactly, or within the case's
- * relative tolerance where the summation order differs from PyTorch's
- * (oneDNN, vectorised sums). Cases marked blas are convolutions PyTorch runs
- * as im2col + OpenBLAS sgemm; they must be exact with our OpenBLAS backend
- * and within 1e-5 with the reference GEMM. The largest relative error per op
- * is printed. Error cases check the status and a piece of the message. No
- * case may leak; in-place ops return their input. A second test fails every
+ * and compare dtype, shape and every value: convolution outputs within the
+ * rounding bound of a sum of their terms (op_cases.h: PyTorch's summation
+ * order, oneDNN's blocking or OpenBLAS's kernel, depends on the CPU), other
+ * results exactly or within the case's relative tolerance. The largest
+ * relative error per op is printed. Error cases check the status and a piece
+ * of the message. No case may leak; in-place ops return their input. A second test fails every
  * allocation of a few ops in turn: each must clean up.
  */
 #include <setjmp.h>

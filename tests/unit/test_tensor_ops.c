@@ -7,8 +7,9 @@
  * schema), and compare dtype, shape and every value with what
  * torch.ops.aten.<op> returned: exactly for integer, bool and most float
  * results, within a stated tolerance where PyTorch uses SLEEF math. Matrix
- * products are exact when the OpenBLAS backend is in use (PyTorch calls the
- * same library) and within 1e-5 otherwise. Error cases check the status and
+ * products are within the rounding bound of a sum of their terms
+ * (op_cases.h), whatever kernel PyTorch's BLAS and ours picked on the CPU
+ * that computed them. Error cases check the status and
  * a piece of the message. Each case must leave no allocation behind; views
  * and in-place ops must alias their input as PyTorch's do.
  */

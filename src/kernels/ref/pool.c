@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "kernels/conv.h"
+#include "kernels/ref/conv_direct_tmpl.h"
 
 #define MAX_POOL(NAME, T)                                                                        \
     void NAME(const ConvGeom *g, int64_t planes, const T *x, T *out) {                           \
@@ -101,27 +102,19 @@ AVG_POOL(kref_avg_pool2d_f64, double)
 ADAPTIVE_AVG(kref_adaptive_avg_pool2d_f32, float)
 ADAPTIVE_AVG(kref_adaptive_avg_pool2d_f64, double)
 
-#define AFFINE(NAME, T, FMA)                                                                     \
-    static inline __attribute__((always_inline)) void NAME(int64_t N, int64_t C, int64_t inner,  \
-                                                           const T *x, const T *alpha,           \
-                                                           const T *beta, T *out) {              \
-        for (int64_t n = 0; n < N; n++)                                                          \
-            for (int64_t c = 0; c < C; c++) {                                                    \
-                const T *xr = x + (n * C + c) * inner;                                           \
-                T *orow = out + (n * C + c) * inner, a = alpha[c], b = beta[c];                  \
-                for (int64_t i = 0; i < inner; i++) orow[i] = FMA(xr[i], a, b);                     \
-            }                                                                                    \
-    }
-
+/* The batch norm map (body in conv_direct_tmpl.h); kernels/x86/conv_avx2.c
+ * has it compiled for FMA hardware. */
 AFFINE(affine_f32, float, fmaf)
 AFFINE(affine_f64, double, fma)
 
-KREF_FMA_DISPATCH(kref_channel_affine_f32, affine_f32, (int64_t N, int64_t C, int64_t inner, const float *x,
-                                                        const float *alpha, const float *beta, float *out),
-                  (N, C, inner, x, alpha, beta, out))
-KREF_FMA_DISPATCH(kref_channel_affine_f64, affine_f64, (int64_t N, int64_t C, int64_t inner, const double *x,
-                                                        const double *alpha, const double *beta, double *out),
-                  (N, C, inner, x, alpha, beta, out))
+void kref_channel_affine_f32(int64_t N, int64_t C, int64_t inner, const float *x, const float *alpha,
+                             const float *beta, float *out) {
+    affine_f32(N, C, inner, x, alpha, beta, out);
+}
+void kref_channel_affine_f64(int64_t N, int64_t C, int64_t inner, const double *x, const double *alpha,
+                             const double *beta, double *out) {
+    affine_f64(N, C, inner, x, alpha, beta, out);
+}
 
 /* PyTorch's batch norm of a non-contiguous input: separate elementwise ops. */
 #define CHANNEL_NORM(NAME, T)                                                                    \

@@ -1,7 +1,8 @@
 /*
  * conv_avx512.c - float32 convolution of one image and group with AVX-512F,
- * for the convolutions PyTorch runs with oneDNN's blocked kernels (ops/
- * tensor_conv.c picks it; kernels/x86/conv_x86.h is the interface).
+ * for the convolutions PyTorch runs with oneDNN's blocked kernels (the
+ * avx512 column of kernels/dispatch.def; ops/tensor_conv.c calls it through
+ * the table; CMake compiles this file for AVX-512).
  *
  * The product out (OC x OH*OW) = w (OC x C*KH*KW) @ im2col(x) is computed
  * in register tiles of MR output channels x NV vectors of 16 outputs,
@@ -52,13 +53,7 @@ static ConvGeom flat(int64_t c, int64_t n) {
     return (ConvGeom){.C = c, .H = 1, .W = n, .KH = 1, .KW = 1, .OH = 1, .OW = n, .sh = 1, .sw = 1, .dh = 1, .dw = 1};
 }
 
-bool kx86_conv_f32_ok(void) {
-    static int ok = -1;
-    if (ok < 0) ok = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    return ok == 1;
-}
-
-int64_t kx86_conv_f32_scratch(const ConvGeom *g, int64_t OC) {
+int64_t kx86_conv_f32_scratch_avx512(const ConvGeom *g, int64_t OC) {
     int64_t K = 0, ocp = (OC + MR - 1) / MR * MR, wsz = 0, col = 0, total = 0;
     if (!ts_mul_i64_ok(g->C, g->KH, &K) || !ts_mul_i64_ok(K, g->KW, &K) || !ts_mul_i64_ok(ocp, K, &wsz)) return 0;
     if (mode(g) == IM2COL && (!ts_mul_i64_ok(g->OH, g->OW, &col) || !ts_mul_i64_ok(col, K, &col))) return 0;
@@ -220,8 +215,8 @@ static void pack(const ConvGeom *g, int64_t OC, const float *w, float *wp) {
     }
 }
 
-void kx86_conv_f32(const ConvGeom *g, int64_t OC, const float *x, const float *w, const float *bias, float *scratch,
-                   float *out) {
+void kx86_conv_f32_avx512(const ConvGeom *g, int64_t OC, const float *x, const float *w, const float *bias,
+                          float *scratch, float *out) {
     int64_t K = g->C * g->KH * g->KW, ocp = (OC + MR - 1) / MR * MR;
     float *wp = scratch, *col = scratch + ocp * K;
     Mode md = mode(g);

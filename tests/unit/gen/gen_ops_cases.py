@@ -92,15 +92,45 @@ def call(name, overload, args):
     return op(*pos, **kw), pos
 
 
-def case(name, overload, args, tol=0.0, blas=False):
+# Matrix products: each float output is a sum of `terms` products, compared
+# with a bound derived from the arithmetic (see op_cases.h), never bit for bit
+# (PyTorch's BLAS picks its kernel, and so its summation order, per CPU).
+PRODUCTS = ('mm', 'addmm', 'linear', 'bmm', 'dot', 'mv', 'matmul')
+
+
+def terms(name, args):
+    """How many products each output of a matrix product sums."""
+    t = [a.t for a in args if isinstance(a, TArg)]
+    if name == 'addmm':
+        return t[1].shape[-1]
+    return t[0].shape[-1]
+
+
+def magnitude(name, overload, args):
+    """The op on |inputs| in float64: per output, the sum of |a_k b_k| (and
+    |bias|, |beta * input|) that bounds its rounding error."""
+    def absval(a):
+        if isinstance(a, TArg):
+            return TArg(a.t.double().abs(), a.strided)
+        if isinstance(a, float):
+            return abs(a)
+        return a
+    res, _ = call(name, overload, [absval(a) for a in args])
+    return res
+
+
+def case(name, overload, args, tol=0.0):
     res, pos = call(name, overload, args)
+    mag, k = None, 0
+    if name in PRODUCTS and isinstance(res, torch.Tensor) and res.dtype.is_floating_point:
+        mag, k = magnitude(name, overload, args), terms(name, args)
     alias = 0
     if isinstance(res, torch.Tensor) and pos and isinstance(pos[0], torch.Tensor):
         if res is pos[0]:
             alias = 1
         elif res.numel() and res.storage().data_ptr() == pos[0].storage().data_ptr():
             alias = 2
-    cases.append(dict(name=name, overload=overload, args=args, res=res, tol=tol, blas=blas, alias=alias))
+    cases.append(dict(name=name, overload=overload, args=args, res=res, tol=tol, mag=mag, terms=k, alias=alias))
 
 
 def err(name, overload, args, status, msg):
@@ -256,41 +286,41 @@ case('log_softmax', 'int', [R(4, 3, scale=30), 0, None], tol=1e-6)
 case('dropout', None, [R(2, 3), 0.5, False])
 case('dropout', None, [R(2, 3), 0.0, True])
 # ---- matrix products ----
-case('mm', None, [R(3, 4), R(4, 5)], blas=True)
-case('mm', None, [R(3, 4, strided=True), R(4, 5, strided=True)], blas=True)
-case('mm', None, [R(2, 3, dtype=f64), R(3, 2, dtype=f64)], blas=True)
+case('mm', None, [R(3, 4), R(4, 5)])
+case('mm', None, [R(3, 4, strided=True), R(4, 5, strided=True)])
+case('mm', None, [R(2, 3, dtype=f64), R(3, 2, dtype=f64)])
 case('mm', None, [R(3, 4, dtype=i64, scale=10), R(4, 2, dtype=i64, scale=10)])
-case('mm', None, [G((17, 300), 1e-3), G((300, 9), 1e-3, strided=True)], blas=True)
+case('mm', None, [G((17, 300), 1e-3), G((300, 9), 1e-3, strided=True)])
 case('mm', None, [R(0, 3), R(3, 4)])
 case('mm', None, [R(2, 0), R(0, 4)])
-case('addmm', None, [R(5), R(3, 4), R(4, 5)], blas=True)
-case('addmm', None, [R(3, 5), R(3, 4), R(4, 5), 0.5, 2], blas=True)
-case('addmm', None, [T(torch.tensor([float('nan')])), R(3, 4), R(4, 5), 0, 1], blas=True)
-case('linear', None, [R(2, 4), R(3, 4), R(3)], blas=True)
-case('linear', None, [R(2, 4), R(3, 4), None], blas=True)
-case('linear', None, [R(4), R(3, 4), R(3)], blas=True)
-case('linear', None, [R(2, 5, 4), R(3, 4), R(3)], blas=True)
-case('linear', None, [R(2, 2, 5, 4), R(3, 4), R(3)], blas=True)
-case('linear', None, [R(5, 2, 4, strided=True), R(3, 4), R(3)], blas=True)
-case('linear', None, [G((8, 300), 1e-3), G((40, 300), 2e-3), R(40)], blas=True)
-case('linear', None, [G((2, 4, 300), 1e-3), G((40, 300), 2e-3), R(40)], blas=True)
-case('linear', None, [G((3, 2, 300), 1e-3), G((7, 300), 2e-3), R(7)], blas=True)
-case('linear', None, [R(2, 4, dtype=f64), R(3, 4, dtype=f64), R(3, dtype=f64)], blas=True)
+case('addmm', None, [R(5), R(3, 4), R(4, 5)])
+case('addmm', None, [R(3, 5), R(3, 4), R(4, 5), 0.5, 2])
+case('addmm', None, [T(torch.tensor([float('nan')])), R(3, 4), R(4, 5), 0, 1])
+case('linear', None, [R(2, 4), R(3, 4), R(3)])
+case('linear', None, [R(2, 4), R(3, 4), None])
+case('linear', None, [R(4), R(3, 4), R(3)])
+case('linear', None, [R(2, 5, 4), R(3, 4), R(3)])
+case('linear', None, [R(2, 2, 5, 4), R(3, 4), R(3)])
+case('linear', None, [R(5, 2, 4, strided=True), R(3, 4), R(3)])
+case('linear', None, [G((8, 300), 1e-3), G((40, 300), 2e-3), R(40)])
+case('linear', None, [G((2, 4, 300), 1e-3), G((40, 300), 2e-3), R(40)])
+case('linear', None, [G((3, 2, 300), 1e-3), G((7, 300), 2e-3), R(7)])
+case('linear', None, [R(2, 4, dtype=f64), R(3, 4, dtype=f64), R(3, dtype=f64)])
 case('bmm', None, [R(2, 3, 4), R(2, 4, 5)])
 case('bmm', None, [R(2, 3, 4, strided=True), R(2, 4, 5)])
-case('bmm', None, [G((2, 9, 40), 1e-2), G((2, 40, 6), 1e-2)], blas=True)
-case('dot', None, [R(7), R(7)], blas=True)
+case('bmm', None, [G((2, 9, 40), 1e-2), G((2, 40, 6), 1e-2)])
+case('dot', None, [R(7), R(7)])
 case('dot', None, [T(torch.tensor([1, 2, 3])), T(torch.tensor([4, 5, 6]))])
-case('mv', None, [R(3, 4), R(4)], blas=True)
-case('mv', None, [R(3, 4, strided=True), R(4)], blas=True)
+case('mv', None, [R(3, 4), R(4)])
+case('mv', None, [R(3, 4, strided=True), R(4)])
 for s1, s2 in [((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)), ((3, 4), (4, 5)), ((2, 3, 4), (4,)),
                ((2, 3, 4), (4, 5)), ((4,), (2, 4, 5)), ((3, 4), (2, 4, 5)), ((2, 3, 4), (2, 4, 5)),
                ((2, 1, 3, 4), (5, 4, 2)), ((1, 3, 4), (6, 1, 4, 2)), ((2, 3, 4), (1, 4, 6))]:
-    case('matmul', None, [R(*s1), R(*s2)], blas=True)
-case('matmul', None, [R(2, 3, 4, strided=True), R(4, 5)], blas=True)
-case('matmul', None, [G((3, 5, 200), 1e-3), G((200, 7), 1e-3)], blas=True)
-case('matmul', None, [G((3, 5, 200), 1e-3), G((3, 200, 7), 1e-3)], blas=True)
-case('matmul', None, [G((5, 200), 1e-3), G((3, 200, 7), 1e-3)], blas=True)
+    case('matmul', None, [R(*s1), R(*s2)])
+case('matmul', None, [R(2, 3, 4, strided=True), R(4, 5)])
+case('matmul', None, [G((3, 5, 200), 1e-3), G((200, 7), 1e-3)])
+case('matmul', None, [G((3, 5, 200), 1e-3), G((3, 200, 7), 1e-3)])
+case('matmul', None, [G((5, 200), 1e-3), G((3, 200, 7), 1e-3)])
 case('matmul', None, [R(2, 3, 4, dtype=i64, scale=10), R(4, 2, dtype=i64, scale=10)])
 # ---- shapes and views ----
 x = R(2, 3, 4)
@@ -454,10 +484,14 @@ def fval(v):
 counter = [0]
 
 
-def emit_tensor(t, strided=False, gen=0.0):
+def emit_tensor(t, strided=False, gen=0.0, mag=None):
     """C initializer of a TSpec; value arrays are emitted before it."""
     counter[0] += 1
     n = counter[0]
+    mv = 'NULL'
+    if mag is not None and mag.numel():
+        out.append('static const double oc_m%d[] = {%s};' % (n, ', '.join(fval(v) for v in mag.reshape(-1).tolist())))
+        mv = 'oc_m%d' % n
     flat = t.detach().reshape(-1)
     fv = iv = 'NULL'
     if not gen and flat.numel():
@@ -471,7 +505,8 @@ def emit_tensor(t, strided=False, gen=0.0):
             out.append('static const int64_t oc_i%d[] = {%s};' % (n, ', '.join(vals)))
             iv = 'oc_i%d' % n
     shape = ', '.join(str(s) for s in t.shape) or '0'
-    return '{%d, %d, {%s}, %d, %s, %s, %s}' % (DT[t.dtype], t.dim(), shape, int(strided), fv, iv, float.hex(float(gen)))
+    return '{%d, %d, {%s}, %d, %s, %s, %s, %s}' % (DT[t.dtype], t.dim(), shape, int(strided), fv, iv,
+                                                  float.hex(float(gen)), mv)
 
 
 def emit_arg(a):
@@ -520,13 +555,13 @@ for k, c in enumerate(cases):
         outs = [emit_tensor(t) for t in res]
         kind = 'L'
     else:
-        outs = [emit_tensor(res)]
+        outs = [emit_tensor(res, mag=c['mag'])]
         kind = 't'
     counter[0] += 1
     on = 'oc_o%d' % counter[0]
     out.append('static const TSpec %s[] = {%s};' % (on, ', '.join(outs)))
-    rows.append("    {.name = %s, .overload = %s, .nargs = %d, .args = %s, .expect = '%s', .nout = %d, .outs = %s, .tol = %s, .blas = %d, .alias = %d}," % (
-        name, ov, len(args), an, kind, len(outs), on, float.hex(float(c['tol'])), int(c['blas']), c['alias']))
+    rows.append("    {.name = %s, .overload = %s, .nargs = %d, .args = %s, .expect = '%s', .nout = %d, .outs = %s, .tol = %s, .terms = %d, .alias = %d}," % (
+        name, ov, len(args), an, kind, len(outs), on, float.hex(float(c['tol'])), c['terms'], c['alias']))
 
 print('/* Generated by tests/unit/gen/gen_ops_cases.py from PyTorch %s: do not edit. */' % torch.__version__)
 print('\n'.join(out))

@@ -219,7 +219,7 @@ counter = [0]
 def emit_tensor(t, strided=False):
     """C initializer of a TSpec (dtype -1: None); value arrays are emitted before it."""
     if t is None:
-        return '{-1, 0, {0}, 0, NULL, NULL, 0x0p+0}'
+        return '{-1, 0, {0}, 0, NULL, NULL, 0x0p+0, NULL}'
     counter[0] += 1
     n = counter[0]
     flat = t.detach().reshape(-1)
@@ -232,7 +232,7 @@ def emit_tensor(t, strided=False):
             out.append('static const int64_t sc_i%d[] = {%s};' % (n, ', '.join('%dLL' % v for v in flat.long().tolist())))
             iv = 'sc_i%d' % n
     shape = ', '.join(str(s) for s in t.shape) or '0'
-    return '{%d, %d, {%s}, %d, %s, %s, 0x0p+0}' % (DT[t.dtype], t.dim(), shape, int(strided), fv, iv)
+    return '{%d, %d, {%s}, %d, %s, %s, 0x0p+0, NULL}' % (DT[t.dtype], t.dim(), shape, int(strided), fv, iv)
 
 
 def emit_arg(a):
