@@ -5,6 +5,8 @@
 #   make demo           build, then run every example model in examples/
 #   make test           install missing packages, build with gcc (-Werror) and with
 #                       clang + ASan/UBSan (-Werror), run every test on the sanitized build
+#   make fuzz-smoke     build the libFuzzer targets (clang) and run each for 15 s on
+#                       its seeds (FUZZ_SECONDS=N to change); part of `make test`
 #   make bench          tscript against libtorch on the same archives (not a test)
 #   make clean          remove the build directories
 
@@ -16,7 +18,7 @@ BUILD       := build
 ASAN_BUILD  := build-asan
 BENCH_BUILD := build-bench
 
-.PHONY: all build build-demo demo test deps build-gcc build-asan check bench clean
+.PHONY: all build build-demo demo test deps build-gcc build-asan check bench clean fuzz-smoke
 
 all: build
 
@@ -70,6 +72,11 @@ test:
 	$(MAKE) --no-print-directory build-gcc
 	$(MAKE) --no-print-directory build-asan
 	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory fuzz-smoke
+
+# Each libFuzzer target for a bounded time on its seed corpus; any crash fails.
+fuzz-smoke:
+	JOBS=$(JOBS) scripts/fuzz-smoke.sh
 
 bench:
 	scripts/install-deps.sh --bench
@@ -78,4 +85,4 @@ bench:
 	$(PYTHON) bench/run.py --build-dir $(BENCH_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) build-cli
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) build-cli build-fuzz

@@ -52,6 +52,7 @@ static const char help_text[] =
     "  --threads N     intra-op threads (default: the library chooses)\n"
     "  --isa LEVEL     highest instruction-set level of the kernels: portable, avx2,\n"
     "                  avx512 or auto (default; also TSCRIPT_ISA, the lower wins)\n"
+    "  --max-memory N  fail cleanly once the library holds N bytes (default: no limit)\n"
     "\n"
     "show     print the module\n"
     "  --tree     the module tree, as print(module) does (default)\n"
@@ -107,8 +108,9 @@ static const char *base_name(const char *path) {
 
 /* Create a context and load the model; on failure print the error, naming the
  * file if the library's message does not. */
-static int open_model(const char *path, int threads, int isa, ts_ctx **ctx, ts_module **m) {
-    ts_config cfg = {.num_threads = threads, .max_isa = isa};
+static int open_model(const char *path, int threads, int isa, size_t max_memory, ts_ctx **ctx,
+                      ts_module **m) {
+    ts_config cfg = {.num_threads = threads, .max_isa = isa, .max_memory = max_memory};
     *ctx = NULL;
     *m = NULL;
     if (ts_ctx_new(&cfg, ctx) != TS_OK)
@@ -144,6 +146,7 @@ typedef struct RunArgs {
     uint64_t seed;
     int threads;
     int isa;
+    size_t max_memory;
     const char **inputs;
     size_t n_inputs;
 } RunArgs;
@@ -166,7 +169,8 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
             }
             bool takes_value = strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0 ||
                                strcmp(w, "--method") == 0 || strcmp(w, "--seed") == 0 ||
-                               strcmp(w, "--threads") == 0 || strcmp(w, "--isa") == 0;
+                               strcmp(w, "--threads") == 0 || strcmp(w, "--isa") == 0 ||
+                               strcmp(w, "--max-memory") == 0;
             if (!takes_value)
                 return usage_error("run: unknown option '%s'", w);
             if (i + 1 >= argc)
@@ -184,6 +188,10 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
             } else if (strcmp(w, "--isa") == 0) {
                 if ((a->isa = ts_isa_parse(val)) < 0)
                     return usage_error("run: --isa needs portable, avx2, avx512 or auto, not '%s'", val);
+            } else if (strcmp(w, "--max-memory") == 0) {
+                if (!parse_count(val, 0, INT64_MAX, &n))
+                    return usage_error("run: --max-memory needs a number of bytes, not '%s'", val);
+                a->max_memory = (size_t)n;
             } else {
                 if (!parse_count(val, 0, 4096, &n))
                     return usage_error("run: --threads needs an integer 0..4096, not '%s'", val);
@@ -219,7 +227,7 @@ static int cmd_run(int argc, char **argv) {
     ts_value *out = NULL;
     char *text = NULL;
     char err[1024];
-    if ((rc = open_model(a.model, a.threads, a.isa, &ctx, &m)) != 0)
+    if ((rc = open_model(a.model, a.threads, a.isa, a.max_memory, &ctx, &m)) != 0)
         goto free_inputs;
 
     rc = EXIT_ERROR;
@@ -329,7 +337,7 @@ static int cmd_show(int argc, char **argv) {
 
     ts_ctx *ctx;
     ts_module *m;
-    int rc = open_model(model, 0, 0, &ctx, &m);
+    int rc = open_model(model, 0, 0, 0, &ctx, &m);
     if (rc != 0)
         return rc;
     char *text = NULL;

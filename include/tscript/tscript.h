@@ -123,6 +123,19 @@ typedef struct ts_config {
      * Results at each level agree within rounding, not bit for bit.
      * ts_ctx_new returns TS_ERR_ARG for a value outside 0..TS_ISA_AVX512. */
     int max_isa;
+    /* A cap on the bytes the library holds, process-wide like num_threads
+     * (the last context created with a non-zero value decides); 0: none.
+     * Past it, loading or a call fails with TS_ERR_NOMEM, saying what was
+     * being allocated, instead of the process running out of memory: a
+     * program that grows a list or a string without bound stops with an
+     * error at the first op, call or loop iteration past the limit. */
+    size_t max_memory;
+    /* Bound on the bytes inflated from the deflated records of one archive
+     * (each record is inflated once, however often it is referenced); past
+     * it a load fails with TS_ERR_NOMEM. 0: the default, the larger of 1 GiB
+     * and 16 times the archive's size. torch.jit.save writes records
+     * uncompressed: only re-zipped archives inflate at all. */
+    size_t max_inflated_bytes;
 } ts_config;
 
 /* The library version, "MAJOR.MINOR.PATCH". */
@@ -191,6 +204,9 @@ TS_API const char *ts_module_method_signature(const ts_module *m, const char *me
 
 /* Write a text rendering of the module: TS_SHOW_TREE as print(module) does,
  * TS_SHOW_CODE each class's TorchScript code, TS_SHOW_GRAPH each method's IR.
+ * Bytes from the archive that a terminal would obey (control characters,
+ * invalid UTF-8) are written as escapes (\x1b, \u009b); printable UTF-8
+ * stays. Failure messages (ts_ctx_error) are escaped and bounded the same way.
  * The string is owned by the caller (free with ts_string_free). */
 typedef enum ts_show { TS_SHOW_TREE, TS_SHOW_CODE, TS_SHOW_GRAPH } ts_show;
 TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **out);

@@ -51,6 +51,8 @@ TS_API ts_status ts_ctx_new(const ts_config *cfg, ts_ctx **out) {
     ts_ctx *ctx = ts_calloc(1, sizeof *ctx);
     if (!ctx) return TS_ERR_NOMEM;
     ctx->num_threads = cfg ? cfg->num_threads : 0;
+    if (cfg && cfg->max_memory) ts_alloc_set_limit(cfg->max_memory);
+    ctx->max_inflated_bytes = cfg ? cfg->max_inflated_bytes : 0;
     ops_init();
     if (ctx->num_threads > 0) kernels_set_threads(ctx->num_threads);
     if (cfg && cfg->max_isa != TS_ISA_AUTO) kernels_set_max_isa((KIsa)cfg->max_isa);
@@ -100,16 +102,31 @@ TS_API void ts_ctx_clear_error(ts_ctx *ctx) {
 
 /* ---- modules ---- */
 
+/* After a call that succeeded: did an infallible allocation pass the memory
+ * limit on the way (base.c)? Then the call fails after all. */
+static ts_status check_memory_limit(Ctx *ctx, const char *what) {
+    if (!ts_alloc_over_limit()) return TS_OK;
+    ts_alloc_clear_over_limit();
+    size_t limit = ts_alloc_limit();
+    return limit ? ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory: %s passed the memory limit of %zu bytes", what, limit)
+                 : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory in %s", what);
+}
+
 TS_API ts_status ts_module_load(ts_ctx *ctx, const char *path, ts_module **out) {
     if (!ctx || !path || !out) return ctx ? ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_load: NULL argument") : TS_ERR_ARG;
     *out = NULL;
     ts_clear_error(ctx);
+    ts_alloc_clear_over_limit();
     Module *m = NULL;
-    TS_TRY(archive_load(ctx, path, &m));
-    ts_module *h = ts_calloc(1, sizeof *h);
+    iv_gc_begin(); /* cycles made by __setstate__ code die with the load */
+    ts_status st = archive_load(ctx, path, &m);
+    iv_gc_end();
+    if (st != TS_OK) return st;
+    st = check_memory_limit(ctx, "loading the archive");
+    ts_module *h = st == TS_OK ? ts_calloc(1, sizeof *h) : NULL;
     if (!h) {
         module_release(m);
-        return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+        return st != TS_OK ? st : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
     }
     h->m = m;
     *out = h;
@@ -147,7 +164,16 @@ TS_API ts_status ts_module_call(ts_ctx *ctx, ts_module *m, const char *method, t
         args[i] = inputs[i]->v;
     }
     IValue r;
-    TS_TRY(module_call(ctx, m->m, method, args, (int)n_inputs, &r));
+    ts_alloc_clear_over_limit();
+    iv_gc_begin(); /* cycles among the values the call made die with it */
+    ts_status st = module_call(ctx, m->m, method, args, (int)n_inputs, &r);
+    iv_gc_end();
+    if (st != TS_OK) return st;
+    st = check_memory_limit(ctx, method);
+    if (st != TS_OK) {
+        iv_release(r);
+        return st;
+    }
     *out = box(r);
     if (!*out) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
     return TS_OK;
@@ -190,6 +216,14 @@ TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **
     case TS_SHOW_GRAPH: module_print_graphs(&sb, m->m); break;
     default: return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_show: unknown mode %d", (int)what);
     }
+    if (ts_needs_escape(sb_cstr(&sb), sb.len, TS_ESC_KEEP_LINES)) {
+        /* names and code from the archive must not drive the terminal */
+        StrBuf esc;
+        sb_init(&esc);
+        sb_put_escaped(&esc, sb_cstr(&sb), sb.len, TS_ESC_KEEP_LINES);
+        sb_free(&sb);
+        sb = esc;
+    }
     *out = sb_steal(&sb);
     return TS_OK;
 }
@@ -224,7 +258,7 @@ TS_API void ts_value_release(ts_value *v) {
     }
     ts_free(v->children);
     ts_free(v->keys);
-    iv_release(v->v);
+    iv_release_collect(v->v); /* a cycle the call returned dies here */
     ts_free(v);
 }
 

@@ -1,9 +1,23 @@
 /*
  * base.c - allocation hook with live-block counting and failure injection,
- * arenas, string buffers, Python float repr and the string hash map.
+ * the memory limit, arenas, string buffers, Python float repr and the string
+ * hash map.
+ *
+ * The memory limit (ts_alloc_set_limit) counts the usable bytes of every live
+ * ts_malloc block in the process. A fallible allocation (ts_malloc, ts_calloc,
+ * ts_realloc) that would pass it returns NULL, and its caller reports
+ * TS_ERR_NOMEM. An infallible one (ts_xmalloc: small boxes, compile-time
+ * structures) still succeeds past the limit but raises this thread's
+ * over-limit flag, which the interpreter checks after every op, call and loop
+ * iteration and turns into TS_ERR_NOMEM: so a program that grows a list or a
+ * string without bound stops with an error one allocation past the limit.
+ * Only a real malloc failure in an infallible allocation still aborts.
+ * The debug switch ts_alloc_fail_at(N) fails the Nth allocation of either
+ * kind the same way.
  */
 #include "base/base.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,35 +26,72 @@
 
 static long g_live;
 static long g_fail_countdown;
+static size_t g_live_bytes, g_limit;
+static __thread bool t_over_limit;
 
 static bool should_fail(void) {
     if (g_fail_countdown <= 0) return false;
     return __atomic_sub_fetch(&g_fail_countdown, 1, __ATOMIC_RELAXED) == 0;
 }
 
-void *ts_malloc(size_t n) {
-    if (should_fail()) return NULL;
-    void *p = malloc(n ? n : 1);
-    if (p) __atomic_add_fetch(&g_live, 1, __ATOMIC_RELAXED);
+/* Would n more bytes pass the limit? */
+static bool past_limit(size_t n) {
+    size_t lim = __atomic_load_n(&g_limit, __ATOMIC_RELAXED);
+    if (!lim) return false;
+    size_t live = __atomic_load_n(&g_live_bytes, __ATOMIC_RELAXED);
+    return n > lim || live > lim - n;
+}
+
+static void count_bytes(void *p, bool add) {
+    size_t n = malloc_usable_size(p);
+    if (add) __atomic_add_fetch(&g_live_bytes, n, __ATOMIC_RELAXED);
+    else __atomic_sub_fetch(&g_live_bytes, n, __ATOMIC_RELAXED);
+}
+
+/* The Nth-allocation failure (ts_alloc_fail_at) makes a fallible allocation
+ * return NULL; an infallible one succeeds and raises the over-limit flag, so
+ * the same switch exercises the interpreter's out-of-memory paths too. */
+static bool injected_failure(bool limited) {
+    if (!should_fail()) return false;
+    if (limited) return true;
+    t_over_limit = true;
+    return false;
+}
+
+static void *alloc(size_t count, size_t size, bool zero, bool limited) {
+    size_t n;
+    if (!ts_mul_ok(count ? count : 1, size ? size : 1, &n)) return NULL;
+    if (injected_failure(limited)) return NULL;
+    if (limited && past_limit(n)) return NULL;
+    void *p = zero ? calloc(1, n) : malloc(n);
+    if (!p) return NULL;
+    __atomic_add_fetch(&g_live, 1, __ATOMIC_RELAXED);
+    count_bytes(p, true);
+    if (!limited && past_limit(0)) t_over_limit = true;
     return p;
 }
 
-void *ts_calloc(size_t count, size_t size) {
-    if (should_fail()) return NULL;
-    void *p = calloc(count ? count : 1, size ? size : 1);
-    if (p) __atomic_add_fetch(&g_live, 1, __ATOMIC_RELAXED);
-    return p;
+static void *resize(void *p, size_t n, bool limited) {
+    if (!p) return alloc(n, 1, false, limited);
+    if (injected_failure(limited)) return NULL;
+    size_t old = malloc_usable_size(p);
+    if (limited && n > old && past_limit(n - old)) return NULL;
+    void *q = realloc(p, n ? n : 1);
+    if (!q) return NULL;
+    __atomic_sub_fetch(&g_live_bytes, old, __ATOMIC_RELAXED);
+    count_bytes(q, true);
+    if (!limited && past_limit(0)) t_over_limit = true;
+    return q;
 }
 
-void *ts_realloc(void *p, size_t n) {
-    if (!p) return ts_malloc(n);
-    if (should_fail()) return NULL;
-    return realloc(p, n ? n : 1);
-}
+void *ts_malloc(size_t n) { return alloc(n, 1, false, true); }
+void *ts_calloc(size_t count, size_t size) { return alloc(count, size, true, true); }
+void *ts_realloc(void *p, size_t n) { return resize(p, n, true); }
 
 void ts_free(void *p) {
     if (!p) return;
     __atomic_sub_fetch(&g_live, 1, __ATOMIC_RELAXED);
+    count_bytes(p, false);
     free(p);
 }
 
@@ -59,19 +110,25 @@ _Noreturn void ts_oom(void) {
 }
 
 void *ts_xmalloc(size_t n) {
-    void *p = ts_malloc(n);
+    void *p = alloc(n, 1, false, false);
     if (!p) ts_oom();
     return p;
 }
 
 void *ts_xrealloc(void *p, size_t n) {
-    void *q = ts_realloc(p, n);
+    void *q = resize(p, n, false);
     if (!q) ts_oom();
     return q;
 }
 
 long ts_alloc_live(void) { return __atomic_load_n(&g_live, __ATOMIC_RELAXED); }
+size_t ts_alloc_live_bytes(void) { return __atomic_load_n(&g_live_bytes, __ATOMIC_RELAXED); }
+void ts_alloc_set_limit(size_t bytes) { __atomic_store_n(&g_limit, bytes, __ATOMIC_RELAXED); }
+size_t ts_alloc_limit(void) { return __atomic_load_n(&g_limit, __ATOMIC_RELAXED); }
+bool ts_alloc_over_limit(void) { return t_over_limit; }
+void ts_alloc_clear_over_limit(void) { t_over_limit = false; }
 void ts_alloc_fail_at(long n) { __atomic_store_n(&g_fail_countdown, n, __ATOMIC_RELAXED); }
+bool ts_alloc_fail_at_pending(void) { return __atomic_load_n(&g_fail_countdown, __ATOMIC_RELAXED) > 0; }
 
 /* ---- arenas ---- */
 
@@ -228,16 +285,6 @@ void sb_put_pyfloat(StrBuf *sb, double v) {
 }
 
 /* ---- hash map ---- */
-
-uint64_t ts_hash_bytes(const void *p, size_t n) {
-    const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 void strmap_init(StrMap *m) { memset(m, 0, sizeof *m); }
 

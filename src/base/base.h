@@ -49,6 +49,18 @@ _Noreturn void ts_oom(void);
 long ts_alloc_live(void);
 /* Make the Nth allocation from now fail (0 disables). */
 void ts_alloc_fail_at(long n);
+/* Is that failure still to come (fewer than N allocations since)? */
+bool ts_alloc_fail_at_pending(void);
+
+/* The memory limit (base.c): usable bytes of all live blocks in the process,
+ * 0 for none. Past it ts_malloc/ts_calloc/ts_realloc return NULL, and
+ * ts_xmalloc/ts_xrealloc succeed but raise this thread's over-limit flag,
+ * which the interpreter turns into TS_ERR_NOMEM. */
+void ts_alloc_set_limit(size_t bytes);
+size_t ts_alloc_limit(void);
+size_t ts_alloc_live_bytes(void);
+bool ts_alloc_over_limit(void);
+void ts_alloc_clear_over_limit(void);
 
 /* ---- checked arithmetic: return false on overflow ---- */
 
@@ -61,6 +73,14 @@ static inline bool ts_add_ok(size_t a, size_t b, size_t *out) {
 static inline bool ts_mul_i64_ok(int64_t a, int64_t b, int64_t *out) {
     return !__builtin_mul_overflow(a, b, out);
 }
+static inline bool ts_add_i64_ok(int64_t a, int64_t b, int64_t *out) {
+    return !__builtin_add_overflow(a, b, out);
+}
+static inline bool ts_sub_i64_ok(int64_t a, int64_t b, int64_t *out) {
+    return !__builtin_sub_overflow(a, b, out);
+}
+/* ceil(a / b) for a >= 0, b > 0, without forming a + b - 1. */
+static inline int64_t ts_ceil_div_i64(int64_t a, int64_t b) { return a == 0 ? 0 : (a - 1) / b + 1; }
 
 /* ---- growable arrays: struct { T *data; int len, cap; } ---- */
 
@@ -113,6 +133,15 @@ char *sb_steal(StrBuf *sb);
 /* The contents, "" when empty. */
 static inline const char *sb_cstr(const StrBuf *sb) { return sb->data ? sb->data : ""; }
 
+/* Append text[0..n) made safe for a terminal (escape.c): printable ASCII
+ * and valid printable UTF-8 as is; other bytes as \n \t \r \xNN, C1
+ * controls as \u0080..\u009f. With TS_ESC_KEEP_LINES, newlines and tabs
+ * stay (multi-line text: messages, code). Returns the bytes appended. */
+enum { TS_ESC_KEEP_LINES = 1 };
+size_t sb_put_escaped(StrBuf *sb, const char *text, size_t n, unsigned flags);
+/* Whether sb_put_escaped would change text. */
+bool ts_needs_escape(const char *text, size_t n, unsigned flags);
+
 /* Format a double as Python's repr() does (shortest round-trip, "1.0", "inf"). */
 void sb_put_pyfloat(StrBuf *sb, double v);
 
@@ -129,7 +158,15 @@ typedef struct StrMap {
     int cap, len;
 } StrMap;
 
+/* Keyed hashes (hash.c): SipHash-1-3 under a key drawn once per process, so
+ * file-controlled keys cannot be chosen to collide. Values differ between
+ * runs. ts_hash_u64 hashes the 8 bytes of an integer. */
 uint64_t ts_hash_bytes(const void *p, size_t n);
+uint64_t ts_hash_u64(uint64_t x);
+/* The raw functions under an explicit key (k0, k1: the key's two
+ * little-endian halves), for tests against the reference vectors. */
+uint64_t ts_siphash13(uint64_t k0, uint64_t k1, const void *data, size_t n);
+uint64_t ts_siphash24(uint64_t k0, uint64_t k1, const void *data, size_t n);
 void strmap_init(StrMap *m);
 void strmap_free(StrMap *m);
 void *strmap_get(const StrMap *m, const char *key);

@@ -48,8 +48,15 @@ struct ts_ctx {
     StrBuf text;      /* the first line of the message, without location */
     StrBuf loc_file;  /* where the failure is, when known ("" otherwise) */
     int loc_line, loc_col;
+    int frames, frames_dropped; /* traceback frames kept and left out */
     int num_threads;
     uint64_t rng_state;
+    /* Bound on the bytes inflated from one archive's deflated records;
+     * 0: the default of serialize/zip.h. */
+    uint64_t max_inflated_bytes;
+    /* Internal, for fuzz targets: skip zip CRC checks so that mutated
+     * records reach the pickle reader and the frontend. */
+    bool skip_crc;
     /* Where a TorchScript print() goes; NULL: standard output. */
     void (*print)(void *ud, const char *text);
     void *print_ud;
@@ -66,7 +73,9 @@ ts_status ts_fail(Ctx *ctx, ts_status status, const Span *span, const char *fmt,
 ts_status ts_vfail(Ctx *ctx, ts_status status, const Span *span, const char *fmt, va_list ap);
 /* Add a traceback frame (innermost first) for a runtime failure. */
 void ts_add_frame(Ctx *ctx, Span span, const char *fn_name);
-/* Prefix the current message with context ("while loading x.pt: "). */
+/* Prefix the current message with context ("while loading x.pt: "). When the
+ * message starts with the same file ("x.pt:code/y.py:3:4: ..."), that file
+ * is not repeated. */
 void ts_prefix_error(Ctx *ctx, const char *fmt, ...) TS_PRINTF(2, 3);
 void ts_clear_error(Ctx *ctx);
 /* Build the final message (message + traceback) into ctx->msg. */

@@ -91,7 +91,8 @@ PRIM_OP(prim_slice_list) {
     int64_t step = prim_int(in[3]), n = 0;
     TS_TRY(prim_slice_adjust(ctx, src->len, &start, &end, step, &n));
     ListObj *l = list_new(src->elem, n);
-    for (int64_t k = 0, i = start; k < n; k++, i += step) list_push_steal(l, iv_dup(src->items[i]));
+    /* start + k * step stays inside the list for k < n (see prim_str.c) */
+    for (int64_t k = 0; k < n; k++) list_push_steal(l, iv_dup(src->items[start + k * step]));
     out[0] = iv_list_steal(l);
     return TS_OK;
 }

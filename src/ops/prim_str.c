@@ -60,7 +60,9 @@ PRIM_OP(prim_slice_str) {
     TS_TRY(prim_slice_adjust(ctx, s->len, &start, &end, step, &n));
     StrBuf sb;
     sb_init(&sb);
-    for (int64_t k = 0, i = start; k < n; k++, i += step) sb_putc(&sb, s->data[i]);
+    /* start + k * step stays inside the string for k < n; stepping past the
+     * last one could overflow */
+    for (int64_t k = 0; k < n; k++) sb_putc(&sb, s->data[start + k * step]);
     out[0] = str_of(&sb);
     return TS_OK;
 }

@@ -79,6 +79,11 @@ static Tensor *prep(Ctx *ctx, Tensor *t, DType ct) {
     return tensor_contiguous(ctx, t);
 }
 
+/* Padded input sizes and dilated kernel extents beyond this are refused
+ * (PyTorch's own arithmetic wraps there); strides beyond the padded input
+ * are clamped to it, which leaves the result unchanged (one output). */
+#define CONV_MAX_EXTENT (INT64_MAX / 8)
+
 /* The checks of PyTorch's check_shape_forward, in its order. input is
  * batched (N, C, spatial...). */
 static ts_status conv_check(Ctx *ctx, const char *op, const Tensor *input, const Tensor *weight,
@@ -122,8 +127,16 @@ static ts_status conv_check(Ctx *ctx, const char *op, const Tensor *input, const
     int64_t padded[2], kernel[2];
     bool small = false;
     for (int d = 0; d < nsp; d++) {
-        padded[d] = input->sizes[2 + d] + a->pad_l[d] + a->pad_r[d];
-        kernel[d] = (weight->sizes[2 + d] - 1) * a->dil[d] + 1;
+        /* padding and dilation are the user's int64s: the extents must stay
+         * far enough below 2^63 that the kernels' index sums cannot overflow */
+        if (!ts_add_i64_ok(input->sizes[2 + d], a->pad_l[d], &padded[d]) ||
+            !ts_add_i64_ok(padded[d], a->pad_r[d], &padded[d]) || padded[d] > CONV_MAX_EXTENT ||
+            !ts_mul_i64_ok(weight->sizes[2 + d] - 1, a->dil[d], &kernel[d]) || kernel[d] >= CONV_MAX_EXTENT)
+            return ts_fail(ctx, TS_ERR_VALUE, NULL,
+                           "%s: padding (%" PRId64 ", %" PRId64 ") or dilation %" PRId64
+                           " is too large for dimension %d (padded input and kernel extent must stay below 2^60)",
+                           op, a->pad_l[d], a->pad_r[d], a->dil[d], d);
+        kernel[d] += 1;
         if (padded[d] < kernel[d]) small = true;
     }
     if (small)
@@ -257,10 +270,12 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weigh
     for (int d = 0; d < nsp; d++) {
         H[s0 + d] = bview.sizes[2 + d];
         KS[s0 + d] = weight->sizes[2 + d];
-        S[s0 + d] = a->stride[d];
         P[s0 + d] = a->pad_l[d];
         D[s0 + d] = a->dil[d];
-        O[s0 + d] = (H[s0 + d] + a->pad_l[d] + a->pad_r[d] - D[s0 + d] * (KS[s0 + d] - 1) - 1) / S[s0 + d] + 1;
+        /* conv_check bounded both extents by CONV_MAX_EXTENT */
+        int64_t span = H[s0 + d] + a->pad_l[d] + a->pad_r[d] - D[s0 + d] * (KS[s0 + d] - 1) - 1;
+        S[s0 + d] = TS_MIN(a->stride[d], span + 1); /* a larger stride still gives one output */
+        O[s0 + d] = span / S[s0 + d] + 1;
     }
     int64_t N = bview.sizes[0], OC = weight->sizes[0];
     g.C = weight->sizes[1];
@@ -275,7 +290,10 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weigh
 
     DType ct = dt == DT_FLOAT64 ? DT_FLOAT64 : DT_FLOAT32;
     size_t es = dtype_size(ct);
-    int64_t K = g.C * g.KH * g.KW, ohw = g.OH * g.OW;
+    int64_t K = g.C * g.KH * g.KW, ohw; /* K: the weight's own element count, at most */
+    if (!ts_mul_i64_ok(g.OH, g.OW, &ohw))
+        return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: output of %" PRId64 " x %" PRId64 " positions is too large", op,
+                       g.OH, g.OW);
     const KernelTable *kt = kernels();
     bool first_layer = ct == DT_FLOAT32 && a->groups == 1 && onednn_first_conv(kt, g.C) &&
                        pytorch_uses_onednn(&g, N, a->groups);

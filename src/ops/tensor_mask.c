@@ -191,7 +191,9 @@ OPFN(top_repeat) {
         int64_t s = i < lead ? 1 : self->sizes[i - lead], st = i < lead ? 0 : self->strides[i - lead];
         vs[2 * i] = rep[i], vst[2 * i] = 0;
         vs[2 * i + 1] = s, vst[2 * i + 1] = st;
-        rs[i] = rep[i] * s;
+        if (!ts_mul_i64_ok(rep[i], s, &rs[i]))
+            return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: repeating dimension %d of size %" PRId64 " %" PRId64
+                           " times overflows", op, i, s, rep[i]);
     }
     Tensor *v = tensor_view(ctx, self->storage, self->dtype, self->storage_offset, vs, vst, 2 * nr);
     Tensor *r = v ? tensor_new_uninit(ctx, self->dtype, rs, nr) : NULL;
@@ -225,7 +227,9 @@ OPFN(top_pad) {
     memcpy(rs, self->sizes, sizeof rs);
     for (int i = 0; i < np / 2; i++) {
         int d = self->ndim - 1 - i;
-        rs[d] = self->sizes[d] + pad[2 * i] + pad[2 * i + 1];
+        if (!ts_add_i64_ok(self->sizes[d], pad[2 * i], &rs[d]) || !ts_add_i64_ok(rs[d], pad[2 * i + 1], &rs[d]))
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: padding (%" PRId64 ", %" PRId64 ") of dimension %d (size %" PRId64
+                           ") overflows the size", op, pad[2 * i], pad[2 * i + 1], d, self->sizes[d]);
         lo[d] = pad[2 * i];
         if (rs[d] < 0)
             return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: The input size %" PRId64 ", plus negative padding %" PRId64 " and %" PRId64
@@ -239,7 +243,8 @@ OPFN(top_pad) {
     Tensor *src = tensor_retain(self), *dst = tensor_retain(r);
     bool empty = false;
     for (int d = 0; d < self->ndim && src && dst; d++) {
-        int64_t s0 = lo[d] < 0 ? -lo[d] : 0, d0 = lo[d] > 0 ? lo[d] : 0;
+        /* a negative pad past the size (INT64_MIN included) leaves nothing */
+        int64_t s0 = lo[d] >= 0 ? 0 : lo[d] < -self->sizes[d] ? self->sizes[d] : -lo[d], d0 = lo[d] > 0 ? lo[d] : 0;
         int64_t n = TS_MIN(self->sizes[d] - s0, rs[d] - d0);
         if (n <= 0) {
             empty = true;

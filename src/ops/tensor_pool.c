@@ -33,15 +33,22 @@ static ts_status pool_list(Ctx *ctx, const char *op, const char *what, const cha
     return TS_OK;
 }
 
-/* PyTorch's pooling_output_shape. */
+/* PyTorch's pooling_output_shape, in exact (128-bit) arithmetic: every
+ * operand is a user's int64, so sums and products may pass 2^63. The
+ * caller refuses the geometry unless every extent fits POOL_MAX_EXTENT. */
 static int64_t pool_out(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, bool ceil) {
-    int64_t num = in + 2 * pad - dil * (k - 1) - 1 + (ceil ? stride - 1 : 0);
-    int64_t q = num / stride;
+    __int128 num = (__int128)in + 2 * (__int128)pad - (__int128)dil * (k - 1) - 1 + (ceil ? stride - 1 : 0);
+    __int128 q = num / stride;
     if (num % stride != 0 && num < 0) q--; /* round toward -infinity */
-    int64_t o = q + 1;
-    if (ceil && (o - 1) * stride >= in + pad) o--;
-    return o;
+    __int128 o = q + 1;
+    if (ceil && (o - 1) * stride >= (__int128)in + pad) o--;
+    return o < 0 ? 0 : o > INT64_MAX ? INT64_MAX : (int64_t)o;
 }
+
+/* Dilated kernel extents beyond this are refused, and strides are clamped
+ * to the padded input, so that the kernels' index arithmetic (a few such
+ * terms added) cannot overflow. */
+#define POOL_MAX_EXTENT (INT64_MAX / 8)
 
 /* The input as planes of a 2-d geometry: float check, dims check. */
 static ts_status pool_input(Ctx *ctx, const char *op, const Tensor *x, int nsp, bool int_ok) {
@@ -145,6 +152,12 @@ static ts_status pool_nd(Ctx *ctx, const char *op, PoolKind kind, int nsp, IValu
             return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: dilation should be greater than zero, but got %" PRId64,
                            op, d[i]);
         if (p[i] < 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: pad must be non-negative, but got %" PRId64, op, p[i]);
+        int64_t ext;
+        if (!ts_mul_i64_ok(d[i], k[i] - 1, &ext) || ext > POOL_MAX_EXTENT || k[i] > POOL_MAX_EXTENT)
+            return ts_fail(ctx, TS_ERR_VALUE, NULL,
+                           "%s: kernel_size %" PRId64 " with dilation %" PRId64
+                           " is too large (its extent must stay below 2^60)",
+                           op, k[i], d[i]);
         if (p[i] > k[i] / 2)
             return ts_fail(ctx, TS_ERR_VALUE, NULL,
                            "%s: pad should be smaller than or equal to half of kernel size, but got pad = %" PRId64
@@ -159,6 +172,10 @@ static ts_status pool_nd(Ctx *ctx, const char *op, PoolKind kind, int nsp, IValu
     for (int i = 0; i < nsp; i++) {
         H[s0 + i] = x->sizes[x->ndim - nsp + i];
         KS[s0 + i] = k[i], S[s0 + i] = s[i], P[s0 + i] = p[i], D[s0 + i] = d[i];
+        /* a stride past the padded input gives one window, as the padded
+         * input's own extent does: clamp it so the kernels' index sums stay
+         * small (pad <= kernel / 2 < 2^59, so this cannot overflow) */
+        s[i] = TS_MIN(s[i], H[s0 + i] + 2 * p[i] + 1);
         O[s0 + i] = pool_out(H[s0 + i], k[i], p[i], s[i], d[i], ceil);
         if (O[s0 + i] < 1) small = true;
     }

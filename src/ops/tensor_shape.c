@@ -325,8 +325,10 @@ static Tensor *narrow(Ctx *ctx, Tensor *t, int dim, int64_t start, int64_t len, 
     int64_t sz[TS_MAX_DIMS], st[TS_MAX_DIMS];
     memcpy(sz, t->sizes, sizeof sz);
     memcpy(st, t->strides, sizeof st);
-    sz[dim] = (len + step - 1) / step;
-    st[dim] = t->strides[dim] * step;
+    sz[dim] = ts_ceil_div_i64(len, step);
+    /* with at most one element left the stride addresses nothing (and may be
+     * any step, up to INT64_MAX); otherwise step < len and it fits */
+    if (!ts_mul_i64_ok(t->strides[dim], step, &st[dim])) st[dim] = sz[dim] <= 1 ? t->strides[dim] : INT64_MAX;
     return review(ctx, t, t->storage_offset + start * t->strides[dim], sz, st, t->ndim);
 }
 
@@ -425,10 +427,10 @@ static ts_status split_impl(Ctx *ctx, const char *op, Tensor *t, int64_t split_s
                        "%s: split_size can only be 0 if dimension size is 0, but got dimension size of %" PRId64, op,
                        dim_size);
     int64_t n = 1;
-    if (split_size != 0) n = TS_MAX((dim_size + split_size - 1) / split_size, 1);
+    if (split_size != 0) n = TS_MAX(ts_ceil_div_i64(dim_size, split_size), 1);
     int64_t *lens = ts_malloc(sizeof(int64_t) * (size_t)n);
     if (!lens) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
-    for (int64_t i = 0; i < n; i++) lens[i] = i < n - 1 ? split_size : split_size - (split_size * n - dim_size);
+    for (int64_t i = 0; i < n; i++) lens[i] = i < n - 1 ? split_size : dim_size - split_size * (n - 1);
     ts_status st = split_views(ctx, t, dim, lens, n, out);
     ts_free(lens);
     return st;
@@ -453,7 +455,7 @@ OPFN(top_chunk) {
     int d;
     TS_TRY(op_wrap_dim(ctx, "chunk", op_int(in[2]), t->ndim, &d));
     int64_t dim_size = t->sizes[d];
-    int64_t split_size = (dim_size + chunks - 1) / chunks;
+    int64_t split_size = ts_ceil_div_i64(dim_size, chunks);
     if (split_size == 0 && dim_size == 0) {
         if (chunks > (int64_t)(SIZE_MAX / sizeof(int64_t)))
             return ts_fail(ctx, TS_ERR_VALUE, NULL, "chunk: too many chunks");

@@ -369,48 +369,6 @@ ts_status interp_compile_unit(Ctx *ctx, Unit *u) {
     return TS_OK;
 }
 
-/* ---- runtime type checks ---- */
-
-bool iv_isinstance(IValue v, const Type *t) {
-    switch (t->kind) {
-    case TK_ANY: return true;
-    case TK_TENSOR: return v.kind == IV_TENSOR;
-    case TK_INT: return v.kind == IV_INT;
-    case TK_FLOAT: return v.kind == IV_DOUBLE;
-    case TK_BOOL: return v.kind == IV_BOOL;
-    case TK_STR: return v.kind == IV_STR;
-    case TK_NONE: return v.kind == IV_NONE;
-    case TK_NUMBER: return v.kind == IV_INT || v.kind == IV_DOUBLE || v.kind == IV_BOOL;
-    case TK_DEVICE: return v.kind == IV_DEVICE;
-    case TK_OPTIONAL: return v.kind == IV_NONE || iv_isinstance(v, t->elems[0]);
-    case TK_UNION:
-        for (int i = 0; i < t->n; i++)
-            if (iv_isinstance(v, t->elems[i])) return true;
-        return false;
-    case TK_ANYLIST: return v.kind == IV_LIST;
-    case TK_ANYTUPLE: return v.kind == IV_TUPLE;
-    case TK_LIST:
-        if (v.kind != IV_LIST) return false;
-        if (v.u.l->elem == t->elems[0]) return true;
-        for (int64_t i = 0; i < v.u.l->len; i++)
-            if (!iv_isinstance(v.u.l->items[i], t->elems[0])) return false;
-        return v.u.l->len > 0 || v.u.l->elem == ty_any();
-    case TK_TUPLE:
-        if (v.kind != IV_TUPLE || v.u.tup->len != t->n) return false;
-        for (int i = 0; i < t->n; i++)
-            if (!iv_isinstance(v.u.tup->items[i], t->elems[i])) return false;
-        return true;
-    case TK_DICT:
-        return v.kind == IV_DICT;
-    case TK_CLASS:
-        if (v.kind == IV_OBJECT) return v.u.obj->cls == t->cls;
-        if (v.kind == IV_ENUM) return v.u.en->cls == t->cls;
-        if (v.kind == IV_TUPLE) return v.u.tup->type == t;
-        return false;
-    default: return false;
-    }
-}
-
 /* ---- the interpreter loop ---- */
 
 static __thread int t_depth;
@@ -424,6 +382,17 @@ static inline void slot_set(IValue *slots, int32_t s, IValue v) {
 static ts_status run_fail(Ctx *ctx, const Instr *ins, Function *fn, ts_status st) {
     ts_add_frame(ctx, ins->node ? ins->node->span : span_none(), fn->qualname);
     return st;
+}
+
+/* An infallible allocation passed the memory limit (base.c): stop the
+ * program here with what it was doing. */
+static ts_status memory_limit_fail(Ctx *ctx, const Instr *ins, Function *fn, const char *what) {
+    ts_alloc_clear_over_limit();
+    size_t limit = ts_alloc_limit();
+    ts_status st = limit ? ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory: %s passed the memory limit of %zu bytes",
+                                   what, limit)
+                         : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory in %s", what);
+    return run_fail(ctx, ins, fn, st);
 }
 
 static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
@@ -448,6 +417,7 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
                 for (int k = 0; k < ins->nout; k++) slot_set(slots, out[k], ov[k]);
             if (ov != outs) ts_free(ov);
             if (st != TS_OK) return run_fail(ctx, ins, fn, st);
+            if (ts_alloc_over_limit()) return memory_limit_fail(ctx, ins, fn, s->name);
             pc++;
             break;
         }
@@ -459,7 +429,12 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
             slot_set(slots, out[0], iv_dup(slots[in[0]]));
             pc++;
             break;
-        case I_JMP: pc = ins->target; break;
+        case I_JMP:
+            /* a loop's back-edge: whatever the iteration allocated */
+            if (ins->target < pc && ts_alloc_over_limit()) return memory_limit_fail(ctx, ins, fn, "a loop");
+            if (ins->target < pc && iv_gc_due()) iv_gc_collect(); /* the cycles made so far */
+            pc = ins->target;
+            break;
         case I_JMPF: {
             IValue c = slots[in[0]];
             pc = (c.kind == IV_BOOL ? c.u.b : iv_truthy(c)) ? pc + 1 : ins->target;
@@ -517,6 +492,7 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
             if (args != argbuf) ts_free(args);
             if (st != TS_OK) return run_fail(ctx, ins, fn, st);
             slot_set(slots, out[0], r);
+            if (ts_alloc_over_limit()) return memory_limit_fail(ctx, ins, fn, callee->qualname);
             pc++;
             break;
         }

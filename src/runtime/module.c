@@ -16,7 +16,7 @@ Module *module_new(Unit *u, IValue root, const char *path) {
 
 void module_release(Module *m) {
     if (!m || __atomic_sub_fetch(&m->refcnt, 1, __ATOMIC_ACQ_REL) != 0) return;
-    iv_release(m->root);
+    iv_release_collect(m->root); /* cycles among the module's attributes */
     unit_release(m->unit);
     ts_free(m->path);
     ts_free(m);

@@ -102,21 +102,9 @@ static ts_status hook_type(void *ud, const char *text, Type **out) {
     return sema_parse_type_string(L->ctx, L->unit, text, out);
 }
 
-/* Lists and dicts of a pickle made before type tags (or tagged Any) take the
- * declared type of the attribute they fill. */
-static void retag(IValue v, Type *t) {
-    if (v.kind == IV_LIST && t->kind == TK_LIST && v.u.l->elem == ty_any()) {
-        v.u.l->elem = t->elems[0];
-        for (int64_t i = 0; i < v.u.l->len; i++) retag(v.u.l->items[i], t->elems[0]);
-    } else if (v.kind == IV_DICT && t->kind == TK_DICT) {
-        if (v.u.dict->key_type == ty_any()) v.u.dict->key_type = t->elems[0];
-        if (v.u.dict->value_type == ty_any()) v.u.dict->value_type = t->elems[1];
-    } else if (v.kind == IV_TUPLE && t->kind == TK_TUPLE && t->n == v.u.tup->len) {
-        for (int i = 0; i < t->n; i++) retag(v.u.tup->items[i], t->elems[i]);
-    } else if (t->kind == TK_OPTIONAL) {
-        retag(v, t->elems[0]);
-    }
-}
+/* Attribute values are checked against their declared types with
+ * iv_conform_tag: lists and dicts of a pickle made before type tags (or tagged
+ * Any) take the declared element types, once their contents are checked. */
 
 /* A class with __setstate__ was pickled as its __getstate__ value: make an
  * empty object, run __setstate__(state) on it (compiling it, and what it
@@ -127,8 +115,7 @@ static ts_status build_with_setstate(Loader *L, ClassType *c, IValue state, IVal
     Function *fn = class_method(c, "__setstate__");
     if (fn->nparams != 2)
         return ts_fail(ctx, TS_ERR_FORMAT, &fn->span, "%s: %s.__setstate__ must take one argument", L->path, c->qualname);
-    retag(state, fn->params[1].type);
-    if (!iv_isinstance(state, fn->params[1].type)) {
+    if (!iv_conform_tag(state, fn->params[1].type)) {
         StrBuf t;
         sb_init(&t);
         ty_annotation_str(&t, fn->params[1].type);
@@ -207,8 +194,7 @@ static ts_status hook_class(void *ud, const char *module, const char *name, IVal
                            "%s: %s: the %s object has no value for its attribute '%s'", L->path, L->what,
                            c->qualname, a->name);
         }
-        retag(*v, a->type);
-        if (!iv_isinstance(*v, a->type)) {
+        if (!iv_conform_tag(*v, a->type)) {
             StrBuf t;
             sb_init(&t);
             ty_annotation_str(&t, a->type);

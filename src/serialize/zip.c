@@ -13,19 +13,28 @@
  *  - for every entry, [header_offset, data_offset + csize) lies inside the
  *    file; all arithmetic that got there was overflow-checked in 64 bits;
  *  - names are NUL-free and NUL-terminated; the prefix is non-NULL;
- *  - the archive is never written again, so reads need no locking.
- * Nothing here trusts a size it did not check against the file size.
+ *  - entry names are unique (a duplicate is refused at open: PyTorch reads
+ *    the last of two equal names, an older tscript the first, so such a file
+ *    could show different weights to the two);
+ *  - the mapping is never written again. What zip_read adds (each deflated
+ *    record inflated once, each record's CRC-32 checked once) is kept per
+ *    entry under a mutex, so reads from several threads are safe.
+ * Nothing here trusts a size it did not check against the file size, and the
+ * total inflated by one archive is bounded by its budget.
  */
 #include "serialize/zip.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "kernels/parallel.h"
 
 enum {
     SIG_LOCAL = 0x04034b50,
@@ -46,6 +55,13 @@ enum {
 
 typedef enum Backing { BACK_MMAP, BACK_HEAP, BACK_USER } Backing;
 
+/* What zip_read learnt about one entry. */
+typedef struct ZipCache {
+    void *raw;         /* the inflated record's allocation (deflated entries) */
+    uint8_t *data;     /* 64-byte aligned inside raw */
+    bool checked;      /* the CRC-32 matched */
+} ZipCache;
+
 struct ZipArchive {
     int32_t refcnt; /* atomic */
     char *name;
@@ -61,6 +77,11 @@ struct ZipArchive {
     char *prefix;
     size_t prefix_len;
     StrMap index;   /* full name -> entry index + 1 */
+    pthread_mutex_t lock; /* guards cache[] and inflated */
+    ZipCache *cache;      /* per entry, n_entries */
+    uint64_t inflated;    /* bytes inflated so far */
+    uint64_t budget;      /* limit on inflated */
+    bool skip_crc;        /* ctx->skip_crc at open (fuzzing only) */
 };
 
 static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -80,6 +101,11 @@ static inline bool fits(uint64_t a, uint64_t b, uint64_t limit) {
 static void archive_free(ZipArchive *z) {
     if (!z) return;
     strmap_free(&z->index);
+    if (z->cache) {
+        for (size_t i = 0; i < z->n_entries; i++) ts_free(z->cache[i].raw);
+        ts_free(z->cache);
+    }
+    pthread_mutex_destroy(&z->lock);
     ts_free(z->entries);
     ts_free(z->names);
     ts_free(z->prefix);
@@ -347,10 +373,18 @@ static ts_status set_prefix(Ctx *ctx, ZipArchive *z) {
     return TS_OK;
 }
 
-static void build_index(ZipArchive *z) {
-    for (size_t i = 0; i < z->n_entries; i++)
-        if (!strmap_get(&z->index, z->entries[i].name))
-            strmap_put(&z->index, z->entries[i].name, (void *)(uintptr_t)(i + 1));
+/* Index the names; two entries with one name make the archive ambiguous. */
+static ts_status build_index(Ctx *ctx, ZipArchive *z) {
+    for (size_t i = 0; i < z->n_entries; i++) {
+        uintptr_t j = (uintptr_t)strmap_get(&z->index, z->entries[i].name);
+        if (j)
+            return ts_fail(ctx, TS_ERR_FORMAT, NULL,
+                           "%s: corrupt zip: entries %zu and %zu are both named '%.200s' (an archive "
+                           "must name each record once; PyTorch would read the last one)",
+                           z->name, (size_t)j - 1, i, z->entries[i].name);
+        strmap_put(&z->index, z->entries[i].name, (void *)(uintptr_t)(i + 1));
+    }
+    return TS_OK;
 }
 
 static ts_status parse(Ctx *ctx, ZipArchive *z) {
@@ -358,8 +392,23 @@ static ts_status parse(Ctx *ctx, ZipArchive *z) {
     TS_TRY(read_end(ctx, z, &info));
     TS_TRY(read_central(ctx, z, &info));
     TS_TRY(set_prefix(ctx, z));
-    build_index(z);
+    TS_TRY(build_index(ctx, z));
+    z->cache = ts_calloc(z->n_entries, sizeof *z->cache);
+    if (!z->cache) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", z->name);
     return TS_OK;
+}
+
+/* The inflate budget: ctx's, else the default (zip.h). */
+static void set_budget(const Ctx *ctx, ZipArchive *z) {
+    uint64_t b = ctx ? ctx->max_inflated_bytes : 0;
+    if (b == 0) {
+        uint64_t scaled;
+        if (__builtin_mul_overflow((uint64_t)z->size, (uint64_t)ZIP_DEFAULT_INFLATE_FACTOR, &scaled))
+            scaled = UINT64_MAX;
+        b = TS_MAX((uint64_t)ZIP_DEFAULT_INFLATE_MIN, scaled);
+    }
+    z->budget = b;
+    z->skip_crc = ctx && ctx->skip_crc;
 }
 
 /* ---- opening ---- */
@@ -370,6 +419,7 @@ static ZipArchive *archive_new(const char *name) {
     z->refcnt = 1;
     z->name = ts_strdup(name);
     strmap_init(&z->index);
+    pthread_mutex_init(&z->lock, NULL);
     return z;
 }
 
@@ -426,7 +476,8 @@ ts_status zip_open(Ctx *ctx, const char *path, ZipArchive **out) {
     ts_status st;
     ZipArchive *z = archive_new(path);
     if (!z) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         st = ts_fail(ctx, TS_ERR_IO, NULL, "%s: cannot open: %s", path, strerror(errno));
         goto free_archive;
@@ -440,8 +491,19 @@ ts_status zip_open(Ctx *ctx, const char *path, ZipArchive **out) {
         st = ts_fail(ctx, TS_ERR_IO, NULL, "%s: is a directory, not an archive", path);
         goto close_fd;
     }
-    bool regular = S_ISREG(sb.st_mode);
-    if (regular && (uint64_t)sb.st_size > SIZE_MAX) {
+    /* A FIFO, socket or device could block or never end: only regular files. */
+    if (!S_ISREG(sb.st_mode)) {
+        st = ts_fail(ctx, TS_ERR_IO, NULL, "%s: is not a regular file (a %s): give the path of an archive file",
+                     path, S_ISFIFO(sb.st_mode)   ? "FIFO"
+                           : S_ISCHR(sb.st_mode)  ? "character device"
+                           : S_ISBLK(sb.st_mode)  ? "block device"
+                           : S_ISSOCK(sb.st_mode) ? "socket"
+                                                  : "special file");
+        goto close_fd;
+    }
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    bool regular = true;
+    if ((uint64_t)sb.st_size > SIZE_MAX) {
         st = ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: file too large to map", path);
         goto close_fd;
     }
@@ -457,6 +519,7 @@ ts_status zip_open(Ctx *ctx, const char *path, ZipArchive **out) {
         if (st != TS_OK) goto close_fd;
     }
     close(fd);
+    set_budget(ctx, z);
     st = parse(ctx, z);
     if (st != TS_OK) goto free_archive;
     *out = z;
@@ -477,6 +540,7 @@ ts_status zip_open_memory(Ctx *ctx, const char *name, const void *data, size_t s
     z->data = data;
     z->size = data ? size : 0;
     z->backing = BACK_USER;
+    set_budget(ctx, z);
     ts_status st = parse(ctx, z);
     if (st != TS_OK) {
         z->release = NULL; /* the caller keeps its buffer on failure */
@@ -606,61 +670,115 @@ end_stream:
     return st;
 }
 
+/* CRC-32 of large records in CRC_CHUNK pieces on the kernel thread pool,
+ * joined with crc32_combine: checking every weight at load then costs about
+ * (size / 1 GB/s) / threads. */
+enum { CRC_CHUNK = 1 << 20 };
+
+typedef struct CrcJob {
+    const uint8_t *p;
+    size_t n;
+    uint32_t *crcs;
+} CrcJob;
+
+static void crc_chunks(void *arg, int64_t begin, int64_t end) {
+    CrcJob *j = arg;
+    for (int64_t i = begin; i < end; i++) {
+        size_t off = (size_t)i * CRC_CHUNK, len = TS_MIN((size_t)CRC_CHUNK, j->n - off);
+        j->crcs[i] = (uint32_t)crc32_z(crc32_z(0, Z_NULL, 0), j->p + off, len);
+    }
+}
+
 static uint32_t crc_of(const uint8_t *p, size_t n) {
     uLong crc = crc32_z(0, Z_NULL, 0);
-    return (uint32_t)crc32_z(crc, p, n);
+    size_t chunks = n / CRC_CHUNK + (n % CRC_CHUNK != 0);
+    uint32_t local[64], *crcs = chunks <= 64 ? local : ts_malloc(chunks * sizeof *crcs);
+    if (chunks < 4 || !crcs || kernels_threads() < 2) {
+        if (crcs != local) ts_free(crcs);
+        return (uint32_t)crc32_z(crc, p, n);
+    }
+    CrcJob job = {p, n, crcs};
+    kernels_parallel_for((int64_t)chunks, 1, crc_chunks, &job);
+    for (size_t i = 0; i < chunks; i++) {
+        size_t len = TS_MIN((size_t)CRC_CHUNK, n - i * CRC_CHUNK);
+        crc = crc32_combine(crc, crcs[i], (z_off_t)len);
+    }
+    if (crcs != local) ts_free(crcs);
+    return (uint32_t)crc;
+}
+
+/* Inflate entry i into the cache (called with z->lock held). */
+static ts_status inflate_cached(Ctx *ctx, ZipArchive *z, const ZipEntry *e, ZipCache *c) {
+    size_t n = (size_t)e->usize;
+    uint64_t limit;
+    if (!__builtin_mul_overflow(e->csize, (uint64_t)DEFLATE_MAX_RATIO, &limit) &&
+        !__builtin_add_overflow(limit, (uint64_t)64, &limit) && e->usize > limit)
+        return ts_fail(ctx, TS_ERR_FORMAT, NULL,
+                       "%s: corrupt zip: entry '%.200s' claims %llu bytes from %llu compressed bytes",
+                       z->name, e->name, (unsigned long long)e->usize, (unsigned long long)e->csize);
+    uint64_t total;
+    if (__builtin_add_overflow(z->inflated, e->usize, &total) || total > z->budget)
+        return ts_fail(ctx, TS_ERR_NOMEM, NULL,
+                       "%s: inflating entry '%.200s' (%llu bytes) would take the archive past its budget "
+                       "of %llu inflated bytes (ts_config.max_inflated_bytes)",
+                       z->name, e->name, (unsigned long long)e->usize, (unsigned long long)z->budget);
+    size_t alloc;
+    if (!ts_add_ok(n, 64, &alloc))
+        return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: entry '%.200s' is too large", z->name, e->name);
+    uint8_t *raw = ts_malloc(alloc);
+    if (!raw)
+        return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory inflating '%.200s' (%zu bytes)",
+                       z->name, e->name, n);
+    uint8_t *buf = raw + (64 - (uintptr_t)raw % 64) % 64;
+    ts_status st = inflate_into(ctx, z, e, buf, n);
+    if (st != TS_OK) {
+        ts_free(raw);
+        return st;
+    }
+    z->inflated = total;
+    c->raw = raw;
+    c->data = buf;
+    return TS_OK;
 }
 
 ts_status zip_read(Ctx *ctx, ZipArchive *z, const ZipEntry *e, unsigned flags, ZipData *out) {
+    TS_UNUSED(flags); /* every record's CRC is checked, once */
     memset(out, 0, sizeof *out);
     if (e->flags & ZIP_FLAG_ENCRYPTED)
         return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: entry '%.200s' is encrypted", z->name, e->name);
     if (e->usize > SIZE_MAX)
         return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: entry '%.200s' is too large (%llu bytes)", z->name,
                        e->name, (unsigned long long)e->usize);
-    size_t n = (size_t)e->usize;
-    if (e->method == 0) {
-        if (e->csize != e->usize)
-            return ts_fail(ctx, TS_ERR_FORMAT, NULL,
-                           "%s: corrupt zip: stored entry '%.200s' has compressed size %llu but size %llu",
-                           z->name, e->name, (unsigned long long)e->csize, (unsigned long long)e->usize);
-        out->data = z->data + e->data_offset;
-        out->size = n;
-        out->in_place = true;
-    } else if (e->method == 8) {
-        uint64_t limit;
-        if (!__builtin_mul_overflow(e->csize, (uint64_t)DEFLATE_MAX_RATIO, &limit) &&
-            !__builtin_add_overflow(limit, (uint64_t)64, &limit) && e->usize > limit)
-            return ts_fail(ctx, TS_ERR_FORMAT, NULL,
-                           "%s: corrupt zip: entry '%.200s' claims %llu bytes from %llu compressed bytes",
-                           z->name, e->name, (unsigned long long)e->usize, (unsigned long long)e->csize);
-        uint8_t *buf = ts_malloc(n ? n : 1);
-        if (!buf)
-            return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory inflating '%.200s' (%zu bytes)",
-                           z->name, e->name, n);
-        ts_status st = inflate_into(ctx, z, e, buf, n);
-        if (st != TS_OK) {
-            ts_free(buf);
-            return st;
-        }
-        out->data = buf;
-        out->size = n;
-        out->owned = buf;
-    } else {
+    if (e->method != 0 && e->method != 8)
         return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL,
                        "%s: entry '%.200s' uses compression method %u (only stored and deflate are supported)",
                        z->name, e->name, e->method);
+    if (e->method == 0 && e->csize != e->usize)
+        return ts_fail(ctx, TS_ERR_FORMAT, NULL,
+                       "%s: corrupt zip: stored entry '%.200s' has compressed size %llu but size %llu",
+                       z->name, e->name, (unsigned long long)e->csize, (unsigned long long)e->usize);
+    size_t n = (size_t)e->usize;
+    ZipCache *c = &z->cache[e - z->entries];
+    ts_status st = TS_OK;
+    pthread_mutex_lock(&z->lock);
+    if (e->method == 8 && !c->data) st = inflate_cached(ctx, z, e, c);
+    const uint8_t *data = e->method == 0 ? z->data + e->data_offset : c->data;
+    if (st == TS_OK && !c->checked && !z->skip_crc) {
+        uint32_t crc = crc_of(data, n);
+        if (crc != e->crc32)
+            st = ts_fail(ctx, TS_ERR_FORMAT, NULL,
+                         "%s: corrupt zip: CRC mismatch in entry '%.200s' (CRC-32 %08x in the directory, "
+                         "%08x of the data): the file is damaged",
+                         z->name, e->name, e->crc32, crc);
+        else
+            c->checked = true;
     }
+    pthread_mutex_unlock(&z->lock);
+    if (st != TS_OK) return st;
+    out->data = data;
+    out->size = n;
+    out->in_place = true;
     out->aligned64 = (uintptr_t)out->data % 64 == 0;
-    if (flags & ZIP_VERIFY_CRC) {
-        uint32_t crc = crc_of(out->data, out->size);
-        if (crc != e->crc32) {
-            zip_data_free(out);
-            return ts_fail(ctx, TS_ERR_FORMAT, NULL,
-                           "%s: corrupt zip: CRC mismatch in entry '%.200s' (stored %08x, computed %08x)",
-                           z->name, e->name, e->crc32, crc);
-        }
-    }
     return TS_OK;
 }
 

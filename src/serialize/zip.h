@@ -16,10 +16,16 @@
  * its central directory is parsed and validated once, at open: every entry's
  * local header and data range lie inside the file (overflow-checked), sizes
  * come from the central directory only (PyTorch's local headers carry zeros),
- * zip64 records and 0x0001 extras are honoured. Stored records are returned
- * in place (zero-copy); deflated ones are inflated into an owned buffer whose
- * size must equal the central directory's. CRC32 is checked only on request,
- * as PyTorch never checks it.
+ * zip64 records and 0x0001 extras are honoured, and two entries with one
+ * name are refused. Only regular files are opened (a FIFO or a device would
+ * block or never end). Stored records are returned in place (zero-copy);
+ * deflated ones are inflated once, on first read, into a 64-byte aligned
+ * buffer the archive keeps (so N references to one record cost one
+ * inflation), whose size must equal the central directory's; the bytes
+ * inflated by one archive are bounded by a budget (ctx->max_inflated_bytes;
+ * default: the larger of ZIP_DEFAULT_INFLATE_MIN and
+ * ZIP_DEFAULT_INFLATE_FACTOR times the file size). Every record's CRC-32 is
+ * checked once, on its first read (PyTorch does not check it).
  *
  * Archives are reference counted so tensor storages can borrow record bytes:
  *     storage_borrow((void *)d.data, n, zip_release_owner, zip_retain(z));
@@ -48,24 +54,30 @@ typedef struct ZipEntry {
     uint16_t flags;       /* general-purpose bits */
 } ZipEntry;
 
-/* Bytes of one record. data is valid while the archive is alive (stored
- * records) or until zip_data_free (inflated records, owned != NULL). */
+/* Bytes of one record, valid while the archive is alive. */
 typedef struct ZipData {
     const uint8_t *data;
     size_t size;
-    void *owned;          /* the inflated buffer (ts_malloc); NULL when in place */
-    bool in_place;        /* points into the archive's mapping */
+    void *owned;          /* always NULL: the archive owns inflated records too */
+    bool in_place;        /* always true: the bytes belong to the archive */
     bool aligned64;       /* data is 64-byte aligned */
 } ZipData;
 
 enum {
-    ZIP_VERIFY_CRC = 1 << 0, /* zip_read: check the record's CRC32 */
+    ZIP_VERIFY_CRC = 1 << 0, /* accepted for old callers: every read checks the CRC once */
 };
+
+/* The default inflate budget of an archive: max(MIN, FACTOR x file size).
+ * torch.jit.save stores records uncompressed, so only re-zipped archives
+ * inflate at all; text compresses about 3-10x. */
+#define ZIP_DEFAULT_INFLATE_MIN ((uint64_t)1 << 30)
+#define ZIP_DEFAULT_INFLATE_FACTOR 16
 
 /* Open an archive file. *out is owned (zip_release). Errors: TS_ERR_IO (cannot
  * open or read), TS_ERR_FORMAT (not a zip, truncated, inconsistent, no entry
- * or a first entry outside a directory), TS_ERR_UNSUPPORTED (multi-disk),
- * TS_ERR_NOMEM. */
+ * a first entry outside a directory, two entries with one name),
+ * TS_ERR_UNSUPPORTED (multi-disk), TS_ERR_NOMEM. Not a regular file:
+ * TS_ERR_IO. */
 TS_MUST_CHECK ts_status zip_open(Ctx *ctx, const char *path, ZipArchive **out);
 
 /* Open an archive held in memory. name is used in messages. The bytes are
@@ -96,7 +108,8 @@ const ZipEntry *zip_entry(const ZipArchive *z, size_t i);
 const char *zip_entry_relname(const ZipArchive *z, const ZipEntry *e);
 
 /* Find a record by name relative to the prefix ("data.pkl" finds
- * "model/data.pkl"); NULL when absent. With duplicate names, the first wins. */
+ * "model/data.pkl"); NULL when absent. Names are unique (zip_open refuses
+ * duplicates). */
 const ZipEntry *zip_find(const ZipArchive *z, const char *relname);
 /* Find a record by its full name ("model/data.pkl"). */
 const ZipEntry *zip_find_full(const ZipArchive *z, const char *name);
@@ -105,11 +118,13 @@ const ZipEntry *zip_find_full(const ZipArchive *z, const char *name);
 TS_MUST_CHECK ts_status zip_require(Ctx *ctx, const ZipArchive *z, const char *relname,
                                     const ZipEntry **out);
 
-/* Read a record's bytes. flags: ZIP_VERIFY_CRC. Stored records come back in
- * place (out->in_place); deflated ones inflated into out->owned, which the
- * caller may keep (take it and set out->owned = NULL; free with ts_free).
+/* Read a record's bytes (flags: ignored). Stored records come back in place,
+ * deflated ones from the archive's cache (inflated on the first read); both
+ * stay valid while the archive lives, so a storage borrows them with
+ * zip_retain. The first read of each record checks its CRC-32.
  * Errors: TS_ERR_FORMAT (bad deflate stream, size or CRC mismatch),
- * TS_ERR_UNSUPPORTED (compression method, encryption), TS_ERR_NOMEM. */
+ * TS_ERR_UNSUPPORTED (compression method, encryption), TS_ERR_NOMEM (out of
+ * memory, or the inflate budget would be exceeded). */
 TS_MUST_CHECK ts_status zip_read(Ctx *ctx, ZipArchive *z, const ZipEntry *e, unsigned flags,
                                  ZipData *out);
 void zip_data_free(ZipData *d);

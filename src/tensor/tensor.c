@@ -128,11 +128,15 @@ static Tensor *tensor_alloc(Ctx *ctx) {
     return t;
 }
 
+/* The product can only overflow for an empty tensor (tensor_new refuses a
+ * non-empty one whose element count overflows), where strides do not address
+ * anything: they wrap modulo 2^64, as PyTorch's do (shape (0, 2^62, 2^62) has
+ * strides (0, 2^62, 1) in both). */
 void tensor_contiguous_strides(const int64_t *sizes, int ndim, int64_t *strides) {
-    int64_t s = 1;
+    uint64_t s = 1;
     for (int d = ndim - 1; d >= 0; d--) {
-        strides[d] = s;
-        s *= sizes[d] > 1 ? sizes[d] : 1;
+        strides[d] = (int64_t)s;
+        s *= sizes[d] > 1 ? (uint64_t)sizes[d] : 1;
     }
 }
 

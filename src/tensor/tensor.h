@@ -36,6 +36,7 @@ DType dtype_promote(DType a, DType b);
 typedef struct HeapHdr {
     int32_t refcnt; /* atomic */
     uint8_t kind;   /* HeapKind (value.h); HK_TENSOR/HK_STORAGE here */
+    uint8_t gc;     /* containers only: the cycle collector's state (value_gc.c); 0 elsewhere */
 } HeapHdr;
 
 typedef struct Storage {

@@ -315,16 +315,31 @@ Type *ty_unwrap_optional(Type *t) { return t->kind == TK_OPTIONAL ? t->elems[0] 
 
 /* ---- printing ---- */
 
-static void put_list(StrBuf *sb, Type *const *elems, int n, bool annot) {
+/* ty_name's text is cut after this many bytes (a type built from a shared
+ * value graph can have an exponentially long name). */
+enum { TY_NAME_MAX = 512 };
+
+static void annot_str(StrBuf *sb, const Type *t, size_t limit);
+
+/* Printing stops descending once the text passes `limit` bytes (ty_name's
+ * cap; SIZE_MAX elsewhere) and marks the cut with "...". */
+static bool over(StrBuf *sb, size_t limit) {
+    if (sb->len < limit) return false;
+    sb_puts(sb, "...");
+    return true;
+}
+
+static void put_list(StrBuf *sb, Type *const *elems, int n, bool annot, size_t limit) {
     for (int i = 0; i < n; i++) {
         if (i) sb_puts(sb, ", ");
-        if (annot) ty_annotation_str(sb, elems[i]);
+        if (over(sb, limit)) return;
+        if (annot) annot_str(sb, elems[i], limit);
         else ty_graph_str(sb, elems[i]);
     }
 }
 
 /* Union[...] / Union(...): int, float and complex together print as `number`. */
-static void put_union(StrBuf *sb, const Type *t, bool annot) {
+static void put_union(StrBuf *sb, const Type *t, bool annot, size_t limit) {
     bool has_i = false, has_f = false, has_c = false;
     for (int i = 0; i < t->n; i++) {
         has_i |= t->elems[i]->kind == TK_INT;
@@ -339,7 +354,8 @@ static void put_union(StrBuf *sb, const Type *t, bool annot) {
         if (num && (k == TK_INT || k == TK_FLOAT || k == TK_COMPLEX)) continue;
         if (!first) sb_puts(sb, ", ");
         first = false;
-        if (annot) ty_annotation_str(sb, t->elems[i]);
+        if (over(sb, limit)) break;
+        if (annot) annot_str(sb, t->elems[i], limit);
         else ty_graph_str(sb, t->elems[i]);
     }
     if (num) {
@@ -369,7 +385,8 @@ static const char *prim_name(TypeKind k, bool annot) {
     }
 }
 
-void ty_annotation_str(StrBuf *sb, const Type *t) {
+static void annot_str(StrBuf *sb, const Type *t, size_t limit) {
+    if (over(sb, limit)) return;
     const char *p = prim_name(t->kind, true);
     if (p) {
         sb_puts(sb, p);
@@ -378,32 +395,34 @@ void ty_annotation_str(StrBuf *sb, const Type *t) {
     switch (t->kind) {
     case TK_LIST:
         sb_puts(sb, "List[");
-        ty_annotation_str(sb, t->elems[0]);
+        annot_str(sb, t->elems[0], limit);
         sb_putc(sb, ']');
         break;
     case TK_OPTIONAL:
         sb_puts(sb, "Optional[");
-        ty_annotation_str(sb, t->elems[0]);
+        annot_str(sb, t->elems[0], limit);
         sb_putc(sb, ']');
         break;
     case TK_TUPLE:
         sb_puts(sb, "Tuple[");
         if (t->n == 0) sb_puts(sb, "()");
-        put_list(sb, t->elems, t->n, true);
+        put_list(sb, t->elems, t->n, true, limit);
         sb_putc(sb, ']');
         break;
     case TK_DICT:
         sb_puts(sb, "Dict[");
-        put_list(sb, t->elems, 2, true);
+        put_list(sb, t->elems, 2, true, limit);
         sb_putc(sb, ']');
         break;
-    case TK_UNION: put_union(sb, t, true); break;
+    case TK_UNION: put_union(sb, t, true, limit); break;
     case TK_CLASS: sb_puts(sb, t->cls ? t->cls->qualname : t->name); break;
     case TK_VAR:
     case TK_FUNC: sb_puts(sb, t->name); break;
     default: sb_puts(sb, "<?>"); break;
     }
 }
+
+void ty_annotation_str(StrBuf *sb, const Type *t) { annot_str(sb, t, SIZE_MAX); }
 
 void ty_graph_str(StrBuf *sb, const Type *t) {
     const char *p = prim_name(t->kind, false);
@@ -422,15 +441,15 @@ void ty_graph_str(StrBuf *sb, const Type *t) {
         break;
     case TK_TUPLE:
         sb_putc(sb, '(');
-        put_list(sb, t->elems, t->n, false);
+        put_list(sb, t->elems, t->n, false, SIZE_MAX);
         sb_putc(sb, ')');
         break;
     case TK_DICT:
         sb_puts(sb, "Dict(");
-        put_list(sb, t->elems, 2, false);
+        put_list(sb, t->elems, 2, false, SIZE_MAX);
         sb_putc(sb, ')');
         break;
-    case TK_UNION: put_union(sb, t, false); break;
+    case TK_UNION: put_union(sb, t, false, SIZE_MAX); break;
     case TK_CLASS: sb_puts(sb, t->cls ? t->cls->qualname : t->name); break;
     case TK_VAR: sb_puts(sb, t->name); break;
     case TK_FUNC: sb_puts(sb, "Function"); break;
@@ -445,7 +464,7 @@ const char *ty_name(const Type *t) {
     if (s) return s;
     StrBuf sb;
     sb_init(&sb);
-    ty_annotation_str(&sb, t);
+    annot_str(&sb, t, TY_NAME_MAX);
     char *copy = raw_alloc(sb.len + 1);
     memcpy(copy, sb_cstr(&sb), sb.len);
     sb_free(&sb);

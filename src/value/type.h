@@ -84,7 +84,7 @@ void ty_annotation_str(StrBuf *sb, const Type *t);
 /* "int[]", "Tensor?", "(int, float)", "Dict(str, Tensor)" (IR graph printing). */
 void ty_graph_str(StrBuf *sb, const Type *t);
 /* The annotation_str as a string that lives as long as the type (for messages;
- * computed once per type, never freed). */
+ * computed once per type, never freed), cut to about 512 bytes with "...". */
 const char *ty_name(const Type *t);
 
 #endif

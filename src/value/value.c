@@ -11,20 +11,28 @@
  *  - A dict keeps its entries dense and in insertion order; `index` is an
  *    open-addressing table (linear probing, power-of-two size, at most 2/3
  *    full) of entry positions, -1 for an empty slot. Keys hash the Python way:
- *    equal ints, floats and bools hash alike; tensors hash by identity.
+ *    equal ints, floats and bools hash alike; tensors hash by identity. The
+ *    hash is keyed per process (base/hash.c): keys come from files and code.
  *  - An object or enum member keeps its class's compilation unit alive
  *    (unit_retain on creation, unit_release after its slots are released).
  *  - Boxes abort on out-of-memory (ts_xmalloc), as value.h promises.
+ *  - Freeing never recurses over values: iv_release queues the boxes that die
+ *    inside a dying box on a per-thread worklist, so freeing a value of any
+ *    depth uses a bounded amount of C stack.
  */
 #include "value/value.h"
 
 #include <math.h>
+
+#include "value/value_gc.h"
 
 /* ---- reference counting ---- */
 
 static void heap_init(HeapHdr *h, IVKind kind) {
     h->refcnt = 1;
     h->kind = (uint8_t)kind;
+    h->gc = GC_UNTRACKED;
+    if (kind == IV_LIST || kind == IV_TUPLE || kind == IV_DICT || kind == IV_OBJECT) gc_track(h);
 }
 
 static void *box_alloc(size_t head, size_t count, size_t elem) {
@@ -40,17 +48,22 @@ static void unit_acquire(ClassType *cls) {
 static void heap_free(IValue v) {
     switch (v.kind) {
     case IV_STR: ts_free(v.u.s); break;
+    /* A container the cycle collector tracks keeps its (emptied) shell until
+     * the collector's next sweep: gc_dead() publishes it as done. */
     case IV_LIST: {
         ListObj *l = v.u.l;
         for (int64_t i = 0; i < l->len; i++) iv_release(l->items[i]);
         ts_free(l->items);
-        ts_free(l);
+        l->items = NULL;
+        l->len = l->cap = 0;
+        if (!gc_dead(&l->hdr)) ts_free(l);
         break;
     }
     case IV_TUPLE: {
         TupleObj *t = v.u.tup;
         for (int64_t i = 0; i < t->len; i++) iv_release(t->items[i]);
-        ts_free(t);
+        t->len = 0;
+        if (!gc_dead(&t->hdr)) ts_free(t);
         break;
     }
     case IV_DICT: {
@@ -61,7 +74,10 @@ static void heap_free(IValue v) {
         }
         ts_free(d->entries);
         ts_free(d->index);
-        ts_free(d);
+        d->entries = NULL;
+        d->index = NULL;
+        d->len = d->cap = d->index_cap = 0;
+        if (!gc_dead(&d->hdr)) ts_free(d);
         break;
     }
     case IV_OBJECT: {
@@ -70,7 +86,9 @@ static void heap_free(IValue v) {
         void *unit = cls ? cls->unit : NULL;
         void (*unit_release)(void *) = cls ? cls->unit_release : NULL;
         for (int i = 0; i < o->nslots; i++) iv_release(o->slots[i]);
-        ts_free(o);
+        o->nslots = 0;
+        o->cls = NULL;
+        if (!gc_dead(&o->hdr)) ts_free(o);
         if (unit && unit_release) unit_release(unit); /* may free cls */
         break;
     }
@@ -99,13 +117,66 @@ void iv_retain(IValue v) {
     __atomic_add_fetch(&v.u.h->refcnt, 1, __ATOMIC_RELAXED);
 }
 
+/* Freeing is iterative: while one thread frees a value, the boxes whose count
+ * reaches zero inside it are queued on that thread's worklist instead of being
+ * freed recursively, so a chain of a million objects (or lists nested a
+ * million deep) needs no more C stack than one. The first 64 entries live on
+ * the stack of the outermost release; more go to the heap, and if even that
+ * fails the box is freed in place (recursion again, as a last resort). */
+typedef struct FreeList {
+    HeapHdr **data;
+    size_t len, cap;
+    HeapHdr *inline_[64];
+} FreeList;
+
+static __thread FreeList *t_freelist;
+
+static void heap_free_hdr(HeapHdr *h) {
+    IValue v;
+    v.kind = (IVKind)h->kind;
+    v.u.h = h;
+    heap_free(v);
+}
+
+static bool freelist_push(FreeList *fl, HeapHdr *h) {
+    if (fl->len == fl->cap) {
+        size_t cap = fl->cap * 2;
+        HeapHdr **d = fl->data == fl->inline_ ? ts_malloc(cap * sizeof *d)
+                                              : ts_realloc(fl->data, cap * sizeof *d);
+        if (!d) return false;
+        if (fl->data == fl->inline_) memcpy(d, fl->inline_, sizeof fl->inline_);
+        fl->data = d;
+        fl->cap = cap;
+    }
+    fl->data[fl->len++] = h;
+    return true;
+}
+
 void iv_release(IValue v) {
     if (!iv_is_heap(v) || !v.u.h) return;
     if (v.kind == IV_TENSOR) {
         tensor_release(v.u.t);
         return;
     }
-    if (__atomic_sub_fetch(&v.u.h->refcnt, 1, __ATOMIC_ACQ_REL) == 0) heap_free(v);
+    if (__atomic_sub_fetch(&v.u.h->refcnt, 1, __ATOMIC_ACQ_REL) != 0) return;
+    if (v.kind == IV_STR || v.kind == IV_FUNC) { /* no boxes inside */
+        heap_free(v);
+        return;
+    }
+    FreeList *fl = t_freelist;
+    if (fl) {
+        if (!freelist_push(fl, v.u.h)) heap_free(v);
+        return;
+    }
+    FreeList own;
+    own.data = own.inline_;
+    own.len = 0;
+    own.cap = TS_ARRAY_LEN(own.inline_);
+    t_freelist = &own;
+    heap_free(v);
+    while (own.len) heap_free_hdr(own.data[--own.len]);
+    t_freelist = NULL;
+    if (own.data != own.inline_) ts_free(own.data);
 }
 
 /* ---- heap IValues ---- */
@@ -184,12 +255,8 @@ TupleObj *tuple_new(int64_t n) {
 
 /* ---- dicts ---- */
 
-static uint64_t hash_i64(int64_t i) {
-    uint64_t x = (uint64_t)i + 0x9e3779b97f4a7c15ull; /* splitmix64 finaliser */
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
+/* Keyed (base/hash.c): dict keys come from files and model code. */
+static uint64_t hash_i64(int64_t i) { return ts_hash_u64((uint64_t)i); }
 
 /* An integral double within int64 range, as Python compares ints and floats. */
 static bool double_as_i64(double d, int64_t *out) {
@@ -408,13 +475,80 @@ static bool num_equal(IValue a, IValue b) {
     return x == y;
 }
 
-static bool items_equal(const IValue *a, const IValue *b, int64_t n) {
-    for (int64_t i = 0; i < n; i++)
-        if (!iv_equal(a[i], b[i])) return false;
+/* Equality is iterative: the pairs still to compare wait on an explicit
+ * stack, so values of any depth compare with constant C stack. Each pair of
+ * containers is expanded once (a set of the pairs seen): values that contain
+ * themselves compare as equal where their structure agrees, as the
+ * coinductive reading says (Python raises RecursionError there), and values
+ * shared 2^n ways cost their size. If the working memory cannot grow, the
+ * answer is "not equal". */
+typedef struct EqPair {
+    IValue a, b;
+} EqPair;
+
+typedef struct EqState {
+    EqPair *stack;
+    size_t sp, cap;
+    const void **seen; /* pairs of box pointers, open addressing */
+    size_t seen_cap, seen_len;
+    bool nomem;
+    EqPair stack_inline[32];
+    const void *seen_inline[128];
+} EqState;
+
+static void eq_push(EqState *s, IValue a, IValue b) {
+    if (s->sp == s->cap) {
+        size_t cap = s->cap * 2;
+        EqPair *n = s->stack == s->stack_inline ? ts_malloc(cap * sizeof *n) : ts_realloc(s->stack, cap * sizeof *n);
+        if (!n) {
+            s->nomem = true;
+            return;
+        }
+        if (s->stack == s->stack_inline) memcpy(n, s->stack_inline, sizeof s->stack_inline);
+        s->stack = n;
+        s->cap = cap;
+    }
+    s->stack[s->sp].a = a;
+    s->stack[s->sp++].b = b;
+}
+
+static size_t eq_slot(const void **seen, size_t cap, const void *a, const void *b) {
+    uint64_t h = (uint64_t)(uintptr_t)a * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)b;
+    size_t mask = cap / 2 - 1;
+    for (size_t j = (size_t)(h ^ (h >> 31)) & mask;; j = (j + 1) & mask)
+        if (!seen[2 * j] || (seen[2 * j] == a && seen[2 * j + 1] == b)) return j;
+}
+
+/* Mark the pair (a, b) seen; false if it already was. */
+static bool eq_first_time(EqState *s, const void *a, const void *b) {
+    size_t j = eq_slot(s->seen, s->seen_cap, a, b);
+    if (s->seen[2 * j]) return false;
+    if ((s->seen_len + 1) * 4 > s->seen_cap) { /* pairs fill at most half the slots */
+        size_t cap = s->seen_cap * 2;
+        const void **n = ts_calloc(cap, sizeof *n);
+        if (!n) {
+            s->nomem = true;
+            return false;
+        }
+        for (size_t i = 0; i < s->seen_cap / 2; i++)
+            if (s->seen[2 * i]) {
+                size_t k = eq_slot(n, cap, s->seen[2 * i], s->seen[2 * i + 1]);
+                n[2 * k] = s->seen[2 * i];
+                n[2 * k + 1] = s->seen[2 * i + 1];
+            }
+        if (s->seen != s->seen_inline) ts_free(s->seen);
+        s->seen = n;
+        s->seen_cap = cap;
+        j = eq_slot(s->seen, s->seen_cap, a, b);
+    }
+    s->seen[2 * j] = a;
+    s->seen[2 * j + 1] = b;
+    s->seen_len++;
     return true;
 }
 
-bool iv_equal(IValue a, IValue b) {
+/* One pair: its verdict if it is decided here; its items pushed otherwise. */
+static bool eq_step(EqState *s, IValue a, IValue b) {
     if (is_num(a.kind) && is_num(b.kind)) return num_equal(a, b);
     if (a.kind != b.kind) return false;
     switch (a.kind) {
@@ -424,28 +558,57 @@ bool iv_equal(IValue a, IValue b) {
         return a.u.s == b.u.s || (a.u.s->len == b.u.s->len && a.u.s->hash == b.u.s->hash &&
                                   memcmp(a.u.s->data, b.u.s->data, (size_t)a.u.s->len) == 0);
     case IV_LIST:
-        return a.u.l == b.u.l ||
-               (a.u.l->len == b.u.l->len && items_equal(a.u.l->items, b.u.l->items, a.u.l->len));
-    case IV_TUPLE:
-        return a.u.tup == b.u.tup || (a.u.tup->len == b.u.tup->len &&
-                                      items_equal(a.u.tup->items, b.u.tup->items, a.u.tup->len));
+    case IV_TUPLE: {
+        if (a.u.h == b.u.h) return true;
+        int64_t n = a.kind == IV_LIST ? a.u.l->len : a.u.tup->len;
+        if (n != (b.kind == IV_LIST ? b.u.l->len : b.u.tup->len)) return false;
+        if (!eq_first_time(s, a.u.h, b.u.h)) return !s->nomem;
+        const IValue *x = a.kind == IV_LIST ? a.u.l->items : a.u.tup->items;
+        const IValue *y = b.kind == IV_LIST ? b.u.l->items : b.u.tup->items;
+        for (int64_t i = n; i-- > 0;) eq_push(s, x[i], y[i]);
+        return !s->nomem;
+    }
     case IV_DICT: {
         DictObj *x = a.u.dict, *y = b.u.dict;
         if (x == y) return true;
         if (x->len != y->len) return false;
+        if (!eq_first_time(s, x, y)) return !s->nomem;
         for (int64_t i = 0; i < x->len; i++) {
-            IValue *v = dict_find(y, x->entries[i].key);
-            if (!v || !iv_equal(x->entries[i].value, *v)) return false;
+            IValue *v = dict_find(y, x->entries[i].key); /* keys are scalars, strings or identities */
+            if (!v) return false;
+            eq_push(s, x->entries[i].value, *v);
         }
-        return true;
+        return !s->nomem;
     }
     case IV_ENUM:
         return a.u.en == b.u.en ||
-               (a.u.en->cls == b.u.en->cls &&
-                iv_equal((IValue){.kind = IV_STR, .u.s = a.u.en->name},
-                         (IValue){.kind = IV_STR, .u.s = b.u.en->name}));
+               (a.u.en->cls == b.u.en->cls && a.u.en->name->len == b.u.en->name->len &&
+                memcmp(a.u.en->name->data, b.u.en->name->data, (size_t)a.u.en->name->len) == 0);
     default: return a.u.h == b.u.h; /* tensors, objects, functions: identity */
     }
+}
+
+bool iv_equal(IValue a, IValue b) {
+    bool simple = !(a.kind == IV_LIST || a.kind == IV_TUPLE || a.kind == IV_DICT) || a.kind != b.kind;
+    EqState s;
+    s.stack = s.stack_inline;
+    s.cap = TS_ARRAY_LEN(s.stack_inline);
+    s.sp = 0;
+    s.seen = s.seen_inline;
+    s.seen_cap = TS_ARRAY_LEN(s.seen_inline);
+    s.seen_len = 0;
+    s.nomem = false;
+    if (simple) return eq_step(&s, a, b);
+    memset(s.seen_inline, 0, sizeof s.seen_inline);
+    bool eq = true;
+    eq_push(&s, a, b);
+    while (eq && s.sp) {
+        s.sp--;
+        eq = eq_step(&s, s.stack[s.sp].a, s.stack[s.sp].b);
+    }
+    if (s.stack != s.stack_inline) ts_free(s.stack);
+    if (s.seen != s.seen_inline) ts_free(s.seen);
+    return eq;
 }
 
 bool iv_truthy(IValue v) {
@@ -464,8 +627,21 @@ bool iv_truthy(IValue v) {
     }
 }
 
-/* The static type a value has (for messages). */
-static Type *value_type(IValue v) {
+/* The static type a value has, for messages. A tuple's type is built from its
+ * items, so the work is bounded: each tuple is typed once (a memo of the
+ * tuples seen, so a graph shared through a pickle's memo costs its size, not
+ * its paths), and past TYPEOF_MAX_TUPLES tuples, TYPEOF_MAX_DEPTH levels or
+ * TYPEOF_MAX_LEN items a tuple is just `tuple`. (Each type made here is
+ * interned for good, another reason to keep them small.) */
+enum { TYPEOF_MAX_TUPLES = 256, TYPEOF_MAX_DEPTH = 32, TYPEOF_MAX_LEN = 64 };
+
+typedef struct TypeOfMemo {
+    const TupleObj *tup[TYPEOF_MAX_TUPLES];
+    Type *type[TYPEOF_MAX_TUPLES];
+    int len;
+} TypeOfMemo;
+
+static Type *value_type(IValue v, TypeOfMemo *memo, int depth) {
     switch (v.kind) {
     case IV_NONE: return ty_none();
     case IV_BOOL: return ty_bool();
@@ -479,11 +655,17 @@ static Type *value_type(IValue v) {
     case IV_TUPLE: {
         TupleObj *t = v.u.tup;
         if (t->type) return t->type;
-        Type *stack[8] = {0};
-        Type **el = t->len <= 8 ? stack : box_alloc(0, (size_t)t->len, sizeof(Type *));
-        for (int64_t i = 0; i < t->len; i++) el[i] = value_type(t->items[i]);
+        for (int i = 0; i < memo->len; i++)
+            if (memo->tup[i] == t) return memo->type[i];
+        if (depth >= TYPEOF_MAX_DEPTH || t->len > TYPEOF_MAX_LEN || memo->len == TYPEOF_MAX_TUPLES)
+            return ty_anytuple();
+        Type *el[TYPEOF_MAX_LEN];
+        for (int64_t i = 0; i < t->len; i++) el[i] = value_type(t->items[i], memo, depth + 1);
         Type *r = ty_tuple(el, (int)t->len);
-        if (el != stack) ts_free(el);
+        if (memo->len < TYPEOF_MAX_TUPLES) {
+            memo->tup[memo->len] = t;
+            memo->type[memo->len++] = r;
+        }
         return r;
     }
     case IV_OBJECT: return v.u.obj->cls ? v.u.obj->cls->type : ty_any();
@@ -496,6 +678,10 @@ const char *iv_kind_name(IValue v) {
     switch (v.kind) {
     case IV_UNINIT: return "Uninitialized";
     case IV_FUNC: return "Function";
-    default: return ty_name(value_type(v));
+    default: {
+        TypeOfMemo memo; /* 4 KB */
+        memo.len = 0;
+        return ty_name(value_type(v, &memo, 0));
+    }
     }
 }

@@ -210,6 +210,22 @@ void classtype_add_method(ClassType *c, const char *name, void *fn);
 int classtype_attr_index(const ClassType *c, const char *name);
 void classtype_free(ClassType *c);
 
+/* The cycle collector (value_gc.c): containers made on this thread between
+ * iv_gc_begin and the matching iv_gc_end are tracked; at the end, those only
+ * held by each other (reference cycles and what hangs off them) are cleared
+ * and freed, and the rest are untracked. Calls nest; the outermost decides. */
+void iv_gc_begin(void);
+void iv_gc_end(void);
+/* Inside a collection: has enough been tracked since the last collection to
+ * collect now? iv_gc_collect collects; call it only where every reference to
+ * a value is a counted one (the interpreter's loop back-edges). */
+bool iv_gc_due(void);
+void iv_gc_collect(void);
+/* Release v after breaking the cycles among the containers reachable from it
+ * that nothing else holds (for values a host lets go of: results, modules).
+ * Costs a walk over the containers v reaches. */
+void iv_release_collect(IValue v);
+
 /* Python-equality of two values of comparable kinds (==, `in`, dict keys). */
 bool iv_equal(IValue a, IValue b);
 /* Python truthiness where TorchScript allows it (bool, int, float, str, list...). */

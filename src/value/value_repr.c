@@ -7,7 +7,8 @@
  *
  * Python's string repr picks single quotes unless the text contains ' and no ",
  * escapes \\, the quote, \t \n \r and non-printable characters (\xNN, \uNNNN).
- * Invariant: printing never fails and never reads past a string's length.
+ * Invariant: printing never fails and never reads past a string's length;
+ * its depth, and so its C stack, is bounded (REPR_MAX_DEPTH).
  */
 #include "value/value.h"
 
@@ -16,7 +17,21 @@
 
 typedef enum Dialect { D_REPR, D_STR, D_PRINT } Dialect;
 
-static void put_value(StrBuf *sb, IValue v, Dialect d, bool top);
+/* Values made through Any can nest without bound, contain themselves, or
+ * share one list 2^n ways. Printing therefore keeps the containers it is
+ * inside: one met again prints as `[...]` / `{...}` / `(...)` (Python's
+ * reprlib rule for recursion); below REPR_MAX_DEPTH levels, or once the text
+ * passes REPR_MAX_BYTES, what is left prints as `...`. */
+enum { REPR_MAX_DEPTH = 200, REPR_MAX_BYTES = 1 << 24 };
+
+typedef struct Printer {
+    StrBuf *sb;
+    Dialect d;
+    int depth;
+    const void *inside[REPR_MAX_DEPTH];
+} Printer;
+
+static void put_value(Printer *p, IValue v, bool top);
 
 static const char *device_type_name(int t) {
     switch (t) {
@@ -112,14 +127,20 @@ static void put_cpp_double(StrBuf *sb, double d) {
     sb_printf(sb, "%.17g", d);
 }
 
-static void put_items(StrBuf *sb, const IValue *items, int64_t n, Dialect d) {
+static void put_items(Printer *p, const IValue *items, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
-        if (i) sb_puts(sb, ", ");
-        put_value(sb, items[i], d, false);
+        if (i) sb_puts(p->sb, ", ");
+        if (p->sb->len > REPR_MAX_BYTES) {
+            sb_puts(p->sb, "...");
+            return;
+        }
+        put_value(p, items[i], false);
     }
 }
 
-static void put_tuple(StrBuf *sb, const TupleObj *t, Dialect d) {
+static void put_tuple(Printer *p, const TupleObj *t) {
+    StrBuf *sb = p->sb;
+    Dialect d = p->d;
     const ClassType *nt = t->type && t->type->kind == TK_CLASS ? t->type->cls : NULL;
     if (d != D_PRINT && nt && nt->kind == CK_NAMEDTUPLE && nt->attrs.len == t->len) {
         sb_puts(sb, nt->name);
@@ -128,13 +149,13 @@ static void put_tuple(StrBuf *sb, const TupleObj *t, Dialect d) {
             if (i) sb_puts(sb, ", ");
             sb_puts(sb, nt->attrs.data[i].name);
             sb_putc(sb, '=');
-            put_value(sb, t->items[i], d, false);
+            put_value(p, t->items[i], false);
         }
         sb_putc(sb, ')');
         return;
     }
     sb_putc(sb, '(');
-    put_items(sb, t->items, t->len, d);
+    put_items(p, t->items, t->len);
     sb_puts(sb, t->len == 1 ? ",)" : ")");
 }
 
@@ -150,7 +171,9 @@ static void put_device(StrBuf *sb, Device dev, Dialect d) {
     }
 }
 
-static void put_enum(StrBuf *sb, const EnumObj *e, Dialect d) {
+static void put_enum(Printer *p, const EnumObj *e) {
+    StrBuf *sb = p->sb;
+    Dialect d = p->d;
     const char *cls = e->cls ? e->cls->name : "Enum";
     const char *name = e->name ? e->name->data : "?";
     if (d == D_PRINT) {
@@ -159,12 +182,31 @@ static void put_enum(StrBuf *sb, const EnumObj *e, Dialect d) {
         sb_printf(sb, "%s.%s", cls, name);
     } else {
         sb_printf(sb, "<%s.%s: ", cls, name);
-        put_value(sb, e->value, D_REPR, false);
+        p->d = D_REPR;
+        put_value(p, e->value, false);
+        p->d = d;
         sb_putc(sb, '>');
     }
 }
 
-static void put_value(StrBuf *sb, IValue v, Dialect d, bool top) {
+/* The container v prints as its marker instead (a cycle, too deep, too
+ * long)? Otherwise it is entered: the caller calls leave() after it. */
+static bool enter(Printer *p, IValue v, const char *marker) {
+    bool cycle = false;
+    for (int i = 0; i < p->depth && !cycle; i++) cycle = p->inside[i] == (const void *)v.u.h;
+    if (cycle || p->depth >= REPR_MAX_DEPTH || p->sb->len > REPR_MAX_BYTES) {
+        sb_puts(p->sb, cycle ? marker : "...");
+        return false;
+    }
+    p->inside[p->depth++] = v.u.h;
+    return true;
+}
+
+static void leave(Printer *p) { p->depth--; }
+
+static void put_value(Printer *p, IValue v, bool top) {
+    StrBuf *sb = p->sb;
+    Dialect d = p->d;
     switch (v.kind) {
     case IV_NONE: sb_puts(sb, "None"); break;
     case IV_BOOL: sb_puts(sb, v.u.b ? "True" : "False"); break;
@@ -181,21 +223,33 @@ static void put_value(StrBuf *sb, IValue v, Dialect d, bool top) {
         break;
     case IV_TENSOR: tensor_repr(sb, v.u.t); break;
     case IV_LIST:
+        if (!enter(p, v, "[...]")) break;
         sb_putc(sb, '[');
-        put_items(sb, v.u.l->items, v.u.l->len, d);
+        put_items(p, v.u.l->items, v.u.l->len);
         sb_putc(sb, ']');
+        leave(p);
         break;
-    case IV_TUPLE: put_tuple(sb, v.u.tup, d); break;
+    case IV_TUPLE:
+        if (!enter(p, v, "(...)")) break;
+        put_tuple(p, v.u.tup);
+        leave(p);
+        break;
     case IV_DICT: {
+        if (!enter(p, v, "{...}")) break;
         DictObj *dict = v.u.dict;
         sb_putc(sb, '{');
         for (int64_t i = 0; i < dict->len; i++) {
             if (i) sb_puts(sb, ", ");
-            put_value(sb, dict->entries[i].key, d, false);
+            if (sb->len > REPR_MAX_BYTES) {
+                sb_puts(sb, "...");
+                break;
+            }
+            put_value(p, dict->entries[i].key, false);
             sb_puts(sb, ": ");
-            put_value(sb, dict->entries[i].value, d, false);
+            put_value(p, dict->entries[i].value, false);
         }
         sb_putc(sb, '}');
+        leave(p);
         break;
     }
     case IV_OBJECT: {
@@ -204,11 +258,19 @@ static void put_value(StrBuf *sb, IValue v, Dialect d, bool top) {
         else sb_printf(sb, "<%s object>", q);
         break;
     }
-    case IV_ENUM: put_enum(sb, v.u.en, d); break;
+    case IV_ENUM: put_enum(p, v.u.en); break;
     case IV_FUNC: sb_puts(sb, "<function>"); break;
     }
 }
 
-void iv_repr(StrBuf *sb, IValue v) { put_value(sb, v, D_REPR, true); }
-void iv_str_of(StrBuf *sb, IValue v) { put_value(sb, v, D_STR, true); }
-void iv_print(StrBuf *sb, IValue v) { put_value(sb, v, D_PRINT, true); }
+static void put_top(StrBuf *sb, IValue v, Dialect d) {
+    Printer p; /* about 1.6 KB: the containers it is inside */
+    p.sb = sb;
+    p.d = d;
+    p.depth = 0;
+    put_value(&p, v, true);
+}
+
+void iv_repr(StrBuf *sb, IValue v) { put_top(sb, v, D_REPR); }
+void iv_str_of(StrBuf *sb, IValue v) { put_top(sb, v, D_STR); }
+void iv_print(StrBuf *sb, IValue v) { put_top(sb, v, D_PRINT); }

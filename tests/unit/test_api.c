@@ -27,6 +27,28 @@ static const char *example(const char *name) {
     return buf;
 }
 
+/* ts_config.max_inflated_bytes reaches the zip reader: a deflated archive
+ * loads under the default budget and fails, naming the budget, under a
+ * tiny one. */
+static void test_inflate_budget(void **state) {
+    (void)state;
+    long live = ts_alloc_live();
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/data/serialize/linear_deflated.zip", TS_SOURCE_DIR);
+    ts_ctx *ctx;
+    ts_module *m;
+    assert_int_equal(ts_ctx_new(NULL, &ctx), TS_OK);
+    assert_int_equal(ts_module_load(ctx, path, &m), TS_OK);
+    ts_module_release(m);
+    ts_ctx_free(ctx);
+    ts_config cfg = {.max_inflated_bytes = 100};
+    assert_int_equal(ts_ctx_new(&cfg, &ctx), TS_OK);
+    assert_int_equal(ts_module_load(ctx, path, &m), TS_ERR_NOMEM);
+    assert_non_null(strstr(ts_ctx_error(ctx), "past its budget of 100 inflated bytes"));
+    ts_ctx_free(ctx);
+    assert_int_equal(ts_alloc_live(), live);
+}
+
 static void test_forward_from_buffers(void **state) {
     (void)state;
     long live = ts_alloc_live();
@@ -226,6 +248,7 @@ int main(void) {
     if (ts_ctx_new(NULL, &warm) == TS_OK) ts_ctx_free(warm);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forward_from_buffers),
+        cmocka_unit_test(test_inflate_budget),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_threads_share_a_module),

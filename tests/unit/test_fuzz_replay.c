@@ -1,6 +1,7 @@
 /*
- * test_fuzz_replay.c - replays the regression inputs of the whole-archive and
- * frontend fuzz targets (tests/fuzz/regress/archive and regress/code) through
+ * test_fuzz_replay.c - replays the regression inputs of the whole-archive,
+ * load-and-run and frontend fuzz targets (tests/fuzz/regress/archive,
+ * regress/run and regress/code) through
  * the fuzz targets' own code, so every crash a fuzzer once found stays fixed
  * in normal CI. The targets are included with their entry points renamed.
  */
@@ -19,6 +20,9 @@
 #define Text CodeText
 #define provide code_provide
 #include "../fuzz/fuzz_code.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_run_one
+#include "../fuzz/fuzz_run.c"
 #undef LLVMFuzzerTestOneInput
 
 static int (*g_target)(const uint8_t *, size_t);
@@ -52,9 +56,20 @@ static void test_replay_code(void **state) {
     assert_true(n > 0);
 }
 
+/* Load and run forward: regress/run, then the examples (which must run). */
+static void test_replay_run(void **state) {
+    (void)state;
+    ops_init();
+    g_target = fuzz_run_one;
+    int n = tests_for_each_file("fuzz/regress/run", replay);
+    n += tests_for_each_file("../examples", replay);
+    assert_true(n > 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_archive),
+        cmocka_unit_test(test_replay_run),
         cmocka_unit_test(test_replay_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

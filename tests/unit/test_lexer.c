@@ -237,14 +237,15 @@ static void error_invalid_characters(void **state) {
     assert_lex_error("x = $\n", "t.py:1:5: error: invalid character '$'\n    x = $\n        ^\n");
     assert_lex_error("a ! b\n", "t.py:1:3: error: invalid character '!'\n    a ! b\n      ^\n");
     assert_lex_error("x = caf\xc3\xa9\n",
-                     "t.py:1:8: error: invalid character '\xc3\xa9' (U+00E9)\n    x = caf\xc3\xa9\n           ^~\n");
-    assert_lex_error("x\xff\n", "t.py:1:2: error: invalid byte 0xFF (source is not UTF-8)\n    x\xff\n     ^\n");
+                     "t.py:1:8: error: invalid character '\xc3\xa9' (U+00E9)\n    x = caf\xc3\xa9\n           ^\n");
+    /* the source line is shown escaped (diag.c): a raw byte could drive the terminal */
+    assert_lex_error("x\xff\n", "t.py:1:2: error: invalid byte 0xFF (source is not UTF-8)\n    x\\xff\n     ^\n");
     Lexed l = lex_n("x = \0\n", 6);
     assert_string_equal(l.errors, "t.py:1:5: error: invalid control character U+0000\n    x = ?\n        ^\n");
     assert_string_equal(l.tokens, "x = ERR NL EOF");
     lexed_free(&l);
     /* a run of bad bytes is one error */
-    assert_lex_error("\xff\xfe\xfd\n", "t.py:1:1: error: invalid byte 0xFF (source is not UTF-8)\n    \xff\xfe\xfd\n    ^\n");
+    assert_lex_error("\xff\xfe\xfd\n", "t.py:1:1: error: invalid byte 0xFF (source is not UTF-8)\n    \\xff\\xfe\\xfd\n    ^\n");
 }
 
 static void error_strings(void **state) {

@@ -431,6 +431,74 @@ static void test_namedtuple_repr(void **state) {
     classtype_free(c);
 }
 
+/* Hostile shapes (issue 5.4): lists nested 300000 deep, lists that hold
+ * themselves, and a list shared 2^60 ways compare, print and free with
+ * bounded stack and time; a cycle inside a collection is freed by it. */
+static IValue nested(int depth, int64_t leaf) {
+    IValue v = iv_int(leaf);
+    for (int i = 0; i < depth; i++) {
+        ListObj *l = list_new(ty_any(), 1);
+        list_push_steal(l, v);
+        v = iv_list_steal(l);
+    }
+    return v;
+}
+
+static void test_deep_and_cyclic_values(void **state) {
+    (void)state;
+    IValue a = nested(300000, 1), b = nested(300000, 1), c = nested(300000, 2);
+    assert_true(iv_equal(a, b));
+    assert_false(iv_equal(a, c));
+    StrBuf sb;
+    sb_init(&sb);
+    iv_repr(&sb, a);
+    assert_true(sb.len < 1000);
+    assert_true(strncmp(sb_cstr(&sb), "[[[[", 4) == 0 && strstr(sb_cstr(&sb), "...") != NULL);
+    sb_free(&sb);
+    iv_release(a);
+    iv_release(b);
+    iv_release(c);
+
+    /* l = [l, l] (a list holding itself twice), freed by the collector */
+    iv_gc_begin();
+    ListObj *l = list_new(ty_any(), 2);
+    IValue lv = iv_list_steal(l);
+    list_push_steal(l, iv_dup(lv));
+    list_push_steal(l, iv_dup(lv));
+    assert_string_equal(show(lv, REPR), "[[...], [...]]");
+    ListObj *m = list_new(ty_any(), 2);
+    IValue mv = iv_list_steal(m);
+    list_push_steal(m, iv_dup(mv));
+    list_push_steal(m, iv_dup(mv));
+    assert_true(iv_equal(lv, mv));
+    iv_release(lv);
+    iv_release(mv);
+    iv_gc_end();
+
+    /* 60 levels of [x, x]: 2^60 paths, 60 lists */
+    IValue d = iv_int(7);
+    for (int i = 0; i < 60; i++) {
+        ListObj *p = list_new(ty_any(), 2);
+        list_push_steal(p, iv_dup(d));
+        list_push_steal(p, d);
+        d = iv_list_steal(p);
+    }
+    IValue e = iv_dup(d);
+    assert_true(iv_equal(d, e));
+    sb_init(&sb);
+    iv_repr(&sb, d);
+    assert_true(sb.len < (1u << 25));
+    sb_free(&sb);
+    iv_release(d);
+    iv_release(e);
+
+    /* a cycle the host lets go of: iv_release_collect frees it */
+    ListObj *r = list_new(ty_any(), 1);
+    IValue rv = iv_list_steal(r);
+    list_push_steal(r, iv_dup(rv));
+    iv_release_collect(rv);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_scalar_repr, setup, teardown),
@@ -439,6 +507,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_print_dialect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tensor_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refcounts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deep_and_cyclic_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_equal_truthy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_objects, setup, teardown),

@@ -91,15 +91,20 @@ static void test_linear_archive(void **state) {
     expect_record(&ctx, z, "version", "3\n", 2);
     expect_record(&ctx, z, "constants.pkl", "\x80\x02).", 4);
 
-    /* A deflated code file: inflated into an owned buffer. */
+    /* A deflated code file: inflated once into a buffer the archive keeps. */
     e = zip_find(z, "code/__torch__/torch/nn/modules/linear.py");
     assert_non_null(e);
     assert_int_equal(e->method, 8);
     assert_int_equal(zip_read(&ctx, z, e, ZIP_VERIFY_CRC, &d), TS_OK);
-    assert_false(d.in_place);
-    assert_non_null(d.owned);
+    assert_true(d.in_place);
+    assert_true(d.aligned64);
+    assert_null(d.owned);
     assert_int_equal(d.size, e->usize);
     assert_memory_equal(d.data, "class Linear(Module):", 21);
+    const uint8_t *first = d.data;
+    zip_data_free(&d);
+    assert_int_equal(zip_read(&ctx, z, e, 0, &d), TS_OK);
+    assert_ptr_equal(d.data, first); /* the second read inflates nothing */
     zip_data_free(&d);
 
     const ZipEntry *missing;
@@ -184,8 +189,8 @@ static void test_memory_and_refcount(void **state) {
     assert_int_equal(ts_alloc_live(), live);
 }
 
-/* A pipe cannot be mapped: the archive is read into memory instead. */
-static void test_read_fallback(void **state) {
+/* A pipe (or FIFO, or device) is refused: it could block or never end. */
+static void test_not_a_regular_file(void **state) {
     (void)state;
     long live = ts_alloc_live();
     Ctx ctx;
@@ -199,15 +204,12 @@ static void test_read_fallback(void **state) {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fds[0]);
     ZipArchive *z;
-    assert_int_equal(zip_open(&ctx, path, &z), TS_OK);
+    assert_int_equal(zip_open(&ctx, path, &z), TS_ERR_IO);
+    assert_null(z);
+    assert_non_null(strstr(sb_cstr(&ctx.msg), "is not a regular file (a FIFO)"));
     close(fds[0]);
-    ZipData d;
-    const ZipEntry *e = zip_find(z, "data/0");
-    assert_int_equal(zip_read(&ctx, z, e, ZIP_VERIFY_CRC, &d), TS_OK);
-    assert_true(d.aligned64);
-    assert_memory_equal(d.data, LINEAR_W, sizeof LINEAR_W);
-    zip_data_free(&d);
-    zip_release(z);
+    assert_int_equal(zip_open(&ctx, "/dev/null", &z), TS_ERR_IO);
+    assert_non_null(strstr(sb_cstr(&ctx.msg), "/dev/null: is not a regular file (a character device)"));
     free(buf);
     tctx_free(&ctx);
     assert_int_equal(ts_alloc_live(), live);
@@ -438,14 +440,82 @@ static void test_fuzz_regressions(void **state) {
     assert_int_equal(ts_alloc_live(), live);
 }
 
+/* Two entries with one name: refused, naming both (PyTorch reads the last). */
+static void test_duplicate_names(void **state) {
+    (void)state;
+    long live = ts_alloc_live();
+    static const char a[] = "first", b[] = "second";
+    TZipEntry es[3] = {{.name = "m/data.pkl", .data = a, .size = 5},
+                       {.name = "m/data/0", .data = a, .size = 5},
+                       {.name = "m/data/0", .data = b, .size = 6}};
+    expect_tzip(es, 3, TS_ERR_FORMAT, "t.zip: corrupt zip: entries 1 and 2 are both named 'm/data/0'");
+    es[2].name = "m/data/1";
+    expect_tzip(es, 3, TS_OK, NULL);
+    assert_int_equal(ts_alloc_live(), live);
+}
+
+/* Each deflated record is inflated once, and the archive's total is
+ * bounded by the budget in the context. */
+static void test_inflate_budget(void **state) {
+    (void)state;
+    long live = ts_alloc_live();
+    static uint8_t zeros[100000];
+    TZipEntry es[2] = {{.name = "m/a", .data = zeros, .size = sizeof zeros, .method = 8},
+                       {.name = "m/b", .data = zeros, .size = sizeof zeros, .method = 8}};
+    size_t len;
+    uint8_t *buf = tzip_build(es, 2, &len);
+    Ctx ctx;
+    tctx_init(&ctx);
+    ctx.max_inflated_bytes = 150000;
+    ZipArchive *z;
+    assert_int_equal(zip_open_memory(&ctx, "t.zip", buf, len, NULL, NULL, &z), TS_OK);
+    ZipData d;
+    for (int i = 0; i < 5; i++) { /* the same record again and again: one inflation */
+        assert_int_equal(zip_read(&ctx, z, zip_entry(z, 0), 0, &d), TS_OK);
+        assert_int_equal(d.size, sizeof zeros);
+        zip_data_free(&d);
+    }
+    assert_int_equal(zip_read(&ctx, z, zip_entry(z, 1), 0, &d), TS_ERR_NOMEM);
+    assert_non_null(strstr(sb_cstr(&ctx.msg), "t.zip: inflating entry 'm/b' (100000 bytes) would take the "
+                                              "archive past its budget of 150000 inflated bytes"));
+    zip_release(z);
+    /* the default budget (1 GiB here) lets both through */
+    ctx.max_inflated_bytes = 0;
+    assert_int_equal(zip_open_memory(&ctx, "t.zip", buf, len, NULL, NULL, &z), TS_OK);
+    assert_int_equal(zip_read(&ctx, z, zip_entry(z, 1), 0, &d), TS_OK);
+    zip_release(z);
+    free(buf);
+    tctx_free(&ctx);
+    assert_int_equal(ts_alloc_live(), live);
+}
+
+/* A record large enough for the CRC to be computed in parallel pieces: the
+ * joined CRC is right, and a wrong CRC in the directory is caught. */
+static void test_large_record_crc(void **state) {
+    (void)state;
+    long live = ts_alloc_live();
+    size_t n = (5u << 20) + 12345;
+    uint8_t *big = malloc(n);
+    for (size_t i = 0; i < n; i++) big[i] = (uint8_t)(i * 2654435761u >> 13);
+    TZipEntry e = {.name = "m/data/0", .data = big, .size = n};
+    expect_tzip(&e, 1, TS_OK, NULL);
+    e.crc_xor = 0x80000000u;
+    expect_tzip(&e, 1, TS_ERR_FORMAT, "CRC mismatch in entry 'm/data/0'");
+    free(big);
+    assert_int_equal(ts_alloc_live(), live);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_archive),
         cmocka_unit_test(test_python_zips),
         cmocka_unit_test(test_memory_and_refcount),
-        cmocka_unit_test(test_read_fallback),
+        cmocka_unit_test(test_not_a_regular_file),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_handmade),
+        cmocka_unit_test(test_duplicate_names),
+        cmocka_unit_test(test_inflate_budget),
+        cmocka_unit_test(test_large_record_crc),
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_fuzz_regressions),

@@ -24,11 +24,11 @@
             T *op = out + p * g->OH * g->OW;                                                     \
             for (int64_t oh = 0; oh < g->OH; oh++) {                                             \
                 int64_t h0 = oh * g->sh - g->ph, h1 = TS_MIN(h0 + (g->KH - 1) * g->dh + 1, g->H); \
-                while (h0 < 0) h0 += g->dh;                                                      \
+                if (h0 < 0) h0 += ts_ceil_div_i64(-h0, g->dh) * g->dh;                           \
                 for (int64_t ow = 0; ow < g->OW; ow++) {                                         \
                     int64_t w0 = ow * g->sw - g->pw;                                             \
                     int64_t w1 = TS_MIN(w0 + (g->KW - 1) * g->dw + 1, g->W);                     \
-                    while (w0 < 0) w0 += g->dw;                                                  \
+                    if (w0 < 0) w0 += ts_ceil_div_i64(-w0, g->dw) * g->dw;                       \
                     T m = -(T)INFINITY;                                                          \
                     for (int64_t ih = h0; ih < h1; ih += g->dh)                                  \
                         for (int64_t iw = w0; iw < w1; iw += g->dw) {                            \
