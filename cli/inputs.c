@@ -167,8 +167,78 @@ static bool ends_with(const char *s, const char *suffix) {
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+static const struct {
+    const char *name;
+    ts_dtype dtype;
+} dtype_names[] = {
+    {"float16", TS_FLOAT16}, {"bfloat16", TS_BFLOAT16}, {"float32", TS_FLOAT32},
+    {"float64", TS_FLOAT64}, {"int8", TS_INT8},         {"int16", TS_INT16},
+    {"int32", TS_INT32},     {"int64", TS_INT64},       {"uint8", TS_UINT8},
+    {"bool", TS_BOOL},
+};
+
+/* The tensor in *v converted to dtype (values cast as Tensor.to(dtype) does). */
+static int convert(ts_ctx *ctx, const char *word, ts_value **v, ts_dtype dtype, char *err,
+                   size_t errlen) {
+    if (ts_value_kind(*v) != TS_KIND_TENSOR)
+        return fail(err, errlen, "input '%s': only a tensor input can take a :dtype suffix", word);
+    int ndim = ts_tensor_ndim(*v);
+    int64_t shape[NPY_MAX_DIMS];
+    for (int d = 0; d < ndim; d++)
+        shape[d] = ts_tensor_size(*v, d);
+    size_t n = (size_t)ts_tensor_numel(*v), nbytes;
+    if (__builtin_mul_overflow(n, (size_t)8, &nbytes))
+        return fail(err, errlen, "input '%s': too large", word);
+    void *buf = malloc(nbytes ? nbytes : 1);
+    if (!buf)
+        return fail(err, errlen, "input '%s': out of memory", word);
+    ts_value *r = NULL;
+    ts_status st = ts_value_to_buffer(ctx, *v, dtype, buf, nbytes);
+    if (st == TS_OK)
+        st = ts_value_from_buffer(ctx, dtype, shape, ndim, buf, &r);
+    free(buf);
+    if (st != TS_OK)
+        return library_fail(ctx, word, err, errlen);
+    ts_value_release(*v);
+    *v = r;
+    return 0;
+}
+
+static int parse_word(ts_ctx *ctx, const char *word, InputRng *rng, ts_value **out, char *err,
+                      size_t errlen);
+
+/* A tensor word may end in ":DTYPE" (x.npy:bfloat16, randn:2,3:float16): the
+ * tensor is converted to that dtype. A file whose name really ends so wins. */
 int input_parse(ts_ctx *ctx, const char *word, InputRng *rng, ts_value **out, char *err,
                 size_t errlen) {
+    *out = NULL;
+    const char *colon = strrchr(word, ':');
+    struct stat st;
+    if (colon && stat(word, &st) != 0) {
+        for (size_t i = 0; i < sizeof dtype_names / sizeof dtype_names[0]; i++) {
+            if (strcmp(colon + 1, dtype_names[i].name) != 0)
+                continue;
+            size_t n = (size_t)(colon - word);
+            char *base = malloc(n + 1);
+            if (!base)
+                return fail(err, errlen, "input '%s': out of memory", word);
+            memcpy(base, word, n);
+            base[n] = 0;
+            int rc = parse_word(ctx, base, rng, out, err, errlen);
+            free(base);
+            if (rc == 0 && convert(ctx, word, out, dtype_names[i].dtype, err, errlen) != 0) {
+                ts_value_release(*out);
+                *out = NULL;
+                return -1;
+            }
+            return rc;
+        }
+    }
+    return parse_word(ctx, word, rng, out, err, errlen);
+}
+
+static int parse_word(ts_ctx *ctx, const char *word, InputRng *rng, ts_value **out, char *err,
+                      size_t errlen) {
     *out = NULL;
     if (strcmp(word, "True") == 0 || strcmp(word, "False") == 0) {
         *out = ts_value_bool(word[0] == 'T');

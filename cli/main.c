@@ -5,6 +5,7 @@
  *                  [--max-memory N] [--timeout SECONDS]
  *     tscript show MODEL.pt [--tree | --code | --graph]
  *     tscript check MODEL.pt
+ *     tscript show WEIGHTS.pt      (a torch.save file: names, dtypes, shapes)
  *     tscript --version | --help
  *
  * The CLI sits on top of the public API (include/tscript/tscript.h) and
@@ -23,6 +24,7 @@
 
 #include "inputs.h"
 #include "outputs.h"
+#include "weights.h"
 #include "tscript/tscript.h"
 
 enum { EXIT_ERROR = 1, EXIT_USAGE = 2 };
@@ -32,6 +34,7 @@ static const char usage_text[] =
     "                    [--isa LEVEL] [--max-memory N] [--timeout SECONDS]\n"
     "       tscript show MODEL.pt [--tree | --code | --graph] [--timeout SECONDS]\n"
     "       tscript check MODEL.pt [--timeout SECONDS]\n"
+    "       tscript show WEIGHTS.pt\n"
     "       tscript --version\n"
     "       tscript --help\n";
 
@@ -48,6 +51,7 @@ static const char help_text[] =
     "               2.5, 1e-3        a float\n"
     "               randn:D0,D1,...  a float32 tensor of seeded normal samples\n"
     "                                (reproducible; not the values of torch.randn)\n"
+    "               x.npy:bfloat16   a tensor converted to a dtype (any tensor word)\n"
     "  -o DIR     also write every output tensor as DIR/out0.npy, out1.npy, ...\n"
     "             (depth-first; Python numbers become 0-dim arrays)\n"
     "  --method NAME   call NAME instead of forward\n"
@@ -58,7 +62,7 @@ static const char help_text[] =
     "  --max-memory N  fail cleanly once the library holds N bytes (default: no limit)\n"
     "  --timeout SECONDS  stop loading or running after SECONDS (default: no limit)\n"
     "\n"
-    "show     print the module\n"
+    "show     print the module (or, for a torch.save file, each tensor's name, dtype, shape)\n"
     "  --tree     the module tree, as print(module) does (default)\n"
     "  --code     each class's TorchScript code\n"
     "  --graph    each method's IR, in PyTorch's graph format\n"
@@ -114,6 +118,16 @@ static const char *base_name(const char *path) {
     return s ? s + 1 : path;
 }
 
+/* Each line of the library's load notes as "tscript: note: PATH: ..." on stderr. */
+static void print_notes(const char *path, const char *notes) {
+    while (*notes) {
+        const char *nl = strchr(notes, '\n');
+        int n = nl ? (int)(nl - notes) : (int)strlen(notes);
+        fprintf(stderr, "tscript: note: %s: %.*s\n", path, n, notes);
+        notes += n + (nl ? 1 : 0);
+    }
+}
+
 /* --timeout SECONDS: a positive decimal number of seconds (fractions allowed),
  * as milliseconds; 0 means no limit. */
 static bool parse_timeout(const char *s, int64_t *ms) {
@@ -150,6 +164,7 @@ static int open_model(const char *path, int threads, int isa, size_t max_memory,
         *m = NULL;
         return EXIT_ERROR;
     }
+    print_notes(path, ts_ctx_notes(*ctx));
     return 0;
 }
 
@@ -370,6 +385,11 @@ static int cmd_show(int argc, char **argv) {
     }
     if (!model)
         return usage_error("show: missing MODEL.pt");
+    if (ts_file_is_weights(model)) {
+        if (what != TS_SHOW_TREE)
+            return usage_error("show: %s is a torch.save file: it has no code or graph", model);
+        return weights_show(model);
+    }
 
     ts_ctx *ctx;
     ts_module *m;

@@ -199,6 +199,16 @@ TS_API bool ts_ctx_error_location(const ts_ctx *ctx, const char **file, int *lin
 TS_API ts_status ts_ctx_status(const ts_ctx *ctx);
 /* Forget the last failure. */
 TS_API void ts_ctx_clear_error(ts_ctx *ctx);
+/* Notes from the last successful load (ts_module_load, ts_weights_load) that
+ * are not failures, one per line; "" when none. Today: "tensors saved on
+ * cuda:0 are loaded on the cpu" when the file was saved from GPU tensors
+ * (tscript runs on the CPU; device constants "cuda"/"cuda:N" in an archive's
+ * code also mean the CPU, and x.cuda() returns x). Valid until the next load
+ * with this context. */
+TS_API const char *ts_ctx_notes(const ts_ctx *ctx);
+
+/* A static name for a dtype ("float32", "bfloat16"); "unknown" if invalid. */
+TS_API const char *ts_dtype_name(ts_dtype dtype);
 
 /* Load a TorchScript archive written by torch.jit.save. The weights are
  * mapped from the file, not copied, where the archive allows.
@@ -246,6 +256,23 @@ TS_API ts_status ts_module_forward(ts_ctx *ctx, ts_module *m, ts_value *const *i
                                    size_t n_inputs, ts_value **out);
 TS_API ts_status ts_module_call(ts_ctx *ctx, ts_module *m, const char *method,
                                 ts_value *const *inputs, size_t n_inputs, ts_value **out);
+
+/* Load a file written by torch.save (a state_dict, a tensor, or nested
+ * dicts, lists and tuples of tensors, ints, floats, strings), zip format
+ * (torch >= 1.6; the legacy format fails with TS_ERR_UNSUPPORTED and what to
+ * do). *out is owned: a dict for a state_dict (str keys in saved order,
+ * parameters as plain tensors), a list, a tuple, a tensor, ... The pickle is
+ * read with the same safe subset as ts_module_load: only tensor-rebuilding
+ * globals and OrderedDict, never code; a pickled nn.Module object fails
+ * (save its state_dict() instead). Weights are mapped from the file where
+ * the records are aligned. Errors: TS_ERR_IO, TS_ERR_FORMAT (also for a
+ * TorchScript archive: use ts_module_load), TS_ERR_UNSUPPORTED,
+ * TS_ERR_NOMEM. */
+TS_API ts_status ts_weights_load(ts_ctx *ctx, const char *path, ts_value **out);
+/* Does path look like a torch.save file (a zip with data.pkl and no
+ * constants.pkl, or the legacy format) rather than a TorchScript archive?
+ * Never fails: false for anything else, unreadable files included. */
+TS_API bool ts_file_is_weights(const char *path);
 
 /* Number of user arguments of a method (self excluded), or -1 if none. */
 TS_API int ts_module_method_arity(const ts_module *m, const char *method);

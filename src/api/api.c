@@ -12,6 +12,7 @@
 #include "kernels/backend.h"
 #include "kernels/dispatch.h"
 #include "serialize/archive.h"
+#include "serialize/weights.h"
 
 struct ts_module {
     Module *m;
@@ -134,6 +135,7 @@ TS_API ts_status ts_module_load_ex(ts_ctx *ctx, const char *path, unsigned flags
         return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_load_ex: unknown flags 0x%x", flags);
     ctx_begin(ctx);
     ts_alloc_clear_over_limit();
+    sb_clear(&ctx->notes);
     Module *m = NULL;
     iv_gc_begin(); /* cycles made by __setstate__ code die with the load */
     ts_status st = archive_load_flags(ctx, path, flags, &m);
@@ -149,6 +151,27 @@ TS_API ts_status ts_module_load_ex(ts_ctx *ctx, const char *path, unsigned flags
     *out = h;
     return TS_OK;
 }
+
+TS_API const char *ts_ctx_notes(const ts_ctx *ctx) { return ctx ? sb_cstr(&ctx->notes) : ""; }
+
+TS_API const char *ts_dtype_name(ts_dtype dtype) {
+    return dtype_valid((int)dtype) ? dtype_name((DType)dtype) : "unknown";
+}
+
+static ts_value *box(IValue v);
+
+TS_API ts_status ts_weights_load(ts_ctx *ctx, const char *path, ts_value **out) {
+    if (!ctx || !path || !out) return ctx ? ts_fail(ctx, TS_ERR_ARG, NULL, "ts_weights_load: NULL argument") : TS_ERR_ARG;
+    *out = NULL;
+    ts_clear_error(ctx);
+    sb_clear(&ctx->notes);
+    IValue v;
+    TS_TRY(weights_load(ctx, path, &v));
+    *out = box(v);
+    return *out ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+}
+
+TS_API bool ts_file_is_weights(const char *path) { return path && weights_probe(path); }
 
 TS_API void ts_module_release(ts_module *m) {
     if (!m) return;

@@ -214,6 +214,7 @@ void ctx_dispose(Ctx *ctx) {
     sb_free(&ctx->traceback);
     sb_free(&ctx->text);
     sb_free(&ctx->loc_file);
+    sb_free(&ctx->notes);
 }
 
 void ts_clear_error(Ctx *ctx) {

@@ -60,6 +60,9 @@ struct ts_ctx {
     /* Where a TorchScript print() goes; NULL: standard output. */
     void (*print)(void *ud, const char *text);
     void *print_ud;
+    /* Notes of the last load that are not failures, one per line
+     * ("tensors saved on cuda:0 are loaded on the cpu\n"). */
+    StrBuf notes;
     Span fail_span;   /* the span of the last ts_fail (borrowed: valid while its source lives) */
     /* Cancellation (cancel.c): a per-call time budget and an interrupt flag. */
     int64_t timeout_ms;   /* budget of each load or call; 0: none */

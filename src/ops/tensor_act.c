@@ -16,6 +16,8 @@ static ts_status act(Ctx *ctx, const char *op, UnaryOp uop, IValue *in, int nin,
                      bool promote, bool inplace, IValue *out) {
     Tensor *self, *r;
     TS_TRY(op_tensor(ctx, op, in, nin, 0, &self));
+    if (uop == UNARY_RELU && self->dtype == DT_BOOL)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: boolean inputs are not supported (as in PyTorch)", op);
     TS_TRY(op_unary(ctx, op, uop, self, p1, p2, promote, inplace ? self : NULL, &r));
     return op_return(out, r);
 }

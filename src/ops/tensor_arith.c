@@ -174,7 +174,12 @@ UNARY_OP(top_exp_, "exp_", UNARY_EXP, true, true)
 UNARY_OP(top_log, "log", UNARY_LOG, true, false)
 UNARY_OP(top_sqrt, "sqrt", UNARY_SQRT, true, false)
 UNARY_OP(top_rsqrt, "rsqrt", UNARY_RSQRT, true, false)
-UNARY_OP(top_abs, "abs", UNARY_ABS, false, false)
+/* abs: PyTorch has no kernel for bool */
+OPFN(top_abs) {
+    if (nin > 0 && in[0].kind == IV_TENSOR && in[0].u.t->dtype == DT_BOOL)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "abs: not implemented for bool tensors");
+    return unary(ctx, "abs", UNARY_ABS, in, nin, false, false, out);
+}
 UNARY_OP(top_sin, "sin", UNARY_SIN, true, false)
 UNARY_OP(top_cos, "cos", UNARY_COS, true, false)
 UNARY_OP(top_erf, "erf", UNARY_ERF, true, false)

@@ -19,10 +19,13 @@ static ts_status opt_dtype(Ctx *ctx, const char *op, const IValue *in, int nin, 
     return TS_OK;
 }
 
-/* A Device? argument must be the CPU. */
+/* A Device? argument must be the CPU, or CUDA, which tscript maps to the CPU:
+ * an archive traced or saved on a GPU carries torch.device("cuda:0") in its
+ * code, and runs here as torch.load(map_location="cpu") would load it. */
 static ts_status check_device(Ctx *ctx, const char *op, const IValue *in, int nin, int i) {
-    if (i < nin && in[i].kind == IV_DEVICE && in[i].u.dev.type != DEVICE_CPU)
-        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: only the cpu device is supported", op);
+    if (i < nin && in[i].kind == IV_DEVICE && in[i].u.dev.type != DEVICE_CPU && in[i].u.dev.type != DEVICE_CUDA)
+        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: only the cpu device is supported (and cuda, mapped to the cpu)",
+                       op);
     return TS_OK;
 }
 
@@ -160,6 +163,13 @@ OPFN(top_to_prim_other) {
     Tensor *t;
     TS_TRY(op_tensor(ctx, "to", in, nin, 0, &t));
     return to_dtype(ctx, t, t->dtype, nin > 2 && op_bool(in[2]), out);
+}
+
+/* cuda(self), cpu(self): tscript has only the CPU, where every tensor already is. */
+OPFN(top_to_cpu) {
+    Tensor *t;
+    TS_TRY(op_tensor(ctx, "cpu", in, nin, 0, &t));
+    return to_dtype(ctx, t, t->dtype, false, out);
 }
 
 OPFN(top_type_as) {

@@ -93,7 +93,9 @@ static int promote_skip(int a, int b) {
 }
 
 void rt_tensor(ResultType *rt, const Tensor *t) {
-    if (t->ndim > 0) rt->dim = promote_skip(rt->dim, t->dtype);
+    if (t->wrapped_number && t->ndim == 0)
+        rt->wrapped = promote_skip(rt->wrapped, dtype_is_float(t->dtype) ? DT_FLOAT32 : t->dtype);
+    else if (t->ndim > 0) rt->dim = promote_skip(rt->dim, t->dtype);
     else rt->zero = promote_skip(rt->zero, t->dtype);
 }
 

@@ -29,6 +29,7 @@ typedef struct Loader {
     const char *path;
     const char *dir; /* "data" or "constants": where this pickle's storages live */
     const char *what;
+    char remapped[PICKLE_LOCATION_MAX]; /* the first storage location that is not "cpu" */
     unsigned flags;  /* TS_LOAD_* */
 } Loader;
 
@@ -99,6 +100,11 @@ static ts_status read_version(Loader *L, int *out) {
 static ts_status hook_storage(void *ud, const char *key, DType dt, int64_t numel, Storage **out) {
     Loader *L = ud;
     return pickle_storage_from_zip(L->ctx, L->z, L->dir, key, dt, numel, out);
+}
+
+static ts_status hook_location(void *ud, const char *location) {
+    Loader *L = ud;
+    return pickle_check_location(L->ctx, location, L->remapped);
 }
 
 static ts_status hook_type(void *ud, const char *text, Type **out) {
@@ -239,7 +245,8 @@ static ts_status unpickle(Loader *L, const char *record, const char *dir, bool r
     sb_printf(&what, "%s:%s", L->path, record);
     L->dir = dir;
     L->what = record;
-    PickleHooks hooks = {.build_class = hook_class, .load_storage = hook_storage, .parse_type = hook_type};
+    PickleHooks hooks = {.build_class = hook_class, .load_storage = hook_storage, .parse_type = hook_type,
+                         .storage_location = hook_location};
     ts_status st = pickle_load(L->ctx, d.data, d.size, sb_cstr(&what), &hooks, L, out);
     sb_free(&what);
     zip_data_free(&d);
@@ -247,6 +254,22 @@ static ts_status unpickle(Loader *L, const char *record, const char *dir, bool r
 }
 
 static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, unsigned flags, Module **out);
+
+/* Tracing records a Python number it meets (x * 2.5) as a 0-dim float64 or
+ * int64 tensor in constants.pkl, and PyTorch's optimising executor turns
+ * such constants back into scalars before running (int tensor * 2.5 gives
+ * float32, not float64, in both 1.13 and 2.x). Marking them as wrapped
+ * numbers gives the same type promotion. */
+static void mark_wrapped_numbers(IValue constants) {
+    if (constants.kind != IV_TUPLE) return;
+    for (int64_t i = 0; i < constants.u.tup->len; i++) {
+        IValue c = constants.u.tup->items[i];
+        if (c.kind != IV_TENSOR) continue;
+        Tensor *t = c.u.t;
+        if (t->ndim == 0 && !t->requires_grad && (t->dtype == DT_FLOAT64 || t->dtype == DT_INT64))
+            t->wrapped_number = true;
+    }
+}
 
 ts_status archive_load(Ctx *ctx, const char *path, Module **out) {
     return archive_load_flags(ctx, path, 0, out);
@@ -269,16 +292,24 @@ ts_status archive_load_memory(Ctx *ctx, const char *name, const void *data, size
 /* Takes the caller's reference to z. */
 static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, unsigned flags, Module **out) {
     ops_init();
-    Loader L = {ctx, z, NULL, path, NULL, NULL, flags};
+    Loader L = {ctx, z, NULL, path, NULL, NULL, {0}, flags};
     IValue root = iv_none();
     int version = 0;
     ts_status st = read_version(&L, &version);
     if (st != TS_OK) goto fail_zip;
+    if (!zip_find(z, "constants.pkl") && zip_find(z, "data.pkl")) {
+        st = ts_fail(ctx, TS_ERR_FORMAT, NULL,
+                     "%s: this is a torch.save file (weights), not a TorchScript archive: `tscript show` lists its "
+                     "tensors and ts_weights_load reads them",
+                     path);
+        goto fail_zip;
+    }
     L.unit = unit_new(provide_source, &L);
     L.unit->version = version;
     L.unit->lazy = true;
     st = unpickle(&L, "constants.pkl", "constants", true, &L.unit->constants);
     if (st != TS_OK) goto fail_unit;
+    mark_wrapped_numbers(L.unit->constants);
     st = unpickle(&L, "data.pkl", "data", true, &root);
     if (st != TS_OK) goto fail_unit;
     if (root.kind != IV_OBJECT || root.u.obj->cls->kind != CK_MODULE) {
@@ -297,6 +328,7 @@ static ts_status load_from_zip(Ctx *ctx, ZipArchive *z, const char *path, unsign
     L.unit->provider_ud = NULL;
     *out = module_new(L.unit, root, path);
     (*out)->inspect_only = (flags & TS_LOAD_INSPECT) != 0;
+    if (L.remapped[0]) sb_printf(&ctx->notes, "tensors saved on %s are loaded on the cpu\n", L.remapped);
     unit_release(L.unit);
     zip_release(L.z);
     return TS_OK;

@@ -39,7 +39,7 @@ enum {
     OP_BINGET = 'h', OP_LONG_BINGET = 'j', OP_LIST = 'l', OP_BINPUT = 'q', OP_LONG_BINPUT = 'r',
     OP_SETITEM = 's', OP_TUPLE = 't', OP_SETITEMS = 'u', OP_EMPTY_DICT = '}', OP_EMPTY_TUPLE = ')',
     OP_PROTO = 0x80, OP_NEWOBJ = 0x81, OP_TUPLE1 = 0x85, OP_TUPLE2 = 0x86, OP_TUPLE3 = 0x87,
-    OP_NEWTRUE = 0x88, OP_NEWFALSE = 0x89, OP_LONG1 = 0x8a,
+    OP_NEWTRUE = 0x88, OP_NEWFALSE = 0x89, OP_LONG1 = 0x8a, OP_APPEND = 'a',
 };
 
 /* Python's name of any pickle opcode (for messages), or NULL. */
@@ -133,6 +133,9 @@ typedef struct RTuple RTuple;
 typedef struct Item {
     uint8_t kind;
     uint32_t depth;
+    /* 1 + the memo id this container was stored under by BINPUT (0: none);
+     * Python's pickler memoises a container before filling it. */
+    uint32_t memo_ref;
     union {
         IValue v;
         uint32_t global;
@@ -198,6 +201,7 @@ typedef enum GlobalKind {
     G_TENSORLIST,
     G_RESTORE_TYPE_TAG,
     G_ORDERED_DICT,
+    G_REBUILD_PARAMETER,
     G_DEVICE,
     G_CLASS,
 } GlobalKind;
@@ -600,7 +604,16 @@ static ts_status mutable_target(Unpickler *u, size_t pos, IVKind kind, Item **ou
     if (t->kind != IT_VALUE || t->u.v.kind != kind)
         return fail(u, "expects a %s below its items, found %s", kind == IV_LIST ? "list" : "dict",
                     a_item(t));
-    if (__atomic_load_n(&t->u.v.u.h->refcnt, __ATOMIC_RELAXED) != 1)
+    /* The stack slot must hold the only reference, besides the memo slot
+     * BINPUT put it in when the pickle comes from Python's pickler (which
+     * memoises a container before filling it): then no value can contain
+     * itself, as a BINGET of it would add a reference. */
+    int32_t refs = __atomic_load_n(&t->u.v.u.h->refcnt, __ATOMIC_RELAXED);
+    if (refs == 2 && u->hooks && u->hooks->python_pickle && t->memo_ref && t->memo_ref <= u->memo_len) {
+        const Item *m = &u->memo[t->memo_ref - 1];
+        if (m->kind == IT_VALUE && m->u.v.u.h == t->u.v.u.h) refs = 1;
+    }
+    if (refs != 1)
         return fail(u, "the %s is modified after it was memoised or shared", kind_name(t->u.v));
     *out = t;
     return TS_OK;
@@ -653,18 +666,31 @@ static void move_into_dict(Unpickler *u, DictObj *d, size_t start) {
     u->sp = start;
 }
 
-static ts_status op_appends(Unpickler *u) {
-    size_t start;
-    TS_TRY(pop_mark(u, &start));
+/* A mutated container's new depth, also in the memo slot that shares it. */
+static void set_depth(Unpickler *u, Item *t, uint32_t depth) {
+    t->depth = depth;
+    if (t->memo_ref && t->memo_ref <= u->memo_len) {
+        Item *m = &u->memo[t->memo_ref - 1];
+        if (m->kind == IT_VALUE && m->u.v.u.h == t->u.v.u.h) m->depth = depth;
+    }
+}
+
+static ts_status op_appends_from(Unpickler *u, size_t start) {
     if (start == 0) return fail(u, "no list below the MARK");
     Item *t;
     TS_TRY(mutable_target(u, start - 1, IV_LIST, &t));
     ListObj *l = t->u.v.u.l;
     uint32_t depth = t->depth;
     TS_TRY(check_list_items(u, &u->stack[start], u->sp - start, l->elem, &depth));
-    t->depth = depth;
+    set_depth(u, t, depth);
     move_into_list(u, l, start);
     return TS_OK;
+}
+
+static ts_status op_appends(Unpickler *u) {
+    size_t start;
+    TS_TRY(pop_mark(u, &start));
+    return op_appends_from(u, start);
 }
 
 static ts_status op_setitems(Unpickler *u, size_t start) {
@@ -674,7 +700,7 @@ static ts_status op_setitems(Unpickler *u, size_t start) {
     DictObj *d = t->u.v.u.dict;
     uint32_t depth = t->depth;
     TS_TRY(check_dict_items(u, &u->stack[start], u->sp - start, d, &depth));
-    t->depth = depth;
+    set_depth(u, t, depth);
     move_into_dict(u, d, start);
     return TS_OK;
 }
@@ -712,7 +738,12 @@ static ts_status op_binput(Unpickler *u, size_t id) {
         u->memo_len = id + 1;
     }
     item_release(&u->memo[id]);
-    u->memo[id] = item_dup(&u->stack[u->sp - 1]);
+    Item *top = &u->stack[u->sp - 1];
+    top->memo_ref = 0;
+    if (top->kind == IT_VALUE && (top->u.v.kind == IV_LIST || top->u.v.kind == IV_DICT) && id < UINT32_MAX)
+        top->memo_ref = (uint32_t)id + 1;
+    u->memo[id] = item_dup(top);
+    u->memo[id].memo_ref = 0;
     return TS_OK;
 }
 
@@ -744,6 +775,8 @@ static ts_status add_global(Unpickler *u, GlobalKind kind, const char *module, c
 static ts_status resolve_global(Unpickler *u, const char *module, const char *name) {
     if (str_eq(module, "torch._utils")) {
         if (str_eq(name, "_rebuild_tensor_v2")) return add_global(u, G_REBUILD_TENSOR, module, name);
+        if (str_eq(name, "_rebuild_parameter") && u->hooks && u->hooks->python_pickle)
+            return add_global(u, G_REBUILD_PARAMETER, module, name);
         if (str_eq(name, "_rebuild_qtensor"))
             return fail_st(u, TS_ERR_UNSUPPORTED, "quantized tensors (torch._utils._rebuild_qtensor) are not supported");
         if (str_eq(name, "_rebuild_sparse_tensor"))
@@ -782,11 +815,16 @@ static ts_status resolve_global(Unpickler *u, const char *module, const char *na
             return push(u, it);
         }
         return fail_st(u, TS_ERR_UNSUPPORTED, "unsupported global torch.%.200s", name);
-    } else if (str_eq(module, "__torch__") || strncmp(module, "__torch__.", 10) == 0) {
+    } else if ((str_eq(module, "__torch__") || strncmp(module, "__torch__.", 10) == 0) &&
+               !(u->hooks && u->hooks->python_pickle)) {
         if (!u->hooks || !u->hooks->build_class)
             return fail_st(u, TS_ERR_UNSUPPORTED, "class %.200s.%.200s needs a class resolver", module, name);
         return add_global(u, G_CLASS, module, name);
     }
+    if (u->hooks && u->hooks->python_pickle)
+        return fail(u, "global %.200s.%.200s is not allowed: tscript loads tensors and containers from torch.save "
+                       "files, never objects or code (for a model, save its state_dict())",
+                    module, name);
     return fail(u, "global %.200s.%.200s is not allowed in a TorchScript pickle", module, name);
 }
 
@@ -977,6 +1015,34 @@ static ts_status call_device(Unpickler *u, const Item *arg, Item *res) {
     return TS_OK;
 }
 
+/* OrderedDict(): PyTorch's backward-hooks placeholder in a TorchScript
+ * pickle (None); in a torch.save pickle, the state_dict itself, filled by
+ * SETITEMS afterwards: an empty dict. */
+static ts_status call_ordered_dict(Unpickler *u, const Item *arg, Item *res) {
+    if (!u->hooks || !u->hooks->python_pickle) {
+        *res = item_value(iv_none(), 0);
+        return TS_OK;
+    }
+    TupleView tv;
+    if (!as_tuple(arg, &tv) || tv.n != 0) return fail(u, "OrderedDict expects no arguments");
+    *res = item_value(iv_dict_steal(dict_new(ty_any(), ty_any())), 1);
+    return TS_OK;
+}
+
+/* _rebuild_parameter(data, requires_grad, backward_hooks): the tensor. */
+static ts_status call_rebuild_parameter(Unpickler *u, const Item *arg, Item *res) {
+    TupleView tv;
+    if (!as_tuple(arg, &tv) || tv.n != 3) return fail(u, "_rebuild_parameter expects 3 arguments");
+    Item data = tv_get(&tv, 0), rg = tv_get(&tv, 1);
+    if (data.kind != IT_VALUE || data.u.v.kind != IV_TENSOR)
+        return fail(u, "_rebuild_parameter expects a tensor, not %s", a_item(&data));
+    if (rg.kind != IT_VALUE || rg.u.v.kind != IV_BOOL)
+        return fail(u, "requires_grad must be a bool, not %s", a_item(&rg));
+    data.u.v.u.t->requires_grad = rg.u.v.u.b;
+    *res = item_value(iv_dup(data.u.v), 0);
+    return TS_OK;
+}
+
 static ts_status call_class(Unpickler *u, const Global *g, const Item *arg, Item *res) {
     TS_TRY(want_value(u, arg, "the state of an object"));
     IValue out = iv_none();
@@ -990,6 +1056,16 @@ static ts_status call_class(Unpickler *u, const Global *g, const Item *arg, Item
 static ts_status op_call(Unpickler *u) {
     TS_TRY(need_stack(u, 2));
     Item *fn = &u->stack[u->sp - 2], *arg = &u->stack[u->sp - 1];
+    if (u->op == OP_BUILD && fn->kind == IT_VALUE && fn->u.v.kind == IV_DICT && u->hooks &&
+        u->hooks->python_pickle) {
+        /* attributes of an OrderedDict (a state_dict's _metadata: module
+         * versions), which tscript does not use */
+        if (arg->kind != IT_VALUE || (arg->u.v.kind != IV_DICT && arg->u.v.kind != IV_NONE))
+            return fail(u, "the state of a dict must be a dict, not %s", a_item(arg));
+        item_release(arg);
+        u->sp--;
+        return TS_OK;
+    }
     if (fn->kind != IT_GLOBAL) return fail(u, "calls %s, not a global", a_item(fn));
     const Global *g = &u->globals[fn->u.global];
     Item res;
@@ -1001,7 +1077,8 @@ static ts_status op_call(Unpickler *u) {
     case G_BOOLLIST: TS_TRY(call_typed_list(u, g, ty_bool(), arg, &res)); break;
     case G_TENSORLIST: TS_TRY(call_typed_list(u, g, ty_tensor(), arg, &res)); break;
     case G_RESTORE_TYPE_TAG: TS_TRY(call_restore_type_tag(u, arg, &res)); break;
-    case G_ORDERED_DICT: res = item_value(iv_none(), 0); break;
+    case G_ORDERED_DICT: TS_TRY(call_ordered_dict(u, arg, &res)); break;
+    case G_REBUILD_PARAMETER: TS_TRY(call_rebuild_parameter(u, arg, &res)); break;
     case G_DEVICE: TS_TRY(call_device(u, arg, &res)); break;
     case G_CLASS: TS_TRY(call_class(u, g, arg, &res)); break;
     }
@@ -1028,6 +1105,14 @@ static ts_status op_binpersid(Unpickler *u) {
     TS_TRY(want_str(u, tv_get(&tv, 3), "the storage location", &loc));
     TS_TRY(want_int(u, tv_get(&tv, 4), "the storage size", &numel));
     if (strlen(key->data) != (size_t)key->len) return fail(u, "storage key contains a NUL byte");
+    if (u->hooks && u->hooks->storage_location) {
+        if (strlen(loc->data) != (size_t)loc->len) return fail(u, "storage location contains a NUL byte");
+        ts_status lst = u->hooks->storage_location(u->ud, loc->data);
+        if (lst != TS_OK) {
+            ts_prefix_error(u->ctx, "%s: BINPERSID at byte %zu: ", u->what, u->op_off);
+            return lst;
+        }
+    }
     size_t nbytes;
     if (numel < 0 || !ts_mul_ok((size_t)numel, dtype_size(dt.u.dtype), &nbytes))
         return fail(u, "bad storage size %" PRId64 " for storage '%.200s'", numel, key->data);
@@ -1086,6 +1171,16 @@ static ts_status step(Unpickler *u, bool *stop) {
         return push_value(u, iv_int((int32_t)le32(b)), 0);
     case OP_LONG1:
         TS_TRY(take(u, 1, &b));
+        if (u->hooks && u->hooks->python_pickle && b[0] != 8) {
+            /* Python writes the shortest two's complement */
+            uint8_t n = b[0];
+            if (n > 8) return fail_st(u, TS_ERR_UNSUPPORTED, "an integer of %d bytes does not fit in 64 bits", n);
+            TS_TRY(take(u, n, &b));
+            uint64_t v = 0;
+            for (int i = n - 1; i >= 0; i--) v = v << 8 | b[i];
+            if (n > 0 && n < 8 && (b[n - 1] & 0x80)) v |= ~(uint64_t)0 << (8 * n);
+            return push_value(u, iv_int((int64_t)v), 0);
+        }
         if (b[0] != 8) return fail(u, "expected length to be 8, got %d", b[0]);
         TS_TRY(take(u, 8, &b));
         return push_value(u, iv_int((int64_t)le64(b)), 0);
@@ -1120,6 +1215,10 @@ static ts_status step(Unpickler *u, bool *stop) {
     case OP_LIST: return op_list(u);
     case OP_DICT: return op_dict(u);
     case OP_APPENDS: return op_appends(u);
+    case OP_APPEND:
+        if (!u->hooks || !u->hooks->python_pickle) goto unsupported;
+        TS_TRY(need_stack(u, 2));
+        return op_appends_from(u, u->sp - 1);
     case OP_SETITEMS: {
         size_t start;
         TS_TRY(pop_mark(u, &start));
@@ -1150,7 +1249,8 @@ static ts_status step(Unpickler *u, bool *stop) {
     case OP_REDUCE:
     case OP_BUILD: return op_call(u);
     case OP_BINPERSID: return op_binpersid(u);
-    default: {
+    default:
+    unsupported: {
         const char *name = op_name(u->op);
         if (u->op >= 0x20 && u->op < 0x7f)
             return ts_fail(u->ctx, TS_ERR_FORMAT, NULL, "%s: byte %zu: unsupported pickle opcode 0x%02x ('%c'%s%s)",
@@ -1261,6 +1361,20 @@ ts_status pickle_storage_from_zip(Ctx *ctx, ZipArchive *z, const char *dir, cons
 free_rel:
     sb_free(&rel);
     return st;
+}
+
+/* ---- storage locations ---- */
+
+ts_status pickle_check_location(Ctx *ctx, const char *location, char *remapped) {
+    size_t n = strlen(location);
+    bool ok = n > 0 && n < PICKLE_LOCATION_MAX;
+    for (size_t i = 0; ok && i < n; i++) {
+        char c = location[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == '_';
+    }
+    if (!ok) return ts_fail(ctx, TS_ERR_FORMAT, NULL, "bad storage location (not a device name like 'cpu' or 'cuda:0')");
+    if (strcmp(location, "cpu") != 0 && !remapped[0]) memcpy(remapped, location, n + 1);
+    return TS_OK;
 }
 
 /* ---- the fallback type parser ---- */

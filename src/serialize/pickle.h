@@ -68,6 +68,16 @@ typedef struct PickleHooks {
                               Storage **out);
     /* Parse a restore_type_tag string ("Dict[str, List[__torch__.Foo]]"). */
     ts_status (*parse_type)(void *ud, const char *text, Type **out);
+    /* Told each storage's location ("cpu", "cuda:0") before load_storage;
+     * may be NULL. Fails the load by returning a failure. */
+    ts_status (*storage_location)(void *ud, const char *location);
+    /* The pickle comes from Python's pickler (torch.save), not the C++ one
+     * of torch.jit.save: OrderedDict() makes a dict (not None), BUILD on a
+     * dict (its attributes, like a state_dict's _metadata) is accepted and
+     * dropped, torch._utils._rebuild_parameter is known, LONG1 takes 0 to 8
+     * bytes, and a container may be filled after BINPUT memoised it (the
+     * memo then holds the only other reference). */
+    bool python_pickle;
 } PickleHooks;
 
 /* Unpickle data[0..n). what names the pickle in messages ("model.pt:data.pkl").
@@ -86,6 +96,15 @@ TS_MUST_CHECK ts_status pickle_load(Ctx *ctx, const uint8_t *data, size_t n, con
 TS_MUST_CHECK ts_status pickle_storage_from_zip(Ctx *ctx, struct ZipArchive *z, const char *dir,
                                                 const char *key, DType dtype, int64_t numel,
                                                 Storage **out);
+
+enum { PICKLE_LOCATION_MAX = 32 };
+
+/* Check a storage location from a persistent id: "cpu", or another device
+ * ("cuda", "cuda:0", "mps") whose tensors tscript loads on the CPU, as
+ * torch.load(map_location="cpu") does. The first location that is not "cpu"
+ * is copied into remapped (PICKLE_LOCATION_MAX bytes, "" until then).
+ * Errors: TS_ERR_FORMAT for a location that is not a short device name. */
+TS_MUST_CHECK ts_status pickle_check_location(Ctx *ctx, const char *location, char *remapped);
 
 /* A parser for structural TorchScript type strings, the fallback when no
  * parse_type hook is given: Tensor, int, float, bool, str, None, NoneType,

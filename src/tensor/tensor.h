@@ -53,6 +53,9 @@ typedef struct Tensor {
     DType dtype;
     int ndim;
     bool requires_grad;
+    /* A Python number as a 0-dim tensor (PyTorch's is_wrapped_number): type
+     * promotion treats it as a Scalar. Set on tracing's scalar constants. */
+    bool wrapped_number;
     int64_t storage_offset;
     int64_t sizes[TS_MAX_DIMS];
     int64_t strides[TS_MAX_DIMS];

@@ -2,8 +2,11 @@
 
 The binary under test is $TSCRIPT_BIN (ctest sets it; default build/tscript).
 Archives are written at test time by real PyTorch (Debian's python3-torch):
-`archive(name, build)` calls build() once per session, saves the module it
-returns with torch.jit.save into a temporary directory and returns the path.
+`archive(name, build)` calls build() once (under its own seed), saves the
+module it returns with torch.jit.save and returns the path. Archives and
+PyTorch's references are kept across runs in $TSCRIPT_BUILD/conformance-cache
+(see harness.cache_dir; TSCRIPT_NO_CACHE=1 turns it off), so the runs at each
+instruction-set level cost mostly tscript's time.
 """
 import os
 import sys
@@ -29,13 +32,21 @@ def archive(tmp_path_factory):
     root = tmp_path_factory.mktemp("archives")
     made = {}
 
+    def save(name, build, path):
+        # The build's own seed, and the caller's random state untouched: the
+        # inputs a test draws next are the same whether the archive was
+        # built now or found in the cache.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(sum(name.encode()))
+            build().save(str(path))
+
     def make(name, build):
         if name not in made:
-            torch.manual_seed(sum(name.encode()))
-            module = build()
-            path = root / (name + ".pt")
-            module.save(str(path))
-            made[name] = str(path)
+            path = harness.cached_archive(name, lambda p: save(name, build, p))
+            if path is None:
+                path = str(root / (name + ".pt"))
+                save(name, build, path)
+            made[name] = path
         return made[name]
 
     return make

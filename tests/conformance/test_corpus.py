@@ -5,15 +5,21 @@ What tscript cannot run yet is listed in known_failures.txt, one model name
 per line with the reason. Those cases are expected to fail (strict: a model
 that starts to pass makes the test fail until it leaves the list), so
 progress and regressions both show up as a diff of that file.
+
+Every model gets realistic weights and batch-norm statistics before it is
+saved (realistic.py), so its outputs are O(0.1..100) and a wrong layer shows;
+the harness refuses degenerate outputs.
 """
 import os
 from typing import Optional
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 
-from harness import check_model, script, trace
+from harness import check_model, flatten, script, trace
+from realistic import realistic
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -176,7 +182,7 @@ def test_corpus_model(archive, rundir, request, name):
     example = inputs()
 
     def make():
-        m = build()
+        m = realistic(build(), inputs)
         if how == "script_train":
             # saved without .eval(): batch norm normalises with the batch's statistics
             return torch.jit.script(m.train())
@@ -184,4 +190,9 @@ def test_corpus_model(archive, rundir, request, name):
         return script(m) if how == "script" else trace(m, *example)
 
     path = archive("corpus_" + name, make)
-    check_model(path, example, rundir)
+    expected, _ = check_model(path, example, rundir)
+    for i, e in enumerate(flatten(expected)):
+        if np.issubdtype(e.dtype, np.floating):
+            mag = float(np.abs(e).max())
+            assert 0.1 <= mag <= 100, "output %d: max |out| = %.3g, not a realistic O(0.1..100): " \
+                "see realistic.py" % (i, mag)

@@ -52,18 +52,23 @@ def control_flow(archive):
     return archive("lang_control_flow", lambda: script(ControlFlow()))
 
 
+# An input that keeps elements of both signs through the loops, so the relus
+# leave a non-constant output (a random one can end all negative: zeros).
+X = torch.tensor([1.5, -0.5, 2.0])
+
+
 @pytest.mark.parametrize("n", [0, 1, 4])
 def test_loops_and_optional_none(archive, rundir, n):
-    check_model(control_flow(archive), [torch.randn(3), n, None], rundir)
+    check_model(control_flow(archive), [X, n, None], rundir)
 
 
 def test_optional_tensor_given(archive, rundir):
-    check_model(control_flow(archive), [torch.randn(3), 2, torch.randn(3)], rundir)
+    check_model(control_flow(archive), [X, 2, torch.randn(3)], rundir)
 
 
 def test_default_arguments(archive, rundir):
     """forward(x) alone: n=3 and bias=None come from the signature's defaults."""
-    check_model(control_flow(archive), [torch.randn(3)], rundir)
+    check_model(control_flow(archive), [X], rundir)
 
 
 def test_raise_with_formatted_message(archive, rundir):
@@ -106,7 +111,7 @@ class Containers(nn.Module):
     def forward(self, x: torch.Tensor) -> Tuple[List[torch.Tensor], Dict[str, torch.Tensor], int, float]:
         parts: List[torch.Tensor] = []
         for i in range(3):
-            parts.append(x * float(i))
+            parts.append(x * float(i + 1))
         d = {"sum": parts[0] + parts[1], "last": parts[-1]}
         return parts, d, len(parts), 2.5
 

@@ -414,6 +414,76 @@ static void expect_fail(const void *p, size_t n, ts_status st, const char *msg) 
 }
 #define FAIL(lit, st, msg) expect_fail(lit, sizeof(lit) - 1, st, msg)
 
+/* ---- Python's pickler (torch.save files): the python_pickle mode ---- */
+
+/* Unpickle with python_pickle set; the result's repr, or the failure. */
+static ts_status run_py(Ctx *ctx, const void *p, size_t n, StrBuf *repr) {
+    PickleHooks hooks = HOOKS;
+    hooks.python_pickle = true;
+    Loader L = {ctx, NULL, 0};
+    IValue v;
+    ts_status st = pickle_load(ctx, p, n, "t.pkl", &hooks, &L, &v);
+    if (st == TS_OK) iv_repr(repr, v);
+    iv_release(v);
+    return st;
+}
+
+static void expect_py(const void *p, size_t n, const char *want_repr, ts_status want_st, const char *msg) {
+    Ctx ctx;
+    tctx_init(&ctx);
+    StrBuf r;
+    sb_init(&r);
+    ts_status st = run_py(&ctx, p, n, &r);
+    bool ok = st == want_st && (st == TS_OK ? strcmp(sb_cstr(&r), want_repr) == 0 : strstr(sb_cstr(&ctx.msg), msg) != NULL);
+    if (!ok) fprintf(stderr, "expected %d '%s'\n     got %d '%s' '%s'\n", want_st, want_st == TS_OK ? want_repr : msg, st,
+                     sb_cstr(&r), sb_cstr(&ctx.msg));
+    assert_true(ok);
+    sb_free(&r);
+    tctx_free(&ctx);
+}
+#define PY_OK(lit, repr) expect_py(lit, sizeof(lit) - 1, repr, TS_OK, NULL)
+#define PY_FAIL(lit, st, msg) expect_py(lit, sizeof(lit) - 1, NULL, st, msg)
+
+static void test_python_pickle(void **state) {
+    (void)state;
+    long live = ts_alloc_live();
+    /* containers memoised before they are filled, as Python writes them */
+    PY_OK("\x80\x02}q\x00(X\x01\x00\x00\x00" "aK\x01X\x01\x00\x00\x00" "bK\x02u.", "{'a': 1, 'b': 2}");
+    PY_OK("\x80\x02]q\x00(K\x01K\x02" "e.", "[1, 2]");
+    PY_OK("\x80\x02]q\x00K\x07" "a.", "[7]"); /* APPEND */
+    PY_OK("\x80\x02}q\x00X\x01\x00\x00\x00k]q\x01K\x03" "as.", "{'k': [3]}");
+    /* a shared, filled list stays one value */
+    PY_OK("\x80\x02]q\x00(]q\x01K\x01" "ah\x01" "e.", "[[1], [1]]");
+    /* the C++ pickler never does this: still refused for TorchScript pickles */
+    FAIL("\x80\x02]q\x00(K\x01" "e.", TS_ERR_FORMAT, "~the list is modified after it was memoised or shared");
+    /* a list holding itself, a dict holding itself, two lists holding each other */
+    PY_FAIL("\x80\x02]q\x00h\x00" "a.", TS_ERR_FORMAT, "the list is modified after it was memoised or shared");
+    PY_FAIL("\x80\x02}q\x00K\x01h\x00s.", TS_ERR_FORMAT, "the dict is modified after it was memoised or shared");
+    PY_FAIL("\x80\x02]q\x00(]q\x01h\x00" "ae.", TS_ERR_FORMAT, "modified after it was memoised or shared");
+    /* LONG1: Python writes the shortest two's complement */
+    PY_OK("\x80\x02\x8a\x00.", "0");
+    PY_OK("\x80\x02\x8a\x01\xff.", "-1");
+    PY_OK("\x80\x02\x8a\x02\x00\x80.", "-32768");
+    PY_OK("\x80\x02\x8a\x06\x00\x00\x00\x00\x00\x01.", "1099511627776");
+    PY_OK("\x80\x02\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f.", "9223372036854775807");
+    PY_FAIL("\x80\x02\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01.", TS_ERR_UNSUPPORTED, "does not fit in 64 bits");
+    PY_FAIL("\x80\x02\x8a\x03\x00", TS_ERR_FORMAT, "truncated");
+    /* OrderedDict() is a dict; BUILD sets its attributes (_metadata), dropped */
+    PY_OK("\x80\x02" "ccollections\nOrderedDict\nq\x00)Rq\x01X\x01\x00\x00\x00xK\x05s}X\x09\x00\x00\x00_metadata}sb.",
+          "{'x': 5}");
+    PY_FAIL("\x80\x02" "ccollections\nOrderedDict\n)RK\x01" "b.", TS_ERR_FORMAT, "the state of a dict must be a dict");
+    PY_FAIL("\x80\x02" "ccollections\nOrderedDict\nK\x01\x85R.", TS_ERR_FORMAT, "OrderedDict expects no arguments");
+    /* no code, no objects */
+    PY_FAIL("\x80\x02" "cos\nsystem\nX\x02\x00\x00\x00ls\x85R.", TS_ERR_FORMAT,
+            "global os.system is not allowed: tscript loads tensors and containers");
+    PY_FAIL("\x80\x02" "c__torch__\nFoo\n)\x81}b.", TS_ERR_FORMAT, "global __torch__.Foo is not allowed");
+    PY_FAIL("\x80\x02" "ctorch._utils\n_rebuild_parameter\nK\x01\x85R.", TS_ERR_FORMAT,
+            "_rebuild_parameter expects 3 arguments");
+    FAIL("\x80\x02" "ctorch._utils\n_rebuild_parameter\n.", TS_ERR_FORMAT,
+         "~global torch._utils._rebuild_parameter is not allowed in a TorchScript pickle");
+    assert_int_equal(ts_alloc_live(), live);
+}
+
 static void test_bad_pickles(void **state) {
     (void)state;
     long live = ts_alloc_live();
@@ -923,6 +993,7 @@ int main(void) {
         cmocka_unit_test(test_containers),
         cmocka_unit_test(test_storage_placement),
         cmocka_unit_test(test_bad_pickles),
+        cmocka_unit_test(test_python_pickle),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_tensors),
         cmocka_unit_test(test_other_globals),
