@@ -142,6 +142,17 @@ static bool parse_timeout(const char *s, int64_t *ms) {
     return true;
 }
 
+/* The value of `CMD ... --timeout SECONDS` at argv[*i]: advances *i past it;
+ * 0, or the usage error's exit code. */
+static int timeout_option(const char *cmd, int argc, char **argv, int *i, int64_t *ms) {
+    if (*i + 1 >= argc)
+        return usage_error("%s: option '--timeout' needs a value", cmd);
+    const char *val = argv[++*i];
+    if (!parse_timeout(val, ms))
+        return usage_error("%s: --timeout needs a number of seconds >= 0, not '%s'", cmd, val);
+    return 0;
+}
+
 /* Create a context and load the model (flags: TS_LOAD_*; timeout_ms bounds the
  * load and every call, 0: none); on failure print the error, naming the file
  * if the library's message does not. */
@@ -357,10 +368,9 @@ static int cmd_show(int argc, char **argv) {
             return 0;
         }
         if (strcmp(w, "--timeout") == 0) {
-            if (i + 1 >= argc)
-                return usage_error("show: option '--timeout' needs a value");
-            if (!parse_timeout(argv[++i], &timeout_ms))
-                return usage_error("show: --timeout needs a number of seconds >= 0, not '%s'", argv[i]);
+            int rc = timeout_option("show", argc, argv, &i, &timeout_ms);
+            if (rc != 0)
+                return rc;
             continue;
         }
         if (w[0] == '-' && w[1]) {
@@ -422,10 +432,9 @@ static int cmd_check(int argc, char **argv) {
             return 0;
         }
         if (strcmp(w, "--timeout") == 0) {
-            if (i + 1 >= argc)
-                return usage_error("check: option '--timeout' needs a value");
-            if (!parse_timeout(argv[++i], &timeout_ms))
-                return usage_error("check: --timeout needs a number of seconds >= 0, not '%s'", argv[i]);
+            int rc = timeout_option("check", argc, argv, &i, &timeout_ms);
+            if (rc != 0)
+                return rc;
         } else if (w[0] == '-' && w[1]) {
             return usage_error("check: unknown option '%s'", w);
         } else if (!model) {

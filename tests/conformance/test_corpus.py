@@ -18,6 +18,7 @@ import pytest
 import torch
 import torch.nn as nn
 
+import harness
 from harness import check_model, flatten, script, trace
 from realistic import realistic
 
@@ -25,14 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def known_failures():
-    out = {}
-    with open(os.path.join(HERE, "known_failures.txt")) as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                name, _, why = line.partition(" ")
-                out[name] = why.strip()
-    return out
+    return harness.known_failures(os.path.join(HERE, "known_failures.txt"))
 
 
 KNOWN = known_failures()
