@@ -24,9 +24,14 @@ import struct
 import sys
 import zipfile
 
+from enum import Enum
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
 import numpy as np
 import pytest
 import torch
+import torch.nn as nn
+from torch import Tensor
 
 import harness
 import test_corpus as corpus
@@ -68,6 +73,17 @@ def check_layout(path):
             assert (off + 30 + nlen + xlen) % 64 == 0, info.filename
 
 
+def records(path, folder):
+    """The sizes of the records of path under PREFIX/folder, by number."""
+    with zipfile.ZipFile(path) as z:
+        out = {}
+        for info in z.infolist():
+            rel = info.filename.split("/", 1)[1]
+            if rel.startswith(folder) and rel[len(folder):].isdigit():
+                out[int(rel[len(folder):])] = info.file_size
+        return out
+
+
 def torch_inputs(values):
     return [torch.from_numpy(np.array(v)) if isinstance(v, np.ndarray) else v for v in values]
 
@@ -84,17 +100,32 @@ def assert_same_bits(got, want, what):
         assert g.tobytes() == w.tobytes(), "%s: output %d differs" % (what, i)
 
 
+def code_of(m):
+    # every method's code (a scripted nn.LSTM has no forward, so no m.code)
+    return [(n, m._c._get_method(n).code) for n in sorted(m._c._method_names())]
+
+
 def assert_same_module(ours, orig):
-    assert ours.code == orig.code
+    assert code_of(ours) == code_of(orig)
     a, b = ours.state_dict(), orig.state_dict()
     assert list(a) == list(b)
     for k in a:
         x, y = a[k], b[k]
         assert x.dtype == y.dtype and x.shape == y.shape and x.stride() == y.stride(), k
         assert x.storage_offset() == y.storage_offset(), k
-        assert x.requires_grad == y.requires_grad, k
         assert torch.equal(x, y) or (x.is_floating_point() and torch.equal(x.isnan(), y.isnan())), k
     assert training_flags(ours) == training_flags(orig)
+    assert [(n, p.requires_grad) for n, p in ours.named_parameters()] == [
+        (n, p.requires_grad) for n, p in orig.named_parameters()]
+    assert sharing(a) == sharing(b)
+
+
+def sharing(state):
+    """Which state_dict entries share a storage (views stay views)."""
+    groups = {}
+    for k, t in state.items():
+        groups.setdefault(t.storage().data_ptr() if t.numel() else ("empty", k), []).append(k)
+    return sorted(groups.values())
 
 
 def training_flags(m):
@@ -106,6 +137,9 @@ def check_round_trip(orig_path, workdir, torch_in, cli_words, runs_in_tscript, t
     name = os.path.basename(orig_path)
     ours = save(orig_path, os.path.join(workdir, "a", name))
     check_layout(ours)
+    # one data/N record per storage, as PyTorch numbers them: shared storages stay shared
+    assert records(ours, "data/") == records(orig_path, "data/")
+    assert records(ours, "constants/") == records(orig_path, "constants/")
     # determinism: a second save of the original, and a save of our own file
     assert read(save(orig_path, os.path.join(workdir, "b", name))) == read(ours)
     assert read(save(ours, os.path.join(workdir, "c", name))) == read(ours)
@@ -185,6 +219,136 @@ def test_save_golden(tmp_path, key):
     values = [golden_torch_value(directory, item) for item in case["inputs"]]
     check_round_trip(path, str(tmp_path), values, words, key not in golden.KNOWN,
                      torch_loads=version == "torch-1.13" or loads_in_this_torch(path))
+
+
+# ---- every kind of attribute ----
+
+class Color(Enum):
+    RED = 1
+    GREEN = 2
+
+
+class Point(NamedTuple):
+    x: int
+    y: float
+
+
+class Leaf(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.lin(x)
+
+
+class WithState(nn.Module):
+    """Pickled as its __getstate__ value, rebuilt by __setstate__."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.randn(4)
+        self.n = 5
+
+    @torch.jit.export
+    def __getstate__(self) -> Tuple[Tensor, int, bool]:
+        return (self.w, self.n, self.training)
+
+    @torch.jit.export
+    def __setstate__(self, state: Tuple[Tensor, int, bool]) -> None:
+        self.w = state[0]
+        self.n = state[1]
+        self.training = state[2]
+
+    def forward(self, x):
+        return x * self.w + self.n
+
+
+DTYPES = [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.float16, torch.float32,
+          torch.float64, torch.bool, torch.bfloat16]
+
+
+class Attributes(nn.Module):
+    FACTOR: torch.jit.Final[int] = 3
+    opt_none: Optional[Tensor]
+    opt_t: Optional[Tensor]
+    opt_i: Optional[int]
+    li: List[int]
+    lf: List[float]
+    lb: List[bool]
+    ls: List[str]
+    lt: List[Tensor]
+    ll: List[List[int]]
+    d: Dict[str, Tensor]
+    di: Dict[int, str]
+    tup: Tuple[int, float, str]
+    pt: Point
+    color: Color
+
+    def __init__(self):
+        super().__init__()
+        base = torch.randn(4, 6) * 10
+        self.register_buffer("base", base)
+        self.register_buffer("strided", base[1:, ::2])  # offset 6, strides (6, 2)
+        self.register_buffer("tr", base.t())
+        self.register_buffer("empty", torch.zeros(0, 3))
+        for i, dt in enumerate(DTYPES):
+            v = (torch.randn(2, 3) * 50).to(dt) if dt != torch.bool else torch.randn(2, 3) > 0
+            self.register_buffer("t%d" % i, v)
+        self.scale = nn.Parameter(torch.tensor(2.5))
+        self.opt_none = None
+        self.opt_t = torch.arange(3.0)
+        self.opt_i = 7
+        self.li = [1, -2, 300, 70000, -(2 ** 40)]
+        self.lf = [0.5, -1.25, float("inf")]
+        self.lb = [True, False]
+        self.ls = ["a", "bc", "\u00fcn\u00ef"]
+        self.lt = [base, base[0]]
+        self.ll = [[1, 2], [], [3]]
+        self.d = {"x": base[2], "y": torch.ones(6, dtype=torch.int64)}
+        self.di = {7: "q", -1: ""}
+        self.tup = (5, 2.5, "five")
+        self.pt = Point(3, -0.5)
+        self.color = Color.GREEN
+        self.leaf = Leaf()
+        self.seq = nn.Sequential(Leaf(), nn.ReLU())
+        self.ws = WithState()
+
+    def forward(self, x):
+        out: List[Tensor] = [self.leaf(x), self.seq(x), self.ws(x), self.strided * self.FACTOR, self.tr,
+                             self.empty, self.scale * 2]
+        out.extend(self.lt)
+        out.append(self.d["x"] + self.d["y"])
+        opt = self.opt_t
+        if opt is not None:
+            out.append(opt)
+        out.extend([self.t0, self.t1, self.t2, self.t3, self.t4, self.t5, self.t6, self.t7, self.t8,
+                    self.t9])
+        i = self.opt_i
+        return (out, self.li, self.lf, self.lb, len(self.ls[2]) + len(self.ls), [len(v) for v in self.ll],
+                len(self.di[-1]) + len(self.di[7]), self.tup[0], self.tup[1], len(self.tup[2]), self.pt.x,
+                self.pt.y, self.color.value, self.opt_none is None, i if i is not None else -1,
+                self.training, self.leaf.training)
+
+
+def test_save_every_attribute_kind(archive, rundir):
+    def make():
+        m = Attributes().train()
+        m.leaf.eval()  # a submodule in eval mode under modules in training mode
+        return torch.jit.script(m)
+
+    archive_path = archive("save_attributes", make)
+    check_round_trip(archive_path, rundir, [torch.randn(2, 4)], None, True)
+    m = torch.jit.load(os.path.join(rundir, "a", os.path.basename(archive_path)))
+    assert m.training and not m.leaf.training and m.seq.training
+    assert m.opt_none is None and m.opt_i == 7 and m.ls == ["a", "bc", "\u00fcn\u00ef"]
+    assert m.li == [1, -2, 300, 70000, -(2 ** 40)] and m.ll == [[1, 2], [], [3]]
+    assert m.di == {7: "q", -1: ""} and m.tup == (5, 2.5, "five")
+    assert m.FACTOR == 3 and m.ws.n == 5
+    assert m.strided.stride() == (6, 2) and m.strided.storage_offset() == 6
+    assert m.strided.storage().data_ptr() == m.base.storage().data_ptr() == m.tr.storage().data_ptr()
+    assert m.lt[0].storage().data_ptr() == m.base.storage().data_ptr()
+    assert [getattr(m, "t%d" % i).dtype for i in range(len(DTYPES))] == DTYPES
 
 
 # ---- bad input ----
