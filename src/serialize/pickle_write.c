@@ -461,12 +461,12 @@ static ts_status put_value(Pickler *p, IValue v) {
     case IV_DOUBLE: return put_float(p, v.u.d);
     case IV_DEVICE: return put_device(p, v.u.dev);
     case IV_STR: return put_str_n(p, v.u.s->data, (size_t)v.u.s->len, false);
-    case IV_TENSOR:
-    case IV_LIST:
     case IV_TUPLE:
         /* () as PyTorch writes it (constants.pkl of most archives): no memo */
         if (v.u.tup->len == 0) return op(p, OP_EMPTY_TUPLE);
         return put_heap(p, v);
+    case IV_TENSOR:
+    case IV_LIST:
     case IV_DICT:
     case IV_OBJECT:
     case IV_ENUM: return put_heap(p, v);
