@@ -22,6 +22,7 @@
 
 #include "frontend/ast.h"
 #include "serialize/pickle_write.h"
+#include "serialize/zip.h"
 
 /* ---- the code side ---- */
 
@@ -59,6 +60,113 @@ static char *source_qualifier(ArchiveCode *c, const Unit *u, const Source *src) 
     return q;
 }
 
+static bool is_ident(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static bool have_file(const ArchiveCode *c, const char *q, size_t n) {
+    for (int i = 0; i < c->nfiles; i++)
+        if (strlen(c->files[i].qualifier) == n && memcmp(c->files[i].qualifier, q, n) == 0) return true;
+    return false;
+}
+
+/* Read code/<q[0..n)>.py from the archive the module was loaded from, if
+ * it has one; adds it to c. *added tells. */
+static ts_status fetch_file(Ctx *ctx, const Module *m, ZipArchive **z, ArchiveCode *c, const char *q, size_t n,
+                            bool *added) {
+    *added = false;
+    if (!*z) return TS_OK;
+    StrBuf rel;
+    sb_init(&rel);
+    sb_puts(&rel, "code/");
+    for (size_t i = 0; i < n; i++) sb_putc(&rel, q[i] == '.' ? '/' : q[i]);
+    sb_puts(&rel, ".py");
+    const ZipEntry *e = zip_find(*z, sb_cstr(&rel));
+    sb_free(&rel);
+    if (!e) return TS_OK;
+    ZipData d;
+    TS_TRY(zip_read(ctx, *z, e, 0, &d));
+    char *text = own_str(c, (const char *)d.data, d.size);
+    char *qual = text ? own_str(c, q, n) : NULL;
+    zip_data_free(&d);
+    if (!qual) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+    ArchiveCodeFile *f = ts_realloc(c->files, (size_t)(c->nfiles + 1) * sizeof *f);
+    if (!f) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+    c->files = f;
+    c->files[c->nfiles++] = (ArchiveCodeFile){qual, text, e->usize};
+    *added = true;
+    (void)m;
+    return TS_OK;
+}
+
+/* Is q[0..n) a class or function the unit resolved (so its file is known)? */
+static bool unit_has_entity(const Unit *u, const char *q, size_t n) {
+    return strmap_getn(&u->classes, q, n) || strmap_getn(&u->functions, q, n);
+}
+
+/* A lazy unit loads a code file only when the code it compiles names one
+ * of its classes or functions, so a name used only inside code tscript could
+ * not compile may lack its file; torch.jit.load compiles everything and
+ * needs it. For each `__torch__.a.b.c` in the files, PyTorch's importer
+ * looks for the entity under the longest prefix that has a file, so: if the
+ * name or a prefix of it is a class or function the unit resolved, or a
+ * prefix is a file we write, it is covered; otherwise the longest prefix
+ * that is a code file of the archive the module came from is read again
+ * from it. A name that neither covers nor that archive can settle (a module
+ * loaded from memory) fails the save rather than write an archive PyTorch
+ * cannot load. */
+static ts_status add_missing_files(Ctx *ctx, const Module *m, ArchiveCode *c) {
+    static const char ROOT[] = "__torch__";
+    const size_t root = sizeof ROOT - 1;
+    const Unit *u = m->unit;
+    ZipArchive *z = NULL;
+    bool tried_open = false;
+    ts_status st = TS_OK;
+    for (int fi = 0; st == TS_OK && fi < c->nfiles; fi++) {
+        const char *text = c->files[fi].text;
+        size_t len = c->files[fi].len;
+        for (size_t i = 0; st == TS_OK && i + root <= len; i++) {
+            if (memcmp(text + i, ROOT, root) != 0 || (i > 0 && is_ident(text[i - 1]))) continue;
+            size_t j = i;
+            while (j < len && (is_ident(text[j]) || text[j] == '.')) j++;
+            while (j > i && text[j - 1] == '.') j--;
+            const char *name = text + i;
+            size_t n = j - i;
+            i = j;
+            if (n <= root || name[root] != '.') continue;
+            if (n >= 24 && memcmp(name, "__torch__.torch.classes.", 24) == 0) continue; /* C++ classes: no file */
+            /* prefixes ending at a component, longest (the name itself) first */
+            bool covered = false, undecided = false;
+            for (size_t k = n; k >= root && !covered && st == TS_OK; k--) {
+                if (k < n && name[k] != '.') continue;
+                if (unit_has_entity(u, name, k) || (k < n && have_file(c, name, k))) {
+                    covered = true;
+                    break;
+                }
+                if (k == n) continue;
+                if (!tried_open) {
+                    tried_open = true;
+                    Ctx quiet = {0};
+                    if (!m->path || zip_open(&quiet, m->path, &z) != TS_OK) z = NULL;
+                    ctx_dispose(&quiet);
+                }
+                st = fetch_file(ctx, m, &z, c, name, k, &covered);
+                if (!covered && !z && !strmap_getn(&u->files, name, k)) {
+                    undecided = true; /* a shorter prefix's file cannot settle it */
+                    break;
+                }
+            }
+            if (st == TS_OK && !covered && undecided)
+                st = ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL,
+                             "%s: the code names %.*s, whose code file tscript never loaded and cannot read again, "
+                             "so the module cannot be saved",
+                             m->path ? m->path : "module", (int)TS_MIN(n, 200), name);
+        }
+    }
+    if (z) zip_release(z);
+    return st;
+}
+
 ts_status archive_code_files(Ctx *ctx, const Module *m, ArchiveCode *out) {
     memset(out, 0, sizeof *out);
     out->constants = iv_none();
@@ -70,6 +178,11 @@ ts_status archive_code_files(Ctx *ctx, const Module *m, ArchiveCode *out) {
         char *q = source_qualifier(out, u, src);
         if (!q) continue;
         out->files[out->nfiles++] = (ArchiveCodeFile){q, src->text, src->len};
+    }
+    ts_status st = add_missing_files(ctx, m, out);
+    if (st != TS_OK) {
+        archive_code_free(out);
+        return st;
     }
     if (out->nfiles == 0) {
         archive_code_free(out);

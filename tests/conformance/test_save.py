@@ -351,6 +351,39 @@ def test_save_every_attribute_kind(archive, rundir):
     assert [getattr(m, "t%d" % i).dtype for i in range(len(DTYPES))] == DTYPES
 
 
+# ---- code files tscript never compiled ----
+
+class NormalizeInWith(nn.Module):
+    def forward(self, x):
+        y = x
+        with torch.no_grad():
+            y = nn.functional.normalize(x)
+        return y
+
+
+def test_save_code_file_only_named_in_uncompiled_code(archive, rundir):
+    """The with block tscript cannot compile is the only place that names
+    __torch__.torch.nn.functional: the saved archive still has that file (read
+    again from the original), so PyTorch loads it and gets the same result."""
+    scripted = archive("save_normalize_in_with", lambda: torch.jit.script(NormalizeInWith()))
+    src = os.path.join(rundir, "inwith.pt")
+
+    def edit(name, data):
+        if not name.endswith("/code/__torch__.py"):
+            return data
+        text = data.decode()
+        hoisted = "    _0 = __torch__.torch.nn.functional.normalize\n"
+        assert hoisted in text and "y = _0(x," in text, text
+        return text.replace(hoisted, "").replace("y = _0(x,", "y = __torch__.torch.nn.functional.normalize(x,").encode()
+
+    harness.rewrite_zip(scripted, src, edit)
+    ours = save(src, os.path.join(rundir, "a", "inwith.pt"))
+    with zipfile.ZipFile(ours) as z:
+        assert "inwith/code/__torch__/torch/nn/functional.py" in z.namelist()
+    x = torch.randn(3, 5)
+    assert_same_bits(run_torch(torch.jit.load(ours), [x]), run_torch(torch.jit.load(src), [x]), "normalize")
+
+
 # ---- bad input ----
 
 def first_golden():
