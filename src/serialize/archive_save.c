@@ -72,20 +72,19 @@ static bool have_file(const ArchiveCode *c, const char *q, size_t n) {
 
 /* Read code/<q[0..n)>.py from the archive the module was loaded from, if
  * it has one; adds it to c. *added tells. */
-static ts_status fetch_file(Ctx *ctx, const Module *m, ZipArchive **z, ArchiveCode *c, const char *q, size_t n,
-                            bool *added) {
+static ts_status fetch_file(Ctx *ctx, ZipArchive *z, ArchiveCode *c, const char *q, size_t n, bool *added) {
     *added = false;
-    if (!*z) return TS_OK;
+    if (!z) return TS_OK;
     StrBuf rel;
     sb_init(&rel);
     sb_puts(&rel, "code/");
     for (size_t i = 0; i < n; i++) sb_putc(&rel, q[i] == '.' ? '/' : q[i]);
     sb_puts(&rel, ".py");
-    const ZipEntry *e = zip_find(*z, sb_cstr(&rel));
+    const ZipEntry *e = zip_find(z, sb_cstr(&rel));
     sb_free(&rel);
     if (!e) return TS_OK;
     ZipData d;
-    TS_TRY(zip_read(ctx, *z, e, 0, &d));
+    TS_TRY(zip_read(ctx, z, e, 0, &d));
     char *text = own_str(c, (const char *)d.data, d.size);
     char *qual = text ? own_str(c, q, n) : NULL;
     zip_data_free(&d);
@@ -95,7 +94,6 @@ static ts_status fetch_file(Ctx *ctx, const Module *m, ZipArchive **z, ArchiveCo
     c->files = f;
     c->files[c->nfiles++] = (ArchiveCodeFile){qual, text, e->usize};
     *added = true;
-    (void)m;
     return TS_OK;
 }
 
@@ -150,7 +148,7 @@ static ts_status add_missing_files(Ctx *ctx, const Module *m, ArchiveCode *c) {
                     if (!m->path || zip_open(&quiet, m->path, &z) != TS_OK) z = NULL;
                     ctx_dispose(&quiet);
                 }
-                st = fetch_file(ctx, m, &z, c, name, k, &covered);
+                st = fetch_file(ctx, z, c, name, k, &covered);
                 if (!covered && !z && !strmap_getn(&u->files, name, k)) {
                     undecided = true; /* a shorter prefix's file cannot settle it */
                     break;
@@ -238,7 +236,7 @@ static ts_status object_state(void *ud, Object *o, bool *has_state, IValue *stat
 
 /* ---- records ---- */
 
-static ts_status write_storages(Ctx *ctx, ZipWriter *w, const char *dir, const PickleDump *d) {
+static ts_status write_storages(ZipWriter *w, const char *dir, const PickleDump *d) {
     for (int i = 0; i < d->nstorages; i++) {
         const PickleStorage *ps = &d->storages[i];
         char rel[64];
@@ -247,7 +245,6 @@ static ts_status write_storages(Ctx *ctx, ZipWriter *w, const char *dir, const P
         const void *bytes = ps->storage && n ? ps->storage->data : "";
         TS_TRY(zipw_add(w, rel, bytes, n));
     }
-    (void)ctx;
     return TS_OK;
 }
 
@@ -273,7 +270,7 @@ ts_status archive_write(Ctx *ctx, const Module *m, const char *name, ZipWriter *
     sb_init(&rel);
     ts_status st = dump(ctx, name, "data.pkl", m->root, &data);
     if (st == TS_OK) st = dump(ctx, name, "constants.pkl", code.constants, &consts);
-    if (st == TS_OK) st = write_storages(ctx, w, "data", &data);
+    if (st == TS_OK) st = write_storages(w, "data", &data);
     if (st == TS_OK) st = zipw_add(w, "data.pkl", data.data, data.len);
     for (int i = 0; st == TS_OK && i < code.nfiles; i++) {
         sb_clear(&rel);
@@ -282,7 +279,7 @@ ts_status archive_write(Ctx *ctx, const Module *m, const char *name, ZipWriter *
         sb_puts(&rel, ".py");
         st = zipw_add(w, sb_cstr(&rel), code.files[i].text, code.files[i].len);
     }
-    if (st == TS_OK) st = write_storages(ctx, w, "constants", &consts);
+    if (st == TS_OK) st = write_storages(w, "constants", &consts);
     if (st == TS_OK) st = zipw_add(w, "constants.pkl", consts.data, consts.len);
     if (st == TS_OK) {
         char v[24];

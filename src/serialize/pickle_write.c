@@ -103,7 +103,7 @@ typedef struct Pickler {
     uint8_t *buf;
     size_t len, cap;
     uint32_t memo;       /* next memo slot */
-    Tab strings;         /* value -> slot (tag 0 str, 1 global, 2 device) */
+    Tab strings;         /* text -> slot (tagged: str, GLOBAL key, device, the empty str) */
     Tab heap;            /* identity -> slot or IN_PROGRESS */
     Tab storages;        /* (Storage*, dtype) -> slot of the persistent id */
     PickleStorage *st;   /* in key order */
@@ -115,7 +115,7 @@ typedef struct Pickler {
     int depth;
 } Pickler;
 
-enum { TAG_STR = 0, TAG_GLOBAL = 1, TAG_DEVICE = 2 };
+enum { TAG_STR = 0, TAG_GLOBAL = 1, TAG_DEVICE = 2, TAG_EMPTY_STR = 3 };
 
 static ts_status nomem(Pickler *p) { return ts_fail(p->ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", p->what); }
 
@@ -209,9 +209,14 @@ static const char *own(Pickler *p, const char *s, size_t n) {
 }
 
 /* A string, memoised by value. s must stay alive during the dump unless
- * copy is set. */
+ * copy is set. The empty string is keyed by a fixed address (the table's
+ * byte keys are never empty). */
+static const char EMPTY_KEY[1] = "";
+
 static ts_status put_str_n(Pickler *p, const char *s, size_t n, bool copy) {
-    int64_t *slot = tab_get(&p->strings, n ? s : "", n ? n : 1, n ? TAG_STR : TAG_STR + 16);
+    uint64_t tag = n ? TAG_STR : TAG_EMPTY_STR;
+    const char *key = n ? s : EMPTY_KEY;
+    int64_t *slot = tab_get(&p->strings, key, n, tag);
     if (slot) return binget(p, *slot);
     if (n > UINT32_MAX)
         return ts_fail(p->ctx, TS_ERR_UNSUPPORTED, NULL, "%s: a string of %zu bytes is too long to save", p->what, n);
@@ -219,9 +224,8 @@ static ts_status put_str_n(Pickler *p, const char *s, size_t n, bool copy) {
     TS_TRY(put(p, s, n));
     int64_t id;
     TS_TRY(binput(p, &id));
-    const char *key = n ? s : "";
     if (n && copy && !(key = own(p, s, n))) return nomem(p);
-    if (!tab_put(&p->strings, key, n ? n : 1, n ? TAG_STR : TAG_STR + 16, id)) return nomem(p);
+    if (!tab_put(&p->strings, key, n, tag, id)) return nomem(p);
     return TS_OK;
 }
 
