@@ -778,6 +778,113 @@ static void test_archive_save_oom(void **state) {
     assert_true(tries > 20);
 }
 
+/* mlp.pt with a method added to Linear whose `with` block (which tscript
+ * does not compile) is the only place naming __torch__.nowhere.helper, and
+ * with code/__torch__/nowhere.py when with_file. Written to path, or kept in
+ * memory (*mem, libc) when path is NULL. */
+static void write_crafted(const char *path, bool with_file, uint8_t **mem, size_t *mem_n) {
+    Ctx ctx;
+    tctx_init(&ctx);
+    char src[512];
+    ZipArchive *z;
+    assert_int_equal(zip_open(&ctx, example(src, sizeof src, "mlp.pt"), &z), TS_OK);
+    FILE *f = path ? fopen(path, "wb") : NULL;
+    ZipWriter *w;
+    assert_int_equal(zipw_new(&ctx, "crafted.pt", f, "crafted", 0, &w), TS_OK);
+    static const char extra[] =
+        "  def extra(self: __torch__.torch.nn.modules.linear.Linear,\n"
+        "    x: Tensor) -> Tensor:\n"
+        "    with x:\n"
+        "      y = __torch__.nowhere.helper(x)\n"
+        "    return x\n";
+    for (size_t i = 0; i < zip_count(z); i++) {
+        const ZipEntry *e = zip_entry(z, i);
+        const char *rel = zip_entry_relname(z, e);
+        ZipData d;
+        assert_int_equal(zip_read(&ctx, z, e, 0, &d), TS_OK);
+        if (strcmp(rel, "code/__torch__/torch/nn/modules/linear.py") == 0) {
+            StrBuf t;
+            sb_init(&t);
+            sb_putn(&t, (const char *)d.data, d.size);
+            if (t.len && t.data[t.len - 1] != '\n') sb_putc(&t, '\n');
+            sb_puts(&t, extra);
+            assert_int_equal(zipw_add(w, rel, t.data, t.len), TS_OK);
+            sb_free(&t);
+        } else {
+            assert_int_equal(zipw_add(w, rel, d.data, d.size), TS_OK);
+        }
+        zip_data_free(&d);
+    }
+    if (with_file) {
+        static const char helper[] = "def helper(x: Tensor) -> Tensor:\n  return x\n";
+        assert_int_equal(zipw_add(w, "code/__torch__/nowhere.py", helper, sizeof helper - 1), TS_OK);
+    }
+    assert_int_equal(zipw_finish(w), TS_OK);
+    if (!path) {
+        const uint8_t *m = zipw_memory(w, mem_n);
+        *mem = malloc(*mem_n);
+        memcpy(*mem, m, *mem_n);
+    }
+    zipw_free(w);
+    if (f) fclose(f);
+    zip_release(z);
+    tctx_free(&ctx);
+}
+
+/* Does the archive written to w have the record rel? */
+static bool saved_has(ZipWriter *w, const char *rel) {
+    Ctx ctx;
+    tctx_init(&ctx);
+    size_t n;
+    const uint8_t *m = zipw_memory(w, &n);
+    ZipArchive *z;
+    assert_int_equal(zip_open_memory(&ctx, "saved.pt", m, n, NULL, NULL, &z), TS_OK);
+    bool has = zip_find(z, rel) != NULL;
+    zip_release(z);
+    tctx_free(&ctx);
+    return has;
+}
+
+static void test_archive_save_uncompiled_names(void **state) {
+    (void)state;
+    long live = ts_alloc_live();
+    char path[600];
+    snprintf(path, sizeof path, "%s/crafted.pt", tmpdir);
+    for (int with_file = 0; with_file <= 1; with_file++) {
+        /* from a file: what the unit never loaded is read again from it */
+        write_crafted(path, with_file, NULL, NULL);
+        Ctx ctx;
+        tctx_init(&ctx);
+        Module *m;
+        assert_int_equal(archive_load(&ctx, path, &m), TS_OK);
+        ZipWriter *w;
+        assert_int_equal(zipw_new(&ctx, "out.pt", NULL, "out", 0, &w), TS_OK);
+        ts_status st = archive_write(&ctx, m, "out.pt", w);
+        if (st != TS_OK) fprintf(stderr, "%s", sb_cstr(&ctx.msg));
+        assert_int_equal(st, TS_OK);
+        assert_int_equal(zipw_finish(w), TS_OK);
+        assert_int_equal(saved_has(w, "code/__torch__/nowhere.py"), with_file);
+        assert_true(saved_has(w, "code/__torch__/torch/nn/functional.py"));
+        zipw_free(w);
+        module_release(m);
+        unlink(path);
+
+        /* from memory there is nothing to read again: the save fails */
+        uint8_t *mem;
+        size_t n;
+        write_crafted(NULL, with_file, &mem, &n);
+        assert_int_equal(archive_load_memory(&ctx, "crafted.pt", mem, n, &m), TS_OK);
+        assert_int_equal(zipw_new(&ctx, "out.pt", NULL, "out", 0, &w), TS_OK);
+        assert_int_equal(archive_write(&ctx, m, "out.pt", w), TS_ERR_UNSUPPORTED);
+        assert_non_null(strstr(sb_cstr(&ctx.msg), "the code names __torch__.nowhere.helper, whose code file"));
+        zipw_free(w);
+        module_release(m);
+        free(mem);
+        tctx_free(&ctx);
+    }
+    assert_int_equal(ts_alloc_live(), live);
+}
+
 int main(void) {
     /* the op registry is process-wide and lives forever: make it first */
     {
@@ -802,6 +909,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_archive_save_reload, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_archive_save_errors, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_archive_save_oom, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_archive_save_uncompiled_names, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
