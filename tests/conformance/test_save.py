@@ -345,6 +345,11 @@ def test_save_every_attribute_kind(archive, rundir):
     assert m.li == [1, -2, 300, 70000, -(2 ** 40)] and m.ll == [[1, 2], [], [3]]
     assert m.di == {7: "q", -1: ""} and m.tup == (5, 2.5, "five")
     assert m.FACTOR == 3 and m.ws.n == 5
+    # PyTorch saves our archive again (it has no debug_pkl files) and loads that
+    again = os.path.join(rundir, "again.pt")
+    m.save(again)
+    x = torch.randn(2, 4)
+    assert_same_bits(harness.flatten(torch.jit.load(again)(x)), harness.flatten(m(x)), "re-saved by PyTorch")
     assert m.strided.stride() == (6, 2) and m.strided.storage_offset() == 6
     assert m.strided.storage().data_ptr() == m.base.storage().data_ptr() == m.tr.storage().data_ptr()
     assert m.lt[0].storage().data_ptr() == m.base.storage().data_ptr()
@@ -439,6 +444,10 @@ def test_save_replaces_existing_file(tmp_path):
     save(src, str(out))
     check_layout(str(out))
     assert os.listdir(tmp_path) == ["out.pt"]
+    # in place: the loaded module's tensors are mapped from the file being replaced
+    first = read(str(out))
+    save(str(out), str(out))
+    assert read(str(out)) == first and os.listdir(tmp_path) == ["out.pt"]
 
 
 def test_save_usage_errors(tmp_path):
