@@ -257,8 +257,8 @@ static void fill16_f64(double *d, double mean, double std) {
     }
 }
 
-/* The half types compute each step in float and round to the half type
- * wherever PyTorch's code assigns to a scalar_t variable. */
+/* float16 computes each step in float and rounds to float16 wherever
+ * PyTorch's code assigns to a scalar_t variable. */
 static void fill16_half(DType dt, uint16_t *d, float mean, float std) {
     for (int j = 0; j < 8; j++) {
         float u1 = half_type_to_float(dt, float_to_half_type(dt, 1.0f - half_type_to_float(dt, d[j])));
@@ -267,6 +267,21 @@ static void fill16_half(DType dt, uint16_t *d, float mean, float std) {
         float theta = half_type_to_float(dt, float_to_half_type(dt, (float)(TWO_PI * (double)u2)));
         d[j] = float_to_half_type(dt, fmaf(radius * cosf(theta), std, mean));
         d[j + 8] = float_to_half_type(dt, fmaf(radius * sinf(theta), std, mean));
+    }
+}
+
+/* bfloat16 has c10's BFloat16 math overloads (log, sqrt, cos, sin return
+ * bfloat16) and bfloat16 operators, so every operation rounds to bfloat16. */
+static inline float bf(float f) { return ts_bf16_to_float(ts_float_to_bf16(f)); }
+
+static void fill16_bf16(uint16_t *d, float mean, float std) {
+    for (int j = 0; j < 8; j++) {
+        float u1 = bf(1.0f - ts_bf16_to_float(d[j]));
+        float u2 = ts_bf16_to_float(d[j + 8]);
+        float radius = bf(sqrtf(bf(-2.0f * bf(logf(u1)))));
+        float theta = bf((float)(TWO_PI * (double)u2));
+        d[j] = ts_float_to_bf16(bf(bf(radius * bf(cosf(theta))) * std) + mean);
+        d[j + 8] = ts_float_to_bf16(bf(bf(radius * bf(sinf(theta))) * std) + mean);
     }
 }
 
@@ -293,7 +308,8 @@ static void fill16(DType dt, void *block, double mean, double std) {
     default: {
         float m = half_type_to_float(dt, float_to_half_type(dt, (float)mean));
         float s = half_type_to_float(dt, float_to_half_type(dt, (float)std));
-        fill16_half(dt, block, m, s);
+        if (dt == DT_BFLOAT16) fill16_bf16(block, m, s);
+        else fill16_half(dt, block, m, s);
         break;
     }
     }
