@@ -314,8 +314,9 @@ TS_API ts_status ts_value_from_buffer(ts_ctx *ctx, ts_dtype dtype, const int64_t
  * that after ts_ctx_manual_seed(ctx, S) the random ops a model runs through
  * ctx (torch.randn, rand, randint, randperm, normal_, uniform_, bernoulli,
  * and the parameter initialisation of scripting) draw exactly what they draw
- * in PyTorch after torch.manual_seed(S) (normal samples within a few ulp:
- * Box-Muller uses the C library's log, sin and cos). A context that was never
+ * in PyTorch after torch.manual_seed(S) (float64 and half-type normal
+ * samples call the C library's log, sin and cos, as PyTorch does: bit for
+ * bit with the same C library). A context that was never
  * seeded starts from PyTorch's default seed, 67280421310721, as a fresh
  * PyTorch process does. Contexts do not share state; a model's
  * torch.manual_seed(S) reseeds the generator of the context that runs it.

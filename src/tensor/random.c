@@ -16,6 +16,7 @@
 #include "tensor/random.h"
 
 #include <math.h>
+#include <string.h>
 
 /* ---- the Mersenne Twister (at::mt19937) ---- */
 
@@ -234,15 +235,91 @@ void random_uniform_(Generator *g, Tensor *t, double from, double to) {
 
 /* ---- normal_ (templates::cpu::normal_kernel) ---- */
 
+/* float32 normal_fill on x86 is PyTorch's AVX2 kernel (normal_fill_16_AVX2),
+ * whose log and sincos are Cephes' single-precision polynomials in Julien
+ * Pommier's SIMD formulation (avx_mathfun.h), not the C library's. They are
+ * written out here one lane at a time, with the fused multiply-adds that
+ * GCC's contraction (-mfma, -ffp-contract=fast) makes of that code: each
+ * product whose only use is an add becomes one fma, the first such product
+ * of an add when two feed it. That reproduces PyTorch's samples bit for
+ * bit. */
+static inline float f32_of(uint32_t u) {
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static inline uint32_t bits_of(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+/* log(x) for x in (0, 1] (u1 of Box-Muller): x = m 2^e with m in [sqrt(1/2),
+ * sqrt(2)), log(m) by a degree-9 polynomial in m - 1, e log 2 in two parts. */
+static float cephes_logf(float x) {
+    if (!(x > 0)) return NAN;
+    if (x < f32_of(0x00800000u)) x = f32_of(0x00800000u);
+    int32_t k = (int32_t)(bits_of(x) >> 23) - 0x7f;
+    x = f32_of((bits_of(x) & ~0x7f800000u) | bits_of(0.5f));
+    float e = (float)k + 1.0f;
+    float keep = 0.0f;
+    if (x < 0.707106781186547524f) {
+        keep = x;
+        e = e - 1.0f;
+    }
+    x = (x - 1.0f) + keep;
+    float z = x * x;
+    static const float p[9] = {7.0376836292E-2f,  -1.1514610310E-1f, 1.1676998740E-1f,
+                               -1.2420140846E-1f, 1.4249322787E-1f,  -1.6668057665E-1f,
+                               2.0000714765E-1f,  -2.4999993993E-1f, 3.3333331174E-1f};
+    float y = p[0];
+    for (int i = 1; i < 9; i++) y = fmaf(y, x, p[i]);
+    y = y * x;
+    y = fmaf(y, z, e * -2.12194440e-4f);
+    y = fmaf(-z, 0.5f, y);
+    x = x + y;
+    return fmaf(e, 0.693359375f, x);
+}
+
+/* sin and cos of x >= 0 (theta of Box-Muller): reduction by multiples of
+ * pi/4 in three parts, then the sine or cosine polynomial by octant. */
+static void cephes_sincosf(float x, float *s, float *c) {
+    float y = x * 1.27323954473516f; /* 4 / pi */
+    int32_t j = ((int32_t)y + 1) & ~1;
+    y = (float)j;
+    uint32_t sign_sin = (uint32_t)(j & 4) << 29;
+    uint32_t sign_cos = (uint32_t)(~(j - 2) & 4) << 29;
+    bool sine_poly_for_sin = (j & 2) == 0;
+    x = fmaf(y, -0.78515625f, x);
+    x = fmaf(y, -2.4187564849853515625e-4f, x);
+    x = fmaf(y, -3.77489497744594108e-8f, x);
+    float z = x * x;
+    float yc = fmaf(2.443315711809948E-005f, z, -1.388731625493765E-003f);
+    yc = fmaf(yc, z, 4.166664568298827E-002f);
+    yc = yc * z;
+    yc = fmaf(yc, z, -(z * 0.5f));
+    yc = yc + 1.0f;
+    float ys = fmaf(-1.9515295891E-4f, z, 8.3321608736E-3f);
+    ys = fmaf(ys, z, -1.6666654611E-1f);
+    ys = ys * z;
+    ys = fmaf(ys, x, x);
+    float vs = sine_poly_for_sin ? ys : yc, vc = sine_poly_for_sin ? yc : ys;
+    *s = f32_of(bits_of(vs) ^ sign_sin);
+    *c = f32_of(bits_of(vc) ^ sign_cos);
+}
+
 /* normal_fill_16 over one block: pairs (j, j+8) of uniforms in [0, 1). */
 static void fill16_f32(float *d, float mean, float std) {
+    const float two_pi = (float)TWO_PI;
     for (int j = 0; j < 8; j++) {
         float u1 = 1.0f - d[j];
         float u2 = d[j + 8];
-        float radius = sqrtf(-2.0f * logf(u1));
-        float theta = (float)(TWO_PI * (double)u2);
-        d[j] = fmaf(radius * cosf(theta), std, mean);
-        d[j + 8] = fmaf(radius * sinf(theta), std, mean);
+        float radius = sqrtf(-2.0f * cephes_logf(u1));
+        float s, c;
+        cephes_sincosf(two_pi * u2, &s, &c);
+        d[j] = fmaf(radius * c, std, mean);
+        d[j + 8] = fmaf(radius * s, std, mean);
     }
 }
 

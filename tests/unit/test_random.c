@@ -8,8 +8,10 @@
  * - a context never seeded starts from PyTorch's default seed;
  * - sequences of op calls after one manual_seed, run on one context, so the
  *   state (the cached normal sample included) carries across ops: integer
- *   and uniform results exactly, normal ones within the Box-Muller bound
- *   the generator states (the number matching bit for bit is printed);
+ *   and uniform results and float32 normal_fill samples exactly, the
+ *   normal samples that go through the C library's log/sin/cos within the
+ *   Box-Muller bound the generator states (the number of float results
+ *   matching bit for bit is printed: all of them with glibc);
  *   a failing op must leave the generator untouched;
  * - two contexts do not disturb each other;
  * - nn.Linear / nn.Conv2d initialisation (ops/init.h) bit for bit.
