@@ -718,8 +718,9 @@ OPFN(top_zero_) {
 }
 
 /* calc_erfinv of ATen's Math.h: a rational first guess refined by two
- * Newton steps, computed in the element type. */
-#define ERFINV_BODY(T, SQRT, LOG, ERF, EXP, COPYSIGN, FABS)                                                       \
+ * Newton steps, computed in the element type, its Horner steps fused as
+ * PyTorch's AVX2 build compiles them (bit for bit with it). */
+#define ERFINV_BODY(T, SQRT, LOG, ERF, EXP, COPYSIGN, FABS, FMA)                                                  \
     const T a[4] = {(T)0.886226899, (T)-1.645349621, (T)0.914624893, (T)-0.140543331};                             \
     const T b[4] = {(T)-2.118377725, (T)1.442710462, (T)-0.329097515, (T)0.012229801};                             \
     const T c[4] = {(T)-1.970840454, (T)-1.624906493, (T)3.429567803, (T)1.641345311};                             \
@@ -729,13 +730,13 @@ OPFN(top_zero_) {
     if (ya == (T)1.0) return COPYSIGN((T)INFINITY, y);                                                            \
     if (ya <= (T)0.7) {                                                                                           \
         z = y * y;                                                                                                \
-        num = ((a[3] * z + a[2]) * z + a[1]) * z + a[0];                                                          \
-        dem = (((b[3] * z + b[2]) * z + b[1]) * z + b[0]) * z + (T)1.0;                                           \
+        num = FMA(FMA(FMA(a[3], z, a[2]), z, a[1]), z, a[0]);                                                     \
+        dem = FMA(FMA(FMA(FMA(b[3], z, b[2]), z, b[1]), z, b[0]), z, (T)1.0);                                     \
         x = y * num / dem;                                                                                        \
     } else {                                                                                                      \
         z = SQRT(-LOG(((T)1.0 - ya) / (T)2.0));                                                                   \
-        num = ((c[3] * z + c[2]) * z + c[1]) * z + c[0];                                                          \
-        dem = (d[1] * z + d[0]) * z + (T)1.0;                                                                     \
+        num = FMA(FMA(FMA(c[3], z, c[2]), z, c[1]), z, c[0]);                                                     \
+        dem = FMA(FMA(d[1], z, d[0]), z, (T)1.0);                                                                 \
         x = COPYSIGN(num, y) / dem;                                                                               \
     }                                                                                                             \
     const T k = (T)2.0 / (T)1.7724538509055160273;                                                                \
@@ -743,8 +744,8 @@ OPFN(top_zero_) {
     x = x - (ERF(x) - y) / (k * EXP(-x * x));                                                                     \
     return x;
 
-static float erfinv_f32(float y) { ERFINV_BODY(float, sqrtf, logf, erff, expf, copysignf, fabsf) }
-static double erfinv_f64(double y) { ERFINV_BODY(double, sqrt, log, erf, exp, copysign, fabs) }
+static float erfinv_f32(float y) { ERFINV_BODY(float, sqrtf, logf, erff, expf, copysignf, fabsf, fmaf) }
+static double erfinv_f64(double y) { ERFINV_BODY(double, sqrt, log, erf, exp, copysign, fabs, fma) }
 
 /* r = erfinv(src) elementwise; r and src of one shape, r floating. */
 static void erfinv_into(Tensor *r, const Tensor *src) {

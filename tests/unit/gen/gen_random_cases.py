@@ -310,6 +310,33 @@ seq('errors', 21, [
     step('rand', '', [[4]]),
 ])
 
+# The fills torch.nn.init uses besides the draws (no generator involved).
+# erfinv: PyTorch's calc_erfinv (a rational guess and two Newton steps with
+# the C library's erf and exp) in float32; a last-bit difference e in erf
+# between C libraries moves x by e dx/dy = e sqrt(pi)/2 exp(x^2), at most 25
+# for |y| <= 0.99: tol = 4 eps32 * 25.
+ERFINV_TOL = 4 * EPS[f32] * 25
+seq('fills', 0, [
+    step('fill_', 'Scalar', [E(3, 4), 2.5]),
+    step('fill_', 'Scalar', [E(3, 4, dtype=i64, strided=True), 7]),
+    step('fill_', 'Scalar', [E(5, dtype=f16), -0.1]),
+    step('fill_', 'Tensor', [E(2, 3), T(torch.tensor(-3.25))]),
+    err('fill_', 'Tensor', [E(2, 3), T(torch.tensor([1.0, 2.0]))], 'SHAPE', 'only supports 0-dimension value tensor'),
+    step('zero_', '', [T(torch.arange(12.0).reshape(3, 4), strided=True)]),
+    step('erfinv', '', [T(torch.linspace(-0.99, 0.99, 41))], ERFINV_TOL),
+    step('erfinv', '', [T(torch.linspace(-0.99, 0.99, 41, dtype=f64))], ERFINV_TOL * 2.0**-29),
+    step('erfinv', '', [T(torch.tensor([-1.0, 1.0, 0.0, 1.5]))]),
+    step('erfinv', '', [T(torch.tensor([0, 1, -1]))]),
+    step('erfinv_', '', [T(torch.linspace(-0.9, 0.9, 12).reshape(3, 4), strided=True)], ERFINV_TOL),
+    err('erfinv_', '', [T(torch.tensor([0, 1]))], 'TYPE', "can't be cast to the desired output type"),
+    step('eye', '', [3]),
+    step('eye', 'm', [2, 4, Dtype(i64)]),
+    step('eye', 'm', [4, 2]),
+    step('eye', '', [0]),
+    err('eye', '', [-1], 'VALUE', 'n must be greater or equal to 0'),
+    step('randn', '', [[3]], N(f32, scalar=True)),
+])
+
 rows = []
 seq_rows = []
 for label, seed, steps in sequences:
