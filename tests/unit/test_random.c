@@ -27,6 +27,7 @@
 #include "op_cases.h"
 #include "ops/init.h"
 #include "tensor/random.h"
+#include "tscript/tscript.h"
 
 typedef struct RawCase {
     uint64_t seed;
@@ -261,6 +262,41 @@ static void test_generator_oom(void **state) {
     tu_ctx_free(ctx);
 }
 
+/* The public API: ts_ctx_manual_seed + ts_value_randn give torch.randn's
+ * values (the first step of the "randn seed 0" sequence), per context. */
+static void test_public_api(void **state) {
+    (void)state;
+    const RandSeq *q = NULL;
+    for (size_t i = 0; i < TS_ARRAY_LEN(rand_seqs); i++)
+        if (!strcmp(rand_seqs[i].label, "randn seed 0")) q = &rand_seqs[i];
+    assert_non_null(q);
+    const TSpec *want = &q->steps[0].outs[0]; /* randn(2, 3) after manual_seed(0) */
+    ts_ctx *a, *b;
+    assert_int_equal(ts_ctx_new(NULL, &a), TS_OK);
+    assert_int_equal(ts_ctx_new(NULL, &b), TS_OK);
+    assert_true(ts_ctx_initial_seed(a) == TS_DEFAULT_SEED);
+    assert_int_equal(ts_ctx_manual_seed(a, 0), TS_OK);
+    assert_int_equal(ts_ctx_manual_seed(b, 1), TS_OK);
+    assert_true(ts_ctx_initial_seed(a) == 0 && ts_ctx_initial_seed(b) == 1);
+    ts_value *vb, *va;
+    assert_int_equal(ts_value_randn(b, TS_FLOAT32, want->sizes, want->ndim, &vb), TS_OK); /* b draws: a must not move */
+    assert_int_equal(ts_value_randn(a, TS_FLOAT32, want->sizes, want->ndim, &va), TS_OK);
+    float got[6];
+    assert_int_equal(ts_value_to_buffer(a, va, TS_FLOAT32, got, sizeof got), TS_OK);
+    for (int k = 0; k < 6; k++) assert_true(got[k] == (float)want->f[k]);
+    ts_value *bad = NULL;
+    assert_int_equal(ts_value_randn(a, TS_INT64, want->sizes, 2, &bad), TS_ERR_ARG);
+    assert_non_null(strstr(ts_ctx_error(a), "not a floating point dtype"));
+    int64_t neg[1] = {-2};
+    assert_int_equal(ts_value_randn(a, TS_FLOAT32, neg, 1, &bad), TS_ERR_ARG);
+    assert_null(bad);
+    assert_int_equal(ts_ctx_manual_seed(NULL, 0), TS_ERR_ARG);
+    ts_value_release(va);
+    ts_value_release(vb);
+    ts_ctx_free(a);
+    ts_ctx_free(b);
+}
+
 /* Each random op with its allocations failing one by one cleans up. */
 static void test_oom_cleanup(void **state) {
     (void)state;
@@ -286,6 +322,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_linear_init, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_init_errors, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_generator_oom, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_public_api, tu_setup, tu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
