@@ -274,6 +274,19 @@ seq('random_', 9, [
     step('random_', 'from', [E(6, dtype=i16), -7, None]),
     step('random_', 'from', [E(6, dtype=f64), -2**63, None]),
     step('random_', 'from', [E(4, 3, dtype=i64, strided=True), 0, 1000]),
+    # bounds moved inwards to values the dtype holds (update_from / update_to)
+    step('random_', 'from', [E(8, dtype=f16), 0, 65504]),
+    step('random_', 'from', [E(8, dtype=f16), -65504, 65504]),
+    step('random_', 'from', [E(8, dtype=bf16), -2**20 - 1, 2**20 + 1]),
+    step('random_', 'from', [E(8), 2**30 - 1, 2**30 + 1000]),
+    step('random_', 'from', [E(8, dtype=f64), -2**60, 2**60]),
+    step('random_', 'from', [E(6, dtype=f16), 1000, None]),
+    step('random_', 'from', [E(6, dtype=b1), 0, 2]),
+    step('random_', 'from', [E(6, dtype=u8), 100, None]),
+    err('random_', 'from', [E(6, dtype=f16), 70000, 70010], 'VALUE', 'from is out of bounds'),
+    err('random_', 'from', [E(6, dtype=i8), 0, 200], 'VALUE', 'to - 1 is out of bounds'),
+    err('random_', 'from', [E(6, dtype=i32), -2**63, None], 'TYPE', 'handles only int64, double, float and bfloat16'),
+    step('random_', 'to', [E(5, dtype=i16), 3]),
 ])
 seq('randperm', 13, [
     step('randperm', '', [0]),
