@@ -799,6 +799,32 @@ static ts_status eye_new(Ctx *ctx, IValue *in, int nin, int64_t n, int64_t m, in
 OPFN(top_eye) { return eye_new(ctx, in, nin, op_int(in[0]), op_int(in[0]), 1, out); }
 OPFN(top_eye_m) { return eye_new(ctx, in, nin, op_int(in[0]), op_int(in[1]), 2, out); }
 
+/* eye.out / eye.m_out into an out tensor of shape (n, m) (what
+ * torch.nn.init.eye_ passes); tscript does not resize an out tensor. */
+static ts_status eye_into(Ctx *ctx, int64_t n, int64_t m, const IValue *in, int nin, int out_i, IValue *out) {
+    Tensor *t;
+    TS_TRY(op_tensor(ctx, "eye", in, nin, out_i, &t));
+    if (n < 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "eye: n must be greater or equal to 0, got %" PRId64, n);
+    if (m < 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "eye: m must be greater or equal to 0, got %" PRId64, m);
+    if (t->ndim != 2 || t->sizes[0] != n || t->sizes[1] != m) {
+        ShapeText st;
+        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL,
+                       "eye: the out tensor has shape %s, not [%" PRId64 ", %" PRId64 "] (resizing an out tensor is "
+                       "not supported)",
+                       op_shape(&st, t), n, m);
+    }
+    TS_TRY(writable(ctx, "eye", t));
+    kref_fill(t, kscalar_i(0));
+    char *base = t->storage->data;
+    size_t es = dtype_size(t->dtype);
+    for (int64_t i = 0; i < n && i < m; i++)
+        dtype_store_i64(t->dtype, base + (size_t)(t->storage_offset + i * t->strides[0] + i * t->strides[1]) * es, 1);
+    return op_return(out, tensor_retain(t));
+}
+
+OPFN(top_eye_out) { return eye_into(ctx, op_int(in[0]), op_int(in[0]), in, nin, 1, out); }
+OPFN(top_eye_m_out) { return eye_into(ctx, op_int(in[0]), op_int(in[1]), in, nin, 2, out); }
+
 /* ---- torch.nn.init for C callers (ops/init.h) ---- */
 
 ts_status init_uniform_(Ctx *ctx, Tensor *t, double a, double b) { return uniform_into(ctx, "uniform_", t, a, b); }

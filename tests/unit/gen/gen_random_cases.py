@@ -347,6 +347,8 @@ seq('fills', 0, [
     step('eye', 'm', [4, 2]),
     step('eye', '', [0]),
     err('eye', '', [-1], 'VALUE', 'n must be greater or equal to 0'),
+    step('eye', 'm_out', [3, 5, E(3, 5, strided=True)]),
+    step('eye', 'out', [2, E(2, 2, dtype=i32)]),
     step('randn', '', [[3]], N(f32, scalar=True)),
 ])
 
