@@ -48,6 +48,16 @@ typedef struct InitCase {
     TSpec weight, bias;
 } InitCase;
 
+typedef struct ViewCase {
+    const char *label;
+    uint64_t seed;
+    char kind; /* u uniform_(-1, 1), n normal_(0, 1), b bernoulli_(0.5) */
+    int64_t base_numel;
+    int ndim;
+    int64_t sizes[6], strides[6], offset;
+    const double *want; /* the view's values, logical order */
+} ViewCase;
+
 #include "test_random_cases.inc"
 
 static void test_raw_words(void **state) {
@@ -174,6 +184,36 @@ static void test_sequences(void **state) {
     print_message("%d steps in %zu sequences; %d float results, %d equal bit for bit\n", steps, TS_ARRAY_LEN(rand_seqs),
                   floats, exact);
     assert_int_equal(failures, 0);
+}
+
+/* Strided views are filled in TensorIterator's order (memory order),
+ * whatever the permutation, steps and size-1 dims. normal_ on them is the
+ * scalar path (not contiguous): the C library's log1p/sin/cos, within the
+ * Box-Muller bound of the generator script. */
+static void test_views(void **state) {
+    (void)state;
+    for (size_t c = 0; c < TS_ARRAY_LEN(view_cases); c++) {
+        const ViewCase *vc = &view_cases[c];
+        Ctx *ctx = tu_ctx_new();
+        assert_int_equal(ctx_manual_seed(ctx, vc->seed), TS_OK);
+        Tensor *base = tensor_empty(ctx, DT_FLOAT32, &vc->base_numel, 1);
+        assert_non_null(base);
+        Tensor *v = tensor_view(ctx, base->storage, DT_FLOAT32, vc->offset, vc->sizes, vc->strides, vc->ndim);
+        assert_non_null(v);
+        Generator *g = ctx_generator(ctx);
+        if (vc->kind == 'u') random_uniform_(g, v, -1.0, 1.0);
+        else if (vc->kind == 'n') random_normal_(g, v, 0.0, 1.0);
+        else random_bernoulli_scalar_(g, v, 0.5);
+        double tol = vc->kind == 'n' ? 4 * 0x1p-23 * 8.57 : 0;
+        for (int64_t k = 0, n = tensor_numel(v); k < n; k++)
+            if (!(fabs(tensor_get_f64(v, k) - vc->want[k]) <= tol))
+                fail_msg("%s, element %lld: %.9g, PyTorch %.9g", vc->label, (long long)k, tensor_get_f64(v, k),
+                         vc->want[k]);
+        tensor_release(v);
+        tensor_release(base);
+        tu_ctx_free(ctx);
+    }
+    print_message("%zu views filled in PyTorch's order\n", TS_ARRAY_LEN(view_cases));
 }
 
 /* Interleaving two contexts gives each the sequence it has alone. */
@@ -317,6 +357,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_raw_through_op, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_default_seed, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_sequences, tu_setup, tu_teardown),
+        cmocka_unit_test_setup_teardown(test_views, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_contexts_independent, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_seed_clears_cache, tu_setup, tu_teardown),
         cmocka_unit_test_setup_teardown(test_linear_init, tu_setup, tu_teardown),
