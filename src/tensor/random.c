@@ -91,7 +91,7 @@ double gen_normal_f64(Generator *g, double mean, double std) {
     }
     double u1 = gen_uniform_f64(g);
     double u2 = gen_uniform_f64(g);
-    double r = sqrt(-2.0 * log1p(-u2));
+    double r = sqrt(-2.0 * log(1.0 - u2)); /* 1.13's form (later versions use log1p(-u2)) */
     double theta = TWO_PI * u1;
     g->next_normal = r * sin(theta);
     g->has_next_normal = true;

@@ -208,6 +208,7 @@ seq('normal_ paths', 3, [
     step('normal_', '', [E(20, dtype=f16)], N(f16)),
     step('normal_', '', [E(20, dtype=bf16)], N(bf16)),
     step('normal_', '', [E(5, dtype=f16)], N(f16, scalar=True)),
+    step('normal_', '', [E(20, 35, dtype=f64, strided=True), 0.25, 4.0], N(f64, 4.0, 0.25, scalar=True)),
 ])
 for s in (0, 1, 42):
     seq('randn seed %d' % s, s, [
