@@ -188,7 +188,7 @@ static void test_sequences(void **state) {
 
 /* Strided views are filled in TensorIterator's order (memory order),
  * whatever the permutation, steps and size-1 dims. normal_ on them is the
- * scalar path (not contiguous): the C library's log1p/sin/cos, within the
+ * scalar path (not contiguous): the C library's log/sin/cos, within the
  * Box-Muller bound of the generator script. */
 static void test_views(void **state) {
     (void)state;

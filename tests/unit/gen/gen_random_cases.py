@@ -19,7 +19,7 @@ tscript does in the same order. So are float32 normal samples of PyTorch's
 normal_fill path (contiguous, 16 or more elements): its AVX2 kernel computes
 log, sin and cos with Cephes polynomials in plain float arithmetic, which
 tscript writes out operation for operation. The other normal samples use the
-C library's log/log1p/sin/cos (float64, the scalar path, float16 /
+C library's log/sin/cos (float64, the scalar path, float16 /
 bfloat16), whose last bit may differ between C libraries: there |got - want|
 <= 4 eps (r_max |std| + |mean|), where r_max bounds the Box-Muller radius
 (u1 >= 2^-24 for float32 uniforms: 5.77; the scalar path's float64
