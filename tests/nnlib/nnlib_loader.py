@@ -188,3 +188,22 @@ def outputs_equal(a, b):
         return type(a) == type(b) and len(a) == len(b) and \
             all(outputs_equal(x, y) for x, y in zip(a, b))
     return a == b
+
+
+def fresh_annotations(module):
+    """Undo a side effect of scripting, so each scripting sees classes as a fresh process does.
+
+    Since Python 3.10, reading `C.__annotations__` on a class whose body has none stores an
+    empty dict in C. TorchScript reads it while scripting, so in PyTorch a class such as
+    ConvTranspose1d (annotations only in its base _ConvNd) scripts with the inherited
+    annotations the first time (bias: Optional[Tensor]) and without them afterwards
+    (bias: Tensor). The first scripting in a process is the reference; removing the empty
+    dicts restores it."""
+    for m in module.modules():
+        for cls in type(m).__mro__:
+            d = cls.__dict__
+            if "__annotations__" in d and d["__annotations__"] == {}:
+                try:
+                    del cls.__annotations__
+                except (AttributeError, TypeError):
+                    pass

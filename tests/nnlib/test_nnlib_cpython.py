@@ -172,6 +172,72 @@ CASES += [
 ]
 
 
+
+class _ListDictNet(nn.Module):
+    """A user module holding a ModuleList and a ModuleDict (containers have no forward)."""
+
+    def __init__(self, ns):
+        super().__init__()
+        self.layers = ns.ModuleList([ns.Linear(4, 4) for _ in range(3)])
+        self.layers.append(ns.Linear(4, 5))
+        self.layers.insert(0, ns.Linear(4, 4, bias=False))
+        self.extra = ns.ModuleList()
+        self.extra += [ns.ReLU(), ns.Tanh()]
+        self.acts = ns.ModuleDict({"a": ns.ReLU(), "b": ns.Tanh()})
+        self.acts.update([("c", ns.SiLU())])
+        self.acts["d"] = ns.Sigmoid()
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        for m in self.extra:
+            x = m(x)
+        for k, m in self.acts.items():
+            x = m(x)
+        return x
+
+
+CASES += [
+    Case(CON, "ModuleList", build=lambda ns: _ListDictNet(ns), name="ModuleList-ModuleDict",
+         inputs=lambda: (R(3, 4),)),
+]
+
+CONV = "conv"
+_x1 = lambda: (R(2, 4, 17),)  # noqa: E731
+_x2 = lambda: (R(2, 3, 11, 13),)  # noqa: E731
+_x2b = lambda: (R(2, 4, 9, 10),)  # noqa: E731
+_x3 = lambda: (R(2, 2, 7, 8, 9),)  # noqa: E731
+CASES += [
+    C(CONV, "Conv1d", 4, 6, 3, inputs=_x1),
+    C(CONV, "Conv1d", 4, 6, 3, stride=2, padding=1, bias=False, name="Conv1d-s2p1nb", inputs=_x1),
+    C(CONV, "Conv1d", 4, 8, 3, groups=2, dilation=2, padding="same", name="Conv1d-same-g2", inputs=_x1),
+    C(CONV, "Conv1d", 4, 6, 4, padding="same", name="Conv1d-same-even", inputs=_x1),
+    C(CONV, "Conv1d", 4, 6, 3, padding="valid", name="Conv1d-valid", inputs=_x1),
+    C(CONV, "Conv1d", 4, 6, 3, padding=2, padding_mode="reflect", name="Conv1d-reflect", inputs=_x1),
+    C(CONV, "Conv2d", 3, 8, 3, inputs=_x2),
+    C(CONV, "Conv2d", 3, 8, (3, 5), stride=(2, 1), padding=(1, 2), name="Conv2d-rect", inputs=_x2),
+    C(CONV, "Conv2d", 4, 8, 3, groups=4, bias=False, padding="same", name="Conv2d-dw-same", inputs=_x2b),
+    C(CONV, "Conv2d", 3, 4, 3, padding=1, padding_mode="circular", name="Conv2d-circular", inputs=_x2),
+    C(CONV, "Conv2d", 3, 4, 3, padding=(1, 2), padding_mode="replicate", name="Conv2d-replicate", inputs=_x2),
+    C(CONV, "Conv2d", 3, 4, 4, padding="same", dilation=(1, 2), name="Conv2d-same-dil", inputs=_x2),
+    C(CONV, "Conv2d", 3, 16, 1, name="Conv2d-1x1", inputs=_x2),
+    C(CONV, "Conv3d", 2, 4, 3, inputs=_x3),
+    C(CONV, "Conv3d", 2, 4, (1, 3, 3), stride=2, padding=(0, 1, 1), groups=2, name="Conv3d-g2", inputs=_x3),
+    C(CONV, "Conv3d", 2, 3, 2, padding=1, padding_mode="replicate", bias=False, name="Conv3d-repl", inputs=_x3),
+    C(CONV, "ConvTranspose1d", 4, 6, 3, inputs=_x1),
+    C(CONV, "ConvTranspose1d", 4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, bias=False,
+      name="ConvTranspose1d-s2", inputs=_x1),
+    C(CONV, "ConvTranspose2d", 4, 3, 3, stride=2, inputs=_x2b),
+    C(CONV, "ConvTranspose2d", 4, 6, (3, 2), stride=2, padding=1, output_padding=1, groups=2,
+      dilation=(1, 2), name="ConvTranspose2d-full", inputs=_x2b),
+    C(CONV, "ConvTranspose2d", 4, 3, 3, stride=2, padding=1, name="ConvTranspose2d-outsize",
+      inputs=lambda: (R(2, 4, 9, 10), [18, 20])),
+    C(CONV, "ConvTranspose3d", 2, 3, 3, stride=2, inputs=_x3),
+    C(CONV, "ConvTranspose3d", 2, 4, (2, 3, 3), stride=(1, 2, 2), padding=1, bias=False,
+      name="ConvTranspose3d-rect", inputs=_x3),
+]
+
+
 def _param_cases():
     out = []
     for c in CASES:
@@ -203,6 +269,18 @@ def _construct_pair(case, mode):
     return ours, theirs
 
 
+def _diff(what, ours, theirs):
+    import difflib
+    a = "\n".join(x if isinstance(x, str) else repr(x) for x in ours).splitlines()
+    b = "\n".join(x if isinstance(x, str) else repr(x) for x in theirs).splitlines()
+    return "%s differs (- ours, + PyTorch):\n%s" % (
+        what, "\n".join(difflib.unified_diff(a, b, lineterm="", n=2)))
+
+
+def _clone(inputs):
+    return [x.clone() if isinstance(x, torch.Tensor) else copy.deepcopy(x) for x in inputs]
+
+
 def _run(m, inputs, seed):
     torch.manual_seed(seed)
     with torch.no_grad():
@@ -222,12 +300,14 @@ def test_module(case, mode):
 
     # Eager outputs (inputs cloned: some configurations are in-place).
     inputs = case.inputs()
-    out_e_ours = _run(ours, [x.clone() for x in inputs], 11)
-    out_e_theirs = _run(theirs, [x.clone() for x in inputs], 11)
+    out_e_ours = _run(ours, _clone(inputs), 11)
+    out_e_theirs = _run(theirs, _clone(inputs), 11)
     assert L.outputs_equal(out_e_ours, out_e_theirs)
 
     # Scripting.
+    L.fresh_annotations(ours)
     s_ours = torch.jit.script(ours)
+    L.fresh_annotations(theirs)
     s_theirs = torch.jit.script(theirs)
     assert L.normalise(s_ours.code) == L.normalise(s_theirs.code)
     assert L.normalise(str(s_ours._c._type().qualified_name())) == \
@@ -238,10 +318,10 @@ def test_module(case, mode):
     files_theirs = L.archive_files(s_theirs)
     assert sorted(files_ours) == sorted(files_theirs)
     for k in files_theirs:
-        assert files_ours[k] == files_theirs[k], k
+        assert files_ours[k] == files_theirs[k], _diff(k, files_ours[k], files_theirs[k])
 
-    out_s_ours = _run(s_ours, [x.clone() for x in inputs], 11)
-    out_s_theirs = _run(s_theirs, [x.clone() for x in inputs], 11)
+    out_s_ours = _run(s_ours, _clone(inputs), 11)
+    out_s_theirs = _run(s_theirs, _clone(inputs), 11)
     assert L.outputs_equal(out_s_ours, out_s_theirs)
     assert L.outputs_equal(out_s_theirs, out_e_theirs)
 

@@ -231,3 +231,14 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:
         return torch._C._nn.hardswish_(input)
     return torch._C._nn.hardswish(input)
+
+
+# ---------------------------------------------------------------- convolution, padding
+conv1d = torch.conv1d
+conv2d = torch.conv2d
+conv3d = torch.conv3d
+conv_transpose1d = torch.conv_transpose1d
+conv_transpose2d = torch.conv_transpose2d
+conv_transpose3d = torch.conv_transpose3d
+conv_tbc = torch.conv_tbc
+pad = torch._C._nn.pad
