@@ -54,7 +54,10 @@ class Case:
     """One constructor configuration: file, class, args and inputs for forward."""
 
     def __init__(self, file, cls, args=(), kwargs=None, inputs=None, train=False, build=None,
-                 name=None, seed=7):
+                 name=None, seed=7, script_fails=False):
+        # script_fails: PyTorch 1.13 itself cannot script this configuration; ours must
+        # fail the same way (same message up to the source location).
+        self.script_fails = script_fails
         self.file, self.cls, self.args, self.kwargs = file, cls, args, kwargs or {}
         self.inputs = inputs or (lambda: (R(2, 3),))
         self.train, self.build, self.seed = train, build, seed
@@ -83,8 +86,9 @@ class _Ns:
         raise AttributeError(name)
 
 
-def C(file, cls, *args, inputs=None, train=False, name=None, **kwargs):
-    return Case(file, cls, args, kwargs, inputs=inputs, train=train, name=name)
+def C(file, cls, *args, inputs=None, train=False, name=None, script_fails=False, **kwargs):
+    return Case(file, cls, args, kwargs, inputs=inputs, train=train, name=name,
+                script_fails=script_fails)
 
 
 LIN = "linear"
@@ -238,6 +242,145 @@ CASES += [
 ]
 
 
+def I(*shape, high=10, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, high, shape, generator=g)
+
+
+BN, IN, NORM, DROP = "batchnorm", "instancenorm", "normalization", "dropout"
+_b2 = lambda: (R(6, 5),)  # noqa: E731
+_b3 = lambda: (R(4, 5, 7),)  # noqa: E731
+_b4 = lambda: (R(3, 5, 6, 7),)  # noqa: E731
+_b5 = lambda: (R(2, 5, 3, 4, 5),)  # noqa: E731
+for _train in (False, True):
+    _t = "-train" if _train else ""
+    CASES += [
+        C(BN, "BatchNorm1d", 5, inputs=_b2, train=_train, name="BatchNorm1d" + _t),
+        C(BN, "BatchNorm1d", 5, eps=1e-3, momentum=None, name="BatchNorm1d-cma" + _t, inputs=_b3, train=_train),
+        C(BN, "BatchNorm1d", 5, affine=False, name="BatchNorm1d-noaffine" + _t, inputs=_b3, train=_train),
+        C(BN, "BatchNorm2d", 5, inputs=_b4, train=_train, name="BatchNorm2d" + _t),
+        C(BN, "BatchNorm2d", 5, momentum=0.3, track_running_stats=False, name="BatchNorm2d-notrack" + _t,
+          inputs=_b4, train=_train),
+        C(BN, "BatchNorm3d", 5, inputs=_b5, train=_train, name="BatchNorm3d" + _t),
+        C(IN, "InstanceNorm1d", 5, inputs=_b3, train=_train, name="InstanceNorm1d" + _t),
+        C(IN, "InstanceNorm1d", 5, inputs=lambda: (R(5, 7),), train=_train, name="InstanceNorm1d-unbatched" + _t),
+        C(IN, "InstanceNorm2d", 5, affine=True, track_running_stats=True, inputs=_b4, train=_train,
+          name="InstanceNorm2d-affine-track" + _t),
+        C(IN, "InstanceNorm3d", 5, eps=1e-3, affine=True, inputs=_b5, train=_train, name="InstanceNorm3d" + _t),
+        C(DROP, "Dropout", inputs=_b4, train=_train, name="Dropout" + _t),
+        C(DROP, "Dropout", 0.2, True, inputs=_b4, train=_train, name="Dropout-inplace" + _t),
+        C(DROP, "Dropout1d", 0.3, inputs=_b3, train=_train, name="Dropout1d" + _t),
+        C(DROP, "Dropout1d", 0.3, inputs=lambda: (R(5, 7),), train=_train, name="Dropout1d-unbatched" + _t),
+        C(DROP, "Dropout2d", inputs=_b4, train=_train, name="Dropout2d" + _t),
+        C(DROP, "Dropout2d", 0.4, inplace=True, inputs=_b4, train=_train, name="Dropout2d-inplace" + _t),
+        C(DROP, "Dropout3d", inputs=_b5, train=_train, name="Dropout3d" + _t),
+        C(DROP, "Dropout3d", inputs=lambda: (R(5, 3, 4, 5),), train=_train, name="Dropout3d-unbatched" + _t),
+        C(DROP, "AlphaDropout", 0.2, inputs=_b4, train=_train, name="AlphaDropout" + _t),
+        C(DROP, "FeatureAlphaDropout", 0.2, inputs=_b4, train=_train, name="FeatureAlphaDropout" + _t),
+    ]
+CASES += [
+    C(NORM, "LayerNorm", 7, inputs=_b4),
+    C(NORM, "LayerNorm", [6, 7], eps=1e-6, name="LayerNorm-2d", inputs=_b4),
+    C(NORM, "LayerNorm", (7,), elementwise_affine=False, name="LayerNorm-noaffine", inputs=_b4),
+    C(NORM, "GroupNorm", 1, 5, inputs=_b4),
+    C(NORM, "GroupNorm", 2, 6, eps=1e-3, affine=False, name="GroupNorm-noaffine", inputs=lambda: (R(3, 6, 4, 5),)),
+    C(NORM, "GroupNorm", 3, 6, name="GroupNorm-3d", inputs=lambda: (R(3, 6, 10),)),
+    C(NORM, "LocalResponseNorm", 2, inputs=_b4),
+    C(NORM, "LocalResponseNorm", 3, alpha=1e-3, beta=0.5, k=2.0, name="LocalResponseNorm-3d", inputs=_b3),
+    C(NORM, "LocalResponseNorm", 3, name="LocalResponseNorm-5d", inputs=_b5),
+]
+if hasattr(nn, "RMSNorm"):
+    CASES += [
+        C(NORM, "RMSNorm", 7, inputs=_b4),
+        C(NORM, "RMSNorm", [6, 7], eps=1e-6, elementwise_affine=False, name="RMSNorm-2d", inputs=_b4),
+    ]
+
+
+def test_rmsnorm_needs_torch_2_4():
+    if not hasattr(nn, "RMSNorm"):
+        pytest.skip("torch %s has no nn.RMSNorm (added in 2.4): our RMSNorm is validated "
+                    "only with a torch that has it" % torch.__version__)
+
+
+FLAT, PIX, SPARSE, POOL = "flatten", "pixelshuffle", "sparse", "pooling"
+CASES += [
+    C(FLAT, "Flatten", inputs=_b4),
+    C(FLAT, "Flatten", 0, 2, name="Flatten-0-2", inputs=_b4),
+    C(FLAT, "Unflatten", 1, (2, 3), inputs=lambda: (R(4, 6, 5),)),
+    C(FLAT, "Unflatten", -1, [5, 1], name="Unflatten-list", inputs=lambda: (R(4, 6, 5),)),
+    C(PIX, "PixelShuffle", 2, inputs=lambda: (R(2, 8, 3, 4),)),
+    C(PIX, "PixelUnshuffle", 2, inputs=lambda: (R(2, 3, 4, 6),)),
+    C(SPARSE, "Embedding", 10, 4, inputs=lambda: (I(3, 5),)),
+    C(SPARSE, "Embedding", 10, 4, padding_idx=2, name="Embedding-pad", inputs=lambda: (I(3, 5),)),
+    C(SPARSE, "Embedding", 10, 4, padding_idx=-1, name="Embedding-negpad", inputs=lambda: (I(3, 5),)),
+    C(SPARSE, "Embedding", 10, 6, max_norm=1.0, norm_type=1.5, scale_grad_by_freq=True,
+      name="Embedding-maxnorm", inputs=lambda: (I(2, 7),)),
+    C(SPARSE, "Embedding", 10, 4, sparse=True, name="Embedding-sparse", inputs=lambda: (I(4),)),
+]
+_p1 = lambda: (R(2, 3, 16),)  # noqa: E731
+_p2 = lambda: (R(2, 3, 11, 12),)  # noqa: E731
+_p3 = lambda: (R(2, 2, 7, 8, 9),)  # noqa: E731
+CASES += [
+    C(POOL, "MaxPool1d", 3, inputs=_p1),
+    C(POOL, "MaxPool1d", 3, 2, 1, 2, ceil_mode=True, name="MaxPool1d-full", inputs=_p1),
+    C(POOL, "MaxPool1d", 2, return_indices=True, name="MaxPool1d-indices", inputs=_p1),
+    C(POOL, "MaxPool2d", 2, inputs=_p2),
+    C(POOL, "MaxPool2d", (3, 2), stride=(2, 1), padding=1, name="MaxPool2d-rect", inputs=_p2),
+    C(POOL, "MaxPool2d", 3, 2, return_indices=True, ceil_mode=True, name="MaxPool2d-indices", inputs=_p2),
+    C(POOL, "MaxPool3d", 2, inputs=_p3),
+    C(POOL, "MaxPool3d", 3, 2, 1, return_indices=True, name="MaxPool3d-indices", inputs=_p3),
+    C(POOL, "AvgPool1d", 3, inputs=_p1),
+    C(POOL, "AvgPool1d", 4, 2, 2, True, False, name="AvgPool1d-full", inputs=_p1),
+    C(POOL, "AvgPool2d", 2, inputs=_p2),
+    C(POOL, "AvgPool2d", (3, 2), stride=1, padding=1, count_include_pad=False, divisor_override=3,
+      name="AvgPool2d-full", inputs=_p2),
+    C(POOL, "AvgPool3d", 2, inputs=_p3),
+    C(POOL, "AvgPool3d", 3, 2, 1, ceil_mode=True, name="AvgPool3d-full", inputs=_p3),
+    C(POOL, "LPPool1d", 2, 3, inputs=lambda: (R(2, 3, 16).abs(),)),
+    C(POOL, "LPPool1d", 1.5, 3, 2, True, name="LPPool1d-full", inputs=lambda: (R(2, 3, 16).abs(),)),
+    C(POOL, "LPPool2d", 2, 2, inputs=lambda: (R(2, 3, 11, 12).abs(),)),
+    C(POOL, "LPPool2d", 3, (3, 2), stride=(2, 1), name="LPPool2d-full", inputs=lambda: (R(2, 3, 11, 12).abs(),)),
+    C(POOL, "AdaptiveMaxPool1d", 5, inputs=_p1),
+    C(POOL, "AdaptiveMaxPool1d", 4, True, name="AdaptiveMaxPool1d-indices", inputs=_p1, script_fails=True),
+    C(POOL, "AdaptiveMaxPool2d", (5, 4), inputs=_p2),
+    C(POOL, "AdaptiveMaxPool2d", (None, 3), return_indices=True, name="AdaptiveMaxPool2d-none", inputs=_p2, script_fails=True),
+    C(POOL, "AdaptiveMaxPool3d", 2, inputs=_p3),
+    C(POOL, "AdaptiveMaxPool3d", (2, None, 3), True, name="AdaptiveMaxPool3d-none", inputs=_p3, script_fails=True),
+    C(POOL, "AdaptiveAvgPool1d", 5, inputs=_p1),
+    C(POOL, "AdaptiveAvgPool2d", 1, inputs=_p2),
+    C(POOL, "AdaptiveAvgPool2d", (None, 5), name="AdaptiveAvgPool2d-none", inputs=_p2, script_fails=True),
+    C(POOL, "AdaptiveAvgPool3d", (1, 2, 3), inputs=_p3),
+]
+
+
+def _unpool(ns, dims, **kw):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            mp = {1: ns.MaxPool1d, 2: ns.MaxPool2d, 3: ns.MaxPool3d}[dims]
+            up = {1: ns.MaxUnpool1d, 2: ns.MaxUnpool2d, 3: ns.MaxUnpool3d}[dims]
+            self.pool = mp(2, stride=2, return_indices=True)
+            self.unpool = up(2, **kw)
+
+        def forward(self, x):
+            y, i = self.pool(x)
+            return self.unpool(y, i)
+    Net.__qualname__ = Net.__name__ = "UnpoolNet%d" % dims
+    return Net()
+
+
+CASES += [
+    # PyTorch 1.13 fails an internal assert scripting MaxUnpool*d (its tuple constants
+    # against the int[] schema); ours must fail the same way, and run the same in eager mode.
+    Case(POOL, "MaxUnpool1d", build=lambda ns: _unpool(ns, 1), name="MaxUnpool1d",
+         inputs=lambda: (R(2, 3, 16),), script_fails=True),
+    Case(POOL, "MaxUnpool2d", build=lambda ns: _unpool(ns, 2, stride=2), name="MaxUnpool2d",
+         inputs=lambda: (R(2, 3, 10, 12),), script_fails=True),
+    Case(POOL, "MaxUnpool3d", build=lambda ns: _unpool(ns, 3, padding=0), name="MaxUnpool3d",
+         inputs=lambda: (R(2, 2, 6, 8, 4),), script_fails=True),
+]
+
+
 def _param_cases():
     out = []
     for c in CASES:
@@ -267,6 +410,14 @@ def _construct_pair(case, mode):
     ours.train(case.train)
     theirs.train(case.train)
     return ours, theirs
+
+
+_THEIR_SCRIPT_ERRORS = {}
+
+
+def _error_head(exc):
+    # A scripting error's text up to its first source location.
+    return (type(exc).__name__, str(exc).split('File "')[0].strip())
 
 
 def _diff(what, ours, theirs):
@@ -303,6 +454,22 @@ def test_module(case, mode):
     out_e_ours = _run(ours, _clone(inputs), 11)
     out_e_theirs = _run(theirs, _clone(inputs), 11)
     assert L.outputs_equal(out_e_ours, out_e_theirs)
+
+    if case.script_fails:
+        # A failed scripting leaves PyTorch's class half-defined in the process (scripting
+        # it again fails differently), so PyTorch's first error is kept for both modes.
+        errors = []
+        for m in (ours, theirs):
+            if m is theirs and case.name in _THEIR_SCRIPT_ERRORS:
+                errors.append(_THEIR_SCRIPT_ERRORS[case.name])
+                continue
+            L.fresh_annotations(m)
+            with pytest.raises(Exception) as info:
+                torch.jit.script(m)
+            errors.append(_error_head(info.value))
+        _THEIR_SCRIPT_ERRORS[case.name] = errors[1]
+        assert errors[0] == errors[1]
+        return
 
     # Scripting.
     L.fresh_annotations(ours)
