@@ -381,6 +381,41 @@ CASES += [
 ]
 
 
+PAD, UP = "padding", "upsampling"
+CASES += [
+    C(PAD, "ConstantPad1d", 2, 3.5, inputs=_p1),
+    C(PAD, "ConstantPad1d", (1, 3), -1.0, name="ConstantPad1d-tuple", inputs=_p1),
+    C(PAD, "ConstantPad2d", 2, 0.5, inputs=_p2),
+    C(PAD, "ConstantPad2d", (1, 0, 2, 3), 1.0, name="ConstantPad2d-tuple", inputs=_p2),
+    C(PAD, "ConstantPad3d", 1, 2.0, inputs=_p3),
+    C(PAD, "ConstantPad3d", (1, 0, 2, 1, 0, 1), 2.0, name="ConstantPad3d-tuple", inputs=_p3),
+    C(PAD, "ZeroPad2d", 2, inputs=_p2),
+    C(PAD, "ZeroPad2d", (1, 2, 0, 3), name="ZeroPad2d-tuple", inputs=_p2),
+    C(PAD, "ReflectionPad1d", 2, inputs=_p1),
+    C(PAD, "ReflectionPad1d", (3, 1), name="ReflectionPad1d-tuple", inputs=_p1),
+    C(PAD, "ReflectionPad2d", 2, inputs=_p2),
+    C(PAD, "ReflectionPad2d", (1, 2, 3, 0), name="ReflectionPad2d-tuple", inputs=_p2),
+    C(PAD, "ReflectionPad3d", 1, inputs=_p3),
+    C(PAD, "ReplicationPad1d", 2, inputs=_p1),
+    C(PAD, "ReplicationPad2d", (1, 2, 3, 0), inputs=_p2),
+    C(PAD, "ReplicationPad3d", 2, inputs=_p3),
+    C(PAD, "ReplicationPad3d", (1, 0, 2, 1, 0, 3), name="ReplicationPad3d-tuple", inputs=_p3),
+    C(UP, "Upsample", scale_factor=2, inputs=_p2),
+    C(UP, "Upsample", size=(5, 7), mode="bilinear", name="Upsample-size-bilinear", inputs=_p2),
+    C(UP, "Upsample", scale_factor=1.5, mode="bilinear", align_corners=True, name="Upsample-bilinear-ac", inputs=_p2),
+    C(UP, "Upsample", scale_factor=(2.0, 3.0), mode="nearest", name="Upsample-tuple", inputs=_p2),
+    C(UP, "Upsample", size=20, mode="linear", name="Upsample-linear", inputs=_p1),
+    C(UP, "Upsample", scale_factor=2, mode="trilinear", name="Upsample-trilinear", inputs=_p3),
+    C(UP, "Upsample", scale_factor=2, mode="bicubic", name="Upsample-bicubic", inputs=_p2),
+    C(UP, "Upsample", scale_factor=0.5, mode="area", name="Upsample-area", inputs=_p2),
+    C(UP, "Upsample", scale_factor=1.7, mode="nearest-exact", recompute_scale_factor=True,
+      name="Upsample-nearest-exact", inputs=_p2),
+    C(UP, "UpsamplingNearest2d", scale_factor=2, inputs=_p2),
+    C(UP, "UpsamplingNearest2d", size=(4, 9), name="UpsamplingNearest2d-size", inputs=_p2),
+    C(UP, "UpsamplingBilinear2d", scale_factor=2, inputs=_p2),
+]
+
+
 def _param_cases():
     out = []
     for c in CASES:
