@@ -416,6 +416,68 @@ CASES += [
 ]
 
 
+RNN = "rnn"
+
+
+class _RnnUser(nn.Module):
+    """A user module calling an RNN (the call site picks forward's Tensor overload)."""
+
+    def __init__(self, rnn, with_state):
+        super().__init__()
+        self.rnn = rnn
+        self.with_state = with_state
+
+    def forward(self, x, h):
+        if self.with_state:
+            out, state = self.rnn(x, h)
+        else:
+            out, state = self.rnn(x)
+        return out, state
+
+
+class _LstmUser(nn.Module):
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x, h, c):
+        out, (h1, c1) = self.rnn(x, (h, c))
+        out2, hc = self.rnn(x)
+        return out + out2, h1, c1, hc[0]
+
+
+_seq = lambda: (R(7, 3, 5),)  # noqa: E731  (seq, batch, feature)
+_seqb = lambda: (R(3, 7, 5),)  # noqa: E731  (batch, seq, feature)
+CASES += [
+    C(RNN, "RNN", 5, 8, inputs=_seq),
+    C(RNN, "RNN", 5, 8, 2, nonlinearity="relu", bias=False, name="RNN-relu-2l", inputs=_seq),
+    C(RNN, "RNN", 5, 6, num_layers=2, batch_first=True, bidirectional=True, dropout=0.5,
+      name="RNN-bi-bf", inputs=_seqb),
+    C(RNN, "RNN", 5, 6, num_layers=2, dropout=0.5, name="RNN-dropout-train", inputs=_seq, train=True),
+    C(RNN, "RNN", 5, 4, name="RNN-unbatched", inputs=lambda: (R(7, 5),)),
+    C(RNN, "LSTM", 5, 8, inputs=_seq),
+    C(RNN, "LSTM", 5, 8, 3, bias=False, bidirectional=True, name="LSTM-3l-bi", inputs=_seq),
+    C(RNN, "LSTM", 5, 8, 2, batch_first=True, proj_size=3, name="LSTM-proj", inputs=_seqb),
+    C(RNN, "LSTM", 5, 8, proj_size=4, bidirectional=True, bias=False, name="LSTM-proj-bi", inputs=_seq),
+    C(RNN, "LSTM", 5, 4, name="LSTM-unbatched", inputs=lambda: (R(7, 5),)),
+    C(RNN, "GRU", 5, 8, inputs=_seq),
+    C(RNN, "GRU", 5, 8, 2, batch_first=True, bidirectional=True, name="GRU-2l-bi-bf", inputs=_seqb),
+    C(RNN, "GRU", 5, 6, 1, False, name="GRU-nobias", inputs=_seq),
+    C(RNN, "RNNCell", 5, 8, inputs=lambda: (R(3, 5), R(3, 8, seed=2))),
+    C(RNN, "RNNCell", 5, 8, False, "relu", name="RNNCell-relu", inputs=lambda: (R(5),)),
+    C(RNN, "LSTMCell", 5, 8, inputs=lambda: (R(3, 5),)),
+    C(RNN, "LSTMCell", 5, 8, bias=False, name="LSTMCell-nobias", inputs=lambda: (R(5),)),
+    C(RNN, "GRUCell", 5, 8, inputs=lambda: (R(3, 5), R(3, 8, seed=2))),
+    C(RNN, "GRUCell", 5, 8, bias=False, name="GRUCell-nobias", inputs=lambda: (R(5),)),
+    Case(RNN, "RNN", build=lambda ns: _RnnUser(ns.RNN(5, 8, 2), True), name="RNN-user-state",
+         inputs=lambda: (R(7, 3, 5), R(2, 3, 8, seed=3))),
+    Case(RNN, "GRU", build=lambda ns: _RnnUser(ns.GRU(5, 8, bidirectional=True), False), name="GRU-user",
+         inputs=lambda: (R(7, 3, 5), R(2, 3, 8, seed=3))),
+    Case(RNN, "LSTM", build=lambda ns: _LstmUser(ns.LSTM(5, 8, 2)), name="LSTM-user",
+         inputs=lambda: (R(7, 3, 5), R(2, 3, 8, seed=3), R(2, 3, 8, seed=4))),
+]
+
+
 def _param_cases():
     out = []
     for c in CASES:
@@ -511,19 +573,25 @@ def test_module(case, mode):
     s_ours = torch.jit.script(ours)
     L.fresh_annotations(theirs)
     s_theirs = torch.jit.script(theirs)
-    assert L.normalise(s_ours.code) == L.normalise(s_theirs.code)
     assert L.normalise(str(s_ours._c._type().qualified_name())) == \
         L.normalise(str(s_theirs._c._type().qualified_name()))
-    assert L.node_kinds(s_ours.graph) == L.node_kinds(s_theirs.graph)
-    assert L.node_kinds(s_ours.inlined_graph) == L.node_kinds(s_theirs.inlined_graph)
+    # Every compiled method (RNN/LSTM/GRU have forward__0 and forward__1, no forward).
+    methods = s_theirs._c._method_names()
+    assert s_ours._c._method_names() == methods
+    for name in methods:
+        m_ours, m_theirs = getattr(s_ours, name), getattr(s_theirs, name)
+        assert L.normalise(m_ours.code) == L.normalise(m_theirs.code), name
+        assert L.node_kinds(m_ours.graph) == L.node_kinds(m_theirs.graph), name
+        assert L.node_kinds(m_ours.inlined_graph) == L.node_kinds(m_theirs.inlined_graph), name
     files_ours = L.archive_files(s_ours)
     files_theirs = L.archive_files(s_theirs)
     assert sorted(files_ours) == sorted(files_theirs)
     for k in files_theirs:
         assert files_ours[k] == files_theirs[k], _diff(k, files_ours[k], files_theirs[k])
 
-    out_s_ours = _run(s_ours, _clone(inputs), 11)
-    out_s_theirs = _run(s_theirs, _clone(inputs), 11)
+    entry = "forward" if "forward" in methods else "forward__0"
+    out_s_ours = _run(getattr(s_ours, entry), _clone(inputs), 11)
+    out_s_theirs = _run(getattr(s_theirs, entry), _clone(inputs), 11)
     assert L.outputs_equal(out_s_ours, out_s_theirs)
     assert L.outputs_equal(out_s_theirs, out_e_theirs)
 
