@@ -579,7 +579,7 @@ def test_module(case, mode):
     methods = s_theirs._c._method_names()
     assert s_ours._c._method_names() == methods
     for name in methods:
-        m_ours, m_theirs = getattr(s_ours, name), getattr(s_theirs, name)
+        m_ours, m_theirs = s_ours._c._get_method(name), s_theirs._c._get_method(name)
         assert L.normalise(m_ours.code) == L.normalise(m_theirs.code), name
         assert L.node_kinds(m_ours.graph) == L.node_kinds(m_theirs.graph), name
         assert L.node_kinds(m_ours.inlined_graph) == L.node_kinds(m_theirs.inlined_graph), name
