@@ -478,6 +478,63 @@ CASES += [
 ]
 
 
+class _MhaUser(nn.Module):
+    """Calls MultiheadAttention with masks and each output form."""
+
+    def __init__(self, mha, self_attn):
+        super().__init__()
+        self.mha = mha
+        self.self_attn = self_attn
+
+    def forward(self, q, k, v, kpm, am):
+        if self.self_attn:
+            a, w = self.mha(q, q, q)
+        else:
+            a, w = self.mha(q, k, v, key_padding_mask=kpm, attn_mask=am)
+        b, w2 = self.mha(q, k, v, need_weights=False)
+        c, w3 = self.mha(q, k, v, average_attn_weights=False)
+        assert w3 is not None
+        return a, w, b, c, w3
+
+
+def _mha_inputs(batch_first, kdim=8, vdim=8):
+    def make():
+        L, S, N, E = 5, 6, 3, 8
+        if batch_first:
+            q, k, v = R(N, L, E), R(N, S, kdim, seed=1), R(N, S, vdim, seed=2)
+        else:
+            q, k, v = R(L, N, E), R(S, N, kdim, seed=1), R(S, N, vdim, seed=2)
+        kpm = torch.zeros(N, S, dtype=torch.bool)
+        kpm[0, -2:] = True
+        am = R(L, S, seed=5)
+        return (q, k, v, kpm, am)
+    return make
+
+
+CASES += [
+    C(ACT, "MultiheadAttention", 8, 2, inputs=lambda: (R(5, 3, 8), R(6, 3, 8, seed=1), R(6, 3, 8, seed=2))),
+    C(ACT, "MultiheadAttention", 8, 4, add_bias_kv=True, add_zero_attn=True,
+      name="MultiheadAttention-biaskv", inputs=lambda: (R(5, 3, 8), R(6, 3, 8, seed=1), R(6, 3, 8, seed=2))),
+    # PyTorch 1.13 cannot script these two (its fast-path checks read .dtype of a None
+    # in_proj_bias / in_proj_weight); ours fails the same way and runs the same eagerly.
+    C(ACT, "MultiheadAttention", 8, 4, bias=False, add_bias_kv=True, add_zero_attn=True,
+      name="MultiheadAttention-nobias", inputs=lambda: (R(5, 3, 8), R(6, 3, 8, seed=1), R(6, 3, 8, seed=2)),
+      script_fails=True),
+    C(ACT, "MultiheadAttention", 8, 2, kdim=5, vdim=7, batch_first=True,
+      name="MultiheadAttention-kvdim", inputs=lambda: (R(3, 5, 8), R(3, 6, 5, seed=1), R(3, 6, 7, seed=2)),
+      script_fails=True),
+    C(ACT, "MultiheadAttention", 8, 2, dropout=0.3, name="MultiheadAttention-dropout-train", train=True,
+      inputs=lambda: (R(5, 3, 8), R(6, 3, 8, seed=1), R(6, 3, 8, seed=2))),
+    C(ACT, "MultiheadAttention", 8, 2, name="MultiheadAttention-unbatched",
+      inputs=lambda: (R(5, 8), R(6, 8, seed=1), R(6, 8, seed=2))),
+    Case(ACT, "MultiheadAttention", build=lambda ns: _MhaUser(ns.MultiheadAttention(8, 2), False),
+         name="MultiheadAttention-user-masks", inputs=_mha_inputs(False)),
+    Case(ACT, "MultiheadAttention",
+         build=lambda ns: _MhaUser(ns.MultiheadAttention(8, 2, batch_first=True), True),
+         name="MultiheadAttention-user-fastpath", inputs=_mha_inputs(True)),
+]
+
+
 def _param_cases():
     out = []
     for c in CASES:
