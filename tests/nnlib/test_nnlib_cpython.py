@@ -54,10 +54,13 @@ class Case:
     """One constructor configuration: file, class, args and inputs for forward."""
 
     def __init__(self, file, cls, args=(), kwargs=None, inputs=None, train=False, build=None,
-                 name=None, seed=7, script_fails=False):
+                 name=None, seed=7, script_fails=False, jit_differs=None):
         # script_fails: PyTorch 1.13 itself cannot script this configuration; ours must
         # fail the same way (same message up to the source location).
         self.script_fails = script_fails
+        # jit_differs: why PyTorch's own scripted outputs differ from its eager ones here
+        # (ours still equal PyTorch's, eager and scripted, bit for bit).
+        self.jit_differs = jit_differs
         self.file, self.cls, self.args, self.kwargs = file, cls, args, kwargs or {}
         self.inputs = inputs or (lambda: (R(2, 3),))
         self.train, self.build, self.seed = train, build, seed
@@ -535,6 +538,97 @@ CASES += [
 ]
 
 
+TR = "transformer"
+
+
+def _enc(ns, n=2, norm=True, **kw):
+    layer = ns.TransformerEncoderLayer(8, 2, dim_feedforward=16, **kw)
+    return ns.TransformerEncoder(layer, n, ns.LayerNorm(8) if norm else None)
+
+
+def _dec(ns, n=2, norm=True, **kw):
+    layer = ns.TransformerDecoderLayer(8, 2, dim_feedforward=16, **kw)
+    return ns.TransformerDecoder(layer, n, ns.LayerNorm(8) if norm else None)
+
+
+class _EncUser(nn.Module):
+    def __init__(self, enc):
+        super().__init__()
+        self.enc = enc
+
+    def forward(self, x, kpm, mask):
+        a = self.enc(x)
+        b = self.enc(x, src_key_padding_mask=kpm)
+        c = self.enc(x, mask=mask)
+        return a, b, c
+
+
+class _DecUser(nn.Module):
+    def __init__(self, dec):
+        super().__init__()
+        self.dec = dec
+
+    def forward(self, tgt, mem, tmask, kpm):
+        return self.dec(tgt, mem, tgt_mask=tmask, memory_key_padding_mask=kpm), self.dec(tgt, mem)
+
+
+def _enc_inputs(batch_first):
+    def make():
+        x = R(3, 5, 8) if batch_first else R(5, 3, 8)
+        kpm = torch.zeros(3, 5, dtype=torch.bool)
+        kpm[1, -2:] = True
+        mask = torch.triu(torch.full((5, 5), float("-inf")), diagonal=1)
+        return (x, kpm, mask)
+    return make
+
+
+def _dec_inputs():
+    kpm = torch.zeros(3, 6, dtype=torch.bool)
+    kpm[2, -1] = True
+    return (R(5, 3, 8), R(6, 3, 8, seed=1), torch.triu(torch.full((5, 5), float("-inf")), diagonal=1), kpm)
+
+
+CASES += [
+    C(TR, "TransformerEncoderLayer", 8, 2, 16, inputs=lambda: (R(5, 3, 8),)),
+    C(TR, "TransformerEncoderLayer", 8, 2, 16, 0.0, "gelu", 1e-6, True, True,
+      name="TransformerEncoderLayer-gelu-bf-prenorm", inputs=lambda: (R(3, 5, 8),)),
+    C(TR, "TransformerEncoderLayer", 8, 2, 16, batch_first=True, dropout=0.0,
+      name="TransformerEncoderLayer-fastpath", inputs=lambda: (R(3, 5, 8),)),
+    C(TR, "TransformerEncoderLayer", 8, 2, 16, dropout=0.2, name="TransformerEncoderLayer-train",
+      inputs=lambda: (R(5, 3, 8),), train=True),
+    C(TR, "TransformerDecoderLayer", 8, 2, 16, inputs=lambda: (R(5, 3, 8), R(6, 3, 8, seed=1))),
+    C(TR, "TransformerDecoderLayer", 8, 2, 16, 0.1, "gelu", 1e-6, True, True,
+      name="TransformerDecoderLayer-gelu-bf-prenorm", inputs=lambda: (R(3, 5, 8), R(3, 6, 8, seed=1))),
+    Case(TR, "TransformerEncoder", build=lambda ns: _enc(ns), name="TransformerEncoder",
+         inputs=lambda: (R(5, 3, 8),)),
+    Case(TR, "TransformerEncoder", build=lambda ns: _enc(ns, 3, False, batch_first=True),
+         name="TransformerEncoder-bf-nonorm", inputs=lambda: (R(3, 5, 8),)),
+    Case(TR, "TransformerEncoder", build=lambda ns: _EncUser(_enc(ns, batch_first=True, dropout=0.0)),
+         name="TransformerEncoder-user-nested", inputs=_enc_inputs(True),
+         jit_differs="after other scriptings in the process, PyTorch 1.13's scripted nested-tensor "
+                     "encoder path (src_key_padding_mask, batch_first, eval) gives values up to ~2 "
+                     "away from its eager run; alone in a process they agree"),
+    Case(TR, "TransformerEncoder", build=lambda ns: _EncUser(_enc(ns, activation="gelu")),
+         name="TransformerEncoder-user", inputs=_enc_inputs(False)),
+    Case(TR, "TransformerDecoder", build=lambda ns: _dec(ns), name="TransformerDecoder",
+         inputs=lambda: (R(5, 3, 8), R(6, 3, 8, seed=1))),
+    Case(TR, "TransformerDecoder", build=lambda ns: _DecUser(_dec(ns, 1, norm_first=True)),
+         name="TransformerDecoder-user", inputs=_dec_inputs),
+    C(TR, "Transformer", 8, 2, 2, 2, 16, inputs=lambda: (R(5, 3, 8), R(4, 3, 8, seed=1))),
+    C(TR, "Transformer", d_model=8, nhead=4, num_encoder_layers=1, num_decoder_layers=3, dim_feedforward=12,
+      dropout=0.0, activation="gelu", batch_first=True, norm_first=True, name="Transformer-bf-gelu",
+      inputs=lambda: (R(3, 5, 8), R(3, 4, 8, seed=1))),
+    C(TR, "Transformer", 8, 2, 1, 1, 16, name="Transformer-train", train=True,
+      inputs=lambda: (R(5, 3, 8), R(4, 3, 8, seed=1))),
+]
+
+
+def test_generate_square_subsequent_mask():
+    ours = _Ns("TORCH").Transformer.generate_square_subsequent_mask(5)
+    theirs = nn.Transformer.generate_square_subsequent_mask(5)
+    assert L.outputs_equal(ours, theirs)
+
+
 def _param_cases():
     out = []
     for c in CASES:
@@ -650,7 +744,11 @@ def test_module(case, mode):
     out_s_ours = _run(getattr(s_ours, entry), _clone(inputs), 11)
     out_s_theirs = _run(getattr(s_theirs, entry), _clone(inputs), 11)
     assert L.outputs_equal(out_s_ours, out_s_theirs)
-    assert L.outputs_equal(out_s_theirs, out_e_theirs)
+    # PyTorch's scripted module against its eager one (a check of the harness, not of
+    # nnlib): the same ops, but the JIT's passes may regroup float32 arithmetic, so a few
+    # ulps of O(1) values are allowed; ours against PyTorch's above stays bit for bit.
+    if case.jit_differs is None:
+        assert L.outputs_close(out_s_theirs, out_e_theirs, rtol=1e-5, atol=1e-6)
 
 
 def test_known_failures_name_real_cases():
