@@ -757,10 +757,268 @@ def test_known_failures_name_real_cases():
         ids.add(c.name)
         ids.add("%s[mod]" % c.name)
         ids.add("%s[full]" % c.name)
-    ids |= set(FUNCTIONAL_IDS) | set(INIT_IDS)
+    ids |= set(FUNCTIONAL_IDS) | set(INIT_IDS) | set(FUNCTIONAL_CALL_IDS)
     stale = [k for k in KNOWN if k not in ids]
     assert not stale, "known_failures.txt names no case: %s" % stale
 
 
-FUNCTIONAL_IDS = []
-INIT_IDS = []
+# ---------------------------------------------------------------- functional.py
+
+def _our_F():
+    return L.load("torch.nn.functional", "TORCH")
+
+
+def _is_python_function(f):
+    import types
+    return isinstance(f, types.FunctionType)
+
+
+def _public_names(mod):
+    return [n for n, v in vars(mod).items() if callable(v) and not isinstance(v, type)
+            and not n.startswith("__") and getattr(v, "__module__", "") != "typing"]
+
+
+# Names of PyTorch's F that our functional.py does not define (losses, grid_sample, ...):
+# listed so that a name dropped by mistake shows up as a test failure.
+_F_NOT_PROVIDED = {
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "_fractional_max_pool2d",
+    "fractional_max_pool3d", "fractional_max_pool3d_with_indices", "_fractional_max_pool3d",
+    "gumbel_softmax", "embedding_bag", "ctc_loss", "nll_loss", "poisson_nll_loss",
+    "gaussian_nll_loss", "kl_div", "cross_entropy", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss", "l1_loss", "mse_loss",
+    "margin_ranking_loss", "hinge_embedding_loss", "multilabel_margin_loss", "soft_margin_loss",
+    "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss", "upsample",
+    "upsample_nearest", "upsample_bilinear", "grid_sample", "affine_grid",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss", "normalize",
+    "assert_int_or_pair", "unfold", "fold", "_scaled_dot_product_attention",
+    "native_channel_shuffle", "_no_grad_embedding_renorm_", "_pad", "_unpool_output_size",
+    "_verify_batch_size", "_verify_spatial_size", "_get_softmax_dim", "_in_projection_packed",
+    "_in_projection", "_mha_shape_check", "_canonical_mask", "_none_or_dtype",
+    "_pad_circular", "has_torch_function", "has_torch_function_unary",
+    "has_torch_function_variadic", "handle_torch_function", "boolean_dispatch", "_overload",
+    "_add_docstr", "_infer_size", "_list_with_default", "_single", "_pair", "_triple",
+    "BroadcastingList1", "BroadcastingList2", "BroadcastingList3", "Tensor", "DType",
+    "_threshold", "_max_pool1d", "_max_pool2d", "_max_pool3d", "_adaptive_max_pool1d",
+    "_adaptive_max_pool2d", "_adaptive_max_pool3d", "TYPE_CHECKING", "Callable", "List",
+    "Optional", "Tuple", "Union", "reproducibility_notes", "tf32_notes",
+    "sparse_support_notes",
+}
+
+def _defined_in_our_F(name):
+    # A name our functional.py defines or binds to a builtin (not one it imports).
+    v = getattr(_our_F(), name)
+    if _is_python_function(v):
+        return v.__module__ == _our_F().__name__
+    return True
+
+
+# Our F's names, each with the kind PyTorch's has.
+FUNCTIONAL_IDS = sorted(n for n in _public_names(_our_F())
+                        if hasattr(torch.nn.functional, n) and _defined_in_our_F(n))
+
+
+@pytest.mark.parametrize("name", FUNCTIONAL_IDS)
+def test_functional_definition(name):
+    """Each function of our F is what PyTorch's is: the same builtin op, or a Python function
+    with the same signature whose scripted code is PyTorch's, or a boolean_dispatch over two
+    such functions."""
+    from torch._jit_internal import boolean_dispatched
+    ours = getattr(_our_F(), name)
+    theirs = getattr(torch.nn.functional, name)
+    if theirs in boolean_dispatched:
+        assert ours in boolean_dispatched, name
+        a, b = boolean_dispatched[ours], boolean_dispatched[theirs]
+        for key in ("index", "default", "arg_name"):
+            assert a[key] == b[key], (name, key)
+        pairs = [(a["if_true"], b["if_true"]), (a["if_false"], b["if_false"])]
+    elif not _is_python_function(theirs):
+        assert ours is theirs, "%s: PyTorch binds a builtin (%r)" % (name, theirs)
+        return
+    elif id(theirs) in torch.jit._builtins._get_builtin_table():
+        # PyTorch compiles this Python function as a builtin op; ours must map to the same.
+        table = torch.jit._builtins._get_builtin_table()
+        assert table.get(id(ours)) == table[id(theirs)], name
+        return
+    else:
+        assert _is_python_function(ours), name
+        pairs = [(ours, theirs)]
+    import inspect
+    for o, t in pairs:
+        so, st = inspect.signature(o), inspect.signature(t)
+        assert list(so.parameters) == list(st.parameters), name
+        for p in st.parameters:
+            assert so.parameters[p].default == st.parameters[p].default, (name, p)
+        if name == "interpolate":
+            continue  # overloaded: compiled per call site (checked through Upsample)
+        co = torch.jit.script(o).code
+        ct = torch.jit.script(t).code
+        assert L.normalise(co) == L.normalise(ct), name
+
+
+def test_functional_names_accounted_for():
+    ours = set(_public_names(_our_F()))
+    theirs = set(n for n in _public_names(torch.nn.functional) if not n.startswith("__"))
+    missing = sorted(theirs - ours - _F_NOT_PROVIDED)
+    assert not missing, "PyTorch's F has names ours neither defines nor lists as not provided: %s" % missing
+    extra = sorted(ours - theirs - {"rms_norm"})
+    assert not extra, "names PyTorch 1.13's F does not have: %s" % extra
+
+
+def _f_calls():
+    x = R(2, 3, 6, 7, scale=2.0)
+    x3 = R(2, 3, 10, scale=2.0)
+    idx = I(3, 4)
+    w = R(10, 5)
+    return [
+        ("relu", (x,), {}), ("relu", (x.clone(),), {"inplace": True}),
+        ("threshold", (x, 0.5, -1.0), {}), ("glu", (x,), {"dim": 1}) if False else ("glu", (R(2, 4, 6),), {"dim": 1}),
+        ("hardtanh", (x, -0.5, 0.7), {}), ("relu6", (x,), {}), ("elu", (x, 0.3), {}),
+        ("selu", (x,), {}), ("celu", (x, 0.8), {}), ("leaky_relu", (x, 0.2), {}),
+        ("rrelu", (x,), {"training": True}), ("tanhshrink", (x,), {}), ("softsign", (x,), {}),
+        ("softmin", (x,), {"dim": 1}), ("softmax", (x,), {"dim": -1}), ("log_softmax", (x,), {"dim": 0}),
+        ("softmax", (x,), {"dim": 2, "dtype": torch.float64}), ("tanh", (x,), {}), ("sigmoid", (x,), {}),
+        ("hardsigmoid", (x,), {}), ("silu", (x,), {}), ("mish", (x,), {}), ("hardswish", (x,), {}),
+        ("dropout", (x, 0.3), {}), ("alpha_dropout", (x, 0.3, True), {}), ("dropout1d", (x3, 0.3), {}),
+        ("dropout2d", (x, 0.4), {}), ("dropout3d", (R(2, 3, 4, 5, 6), 0.4), {}),
+        ("feature_alpha_dropout", (x, 0.2, True), {}),
+        ("batch_norm", (x, torch.zeros(3), torch.ones(3)), {"training": True}),
+        ("instance_norm", (x,), {}), ("layer_norm", (x, [6, 7]), {}), ("group_norm", (x, 3), {}),
+        ("local_response_norm", (x, 2), {}), ("local_response_norm", (x3, 3), {}),
+        ("embedding", (idx, w), {"padding_idx": 1}), ("embedding", (idx, w.clone()), {"max_norm": 1.0}),
+        ("max_pool1d", (x3, 3), {}), ("max_pool2d", (x, 2), {"return_indices": True}),
+        ("max_pool3d", (R(2, 3, 4, 5, 6), 2), {}), ("lp_pool1d", (x3.abs(), 2.0, 3), {}),
+        ("lp_pool2d", (x.abs(), 2.0, 2), {"stride": 1}), ("adaptive_max_pool1d", (x3, 4), {}),
+        ("adaptive_max_pool2d", (x, (3, 2)), {"return_indices": True}),
+        ("adaptive_avg_pool2d", (x, (None, 3)), {}), ("adaptive_avg_pool3d", (R(2, 3, 4, 5, 6), 2), {}),
+        ("interpolate", (x,), {"scale_factor": 2.0, "mode": "bilinear"}),
+        ("interpolate", (x,), {"size": (3, 4), "mode": "area"}),
+        ("interpolate", (x3,), {"scale_factor": 1.5, "mode": "linear", "recompute_scale_factor": True}),
+    ]
+
+
+FUNCTIONAL_CALL_IDS = ["%s-%d" % (c[0], i) for i, c in enumerate(_f_calls())]
+
+
+@pytest.mark.parametrize("i", range(len(FUNCTIONAL_CALL_IDS)), ids=FUNCTIONAL_CALL_IDS)
+def test_functional_values(i):
+    name, args, kwargs = _f_calls()[i]
+    ours, theirs = getattr(_our_F(), name), getattr(torch.nn.functional, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = [x.clone() if isinstance(x, torch.Tensor) else x for x in args]
+        b = [x.clone() if isinstance(x, torch.Tensor) else x for x in args]
+        torch.manual_seed(3)
+        out_o = ours(*a, **kwargs)
+        torch.manual_seed(3)
+        out_t = theirs(*b, **kwargs)
+    assert L.outputs_equal(out_o, out_t), name
+    for x, y in zip(a, b):  # in-place effects (inplace=True, max_norm renormalising)
+        if isinstance(x, torch.Tensor):
+            assert L.outputs_equal(x, y), name
+
+
+def test_functional_errors():
+    F_ours = _our_F()
+    cases = [
+        ("dropout", (R(3), 1.5), {}), ("glu", (torch.tensor(1.0),), {}),
+        ("local_response_norm", (R(3, 4), 2), {}), ("dropout1d", (R(2, 3, 4, 5), 0.5), {}),
+        ("interpolate", (R(1, 2, 4, 4),), {}), ("interpolate", (R(1, 2, 4, 4),), {"size": 3, "scale_factor": 2.0}),
+        ("interpolate", (R(1, 2, 4, 4),), {"size": 3, "mode": "nearest", "align_corners": True}),
+        ("interpolate", (R(1, 2, 4),), {"size": 3, "mode": "bilinear"}),
+        ("batch_norm", (R(1, 3), None, None), {"training": True}),
+        ("group_norm", (R(1, 2, 1), 2), {}),
+    ]
+    for name, args, kwargs in cases:
+        errs = []
+        for f in (getattr(F_ours, name), getattr(torch.nn.functional, name)):
+            with pytest.raises(Exception) as info:
+                f(*args, **kwargs)
+            errs.append((type(info.value).__name__, str(info.value)))
+        assert errs[0] == errs[1], name
+
+
+# ---------------------------------------------------------------- init.py
+
+def _our_init():
+    return L.load("torch.nn.init", "TORCH")
+
+
+def _init_calls():
+    return [
+        ("uniform_", (5, 7), (), {}), ("uniform_", (5, 7), (-0.3, 0.9), {}),
+        ("normal_", (5, 7), (), {}), ("normal_", (64,), (1.5, 0.2), {}),
+        ("trunc_normal_", (40, 30), (), {}), ("trunc_normal_", (40, 30), (0.5, 2.0, -1.0, 3.0), {}),
+        ("trunc_normal_", (10,), (5.0, 1.0, -1.0, 1.0), {}),  # mean far outside: warns
+        ("constant_", (3, 4), (0.75,), {}), ("ones_", (3, 4), (), {}), ("zeros_", (3, 4), (), {}),
+        ("xavier_uniform_", (6, 9), (), {}), ("xavier_uniform_", (6, 9, 3, 3), (2.0,), {}),
+        ("xavier_normal_", (6, 9), (), {}), ("xavier_normal_", (4, 2, 5), (), {"gain": 0.5}),
+        ("kaiming_uniform_", (8, 5), (), {}), ("kaiming_uniform_", (8, 5, 3, 3), (math.sqrt(5),), {}),
+        ("kaiming_uniform_", (8, 5, 3), (), {"mode": "fan_out", "nonlinearity": "relu"}),
+        ("kaiming_uniform_", (8, 5), (), {"mode": "FAN_IN", "nonlinearity": "tanh"}),
+        ("kaiming_normal_", (8, 5), (), {}), ("kaiming_normal_", (8, 5, 2, 2), (0.2,), {"mode": "fan_out"}),
+        ("kaiming_normal_", (0, 5), (), {}),  # zero elements: a warning, no draw
+        ("kaiming_uniform_", (3, 0), (), {}),
+    ]
+
+
+INIT_IDS = ["%s-%d" % (c[0], i) for i, c in enumerate(_init_calls())]
+
+
+@pytest.mark.parametrize("i", range(len(INIT_IDS)), ids=INIT_IDS)
+def test_init_values(i):
+    name, shape, args, kwargs = _init_calls()[i]
+    ours, theirs = getattr(_our_init(), name), getattr(torch.nn.init, name)
+    a, b = torch.empty(shape), torch.empty(shape)
+    with warnings.catch_warnings(record=True) as wa:
+        warnings.simplefilter("always")
+        torch.manual_seed(21)
+        ra = ours(a, *args, **kwargs)
+        next_a = torch.rand(3)  # the generator advanced by the same amount
+    with warnings.catch_warnings(record=True) as wb:
+        warnings.simplefilter("always")
+        torch.manual_seed(21)
+        rb = theirs(b, *args, **kwargs)
+        next_b = torch.rand(3)
+    assert ra is a and rb is b
+    assert L.outputs_equal(a, b), name
+    assert L.outputs_equal(next_a, next_b), name
+    assert [str(w.message) for w in wa] == [str(w.message) for w in wb]
+
+
+def test_init_gain_and_fans():
+    ours = _our_init()
+    for nl in ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+               "conv_transpose3d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"]:
+        assert ours.calculate_gain(nl) == torch.nn.init.calculate_gain(nl)
+        assert type(ours.calculate_gain(nl)) == type(torch.nn.init.calculate_gain(nl))
+    for p in [0.2, 3, math.sqrt(5), None]:
+        assert ours.calculate_gain("leaky_relu", p) == torch.nn.init.calculate_gain("leaky_relu", p)
+    for bad in [("leaky_relu", True), ("leaky_relu", "x"), ("softplus", None)]:
+        errs = []
+        for f in (ours.calculate_gain, torch.nn.init.calculate_gain):
+            with pytest.raises(ValueError) as info:
+                f(*bad)
+            errs.append(str(info.value))
+        assert errs[0] == errs[1]
+    for shape in [(3, 4), (3, 4, 5), (6, 2, 3, 3), (2, 3, 1, 4, 5)]:
+        t = torch.empty(shape)
+        assert ours._calculate_fan_in_and_fan_out(t) == torch.nn.init._calculate_fan_in_and_fan_out(t)
+    for f, args in [(ours._calculate_fan_in_and_fan_out, (torch.empty(3),)),
+                    (ours.kaiming_uniform_, (torch.empty(3, 4), 0, "fan_avg"))]:
+        name = f.__name__
+        with pytest.raises(ValueError) as a:
+            f(*args)
+        with pytest.raises(ValueError) as b:
+            getattr(torch.nn.init, name)(*args)
+        assert str(a.value) == str(b.value)
+
+
+def test_utils_tuples():
+    ours = L.load("torch.nn.modules.utils", "TORCH")
+    from torch.nn.modules import utils as theirs
+    for x in [3, 2.5, (1, 2), [4, 5, 6], (7,)]:
+        for n in ("_single", "_pair", "_triple", "_quadruple"):
+            assert getattr(ours, n)(x) == getattr(theirs, n)(x), (n, x)
+    assert ours._reverse_repeat_tuple((1, 2, 3), 2) == theirs._reverse_repeat_tuple((1, 2, 3), 2)
+    assert ours._list_with_default([None, 3], [1, 2, 7, 8]) == theirs._list_with_default([None, 3], [1, 2, 7, 8])
+    assert ours._list_with_default(5, [1, 2]) == theirs._list_with_default(5, [1, 2])
