@@ -76,6 +76,7 @@ class _Loader(importlib.abc.SourceLoader):
             # _builtins.py); tscript's frontend must map our functions the same way.
             from torch.jit._builtins import _register_builtin
             _register_builtin(module._no_grad_embedding_renorm_, "aten::_no_grad_embedding_renorm_")
+            _register_builtin(module.assert_int_or_pair, "aten::_assert_int_or_pair")
         if self.fullname.endswith(".nn.modules.container"):
             for name in ("Sequential", "ModuleList", "ModuleDict"):
                 cls = getattr(module, name, None)

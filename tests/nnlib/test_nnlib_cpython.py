@@ -319,6 +319,11 @@ CASES += [
     C(SPARSE, "Embedding", 10, 6, max_norm=1.0, norm_type=1.5, scale_grad_by_freq=True,
       name="Embedding-maxnorm", inputs=lambda: (I(2, 7),)),
     C(SPARSE, "Embedding", 10, 4, sparse=True, name="Embedding-sparse", inputs=lambda: (I(4),)),
+    C(SPARSE, "EmbeddingBag", 10, 4, inputs=lambda: (I(3, 5),)),
+    C(SPARSE, "EmbeddingBag", 10, 4, mode="sum", padding_idx=0, name="EmbeddingBag-sum-pad",
+      inputs=lambda: (I(8), torch.tensor([0, 3, 3, 6]), R(8, seed=4))),
+    C(SPARSE, "EmbeddingBag", 10, 4, max_norm=0.5, mode="max", include_last_offset=True,
+      name="EmbeddingBag-max", inputs=lambda: (I(8), torch.tensor([0, 2, 5, 8]))),
 ]
 _p1 = lambda: (R(2, 3, 16),)  # noqa: E731
 _p2 = lambda: (R(2, 3, 11, 12),)  # noqa: E731
@@ -629,6 +634,20 @@ def test_generate_square_subsequent_mask():
     assert L.outputs_equal(ours, theirs)
 
 
+DIST, FOLD, CSH = "distance", "fold", "channelshuffle"
+CASES += [
+    C(DIST, "PairwiseDistance", inputs=lambda: (R(4, 6), R(4, 6, seed=1))),
+    C(DIST, "PairwiseDistance", 1.5, 1e-3, True, name="PairwiseDistance-p", inputs=lambda: (R(4, 6), R(4, 6, seed=1))),
+    C(DIST, "CosineSimilarity", inputs=lambda: (R(4, 6), R(4, 6, seed=1))),
+    C(DIST, "CosineSimilarity", 0, 1e-6, name="CosineSimilarity-dim0", inputs=lambda: (R(4, 6), R(4, 6, seed=1))),
+    C(FOLD, "Unfold", 3, inputs=lambda: (R(2, 3, 7, 8),)),
+    C(FOLD, "Unfold", (2, 3), dilation=2, padding=1, stride=(1, 2), name="Unfold-full", inputs=lambda: (R(2, 3, 7, 8),)),
+    C(FOLD, "Fold", (4, 5), 2, inputs=lambda: (R(2, 12, 12),)),
+    C(FOLD, "Fold", 6, (3, 2), padding=1, stride=2, name="Fold-full", inputs=lambda: (R(2, 18, 12),)),
+    C(CSH, "ChannelShuffle", 2, inputs=lambda: (R(2, 6, 3, 4),)),
+]
+
+
 def _param_cases():
     out = []
     for c in CASES:
@@ -783,14 +802,14 @@ def _public_names(mod):
 _F_NOT_PROVIDED = {
     "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "_fractional_max_pool2d",
     "fractional_max_pool3d", "fractional_max_pool3d_with_indices", "_fractional_max_pool3d",
-    "gumbel_softmax", "embedding_bag", "ctc_loss", "nll_loss", "poisson_nll_loss",
+    "gumbel_softmax", "ctc_loss", "nll_loss", "poisson_nll_loss",
     "gaussian_nll_loss", "kl_div", "cross_entropy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss", "l1_loss", "mse_loss",
     "margin_ranking_loss", "hinge_embedding_loss", "multilabel_margin_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss", "upsample",
     "upsample_nearest", "upsample_bilinear", "grid_sample", "affine_grid",
     "triplet_margin_loss", "triplet_margin_with_distance_loss", "normalize",
-    "assert_int_or_pair", "unfold", "fold", "_scaled_dot_product_attention",
+    "_scaled_dot_product_attention",
     "native_channel_shuffle", "_no_grad_embedding_renorm_", "_pad", "_unpool_output_size",
     "_verify_batch_size", "_verify_spatial_size", "_get_softmax_dim", "_in_projection_packed",
     "_in_projection", "_mha_shape_check", "_canonical_mask", "_none_or_dtype",

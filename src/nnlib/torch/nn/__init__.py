@@ -17,6 +17,9 @@ from torch.nn.modules.padding import ConstantPad1d, ConstantPad2d, ConstantPad3d
 from torch.nn.modules.flatten import Flatten, Unflatten
 from torch.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from torch.nn.modules.upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
-from torch.nn.modules.sparse import Embedding
+from torch.nn.modules.sparse import Embedding, EmbeddingBag
 from torch.nn.modules.rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
 from torch.nn.modules.transformer import Transformer, TransformerEncoder, TransformerDecoder, TransformerEncoderLayer, TransformerDecoderLayer
+from torch.nn.modules.distance import PairwiseDistance, CosineSimilarity
+from torch.nn.modules.fold import Fold, Unfold
+from torch.nn.modules.channelshuffle import ChannelShuffle
