@@ -53,7 +53,7 @@ def _rewrite(source, prefix):
                         r"\1from %s.nn.modules.%s import" % (prefix, m),
                         source, flags=re.M)
     if prefix == "TORCH":
-        source = re.sub(r"^(\s*)from torch\.nn import (functional|init)\b",
+        source = re.sub(r"^(\s*)from torch\.nn import (functional|init|_reduction)\b",
                         r"\1from %s.nn import \2" % prefix, source, flags=re.M)
     return source
 

@@ -648,6 +648,39 @@ CASES += [
 ]
 
 
+LOSS = "loss"
+_lx = lambda: (R(4, 6), R(4, 6, seed=1))  # noqa: E731
+_cls_in = lambda: (R(5, 4).log_softmax(1), I(5, high=4))  # noqa: E731
+_prob = lambda: (R(4, 6).sigmoid(), R(4, 6, seed=1).sigmoid())  # noqa: E731
+CASES += [
+    C(LOSS, "L1Loss", inputs=_lx),
+    C(LOSS, "L1Loss", reduction="sum", name="L1Loss-sum", inputs=_lx),
+    C(LOSS, "L1Loss", size_average=False, name="L1Loss-legacy", inputs=_lx),
+    C(LOSS, "MSELoss", inputs=_lx),
+    C(LOSS, "MSELoss", reduction="none", name="MSELoss-none", inputs=_lx),
+    C(LOSS, "NLLLoss", inputs=_cls_in),
+    C(LOSS, "NLLLoss", weight=torch.tensor([1.0, 2.0, 0.5, 1.5]), ignore_index=2, reduction="sum",
+      name="NLLLoss-weight", inputs=_cls_in),
+    C(LOSS, "CrossEntropyLoss", inputs=lambda: (R(5, 4), I(5, high=4))),
+    C(LOSS, "CrossEntropyLoss", weight=torch.tensor([1.0, 2.0, 0.5, 1.5]), label_smoothing=0.1,
+      name="CrossEntropyLoss-smooth", inputs=lambda: (R(5, 4), I(5, high=4))),
+    C(LOSS, "CrossEntropyLoss", reduce=False, name="CrossEntropyLoss-legacy",
+      inputs=lambda: (R(5, 4, 3), I(5, 3, high=4))),
+    C(LOSS, "BCELoss", inputs=_prob),
+    C(LOSS, "BCELoss", weight=R(6).abs(), reduction="sum", name="BCELoss-weight", inputs=_prob),
+    C(LOSS, "BCEWithLogitsLoss", inputs=lambda: (R(4, 6), R(4, 6, seed=1).sigmoid())),
+    C(LOSS, "BCEWithLogitsLoss", pos_weight=R(6).abs(), name="BCEWithLogitsLoss-pos",
+      inputs=lambda: (R(4, 6), R(4, 6, seed=1).sigmoid())),
+    C(LOSS, "SmoothL1Loss", inputs=_lx),
+    C(LOSS, "SmoothL1Loss", beta=0.5, reduction="none", name="SmoothL1Loss-beta", inputs=_lx),
+    C(LOSS, "HuberLoss", inputs=_lx),
+    C(LOSS, "HuberLoss", "sum", 0.3, name="HuberLoss-delta", inputs=_lx),
+    C(LOSS, "KLDivLoss", reduction="batchmean", inputs=lambda: (R(4, 6).log_softmax(1), R(4, 6, seed=1).softmax(1))),
+    C(LOSS, "KLDivLoss", reduction="sum", log_target=True, name="KLDivLoss-log",
+      inputs=lambda: (R(4, 6).log_softmax(1), R(4, 6, seed=1).log_softmax(1))),
+]
+
+
 def _param_cases():
     out = []
     for c in CASES:
@@ -802,17 +835,15 @@ def _public_names(mod):
 _F_NOT_PROVIDED = {
     "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "_fractional_max_pool2d",
     "fractional_max_pool3d", "fractional_max_pool3d_with_indices", "_fractional_max_pool3d",
-    "gumbel_softmax", "ctc_loss", "nll_loss", "poisson_nll_loss",
-    "gaussian_nll_loss", "kl_div", "cross_entropy", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss", "l1_loss", "mse_loss",
-    "margin_ranking_loss", "hinge_embedding_loss", "multilabel_margin_loss", "soft_margin_loss",
+    "gumbel_softmax", "ctc_loss", "poisson_nll_loss",
+    "gaussian_nll_loss", "margin_ranking_loss", "hinge_embedding_loss", "multilabel_margin_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss", "upsample",
     "upsample_nearest", "upsample_bilinear", "grid_sample", "affine_grid",
     "triplet_margin_loss", "triplet_margin_with_distance_loss", "normalize",
     "_scaled_dot_product_attention",
     "native_channel_shuffle", "_no_grad_embedding_renorm_", "_pad", "_unpool_output_size",
     "_verify_batch_size", "_verify_spatial_size", "_get_softmax_dim", "_in_projection_packed",
-    "_in_projection", "_mha_shape_check", "_canonical_mask", "_none_or_dtype",
+    "_in_projection", "_mha_shape_check", "_canonical_mask", "_Reduction", "_none_or_dtype",
     "_pad_circular", "has_torch_function", "has_torch_function_unary",
     "has_torch_function_variadic", "handle_torch_function", "boolean_dispatch", "_overload",
     "_add_docstr", "_infer_size", "_list_with_default", "_single", "_pair", "_triple",
