@@ -681,6 +681,18 @@ CASES += [
 ]
 
 
+CASES += [
+    C(POOL, "FractionalMaxPool2d", 2, output_size=(5, 4), inputs=_p2),
+    C(POOL, "FractionalMaxPool2d", (3, 2), output_ratio=0.5, return_indices=True,
+      name="FractionalMaxPool2d-ratio", inputs=_p2),
+    C(POOL, "FractionalMaxPool2d", 2, output_size=3, _random_samples=torch.rand(2, 3, 2),
+      name="FractionalMaxPool2d-samples", inputs=_p2),
+    C(POOL, "FractionalMaxPool3d", 2, output_size=(3, 4, 4), inputs=_p3),
+    C(POOL, "FractionalMaxPool3d", 2, output_ratio=(0.5, 0.6, 0.7), return_indices=True,
+      name="FractionalMaxPool3d-ratio", inputs=_p3),
+]
+
+
 def _param_cases():
     out = []
     for c in CASES:
@@ -833,8 +845,7 @@ def _public_names(mod):
 # Names of PyTorch's F that our functional.py does not define (losses, grid_sample, ...):
 # listed so that a name dropped by mistake shows up as a test failure.
 _F_NOT_PROVIDED = {
-    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "_fractional_max_pool2d",
-    "fractional_max_pool3d", "fractional_max_pool3d_with_indices", "_fractional_max_pool3d",
+    "_fractional_max_pool2d", "_fractional_max_pool3d",
     "gumbel_softmax", "ctc_loss", "poisson_nll_loss",
     "gaussian_nll_loss", "margin_ranking_loss", "hinge_embedding_loss", "multilabel_margin_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss", "upsample",
