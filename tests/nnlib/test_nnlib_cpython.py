@@ -846,11 +846,11 @@ def _public_names(mod):
 # listed so that a name dropped by mistake shows up as a test failure.
 _F_NOT_PROVIDED = {
     "_fractional_max_pool2d", "_fractional_max_pool3d",
-    "gumbel_softmax", "ctc_loss", "poisson_nll_loss",
+    "ctc_loss", "poisson_nll_loss",
     "gaussian_nll_loss", "margin_ranking_loss", "hinge_embedding_loss", "multilabel_margin_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss", "upsample",
-    "upsample_nearest", "upsample_bilinear", "grid_sample", "affine_grid",
-    "triplet_margin_loss", "triplet_margin_with_distance_loss", "normalize",
+    "upsample_nearest", "upsample_bilinear",
+    "triplet_margin_loss", "triplet_margin_with_distance_loss",
     "_scaled_dot_product_attention",
     "native_channel_shuffle", "_no_grad_embedding_renorm_", "_pad", "_unpool_output_size",
     "_verify_batch_size", "_verify_spatial_size", "_get_softmax_dim", "_in_projection_packed",
@@ -954,6 +954,15 @@ def _f_calls():
         ("interpolate", (x,), {"scale_factor": 2.0, "mode": "bilinear"}),
         ("interpolate", (x,), {"size": (3, 4), "mode": "area"}),
         ("interpolate", (x3,), {"scale_factor": 1.5, "mode": "linear", "recompute_scale_factor": True}),
+        ("normalize", (x,), {}), ("normalize", (x, 1.0, -1), {}), ("gumbel_softmax", (x,), {"tau": 0.5}),
+        ("gumbel_softmax", (x,), {"hard": True, "dim": 1}),
+        ("affine_grid", (R(2, 2, 3), [2, 3, 5, 6]), {"align_corners": False}),
+        ("affine_grid", (R(2, 3, 4), [2, 3, 4, 5, 6]), {"align_corners": True}),
+        ("grid_sample", (x, R(2, 4, 5, 2).tanh()), {"align_corners": False}),
+        ("grid_sample", (x, R(2, 4, 5, 2).tanh() * 1.2), {"mode": "nearest", "padding_mode": "border",
+                                                         "align_corners": True}),
+        ("grid_sample", (x, R(2, 4, 5, 2).tanh() * 1.2), {"mode": "bicubic", "padding_mode": "reflection",
+                                                         "align_corners": False}),
     ]
 
 
