@@ -693,6 +693,40 @@ CASES += [
 ]
 
 
+_sign = lambda: torch.tensor([1.0, -1.0, 1.0, -1.0])  # noqa: E731
+CASES += [
+    C(LOSS, "PoissonNLLLoss", inputs=lambda: (R(4, 6), R(4, 6, seed=1).abs())),
+    C(LOSS, "PoissonNLLLoss", False, True, eps=1e-6, reduction="sum", name="PoissonNLLLoss-full",
+      inputs=lambda: (R(4, 6).abs() + 0.1, R(4, 6, seed=1).abs() * 3)),
+    C(LOSS, "GaussianNLLLoss", inputs=lambda: (R(4, 6), R(4, 6, seed=1), R(4, 6, seed=2).abs())),
+    C(LOSS, "GaussianNLLLoss", full=True, eps=1e-3, reduction="none", name="GaussianNLLLoss-full",
+      inputs=lambda: (R(4, 6), R(4, 6, seed=1), R(4, seed=2).abs())),
+    C(LOSS, "HingeEmbeddingLoss", inputs=lambda: (R(4), _sign())),
+    C(LOSS, "HingeEmbeddingLoss", 0.5, reduction="sum", name="HingeEmbeddingLoss-margin",
+      inputs=lambda: (R(4), _sign())),
+    C(LOSS, "MultiLabelMarginLoss", inputs=lambda: (R(2, 4), torch.tensor([[3, 0, -1, 1], [1, 2, 3, -1]]))),
+    C(LOSS, "SoftMarginLoss", inputs=lambda: (R(4), _sign())),
+    C(LOSS, "MultiLabelSoftMarginLoss", inputs=lambda: (R(3, 5), I(3, 5, high=2).float())),
+    C(LOSS, "MultiLabelSoftMarginLoss", weight=R(5).abs(), reduction="none", name="MultiLabelSoftMarginLoss-w",
+      inputs=lambda: (R(3, 5), I(3, 5, high=2).float())),
+    C(LOSS, "CosineEmbeddingLoss", inputs=lambda: (R(4, 6), R(4, 6, seed=1), _sign())),
+    C(LOSS, "CosineEmbeddingLoss", 0.3, reduction="sum", name="CosineEmbeddingLoss-margin",
+      inputs=lambda: (R(4, 6), R(4, 6, seed=1), _sign())),
+    C(LOSS, "MarginRankingLoss", inputs=lambda: (R(4), R(4, seed=1), _sign())),
+    C(LOSS, "MarginRankingLoss", 0.2, name="MarginRankingLoss-margin", inputs=lambda: (R(4), R(4, seed=1), _sign())),
+    C(LOSS, "MultiMarginLoss", inputs=lambda: (R(5, 4), I(5, high=4))),
+    C(LOSS, "MultiMarginLoss", 2, 0.5, weight=R(4).abs(), name="MultiMarginLoss-p2", inputs=lambda: (R(5, 4), I(5, high=4))),
+    C(LOSS, "TripletMarginLoss", inputs=lambda: (R(4, 6), R(4, 6, seed=1), R(4, 6, seed=2))),
+    C(LOSS, "TripletMarginLoss", 0.5, 1.0, swap=True, reduction="none", name="TripletMarginLoss-swap",
+      inputs=lambda: (R(4, 6), R(4, 6, seed=1), R(4, 6, seed=2))),
+    C(LOSS, "CTCLoss", inputs=lambda: (R(12, 2, 5).log_softmax(2), torch.tensor([[1, 2, 2], [3, 1, 4]]),
+                                       torch.tensor([12, 10]), torch.tensor([3, 2]))),
+    C(LOSS, "CTCLoss", 0, "sum", True, name="CTCLoss-sum",
+      inputs=lambda: (R(12, 2, 5).log_softmax(2), torch.tensor([[1, 2, 2], [3, 1, 4]]),
+                      torch.tensor([12, 10]), torch.tensor([3, 2]))),
+]
+
+
 def _param_cases():
     out = []
     for c in CASES:
@@ -846,11 +880,9 @@ def _public_names(mod):
 # listed so that a name dropped by mistake shows up as a test failure.
 _F_NOT_PROVIDED = {
     "_fractional_max_pool2d", "_fractional_max_pool3d",
-    "ctc_loss", "poisson_nll_loss",
-    "gaussian_nll_loss", "margin_ranking_loss", "hinge_embedding_loss", "multilabel_margin_loss", "soft_margin_loss",
-    "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss", "upsample",
+    "upsample",
     "upsample_nearest", "upsample_bilinear",
-    "triplet_margin_loss", "triplet_margin_with_distance_loss",
+    "triplet_margin_with_distance_loss",
     "_scaled_dot_product_attention",
     "native_channel_shuffle", "_no_grad_embedding_renorm_", "_pad", "_unpool_output_size",
     "_verify_batch_size", "_verify_spatial_size", "_get_softmax_dim", "_in_projection_packed",
