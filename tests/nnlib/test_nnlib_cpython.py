@@ -1124,3 +1124,106 @@ def test_utils_tuples():
     assert ours._reverse_repeat_tuple((1, 2, 3), 2) == theirs._reverse_repeat_tuple((1, 2, 3), 2)
     assert ours._list_with_default([None, 3], [1, 2, 7, 8]) == theirs._list_with_default([None, 3], [1, 2, 7, 8])
     assert ours._list_with_default(5, [1, 2]) == theirs._list_with_default(5, [1, 2])
+
+
+# ---------------------------------------------------------------- containers, Python side
+
+def _tree(m):
+    # The module tree as (name, class name, repr) rows: what construction code observes.
+    return [(n, type(x).__name__, repr(x)) for n, x in m.named_modules()]
+
+
+def test_container_protocol():
+    """What constructors do with containers (index, slice, delete, insert, pop, +, *, +=,
+    ModuleList/ModuleDict editing) gives PyTorch's trees and keys."""
+    ns = _Ns("TORCH")
+    results = []
+    for lib in (ns, nn):
+        torch.manual_seed(5)
+        s = lib.Sequential(lib.Linear(2, 3), lib.ReLU(), lib.Linear(3, 4), lib.Tanh())
+        out = [len(s), repr(s[-1]), repr(s[1:3]), type(s[1:3]).__name__]
+        del s[1]
+        out.append(list(s._modules.keys()))
+        s.insert(0, lib.SiLU())
+        s.insert(-1, lib.GELU())
+        out.append(_tree(s))
+        out.append(repr(s.pop(2)))
+        s[0] = lib.Identity()
+        t = s + lib.Sequential(lib.Sigmoid())
+        out.append(_tree(t))
+        u = lib.Sequential(lib.ReLU()) * 3
+        out.append(_tree(u))
+        s += lib.Sequential(lib.ELU())
+        out.append(_tree(s))
+        for bad in (lambda: s[10], lambda: s.insert(20, lib.ReLU())):
+            with pytest.raises(IndexError) as info:
+                bad()
+            out.append(str(info.value))
+        ml = lib.ModuleList([lib.Linear(2, 2), lib.ReLU()])
+        ml.append(lib.Tanh())
+        ml.extend([lib.SiLU(), lib.GELU()])
+        ml.insert(1, lib.Identity())
+        out.append(_tree(ml))
+        out.append(repr(ml[-2]))
+        out.append(_tree(ml[1:4]))
+        del ml[0]
+        out.append(list(ml._modules.keys()))
+        ml2 = ml + lib.ModuleList([lib.ReLU6()])
+        out.append(_tree(ml2))
+        out.append(repr(ml.pop(1)))
+        md = lib.ModuleDict({"b": lib.ReLU(), "a": lib.Tanh()})
+        md.update([("c", lib.SiLU())])
+        md.update(OrderedDict([("d", lib.GELU())]))
+        md["e"] = lib.Identity()
+        out.append(list(md.keys()))
+        out.append("a" in md)
+        out.append(repr(md.pop("b")))
+        out.append(len(md))
+        out.append(_tree(md))
+        with pytest.raises(ValueError) as info:
+            md.update([("x", lib.ReLU(), 3)])
+        out.append(str(info.value))
+        results.append(out)
+    assert results[0] == results[1]
+
+
+_CTOR_ERRORS = [
+    ("Conv2d", (4, 6, 3), {"groups": 0}), ("Conv2d", (4, 6, 3), {"groups": 3}),
+    ("Conv2d", (4, 6, 3), {"groups": 4}), ("Conv1d", (4, 6, 3), {"padding": "full"}),
+    ("Conv1d", (4, 6, 3), {"padding": "same", "stride": 2}),
+    ("ConvTranspose2d", (4, 6, 3), {"padding_mode": "reflect"}),
+    ("Dropout", (1.5,), {}), ("Dropout2d", (-0.1,), {}), ("GroupNorm", (4, 6), {}),
+    ("MultiheadAttention", (10, 3), {}), ("RNN", (4, 5), {"dropout": 2.0}),
+    ("LSTM", (4, 5), {"proj_size": 5}), ("LSTM", (4, 5), {"proj_size": -1}),
+    ("GRU", (4, 5), {"proj_size": 2}), ("RNN", (4, 5), {"nonlinearity": "gelu"}),
+    ("Embedding", (5, 3), {"padding_idx": 5}), ("Embedding", (5, 3), {"padding_idx": -6}),
+    ("Unflatten", (1, (2, 2.5)), {}), ("Unflatten", (1.5, (2, 2)), {}), ("Unflatten", (1, 4), {}),
+    ("FractionalMaxPool2d", (2,), {}), ("FractionalMaxPool2d", (2, 3, 0.5), {}),
+    ("FractionalMaxPool2d", (2,), {"output_ratio": 1.5}), ("Hardtanh", (1.0, 0.5), {}),
+    ("MultiMarginLoss", (3,), {}), ("TransformerEncoderLayer", (8, 2), {"activation": "tanh"}),
+    ("RMSNorm", (4,), {}) if hasattr(nn, "RMSNorm") else ("GroupNorm", (3, 7), {}),
+]
+
+
+@pytest.mark.parametrize("i", range(len(_CTOR_ERRORS)),
+                         ids=["%s-%d" % (c[0], i) for i, c in enumerate(_CTOR_ERRORS)])
+def test_constructor_errors(i):
+    """Invalid constructor arguments: the same exception type and message as PyTorch's
+    (messages naming a Python set are PyTorch's in one fixed order, see conv.py)."""
+    name, args, kwargs = _CTOR_ERRORS[i]
+    errs = []
+    for lib in (_Ns("TORCH"), nn):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                getattr(lib, name)(*args, **kwargs)
+            except Exception as e:  # noqa: BLE001 - comparing whatever PyTorch raises
+                errs.append((type(e).__name__, str(e)))
+            else:
+                errs.append(None)
+    assert errs[1] is not None, "PyTorch accepts %s%r" % (name, args)
+    if name == "Conv1d" and "Invalid padding string" in errs[1][1]:
+        # PyTorch prints a set whose order depends on string hashing.
+        assert errs[0][1].split("should be one of")[0] == errs[1][1].split("should be one of")[0]
+        return
+    assert errs[0] == errs[1]
