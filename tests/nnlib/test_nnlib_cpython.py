@@ -1227,3 +1227,44 @@ def test_constructor_errors(i):
         assert errs[0][1].split("should be one of")[0] == errs[1][1].split("should be one of")[0]
         return
     assert errs[0] == errs[1]
+
+
+def test_harness_detects_differences():
+    """The comparisons fail on the differences they exist for: a swapped order of random
+    draws, a different attribute order, a different op in forward, a different repr."""
+    import math as _m
+
+    class BiasFirst(nn.Linear):
+        def reset_parameters(self):
+            bound = 1 / _m.sqrt(self.in_features)
+            nn.init.uniform_(self.bias, -bound, bound)
+            nn.init.kaiming_uniform_(self.weight, a=_m.sqrt(5))
+
+    class OtherOp(nn.Linear):
+        def forward(self, input):
+            return torch.nn.functional.linear(input, self.weight, self.bias).relu()
+
+    class OtherOrder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.out_features = 3
+            self.in_features = 2
+
+    class Plain(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.in_features = 2
+            self.out_features = 3
+
+    torch.manual_seed(1)
+    a = nn.Linear(4, 3)
+    torch.manual_seed(1)
+    b = BiasFirst(4, 3)
+    assert L.state_signature(a) != L.state_signature(b)
+    assert L.attribute_signature(OtherOrder()) != L.attribute_signature(Plain())
+    c = OtherOp(4, 3)
+    assert L.normalise(torch.jit.script(a).code) != L.normalise(torch.jit.script(c).code)
+    assert L.node_kinds(torch.jit.script(a).graph) != L.node_kinds(torch.jit.script(c).graph)
+    assert repr(nn.ReLU(True)) != repr(nn.ReLU())
+    x = R(2, 4)
+    assert not L.outputs_equal(a(x), c(x))
