@@ -1060,6 +1060,10 @@ def _init_calls():
         ("kaiming_normal_", (8, 5), (), {}), ("kaiming_normal_", (8, 5, 2, 2), (0.2,), {"mode": "fan_out"}),
         ("kaiming_normal_", (0, 5), (), {}),  # zero elements: a warning, no draw
         ("kaiming_uniform_", (3, 0), (), {}),
+        ("eye_", (4, 6), (), {}), ("dirac_", (4, 3, 5), (), {}), ("dirac_", (6, 2, 3, 3), (2,), {}),
+        ("dirac_", (2, 4, 3, 3, 3), (), {}), ("orthogonal_", (5, 8), (), {}),
+        ("orthogonal_", (8, 3, 2), (1.5,), {}), ("orthogonal_", (0, 3), (), {}),
+        ("sparse_", (10, 6), (0.3,), {}), ("sparse_", (7, 4), (0.5, 0.2), {}),
     ]
 
 
