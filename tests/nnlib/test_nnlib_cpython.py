@@ -941,8 +941,8 @@ def test_functional_definition(name):
         assert list(so.parameters) == list(st.parameters), name
         for p in st.parameters:
             assert so.parameters[p].default == st.parameters[p].default, (name, p)
-        if name == "interpolate":
-            continue  # overloaded: compiled per call site (checked through Upsample)
+        if name in ("interpolate", "upsample", "upsample_nearest", "upsample_bilinear"):
+            continue  # overloaded: compiled per call site (test_overloaded_call_sites)
         co = torch.jit.script(o).code
         ct = torch.jit.script(t).code
         assert L.normalise(co) == L.normalise(ct), name
@@ -1272,3 +1272,51 @@ def test_harness_detects_differences():
     assert repr(nn.ReLU(True)) != repr(nn.ReLU())
     x = R(2, 4)
     assert not L.outputs_equal(a(x), c(x))
+
+
+_CALL_SITES = [
+    ("interpolate(x, size=5)", "interpolate"),
+    ("interpolate(x, size=[5, 6], mode='bilinear', align_corners=False)", "interpolate"),
+    ("interpolate(x, scale_factor=2.0, mode='nearest')", "interpolate"),
+    ("interpolate(x, scale_factor=[1.5, 2.0], mode='bicubic', align_corners=True)", "interpolate"),
+    ("upsample(x, size=7)", "upsample"),
+    ("upsample(x, scale_factor=2.0, mode='bilinear', align_corners=True)", "upsample"),
+    ("upsample_nearest(x, size=[5, 9])", "upsample_nearest"),
+    ("upsample_nearest(x, scale_factor=3.0)", "upsample_nearest"),
+    ("upsample_bilinear(x, size=6)", "upsample_bilinear"),
+    ("upsample_bilinear(x, scale_factor=[2.0, 1.5])", "upsample_bilinear"),
+    ("max_pool2d(x, 2, return_indices=True)[1]", "max_pool2d"),
+    ("adaptive_max_pool2d(x, 3)", "adaptive_max_pool2d"),
+]
+
+
+def _scripted_call(Fmod, expr, tag):
+    # A function calling F.<expr>, scripted with F bound to Fmod (its own globals, so the
+    # overload or dispatch picked at this call site is Fmod's).
+    src = "def site_%s(x: Tensor) -> Tensor:\n    return F.%s\n" % (tag, expr)
+    path = os.path.join(HERE, "_generated_call_site_%s.py" % tag)
+    glb = {"F": Fmod, "Tensor": torch.Tensor, "__name__": "call_site_%s" % tag}
+    import linecache
+    linecache.cache[path] = (len(src), None, src.splitlines(True), path)
+    exec(compile(src, path, "exec"), glb)
+    return torch.jit.script(glb["site_%s" % tag])
+
+
+@pytest.mark.parametrize("i", range(len(_CALL_SITES)), ids=[c[1] + "-%d" % i for i, c in enumerate(_CALL_SITES)])
+def test_overloaded_call_sites(i):
+    """Overloaded (interpolate, upsample*) and boolean-dispatched (max_pool*) functions of
+    our F pick PyTorch's variant at a call site: the same code for the caller and for every
+    function it reaches, the same inlined graph, the same values."""
+    expr, _ = _CALL_SITES[i]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s_ours = _scripted_call(_our_F(), expr, "ours%d" % i)
+        s_theirs = _scripted_call(torch.nn.functional, expr, "theirs%d" % i)
+        g_ours, g_theirs = s_ours.graph.copy(), s_theirs.graph.copy()
+        torch._C._jit_pass_inline(g_ours)
+        torch._C._jit_pass_inline(g_theirs)
+        assert L.node_kinds(g_ours) == L.node_kinds(g_theirs)
+        assert L.normalise(s_ours.code).replace("ours%d" % i, "X") == \
+            L.normalise(s_theirs.code).replace("theirs%d" % i, "X")
+        x = R(2, 3, 4, 5)
+        assert L.outputs_equal(s_ours(x), s_theirs(x))
