@@ -661,6 +661,7 @@ CASES += [
     C(LOSS, "NLLLoss", inputs=_cls_in),
     C(LOSS, "NLLLoss", weight=torch.tensor([1.0, 2.0, 0.5, 1.5]), ignore_index=2, reduction="sum",
       name="NLLLoss-weight", inputs=_cls_in),
+    C(LOSS, "NLLLoss2d", inputs=lambda: (R(2, 4, 3, 3).log_softmax(1), I(2, 3, 3, high=4))),
     C(LOSS, "CrossEntropyLoss", inputs=lambda: (R(5, 4), I(5, high=4))),
     C(LOSS, "CrossEntropyLoss", weight=torch.tensor([1.0, 2.0, 0.5, 1.5]), label_smoothing=0.1,
       name="CrossEntropyLoss-smooth", inputs=lambda: (R(5, 4), I(5, high=4))),

@@ -23,4 +23,4 @@ from torch.nn.modules.transformer import Transformer, TransformerEncoder, Transf
 from torch.nn.modules.distance import PairwiseDistance, CosineSimilarity
 from torch.nn.modules.fold import Fold, Unfold
 from torch.nn.modules.channelshuffle import ChannelShuffle
-from torch.nn.modules.loss import L1Loss, NLLLoss, KLDivLoss, MSELoss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, PoissonNLLLoss, GaussianNLLLoss, HingeEmbeddingLoss, MultiLabelMarginLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, CosineEmbeddingLoss, MarginRankingLoss, MultiMarginLoss, TripletMarginLoss, CTCLoss
+from torch.nn.modules.loss import L1Loss, NLLLoss, NLLLoss2d, KLDivLoss, MSELoss, BCELoss, BCEWithLogitsLoss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, PoissonNLLLoss, GaussianNLLLoss, HingeEmbeddingLoss, MultiLabelMarginLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, CosineEmbeddingLoss, MarginRankingLoss, MultiMarginLoss, TripletMarginLoss, CTCLoss

@@ -4,8 +4,8 @@
 # MultiMargin, TripletMargin, CTC).
 #
 # Where it sits: TorchScript source shipped inside tscript (see linear.py's header). Checked
-# against PyTorch 1.13 by tests/nnlib/test_nnlib_cpython.py. NLLLoss2d (deprecated) and
-# TripletMarginWithDistanceLoss (a callable attribute) are not provided.
+# against PyTorch 1.13 by tests/nnlib/test_nnlib_cpython.py (also the deprecated NLLLoss2d).
+# TripletMarginWithDistanceLoss is not provided: PyTorch 1.13 cannot script it.
 # Invariants: the legacy size_average/reduce arguments become a reduction string (with
 # PyTorch's warning); weight and pos_weight are buffers (None when not given), so a given
 # weight appears in the state_dict.
@@ -59,6 +59,17 @@ class NLLLoss(_WeightedLoss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    # Deprecated by PyTorch: NLLLoss with a warning.
+
+    def __init__(self, weight: Optional[Tensor] = None, size_average=None, ignore_index: int = -100,
+                 reduce=None, reduction: str = 'mean') -> None:
+        warnings.warn("NLLLoss2d has been deprecated. "
+                      "Please use NLLLoss instead as a drop-in replacement and see "
+                      "https://pytorch.org/docs/master/nn.html#torch.nn.NLLLoss for more details.")
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
 class KLDivLoss(_Loss):
