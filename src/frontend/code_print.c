@@ -54,6 +54,9 @@ typedef struct VInfo {
     const char *dbg; /* adopted debug name (from an unpack that was elided) */
     char *ident;     /* the name an assignment gave it */
     char *expr;      /* its inline expression */
+    bool named_as_alias; /* a loop body's carried input, printed as the loop's output */
+    bool annotated;  /* an Optional/Union whose assignment already carried its type */
+    bool dead;       /* an If output nothing uses (PyTorch's dead code elimination drops it) */
 } VInfo;
 
 typedef struct NInfo {
@@ -131,7 +134,6 @@ static bool meaningful(const char *s) {
 
 static const char *dbg_name(Pr *p, Value *v) {
     if (p->vi[v->id].dbg) return p->vi[v->id].dbg;
-    if (is_const_node(v->node)) return NULL;
     if (v->node->kind == NK_GETATTR) return v->name;
     return meaningful(v->name) ? v->name : NULL;
 }
@@ -378,7 +380,8 @@ static void mark_aliases(Pr *p, Block *b) {
                     p->vi[o->id].alias = src;
                     /* `a, b = x, y` names x and y as the emitter names a plain assignment */
                     Value *r = res(p, src);
-                    if (!dbg_name(p, r) && !is_const_node(r->node) && r->node->kind != NK_PARAM && meaningful(o->name))
+                    if (!dbg_name(p, r) && !is_const_node(r->node) && r->node->kind != NK_PARAM && r->node->owner == n->owner &&
+                        meaningful(o->name))
                         p->vi[r->id].dbg = o->name;
                 }
                 ni(p, n)->elided = true;
@@ -393,8 +396,10 @@ static void count_uses_in(Pr *p, Block *b, bool constructs_only) {
             for (int k = 0; k < n->nblocks; k++) count_uses_in(p, n->blocks[k], constructs_only);
             if (ni(p, n)->elided) continue;
         }
+        Node *owner = n == b->ret ? b->owner : NULL;
         for (int i = 0; i < n->inputs.len; i++) {
             Value *v = in_at(p, n, i);
+            if (owner && owner->kind == NK_IF && i < owner->outputs.len && p->vi[owner->outputs.data[i]->id].dead) continue;
             if (constructs_only && v->node->kind != NK_TUPLE_CONSTRUCT) continue;
             VInfo *x = &p->vi[v->id];
             x->uses++;
@@ -412,6 +417,23 @@ static void elide_unused_constructs(Pr *p, Block *b) {
             ni(p, n)->elided = true; /* used only by unpacks that were elided */
         }
     }
+}
+
+/* If outputs nothing uses, and placeholders nothing uses: PyTorch's dead
+ * code elimination removed them before printing. True when it found some. */
+static bool mark_dead(Pr *p, Block *b) {
+    bool found = false;
+    for (Node *n = b->param->next; n != b->ret; n = n->next) {
+        for (int k = 0; k < n->nblocks; k++) found |= mark_dead(p, n->blocks[k]);
+        if (n->kind == NK_IF)
+            for (int i = 0; i < n->outputs.len; i++) {
+                VInfo *x = &p->vi[n->outputs.data[i]->id];
+                if (!x->dead && x->uses == 0) x->dead = found = true;
+            }
+        if (n->kind == NK_UNINITIALIZED && !ni(p, n)->elided && p->vi[n->outputs.data[0]->id].uses == 0)
+            ni(p, n)->elided = found = true;
+    }
+    return found;
 }
 
 /* ---- the inlining scan ---- */
@@ -785,17 +807,46 @@ static void split_long(Pr *p, Value *v) {
 
 static void print_block(Pr *p, Block *b, bool has_other);
 
+static bool is_union(const Type *t) { return t->kind == TK_OPTIONAL || t->kind == TK_UNION; }
+
+/* lhs = rhs for the live entries; a single Optional/Union target carries
+ * its type the first time it is assigned. */
 static void print_assignment(Pr *p, const ValueList *lhs, int lfrom, const ValueList *rhs, int rfrom) {
-    if (lhs->len - lfrom <= 0) return;
+    int live = 0;
+    Value *only = NULL;
+    for (int i = lfrom; i < lhs->len; i++)
+        if (!p->vi[lhs->data[i]->id].dead) live++, only = lhs->data[i];
+    if (live == 0) return;
     indent(p);
-    put_values(p, p->body, lhs, lfrom);
+    bool first = true;
+    for (int i = lfrom; i < lhs->len; i++) {
+        if (p->vi[lhs->data[i]->id].dead) continue;
+        if (!first) sb_puts(p->body, ", ");
+        first = false;
+        sb_puts(p->body, use_of(p, lhs->data[i]));
+    }
+    if (live == 1) {
+        VInfo *x = &p->vi[only->id];
+        if (!x->annotated && !x->named_as_alias && is_union(only->type)) {
+            sb_puts(p->body, " : ");
+            put_type(p->body, only->type);
+            x->annotated = true;
+        }
+    }
     sb_puts(p->body, " = ");
-    put_values(p, p->body, rhs, rfrom);
+    first = true;
+    for (int i = lfrom; i < lhs->len; i++) {
+        if (p->vi[lhs->data[i]->id].dead) continue;
+        if (!first) sb_puts(p->body, ", ");
+        first = false;
+        sb_puts(p->body, use_of(p, rhs->data[rfrom + (i - lfrom)]));
+    }
     sb_putc(p->body, '\n');
 }
 
 static void print_if(Pr *p, Node *n) {
-    for (int i = 0; i < n->outputs.len; i++) assign_unique(p, n->outputs.data[i]);
+    for (int i = 0; i < n->outputs.len; i++)
+        if (!p->vi[n->outputs.data[i]->id].dead) assign_unique(p, n->outputs.data[i]);
     indent(p);
     sb_printf(p->body, "if %s:\n", use_of(p, n->inputs.data[0]));
     for (int k = 0; k < 2 && k < n->nblocks; k++) {
@@ -804,7 +855,9 @@ static void print_if(Pr *p, Node *n) {
             sb_puts(p->body, "else:\n");
         }
         p->level++;
-        print_block(p, n->blocks[k], n->outputs.len > 0);
+        int live = 0;
+        for (int i = 0; i < n->outputs.len; i++) live += !p->vi[n->outputs.data[i]->id].dead;
+        print_block(p, n->blocks[k], live > 0);
         print_assignment(p, &n->outputs, 0, &n->blocks[k]->ret->inputs, 0);
         p->level--;
     }
@@ -827,13 +880,20 @@ static void print_loop(Pr *p, Node *n) {
     if (!always && trip_given && p->st == TS_OK)
         p->st = ts_fail(p->ctx, TS_ERR_UNSUPPORTED, &n->span, "code printer: this loop is both counted and conditional");
     for (int i = 0; i < n->outputs.len; i++) assign_unique(p, n->outputs.data[i]);
-    for (int i = 0; i < n->outputs.len; i++) p->vi[body->param->outputs.data[1 + i]->id].ident = p->vi[n->outputs.data[i]->id].ident;
+    for (int i = 0; i < n->outputs.len; i++) {
+        VInfo *x = &p->vi[body->param->outputs.data[1 + i]->id];
+        x->ident = p->vi[n->outputs.data[i]->id].ident;
+        x->named_as_alias = true;
+    }
     /* initial values of the carried outputs, annotated where the types differ */
     for (int i = 0; i < n->outputs.len; i++) {
         Value *o = n->outputs.data[i], *in = res(p, n->inputs.data[2 + i]);
         indent(p);
         sb_puts(p->body, use_of(p, o));
-        if (o->type != in->type) {
+        VInfo *ox = &p->vi[o->id];
+        bool annot = is_union(o->type) ? !ox->annotated : o->type != in->type;
+        if (is_union(o->type)) ox->annotated = true;
+        if (annot) {
             sb_puts(p->body, " : ");
             put_type(p->body, o->type);
         }
@@ -914,21 +974,27 @@ static void print_block(Pr *p, Block *b, bool has_other) {
 }
 
 /* Constants in order of first use: text, in a list without repeats. */
-typedef VEC(char *) TextVec;
+typedef struct ConstUse {
+    char *text;
+    Value *first; /* the first constant with this text (its debug name names a hoisted copy) */
+} ConstUse;
+typedef VEC(ConstUse) TextVec;
 
-static void add_const(Pr *p, StrMap *seen, TextVec *out, char *t) {
+static void add_const(Pr *p, StrMap *seen, TextVec *out, char *t, Value *v) {
+    (void)p;
     if (strmap_get(seen, t)) return;
     strmap_put(seen, t, (void *)1);
-    vec_push(out, t);
+    ConstUse c = {t, v};
+    vec_push(out, c);
 }
 
 static void const_list(Pr *p, Block *b, StrMap *seen, TextVec *out) {
     for (Node *n = b->param->next;; n = n->next) {
         if (n == b->ret || !skipped(p, n)) {
-            if (n->kind == NK_CALL_FUNCTION) add_const(p, seen, out, fn_const_text(p, n));
+            if (n->kind == NK_CALL_FUNCTION) add_const(p, seen, out, fn_const_text(p, n), NULL);
             for (int i = 0; i < n->inputs.len; i++) {
                 Value *v = in_at(p, n, i);
-                if (is_const_node(v->node)) add_const(p, seen, out, const_text(p, v));
+                if (is_const_node(v->node)) add_const(p, seen, out, const_text(p, v), v);
             }
             if (n != b->ret)
                 for (int k = 0; k < n->nblocks; k++) const_list(p, n->blocks[k], seen, out);
@@ -946,11 +1012,12 @@ static void print_body(Pr *p, Block *b) {
     scan_block(p, b);
     p->level++;
     for (int i = 0; i < consts.len; i++) {
-        if (!is_long(p, consts.data[i])) continue;
-        char *name = gen_name(p, "_");
-        strmap_put(&p->hoisted, consts.data[i], name);
+        ConstUse *c = &consts.data[i];
+        if (!is_long(p, c->text)) continue;
+        char *name = c->first ? unique_name_for(p, c->first) : gen_name(p, "_");
+        strmap_put(&p->hoisted, c->text, name);
         indent(p);
-        sb_printf(p->body, "%s = %s\n", name, consts.data[i]);
+        sb_printf(p->body, "%s = %s\n", name, c->text);
     }
     vec_free(&consts);
     print_block(p, b, b->ret->inputs.len > 0);
@@ -996,8 +1063,11 @@ static ts_status print_function(Ctx *ctx, FileState *fs, Function *fn, int level
     mark_aliases(&p, b);
     count_uses_in(&p, b, true);
     elide_unused_constructs(&p, b);
-    for (int i = 0; i <= fn->graph->next_id; i++) p.vi[i].uses = 0, p.vi[i].user = NULL;
-    count_uses_in(&p, b, false);
+    for (int round = 0; round < 16; round++) {
+        for (int i = 0; i <= fn->graph->next_id; i++) p.vi[i].uses = 0, p.vi[i].user = NULL;
+        count_uses_in(&p, b, false);
+        if (!mark_dead(&p, b)) break;
+    }
 
     indent(&p);
     sb_printf(out, "def %s(", fn->name);

@@ -566,6 +566,13 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
             if (conv) return em_op(em, conv, sp, out, 1, v, NULL, NULL);
         }
         if (name[0] == 'a' && !ty_subtype(v->type, t)) return em_type_error(em, sp, "annotate()", t, v->type);
+        if (name[0] == 'u' && v->type == t) {
+            /* PyTorch keeps a cast to the same type as a node: so does the IR, for the code printer */
+            Node *n = em_append(em, NK_UNCHECKED_CAST, sp);
+            node_add_input(em->g, n, v);
+            *out = node_add_output(em->g, n, t);
+            return TS_OK;
+        }
         *out = em_cast(em, v, t, sp);
         return TS_OK;
     }

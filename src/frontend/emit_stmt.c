@@ -68,7 +68,7 @@ static ts_status unpack_to(Em *em, const Ast *target, Value *v, Span sp) {
 static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
     switch (target->kind) {
     case AST_NAME:
-        if (!v->name && v->node->kind != NK_CONSTANT) v->name = target->name.id;
+        if (!v->name && v->node->owner == em->b) v->name = target->name.id; /* as PyTorch: values of this block only */
         em_env_set(em, target->name.id, v);
         return TS_OK;
     case AST_TUPLE:
