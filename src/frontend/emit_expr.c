@@ -1012,7 +1012,15 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         Value *a;
         TS_TRY(em_expr(em, e->unary.operand, NULL, &a));
         switch (e->unary.op) {
-        case UNOP_NEG: return em_op(em, "aten::neg", sp, out, 1, a, NULL, NULL);
+        case UNOP_NEG:
+            /* -2.5, -inf: a negative constant, as PyTorch folds it */
+            if (a->node->kind == NK_CONSTANT && (a->node->cval.kind == IV_DOUBLE ||
+                                                 (a->node->cval.kind == IV_INT && a->node->cval.u.i != INT64_MIN))) {
+                IValue c = a->node->cval;
+                *out = em_constant(em, c.kind == IV_DOUBLE ? iv_double(-c.u.d) : iv_int(-c.u.i), sp);
+                return TS_OK;
+            }
+            return em_op(em, "aten::neg", sp, out, 1, a, NULL, NULL);
         case UNOP_POS: *out = a; return TS_OK;
         case UNOP_INVERT: return em_op(em, a->type->kind == TK_TENSOR ? "aten::bitwise_not" : "aten::__invert__", sp, out, 1, a, NULL, NULL);
         case UNOP_NOT: {
