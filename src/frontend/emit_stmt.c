@@ -440,8 +440,10 @@ static ts_status emit_raise(Em *em, const Ast *s) {
         msg = em_constant(em, iv_cstr("Exception"), sp);
     }
     Value *c = em_constant(em, iv_cstr(cls), sp);
-    Value *r;
-    TS_TRY(em_op(em, "prim::RaiseException", sp, &r, 2, msg, c, NULL));
+    CallArg ra[2] = {{msg, NULL, sp}, {c, NULL, sp}};
+    Value **routs;
+    int nr;
+    TS_TRY(sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", ra, 2, sp, &routs, &nr));
     em->env->raised = true;
     return TS_OK;
 }
