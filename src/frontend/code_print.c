@@ -400,6 +400,8 @@ static void count_uses_in(Pr *p, Block *b, bool constructs_only) {
         for (int i = 0; i < n->inputs.len; i++) {
             Value *v = in_at(p, n, i);
             if (owner && owner->kind == NK_IF && i < owner->outputs.len && p->vi[owner->outputs.data[i]->id].dead) continue;
+            if (owner && owner->kind == NK_LOOP && i >= 1 && p->vi[owner->outputs.data[i - 1]->id].dead) continue;
+            if (n->kind == NK_LOOP && i >= 2 && p->vi[n->outputs.data[i - 2]->id].dead) continue;
             if (constructs_only && v->node->kind != NK_TUPLE_CONSTRUCT) continue;
             VInfo *x = &p->vi[v->id];
             x->uses++;
@@ -429,6 +431,11 @@ static bool mark_dead(Pr *p, Block *b) {
             for (int i = 0; i < n->outputs.len; i++) {
                 VInfo *x = &p->vi[n->outputs.data[i]->id];
                 if (!x->dead && x->uses == 0) x->dead = found = true;
+            }
+        if (n->kind == NK_LOOP)
+            for (int i = 0; i < n->outputs.len; i++) {
+                VInfo *x = &p->vi[n->outputs.data[i]->id], *bx = &p->vi[n->blocks[0]->param->outputs.data[1 + i]->id];
+                if (!x->dead && x->uses == 0 && bx->uses == 0) x->dead = bx->dead = found = true;
             }
         if (n->kind == NK_UNINITIALIZED && !ni(p, n)->elided && p->vi[n->outputs.data[0]->id].uses == 0)
             ni(p, n)->elided = found = true;
@@ -879,8 +886,10 @@ static void print_loop(Pr *p, Node *n) {
     bool as_for = always && trip_given;
     if (!always && trip_given && p->st == TS_OK)
         p->st = ts_fail(p->ctx, TS_ERR_UNSUPPORTED, &n->span, "code printer: this loop is both counted and conditional");
-    for (int i = 0; i < n->outputs.len; i++) assign_unique(p, n->outputs.data[i]);
+    for (int i = 0; i < n->outputs.len; i++)
+        if (!p->vi[n->outputs.data[i]->id].dead) assign_unique(p, n->outputs.data[i]);
     for (int i = 0; i < n->outputs.len; i++) {
+        if (p->vi[n->outputs.data[i]->id].dead) continue;
         VInfo *x = &p->vi[body->param->outputs.data[1 + i]->id];
         x->ident = p->vi[n->outputs.data[i]->id].ident;
         x->named_as_alias = true;
@@ -888,6 +897,7 @@ static void print_loop(Pr *p, Node *n) {
     /* initial values of the carried outputs, annotated where the types differ */
     for (int i = 0; i < n->outputs.len; i++) {
         Value *o = n->outputs.data[i], *in = res(p, n->inputs.data[2 + i]);
+        if (p->vi[o->id].dead) continue;
         indent(p);
         sb_puts(p->body, use_of(p, o));
         VInfo *ox = &p->vi[o->id];
@@ -910,8 +920,9 @@ static void print_loop(Pr *p, Node *n) {
         sb_printf(p->body, "while %s:\n", use_of(p, iter));
     }
     p->level++;
-    int off = as_for ? 1 : 0;
-    print_block(p, body, body->param->outputs.len - off > 0);
+    int off = as_for ? 1 : 0, live = 0;
+    for (int i = off; i < body->param->outputs.len; i++) live += !p->vi[body->param->outputs.data[i]->id].dead;
+    print_block(p, body, live > 0);
     print_assignment(p, &body->param->outputs, off, &body->ret->inputs, off);
     p->level--;
 }
