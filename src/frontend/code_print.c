@@ -390,18 +390,25 @@ static void mark_aliases(Pr *p, Block *b) {
     }
 }
 
+/* Is input i of n one that PyTorch's dead code elimination removed (it
+ * feeds an If or Loop output nothing uses)? */
+static bool dead_input(Pr *p, const Node *n, int i) {
+    const Node *owner = n->kind == NK_RETURN ? n->owner->owner : NULL;
+    if (owner && owner->kind == NK_IF) return i < owner->outputs.len && p->vi[owner->outputs.data[i]->id].dead;
+    if (owner && owner->kind == NK_LOOP) return i >= 1 && p->vi[owner->outputs.data[i - 1]->id].dead;
+    if (n->kind == NK_LOOP) return i >= 2 && p->vi[n->outputs.data[i - 2]->id].dead;
+    return false;
+}
+
 static void count_uses_in(Pr *p, Block *b, bool constructs_only) {
     for (Node *n = b->param->next;; n = n->next) {
         if (n != b->ret) {
             for (int k = 0; k < n->nblocks; k++) count_uses_in(p, n->blocks[k], constructs_only);
             if (ni(p, n)->elided) continue;
         }
-        Node *owner = n == b->ret ? b->owner : NULL;
         for (int i = 0; i < n->inputs.len; i++) {
             Value *v = in_at(p, n, i);
-            if (owner && owner->kind == NK_IF && i < owner->outputs.len && p->vi[owner->outputs.data[i]->id].dead) continue;
-            if (owner && owner->kind == NK_LOOP && i >= 1 && p->vi[owner->outputs.data[i - 1]->id].dead) continue;
-            if (n->kind == NK_LOOP && i >= 2 && p->vi[n->outputs.data[i - 2]->id].dead) continue;
+            if (dead_input(p, n, i)) continue;
             if (constructs_only && v->node->kind != NK_TUPLE_CONSTRUCT) continue;
             VInfo *x = &p->vi[v->id];
             x->uses++;
@@ -485,7 +492,8 @@ static Node *scan_node(Pr *p, Node *n) {
     if (n->kind != NK_RETURN && ni(p, n)->inl) return n;
     for (int k = 0; k < n->nblocks; k++) scan_block(p, n->blocks[k]);
     Node *bp = prev_printed(p, n);
-    for (int i = n->inputs.len - 1; i >= 0; i--) bp = scan_value(p, bp, in_at(p, n, i));
+    for (int i = n->inputs.len - 1; i >= 0; i--)
+        if (!dead_input(p, n, i)) bp = scan_value(p, bp, in_at(p, n, i));
     return bp;
 }
 
@@ -787,6 +795,7 @@ static void scan_long(Pr *p, Node *user, int offset, ValVec *out) {
     bool present = u->split_seen;
     int lo = present ? u->split_upto + 1 : 0;
     for (int i = offset; i >= lo; i--) {
+        if (dead_input(p, user, i)) continue;
         Value *a = in_at(p, user, i);
         if (non_const_inline(p, a)) vec_push(out, a);
     }
@@ -805,6 +814,7 @@ static void split_long(Pr *p, Value *v) {
     scan_long(p, x->user, x->offset, &todo);
     for (int i = todo.len - 1; i >= 0; i--) {
         Value *w = todo.data[i];
+        if (p->vi[w->id].ident) continue; /* split already */
         const char *e = use_of(p, w);
         char *keep = arena_strdup(&p->arena, e);
         print_output_def(p, w->node, keep);
