@@ -378,11 +378,7 @@ static void mark_aliases(Pr *p, Block *b) {
                 for (int i = 0; i < n->outputs.len; i++) {
                     Value *src = c->inputs.data[i], *o = n->outputs.data[i];
                     p->vi[o->id].alias = src;
-                    /* `a, b = x, y` names x and y as the emitter names a plain assignment */
-                    Value *r = res(p, src);
-                    if (!dbg_name(p, r) && !is_const_node(r->node) && r->node->kind != NK_PARAM && r->node->owner == n->owner &&
-                        meaningful(o->name))
-                        p->vi[r->id].dbg = o->name;
+                    /* `a, b = x, y` gives x and y no names (PyTorch 1.13's emitter does not) */
                 }
                 ni(p, n)->elided = true;
             }

@@ -561,7 +561,7 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
         TS_TRY(em_expr(em, call->call.args.items[1], t, &v));
         if (name[0] == 'a' && v->type->kind == TK_TENSOR && !ty_subtype(v->type, t)) {
             /* the printer writes implicit tensor-to-scalar conversions as annotate(int, t) */
-            const char *conv = t->kind == TK_INT ? "aten::Int" : t->kind == TK_FLOAT ? "aten::Float"
+            const char *conv = t->kind == TK_INT ? "aten::IntImplicit" : t->kind == TK_FLOAT ? "aten::FloatImplicit"
                              : t->kind == TK_BOOL ? "aten::Bool" : t->kind == TK_NUMBER ? "aten::ScalarImplicit" : NULL;
             if (conv) return em_op(em, conv, sp, out, 1, v, NULL, NULL);
         }
