@@ -969,6 +969,11 @@ static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
         if (!const_int(k, &i)) return ts_fail(em->ctx, TS_ERR_TYPE, &k->span, "tuple indices must be integer constants");
         if (i < 0) i += n;
         if (i < 0 || i >= n) return ts_fail(em->ctx, TS_ERR_VALUE, &k->span, "tuple index out of range");
+        if (base->node->kind == NK_TUPLE_CONSTRUCT && base->node->inputs.len == n) {
+            /* (a, b)[1] is b, as PyTorch's tuple lowering makes it */
+            *out = base->node->inputs.data[i];
+            return TS_OK;
+        }
         Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
         node_add_input(em->g, ti, base);
         ti->index = (int)i;

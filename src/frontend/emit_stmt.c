@@ -157,6 +157,16 @@ static bool always_exits(const AstList *l) {
     return false;
 }
 
+/* Does every path through l end in a raise? Such a branch does not take
+ * the rest of the block (PyTorch keeps that after the if). */
+static bool always_raises(const AstList *l) {
+    if (l->len == 0) return false;
+    const Ast *s = l->items[l->len - 1];
+    if (s->kind == AST_RAISE) return true;
+    if (s->kind == AST_IF) return always_raises(&s->if_.body) && always_raises(&s->if_.orelse);
+    return false;
+}
+
 /* Does a loop body break out of its own loop (not of a nested one)? */
 static bool has_break(const AstList *l) {
     for (int i = 0; i < l->len; i++) {
@@ -197,7 +207,8 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     TS_TRY(em_expr(em, s->if_.cond, NULL, &c));
     TS_TRY(em_to_bool(em, c, s->if_.cond->span, &c));
     const AstList *bodies[2] = {&s->if_.body, &s->if_.orelse};
-    bool exits[2] = {always_exits(bodies[0]), always_exits(bodies[1])};
+    bool exits[2] = {always_exits(bodies[0]) && !always_raises(bodies[0]),
+                     always_exits(bodies[1]) && !always_raises(bodies[1])};
     /* a branch that always exits sends the rest of the block into the other one */
     bool move_rest = rest && rest_from < rest->len && exits[0] != exits[1];
     *consumed_rest = move_rest;

@@ -67,3 +67,32 @@ def constants(x: Tensor) -> Tensor:
     if len(s) > 3:
         y = y + float("inf")
     return x.sum() + y.sum() - 1e-05
+
+
+def helper(x: Tensor, k: int = 2) -> Tensor:
+    return x * k
+
+
+def calls(x: Tensor) -> Tensor:
+    return helper(x) + helper(x, 3)
+
+
+def strings(a: int, s: str) -> str:
+    t = "{} and {}".format(a, s)
+    return t + "!" + str(a)
+
+
+def keywords(x: Tensor) -> Tensor:
+    y = torch.sum(x, dim=[1], keepdim=True)
+    z = torch.div(x, 2, rounding_mode="floor")
+    return torch.cat([y, z], 1)
+
+
+def indexing(x: Tensor, xs: List[int]) -> int:
+    t = (x, xs[0])
+    u = t[1] + xs[-1]
+    return u + x.size(0)
+
+
+def booleans(x: Tensor, a: bool, b: bool) -> bool:
+    return (a and b) or not a
