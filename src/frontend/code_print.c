@@ -34,7 +34,10 @@
 
 #include "frontend/code_print.h"
 
-enum { LONG_LINE = 40 };
+/* LONG_LINE: PyTorch's isLongLine; MAX_INLINE_DEPTH: past it a value is
+ * assigned instead of inlined, so the recursive scan stays shallow (PyTorch
+ * has no bound; no real code comes near it). */
+enum { LONG_LINE = 40, MAX_INLINE_DEPTH = 256 };
 
 /* ---- per-file state (one PythonPrint in PyTorch's exporter) ---- */
 
@@ -78,6 +81,7 @@ typedef struct Pr {
     StrMap used;    /* names used in this function */
     StrMap hoisted; /* constant text -> its hoisted name */
     ts_status st;   /* first failure */
+    int scan_depth; /* nesting of the inlining scan (bounded: hostile code may chain a million temporaries) */
 } Pr;
 
 static const char *const RESERVED[] = {
@@ -473,8 +477,10 @@ static Node *scan_node(Pr *p, Node *n);
 
 static Node *scan_value(Pr *p, Node *bp, Value *v) {
     Node *n = v->node;
-    if (n == bp && can_inline(p, v)) {
+    if (n == bp && p->scan_depth < MAX_INLINE_DEPTH && can_inline(p, v)) {
+        p->scan_depth++;
         bp = scan_node(p, bp);
+        p->scan_depth--;
         ni(p, n)->inl = true;
     } else if (is_const_node(n)) {
         ni(p, n)->inl = true;

@@ -132,7 +132,41 @@ static void test_cases_print_as_pytorch(void **state) {
     assert_int_equal(ts_alloc_live(), live0);
 }
 
+/* A chain of 100000 single-use temporaries (as a hostile archive may hold)
+ * prints without deep recursion, and long lines are still split. */
+static void test_long_chain_prints(void **state) {
+    (void)state;
+    ops_init();
+    long live0 = ts_alloc_live();
+    StrBuf src;
+    sb_init(&src);
+    sb_puts(&src, "def chain(x: int) -> int:\n  _0 = torch.add(x, 1)\n");
+    enum { N = 100000 };
+    for (int i = 1; i < N; i++) sb_printf(&src, "  _%d = torch.add(_%d, 1)\n", i, i - 1);
+    sb_printf(&src, "  return _%d\n", N - 1);
+    FileProvider fp = {"chain.py", sb_cstr(&src)};
+    Ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    Unit *u = unit_new(provide, &fp);
+    Function *fn = NULL;
+    assert_int_equal(unit_resolve_function(&ctx, u, "__torch__.chain", NULL, &fn), TS_OK);
+    assert_int_equal(unit_emit_pending(&ctx, u), TS_OK);
+    StrBuf out;
+    sb_init(&out);
+    assert_int_equal(code_print_function(&ctx, fn, 0, NULL, &out), TS_OK);
+    /* the first statement nests torch.add until the line is long */
+    assert_non_null(strstr(sb_cstr(&out), "  _0 = torch.add(torch.add(torch.add(x, 1), 1), 1)\n"));
+    assert_non_null(strstr(sb_cstr(&out), "  return "));
+    sb_free(&out);
+    u->provider = NULL;
+    unit_release(u);
+    ctx_dispose(&ctx);
+    sb_free(&src);
+    assert_int_equal(ts_alloc_live(), live0);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_cases_print_as_pytorch)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_cases_print_as_pytorch),
+                                       cmocka_unit_test(test_long_chain_prints)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
