@@ -896,8 +896,9 @@ static void print_loop(Pr *p, Node *n) {
     bool trip_given = !const_value(p, trip, &tc) || tc.kind != IV_INT || tc.u.i != INT64_MAX || p->vi[iter->id].uses > 0;
     bool always = const_bool_true(p, cond) && const_bool_true(p, next_cond);
     bool as_for = always && trip_given;
-    if (!always && trip_given && p->st == TS_OK)
-        p->st = ts_fail(p->ctx, TS_ERR_UNSUPPORTED, &n->span, "code printer: this loop is both counted and conditional");
+    /* counted and conditional (tscript's `for` with a `break`): PyTorch's
+     * emitter makes that a while loop with its own counter; so does this */
+    bool counted_while = !always && trip_given;
     for (int i = 0; i < n->outputs.len; i++)
         if (!p->vi[n->outputs.data[i]->id].dead) assign_unique(p, n->outputs.data[i]);
     for (int i = 0; i < n->outputs.len; i++) {
@@ -922,9 +923,22 @@ static void print_loop(Pr *p, Node *n) {
         sb_printf(p->body, " = %s\n", use_of(p, in));
     }
     assign_unique(p, iter);
+    const char *trip_name = NULL, *cond_name = NULL;
     if (as_for) {
         indent(p);
         sb_printf(p->body, "for %s in range(%s):\n", use_of(p, iter), use_of(p, trip));
+    } else if (counted_while) {
+        trip_name = gen_name(p, "_");
+        indent(p);
+        sb_printf(p->body, "%s = %s\n", trip_name, use_of(p, trip));
+        indent(p);
+        sb_printf(p->body, "%s = 0\n", use_of(p, iter));
+        cond_name = gen_name(p, "_");
+        indent(p);
+        sb_printf(p->body, "%s = torch.__and__(torch.lt(%s, %s), %s)\n", cond_name, use_of(p, iter), trip_name,
+                  use_of(p, cond));
+        indent(p);
+        sb_printf(p->body, "while %s:\n", cond_name);
     } else {
         indent(p);
         sb_printf(p->body, "%s = %s\n", use_of(p, iter), use_of(p, cond));
@@ -934,8 +948,24 @@ static void print_loop(Pr *p, Node *n) {
     p->level++;
     int off = as_for ? 1 : 0, live = 0;
     for (int i = off; i < body->param->outputs.len; i++) live += !p->vi[body->param->outputs.data[i]->id].dead;
-    print_block(p, body, live > 0);
-    print_assignment(p, &body->param->outputs, off, &body->ret->inputs, off);
+    if (counted_while) {
+        print_block(p, body, true);
+        const char *next = gen_name(p, "_");
+        indent(p);
+        sb_printf(p->body, "%s = torch.add(%s, 1)\n", next, use_of(p, iter));
+        indent(p);
+        sb_puts(p->body, cond_name);
+        for (int i = 1; i < body->param->outputs.len; i++)
+            if (!p->vi[body->param->outputs.data[i]->id].dead) sb_printf(p->body, ", %s", use_of(p, body->param->outputs.data[i]));
+        sb_printf(p->body, ", %s = torch.__and__(torch.lt(%s, %s), %s)", use_of(p, iter), next, trip_name,
+                  use_of(p, next_cond));
+        for (int i = 1; i < body->param->outputs.len; i++)
+            if (!p->vi[body->param->outputs.data[i]->id].dead) sb_printf(p->body, ", %s", use_of(p, body->ret->inputs.data[i]));
+        sb_printf(p->body, ", %s\n", next);
+    } else {
+        print_block(p, body, live > 0);
+        print_assignment(p, &body->param->outputs, off, &body->ret->inputs, off);
+    }
     p->level--;
 }
 

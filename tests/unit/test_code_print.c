@@ -20,6 +20,7 @@
 #include "frontend/code_print.h"
 #include "frontend/parser.h"
 #include "frontend/sema.h"
+#include "runtime/interp.h"
 
 #ifndef TS_SOURCE_DIR
 #define TS_SOURCE_DIR "."
@@ -165,8 +166,101 @@ static void test_long_chain_prints(void **state) {
     assert_int_equal(ts_alloc_live(), live0);
 }
 
+/* Functions whose IR has no PyTorch print (a `for` with a `break` is a
+ * counted and conditional loop in tscript's IR) still print as code that
+ * compiles and computes the same. Each function takes no argument. */
+static const char RECOMPILE_SRC[] =
+    "def for_break() -> int:\n"
+    "    s = 0\n"
+    "    for i in range(10):\n"
+    "        if i == 4:\n"
+    "            break\n"
+    "        s = s + i\n"
+    "    return s\n"
+    "def list_break() -> List[int]:\n"
+    "    out = annotate(List[int], [])\n"
+    "    for v in [5, 6, 7, 8]:\n"
+    "        out.append(v)\n"
+    "        if v > 6:\n"
+    "            break\n"
+    "    return out\n"
+    "def while_break() -> int:\n"
+    "    n = 0\n"
+    "    while n < 100:\n"
+    "        n = n + 3\n"
+    "        if n > 10:\n"
+    "            break\n"
+    "    return n\n"
+    "def nested() -> Tuple[int, str]:\n"
+    "    x = 3\n"
+    "    t = (x, \"a long string that is hoisted to the top\")\n"
+    "    k = 0\n"
+    "    for i in range(x):\n"
+    "        for j in range(i):\n"
+    "            k = k + i * j\n"
+    "    return (k, t[1])\n";
+
+static const char *const RECOMPILE_FNS[] = {"for_break", "list_break", "while_break", "nested"};
+
+static ts_status run_fn(Ctx *ctx, Unit *u, const char *name, StrBuf *repr) {
+    char q[100];
+    snprintf(q, sizeof q, "__torch__.%s", name);
+    Function *fn;
+    TS_TRY(unit_resolve_function(ctx, u, q, NULL, &fn));
+    TS_TRY(unit_emit_pending(ctx, u));
+    TS_TRY(interp_compile_unit(ctx, u));
+    IValue r;
+    TS_TRY(interp_call(ctx, fn, NULL, 0, &r));
+    iv_repr(repr, r);
+    iv_release(r);
+    return TS_OK;
+}
+
+static void test_printed_code_recompiles(void **state) {
+    (void)state;
+    ops_init();
+    long live0 = ts_alloc_live();
+    Ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    for (size_t k = 0; k < TS_ARRAY_LEN(RECOMPILE_FNS); k++) {
+        const char *name = RECOMPILE_FNS[k];
+        FileProvider fp = {"src.py", RECOMPILE_SRC};
+        Unit *u = unit_new(provide, &fp);
+        StrBuf want, got, printed;
+        sb_init(&want);
+        sb_init(&got);
+        sb_init(&printed);
+        ts_status st = run_fn(&ctx, u, name, &want);
+        if (st != TS_OK) fprintf(stderr, "%s: %s\n", name, ts_error_text(&ctx));
+        assert_int_equal(st, TS_OK);
+        char q[100];
+        snprintf(q, sizeof q, "__torch__.%s", name);
+        Function *fn;
+        assert_int_equal(unit_resolve_function(&ctx, u, q, NULL, &fn), TS_OK);
+        assert_int_equal(code_print_function(&ctx, fn, 0, NULL, &printed), TS_OK);
+        FileProvider fp2 = {"printed.py", sb_cstr(&printed)};
+        Unit *u2 = unit_new(provide, &fp2);
+        st = run_fn(&ctx, u2, name, &got);
+        if (getenv("TS_SHOW_PRINTED") || st != TS_OK || strcmp(sb_cstr(&want), sb_cstr(&got)) != 0)
+            fprintf(stderr, "%s printed as:\n%s--> %s (original %s) %s\n", name, sb_cstr(&printed), sb_cstr(&got),
+                    sb_cstr(&want), st ? ts_error_text(&ctx) : "");
+        assert_int_equal(st, TS_OK);
+        assert_string_equal(sb_cstr(&got), sb_cstr(&want));
+        sb_free(&want);
+        sb_free(&got);
+        sb_free(&printed);
+        u->provider = NULL;
+        unit_release(u);
+        u2->provider = NULL;
+        unit_release(u2);
+    }
+    ctx_dispose(&ctx);
+    assert_int_equal(ts_alloc_live(), live0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_cases_print_as_pytorch),
-                                       cmocka_unit_test(test_long_chain_prints)};
+                                       cmocka_unit_test(test_long_chain_prints),
+                                       cmocka_unit_test(test_printed_code_recompiles)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
