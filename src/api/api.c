@@ -255,7 +255,7 @@ TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **
     if (what == TS_SHOW_CODE_REPRINT) {
         CodeFiles cf;
         code_files_init(&cf);
-        ts_status st = code_print_unit(ctx, m->m->unit, CODE_PRINT_LENIENT, &cf);
+        ts_status st = code_print_unit_ex(ctx, m->m->unit, CODE_PRINT_LENIENT, &cf);
         for (int i = 0; st == TS_OK && i < cf.files.len; i++)
             sb_printf(&sb, "%s# code/%s\n%s", i ? "\n" : "", cf.files.data[i].path, cf.files.data[i].text);
         code_files_free(&cf);

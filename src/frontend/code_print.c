@@ -1280,7 +1280,9 @@ ts_status code_print_function(Ctx *ctx, Function *fn, unsigned flags, CodeFiles 
     return st;
 }
 
-ts_status code_print_unit(Ctx *ctx, Unit *u, unsigned flags, CodeFiles *out) {
+ts_status code_print_unit(Ctx *ctx, Unit *u, CodeFiles *out) { return code_print_unit_ex(ctx, u, 0, out); }
+
+ts_status code_print_unit_ex(Ctx *ctx, Unit *u, unsigned flags, CodeFiles *out) {
     TS_TRY(unit_emit_pending(ctx, u));
     if (out->constants.len == 0 && u->constants.kind == IV_TUPLE)
         for (int64_t i = 0; i < u->constants.u.tup->len; i++) vec_push(&out->constants, iv_dup(u->constants.u.tup->items[i]));

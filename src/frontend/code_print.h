@@ -6,7 +6,7 @@
  *
  *     CodeFiles cf;
  *     code_files_init(&cf);
- *     if (code_print_unit(ctx, unit, 0, &cf) == TS_OK)
+ *     if (code_print_unit(ctx, unit, &cf) == TS_OK)
  *         for (int i = 0; i < cf.files.len; i++)
  *             write(cf.files.data[i].path, cf.files.data[i].text);  // code/<path>
  *     code_files_free(&cf);
@@ -43,9 +43,12 @@ void code_files_init(CodeFiles *cf);
 void code_files_free(CodeFiles *cf);
 
 /* Print every class and free function the unit holds (emitting what is
- * still pending). Fails with TS_ERR_UNSUPPORTED when a method did not
- * compile (unless CODE_PRINT_LENIENT), naming it. */
-ts_status code_print_unit(Ctx *ctx, Unit *u, unsigned flags, CodeFiles *out) TS_MUST_CHECK;
+ * still pending) into out (initialised by the caller, freed with
+ * code_files_free). Fails with TS_ERR_UNSUPPORTED when a method did not
+ * compile, naming it. */
+ts_status code_print_unit(Ctx *ctx, Unit *u, CodeFiles *out) TS_MUST_CHECK;
+/* The same with CODE_PRINT_* flags. */
+ts_status code_print_unit_ex(Ctx *ctx, Unit *u, unsigned flags, CodeFiles *out) TS_MUST_CHECK;
 
 /* Print one function on its own, as PyTorch's `fn.code` shows a scripted
  * function (a fresh file: names start at _0). Tensor constants go to

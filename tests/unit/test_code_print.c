@@ -258,9 +258,70 @@ static void test_printed_code_recompiles(void **state) {
     assert_int_equal(ts_alloc_live(), live0);
 }
 
+/* A whole unit: one file per qualifier, classes in their file's order; code
+ * that did not compile (an archive's lazy unit) is an error naming it, or
+ * with CODE_PRINT_LENIENT an ops.prim.Unsupported call. */
+static void test_unit_files_and_failures(void **state) {
+    (void)state;
+    ops_init();
+    long live0 = ts_alloc_live();
+    static const char src[] =
+        "class Point(NamedTuple):\n"
+        "  x : int\n"
+        "  y : int\n"
+        "class Counter:\n"
+        "  n : int\n"
+        "  def bump(self: __torch__.Counter, k: int) -> __torch__.Point:\n"
+        "    self.n = torch.add(self.n, k)\n"
+        "    p = __torch__.Point(self.n, k)\n"
+        "    return p\n"
+        "  def broken(self: __torch__.Counter) -> int:\n"
+        "    return undefined_name\n";
+    static const char want_counter[] =
+        "class Counter:\n"
+        "  n : int\n"
+        "  def bump(self: __torch__.Counter,\n"
+        "    k: int) -> __torch__.Point:\n"
+        "    n = self.n\n"
+        "    self.n = torch.add(n, k)\n"
+        "    n0 = self.n\n"
+        "    return __torch__.Point(n0, k)\n";
+    FileProvider fp = {"__torch__.py", src};
+    Ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    Unit *u = unit_new(provide, &fp);
+    u->lazy = true;
+    ClassType *c;
+    assert_int_equal(unit_resolve_class(&ctx, u, "__torch__.Counter", NULL, &c), TS_OK);
+    assert_int_equal(unit_emit_pending(&ctx, u), TS_OK);
+    CodeFiles cf;
+    code_files_init(&cf);
+    assert_int_equal(code_print_unit(&ctx, u, &cf), TS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(ts_error_text(&ctx), "cannot print this code: it did not compile"));
+    assert_non_null(strstr(ts_error_text(&ctx), "undefined_name"));
+    code_files_free(&cf);
+    ts_clear_error(&ctx);
+    code_files_init(&cf);
+    assert_int_equal(code_print_unit_ex(&ctx, u, CODE_PRINT_LENIENT, &cf), TS_OK);
+    assert_int_equal(cf.files.len, 1);
+    assert_string_equal(cf.files.data[0].qualifier, "__torch__");
+    assert_string_equal(cf.files.data[0].path, "__torch__.py");
+    const char *text = cf.files.data[0].text;
+    assert_non_null(strstr(text, "class Point(NamedTuple):\n  x : int\n  y : int\nclass Counter:\n"));
+    if (!strstr(text, want_counter)) fprintf(stderr, "got:\n%s", text);
+    assert_non_null(strstr(text, want_counter));
+    assert_non_null(strstr(text, "ops.prim.Unsupported(\""));
+    code_files_free(&cf);
+    u->provider = NULL;
+    unit_release(u);
+    ctx_dispose(&ctx);
+    assert_int_equal(ts_alloc_live(), live0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_cases_print_as_pytorch),
                                        cmocka_unit_test(test_long_chain_prints),
-                                       cmocka_unit_test(test_printed_code_recompiles)};
+                                       cmocka_unit_test(test_printed_code_recompiles),
+                                       cmocka_unit_test(test_unit_files_and_failures)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
