@@ -376,6 +376,10 @@ static void mark_aliases(Pr *p, Block *b) {
                 p->vi[out->id].alias = in;
                 ni(p, n)->elided = true;
             }
+        } else if (n->kind == NK_ENUM_NAME && n->index == 1 && n->inputs.len == 1) {
+            /* e1 == e2 compares the enums themselves in PyTorch's graph (aten::eq.enum) */
+            p->vi[n->outputs.data[0]->id].alias = n->inputs.data[0];
+            ni(p, n)->elided = true;
         } else if (n->kind == NK_TUPLE_UNPACK && n->inputs.len == 1) {
             Node *c = n->inputs.data[0]->node;
             if (c->kind == NK_TUPLE_CONSTRUCT && c->inputs.len == n->outputs.len) {
@@ -975,15 +979,20 @@ static void print_node(Pr *p, Node *n) {
     case NK_IF: print_if(p, n); return;
     case NK_LOOP: print_loop(p, n); return;
     case NK_TUPLE_UNPACK:
-    case NK_LIST_UNPACK:
+    case NK_LIST_UNPACK: {
+        /* an op tscript lacks, unpacked where it is called: PyTorch's node has
+         * one output per name (`v, i = torch.topk(x, 2)`) */
+        Value *src = res(p, n->inputs.data[0]);
+        bool multi = src->node->kind == NK_UNRESOLVED && ni(p, src->node)->inl && !p->vi[src->id].ident;
         for (int i = 0; i < n->outputs.len; i++) assign_unique(p, n->outputs.data[i]);
         indent(p);
         if (n->outputs.len) {
             put_values(p, p->body, &n->outputs, 0);
-            sb_puts(p->body, ", = ");
+            sb_puts(p->body, multi ? " = " : ", = ");
         }
         sb_printf(p->body, "%s\n", use_of(p, n->inputs.data[0]));
         return;
+    }
     case NK_SETATTR:
         indent(p);
         sb_printf(p->body, "%s.%s = ", use_of(p, n->inputs.data[0]), n->name);

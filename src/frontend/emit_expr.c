@@ -416,10 +416,13 @@ static bool enum_compare(Em *em, const char *name, Value *a, Value *b, Span sp, 
         return true;
     }
     Value *na, *nb;
+    /* index 1: names taken only to compare the enums (the printer writes torch.eq(a, b), PyTorch's eq.enum) */
     Node *x = em_append(em, NK_ENUM_NAME, sp);
+    x->index = 1;
     node_add_input(em->g, x, a);
     na = node_add_output(em->g, x, ty_str());
     x = em_append(em, NK_ENUM_NAME, sp);
+    x->index = 1;
     node_add_input(em->g, x, b);
     nb = node_add_output(em->g, x, ty_str());
     *st = em_op(em, name, sp, out, 2, na, nb, NULL);
