@@ -397,7 +397,8 @@ static ts_status upgrade_div(Em *em, Node *n, Span sp, Value **out) {
 }
 
 static bool needs_div_upgrade(const Em *em, const Node *n) {
-    if (em->u->version > 3 || n->kind != NK_OP) return false;
+    /* (version 0: not an archive, e.g. source compiled by tscript: today's semantics) */
+    if (em->u->version < 1 || em->u->version > 3 || n->kind != NK_OP) return false;
     const OpSchema *s = n->op;
     return strcmp(s->name, "aten::div") == 0 &&
            (strcmp(s->overload, "Tensor") == 0 || strcmp(s->overload, "Scalar") == 0);
