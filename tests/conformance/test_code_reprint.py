@@ -246,3 +246,26 @@ def test_reprinted_corpus_computes_the_same(archive, tmp_path, name):
     with_reprinted_code(src, dst)
     words = harness.input_words(example, str(tmp_path / "in"))
     assert_same_runs(tmp_path, src, dst, words)
+
+
+def test_source_compiled_module_loads_in_pytorch(tmp_path):
+    """The archive tests/unit/test_code_print.c saves for a module compiled
+    from source (its code printed from the IR) loads in PyTorch, whose
+    forward agrees with tscript's run of the same archive."""
+    import numpy as np
+    import subprocess
+    unit = os.path.join(os.path.dirname(harness.tscript_bin()), "test_code_print")
+    if not os.access(unit, os.X_OK):
+        pytest.skip("no %s (the cmocka tests were not built)" % unit)
+    path = str(tmp_path / "model.pt")
+    env = dict(harness.sanitizer_env(), TS_CODE_PRINT_KEEP=path)
+    proc = subprocess.run([unit], capture_output=True, text=True, env=env, timeout=harness.TIMEOUT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    m = torch.jit.load(path)
+    # the input the C test uses
+    x = torch.tensor([[((i * 4 + j) * 7 % 11) * 0.5 - 1.5 for j in range(4)] for i in range(3)])
+    expected = m(x).numpy()
+    assert np.count_nonzero(expected) >= 3 and np.abs(expected).max() > 0.5
+    _, got = harness.run_model(path, [x], str(tmp_path))
+    # a few float32 ops (mul, add, sum, mean, div): within a few ulp
+    np.testing.assert_allclose(got[0], expected, rtol=1e-6, atol=1e-6)

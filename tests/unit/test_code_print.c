@@ -364,10 +364,17 @@ static void test_save_module_compiled_from_source(void **state) {
     o->slots[classtype_attr_index(c, "weight")] = iv_tensor_steal(w);
     o->slots[classtype_attr_index(c, "training")] = iv_bool(false);
     Module *m = module_new(u, iv_object_steal(o), "model.py");
-    char path[] = "/tmp/tscript-code-print-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
+    /* TS_CODE_PRINT_KEEP=FILE keeps the archive there (test_code_reprint.py
+     * loads it in PyTorch) */
+    const char *keep = getenv("TS_CODE_PRINT_KEEP");
+    char path[1024] = "/tmp/tscript-code-print-XXXXXX";
+    if (keep) {
+        snprintf(path, sizeof path, "%s", keep);
+    } else {
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        close(fd);
+    }
     ts_status st = archive_save(&ctx, m, path);
     if (st != TS_OK) fprintf(stderr, "%s\n", ts_error_text(&ctx));
     assert_int_equal(st, TS_OK);
@@ -391,7 +398,7 @@ static void test_save_module_compiled_from_source(void **state) {
     iv_release(in);
     module_release(m2);
     module_release(m);
-    unlink(path);
+    if (!keep) unlink(path);
     u->provider = NULL;
     unit_release(u);
     ctx_dispose(&ctx);
