@@ -51,8 +51,9 @@ ts_status code_print_unit(Ctx *ctx, Unit *u, CodeFiles *out) TS_MUST_CHECK;
 ts_status code_print_unit_ex(Ctx *ctx, Unit *u, unsigned flags, CodeFiles *out) TS_MUST_CHECK;
 
 /* Print one function on its own, as PyTorch's `fn.code` shows a scripted
- * function (a fresh file: names start at _0). Tensor constants go to
- * consts (may be NULL: then they print as CONSTANTS.c? and fail). */
+ * function (a fresh file: names start at _0). Tensor and object constants
+ * go to consts->constants; with consts NULL such a constant is an error
+ * (TS_ERR_UNSUPPORTED). */
 ts_status code_print_function(Ctx *ctx, Function *fn, unsigned flags, CodeFiles *consts, StrBuf *out) TS_MUST_CHECK;
 
 #endif
