@@ -1013,7 +1013,11 @@ static void print_node(Pr *p, Node *n) {
     put_rhs(p, &sb, n);
     char *rhs = arena_strdup(&p->arena, sb_cstr(&sb));
     sb_free(&sb);
-    if (!ni(p, n)->inl) {
+    if (n->kind == NK_UNRESOLVED && n->stmt_call && n->outputs.len == 1 && p->vi[n->outputs.data[0]->id].uses == 0) {
+        /* an op tscript lacks, called as a statement: PyTorch wrote no target (the op returns nothing) */
+        indent(p);
+        sb_printf(p->body, "%s\n", rhs);
+    } else if (!ni(p, n)->inl) {
         print_output_def(p, n, rhs);
     } else {
         p->vi[n->outputs.data[0]->id].expr = rhs;

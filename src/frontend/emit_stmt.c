@@ -472,6 +472,7 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         if (x->kind == AST_STR) return TS_OK; /* docstring */
         Value *v;
         TS_TRY(em_expr(em, x, NULL, &v));
+        if (v->node->kind == NK_UNRESOLVED && x->kind == AST_CALL) v->node->stmt_call = true;
         if (is_raise_call(s)) em->env->raised = true;
         return TS_OK;
     }
