@@ -373,6 +373,7 @@ static int cmd_show(int argc, char **argv) {
     const char *model = NULL;
     ts_show what = TS_SHOW_TREE;
     bool mode_given = false;
+    bool reprint = false; /* --reprint (hidden, a debugging aid): --code from the IR */
     int64_t timeout_ms = 0;
     for (int i = 0; i < argc; i++) {
         const char *w = argv[i];
@@ -384,6 +385,10 @@ static int cmd_show(int argc, char **argv) {
             int rc = timeout_option("show", argc, argv, &i, &timeout_ms);
             if (rc != 0)
                 return rc;
+            continue;
+        }
+        if (strcmp(w, "--reprint") == 0) {
+            reprint = true;
             continue;
         }
         if (w[0] == '-' && w[1]) {
@@ -408,6 +413,10 @@ static int cmd_show(int argc, char **argv) {
     }
     if (!model)
         return usage_error("show: missing MODEL.pt");
+    if (reprint && what != TS_SHOW_CODE)
+        return usage_error("show: --reprint goes with --code");
+    if (reprint)
+        what = TS_SHOW_CODE_REPRINT;
     if (ts_file_is_weights(model)) {
         if (what != TS_SHOW_TREE)
             return usage_error("show: %s is a torch.save file: it has no code or graph", model);

@@ -59,8 +59,10 @@ struct Node {
     IValue cval;         /* NK_CONSTANT (owned: released with the graph) */
     const char *name;    /* NK_GETATTR / NK_SETATTR / NK_CALL_METHOD: attribute or method name; NK_UNRESOLVED: op */
     int index;           /* NK_GETATTR/NK_SETATTR: slot index; NK_TUPLE_INDEX: element; NK_FAIL/NK_UNRESOLVED: status */
+                         /* NK_ENUM_NAME: 1 when made only to compare two enums (e1 == e2) */
     const char *text;    /* NK_FAIL / NK_UNRESOLVED: the message it fails with (in the graph's arena) */
     bool after_unresolved; /* NK_FAIL: the failing code used the result of an NK_UNRESOLVED (whose type was a guess) */
+    bool stmt_call;      /* NK_UNRESOLVED: called as a whole statement (the op may return nothing: printed bare when unused) */
     Type *tattr;         /* NK_ISINSTANCE / NK_CREATE_OBJECT / NK_UNINITIALIZED: a type */
     void *callee;        /* NK_CALL_METHOD / NK_CALL_FUNCTION: the Function */
     void *aux;           /* scratch for passes and the compiler; meaningless outside one */

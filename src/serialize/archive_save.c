@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "frontend/ast.h"
+#include "frontend/code_print.h"
 #include "serialize/pickle_write.h"
 #include "serialize/zip.h"
 
@@ -165,6 +166,41 @@ static ts_status add_missing_files(Ctx *ctx, const Module *m, ArchiveCode *c) {
     return st;
 }
 
+/* A module compiled from source (no archive file behind its unit): the code
+ * printed from its IR in PyTorch's dialect (frontend/code_print.c), with the
+ * constants the printer collected. */
+static ts_status printed_code(Ctx *ctx, const Module *m, ArchiveCode *out) {
+    CodeFiles cf;
+    code_files_init(&cf);
+    ts_status st = code_print_unit(ctx, m->unit, &cf);
+    if (st == TS_OK && cf.files.len == 0)
+        st = ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: its unit holds no class or function, so it cannot be saved",
+                     m->path ? m->path : "module");
+    if (st == TS_OK) {
+        ArchiveCodeFile *files = ts_realloc(out->files, (size_t)cf.files.len * sizeof *files);
+        TupleObj *t = files ? tuple_new(cf.constants.len) : NULL;
+        if (files) out->files = files;
+        if (!t) st = ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+        for (int i = 0; st == TS_OK && i < cf.files.len; i++) {
+            const char *text = cf.files.data[i].text;
+            char *q = own_str(out, cf.files.data[i].qualifier, strlen(cf.files.data[i].qualifier));
+            char *tx = q ? own_str(out, text, strlen(text)) : NULL;
+            if (!tx) {
+                st = ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+                break;
+            }
+            out->files[out->nfiles++] = (ArchiveCodeFile){q, tx, strlen(tx)};
+        }
+        if (t) {
+            for (int i = 0; i < cf.constants.len; i++) t->items[i] = iv_dup(cf.constants.data[i]);
+            out->constants = iv_tuple_steal(t);
+        }
+        out->version = 5;
+    }
+    code_files_free(&cf);
+    return st;
+}
+
 ts_status archive_code_files(Ctx *ctx, const Module *m, ArchiveCode *out) {
     memset(out, 0, sizeof *out);
     out->constants = iv_none();
@@ -180,6 +216,11 @@ ts_status archive_code_files(Ctx *ctx, const Module *m, ArchiveCode *out) {
     ts_status st = add_missing_files(ctx, m, out);
     if (st != TS_OK) {
         archive_code_free(out);
+        return st;
+    }
+    if (out->nfiles == 0 && u->sources.len > 0) {
+        st = printed_code(ctx, m, out);
+        if (st != TS_OK) archive_code_free(out);
         return st;
     }
     if (out->nfiles == 0) {

@@ -41,8 +41,10 @@ typedef struct ArchiveCode {
 /* The code/ files and constants for saving m: THE one provider of code for
  * the writer. Today: a module loaded from an archive gets its archive's own
  * source text for every qualifier its unit loaded, the unit's CONSTANTS
- * tuple and version. (A module scripted from source will get the text
- * printed from its IR here.) *out is owned (archive_code_free). Errors:
+ * tuple and version. A module compiled from source (its unit's sources are
+ * no archive's code files) gets the code printed from its IR
+ * (frontend/code_print.c), the constants the printer collected and version
+ * 5. *out is owned (archive_code_free). Errors:
  * TS_ERR_UNSUPPORTED (no source known for the module's classes),
  * TS_ERR_NOMEM. */
 TS_MUST_CHECK ts_status archive_code_files(Ctx *ctx, const Module *m, ArchiveCode *out);

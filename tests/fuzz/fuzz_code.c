@@ -1,8 +1,8 @@
 /*
  * fuzz_code.c - libFuzzer target for the checking half of the frontend: the
  * input is the `__torch__` code file of a compilation unit; every class and
- * function in it is declared, emitted to IR, printed and compiled to
- * interpreter code (nothing is run: a fuzzed `while True` would never end).
+ * function in it is declared, emitted to IR, printed (graph and code
+ * printers) and compiled to interpreter code (nothing is run: a fuzzed `while True` would never end).
  * Seeds: the .py files under tests/lang/run and tests/data/code.
  *
  *   build-fuzz/fuzz_code -max_total_time=60 /tmp/corpus-code tests/lang/run tests/data/code
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "frontend/ast.h"
+#include "frontend/code_print.h"
 #include "frontend/parser.h"
 #include "runtime/interp.h"
 
@@ -65,6 +66,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (int i = 0; i < u->fns.len; i++)
                 if (u->fns.data[i]->graph) graph_print(&sb, u->fns.data[i]->graph);
             sb_free(&sb);
+            /* and the code printer over the whole unit */
+            CodeFiles cf;
+            code_files_init(&cf);
+            ts_status pst = code_print_unit_ex(&ctx, u, CODE_PRINT_LENIENT, &cf);
+            (void)pst;
+            code_files_free(&cf);
         }
         u->provider = NULL;
         unit_release(u);
