@@ -128,6 +128,21 @@ static const char *const BUILTINS[] = {"range", "len", "getattr", "isinstance", 
                                        "list", "dict", "print", "hasattr", "tuple", "sorted", "round", "divmod",
                                        "all", "any", "sum", "zip", "enumerate", "ord", "chr", "hash", "id"};
 
+/* What a scripting hook resolved, as a sugared value (GR_NONE: false). */
+static bool from_global(Em *em, GlobalRef *g, Span sp, SV *out) {
+    memset(out, 0, sizeof *out);
+    switch (g->kind) {
+    case GR_NONE: return false;
+    case GR_ATEN: out->kind = SV_NS; out->name = "aten"; return true;
+    case GR_PYMOD: out->kind = SV_PYMOD; out->name = arena_strdup(&em->g->arena, g->name); return true;
+    case GR_OP: out->kind = SV_OP; out->name = arena_strdup(&em->g->arena, g->name); return true;
+    case GR_CLASS: out->kind = SV_CLASS; out->cls = g->cls; return true;
+    case GR_FUNCTION: out->kind = SV_FUNC; out->fn = g->fn; return true;
+    case GR_VALUE: out->kind = SV_VALUE; out->v = em_constant(em, g->value, sp); return true;
+    }
+    return false;
+}
+
 static ts_status emit_name(Em *em, const Ast *e, SV *out) {
     const char *n = e->name.id;
     Value *v = em_env_lookup(em->env, n);
@@ -144,6 +159,12 @@ static ts_status emit_name(Em *em, const Ast *e, SV *out) {
             *out = *sv;
             return TS_OK;
         }
+    }
+    if (em->u->hooks) {
+        GlobalRef g;
+        memset(&g, 0, sizeof g);
+        TS_TRY(em->u->hooks->global(em->ctx, em->u->hooks_ud, em->fn, NULL, n, &e->span, &g));
+        if (from_global(em, &g, e->span, out)) return TS_OK;
     }
     if (strcmp(n, "torch") == 0 || strcmp(n, "math") == 0) {
         out->kind = SV_NS;
@@ -213,6 +234,10 @@ static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *o
             out->v = graph_constant(em->g, em->b, iv_dup(c->consts.data[i].value), c->consts.data[i].type, sp);
             return TS_OK;
         }
+    if (!class_method(c, name) && em->u->hooks && c->kind == CK_MODULE) {
+        Function *m = NULL;
+        TS_TRY(em->u->hooks->method(em->ctx, em->u->hooks_ud, c, name, &sp, &m));
+    }
     if (class_method(c, name)) {
         out->kind = SV_METHOD;
         out->v = obj;
@@ -285,6 +310,14 @@ static ts_status emit_attr(Em *em, const Ast *e, SV *out) {
         else if (f) { out->kind = SV_FUNC; out->fn = f; }
         else { out->kind = SV_QUAL; out->name = q; }
         return TS_OK;
+    }
+    case SV_PYMOD: {
+        GlobalRef g;
+        memset(&g, 0, sizeof g);
+        TS_TRY(em->u->hooks->global(em->ctx, em->u->hooks_ud, em->fn, base.name, name, &sp, &g));
+        if (from_global(em, &g, sp, out)) return TS_OK;
+        return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "module '%s' has no attribute '%s' that TorchScript can use",
+                       base.name, name);
     }
     case SV_CLASS:
         if (base.cls->kind == CK_ENUM) {

@@ -24,6 +24,7 @@ typedef enum SVKind {
     SV_CLASS,     /* cls */
     SV_FUNC,      /* fn */
     SV_NEW,       /* Cls.__new__ */
+    SV_PYMOD,     /* name: a Python module of a scripted source ("torch.nn.functional") */
 } SVKind;
 
 typedef struct SV {

@@ -413,6 +413,23 @@ static ts_status emit_for(Em *em, const Ast *s) {
         }
         return TS_OK;
     }
+    if (seq->type->kind == TK_CLASS && seq->type->cls->kind == CK_MODULE) {
+        /* a ModuleList or Sequential of a scripted module: unrolled over its submodules */
+        ClassType *c = seq->type->cls;
+        for (int i = 0; i < c->attrs.len; i++) {
+            Type *at = c->attrs.data[i].type;
+            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
+            Node *ga = em_append(em, NK_GETATTR, sp);
+            node_add_input(em->g, ga, seq);
+            ga->name = c->attrs.data[i].name;
+            ga->index = i;
+            Value *item = node_add_output(em->g, ga, at);
+            item->name = ga->name;
+            TS_TRY(assign_to(em, s->for_.target, item, sp));
+            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+        }
+        return TS_OK;
+    }
     if (seq->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seq, 1, seq, NULL, NULL));
     if (seq->type->kind == TK_LIST || seq->type->kind == TK_STR || seq->type->kind == TK_TENSOR) {
         Value *trip;

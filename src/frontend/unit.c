@@ -531,6 +531,23 @@ ts_status sema_lookup_qualified(Ctx *ctx, Unit *u, const char *q, const Span *wh
     return TS_OK;
 }
 
+void unit_add_class(Unit *u, ClassType *c) {
+    c->unit = u;
+    c->unit_retain = unit_retain_opaque;
+    c->unit_release = unit_release_opaque;
+    strmap_put(&u->classes, c->qualname, c);
+    vec_push(&u->class_list, c);
+}
+
+ts_status unit_declare_method(Ctx *ctx, Unit *u, ClassType *c, Ast *def, Function **out) {
+    char *mq = arena_printf(&u->arena, "%s.%s", c->qualname, def->funcdef.name);
+    TS_TRY(declare_function(ctx, u, def, c, mq, out));
+    classtype_add_method(c, def->funcdef.name, *out);
+    return TS_OK;
+}
+
+void unit_add_file(Unit *u, const char *qualifier, AstModule *m) { strmap_put(&u->files, qualifier, m); }
+
 const char *function_signature(Unit *u, Function *fn) {
     if (fn->signature) return fn->signature;
     StrBuf sb;

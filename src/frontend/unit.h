@@ -25,6 +25,7 @@
 
 struct AstDef;
 struct AstModule;
+struct Ast;
 
 typedef struct FnParam {
     const char *name;
@@ -63,6 +64,36 @@ typedef struct UnitFailure {
     Span span;
 } UnitFailure;
 
+/* Scripting from Python source (python/script.c): what a name means that the
+ * frontend cannot resolve itself. A global name of a function's own Python
+ * module, or an attribute of a Python module value, resolves to one of: */
+typedef enum GlobalKind {
+    GR_NONE,     /* not known: the frontend goes on with its own rules */
+    GR_ATEN,     /* the `torch` namespace (attributes are aten ops) */
+    GR_PYMOD,    /* a Python module: name is its dotted name ("torch.nn.functional") */
+    GR_OP,       /* a builtin op: name ("aten::relu") */
+    GR_CLASS,    /* cls */
+    GR_FUNCTION, /* fn (a free function of the unit) */
+    GR_VALUE,    /* a constant: value (owned by the receiver) */
+} GlobalKind;
+
+typedef struct GlobalRef {
+    GlobalKind kind;
+    const char *name;
+    ClassType *cls;
+    Function *fn;
+    IValue value;
+} GlobalRef;
+
+typedef struct ScriptHooks {
+    /* `name` in fn's module (pymod NULL) or `pymod.name`. */
+    ts_status (*global)(Ctx *ctx, void *ud, Function *fn, const char *pymod, const char *name, const Span *sp,
+                        GlobalRef *out);
+    /* A method of a module class that is declared only when code uses it
+     * (*out stays NULL when the class has no such method). */
+    ts_status (*method)(Ctx *ctx, void *ud, ClassType *c, const char *name, const Span *sp, Function **out);
+} ScriptHooks;
+
 typedef struct Unit {
     int refcnt;
     Arena arena;
@@ -79,6 +110,8 @@ typedef struct Unit {
     bool lazy;              /* an archive: what cannot be compiled fails when run, not at load */
     SourceProvider provider;
     void *provider_ud;
+    const ScriptHooks *hooks; /* NULL except for a unit scripted from Python source */
+    void *hooks_ud;
 } Unit;
 
 Unit *unit_new(SourceProvider provider, void *ud);
@@ -98,6 +131,14 @@ ts_status unit_resolve_function(Ctx *ctx, Unit *u, const char *qualname, const S
 Function *class_method(const ClassType *c, const char *name);
 /* "name(x: Tensor, n: int=3) -> Tensor" without self; kept in the unit. */
 const char *function_signature(Unit *u, Function *fn);
+/* Register a class made outside a class definition (a scripted module's
+ * concrete type); the unit owns it from here on. */
+void unit_add_class(Unit *u, ClassType *c);
+/* Declare `def` as a method of c (qualname c.name) and add it to c. */
+ts_status unit_declare_method(Ctx *ctx, Unit *u, ClassType *c, struct Ast *def, Function **out) TS_MUST_CHECK;
+/* Register a parsed file under a qualifier ("__torch__.model"), so that
+ * classes and functions named under it resolve from it. */
+void unit_add_file(Unit *u, const char *qualifier, struct AstModule *m);
 /* Emit IR for every declared function not emitted yet (and those they pull in). */
 ts_status unit_emit_pending(Ctx *ctx, Unit *u) TS_MUST_CHECK;
 
