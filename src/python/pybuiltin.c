@@ -13,6 +13,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "ops/op.h"
 #include "python/py.h"
@@ -912,7 +913,7 @@ ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int narg
         if (strcmp(name, "object.__init__") == 0) return TS_OK;
         return seq_method(S, name, self, args, nargs, kwn, kwv, nkw, sp, out);
     }
-    if (nkw && strncmp(name, "torch.", 6) != 0 && strcmp(name, "Parameter") != 0 && strcmp(name, "sorted") != 0 &&
+    if (nkw && strncmp(name, "torch.", 6) != 0 && strcmp(name, "Parameter") != 0 && strcmp(name, "boolean_dispatch") != 0 && strcmp(name, "sorted") != 0 &&
         strcmp(name, "print") != 0 && strcmp(name, "warnings.warn") != 0 && strcmp(name, "collections.OrderedDict") != 0 &&
         strcmp(name, "dict") != 0)
         return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: %s() takes no keyword arguments", name);
@@ -1120,6 +1121,11 @@ ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int narg
         pv_seq_push_steal(*out, pv_int(a - q * b));
         return TS_OK;
     }
+    if (strcmp(name, "boolean_dispatch") == 0) {
+        for (int i = 0; i < nkw; i++)
+            if (strcmp(kwn[i], "if_false") == 0) { *out = pv_dup(kwv[i]); return TS_OK; }
+        return bad_args(S, sp, name, "if_false=");
+    }
     if (strcmp(name, "Parameter") == 0) {
         PV t = nargs >= 1 ? args[0] : pv_none();
         for (int i = 0; i < nkw; i++)
@@ -1167,9 +1173,9 @@ ts_status py_native_attr(Py *S, PMod *m, const char *name, const Span *sp, PV *o
             out->iv = iv_int(dt);
             return TS_OK;
         }
-        if (strcmp(name, "nn") == 0 || strcmp(name, "jit") == 0) {
+        if (strcmp(name, "nn") == 0 || strcmp(name, "jit") == 0 || strcmp(name, "_C") == 0 || strcmp(name, "_VF") == 0) {
             PMod *sm;
-            TS_TRY(py_import(S, name[0] == 'n' ? "torch.nn" : "torch.jit", sp, &sm));
+            TS_TRY(py_import(S, arena_printf(&S->arena, "torch.%s", name), sp, &sm));
             *out = pv_ptr(P_MOD, sm);
             return TS_OK;
         }
@@ -1179,6 +1185,21 @@ ts_status py_native_attr(Py *S, PMod *m, const char *name, const Span *sp, PV *o
         }
         if (strcmp(name, "pi") == 0) { *out = pv_float(M_PI); return TS_OK; }
         *out = pv_ptr(P_BUILTIN, arena_printf(&S->arena, "torch.%s", name));
+        return TS_OK;
+    }
+    if (strcmp(n, "torch._C") == 0 || strcmp(n, "torch._C._nn") == 0 || strcmp(n, "torch._VF") == 0) {
+        if (strcmp(name, "_nn") == 0) {
+            PMod *sm;
+            TS_TRY(py_import(S, "torch._C._nn", sp, &sm));
+            *out = pv_ptr(P_MOD, sm);
+            return TS_OK;
+        }
+        *out = pv_ptr(P_BUILTIN, arena_printf(&S->arena, "torch.%s", name));
+        return TS_OK;
+    }
+    if (strcmp(n, "torch._jit_internal") == 0) {
+        if (strcmp(name, "boolean_dispatch") == 0) { *out = pv_ptr(P_BUILTIN, "boolean_dispatch"); return TS_OK; }
+        *out = pv_ptr(P_MARK, arena_printf(&S->arena, "%s", name));
         return TS_OK;
     }
     if (strcmp(n, "torch.jit") == 0) {

@@ -5,8 +5,8 @@
  *
  * It runs what model constructors are written in: assignments and
  * unpacking, if/for/while (polled for the context's deadline at every
- * back-edge and call), comprehensions, *args/**kwargs, defaults, classes
- * with single or multiple inheritance, super(), raise/assert. Anything else
+ * back-edge and call), comprehensions, *args and **kwargs, defaults, classes
+ * with single or multiple inheritance, super(), raise and assert. Anything else
  * fails naming the construct and its place (`model.py:12:9: error: ...`).
  * Frames hold borrowed pointers to their module; values are owned (py.h).
  */
@@ -175,6 +175,7 @@ static ts_status lookup(Py *S, Frame *F, const Ast *e, PV *out) {
 static const char *const NATIVE_MODULES[] = {
     "torch", "math", "typing", "collections", "numbers", "warnings", "torch.jit", "torch.nn.modules.module",
     "torch.nn.parameter", "typing_extensions", "functools", "itertools", "copy", "torch.jit.annotations",
+    "torch._jit_internal", "torch._C", "torch._C._nn", "torch._VF", "torch.types",
 };
 
 static PMod *find_mod(Py *S, const char *pyname) {
@@ -959,7 +960,7 @@ static ts_status eval_subscript(Py *S, Frame *F, const Ast *e, PV *out) {
             pv_drop(base);
             return unsupported(S, e, "slicing this value");
         }
-        int64_t len = base.k == P_STR ? base.iv.u.s->len : pv_len(base), lo, hi, step = 1;
+        int64_t len = base.k == P_STR ? base.iv.u.s->len : pv_len(base), lo = 0, hi = 0, step = 1;
         if (ix->slice.step) {
             PV sv;
             TS_TRY(eval(S, F, ix->slice.step, &sv));
@@ -1093,6 +1094,119 @@ static ts_status eval_comp(Py *S, Frame *F, const Ast *e, PV *out) {
     return TS_OK;
 }
 
+/* One {field} of an f-string: format v by spec ("", ">8", ".3f", "d") into sb. */
+static void format_spec(StrBuf *sb, PV v, const char *spec) {
+    if (!*spec) {
+        pv_str_of(sb, v, false);
+        return;
+    }
+    char fill = ' ', align = 0, type = 0;
+    const char *p = spec;
+    if (p[0] && (p[1] == '<' || p[1] == '>' || p[1] == '^')) { fill = p[0]; align = p[1]; p += 2; }
+    else if (*p == '<' || *p == '>' || *p == '^') align = *p++;
+    bool zero = false;
+    if (*p == '0') { zero = true; p++; }
+    int width = 0, prec = -1;
+    while (*p >= '0' && *p <= '9') width = width * 10 + (*p++ - '0');
+    if (*p == '.') {
+        p++;
+        prec = 0;
+        while (*p >= '0' && *p <= '9') prec = prec * 10 + (*p++ - '0');
+    }
+    if (*p) type = *p;
+    StrBuf body;
+    sb_init(&body);
+    if ((v.k == P_FLOAT || v.k == P_INT) && (type == 'f' || type == 'e' || type == 'g' || type == '%' || prec >= 0)) {
+        double d = v.k == P_FLOAT ? v.iv.u.d : (double)v.iv.u.i;
+        char fmt[16];
+        if (type == '%') d *= 100;
+        snprintf(fmt, sizeof fmt, "%%.%d%c", prec < 0 ? 6 : prec, type == 'e' ? 'e' : type == 'g' ? 'g' : 'f');
+        sb_printf(&body, fmt, d);
+        if (type == '%') sb_putc(&body, '%');
+    } else {
+        pv_str_of(&body, v, false);
+    }
+    int pad = width - (int)body.len;
+    if (!align) align = (v.k == P_INT || v.k == P_FLOAT) ? '>' : '<';
+    if (zero && align == '>') fill = '0';
+    int left = pad <= 0 ? 0 : align == '>' ? pad : align == '^' ? pad / 2 : 0;
+    int right = pad <= 0 ? 0 : pad - left;
+    for (int i = 0; i < left; i++) sb_putc(sb, fill);
+    sb_putn(sb, sb_cstr(&body), body.len);
+    for (int i = 0; i < right; i++) sb_putc(sb, fill);
+    sb_free(&body);
+}
+
+/* f"...": the template's {expr[!r|!s][:spec]} fields are parsed and evaluated here. */
+static ts_status eval_fstr(Py *S, Frame *F, const Ast *e, PV *out) {
+    const char *t = e->str.data;
+    size_t n = e->str.len;
+    StrBuf sb;
+    sb_init(&sb);
+    ts_status st = TS_OK;
+    for (size_t i = 0; i < n && st == TS_OK; i++) {
+        char c = t[i];
+        if ((c == '{' || c == '}') && i + 1 < n && t[i + 1] == c) {
+            sb_putc(&sb, c);
+            i++;
+            continue;
+        }
+        if (c == '}') {
+            st = ts_fail(S->ctx, TS_ERR_SYNTAX, &e->span, "f-string: single '}' is not allowed");
+            break;
+        }
+        if (c != '{') {
+            sb_putc(&sb, c);
+            continue;
+        }
+        size_t j = i + 1, colon = 0, bang = 0;
+        int depth = 0;
+        char quote = 0;
+        for (; j < n; j++) {
+            char d = t[j];
+            if (quote) { if (d == quote) quote = 0; continue; }
+            if (d == '\'' || d == '"') quote = d;
+            else if (d == '(' || d == '[' || d == '{') depth++;
+            else if ((d == ')' || d == ']' || d == '}') && depth > 0) depth--;
+            else if (d == '}') break;
+            else if (depth == 0 && d == '!' && !bang && !colon && j + 1 < n && t[j + 1] != '=') bang = j;
+            else if (depth == 0 && d == ':' && !colon) colon = j;
+        }
+        if (j >= n) {
+            st = ts_fail(S->ctx, TS_ERR_SYNTAX, &e->span, "f-string: expecting '}'");
+            break;
+        }
+        size_t expr_end = bang ? bang : colon ? colon : j;
+        char *code = arena_strndup(&S->u->arena, t + i + 1, expr_end - i - 1);
+        char conv = bang ? t[bang + 1] : 0;
+        char *spec = colon ? arena_strndup(&S->u->arena, t + colon + 1, j - colon - 1) : "";
+        Source *src = source_new("<f-string>", code, strlen(code));
+        vec_push(&S->u->sources, src);
+        Ast *x = NULL;
+        st = parse_expression(S->ctx, &S->u->arena, src, &x);
+        PV v;
+        if (st == TS_OK) st = eval(S, F, x, &v);
+        if (st == TS_OK) {
+            if (conv == 'r') {
+                StrBuf r;
+                sb_init(&r);
+                pv_str_of(&r, v, true);
+                PV rv = pv_str(sb_cstr(&r), r.len);
+                sb_free(&r);
+                format_spec(&sb, rv, spec);
+                pv_drop(rv);
+            } else {
+                format_spec(&sb, v, spec);
+            }
+            pv_drop(v);
+        }
+        i = j;
+    }
+    if (st == TS_OK) *out = pv_str(sb_cstr(&sb), sb.len);
+    sb_free(&sb);
+    return st;
+}
+
 static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
     *out = pv_none();
     switch (e->kind) {
@@ -1100,6 +1214,7 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
     case AST_INT: *out = pv_int(e->int_lit.value); return TS_OK;
     case AST_FLOAT: *out = pv_float(e->float_lit.value); return TS_OK;
     case AST_STR: *out = pv_str(e->str.data, e->str.len); return TS_OK;
+    case AST_FSTR: return eval_fstr(S, F, e, out);
     case AST_BOOL: *out = pv_bool(e->bool_lit.value); return TS_OK;
     case AST_NONE: return TS_OK;
     case AST_ATTR: {
