@@ -1020,6 +1020,9 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
     case AST_BOOL: *out = em_constant(em, iv_bool(e->bool_lit.value), sp); return TS_OK;
     case AST_NONE: *out = em_constant(em, iv_none(), sp); return TS_OK;
     case AST_STR: *out = em_constant(em, iv_str(e->str.data, e->str.len), sp); return TS_OK;
+    case AST_FSTR:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "f-strings in compiled code are not supported by tscript yet: write '...'.format(...)");
     case AST_NAME:
     case AST_ATTR: {
         SV sv;
