@@ -19,8 +19,6 @@
 
 #include "npy.h"
 
-#define PI 3.14159265358979323846
-
 __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
                                                       const char *fmt, ...) {
     va_list ap;
@@ -30,36 +28,11 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
     return -1;
 }
 
-/* ---- the randn generator ---- */
+/* ---- the randn: inputs: torch.manual_seed(seed), then torch.randn ---- */
 
 void input_rng_seed(InputRng *rng, uint64_t seed) {
-    rng->state = seed;
-    rng->spare = 0.0;
-    rng->has_spare = 0;
-}
-
-static uint64_t splitmix64(uint64_t *s) {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* A uniform double in (0, 1]: never 0, so log() is finite. */
-static double uniform(InputRng *rng) {
-    return (double)((splitmix64(&rng->state) >> 11) + 1) * 0x1.0p-53;
-}
-
-double input_rng_normal(InputRng *rng) {
-    if (rng->has_spare) {
-        rng->has_spare = 0;
-        return rng->spare;
-    }
-    double u1 = uniform(rng), u2 = uniform(rng);
-    double r = sqrt(-2.0 * log(u1));
-    rng->spare = r * sin(2.0 * PI * u2);
-    rng->has_spare = 1;
-    return r * cos(2.0 * PI * u2);
+    rng->seed = seed;
+    rng->pending = 1;
 }
 
 /* ---- numbers ---- */
@@ -141,13 +114,12 @@ static int parse_randn(ts_ctx *ctx, const char *word, InputRng *rng, ts_value **
     size_t nbytes;
     if (__builtin_mul_overflow(numel, sizeof(float), &nbytes))
         return fail(err, errlen, "input '%s': randn shape is too large", word);
-    float *data = malloc(nbytes ? nbytes : 1);
-    if (!data)
-        return fail(err, errlen, "input '%s': out of memory for %zu bytes", word, nbytes);
-    for (size_t i = 0; i < numel; i++)
-        data[i] = (float)input_rng_normal(rng);
-    ts_status st = ts_value_from_buffer(ctx, TS_FLOAT32, shape, ndim, data, out);
-    free(data);
+    if (rng->pending) {
+        if (ts_ctx_manual_seed(ctx, rng->seed) != TS_OK)
+            return library_fail(ctx, word, err, errlen);
+        rng->pending = 0;
+    }
+    ts_status st = ts_value_randn(ctx, TS_FLOAT32, shape, ndim, out);
     return st == TS_OK ? 0 : library_fail(ctx, word, err, errlen);
 }
 

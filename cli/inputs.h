@@ -8,12 +8,10 @@
  *   randn:D0,D1,...              a float32 tensor of normal samples (see below)
  *   path.npy                     a tensor read from a .npy file
  *
- * randn tensors come from one generator per command, seeded with --seed
- * (default 0) and consumed in input order: splitmix64 gives 64-bit words,
- * u = ((w >> 11) + 1) * 2^-53 maps each to (0, 1], and Box-Muller turns each
- * pair (u1, u2) into sqrt(-2 ln u1) * cos(2 pi u2) and sqrt(-2 ln u1) *
- * sin(2 pi u2), computed in double and rounded to float32. Reproducible
- * across runs and machines, but not the values torch.randn gives.
+ * randn: tensors are what torch.randn gives after torch.manual_seed(seed),
+ * seed being --seed (default 0): the first randn: input seeds the context's
+ * generator (PyTorch's mt19937, include/tscript/tscript.h) unless the caller
+ * already did, and each randn: word is one torch.randn call, in input order.
  */
 #ifndef TSCRIPT_CLI_INPUTS_H
 #define TSCRIPT_CLI_INPUTS_H
@@ -23,15 +21,15 @@
 
 #include "tscript/tscript.h"
 
+/* The seed of a command's randn: inputs. pending: the context's generator
+ * is seeded with it at the first randn: word (a caller that seeds the
+ * context itself with ts_ctx_manual_seed clears it). */
 typedef struct InputRng {
-    uint64_t state;
-    double spare; /* the second Box-Muller sample of the last pair */
-    int has_spare;
+    uint64_t seed;
+    int pending;
 } InputRng;
 
 void input_rng_seed(InputRng *rng, uint64_t seed);
-/* The next standard normal sample. */
-double input_rng_normal(InputRng *rng);
 
 /* True when word is a number as an input would read it (lets the argument
  * parser tell "-3" from an option). */

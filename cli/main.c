@@ -52,13 +52,12 @@ static const char help_text[] =
     "               None             None\n"
     "               3, -2            an int\n"
     "               2.5, 1e-3        a float\n"
-    "               randn:D0,D1,...  a float32 tensor of seeded normal samples\n"
-    "                                (reproducible; not the values of torch.randn)\n"
+    "               randn:D0,D1,...  torch.randn(D0, D1, ...) after torch.manual_seed(N)\n"
     "               x.npy:bfloat16   a tensor converted to a dtype (any tensor word)\n"
     "  -o DIR     also write every output tensor as DIR/out0.npy, out1.npy, ...\n"
     "             (depth-first; Python numbers become 0-dim arrays)\n"
     "  --method NAME   call NAME instead of forward\n"
-    "  --seed N        seed of the randn: generator (default 0)\n"
+    "  --seed N        torch.manual_seed(N) before the inputs and the call (default 0)\n"
     "  --threads N     intra-op threads (default: the library chooses)\n"
     "  --isa LEVEL     highest instruction-set level of the kernels: portable, avx2,\n"
     "                  avx512 or auto (default; also TSCRIPT_ISA, the lower wins)\n"
@@ -371,6 +370,13 @@ static int cmd_run(int argc, char **argv) {
     }
     InputRng rng;
     input_rng_seed(&rng, a.seed);
+    /* --seed N is torch.manual_seed(N) before the inputs are made and the
+     * model runs: randn: inputs and the model's own random ops draw on. */
+    if (ts_ctx_manual_seed(ctx, a.seed) != TS_OK) {
+        error(ts_ctx_error(ctx));
+        goto free_vals;
+    }
+    rng.pending = 0;
     for (; n_vals < a.n_inputs; n_vals++)
         if (input_parse(ctx, a.inputs[n_vals], &rng, &vals[n_vals], err, sizeof err) != 0) {
             error(err);

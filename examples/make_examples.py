@@ -112,7 +112,11 @@ def main():
         subprocess.run([sys.executable, os.path.abspath(__file__), "--one", name], check=True)
 
     # What PyTorch prints for each demo command (see demo.list).
-    values = {"x10.npy": x10, "x5.npy": x5, "x16.npy": x16, "True": True, "False": False}
+    # randn:2,16 is torch.randn(2, 16) after torch.manual_seed(0) (tscript run's --seed default)
+    torch.manual_seed(0)
+    randn_2_16 = torch.randn(2, 16)
+    values = {"x10.npy": x10, "x5.npy": x5, "x16.npy": x16, "True": True, "False": False,
+              "randn:2,16": randn_2_16}
     runs = [
         ("simple_linear.pt", ["x10.npy"]),
         ("conditional.pt", ["x5.npy", "True"]),
@@ -120,6 +124,7 @@ def main():
         ("looping.pt", ["x10.npy"]),
         ("looping_traced.pt", ["x10.npy"]),
         ("mlp.pt", ["x16.npy"]),
+        ("mlp.pt", ["randn:2,16"]),
     ]
     with open(os.path.join(HERE, "expected.txt"), "w") as f:
         f.write("# What PyTorch %s prints for the demo commands "
@@ -129,7 +134,7 @@ def main():
                 m = torch.jit.load(os.path.join(HERE, name))
                 out = m(*[values[w] for w in words])
                 cmd = " ".join(["build/tscript run", "examples/" + name] +
-                               [w if w in ("True", "False") else "examples/" + w
+                               [w if w in ("True", "False") or w.startswith("randn:") else "examples/" + w
                                 for w in words])
                 f.write("\n$ %s\n%r\n" % (cmd, out))
     print("wrote", ", ".join(BUILDERS), "to", HERE, file=sys.stderr)

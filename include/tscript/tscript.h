@@ -330,6 +330,31 @@ TS_API void ts_value_release(ts_value *v);
 TS_API ts_status ts_value_from_buffer(ts_ctx *ctx, ts_dtype dtype, const int64_t *shape,
                                       int ndim, const void *data, ts_value **out);
 
+/* PyTorch's CPU random number generator, one per context: the mt19937 of
+ * torch.default_generator with PyTorch's uniform and normal transforms, so
+ * that after ts_ctx_manual_seed(ctx, S) the random ops a model runs through
+ * ctx (torch.randn, rand, randint, randperm, normal_, uniform_, bernoulli,
+ * and the parameter initialisation of scripting) draw exactly what they draw
+ * in PyTorch after torch.manual_seed(S) (normal samples within a few ulp:
+ * Box-Muller uses the C library's log, sin and cos). A context that was never
+ * seeded starts from PyTorch's default seed, 67280421310721, as a fresh
+ * PyTorch process does. Contexts do not share state; a model's
+ * torch.manual_seed(S) reseeds the generator of the context that runs it.
+ *
+ * ts_ctx_manual_seed: torch.manual_seed(seed) (only the low 32 bits seed the
+ * twister, as in PyTorch). Errors: TS_ERR_ARG (ctx NULL), TS_ERR_NOMEM.
+ * ts_ctx_initial_seed: torch.initial_seed(), the last seed given (or the
+ * default). */
+TS_API ts_status ts_ctx_manual_seed(ts_ctx *ctx, uint64_t seed);
+TS_API uint64_t ts_ctx_initial_seed(ts_ctx *ctx);
+/* A new tensor of the given shape and floating dtype filled as
+ * torch.randn(*shape, dtype=dtype) fills it, drawing from ctx's generator
+ * (successive calls continue the sequence, as successive torch.randn calls
+ * do). Errors: TS_ERR_ARG (a dtype that is not floating, a bad shape),
+ * TS_ERR_NOMEM. */
+TS_API ts_status ts_value_randn(ts_ctx *ctx, ts_dtype dtype, const int64_t *shape, int ndim,
+                                ts_value **out);
+
 TS_API ts_kind ts_value_kind(const ts_value *v);
 TS_API bool ts_value_get_bool(const ts_value *v);
 TS_API int64_t ts_value_get_int(const ts_value *v);

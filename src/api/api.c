@@ -14,6 +14,7 @@
 #include "serialize/archive.h"
 #include "serialize/weights.h"
 #include "python/script.h"
+#include "tensor/random.h"
 
 struct ts_module {
     Module *m;
@@ -363,6 +364,37 @@ TS_API ts_status ts_value_from_buffer(ts_ctx *ctx, ts_dtype dtype, const int64_t
         return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_from_buffer: NULL data");
     }
     if (nbytes) memcpy(tensor_data(t), data, nbytes);
+    *out = box(iv_tensor_steal(t));
+    return *out ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+}
+
+/* ---- PyTorch's random number generator (tensor/random.h) ---- */
+
+TS_API ts_status ts_ctx_manual_seed(ts_ctx *ctx, uint64_t seed) {
+    if (!ctx) return TS_ERR_ARG;
+    return ctx_manual_seed(ctx, seed);
+}
+
+TS_API uint64_t ts_ctx_initial_seed(ts_ctx *ctx) {
+    if (!ctx) return 0;
+    return ctx->gen ? ctx->gen->seed : TS_DEFAULT_SEED;
+}
+
+TS_API ts_status ts_value_randn(ts_ctx *ctx, ts_dtype dtype, const int64_t *shape, int ndim, ts_value **out) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!out || (ndim && !shape)) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_randn: NULL argument");
+    *out = NULL;
+    if (!dtype_valid((int)dtype) || !dtype_is_float((DType)dtype))
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_randn: dtype %d is not a floating point dtype", (int)dtype);
+    if (ndim < 0 || ndim > TS_MAX_DIMS)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_randn: rank %d is outside 0..%d", ndim, TS_MAX_DIMS);
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] < 0) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_randn: negative size %lld at dim %d", (long long)shape[i], i);
+    Generator *g = ctx_generator(ctx);
+    if (!g) return ctx->status;
+    Tensor *t = tensor_new_uninit(ctx, (DType)dtype, shape, ndim);
+    if (!t) return ctx->status;
+    random_normal_(g, t, 0.0, 1.0);
     *out = box(iv_tensor_steal(t));
     return *out ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
 }

@@ -215,6 +215,8 @@ void ctx_dispose(Ctx *ctx) {
     sb_free(&ctx->text);
     sb_free(&ctx->loc_file);
     sb_free(&ctx->notes);
+    ts_free(ctx->gen);
+    ctx->gen = NULL;
 }
 
 void ts_clear_error(Ctx *ctx) {

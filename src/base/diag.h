@@ -69,6 +69,9 @@ struct ts_ctx {
     int64_t deadline_ns;  /* CLOCK_MONOTONIC time the running call must end by; 0: none */
     int interrupted;      /* set by ts_ctx_interrupt, from any thread (atomic) */
     uint32_t ticks;       /* polls since the clock was last read */
+    /* PyTorch's CPU generator of this context (tensor/random.h), made on
+     * first use; one flat block, freed by ctx_dispose. */
+    struct Generator *gen;
 };
 typedef struct ts_ctx Ctx;
 

@@ -199,11 +199,4 @@ static ts_status act_(Ctx *ctx, const char *op, UnaryOp uop, IValue *in, int nin
 OPFN(top_hardswish_) { return act_(ctx, "hardswish_", UNARY_HARDSWISH, in, nin, out); }
 OPFN(top_hardsigmoid_) { return act_(ctx, "hardsigmoid_", UNARY_HARDSIGMOID, in, nin, out); }
 
-/* bernoulli_ is reached only by the training branch of torchvision's
- * stochastic depth (EfficientNet); the op must exist for the model to
- * compile, and sampling is not supported. */
-OPFN(top_bernoulli__float) {
-    Tensor *self;
-    TS_TRY(op_tensor(ctx, "bernoulli_", in, nin, 0, &self));
-    return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "bernoulli_: random sampling is not supported");
-}
+/* bernoulli_.float (torchvision's stochastic depth) is in tensor_random.c. */

@@ -158,44 +158,49 @@ def test_print_dtypes_like_pytorch(archive, rundir, case):
 
 # ---- input words ----
 
-def randn_reference(shape, seed=0):
-    """The documented randn: generator (cli/inputs.h): splitmix64, uniform in
-    (0, 1], Box-Muller pairs, float32."""
-    mask = (1 << 64) - 1
-    state = seed
-    spare = None
-
-    def splitmix():
-        nonlocal state
-        state = (state + 0x9E3779B97F4A7C15) & mask
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-        return z ^ (z >> 31)
-
-    def normal():
-        nonlocal spare
-        if spare is not None:
-            v, spare = spare, None
-            return v
-        u1 = ((splitmix() >> 11) + 1) * 2.0 ** -53
-        u2 = ((splitmix() >> 11) + 1) * 2.0 ** -53
-        r = math.sqrt(-2.0 * math.log(u1))
-        spare = r * math.sin(2.0 * math.pi * u2)
-        return r * math.cos(2.0 * math.pi * u2)
-
-    n = int(np.prod(shape))
-    return np.array([normal() for _ in range(n)], dtype=np.float32).reshape(shape)
+def randn_reference(*shapes, seed=0):
+    """What randn: inputs are (docs/cli.md): torch.manual_seed(seed), then one
+    torch.randn(shape) per input, in order."""
+    torch.manual_seed(seed)
+    out = [torch.randn(*shape).numpy() for shape in shapes]
+    return out[0] if len(out) == 1 else out
 
 
-def test_randn_input_is_the_documented_generator(archive, rundir):
+# torch.randn's Box-Muller uses PyTorch's SIMD log/sin/cos for float32
+# tensors of 16 or more elements, tscript the C library's: a few ulp of the
+# radius, which is at most sqrt(-2 ln 2^-24) = 5.77 for float32 uniforms.
+RANDN_ATOL = 4 * 2.0**-23 * 5.77
+
+
+def test_randn_input_is_torch_randn(archive, rundir):
     path = archive("cli_identity", lambda: script(Identity()))
     out = os.path.join(rundir, "out")
     proc = run_tscript(["run", path, "randn:3,5", "-o", out])
     assert_ok(proc)
     [got] = read_outputs(out)
     assert got.dtype == np.float32 and got.shape == (3, 5)
-    np.testing.assert_allclose(got, randn_reference((3, 5)), rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(got, randn_reference((3, 5)))  # the scalar path: bit for bit
+
+
+class TwoInputsAndRand(torch.nn.Module):
+    def forward(self, x, y):
+        return x, y, torch.rand(4)
+
+
+def test_randn_inputs_are_successive_randn_calls(archive, rundir):
+    """Several randn: inputs are successive torch.randn calls after one
+    manual_seed(--seed), and the model's own random ops continue the sequence."""
+    path = archive("cli_two_inputs_rand", lambda: script(TwoInputsAndRand()))
+    out = os.path.join(rundir, "out")
+    proc = run_tscript(["run", path, "randn:2,3", "randn:40", "--seed", "5", "-o", out])
+    assert_ok(proc)
+    got = read_outputs(out)
+    torch.manual_seed(5)
+    want = [torch.randn(2, 3).numpy(), torch.randn(40).numpy(), torch.rand(4).numpy()]
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_allclose(got[1], want[1], rtol=0, atol=RANDN_ATOL)
+    assert np.abs(want[1]).max() > 1  # non-degenerate
+    np.testing.assert_array_equal(got[2], want[2])
 
 
 def test_randn_seeded(archive, rundir):
@@ -210,8 +215,8 @@ def test_randn_seeded(archive, rundir):
 
 def test_randn_feeds_the_model(archive, rundir):
     path = simple_linear(archive)
-    x = torch.from_numpy(randn_reference((4, 10)))
-    proc = run_tscript(["run", path, "randn:4,10", "-o", rundir])
+    x = torch.from_numpy(randn_reference((1, 10)))  # < 16 elements: the scalar path, bit for bit
+    proc = run_tscript(["run", path, "randn:1,10", "-o", rundir])
     assert_ok(proc)
     _, expected, expected64 = references(path, [x])
     assert_same_arrays(read_outputs(rundir), expected, expected64)

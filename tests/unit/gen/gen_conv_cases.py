@@ -247,8 +247,9 @@ x = T(torch.tensor([[-4., -3., -1.5, -0., 0., 0.5], [2.9, 3., 3.5, 100., float('
 case('hardswish_', None, [x])
 case('hardsigmoid_', None, [x])
 
-# ---- reached only by training branches (stochastic depth) ----
-unsup('bernoulli_', 'float', [R(3), 0.5], 'random sampling is not supported')
+# ---- reached by training branches (stochastic depth); the sampling itself
+# is tested in test_random.c ----
+err('bernoulli_', 'float', [R(3), 1.5], 'VALUE', 'expects p to be in [0, 1]')
 
 # ---- convolutions PyTorch runs with oneDNN (batch > 1, kernel > 3x3 or more
 # than 20480 input elements), groups 1: kernels/x86 on AVX-512 machines. Its
