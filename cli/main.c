@@ -163,6 +163,8 @@ typedef struct SourceOpts {
     const char *args;        /* --args */
     const char *weights;     /* --weights */
     const char *weights_key; /* --weights-key */
+    bool has_seed;           /* --seed given: torch.manual_seed(seed) before constructing */
+    uint64_t seed;
 } SourceOpts;
 
 /* MODEL is Python source when it names a .py file, optionally with :Class. */
@@ -205,8 +207,11 @@ static int open_model_src(const char *path, int threads, int isa, size_t max_mem
     if (ts_ctx_new(&cfg, ctx) != TS_OK)
         return error("out of memory");
     ts_ctx_set_timeout(*ctx, timeout_ms);
-    ts_status st = is_source(path) ? script_model(*ctx, path, so, m)
-                                   : ts_module_load_ex(*ctx, path, flags, m);
+    ts_status st = TS_OK;
+    if (is_source(path) && so && so->has_seed)
+        st = ts_ctx_manual_seed(*ctx, so->seed);
+    if (st == TS_OK)
+        st = is_source(path) ? script_model(*ctx, path, so, m) : ts_module_load_ex(*ctx, path, flags, m);
     if (st != TS_OK) {
         if (is_source(path))
             print_notes(path, ts_ctx_notes(*ctx));
@@ -295,6 +300,8 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
                 if (!parse_count(val, 0, INT64_MAX, &n))
                     return usage_error("run: --seed needs a non-negative integer, not '%s'", val);
                 a->seed = (uint64_t)n;
+                a->src.has_seed = true;
+                a->src.seed = (uint64_t)n;
             } else if (strcmp(w, "--isa") == 0) {
                 if ((a->isa = ts_isa_parse(val)) < 0)
                     return usage_error("run: --isa needs portable, avx2, avx512 or auto, not '%s'", val);
@@ -445,11 +452,18 @@ static int cmd_show(int argc, char **argv) {
                 return rc;
             continue;
         }
-        if (strcmp(w, "--args") == 0 || strcmp(w, "--weights") == 0 || strcmp(w, "--weights-key") == 0) {
+        if (strcmp(w, "--args") == 0 || strcmp(w, "--weights") == 0 || strcmp(w, "--weights-key") == 0 ||
+            strcmp(w, "--seed") == 0) {
             if (i + 1 >= argc)
                 return usage_error("show: option '%s' needs a value", w);
             const char *val = argv[++i];
-            if (w[2] == 'a')
+            long long n;
+            if (strcmp(w, "--seed") == 0) {
+                if (!parse_count(val, 0, INT64_MAX, &n))
+                    return usage_error("show: --seed needs a non-negative integer, not '%s'", val);
+                so.has_seed = true;
+                so.seed = (uint64_t)n;
+            } else if (w[2] == 'a')
                 so.args = val;
             else if (strcmp(w, "--weights") == 0)
                 so.weights = val;
@@ -588,9 +602,13 @@ static int cmd_script(int argc, char **argv) {
                 so.weights = val;
             else if (strcmp(w, "--weights-key") == 0)
                 so.weights_key = val;
-            else if (strcmp(w, "--seed") == 0)
-                return error("script: --seed needs PyTorch's CPU generator, which this build lacks");
-            else
+            else if (strcmp(w, "--seed") == 0) {
+                long long n;
+                if (!parse_count(val, 0, INT64_MAX, &n))
+                    return usage_error("script: --seed needs a non-negative integer, not '%s'", val);
+                so.has_seed = true;
+                so.seed = (uint64_t)n;
+            } else
                 out = val;
         } else if (w[0] == '-' && w[1]) {
             return usage_error("script: unknown option '%s'", w);

@@ -208,3 +208,24 @@ def test_bad_sources(tmp_path):
                 self.l = nn.Linear(2, 2)
         """)
     harness.assert_error(harness.run_tscript(["show", p]), "before Module.__init__() call")
+
+
+@pytest.mark.parametrize("fname,cls,args,make_inputs", [c for c in CASES if "conditional" not in c[0]])
+@pytest.mark.parametrize("seed", [0, 31337])
+def test_seed_run_with_manual_seed(tmp_path, fname, cls, args, make_inputs, seed):
+    """--seed S: the parameters PyTorch makes after torch.manual_seed(S) and
+    constructing; the inputs are randn: words drawn after a second
+    torch.manual_seed(S), as `run --seed` does for archives."""
+    path = os.path.join(SEED, fname)
+    model_cls = load_class(path, cls)
+    torch.manual_seed(seed)
+    m = eval("cls(%s)" % args, {"cls": model_cls})
+    shape = list(make_inputs(torch.Generator())[0].shape)
+    torch.manual_seed(seed)
+    x = torch.randn(*shape)
+    with torch.no_grad():
+        want = m(x)
+    proc = harness.run_tscript(["run", "%s:%s" % (path, cls), "--args", args, "--seed", seed, "-o",
+                                tmp_path / "o", "randn:" + ",".join(map(str, shape))])
+    harness.assert_ok(proc)
+    harness.assert_same_arrays(harness.read_outputs(str(tmp_path / "o")), harness.flatten(want))
