@@ -71,6 +71,11 @@ class _Loader(importlib.abc.SourceLoader):
 
     def exec_module(self, module):
         super().exec_module(module)
+        if self.fullname == "TORCH.nn.functional":
+            # PyTorch compiles these Python functions of F as builtin ops (torch/jit/
+            # _builtins.py); tscript's frontend must map our functions the same way.
+            from torch.jit._builtins import _register_builtin
+            _register_builtin(module._no_grad_embedding_renorm_, "aten::_no_grad_embedding_renorm_")
         if self.fullname.endswith(".nn.modules.container"):
             for name in ("Sequential", "ModuleList", "ModuleDict"):
                 cls = getattr(module, name, None)
