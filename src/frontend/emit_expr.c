@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "frontend/emit_internal.h"
+#include "frontend/parser.h"
 
 /* ---- environments ---- */
 
@@ -727,6 +728,160 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "this expression cannot be called");
 }
 
+/* f"a{x}b{y}" is "a{}b{}".format(x, y), as PyTorch compiles a JoinedStr;
+ * the fields are parsed here, from the template the parser kept. */
+static ts_status emit_fstr(Em *em, const Ast *e, Value **out) {
+    const char *t = e->str.data;
+    size_t n = e->str.len;
+    StrBuf fmt;
+    sb_init(&fmt);
+    CallArg args[MAX_CALL_ARGS];
+    int na = 1;
+    ts_status st = TS_OK;
+    for (size_t i = 0; i < n && st == TS_OK; i++) {
+        char c = t[i];
+        if ((c == '{' || c == '}') && i + 1 < n && t[i + 1] == c) {
+            sb_putc(&fmt, c);
+            sb_putc(&fmt, c);
+            i++;
+            continue;
+        }
+        if (c != '{') {
+            sb_putc(&fmt, c);
+            continue;
+        }
+        size_t j = i + 1;
+        int depth = 0;
+        for (; j < n && (t[j] != '}' || depth > 0); j++) {
+            if (t[j] == '(' || t[j] == '[' || t[j] == '{') depth++;
+            else if (t[j] == ')' || t[j] == ']' || t[j] == '}') depth--;
+            else if (depth == 0 && (t[j] == '!' || t[j] == ':') && !(t[j] == '!' && j + 1 < n && t[j + 1] == '=')) break;
+        }
+        if (j >= n || t[j] != '}') {
+            st = ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->span,
+                         "f-string fields with a conversion or a format spec are not supported in TorchScript");
+            break;
+        }
+        if (na >= MAX_CALL_ARGS) {
+            st = ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->span, "too many f-string fields");
+            break;
+        }
+        char *code = arena_strndup(&em->u->arena, t + i + 1, j - i - 1);
+        Source *src = source_new("<f-string>", code, strlen(code));
+        vec_push(&em->u->sources, src);
+        Ast *x = NULL;
+        st = parse_expression(em->ctx, &em->u->arena, src, &x);
+        if (st == TS_OK) st = em_expr(em, x, NULL, &args[na].v);
+        args[na].kw = NULL;
+        args[na].span = e->span;
+        na++;
+        sb_puts(&fmt, "{}");
+        i = j;
+    }
+    if (st == TS_OK) {
+        args[0].v = em_constant(em, iv_str(sb_cstr(&fmt), fmt.len), e->span);
+        args[0].kw = NULL;
+        args[0].span = e->span;
+        st = sema_emit_op1(em->ctx, em->g, em->b, "aten::format", args, na, e->span, out);
+    }
+    sb_free(&fmt);
+    return st;
+}
+
+/* A value of the type a for loop over `it` gives its target (to type a
+ * comprehension's element before the loop exists). */
+static ts_status probe_item(Em *em, const Ast *it, Value **out) {
+    Span sp = it->span;
+    if (it->kind == AST_CALL && it->call.func->kind == AST_NAME && strcmp(it->call.func->name.id, "range") == 0 &&
+        !em_env_lookup(em->env, "range")) {
+        *out = em_constant(em, iv_int(0), sp);
+        return TS_OK;
+    }
+    Value *seq;
+    TS_TRY(em_expr(em, it, NULL, &seq));
+    if (seq->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seq, 1, seq, NULL, NULL));
+    if (seq->type->kind == TK_LIST || seq->type->kind == TK_STR)
+        return em_op(em, "aten::__getitem__", sp, out, 2, seq, em_constant(em, iv_int(0), sp), NULL);
+    return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                   "a comprehension over this value is not supported (iterate over a list, a range or a dict)");
+}
+
+static Ast *syn(Em *em, AstKind k, Span sp) { return ast_new(&em->u->arena, k, sp); }
+
+static AstList syn_list1(Em *em, Ast *a) {
+    AstList l;
+    l.items = arena_array(&em->u->arena, Ast *, 1);
+    l.items[0] = a;
+    l.len = 1;
+    return l;
+}
+
+/* [elt for t in it if c ...] (and a generator passed to a call): a list
+ * made before a loop that appends to it, as PyTorch emits ListComp; the
+ * element type comes from the annotation around it or from emitting elt
+ * once, for the first item, in a scratch block. */
+static ts_status emit_listcomp(Em *em, const Ast *e, Type *hint, Value **out) {
+    Span sp = e->span;
+    Type *h = hint ? ty_unwrap_optional(hint) : NULL;
+    Type *elem = h && h->kind == TK_LIST ? h->elems[0] : NULL;
+    if (!elem) {
+        Node *dummy = node_new(em->g, NK_IF, sp);
+        Block *scratch = node_add_block(em->g, dummy), *saved_b = em->b;
+        Env env, *saved_env = em->env;
+        em_env_init(&env, em->env);
+        em->b = scratch;
+        em->env = &env;
+        ts_status st = TS_OK;
+        for (int g = 0; g < e->comp.generators.len && st == TS_OK; g++) {
+            const Ast *gen = e->comp.generators.items[g];
+            Value *item;
+            st = probe_item(em, gen->comprehension.iter, &item);
+            if (st == TS_OK) st = em_assign_target(em, gen->comprehension.target, item, sp);
+        }
+        Value *v = NULL;
+        if (st == TS_OK) st = em_expr(em, e->comp.elt, NULL, &v);
+        em->b = saved_b;
+        em->env = saved_env;
+        em_env_free(&env);
+        TS_TRY(st);
+        elem = v->type;
+    }
+    Node *lc = em_append(em, NK_LIST_CONSTRUCT, sp);
+    Value *l = node_add_output(em->g, lc, ty_list(elem));
+    char *name = arena_printf(&em->g->arena, "$lc%d", em->g->next_id);
+    em_env_set(em, name, l);
+    /* for t in it: [if c:] $lc.append(elt) */
+    Ast *ln = syn(em, AST_NAME, sp);
+    ln->name.id = name;
+    Ast *fn = syn(em, AST_ATTR, sp);
+    fn->attr.value = ln;
+    fn->attr.name = "append";
+    fn->attr.name_span = sp;
+    Ast *call = syn(em, AST_CALL, sp);
+    call->call.func = fn;
+    call->call.args = syn_list1(em, e->comp.elt);
+    Ast *stmt = syn(em, AST_EXPR_STMT, sp);
+    stmt->expr_stmt.value = call;
+    for (int g = e->comp.generators.len - 1; g >= 0; g--) {
+        const Ast *gen = e->comp.generators.items[g];
+        for (int c = gen->comprehension.ifs.len - 1; c >= 0; c--) {
+            Ast *iff = syn(em, AST_IF, sp);
+            iff->if_.cond = gen->comprehension.ifs.items[c];
+            iff->if_.body = syn_list1(em, stmt);
+            stmt = iff;
+        }
+        Ast *f = syn(em, AST_FOR, sp);
+        f->for_.target = gen->comprehension.target;
+        f->for_.iter = gen->comprehension.iter;
+        f->for_.body = syn_list1(em, stmt);
+        stmt = f;
+    }
+    AstList body = syn_list1(em, stmt);
+    TS_TRY(em_stmts(em, &body));
+    *out = em_env_lookup(em->env, name);
+    return TS_OK;
+}
+
 /* ---- expressions ---- */
 
 ts_status em_sv(Em *em, const Ast *e, SV *out) {
@@ -1020,9 +1175,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
     case AST_BOOL: *out = em_constant(em, iv_bool(e->bool_lit.value), sp); return TS_OK;
     case AST_NONE: *out = em_constant(em, iv_none(), sp); return TS_OK;
     case AST_STR: *out = em_constant(em, iv_str(e->str.data, e->str.len), sp); return TS_OK;
-    case AST_FSTR:
-        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
-                       "f-strings in compiled code are not supported by tscript yet: write '...'.format(...)");
+    case AST_FSTR: return emit_fstr(em, e, out);
     case AST_NAME:
     case AST_ATTR: {
         SV sv;
@@ -1121,6 +1274,8 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
     }
     case AST_LIST: return emit_list(em, e, hint, out);
     case AST_DICT: return emit_dict(em, e, hint, out);
+    case AST_LISTCOMP:
+    case AST_GENEXP: return emit_listcomp(em, e, hint, out);
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s expressions are not supported yet", ast_kind_name(e->kind));

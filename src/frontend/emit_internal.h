@@ -84,5 +84,8 @@ const char *em_binop_aten(AstBinOp op, bool tensor);
 ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) TS_MUST_CHECK;
 ts_status em_sv(Em *em, const Ast *e, SV *out) TS_MUST_CHECK;
 ts_status em_sv_value(Em *em, SV *sv, Span sp, Value **out) TS_MUST_CHECK;
+/* ---- statements (emit_stmt.c), for expressions desugared into them ---- */
+ts_status em_stmts(Em *em, const AstList *l) TS_MUST_CHECK;
+ts_status em_assign_target(Em *em, const struct Ast *target, Value *v, Span sp) TS_MUST_CHECK;
 
 #endif

@@ -441,6 +441,14 @@ static ts_status emit_for(Em *em, const Ast *s) {
     return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "cannot iterate over this value");
 }
 
+/* prim::RaiseException(msg, cls): no outputs. */
+static ts_status raise_op(Em *em, Value *msg, Value *cls, Span sp) {
+    CallArg a[2] = {{msg, NULL, sp}, {cls, NULL, sp}};
+    Value **outs;
+    int n;
+    return sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", a, 2, sp, &outs, &n);
+}
+
 static ts_status emit_raise(Em *em, const Ast *s) {
     Span sp = s->span;
     const char *cls = "builtins.Exception";
@@ -457,8 +465,7 @@ static ts_status emit_raise(Em *em, const Ast *s) {
         msg = em_constant(em, iv_cstr("Exception"), sp);
     }
     Value *c = em_constant(em, iv_cstr(cls), sp);
-    Value *r;
-    TS_TRY(em_op(em, "prim::RaiseException", sp, &r, 2, msg, c, NULL));
+    TS_TRY(raise_op(em, msg, c, sp));
     em->env->raised = true;
     return TS_OK;
 }
@@ -548,8 +555,8 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         Block *fb = node_add_block(em->g, n);
         Block *saved = em->b;
         em->b = fb;
-        Value *cls = em_constant(em, iv_cstr("builtins.AssertionError"), sp), *r;
-        ts_status st = em_op(em, "prim::RaiseException", sp, &r, 2, msg, cls, NULL);
+        Value *cls = em_constant(em, iv_cstr("builtins.AssertionError"), sp);
+        ts_status st = raise_op(em, msg, cls, sp);
         em->b = saved;
         return st;
     }
@@ -674,3 +681,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
     fn->state = FN_EMITTED;
     return TS_OK;
 }
+
+ts_status em_stmts(Em *em, const AstList *l) { return emit_stmts(em, l, 0); }
+
+ts_status em_assign_target(Em *em, const Ast *target, Value *v, Span sp) { return assign_to(em, target, v, sp); }
