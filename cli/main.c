@@ -125,7 +125,12 @@ static void print_notes(const char *path, const char *notes) {
     while (*notes) {
         const char *nl = strchr(notes, '\n');
         int n = nl ? (int)(nl - notes) : (int)strlen(notes);
-        fprintf(stderr, "tscript: note: %s: %.*s\n", path, n, notes);
+        /* a line that is itself a located warning ("model.py:3:1: warning: ...") stands alone */
+        const char *w = strstr(notes, ": warning: ");
+        if (w && w < notes + n)
+            fprintf(stderr, "tscript: %.*s\n", n, notes);
+        else
+            fprintf(stderr, "tscript: note: %s: %.*s\n", path, n, notes);
         notes += n + (nl ? 1 : 0);
     }
 }

@@ -140,6 +140,7 @@ static bool from_global(Em *em, GlobalRef *g, Span sp, SV *out) {
     case GR_CLASS: out->kind = SV_CLASS; out->cls = g->cls; return true;
     case GR_FUNCTION: out->kind = SV_FUNC; out->fn = g->fn; return true;
     case GR_VALUE: out->kind = SV_VALUE; out->v = em_constant(em, g->value, sp); return true;
+    case GR_BUILTIN: out->kind = SV_BUILTIN; out->name = arena_strdup(&em->g->arena, g->name); return true;
     }
     return false;
 }
@@ -502,6 +503,33 @@ static ts_status ensure_ret_type(Em *em, Function *fn, Span sp) {
     return TS_OK;
 }
 
+/* PyTorch's conversions for a List[T] parameter: a tuple of Ts becomes a
+ * list, and a T given for a BroadcastingListN[T] one becomes N copies.
+ * Returns v itself when neither applies. */
+static Value *to_list_param(Em *em, Value *v, const FnParam *p, Span sp) {
+    Type *lt = ty_unwrap_optional(p->type);
+    if (lt->kind != TK_LIST || v->type->kind == TK_NONE) return v;
+    Type *et = lt->elems[0];
+    Value *items[64];
+    int n = 0;
+    if (v->type->kind == TK_TUPLE && v->type->n <= 64) {
+        for (int i = 0; i < v->type->n; i++) {
+            if (!ty_subtype(v->type->elems[i], et)) return v;
+            Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+            node_add_input(em->g, ti, v);
+            ti->index = i;
+            items[n++] = node_add_output(em->g, ti, v->type->elems[i]);
+        }
+    } else if (p->broadcast > 0 && p->broadcast <= 64 && ty_subtype(v->type, et)) {
+        for (int i = 0; i < p->broadcast; i++) items[n++] = v;
+    } else {
+        return v;
+    }
+    Node *lc = em_append(em, NK_LIST_CONSTRUCT, sp);
+    for (int i = 0; i < n; i++) node_add_input(em->g, lc, items[i]);
+    return node_add_output(em->g, lc, lt);
+}
+
 /* Bind arguments to a TorchScript function's parameters (self already in
  * `first` when non-NULL) and emit the call node. */
 static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Span sp, Value **out) {
@@ -531,6 +559,7 @@ static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Spa
                 return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() is missing the argument '%s'", fn->qualname, p->name);
             bound[k] = graph_constant(em->g, em->b, iv_dup(p->default_value), p->type, sp);
         }
+        if (!ty_subtype(bound[k]->type, p->type)) bound[k] = to_list_param(em, bound[k], p, sp);
         if (!ty_subtype(bound[k]->type, p->type)) {
             char *what = arena_printf(&em->g->arena, "argument '%s' of %s", p->name, fn->qualname);
             return em_type_error(em, sp, what, p->type, bound[k]->type);
@@ -611,6 +640,23 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
         return TS_OK;
     }
     if (strcmp(name, "isinstance") == 0) return emit_isinstance(em, call, out);
+    int ntuple = strcmp(name, "_single") == 0 ? 1 : strcmp(name, "_pair") == 0 ? 2 : strcmp(name, "_triple") == 0 ? 3
+               : strcmp(name, "_quadruple") == 0 ? 4 : 0;
+    if (ntuple) {
+        /* torch.nn.modules.utils._pair(x): x as a list, a number repeated */
+        if (call->call.args.len != 1) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() takes one argument", name);
+        Value *v;
+        TS_TRY(em_expr(em, call->call.args.items[0], NULL, &v));
+        if (v->type->kind == TK_LIST) { *out = v; return TS_OK; }
+        FnParam p;
+        memset(&p, 0, sizeof p);
+        p.broadcast = ntuple;
+        Type *et = v->type->kind == TK_TUPLE && v->type->n > 0 ? v->type->elems[0] : v->type;
+        p.type = ty_list(et);
+        *out = to_list_param(em, v, &p, sp);
+        if ((*out)->type->kind != TK_LIST) return em_type_error(em, sp, name, p.type, v->type);
+        return TS_OK;
+    }
     if (strcmp(name, "getattr") == 0 || strcmp(name, "hasattr") == 0) {
         if (call->call.args.len != 2 || call->call.args.items[1]->kind != AST_STR)
             return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() takes an object and a string literal", name);

@@ -191,6 +191,60 @@ static ts_status emit_branch(Em *em, Block *blk, Env *env, const AstList *body, 
     return st;
 }
 
+/* Optional refinement, as PyTorch does for local names: `x is None` /
+ * `x is not None` (and their `and`, `or`, `not` combinations) make x its
+ * element type in the branch where it cannot be None. refs[k] collects the
+ * names refined in branch k (0: true, 1: false). */
+typedef struct Refine {
+    const char *names[2][8];
+    int n[2];
+} Refine;
+
+static void collect_refines(const Ast *c, bool negate, Refine *r) {
+    if (c->kind == AST_UNARY && c->unary.op == UNOP_NOT) {
+        collect_refines(c->unary.operand, !negate, r);
+        return;
+    }
+    if (c->kind == AST_BOOLOP) {
+        /* `a and b` refines both in its true branch; `a or b` both in its false one */
+        bool both_true = (c->boolop.op == BOOLOP_AND) != negate;
+        Refine a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        collect_refines(c->boolop.lhs, negate, &a);
+        collect_refines(c->boolop.rhs, negate, &b);
+        int k = both_true ? 0 : 1;
+        for (int i = 0; i < a.n[k] && r->n[k] < 8; i++) r->names[k][r->n[k]++] = a.names[k][i];
+        for (int i = 0; i < b.n[k] && r->n[k] < 8; i++) r->names[k][r->n[k]++] = b.names[k][i];
+        return;
+    }
+    if (c->kind != AST_COMPARE || c->compare.nops != 1) return;
+    AstCmpOp op = c->compare.ops[0];
+    if (op != CMPOP_IS && op != CMPOP_IS_NOT) return;
+    const Ast *a = c->compare.operands.items[0], *b = c->compare.operands.items[1];
+    if (a->kind == AST_NONE) {
+        const Ast *t = a;
+        a = b;
+        b = t;
+    }
+    if (a->kind != AST_NAME || b->kind != AST_NONE) return;
+    int k = ((op == CMPOP_IS_NOT) != negate) ? 0 : 1;
+    if (r->n[k] < 8) r->names[k][r->n[k]++] = a->name.id;
+}
+
+static void apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span sp) {
+    for (int i = 0; i < r->n[k]; i++) {
+        Value *v = em_env_lookup(em->env, r->names[k][i]);
+        if (!v || v->type->kind != TK_OPTIONAL) continue;
+        Node *cast = node_new(em->g, NK_UNCHECKED_CAST, sp);
+        block_append(blk, cast);
+        node_add_input(em->g, cast, v);
+        Value *o = node_add_output(em->g, cast, v->type->elems[0]);
+        o->name = v->name;
+        strmap_put(&env->vars, r->names[k][i], o); /* not an assignment: no merge output of its own */
+    }
+}
+
 static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_from, bool *consumed_rest) {
     Span sp = s->span;
     Value *c;
@@ -213,9 +267,13 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     Env envs[2];
     Block *blks[2];
     ts_status st = TS_OK;
+    Refine refs;
+    memset(&refs, 0, sizeof refs);
+    collect_refines(s->if_.cond, false, &refs);
     for (int k = 0; k < 2; k++) {
         em_env_init(&envs[k], em->env);
         blks[k] = node_add_block(em->g, n);
+        apply_refines(em, &refs, k, blks[k], &envs[k], sp);
     }
     for (int k = 0; k < 2 && st == TS_OK; k++)
         st = emit_branch(em, blks[k], &envs[k], bodies[k], move_rest && !exits[k] ? rest : NULL, rest_from);

@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "frontend/ast.h"
 #include "frontend/parser.h"
@@ -324,6 +325,22 @@ static bool is_final(const Ast *ann) {
 
 static ts_status declare_signature(Ctx *ctx, Unit *u, Ast *def, ClassType *owner, Function *fn);
 
+/* N of a BroadcastingListN[T] annotation, also inside Optional[...]; else 0. */
+static int broadcast_len(const Ast *ann) {
+    if (ann->kind != AST_SUBSCRIPT) return 0;
+    StrBuf sb;
+    sb_init(&sb);
+    int n = 0;
+    if (sema_dotted_name(ann->subscript.value, &sb)) {
+        const char *name = strip_typing(sb_cstr(&sb));
+        if (strncmp(name, "BroadcastingList", 16) == 0) n = atoi(name + 16);
+        else if (strcmp(name, "Optional") == 0 && ann->subscript.indices.len == 1)
+            n = broadcast_len(ann->subscript.indices.items[0]);
+    }
+    sb_free(&sb);
+    return n;
+}
+
 static ts_status declare_function(Ctx *ctx, Unit *u, Ast *def, ClassType *owner, const char *qualname,
                                   Function **out) {
     Function *fn = ts_xmalloc(sizeof *fn);
@@ -357,6 +374,7 @@ static ts_status declare_signature(Ctx *ctx, Unit *u, Ast *def, ClassType *owner
             return ts_fail(ctx, TS_ERR_UNSUPPORTED, &p->span, "*args and **kwargs are not supported in TorchScript");
         if (p->param.annotation) {
             TS_TRY(sema_resolve_type(ctx, u, p->param.annotation, &fp->type));
+            fp->broadcast = broadcast_len(p->param.annotation);
         } else if (i == 0 && owner) {
             fp->type = owner->type;
         } else {

@@ -33,6 +33,7 @@ typedef struct FnParam {
     bool has_default;
     IValue default_value; /* owned by the unit */
     Span span;
+    int broadcast;        /* BroadcastingListN[T] (maybe in Optional): N, so a T broadcasts to N copies */
 } FnParam;
 
 typedef enum FnState { FN_DECLARED, FN_EMITTING, FN_EMITTED, FN_FAILED } FnState;
@@ -75,6 +76,7 @@ typedef enum GlobalKind {
     GR_CLASS,    /* cls */
     GR_FUNCTION, /* fn (a free function of the unit) */
     GR_VALUE,    /* a constant: value (owned by the receiver) */
+    GR_BUILTIN,  /* a builtin of the frontend: name ("_pair": torch.nn.modules.utils' n-tuple makers) */
 } GlobalKind;
 
 typedef struct GlobalRef {

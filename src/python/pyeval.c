@@ -1388,6 +1388,19 @@ static ts_status assign(Py *S, Frame *F, const Ast *t, PV v) {
                 pdict_set_steal(obj.p, k, v);
                 k = pv_none();
                 v = pv_none();
+            } else if (obj.k == P_INST && ((PObj *)obj.p)->is_module) {
+                /* ModuleDict[k] = m, ModuleList[i] = m */
+                PObj *o = obj.p;
+                int i;
+                if (k.k == P_STR) {
+                    PV a[2] = {k, v}, r;
+                    st = py_call_builtin(S, "module.add_module", &obj, a, 2, NULL, NULL, 0, &t->span, &r);
+                } else if ((st = index_of(S, k, o->modules.vals.len, &t->span, &i)) == TS_OK) {
+                    PV a[2] = {pv_cstr(o->modules.names.data[i]), v}, r;
+                    pmap_del(&o->modules, o->modules.names.data[i]);
+                    st = py_call_builtin(S, "module.add_module", &obj, a, 2, NULL, NULL, 0, &t->span, &r);
+                    pv_drop(a[0]);
+                }
             } else if (obj.k == P_LIST) {
                 int i;
                 st = index_of(S, k, pv_len(obj), &t->span, &i);

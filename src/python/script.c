@@ -85,6 +85,14 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, Global
     }
     case P_FUNC: {
         PFunc *f = v.p;
+        if (strcmp(f->mod->pyname, "torch.nn.modules.utils") == 0 &&
+            (strcmp(f->name, "_single") == 0 || strcmp(f->name, "_pair") == 0 || strcmp(f->name, "_triple") == 0 ||
+             strcmp(f->name, "_quadruple") == 0)) {
+            /* PyTorch makes these builtins of the compiler */
+            out->kind = GR_BUILTIN;
+            out->name = f->name;
+            return TS_OK;
+        }
         char *q = arena_printf(&sc->u->arena, "%s.%s", f->mod->qualifier, f->name);
         out->kind = GR_FUNCTION;
         return unit_resolve_function(ctx, sc->u, q, NULL, &out->fn);
@@ -134,6 +142,26 @@ static ts_status hook_global(Ctx *ctx, void *ud, Function *fn, const char *pymod
         PV *v = pmap_get(&m->globals, name);
         if (!v) return TS_OK;
         return global_of(sc, m, *v, name, out);
+    }
+    if (strcmp(pymod, "torch.backends") == 0 || strcmp(pymod, "torch.backends.cudnn") == 0) {
+        if (strcmp(name, "cudnn") == 0) {
+            out->kind = GR_PYMOD;
+            out->name = "torch.backends.cudnn";
+        } else if (strcmp(name, "enabled") == 0) {
+            out->kind = GR_VALUE; /* PyTorch's default; cudnn is never used on the CPU */
+            out->value = iv_bool(true);
+        }
+        return TS_OK;
+    }
+    if (strcmp(pymod, "warnings") == 0 && strcmp(name, "warn") == 0) {
+        out->kind = GR_OP;
+        out->name = "aten::warn";
+        return TS_OK;
+    }
+    if (strcmp(pymod, "torch") == 0 && strcmp(name, "backends") == 0) {
+        out->kind = GR_PYMOD;
+        out->name = "torch.backends";
+        return TS_OK;
     }
     if (strcmp(pymod, "torch") == 0 || strncmp(pymod, "torch._", 7) == 0) {
         int dt = py_dtype_code(name);
