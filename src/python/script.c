@@ -14,6 +14,8 @@
  * @torch.jit.export methods are declared at once; any other method is
  * declared when compiled code first uses it (ScriptHooks.method), and names
  * of the Python modules resolve through ScriptHooks.global.
+ * The module is put in eval mode (model.eval()) after construction: tscript
+ * scripts models to run them for inference.
  * The result is a Module exactly like one loaded from an archive.
  */
 #include <stdio.h>
@@ -601,6 +603,13 @@ ts_status script_module(Ctx *ctx, const ScriptOptions *opt, Module **out) {
     if (st == TS_OK) {
         Span sp = span_none();
         st = py_call(S, pv_ptr(P_CLASS, pc), args.data, args.len, kwn.data, kwv.data, kwn.len, &sp, &root);
+    }
+    if (st == TS_OK) {
+        /* model.eval(): the module is scripted for inference (dropout off, batch norm on its running stats) */
+        PV r;
+        Span sp = span_none();
+        st = py_call_builtin(S, "module.eval", &root, NULL, 0, NULL, NULL, 0, &sp, &r);
+        if (st == TS_OK) pv_drop(r);
     }
     if (st == TS_OK && opt->weights) st = load_weights(&sc, root, opt->weights, opt->weights_key);
     if (st == TS_OK) st = object_of(&sc, root, &obj);
