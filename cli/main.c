@@ -443,6 +443,7 @@ static int cmd_show(int argc, char **argv) {
     const char *model = NULL;
     ts_show what = TS_SHOW_TREE;
     bool mode_given = false;
+    bool reprint = false; /* --reprint (hidden, a debugging aid): --code from the IR */
     int64_t timeout_ms = 0;
     SourceOpts so = {0};
     for (int i = 0; i < argc; i++) {
@@ -476,6 +477,10 @@ static int cmd_show(int argc, char **argv) {
                 so.weights_key = val;
             continue;
         }
+        if (strcmp(w, "--reprint") == 0) {
+            reprint = true;
+            continue;
+        }
         if (w[0] == '-' && w[1]) {
             ts_show mode;
             if (strcmp(w, "--tree") == 0)
@@ -498,6 +503,10 @@ static int cmd_show(int argc, char **argv) {
     }
     if (!model)
         return usage_error("show: missing MODEL.pt");
+    if (reprint && what != TS_SHOW_CODE)
+        return usage_error("show: --reprint goes with --code");
+    if (reprint)
+        what = TS_SHOW_CODE_REPRINT;
     if (!is_source(model) && ts_file_is_weights(model)) {
         if (what != TS_SHOW_TREE)
             return usage_error("show: %s is a torch.save file: it has no code or graph", model);

@@ -311,6 +311,10 @@ TS_API const char *ts_module_method_signature(const ts_module *m, const char *me
  * stays. Failure messages (ts_ctx_error) are escaped and bounded the same way.
  * The string is owned by the caller (free with ts_string_free). */
 typedef enum ts_show { TS_SHOW_TREE, TS_SHOW_CODE, TS_SHOW_GRAPH } ts_show;
+/* A debugging aid (`tscript show --code --reprint`): the code tscript's own
+ * printer writes from the IR (what it would save), one "# code/PATH" line
+ * before each file; code that did not compile shows as ops.prim.Unsupported. */
+#define TS_SHOW_CODE_REPRINT ((ts_show)3)
 TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **out);
 TS_API void ts_string_free(char *s);
 

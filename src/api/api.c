@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "runtime/module.h"
+#include "frontend/code_print.h"
 #include "kernels/backend.h"
 #include "kernels/dispatch.h"
 #include "serialize/archive.h"
@@ -283,12 +284,26 @@ TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **
     if (!m || !out) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_show: NULL argument");
     StrBuf sb;
     sb_init(&sb);
+    if (what == TS_SHOW_CODE_REPRINT) {
+        CodeFiles cf;
+        code_files_init(&cf);
+        ts_status st = code_print_unit_ex(ctx, m->m->unit, CODE_PRINT_LENIENT, &cf);
+        for (int i = 0; st == TS_OK && i < cf.files.len; i++)
+            sb_printf(&sb, "%s# code/%s\n%s", i ? "\n" : "", cf.files.data[i].path, cf.files.data[i].text);
+        code_files_free(&cf);
+        if (st != TS_OK) {
+            sb_free(&sb);
+            return st;
+        }
+        goto escape;
+    }
     switch (what) {
     case TS_SHOW_TREE: module_print_tree(&sb, m->m); break;
     case TS_SHOW_CODE: module_print_code(&sb, m->m); break;
     case TS_SHOW_GRAPH: module_print_graphs(&sb, m->m); break;
     default: return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_show: unknown mode %d", (int)what);
     }
+escape:
     if (ts_needs_escape(sb_cstr(&sb), sb.len, TS_ESC_KEEP_LINES)) {
         /* names and code from the archive must not drive the terminal */
         StrBuf esc;

@@ -624,11 +624,18 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
         TS_TRY(em_expr(em, call->call.args.items[1], t, &v));
         if (name[0] == 'a' && v->type->kind == TK_TENSOR && !ty_subtype(v->type, t)) {
             /* the printer writes implicit tensor-to-scalar conversions as annotate(int, t) */
-            const char *conv = t->kind == TK_INT ? "aten::Int" : t->kind == TK_FLOAT ? "aten::Float"
+            const char *conv = t->kind == TK_INT ? "aten::IntImplicit" : t->kind == TK_FLOAT ? "aten::FloatImplicit"
                              : t->kind == TK_BOOL ? "aten::Bool" : t->kind == TK_NUMBER ? "aten::ScalarImplicit" : NULL;
             if (conv) return em_op(em, conv, sp, out, 1, v, NULL, NULL);
         }
         if (name[0] == 'a' && !ty_subtype(v->type, t)) return em_type_error(em, sp, "annotate()", t, v->type);
+        if (name[0] == 'u' && v->type == t) {
+            /* PyTorch keeps a cast to the same type as a node: so does the IR, for the code printer */
+            Node *n = em_append(em, NK_UNCHECKED_CAST, sp);
+            node_add_input(em->g, n, v);
+            *out = node_add_output(em->g, n, t);
+            return TS_OK;
+        }
         *out = em_cast(em, v, t, sp);
         return TS_OK;
     }
@@ -1196,6 +1203,11 @@ static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
         if (!const_int(k, &i)) return ts_fail(em->ctx, TS_ERR_TYPE, &k->span, "tuple indices must be integer constants");
         if (i < 0) i += n;
         if (i < 0 || i >= n) return ts_fail(em->ctx, TS_ERR_VALUE, &k->span, "tuple index out of range");
+        if (base->node->kind == NK_TUPLE_CONSTRUCT && base->node->inputs.len == n) {
+            /* (a, b)[1] is b, as PyTorch's tuple lowering makes it */
+            *out = base->node->inputs.data[i];
+            return TS_OK;
+        }
         Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
         node_add_input(em->g, ti, base);
         ti->index = (int)i;
@@ -1240,7 +1252,15 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         Value *a;
         TS_TRY(em_expr(em, e->unary.operand, NULL, &a));
         switch (e->unary.op) {
-        case UNOP_NEG: return em_op(em, "aten::neg", sp, out, 1, a, NULL, NULL);
+        case UNOP_NEG:
+            /* -2.5, -inf: a negative constant, as PyTorch folds it */
+            if (a->node->kind == NK_CONSTANT && (a->node->cval.kind == IV_DOUBLE ||
+                                                 (a->node->cval.kind == IV_INT && a->node->cval.u.i != INT64_MIN))) {
+                IValue c = a->node->cval;
+                *out = em_constant(em, c.kind == IV_DOUBLE ? iv_double(-c.u.d) : iv_int(-c.u.i), sp);
+                return TS_OK;
+            }
+            return em_op(em, "aten::neg", sp, out, 1, a, NULL, NULL);
         case UNOP_POS: *out = a; return TS_OK;
         case UNOP_INVERT: return em_op(em, a->type->kind == TK_TENSOR ? "aten::bitwise_not" : "aten::__invert__", sp, out, 1, a, NULL, NULL);
         case UNOP_NOT: {

@@ -68,7 +68,7 @@ static ts_status unpack_to(Em *em, const Ast *target, Value *v, Span sp) {
 static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
     switch (target->kind) {
     case AST_NAME:
-        if (!v->name && v->node->kind != NK_CONSTANT) v->name = target->name.id;
+        if (!v->name && v->node->owner == em->b) v->name = target->name.id; /* as PyTorch: values of this block only */
         em_env_set(em, target->name.id, v);
         return TS_OK;
     case AST_TUPLE:
@@ -154,6 +154,16 @@ static bool always_exits(const AstList *l) {
     const Ast *s = l->items[l->len - 1];
     if (s->kind == AST_RETURN || s->kind == AST_RAISE || s->kind == AST_BREAK || s->kind == AST_CONTINUE) return true;
     if (s->kind == AST_IF) return always_exits(&s->if_.body) && always_exits(&s->if_.orelse);
+    return false;
+}
+
+/* Does every path through l end in a raise? Such a branch does not take
+ * the rest of the block (PyTorch keeps that after the if). */
+static bool always_raises(const AstList *l) {
+    if (l->len == 0) return false;
+    const Ast *s = l->items[l->len - 1];
+    if (s->kind == AST_RAISE) return true;
+    if (s->kind == AST_IF) return always_raises(&s->if_.body) && always_raises(&s->if_.orelse);
     return false;
 }
 
@@ -251,7 +261,8 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     TS_TRY(em_expr(em, s->if_.cond, NULL, &c));
     TS_TRY(em_to_bool(em, c, s->if_.cond->span, &c));
     const AstList *bodies[2] = {&s->if_.body, &s->if_.orelse};
-    bool exits[2] = {always_exits(bodies[0]), always_exits(bodies[1])};
+    bool exits[2] = {always_exits(bodies[0]) && !always_raises(bodies[0]),
+                     always_exits(bodies[1]) && !always_raises(bodies[1])};
     /* a branch that always exits sends the rest of the block into the other one */
     bool move_rest = rest && rest_from < rest->len && exits[0] != exits[1];
     *consumed_rest = move_rest;
@@ -295,7 +306,9 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     for (int i = 0; i < names.len && st == TS_OK; i++) {
         const char *name = names.data[i];
         Value *vs[2];
-        for (int k = 0; k < 2; k++) vs[k] = envs[k].raised ? NULL : em_env_lookup(&envs[k], name);
+        /* a branch that raises gives what it assigned after the raise (code
+         * PyTorch printed names a placeholder there), else a fresh placeholder */
+        for (int k = 0; k < 2; k++) vs[k] = envs[k].raised ? strmap_get(&envs[k].vars, name) : em_env_lookup(&envs[k], name);
         if (envs[0].raised && envs[1].raised) break;
         if ((!vs[0] && !envs[0].raised) || (!vs[1] && !envs[1].raised)) continue; /* not defined on every path */
         Type *t = vs[0] && vs[1] ? ty_unify(vs[0]->type, vs[1]->type) : (vs[0] ? vs[0] : vs[1])->type;
@@ -659,9 +672,25 @@ static void defer_stmt(Em *em, const Ast *s, Node *mark, ts_status st, bool afte
     e->raised = true;
 }
 
+/* `x = y`, `x : T = y` or `a, b = y, z` with plain names: after a raise, PyTorch's
+ * printer assigns the if's outputs this way (`x = _10`, a placeholder). */
+static bool is_name_assign(const Ast *s) {
+    if (s->kind == AST_ANNASSIGN)
+        return s->annassign.target->kind == AST_NAME && s->annassign.value && s->annassign.value->kind == AST_NAME;
+    if (s->kind != AST_ASSIGN || s->assign.targets.len != 1) return false;
+    const Ast *t = s->assign.targets.items[0], *v = s->assign.value;
+    if (t->kind == AST_NAME) return v->kind == AST_NAME;
+    if (t->kind != AST_TUPLE || v->kind != AST_TUPLE || v->seq.elts.len != t->seq.elts.len) return false;
+    for (int i = 0; i < t->seq.elts.len; i++)
+        if (t->seq.elts.items[i]->kind != AST_NAME || v->seq.elts.items[i]->kind != AST_NAME) return false;
+    return true;
+}
+
 static ts_status emit_stmts(Em *em, const AstList *l, int from) {
     for (int i = from; i < l->len; i++) {
-        if (ended(em->env)) break; /* unreachable code */
+        Env *e = em->env;
+        if (ended(e) && !(e->raised && !e->returned && !e->jumped && is_name_assign(l->items[i])))
+            break; /* unreachable code */
         bool consumed = false;
         Block *b = em->b;
         Env *env = em->env;

@@ -136,7 +136,9 @@ static bool fit(Plan *p, const OpArg *f, const Value *v, bool conv, Conv *how) {
     if (unify(p, actual, f->type)) return true;
     Type *ft = f->type->kind == TK_OPTIONAL ? f->type->elems[0] : f->type;
     /* `[]` is List[Tensor] by default; where a schema wants another list, it is that list */
-    if (ft->kind == TK_LIST && is_empty_list_literal(v) && !has_var(ft)) {
+    if (ft->kind == TK_LIST && is_empty_list_literal(v) && !has_var(ft) && actual->kind == TK_LIST &&
+        actual->elems[0]->kind == TK_TENSOR) {
+        /* (only an untyped `[]`: an annotated list keeps its type and identity) */
         *how = CV_EMPTY_LIST;
         return true;
     }

@@ -76,6 +76,10 @@ def test_tolist_without_annotation() -> int:
 
 # expect: 1
 def test_annotate_converts_tensor_to_int() -> int:
+    return annotate(int, torch.ones([], dtype=4))
+
+# expect error: Cannot input a tensor of type Float as an integral argument
+def test_annotate_int_refuses_a_float_tensor() -> int:
     return annotate(int, torch.ones([]))
 
 # expect: {'a': 1, 'b': 2}
