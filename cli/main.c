@@ -5,6 +5,7 @@
  *                  [--max-memory N] [--timeout SECONDS]
  *     tscript show MODEL.pt [--tree | --code | --graph]
  *     tscript check MODEL.pt
+ *     tscript save MODEL.pt -o OUT.pt [--timeout SECONDS]
  *     tscript show WEIGHTS.pt      (a torch.save file: names, dtypes, shapes)
  *     tscript --version | --help
  *
@@ -34,6 +35,7 @@ static const char usage_text[] =
     "                    [--isa LEVEL] [--max-memory N] [--timeout SECONDS]\n"
     "       tscript show MODEL.pt [--tree | --code | --graph] [--timeout SECONDS]\n"
     "       tscript check MODEL.pt [--timeout SECONDS]\n"
+    "       tscript save MODEL.pt -o OUT.pt [--timeout SECONDS]\n"
     "       tscript show WEIGHTS.pt\n"
     "       tscript run  MODEL.py[:CLASS] [--args ARGS] [--weights W.pt [--weights-key K]] [INPUT ...]\n"
     "       tscript show MODEL.py[:CLASS] [--args ARGS] [--tree | --code | --graph]\n"
@@ -72,6 +74,11 @@ static const char help_text[] =
     "\n"
     "check    list every op and construct the model uses that tscript cannot run,\n"
     "         with its places in the archive's code; exit 1 if there is any\n"
+    "\n"
+    "save     load the archive and write it again as OUT.pt (torch.jit.save's format;\n"
+    "         the same input always gives the same bytes; OUT.pt is replaced only\n"
+    "         once it is complete)\n"
+    "  -o OUT.pt  the archive to write (required)\n"
     "\n"
     "Exit status: 0 success, 1 error, 2 usage error. See docs/cli.md.\n";
 
@@ -584,9 +591,8 @@ static int cmd_check(int argc, char **argv) {
 
 /* ---- script ---- */
 
-/* tscript script model.py[:Class] [--args A] [--weights W [--weights-key K]] -o out.pt:
- * scripts the model (so every error in the source is reported) and writes
- * the archive once the archive writer is in the library. */
+/* tscript script model.py[:Class] [--args A] [--weights W [--weights-key K]] [--seed S] -o out.pt:
+ * scripts the model and writes it as an archive torch.jit.load reads. */
 static int cmd_script(int argc, char **argv) {
     const char *model = NULL, *out = NULL;
     SourceOpts so = {0};
@@ -641,8 +647,60 @@ static int cmd_script(int argc, char **argv) {
     int rc = open_model_src(model, 0, 0, 0, 0, timeout_ms, &so, &ctx, &m);
     if (rc != 0)
         return rc;
-    rc = error("script: writing archives is not in this build yet (the archive writer); "
-               "'tscript run' and 'tscript show' run the scripted model directly");
+    if (ts_module_save(ctx, m, out) != TS_OK)
+        rc = error(ts_ctx_error(ctx));
+    ts_module_release(m);
+    ts_ctx_free(ctx);
+    return rc;
+}
+
+/* ---- save ---- */
+
+static int cmd_save(int argc, char **argv) {
+    const char *model = NULL, *out = NULL;
+    int64_t timeout_ms = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *w = argv[i];
+        if (is_help(w)) {
+            printf("%s%s", usage_text, help_text);
+            return 0;
+        }
+        if (strcmp(w, "--timeout") == 0) {
+            int rc = timeout_option("save", argc, argv, &i, &timeout_ms);
+            if (rc != 0)
+                return rc;
+        } else if (strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("save: option '%s' needs a value", w);
+            if (out)
+                return usage_error("save: give -o only once");
+            out = argv[++i];
+            if (!out[0])
+                return usage_error("save: -o needs a file name");
+        } else if (w[0] == '-' && w[1]) {
+            return usage_error("save: unknown option '%s'", w);
+        } else if (!model) {
+            model = w;
+        } else {
+            return usage_error("save: unexpected argument '%s'", w);
+        }
+    }
+    if (!model)
+        return usage_error("save: missing MODEL.pt");
+    if (!out)
+        return usage_error("save: missing -o OUT.pt");
+    if (ts_file_is_weights(model))
+        return error_in(model, "this is a torch.save file (weights), not a TorchScript archive: there is no module to save");
+
+    ts_ctx *ctx;
+    ts_module *m;
+    int rc = open_model(model, 0, 0, 0, 0, timeout_ms, &ctx, &m);
+    if (rc != 0)
+        return rc;
+    if (ts_module_save(ctx, m, out) != TS_OK) {
+        const char *msg = ts_ctx_error(ctx);
+        rc = strstr(msg, base_name(out)) ? error(msg) : error_in(out, msg);
+    }
     ts_module_release(m);
     ts_ctx_free(ctx);
     return rc;
@@ -672,5 +730,7 @@ int main(int argc, char **argv) {
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "script") == 0)
         return cmd_script(argc - 2, argv + 2);
+    if (strcmp(cmd, "save") == 0)
+        return cmd_save(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);
 }

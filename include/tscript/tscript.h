@@ -270,6 +270,19 @@ TS_API ts_status ts_module_script_weights(ts_ctx *ctx, const char *path, const c
  * *report is owned by the caller (ts_string_free). Errors: TS_ERR_ARG. */
 TS_API ts_status ts_module_check(ts_ctx *ctx, ts_module *m, char **report, size_t *n_problems);
 
+/* Write the module to path as a TorchScript archive that torch.jit.load
+ * (PyTorch 1.13 and 2.x) and ts_module_load read: code/ (for a loaded
+ * archive, its own code files), data.pkl, constants.pkl, data/N records
+ * (64-byte aligned), version, byteorder. The same module always gives the
+ * same bytes. The file is written beside path and renamed over it at the
+ * end, so a failure never leaves a partial file. Objects whose class has
+ * __getstate__/__setstate__ are saved as __getstate__'s result (it runs).
+ * Errors: TS_ERR_IO naming the path (cannot create or write it: the
+ * system's reason), TS_ERR_ARG (NULL argument, a module loaded with
+ * TS_LOAD_INSPECT), TS_ERR_UNSUPPORTED (a value that cannot be saved),
+ * TS_ERR_NOMEM, and what a __getstate__ raises. */
+TS_API ts_status ts_module_save(ts_ctx *ctx, const ts_module *m, const char *path);
+
 /* Call forward / a named method. The inputs are borrowed; *out is owned by
  * the caller. Errors: TS_ERR_ARG, TS_ERR_TYPE, TS_ERR_SHAPE, TS_ERR_VALUE,
  * TS_ERR_RUNTIME, TS_ERR_NOT_FOUND, TS_ERR_NOMEM. */

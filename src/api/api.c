@@ -13,6 +13,7 @@
 #include "kernels/backend.h"
 #include "kernels/dispatch.h"
 #include "serialize/archive.h"
+#include "serialize/archive_save.h"
 #include "serialize/weights.h"
 #include "python/script.h"
 #include "tensor/random.h"
@@ -325,6 +326,21 @@ TS_API ts_status ts_module_check(ts_ctx *ctx, ts_module *m, char **report, size_
     if (n_problems) *n_problems = (size_t)n;
     *report = sb_steal(&sb);
     return TS_OK;
+}
+
+TS_API ts_status ts_module_save(ts_ctx *ctx, const ts_module *m, const char *path) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!m || !path) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_save: NULL argument");
+    ts_clear_error(ctx);
+    ctx_begin(ctx);
+    ts_alloc_clear_over_limit();
+    iv_gc_begin(); /* cycles made by __getstate__ code die with the save */
+    ts_status st = archive_save(ctx, m->m, path);
+    iv_gc_end();
+    /* an infallible allocation past the memory limit still succeeded: the
+     * file is complete, so the save stands */
+    ts_alloc_clear_over_limit();
+    return st;
 }
 
 TS_API void ts_string_free(char *s) { ts_free(s); }

@@ -110,6 +110,7 @@ typedef struct Unit {
     IValue constants;       /* the CONSTANTS tuple (None when absent) */
     int version;            /* archive format version (upgrader semantics) */
     bool lazy;              /* an archive: what cannot be compiled fails when run, not at load */
+    bool from_source;       /* scripted from Python source (python/script.c): saved code is printed from IR */
     SourceProvider provider;
     void *provider_ud;
     const ScriptHooks *hooks; /* NULL except for a unit scripted from Python source */

@@ -581,6 +581,7 @@ static const char *file_stem(Arena *a, const char *path, char **dir) {
 ts_status script_module(Ctx *ctx, const ScriptOptions *opt, Module **out) {
     *out = NULL;
     Unit *u = unit_new(NULL, NULL);
+    u->from_source = true;
     Arena tmp;
     arena_init(&tmp);
     char *dir;

@@ -137,7 +137,16 @@ static bool check(Memo *m, IValue v, const Type *t) {
     case TK_CLASS:
         if (v.kind == IV_OBJECT) return v.u.obj->cls == t->cls;
         if (v.kind == IV_ENUM) return v.u.en->cls == t->cls;
-        if (v.kind == IV_TUPLE) return v.u.tup->type == t;
+        if (v.kind == IV_TUPLE && v.u.tup->type == t) return true;
+        /* a pickle holds a NamedTuple as a plain tuple (its name is not
+         * recorded): it is one when its items fit the fields */
+        if (v.kind == IV_TUPLE && !v.u.tup->type && t->cls->kind == CK_NAMEDTUPLE &&
+            v.u.tup->len == t->cls->attrs.len) {
+            for (int i = 0; i < t->cls->attrs.len; i++)
+                if (!check(m, v.u.tup->items[i], t->cls->attrs.data[i].type)) return false;
+            if (m->tag) v.u.tup->type = (Type *)t;
+            return true;
+        }
         return false;
     case TK_LIST:
     case TK_DICT:
