@@ -875,8 +875,13 @@ static AstList syn_list1(Em *em, Ast *a) {
  * once, for the first item, in a scratch block. */
 static ts_status emit_listcomp(Em *em, const Ast *e, Type *hint, Value **out) {
     Span sp = e->span;
+    bool dict = e->kind == AST_DICTCOMP;
     Type *h = hint ? ty_unwrap_optional(hint) : NULL;
-    Type *elem = h && h->kind == TK_LIST ? h->elems[0] : NULL;
+    Type *elem = !dict && h && h->kind == TK_LIST ? h->elems[0] : NULL, *vtype = NULL;
+    if (dict && h && h->kind == TK_DICT) {
+        elem = h->elems[0];
+        vtype = h->elems[1];
+    }
     if (!elem) {
         Node *dummy = node_new(em->g, NK_IF, sp);
         Block *scratch = node_add_block(em->g, dummy), *saved_b = em->b;
@@ -891,30 +896,42 @@ static ts_status emit_listcomp(Em *em, const Ast *e, Type *hint, Value **out) {
             st = probe_item(em, gen->comprehension.iter, &item);
             if (st == TS_OK) st = em_assign_target(em, gen->comprehension.target, item, sp);
         }
-        Value *v = NULL;
+        Value *v = NULL, *dv = NULL;
         if (st == TS_OK) st = em_expr(em, e->comp.elt, NULL, &v);
+        if (st == TS_OK && dict) st = em_expr(em, e->comp.value, NULL, &dv);
         em->b = saved_b;
         em->env = saved_env;
         em_env_free(&env);
         TS_TRY(st);
         elem = v->type;
+        if (dict) vtype = dv->type;
     }
-    Node *lc = em_append(em, NK_LIST_CONSTRUCT, sp);
-    Value *l = node_add_output(em->g, lc, ty_list(elem));
+    Node *lc = em_append(em, dict ? NK_DICT_CONSTRUCT : NK_LIST_CONSTRUCT, sp);
+    Value *l = node_add_output(em->g, lc, dict ? ty_dict(elem, vtype) : ty_list(elem));
     char *name = arena_printf(&em->g->arena, "$lc%d", em->g->next_id);
     em_env_set(em, name, l);
-    /* for t in it: [if c:] $lc.append(elt) */
+    /* for t in it: [if c:] $lc.append(elt)   (a dict: $lc[key] = value) */
     Ast *ln = syn(em, AST_NAME, sp);
     ln->name.id = name;
-    Ast *fn = syn(em, AST_ATTR, sp);
-    fn->attr.value = ln;
-    fn->attr.name = "append";
-    fn->attr.name_span = sp;
-    Ast *call = syn(em, AST_CALL, sp);
-    call->call.func = fn;
-    call->call.args = syn_list1(em, e->comp.elt);
-    Ast *stmt = syn(em, AST_EXPR_STMT, sp);
-    stmt->expr_stmt.value = call;
+    Ast *stmt;
+    if (dict) {
+        Ast *sub = syn(em, AST_SUBSCRIPT, sp);
+        sub->subscript.value = ln;
+        sub->subscript.indices = syn_list1(em, e->comp.elt);
+        stmt = syn(em, AST_ASSIGN, sp);
+        stmt->assign.targets = syn_list1(em, sub);
+        stmt->assign.value = e->comp.value;
+    } else {
+        Ast *fn = syn(em, AST_ATTR, sp);
+        fn->attr.value = ln;
+        fn->attr.name = "append";
+        fn->attr.name_span = sp;
+        Ast *call = syn(em, AST_CALL, sp);
+        call->call.func = fn;
+        call->call.args = syn_list1(em, e->comp.elt);
+        stmt = syn(em, AST_EXPR_STMT, sp);
+        stmt->expr_stmt.value = call;
+    }
     for (int g = e->comp.generators.len - 1; g >= 0; g--) {
         const Ast *gen = e->comp.generators.items[g];
         for (int c = gen->comprehension.ifs.len - 1; c >= 0; c--) {
@@ -1031,8 +1048,11 @@ static ts_status emit_compare1(Em *em, AstCmpOp cop, Value *a, Value *b, Span sp
 }
 
 /* Emit `then` and `else` expressions into an If with one output. */
-static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *then_e, Value *then_v, const Ast *else_e,
-                                   Value *else_v, Type *hint, Span sp, Value **out) {
+static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *cond_e, const Ast *then_e, Value *then_v,
+                                   const Ast *else_e, Value *else_v, Type *hint, Span sp, Value **out) {
+    Refine refs;
+    memset(&refs, 0, sizeof refs);
+    if (cond_e) em_collect_refines(cond_e, false, &refs);
     bool cb;
     if (em_const_bool(cond, &cb)) {
         if (cb) return then_e ? em_expr(em, then_e, hint, out) : (*out = then_v, TS_OK);
@@ -1047,7 +1067,13 @@ static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *then_e, Value
         em->b = blk;
         const Ast *e = k == 0 ? then_e : else_e;
         Value *v = k == 0 ? then_v : else_v;
+        Env env, *saved_env = em->env;
+        em_env_init(&env, em->env);
+        em_apply_refines(em, &refs, k, blk, &env, sp);
+        em->env = &env;
         ts_status st = e ? em_expr(em, e, hint, &v) : TS_OK;
+        em->env = saved_env;
+        em_env_free(&env);
         if (st != TS_OK) {
             em->b = saved;
             return st;
@@ -1297,14 +1323,23 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         Node *n = em_append(em, NK_IF, sp);
         node_add_input(em->g, n, a);
         Block *saved = em->b;
+        Refine refs; /* `x is not None and x > 0`: x refined where the rhs runs */
+        memset(&refs, 0, sizeof refs);
+        em_collect_refines(e->boolop.lhs, false, &refs);
         for (int br = 0; br < 2; br++) {
             Block *blk = node_add_block(em->g, n);
             em->b = blk;
             bool eval_rhs = (br == 0) == is_and;
             Value *v = k;
             if (eval_rhs) {
+                Env env, *saved_env = em->env;
+                em_env_init(&env, em->env);
+                em_apply_refines(em, &refs, br, blk, &env, sp);
+                em->env = &env;
                 ts_status st = em_expr(em, e->boolop.rhs, NULL, &v);
                 if (st == TS_OK) st = em_to_bool(em, v, sp, &v);
+                em->env = saved_env;
+                em_env_free(&env);
                 if (st != TS_OK) {
                     em->b = saved;
                     return st;
@@ -1320,7 +1355,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         Value *c;
         TS_TRY(em_expr(em, e->ifexp.cond, NULL, &c));
         TS_TRY(em_to_bool(em, c, sp, &c));
-        return emit_ifexp_values(em, c, e->ifexp.then, NULL, e->ifexp.orelse, NULL, hint, sp, out);
+        return emit_ifexp_values(em, c, e->ifexp.cond, e->ifexp.then, NULL, e->ifexp.orelse, NULL, hint, sp, out);
     }
     case AST_TUPLE: {
         Type *h = hint ? ty_unwrap_optional(hint) : NULL;
@@ -1341,6 +1376,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
     case AST_LIST: return emit_list(em, e, hint, out);
     case AST_DICT: return emit_dict(em, e, hint, out);
     case AST_LISTCOMP:
+    case AST_DICTCOMP:
     case AST_GENEXP: return emit_listcomp(em, e, hint, out);
     default: break;
     }

@@ -582,6 +582,9 @@ ts_status script_module(Ctx *ctx, const ScriptOptions *opt, Module **out) {
     *out = NULL;
     Unit *u = unit_new(NULL, NULL);
     u->from_source = true;
+    /* today's semantics (no upgraders); also what the archive's version record says, so that
+     * PyTorch's loader applies none (1.13 reads up to 10) */
+    u->version = 10;
     Arena tmp;
     arena_init(&tmp);
     char *dir;
