@@ -483,7 +483,7 @@ static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, 
     Value **outs;
     int n;
     ts_status est;
-    if (em->u->lazy && !ops_lookup(name)) return emit_unresolved(em, name, args, sp, hint, out);
+    if ((em->u->lazy || em->u->from_source) && !ops_lookup(name)) return emit_unresolved(em, name, args, sp, hint, out);
     if (args->n == 2 && !args->a[0].kw && !args->a[1].kw &&
         enum_compare(em, name, args->a[0].v, args->a[1].v, sp, out, &est))
         return est;
@@ -530,9 +530,48 @@ static Value *to_list_param(Em *em, Value *v, const FnParam *p, Span sp) {
     return node_add_output(em->g, lc, lt);
 }
 
+/* Would the call bind to fn (for picking among @_overload variants)? */
+static bool call_fits(const Function *fn, Value *self, const Args *args) {
+    int np = fn->nparams, pi = self ? 1 : 0;
+    bool bound[MAX_CALL_ARGS + 1];
+    if (np > MAX_CALL_ARGS) return false;
+    memset(bound, 0, sizeof bound);
+    if (self) bound[0] = true;
+    for (int i = 0; i < args->n; i++) {
+        const CallArg *a = &args->a[i];
+        int k = 0;
+        if (!a->kw) k = pi++;
+        else
+            for (k = 0; k < np && strcmp(fn->params[k].name, a->kw) != 0; k++) {}
+        if (k >= np || bound[k]) return false;
+        bound[k] = true;
+        const FnParam *p = &fn->params[k];
+        Type *t = a->v->type, *lt = ty_unwrap_optional(p->type);
+        if (ty_subtype(t, p->type)) continue;
+        if (lt->kind == TK_LIST && t->kind == TK_TUPLE) {
+            bool ok = true;
+            for (int e = 0; e < t->n; e++) ok = ok && ty_subtype(t->elems[e], lt->elems[0]);
+            if (ok) continue;
+        }
+        if (lt->kind == TK_LIST && p->broadcast > 0 && ty_subtype(t, lt->elems[0])) continue;
+        return false;
+    }
+    for (int k = 0; k < np; k++)
+        if (!bound[k] && !fn->params[k].has_default) return false;
+    return true;
+}
+
 /* Bind arguments to a TorchScript function's parameters (self already in
  * `first` when non-NULL) and emit the call node. */
 static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Span sp, Value **out) {
+    if (fn->next_overload) {
+        Function *pick = NULL;
+        for (Function *f = fn; f && !pick; f = f->next_overload)
+            if (call_fits(f, self, args)) pick = f;
+        if (!pick)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "no overload of %s fits these arguments", fn->qualname);
+        fn = pick;
+    }
     TS_TRY(ensure_ret_type(em, fn, sp));
     int np = fn->nparams;
     Value **bound = arena_array(&em->g->arena, Value *, np + 1);
@@ -647,6 +686,10 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
         return TS_OK;
     }
     if (strcmp(name, "isinstance") == 0) return emit_isinstance(em, call, out);
+    if (strcmp(name, "is_scripting") == 0) { /* torch.jit.is_scripting(): compiled code is scripted */
+        *out = em_constant(em, iv_bool(true), sp);
+        return TS_OK;
+    }
     int ntuple = strcmp(name, "_single") == 0 ? 1 : strcmp(name, "_pair") == 0 ? 2 : strcmp(name, "_triple") == 0 ? 3
                : strcmp(name, "_quadruple") == 0 ? 4 : 0;
     if (ntuple) {
@@ -1292,6 +1335,11 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         case UNOP_NOT: {
             Value *b;
             TS_TRY(em_to_bool(em, a, sp, &b));
+            bool cb;
+            if (em_const_bool(b, &cb)) { /* folded, so `not torch.jit.is_scripting() and ...` is static */
+                *out = em_constant(em, iv_bool(!cb), sp);
+                return TS_OK;
+            }
             return em_op(em, "aten::__not__", sp, out, 1, b, NULL, NULL);
         }
         default: break;
@@ -1318,6 +1366,16 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         TS_TRY(em_expr(em, e->boolop.lhs, NULL, &a));
         TS_TRY(em_to_bool(em, a, sp, &a));
         bool is_and = e->boolop.op == BOOLOP_AND;
+        bool ca;
+        if (em_const_bool(a, &ca)) {
+            /* a constant left side decides statically; the right side is not compiled when it does not run */
+            if (ca != is_and) {
+                *out = em_constant(em, iv_bool(ca), sp);
+                return TS_OK;
+            }
+            TS_TRY(em_expr(em, e->boolop.rhs, NULL, out));
+            return em_to_bool(em, *out, sp, out);
+        }
         /* and: if a: b else: False;  or: if a: True else: b */
         Value *k = em_constant(em, iv_bool(!is_and), sp);
         Node *n = em_append(em, NK_IF, sp);

@@ -760,6 +760,13 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         Value *cls = em_constant(em, iv_cstr("builtins.AssertionError"), sp);
         ts_status st = raise_op(em, msg, cls, sp);
         em->b = saved;
+        if (st == TS_OK) {
+            /* past `assert x is not None`, x is refined */
+            Refine refs;
+            memset(&refs, 0, sizeof refs);
+            em_collect_refines(s->assert_.test, false, &refs);
+            em_apply_refines(em, &refs, 0, em->b, em->env, sp);
+        }
         return st;
     }
     case AST_IF: return emit_if(em, s, l, i + 1, consumed_rest);

@@ -564,6 +564,14 @@ ts_status unit_declare_method(Ctx *ctx, Unit *u, ClassType *c, Ast *def, Functio
     return TS_OK;
 }
 
+ts_status unit_declare_function(Ctx *ctx, Unit *u, Ast *def, const char *qualname, Function **out) {
+    *out = strmap_get(&u->functions, qualname);
+    if (*out) return TS_OK;
+    TS_TRY(declare_function(ctx, u, def, NULL, qualname, out));
+    strmap_put(&u->functions, qualname, *out);
+    return TS_OK;
+}
+
 void unit_add_file(Unit *u, const char *qualifier, AstModule *m) { strmap_put(&u->files, qualifier, m); }
 
 const char *function_signature(Unit *u, Function *fn) {

@@ -52,6 +52,7 @@ typedef struct Function {
     void *code;           /* runtime's compiled form */
     void (*code_free)(void *code);
     const char *signature; /* cached function_signature() */
+    struct Function *next_overload; /* @_overload variants of one function: calls take the first that fits */
 } Function;
 
 /* Supplies the source text of a qualifier ("__torch__.a.b"). Returns TS_OK
@@ -110,7 +111,8 @@ typedef struct Unit {
     IValue constants;       /* the CONSTANTS tuple (None when absent) */
     int version;            /* archive format version (upgrader semantics) */
     bool lazy;              /* an archive: what cannot be compiled fails when run, not at load */
-    bool from_source;       /* scripted from Python source (python/script.c): saved code is printed from IR */
+    bool from_source;       /* scripted from Python source (python/script.c): saved code is printed from IR,
+                               and a call of an op the registry lacks fails when run (as in a lazy unit) */
     SourceProvider provider;
     void *provider_ud;
     const ScriptHooks *hooks; /* NULL except for a unit scripted from Python source */
@@ -139,6 +141,9 @@ const char *function_signature(Unit *u, Function *fn);
 void unit_add_class(Unit *u, ClassType *c);
 /* Declare `def` as a method of c (qualname c.name) and add it to c. */
 ts_status unit_declare_method(Ctx *ctx, Unit *u, ClassType *c, struct Ast *def, Function **out) TS_MUST_CHECK;
+/* Declare a free function from def under qualname (no file lookup), or
+ * return the one already declared under that name. */
+ts_status unit_declare_function(Ctx *ctx, Unit *u, struct Ast *def, const char *qualname, Function **out) TS_MUST_CHECK;
 /* Register a parsed file under a qualifier ("__torch__.model"), so that
  * classes and functions named under it resolve from it. */
 void unit_add_file(Unit *u, const char *qualifier, struct AstModule *m);

@@ -112,6 +112,7 @@ struct PMod {
     Source *src;           /* owned by the unit */
     AstModule *ast;
     const char *native;    /* "torch", "math", "typing", ... for modules without source */
+    VEC(Ast *) overloads;  /* @_overload declarations, in order */
     bool loading;
 };
 

@@ -61,7 +61,10 @@ Py *py_new(Ctx *ctx, Unit *u, const char *dir) {
 
 void py_free(Py *S) {
     if (!S) return;
-    for (int i = 0; i < S->mods.len; i++) pmap_free(&S->mods.data[i]->globals);
+    for (int i = 0; i < S->mods.len; i++) {
+        pmap_free(&S->mods.data[i]->globals);
+        vec_free(&S->mods.data[i]->overloads);
+    }
     for (int i = 0; i < S->classes.len; i++) {
         pmap_free(&S->classes.data[i]->dict);
         vec_free(&S->classes.data[i]->bases);
@@ -1464,6 +1467,13 @@ static ts_status def_function(Py *S, Frame *F, Ast *s) {
             PV d;
             TS_TRY(eval(S, F, p->param.default_, &d));
             fn->defaults[i] = d;
+        }
+    }
+    for (int i = 0; i < s->funcdef.decorators.len; i++) {
+        if (decorator_is(s->funcdef.decorators.items[i], "_overload")) {
+            /* a typed signature of the function defined later: the compiler's business */
+            vec_push(&F->mod->overloads, s);
+            return TS_OK;
         }
     }
     for (int i = 0; i < s->funcdef.decorators.len; i++) {

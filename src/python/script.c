@@ -97,6 +97,28 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, Global
         }
         char *q = arena_printf(&sc->u->arena, "%s.%s", f->mod->qualifier, f->name);
         out->kind = GR_FUNCTION;
+        /* @_overload signatures: one function per signature, each with the implementation's body */
+        Function *first = NULL, *prev = NULL;
+        int k = 0;
+        for (int i = 0; i < f->mod->overloads.len; i++) {
+            Ast *d = f->mod->overloads.data[i];
+            if (strcmp(d->funcdef.name, f->name) != 0) continue;
+            Ast *syn = arena_new(&sc->u->arena, Ast);
+            *syn = *d;
+            syn->funcdef.body = f->def->funcdef.body;
+            syn->funcdef.decorators.len = 0;
+            char *oq = k == 0 ? q : arena_printf(&sc->u->arena, "%s.___torch_mangle_%d.%s", f->mod->qualifier, k, f->name);
+            k++;
+            Function *fn;
+            TS_TRY(unit_declare_function(ctx, sc->u, syn, oq, &fn));
+            if (!first) first = fn;
+            if (prev && !prev->next_overload && prev != fn) prev->next_overload = fn;
+            prev = fn;
+        }
+        if (first) {
+            out->fn = first;
+            return TS_OK;
+        }
         return unit_resolve_function(ctx, sc->u, q, NULL, &out->fn);
     }
     case P_CLASS: {
@@ -155,6 +177,17 @@ static ts_status hook_global(Ctx *ctx, void *ud, Function *fn, const char *pymod
         }
         return TS_OK;
     }
+    if (strcmp(pymod, "torch.jit") == 0) {
+        /* torch.jit.annotate(T, v) and torch.jit.isinstance are the compiler's own builtins */
+        if (strcmp(name, "annotate") == 0 || strcmp(name, "isinstance") == 0) {
+            out->kind = GR_BUILTIN;
+            out->name = name[0] == 'a' ? "annotate" : "isinstance";
+        } else if (strcmp(name, "is_scripting") == 0) {
+            out->kind = GR_BUILTIN;
+            out->name = "is_scripting";
+        }
+        return TS_OK;
+    }
     if (strcmp(pymod, "warnings") == 0 && strcmp(name, "warn") == 0) {
         out->kind = GR_OP;
         out->name = "aten::warn";
@@ -170,7 +203,8 @@ static ts_status hook_global(Ctx *ctx, void *ud, Function *fn, const char *pymod
         if (dt >= 0 && strcmp(pymod, "torch") == 0) {
             out->kind = GR_VALUE;
             out->value = iv_int(dt);
-        } else if (strcmp(name, "nn") == 0 || strcmp(name, "jit") == 0 || name[0] == '_') {
+        } else if (strcmp(name, "nn") == 0 || strcmp(name, "jit") == 0 || strcmp(name, "_C") == 0 ||
+                   strcmp(name, "_nn") == 0 || strcmp(name, "_VF") == 0) {
             out->kind = GR_PYMOD;
             out->name = arena_printf(&sc->u->arena, "%s.%s", pymod, name);
         } else {
