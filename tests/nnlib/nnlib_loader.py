@@ -53,7 +53,7 @@ def _rewrite(source, prefix):
                         r"\1from %s.nn.modules.%s import" % (prefix, m),
                         source, flags=re.M)
     if prefix == "TORCH":
-        source = re.sub(r"^(\s*)from torch\.nn import (functional|init)\b",
+        source = re.sub(r"^(\s*)from torch\.nn import (functional|init|_reduction)\b",
                         r"\1from %s.nn import \2" % prefix, source, flags=re.M)
     return source
 
@@ -76,6 +76,7 @@ class _Loader(importlib.abc.SourceLoader):
             # _builtins.py); tscript's frontend must map our functions the same way.
             from torch.jit._builtins import _register_builtin
             _register_builtin(module._no_grad_embedding_renorm_, "aten::_no_grad_embedding_renorm_")
+            _register_builtin(module.assert_int_or_pair, "aten::_assert_int_or_pair")
         if self.fullname.endswith(".nn.modules.container"):
             for name in ("Sequential", "ModuleList", "ModuleDict"):
                 cls = getattr(module, name, None)
@@ -136,6 +137,10 @@ def _value_signature(v):
         return ("Tensor",) + tensor_bytes(v)
     if isinstance(v, torch.nn.Module):
         return ("Module", type(v).__name__)
+    if callable(v) and hasattr(v, "__name__"):
+        # A function attribute (TransformerEncoderLayer.activation): ours and PyTorch's are
+        # different objects with the same name.
+        return ("function", v.__name__)
     return (type(v).__name__, repr(v))
 
 
@@ -212,3 +217,13 @@ def fresh_annotations(module):
                     del cls.__annotations__
                 except (AttributeError, TypeError):
                     pass
+
+
+def outputs_close(a, b, rtol, atol):
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return a.dtype == b.dtype and a.shape == b.shape and \
+            bool(torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) == type(b) and len(a) == len(b) and \
+            all(outputs_close(x, y, rtol, atol) for x, y in zip(a, b))
+    return a == b

@@ -502,9 +502,11 @@ class RNNCellBase(Module):
 
     def extra_repr(self) -> str:
         s = '{}, {}'.format(self.input_size, self.hidden_size)
-        if 'bias' in self.__dict__ and self.bias is not True:
+        # PyTorch tests the instance dictionary; bias and nonlinearity are plain attributes,
+        # so hasattr answers the same.
+        if hasattr(self, 'bias') and self.bias is not True:
             s += ', bias={}'.format(self.bias)
-        if 'nonlinearity' in self.__dict__ and self.nonlinearity != "tanh":
+        if hasattr(self, 'nonlinearity') and self.nonlinearity != "tanh":
             s += ', nonlinearity={}'.format(self.nonlinearity)
         return s
 
