@@ -94,7 +94,7 @@ struct PClass {
     bool jit_script;    /* decorated with @torch.jit.script */
 };
 
-enum { PF_EXPORT = 1, PF_IGNORE = 2, PF_UNUSED = 4 };
+enum { PF_EXPORT = 1, PF_IGNORE = 2, PF_UNUSED = 4, PF_STATIC = 8, PF_PROPERTY = 16 };
 
 struct PFunc {
     const char *name;

@@ -536,8 +536,10 @@ ts_status py_getattr(Py *S, PV obj, const char *name, const Span *sp, PV *out) {
             }
         }
         PV *cv = class_lookup(o->cls, name, NULL, NULL);
+        if (cv && cv->k == P_FUNC && (((PFunc *)cv->p)->flags & PF_PROPERTY))
+            return py_call(S, *cv, &obj, 1, NULL, NULL, 0, sp, out);
         if (cv) {
-            *out = cv->k == P_FUNC && !(((PFunc *)cv->p)->flags & 8) ? bind(obj, *cv, NULL) : pv_dup(*cv);
+            *out = cv->k == P_FUNC && !(((PFunc *)cv->p)->flags & PF_STATIC) ? bind(obj, *cv, NULL) : pv_dup(*cv);
             return TS_OK;
         }
         if (strcmp(name, "__class__") == 0) { *out = pv_ptr(P_CLASS, o->cls); return TS_OK; }
@@ -1481,8 +1483,9 @@ static ts_status def_function(Py *S, Frame *F, Ast *s) {
         if (decorator_is(d, "export")) fn->flags |= PF_EXPORT;
         else if (decorator_is(d, "ignore")) fn->flags |= PF_IGNORE;
         else if (decorator_is(d, "unused")) fn->flags |= PF_UNUSED;
-        else if (decorator_is(d, "staticmethod")) fn->flags |= 8;
-        else if (decorator_is(d, "property")) return unsupported(S, d, "@property");
+        else if (decorator_is(d, "staticmethod")) fn->flags |= PF_STATIC;
+        else if (decorator_is(d, "property")) fn->flags |= PF_PROPERTY;
+        else if (decorator_is(d, "setter") || decorator_is(d, "deleter")) return TS_OK; /* the getter stays bound */
     }
     pmap_set_steal(F->vars, fn->name, pv_ptr(P_FUNC, fn));
     return TS_OK;
