@@ -727,6 +727,16 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
     }
     Args args;
     TS_TRY(emit_args(em, call, &args));
+    if (strcmp(name, "len") == 0 && args.n == 1 && args.a[0].v->type->kind == TK_CLASS &&
+        args.a[0].v->type->cls->kind == CK_MODULE) {
+        /* len(ModuleList / Sequential / ModuleDict): its number of submodules, a constant */
+        const ClassType *c = args.a[0].v->type->cls;
+        int64_t n = 0;
+        for (int i = 0; i < c->attrs.len; i++)
+            if (c->attrs.data[i].type->kind == TK_CLASS && c->attrs.data[i].type->cls->kind == CK_MODULE) n++;
+        *out = em_constant(em, iv_int(n), sp);
+        return TS_OK;
+    }
     static const struct { const char *py, *op; } map[] = {
         {"len", "aten::len"}, {"int", "aten::Int"}, {"float", "aten::Float"}, {"bool", "aten::Bool"},
         {"str", "aten::str"}, {"min", "prim::min"}, {"max", "prim::max"}, {"abs", "prim::abs"},
@@ -919,6 +929,13 @@ static AstList syn_list1(Em *em, Ast *a) {
 static ts_status emit_listcomp(Em *em, const Ast *e, Type *hint, Value **out) {
     Span sp = e->span;
     bool dict = e->kind == AST_DICTCOMP;
+    /* PyTorch 1.13's limits (torch/jit/frontend.py), with its words */
+    if (e->comp.generators.len != 1)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "Only a single generator is currently supported in a comprehension (write nested for loops)");
+    if (e->comp.generators.items[0]->comprehension.ifs.len)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->comp.generators.items[0]->span,
+                       "Comprehension ifs are not supported yet (write a for loop with an if)");
     Type *h = hint ? ty_unwrap_optional(hint) : NULL;
     Type *elem = !dict && h && h->kind == TK_LIST ? h->elems[0] : NULL, *vtype = NULL;
     if (dict && h && h->kind == TK_DICT) {

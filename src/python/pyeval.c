@@ -424,7 +424,7 @@ static ts_status call_func(Py *S, PFunc *fn, PV *args, int nargs, const char **k
         st = exec_block(S, &F, &def->funcdef.body, &flow, &ret);
         if (st == TS_OK) *out = ret;
         else pv_drop(ret);
-        if (st != TS_OK && st != TS_ERR_TIMEOUT && st != TS_ERR_CANCELLED && st != TS_ERR_NOMEM)
+        if (st != TS_OK && st != TS_ERR_TIMEOUT && st != TS_ERR_CANCELLED && st != TS_ERR_NOMEM && sp->src)
             ts_add_frame(S->ctx, *sp, fn->name);
     }
 done:

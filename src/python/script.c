@@ -71,7 +71,7 @@ static bool constant_value(Scripter *sc, PV v, IValue *out) {
     return false;
 }
 
-static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, GlobalRef *out) {
+static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const Span *sp, GlobalRef *out) {
     Ctx *ctx = sc->ctx;
     switch (v.k) {
     case P_MOD: {
@@ -140,16 +140,21 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, Global
         return TS_OK;
     }
     case P_DTYPE: out->kind = GR_VALUE; out->value = iv_int(v.iv.u.i); return TS_OK;
-    default: {
-        IValue iv;
-        if (constant_value(sc, v, &iv)) {
-            out->kind = GR_VALUE;
-            out->value = iv;
-        }
+    case P_INT:
+    case P_FLOAT:
+    case P_BOOL:
+    case P_STR:
+    case P_NONE:
+    case P_LIST:
+    case P_TUPLE:
+    case P_DICT:
+        /* PyTorch 1.13 refuses a module-level value in compiled code */
         TS_UNUSED(m);
-        TS_UNUSED(name);
-        return TS_OK;
-    }
+        return ts_fail(ctx, TS_ERR_TYPE, sp,
+                       "python value of type '%s' cannot be used as a value: '%s' is a global variable of %s; pass "
+                       "it in as an argument, or make it a module attribute or constant (__constants__, Final)",
+                       pv_type_name(v), name, m->pyname);
+    default: return TS_OK;
     }
 }
 
@@ -165,7 +170,7 @@ static ts_status hook_global(Ctx *ctx, void *ud, Function *fn, const char *pymod
         if (!m) return TS_OK;
         PV *v = pmap_get(&m->globals, name);
         if (!v) return TS_OK;
-        return global_of(sc, m, *v, name, out);
+        return global_of(sc, m, *v, name, sp, out);
     }
     if (strcmp(pymod, "torch.backends") == 0 || strcmp(pymod, "torch.backends.cudnn") == 0) {
         if (strcmp(name, "cudnn") == 0) {
@@ -233,7 +238,7 @@ static ts_status hook_global(Ctx *ctx, void *ud, Function *fn, const char *pymod
     if (!m && strncmp(pymod, "torch.", 6) == 0) TS_TRY(py_import(S, pymod, sp, &m));
     if (!m) return TS_OK;
     PV *v = pmap_get(&m->globals, name);
-    if (v) return global_of(sc, m, *v, name, out);
+    if (v) return global_of(sc, m, *v, name, sp, out);
     if (strcmp(pymod, "torch.nn.functional") == 0) {
         out->kind = GR_OP;
         out->name = arena_printf(&sc->u->arena, "aten::%s", name);
