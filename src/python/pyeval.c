@@ -1724,7 +1724,7 @@ ts_status py_eval_args(Py *S, PMod *m, const char *text, PVVec *args, NameVecP *
     vec_push(&S->u->sources, src);
     Ast *e = NULL;
     TS_TRY(parse_expression(S->ctx, &S->u->arena, src, &e));
-    if (e->kind != AST_CALL)
+    if (e->kind != AST_CALL || e->call.func->kind != AST_NAME || strcmp(e->call.func->name.id, "__args__") != 0)
         return ts_fail(S->ctx, TS_ERR_SYNTAX, &e->span, "--args must be a call's argument list, e.g. '10, 2, bias=False'");
     Frame F;
     memset(&F, 0, sizeof F);

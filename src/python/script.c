@@ -485,7 +485,9 @@ static ts_status load_weights(Scripter *sc, PV root, const char *path, const cha
     IValue sd = file;
     ts_status st = TS_OK;
     if (key) {
-        IValue *v = file.kind == IV_DICT ? dict_find(file.u.dict, iv_cstr(key)) : NULL;
+        IValue k = iv_cstr(key);
+        IValue *v = file.kind == IV_DICT ? dict_find(file.u.dict, k) : NULL;
+        iv_release(k);
         if (!v) {
             st = ts_fail(ctx, TS_ERR_NOT_FOUND, NULL, "%s: %s has no key '%s' (--weights-key)", path,
                          file.kind == IV_DICT ? "the checkpoint dict" : "the file (not a dict)", key);
