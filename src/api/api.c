@@ -285,6 +285,8 @@ TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **
     if (!m || !out) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_show: NULL argument");
     StrBuf sb;
     sb_init(&sb);
+    /* a module scripted from source has no code/ files: its code is what the printer makes of the IR */
+    if (what == TS_SHOW_CODE && m->m->unit->from_source) what = TS_SHOW_CODE_REPRINT;
     if (what == TS_SHOW_CODE_REPRINT) {
         CodeFiles cf;
         code_files_init(&cf);
