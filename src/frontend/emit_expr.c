@@ -111,6 +111,14 @@ ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) {
     case TK_INT:
     case TK_FLOAT:
     case TK_NUMBER: return em_op(em, "aten::Bool", sp, out, 1, v, NULL, NULL);
+    case TK_STR:
+    case TK_LIST:
+    case TK_DICT: {
+        /* a string, list or dict is true when not empty (`if not why_not_fast_path:`) */
+        Value *n;
+        TS_TRY(em_op(em, "aten::len", sp, &n, 1, v, NULL, NULL));
+        return em_op(em, "aten::ne", sp, out, 2, n, em_constant(em, iv_int(0), sp), NULL);
+    }
     default: {
         StrBuf t;
         sb_init(&t);
@@ -246,6 +254,12 @@ static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *o
         out->name = name;
         out->cls = c;
         return TS_OK;
+    }
+    if (em->u->hooks && em->u->hooks->attr && c->kind == CK_MODULE) {
+        GlobalRef g;
+        memset(&g, 0, sizeof g);
+        TS_TRY(em->u->hooks->attr(em->ctx, em->u->hooks_ud, c, name, &sp, &g));
+        if (from_global(em, &g, sp, out)) return TS_OK;
     }
     return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "'%s' has no attribute or method '%s'", c->qualname, name);
 }
@@ -686,8 +700,10 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
         return TS_OK;
     }
     if (strcmp(name, "isinstance") == 0) return emit_isinstance(em, call, out);
-    if (strcmp(name, "is_scripting") == 0) { /* torch.jit.is_scripting(): compiled code is scripted */
-        *out = em_constant(em, iv_bool(true), sp);
+    if (strcmp(name, "is_scripting") == 0 || strcmp(name, "has_torch_function") == 0) {
+        /* torch.jit.is_scripting(): compiled code is scripted; torch.overrides.has_torch_function(...):
+         * no __torch_function__ there */
+        *out = em_constant(em, iv_bool(name[0] == 'i'), sp);
         return TS_OK;
     }
     int ntuple = strcmp(name, "_single") == 0 ? 1 : strcmp(name, "_pair") == 0 ? 2 : strcmp(name, "_triple") == 0 ? 3
@@ -908,6 +924,14 @@ static ts_status probe_item(Em *em, const Ast *it, Value **out) {
     if (seq->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seq, 1, seq, NULL, NULL));
     if (seq->type->kind == TK_LIST || seq->type->kind == TK_STR)
         return em_op(em, "aten::__getitem__", sp, out, 2, seq, em_constant(em, iv_int(0), sp), NULL);
+    if (seq->type->kind == TK_TUPLE && seq->type->n > 0) {
+        /* the loop over a tuple is unrolled; its first element types the comprehension */
+        Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+        node_add_input(em->g, ti, seq);
+        ti->index = 0;
+        *out = node_add_output(em->g, ti, seq->type->elems[0]);
+        return TS_OK;
+    }
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
                    "a comprehension over this value is not supported (iterate over a list, a range or a dict)");
 }
@@ -1088,6 +1112,12 @@ static bool static_is(Value *a, Value *b, bool *result) {
 }
 
 static ts_status emit_compare1(Em *em, AstCmpOp cop, Value *a, Value *b, Span sp, Value **out) {
+    if ((cop == CMPOP_IN || cop == CMPOP_NOT_IN) && a->type->kind == TK_STR && b->type->kind == TK_STR) {
+        /* substring: b.find(a) != -1 (TorchScript's str in str) */
+        Value *pos;
+        TS_TRY(em_op(em, "aten::find", sp, &pos, 2, b, a, NULL));
+        return em_op(em, cop == CMPOP_IN ? "aten::ne" : "aten::eq", sp, out, 2, pos, em_constant(em, iv_int(-1), sp), NULL);
+    }
     if (cop == CMPOP_IN || cop == CMPOP_NOT_IN) {
         Value *r;
         TS_TRY(em_op(em, "aten::__contains__", sp, &r, 2, b, a, NULL));
@@ -1257,6 +1287,33 @@ static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
     if (t->kind == TK_TENSOR) return emit_tensor_index(em, e, base, out);
     if (ix->len != 1) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "only tensors take several indices");
     const Ast *k = ix->items[0];
+    if (t->kind == TK_CLASS && t->cls->kind == CK_MODULE) {
+        /* ModuleList / Sequential [constant int], ModuleDict [string literal]: that submodule */
+        const ClassType *c = t->cls;
+        int64_t want = -1;
+        int nsub = 0;
+        for (int i = 0; i < c->attrs.len; i++)
+            if (c->attrs.data[i].type->kind == TK_CLASS && c->attrs.data[i].type->cls->kind == CK_MODULE) nsub++;
+        bool by_int = const_int(k, &want);
+        if (!by_int && k->kind != AST_STR)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &k->span,
+                           "a module container is indexed with an integer literal or a string literal only");
+        if (by_int && want < 0) want += nsub;
+        for (int i = 0, j = 0; i < c->attrs.len; i++) {
+            Type *at = c->attrs.data[i].type;
+            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
+            if (by_int ? j++ == want : strcmp(c->attrs.data[i].name, k->str.data) == 0) {
+                Node *ga = em_append(em, NK_GETATTR, sp);
+                node_add_input(em->g, ga, base);
+                ga->name = c->attrs.data[i].name;
+                ga->index = i;
+                *out = node_add_output(em->g, ga, at);
+                (*out)->name = ga->name;
+                return TS_OK;
+            }
+        }
+        return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &k->span, "index out of range of this module container");
+    }
     if (t->kind == TK_TUPLE || (t->kind == TK_CLASS && t->cls->kind == CK_NAMEDTUPLE)) {
         int n = t->kind == TK_TUPLE ? t->n : t->cls->attrs.len;
         if (k->kind == AST_SLICE) {

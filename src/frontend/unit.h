@@ -95,6 +95,9 @@ typedef struct ScriptHooks {
     /* A method of a module class that is declared only when code uses it
      * (*out stays NULL when the class has no such method). */
     ts_status (*method)(Ctx *ctx, void *ud, ClassType *c, const char *name, const Span *sp, Function **out);
+    /* An attribute of a module that is not a slot, constant or method: a function
+     * stored on the instance (`self.activation = F.relu`). */
+    ts_status (*attr)(Ctx *ctx, void *ud, ClassType *c, const char *name, const Span *sp, GlobalRef *out);
 } ScriptHooks;
 
 typedef struct Unit {

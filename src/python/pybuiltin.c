@@ -565,6 +565,72 @@ static ts_status module_method(Py *S, const char *m, PV self, PV *args, int narg
     return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp, "nn.Module.%s is not supported by tscript's evaluator", m);
 }
 
+/* copy.deepcopy: a module tree with its own tensors (cloned), shared boxes
+ * copied once (memo: from[i] was copied to to[i], which holds a reference). */
+static ts_status deep_copy(Py *S, PV v, PVVec *from, PVVec *to, const Span *sp, PV *out);
+
+static ts_status copy_map(Py *S, PMap *dst, const PMap *src, PVVec *from, PVVec *to, const Span *sp) {
+    for (int i = 0; i < src->names.len; i++) {
+        PV c;
+        TS_TRY(deep_copy(S, src->vals.data[i], from, to, sp, &c));
+        pmap_set_steal(dst, src->names.data[i], c);
+    }
+    return TS_OK;
+}
+
+static ts_status deep_copy(Py *S, PV v, PVVec *from, PVVec *to, const Span *sp, PV *out) {
+    TS_TRY(ctx_poll(S->ctx, sp));
+    if (v.k == P_TENSOR) {
+        TS_TRY(py_call_op(S, "aten::clone", &v, 1, NULL, NULL, 0, sp, out));
+        out->param = v.param;
+        return TS_OK;
+    }
+    if (v.k < P_LIST || v.k > P_DICT + 1) { /* scalars, strings, classes, functions: shared */
+        *out = pv_dup(v);
+        return TS_OK;
+    }
+    if (v.k != P_LIST && v.k != P_TUPLE && v.k != P_DICT && v.k != P_INST) {
+        *out = pv_dup(v);
+        return TS_OK;
+    }
+    for (int i = 0; i < from->len; i++)
+        if (from->data[i].p == v.p) {
+            *out = pv_dup(to->data[i]);
+            return TS_OK;
+        }
+    PObj *o = v.p, *c = pobj_new(o->k);
+    PV r = pv_obj_steal(c);
+    vec_push(from, v);
+    vec_push(to, pv_dup(r));
+    ts_status st = TS_OK;
+    for (int i = 0; i < o->items.len && st == TS_OK; i++) {
+        PV x;
+        st = deep_copy(S, o->items.data[i], from, to, sp, &x);
+        if (st == TS_OK) vec_push(&c->items, x);
+    }
+    for (int i = 0; i < o->vals.len && st == TS_OK; i++) {
+        PV x;
+        st = deep_copy(S, o->vals.data[i], from, to, sp, &x);
+        if (st == TS_OK) vec_push(&c->vals, x);
+    }
+    if (o->k == P_INST) {
+        c->cls = o->cls;
+        c->is_module = o->is_module;
+        c->module_init = o->module_init;
+        if (st == TS_OK) st = copy_map(S, &c->dict, &o->dict, from, to, sp);
+        if (st == TS_OK) st = copy_map(S, &c->params, &o->params, from, to, sp);
+        if (st == TS_OK) st = copy_map(S, &c->buffers, &o->buffers, from, to, sp);
+        if (st == TS_OK) st = copy_map(S, &c->modules, &o->modules, from, to, sp);
+        for (int i = 0; i < o->persistent.len; i++) vec_push(&c->persistent, o->persistent.data[i]);
+    }
+    if (st != TS_OK) {
+        pv_drop(r);
+        return st;
+    }
+    *out = r;
+    return TS_OK;
+}
+
 /* ---- builtins ---- */
 
 static bool isinstance1(Py *S, PV v, PV c) {
@@ -1121,6 +1187,16 @@ ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int narg
         pv_seq_push_steal(*out, pv_int(a - q * b));
         return TS_OK;
     }
+    if (strcmp(name, "copy.deepcopy") == 0 || strcmp(name, "copy.copy") == 0) {
+        if (nargs != 1) return bad_args(S, sp, name, "one value");
+        if (name[5] == 'c') { *out = pv_dup(args[0]); return TS_OK; }
+        PVVec memo_from = {0}, memo_to = {0};
+        ts_status st = deep_copy(S, args[0], &memo_from, &memo_to, sp, out);
+        for (int i = 0; i < memo_to.len; i++) pv_drop(memo_to.data[i]);
+        vec_free(&memo_from);
+        vec_free(&memo_to);
+        return st;
+    }
     if (strcmp(name, "boolean_dispatch") == 0) {
         for (int i = 0; i < nkw; i++)
             if (strcmp(kwn[i], "if_false") == 0) { *out = pv_dup(kwv[i]); return TS_OK; }
@@ -1227,6 +1303,11 @@ ts_status py_native_attr(Py *S, PMod *m, const char *name, const Span *sp, PV *o
     } else if (strcmp(n, "collections") == 0) {
         if (strcmp(name, "OrderedDict") == 0) { *out = pv_ptr(P_BUILTIN, "collections.OrderedDict"); return TS_OK; }
         if (strcmp(name, "namedtuple") == 0) { *out = pv_ptr(P_MARK, "namedtuple"); return TS_OK; }
+    } else if (strcmp(n, "copy") == 0) {
+        if (strcmp(name, "deepcopy") == 0 || strcmp(name, "copy") == 0) {
+            *out = pv_ptr(P_BUILTIN, name[0] == 'd' ? "copy.deepcopy" : "copy.copy");
+            return TS_OK;
+        }
     } else if (strcmp(n, "warnings") == 0) {
         if (strcmp(name, "warn") == 0) { *out = pv_ptr(P_BUILTIN, "warnings.warn"); return TS_OK; }
     } else if (strcmp(n, "torch.nn.modules.module") == 0) {

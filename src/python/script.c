@@ -27,6 +27,7 @@
 typedef struct TypeRec {
     PClass *pc;
     ClassType *ct;
+    PObj *inst; /* one instance of the type (borrowed: the tree lives until compiled) */
 } TypeRec;
 
 typedef struct Scripter {
@@ -198,6 +199,16 @@ static ts_status hook_global(Ctx *ctx, void *ud, Function *fn, const char *pymod
         out->name = "aten::warn";
         return TS_OK;
     }
+    if (strcmp(pymod, "torch.overrides") == 0 && strncmp(name, "has_torch_function", 18) == 0) {
+        out->kind = GR_BUILTIN; /* no __torch_function__ in compiled code: always False */
+        out->name = "has_torch_function";
+        return TS_OK;
+    }
+    if (strcmp(pymod, "torch") == 0 && (strcmp(name, "backends") == 0 || strcmp(name, "overrides") == 0)) {
+        out->kind = GR_PYMOD;
+        out->name = name[0] == 'b' ? "torch.backends" : "torch.overrides";
+        return TS_OK;
+    }
     if (strcmp(pymod, "torch") == 0 && strcmp(name, "backends") == 0) {
         out->kind = GR_PYMOD;
         out->name = "torch.backends";
@@ -246,7 +257,22 @@ static ts_status hook_global(Ctx *ctx, void *ud, Function *fn, const char *pymod
     return TS_OK;
 }
 
-static const ScriptHooks HOOKS = {hook_global, hook_method};
+static bool is_function(PV v) { return v.k == P_FUNC || v.k == P_BUILTIN; }
+
+static ts_status hook_attr(Ctx *ctx, void *ud, ClassType *c, const char *name, const Span *sp, GlobalRef *out) {
+    Scripter *sc = ud;
+    TS_UNUSED(ctx);
+    out->kind = GR_NONE;
+    for (int i = 0; i < sc->types.len; i++) {
+        TypeRec *t = &sc->types.data[i];
+        if (t->ct != c) continue;
+        PV *v = pmap_get(&t->inst->dict, name);
+        if (v && is_function(*v)) return global_of(sc, t->pc->mod, *v, name, sp, out);
+    }
+    return TS_OK;
+}
+
+static const ScriptHooks HOOKS = {hook_global, hook_method, hook_attr};
 
 /* ---- concrete types ---- */
 
@@ -312,6 +338,19 @@ static ts_status declare_methods(Scripter *sc, PClass *pc, ClassType *ct) {
 
 static ts_status type_of(Scripter *sc, PV inst, ClassType **out);
 
+/* Function attributes are part of a concrete type (PyTorch's add_function_attribute). */
+static bool same_functions(PObj *a, PObj *b) {
+    for (int pass = 0; pass < 2; pass++) {
+        PObj *x = pass ? b : a, *y = pass ? a : b;
+        for (int i = 0; i < x->dict.names.len; i++) {
+            if (!is_function(x->dict.vals.data[i])) continue;
+            PV *o = pmap_get(&y->dict, x->dict.names.data[i]);
+            if (!o || o->p != x->dict.vals.data[i].p) return false;
+        }
+    }
+    return true;
+}
+
 static ts_status add_value_attr(Scripter *sc, ClassType *c, const char *name, PV v, bool param, bool buffer) {
     if (is_module_pv(v)) {
         ClassType *sub;
@@ -375,7 +414,7 @@ static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
         TypeRec *t = &sc->types.data[i];
         if (t->pc != pc) continue;
         same_name++;
-        if (same_type(t->ct, c)) {
+        if (same_type(t->ct, c) && same_functions(t->inst, o)) {
             classtype_free(c);
             *out = t->ct;
             return TS_OK;
@@ -394,7 +433,7 @@ static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
     }
     if (pc->def) c->def_span = pc->def->span;
     unit_add_class(sc->u, c);
-    TypeRec r = {pc, c};
+    TypeRec r = {pc, c, o};
     vec_push(&sc->types, r);
     *out = c;
     return declare_methods(sc, pc, c);
