@@ -128,7 +128,6 @@ ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kw
         /* torch.zeros(2, 3): int varargs are the size list */
         bool pack = s->nargs > 0 && s->args[0].type->kind == TK_LIST && s->args[0].type->elems[0]->kind == TK_INT &&
                     ni >= 1 && iv[0].kind == IV_INT;
-        int npos = ni;
         if (pack) {
             int k = 0;
             while (k < ni && iv[k].kind == IV_INT) k++;
@@ -137,7 +136,6 @@ ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kw
             in[0] = iv_list_steal(l);
             set[0] = true;
             p = 1;
-            npos = ni - k + 1;
             for (int i = k; i < ni && ok; i++, p++) {
                 if (p >= s->nargs || s->args[p].kwarg_only || !fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
                     ok = false;
@@ -154,7 +152,6 @@ ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kw
                 set[p] = true;
             }
         }
-        TS_UNUSED(npos);
         for (int k = 0; k < nk && ok; k++) {
             int j;
             for (j = 0; j < s->nargs && strcmp(s->args[j].name, kwn[k]) != 0; j++) {}
@@ -585,12 +582,8 @@ static ts_status deep_copy(Py *S, PV v, PVVec *from, PVVec *to, const Span *sp, 
         out->param = v.param;
         return TS_OK;
     }
-    if (v.k < P_LIST || v.k > P_DICT + 1) { /* scalars, strings, classes, functions: shared */
-        *out = pv_dup(v);
-        return TS_OK;
-    }
     if (v.k != P_LIST && v.k != P_TUPLE && v.k != P_DICT && v.k != P_INST) {
-        *out = pv_dup(v);
+        *out = pv_dup(v); /* scalars, strings, classes, functions, bound methods: shared */
         return TS_OK;
     }
     for (int i = 0; i < from->len; i++)

@@ -177,11 +177,7 @@ bool pv_truthy(PV v) {
     case P_LIST:
     case P_TUPLE:
     case P_DICT: return pv_len(v) != 0;
-    case P_INST: {
-        PObj *o = v.p;
-        return !o->is_module || true;
-    }
-    default: return true;
+    default: return true; /* instances, modules, functions, tensors as Python objects */
     }
 }
 
