@@ -575,6 +575,13 @@ static bool call_fits(const Function *fn, Value *self, const Args *args) {
     return true;
 }
 
+Value *em_tuple_to_list(Em *em, Value *v, Type *t, Span sp) {
+    FnParam p;
+    memset(&p, 0, sizeof p);
+    p.type = t;
+    return to_list_param(em, v, &p, sp);
+}
+
 /* Bind arguments to a TorchScript function's parameters (self already in
  * `first` when non-NULL) and emit the call node. */
 static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Span sp, Value **out) {
@@ -636,6 +643,14 @@ static ts_status emit_isinstance(Em *em, const Ast *call, Value **out) {
     Value *v;
     TS_TRY(em_expr(em, call->call.args.items[0], NULL, &v));
     const Ast *ta = call->call.args.items[1];
+    if (em->u->hooks && em->u->hooks->module_isinstance && v->type->kind == TK_CLASS && v->type->cls->kind == CK_MODULE) {
+        bool handled = false, r = false;
+        TS_TRY(em->u->hooks->module_isinstance(em->ctx, em->u->hooks_ud, em->fn, v->type->cls, ta, &handled, &r));
+        if (handled) {
+            *out = em_constant(em, iv_bool(r), call->span);
+            return TS_OK;
+        }
+    }
     Type *cands[16];
     int nc = 0;
     if (ta->kind == AST_TUPLE) {
@@ -793,6 +808,31 @@ static ts_status emit_tolist(Em *em, Value *t, Type *hint, Span sp, Value **out)
     return TS_OK;
 }
 
+/* x.chunk(N, dim) with a constant N is a tuple of N tensors in compiled source,
+ * as PyTorch's prim::ConstantChunk gives it (so `(a,) + x.chunk(2)` is a tuple). */
+static ts_status emit_constant_chunk(Em *em, Args *args, Span sp, Type *hint, Value **out) {
+    Value *n = args->n >= 2 ? args->a[1].v : NULL;
+    int64_t k = 0;
+    bool konst = n && n->node->kind == NK_CONSTANT && n->node->cval.kind == IV_INT && !args->a[1].kw;
+    if (konst) k = n->node->cval.u.i;
+    Value *l;
+    TS_TRY(emit_builtin_op(em, "aten::chunk", args, sp, hint, &l));
+    if (!konst || k < 1 || k > MAX_CALL_ARGS || l->type->kind != TK_LIST) {
+        *out = l;
+        return TS_OK;
+    }
+    Node *u = em_append(em, NK_LIST_UNPACK, sp);
+    node_add_input(em->g, u, l);
+    Node *t = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+    Type *ts[MAX_CALL_ARGS];
+    for (int64_t i = 0; i < k; i++) {
+        node_add_input(em->g, t, node_add_output(em->g, u, ty_tensor()));
+        ts[i] = ty_tensor();
+    }
+    *out = node_add_output(em->g, t, ty_tuple(ts, (int)k));
+    return TS_OK;
+}
+
 static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     SV f;
     TS_TRY(em_sv(em, call->call.func, &f));
@@ -824,6 +864,8 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
         args.a[0].span = sp;
         args.n++;
         char *opname = arena_printf(&em->g->arena, "aten::%s", f.name);
+        if (em->u->from_source && strcmp(f.name, "chunk") == 0 && f.v->type->kind == TK_TENSOR)
+            return emit_constant_chunk(em, &args, sp, hint, out);
         return emit_builtin_op(em, opname, &args, sp, hint, out);
     }
     case SV_VALUE:
@@ -1389,6 +1431,28 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         Value *a, *b;
         TS_TRY(em_expr(em, e->binop.lhs, NULL, &a));
         TS_TRY(em_expr(em, e->binop.rhs, NULL, &b));
+        if (e->binop.op == BINOP_ADD && a->type->kind == TK_TUPLE && b->type->kind == TK_TUPLE &&
+            a->type->n + b->type->n <= MAX_CALL_ARGS) {
+            /* tuple concatenation: a new tuple of both's elements */
+            Type *ts[MAX_CALL_ARGS];
+            Value *vs[MAX_CALL_ARGS];
+            int n = 0;
+            for (int side = 0; side < 2; side++) {
+                Value *t = side ? b : a;
+                for (int i = 0; i < t->type->n; i++) {
+                    Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+                    node_add_input(em->g, ti, t);
+                    ti->index = i;
+                    ts[n] = t->type->elems[i];
+                    vs[n] = node_add_output(em->g, ti, ts[n]);
+                    n++;
+                }
+            }
+            Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            for (int i = 0; i < n; i++) node_add_input(em->g, tc, vs[i]);
+            *out = node_add_output(em->g, tc, ty_tuple(ts, n));
+            return TS_OK;
+        }
         return em_op(em, em_binop_aten(e->binop.op, a->type->kind == TK_TENSOR), sp, out, 2, a, b, NULL);
     }
     case AST_UNARY: {

@@ -734,6 +734,7 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         if (s->return_.value) TS_TRY(em_expr(em, s->return_.value, em->fn->ret_type, &v));
         else v = em_constant(em, iv_none(), sp);
         if (em->fn->ret_type) {
+            if (!ty_subtype(v->type, em->fn->ret_type)) v = em_tuple_to_list(em, v, em->fn->ret_type, sp);
             if (!ty_subtype(v->type, em->fn->ret_type)) return em_type_error(em, sp, "return value", em->fn->ret_type, v->type);
             v = em_cast(em, v, em->fn->ret_type, sp);
         }
@@ -748,25 +749,31 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         TS_TRY(em_to_bool(em, c, sp, &c));
         bool cb;
         if (em_const_bool(c, &cb) && cb) return TS_OK;
-        Value *msg;
-        if (s->assert_.msg) TS_TRY(em_expr(em, s->assert_.msg, NULL, &msg));
-        else msg = em_constant(em, iv_cstr("AssertionError: "), sp);
         Node *n = em_append(em, NK_IF, sp);
         node_add_input(em->g, n, c);
         node_add_block(em->g, n);
         Block *fb = node_add_block(em->g, n);
         Block *saved = em->b;
+        Refine refs;
+        memset(&refs, 0, sizeof refs);
+        em_collect_refines(s->assert_.test, false, &refs);
+        /* the message is computed where the test failed, with that branch's refinements,
+         * as PyTorch emits it (`assert b is None or b.shape == s, f"{b.shape}"`) */
         em->b = fb;
-        Value *cls = em_constant(em, iv_cstr("builtins.AssertionError"), sp);
-        ts_status st = raise_op(em, msg, cls, sp);
+        Env env, *saved_env = em->env;
+        em_env_init(&env, em->env);
+        em_apply_refines(em, &refs, 1, fb, &env, sp);
+        em->env = &env;
+        Value *msg = NULL;
+        ts_status st = TS_OK;
+        if (s->assert_.msg) st = em_expr(em, s->assert_.msg, NULL, &msg);
+        else msg = em_constant(em, iv_cstr("AssertionError: "), sp);
+        if (st == TS_OK) st = raise_op(em, msg, em_constant(em, iv_cstr("builtins.AssertionError"), sp), sp);
+        em->env = saved_env;
+        em_env_free(&env);
         em->b = saved;
-        if (st == TS_OK) {
-            /* past `assert x is not None`, x is refined */
-            Refine refs;
-            memset(&refs, 0, sizeof refs);
-            em_collect_refines(s->assert_.test, false, &refs);
-            em_apply_refines(em, &refs, 0, em->b, em->env, sp);
-        }
+        /* past `assert x is not None`, x is refined */
+        if (st == TS_OK) em_apply_refines(em, &refs, 0, em->b, em->env, sp);
         return st;
     }
     case AST_IF: return emit_if(em, s, l, i + 1, consumed_rest);

@@ -98,6 +98,10 @@ typedef struct ScriptHooks {
     /* An attribute of a module that is not a slot, constant or method: a function
      * stored on the instance (`self.activation = F.relu`). */
     ts_status (*attr)(Ctx *ctx, void *ud, ClassType *c, const char *name, const Span *sp, GlobalRef *out);
+    /* isinstance(module, cls) where cls names a Python module class: decided
+     * statically (*handled false when cls is not one). */
+    ts_status (*module_isinstance)(Ctx *ctx, void *ud, Function *fn, ClassType *c, const struct Ast *cls,
+                                   bool *handled, bool *result);
 } ScriptHooks;
 
 typedef struct Unit {

@@ -272,7 +272,60 @@ static ts_status hook_attr(Ctx *ctx, void *ud, ClassType *c, const char *name, c
     return TS_OK;
 }
 
-static const ScriptHooks HOOKS = {hook_global, hook_method, hook_attr};
+/* The Python value an annotation-like expression (NAME or NAME.attr...) names in m, or false. */
+static bool eval_name(Scripter *sc, PMod *m, const Ast *e, PV *out) {
+    if (e->kind == AST_NAME) {
+        PV *v = pmap_get(&m->globals, e->name.id);
+        if (!v) return false;
+        *out = pv_dup(*v);
+        return true;
+    }
+    if (e->kind != AST_ATTR) return false;
+    PV base;
+    if (!eval_name(sc, m, e->attr.value, &base)) return false;
+    ts_status st = py_getattr(sc->S, base, e->attr.name, &e->span, out);
+    pv_drop(base);
+    if (st != TS_OK) ts_clear_error(sc->ctx);
+    return st == TS_OK;
+}
+
+static bool class_derives(PClass *c, PClass *want) {
+    if (c == want) return true;
+    for (int i = 0; i < c->bases.len; i++)
+        if (class_derives(c->bases.data[i], want)) return true;
+    return false;
+}
+
+static ts_status hook_module_isinstance(Ctx *ctx, void *ud, Function *fn, ClassType *c, const Ast *cls, bool *handled,
+                                        bool *result) {
+    Scripter *sc = ud;
+    TS_UNUSED(ctx);
+    *handled = false;
+    const Source *src = fn && fn->def ? ((Ast *)fn->def)->span.src : NULL;
+    PMod *m = src ? py_mod_of_source(sc->S, src) : NULL;
+    PClass *pc = pclass_of(sc, c);
+    if (!m || !pc) return TS_OK;
+    const Ast *items[16];
+    int n = 0;
+    if (cls->kind == AST_TUPLE)
+        for (int i = 0; i < cls->seq.elts.len && n < 16; i++) items[n++] = cls->seq.elts.items[i];
+    else
+        items[n++] = cls;
+    bool any = false;
+    for (int i = 0; i < n; i++) {
+        PV v;
+        if (!eval_name(sc, m, items[i], &v)) return TS_OK;
+        bool is_cls = v.k == P_CLASS;
+        if (is_cls && class_derives(pc, v.p)) any = true;
+        pv_drop(v);
+        if (!is_cls) return TS_OK; /* Tensor, int ...: the frontend's rules */
+    }
+    *handled = true;
+    *result = any;
+    return TS_OK;
+}
+
+static const ScriptHooks HOOKS = {hook_global, hook_method, hook_attr, hook_module_isinstance};
 
 /* ---- concrete types ---- */
 
