@@ -1320,6 +1320,8 @@ static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) 
     return TS_OK;
 }
 
+ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) { return emit_tensor_index(em, e, x, out); }
+
 static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
     Value *base;
     TS_TRY(em_expr(em, e->subscript.value, NULL, &base));

@@ -82,6 +82,8 @@ const char *em_binop_aten(AstBinOp op, bool tensor);
 /* A tuple whose elements fit List[T] (t, maybe Optional) as that list, as PyTorch
  * converts at calls and returns; v itself otherwise. */
 Value *em_tuple_to_list(Em *em, Value *v, Type *t, Span sp);
+/* x[indices] of a tensor as a view (ints, slices, None): what subscript assignment writes into. */
+ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) TS_MUST_CHECK;
 
 /* ---- expressions ---- */
 ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) TS_MUST_CHECK;

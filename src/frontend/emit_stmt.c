@@ -94,6 +94,15 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
     case AST_SUBSCRIPT: {
         Value *base, *idx, *r;
         TS_TRY(em_expr(em, target->subscript.value, NULL, &base));
+        if (base->type->kind == TK_TENSOR && em->u->from_source) {
+            /* x[i, a:b] = v writes into the view: fill_ with a number, copy_ of a tensor (as PyTorch emits it) */
+            Value *view;
+            TS_TRY(em_tensor_index(em, target, base, &view));
+            bool scalar = v->type->kind == TK_INT || v->type->kind == TK_FLOAT || v->type->kind == TK_BOOL ||
+                          v->type->kind == TK_NUMBER;
+            if (v->type->kind == TK_BOOL) TS_TRY(em_op(em, "aten::Int", sp, &v, 1, v, NULL, NULL)); /* a Scalar */
+            return em_op(em, scalar ? "aten::fill_" : "aten::copy_", sp, &r, 2, view, v, NULL);
+        }
         if (target->subscript.indices.len != 1 || base->type->kind == TK_TENSOR)
             return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &target->span, "this subscript assignment is not supported yet");
         TS_TRY(em_expr(em, target->subscript.indices.items[0], NULL, &idx));
