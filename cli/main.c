@@ -37,6 +37,9 @@ static const char usage_text[] =
     "       tscript check MODEL.pt [--timeout SECONDS]\n"
     "       tscript save MODEL.pt -o OUT.pt [--timeout SECONDS]\n"
     "       tscript show WEIGHTS.pt\n"
+    "       tscript run  MODEL.py[:CLASS] [--args ARGS] [--weights W.pt [--weights-key K]] [INPUT ...]\n"
+    "       tscript show MODEL.py[:CLASS] [--args ARGS] [--tree | --code | --graph]\n"
+    "       tscript script MODEL.py[:CLASS] [--args ARGS] [--weights W.pt] -o OUT.pt\n"
     "       tscript --version\n"
     "       tscript --help\n";
 
@@ -129,7 +132,12 @@ static void print_notes(const char *path, const char *notes) {
     while (*notes) {
         const char *nl = strchr(notes, '\n');
         int n = nl ? (int)(nl - notes) : (int)strlen(notes);
-        fprintf(stderr, "tscript: note: %s: %.*s\n", path, n, notes);
+        /* a line that is itself a located warning ("model.py:3:1: warning: ...") stands alone */
+        const char *w = strstr(notes, ": warning: ");
+        if (w && w < notes + n)
+            fprintf(stderr, "tscript: %.*s\n", n, notes);
+        else
+            fprintf(stderr, "tscript: note: %s: %.*s\n", path, n, notes);
         notes += n + (nl ? 1 : 0);
     }
 }
@@ -162,15 +170,63 @@ static int timeout_option(const char *cmd, int argc, char **argv, int *i, int64_
 /* Create a context and load the model (flags: TS_LOAD_*; timeout_ms bounds the
  * load and every call, 0: none); on failure print the error, naming the file
  * if the library's message does not. */
-static int open_model(const char *path, int threads, int isa, size_t max_memory, unsigned flags,
-                      int64_t timeout_ms, ts_ctx **ctx, ts_module **m) {
+/* Options of a model given as Python source (model.py[:Class]). */
+typedef struct SourceOpts {
+    const char *args;        /* --args */
+    const char *weights;     /* --weights */
+    const char *weights_key; /* --weights-key */
+    bool has_seed;           /* --seed given: torch.manual_seed(seed) before constructing */
+    uint64_t seed;
+} SourceOpts;
+
+/* MODEL is Python source when it names a .py file, optionally with :Class. */
+static bool is_source(const char *path) {
+    const char *p = strstr(path, ".py");
+    while (p) {
+        if (p[3] == 0 || p[3] == ':')
+            return true;
+        p = strstr(p + 1, ".py");
+    }
+    return false;
+}
+
+/* Script model.py[:Class] (the class name is split off into *cls). */
+static ts_status script_model(ts_ctx *ctx, const char *spec, const SourceOpts *so, ts_module **m) {
+    const char *colon = strstr(spec, ".py:");
+    char *file = NULL;
+    const char *cls = NULL;
+    if (colon) {
+        size_t n = (size_t)(colon - spec) + 3;
+        file = malloc(n + 1);
+        if (!file)
+            return TS_ERR_NOMEM;
+        memcpy(file, spec, n);
+        file[n] = 0;
+        cls = colon + 4;
+    }
+    ts_status st = ts_module_script_weights(ctx, file ? file : spec, cls && *cls ? cls : NULL,
+                                            so ? so->args : NULL, so ? so->weights : NULL,
+                                            so ? so->weights_key : NULL, m);
+    free(file);
+    return st;
+}
+
+static int open_model_src(const char *path, int threads, int isa, size_t max_memory, unsigned flags,
+                          int64_t timeout_ms, const SourceOpts *so, ts_ctx **ctx, ts_module **m) {
     ts_config cfg = {.num_threads = threads, .max_isa = isa, .max_memory = max_memory};
     *ctx = NULL;
     *m = NULL;
     if (ts_ctx_new(&cfg, ctx) != TS_OK)
         return error("out of memory");
     ts_ctx_set_timeout(*ctx, timeout_ms);
-    if (ts_module_load_ex(*ctx, path, flags, m) != TS_OK) {
+    ts_status st = TS_OK;
+    if (is_source(path) && so && so->has_seed)
+        st = ts_ctx_manual_seed(*ctx, so->seed);
+    if (st == TS_OK)
+        st = is_source(path) ? script_model(*ctx, path, so, m) : ts_module_load_ex(*ctx, path, flags, m);
+    if (st != TS_OK) {
+        if (is_source(path))
+            print_notes(path, ts_ctx_notes(*ctx));
         const char *msg = ts_ctx_error(*ctx);
         if (strstr(msg, base_name(path)))
             error(msg);
@@ -183,6 +239,11 @@ static int open_model(const char *path, int threads, int isa, size_t max_memory,
     }
     print_notes(path, ts_ctx_notes(*ctx));
     return 0;
+}
+
+static int open_model(const char *path, int threads, int isa, size_t max_memory, unsigned flags,
+                      int64_t timeout_ms, ts_ctx **ctx, ts_module **m) {
+    return open_model_src(path, threads, isa, max_memory, flags, timeout_ms, NULL, ctx, m);
 }
 
 /* Print a library-owned string, ending it with exactly one newline. */
@@ -206,6 +267,7 @@ typedef struct RunArgs {
     int64_t timeout_ms;
     const char **inputs;
     size_t n_inputs;
+    SourceOpts src;
 } RunArgs;
 
 /* Options may come anywhere; a word that reads as a number ("-3", "-inf") is
@@ -227,14 +289,22 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
             bool takes_value = strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0 ||
                                strcmp(w, "--method") == 0 || strcmp(w, "--seed") == 0 ||
                                strcmp(w, "--threads") == 0 || strcmp(w, "--isa") == 0 ||
-                               strcmp(w, "--max-memory") == 0 || strcmp(w, "--timeout") == 0;
+                               strcmp(w, "--max-memory") == 0 || strcmp(w, "--timeout") == 0 ||
+                               strcmp(w, "--args") == 0 || strcmp(w, "--weights") == 0 ||
+                               strcmp(w, "--weights-key") == 0;
             if (!takes_value)
                 return usage_error("run: unknown option '%s'", w);
             if (i + 1 >= argc)
                 return usage_error("run: option '%s' needs a value", w);
             val = argv[++i];
             long long n;
-            if (strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0) {
+            if (strcmp(w, "--args") == 0) {
+                a->src.args = val;
+            } else if (strcmp(w, "--weights") == 0) {
+                a->src.weights = val;
+            } else if (strcmp(w, "--weights-key") == 0) {
+                a->src.weights_key = val;
+            } else if (strcmp(w, "-o") == 0 || strcmp(w, "--output") == 0) {
                 a->out_dir = val;
             } else if (strcmp(w, "--method") == 0) {
                 a->method = val;
@@ -242,6 +312,8 @@ static int parse_run_args(int argc, char **argv, RunArgs *a) {
                 if (!parse_count(val, 0, INT64_MAX, &n))
                     return usage_error("run: --seed needs a non-negative integer, not '%s'", val);
                 a->seed = (uint64_t)n;
+                a->src.has_seed = true;
+                a->src.seed = (uint64_t)n;
             } else if (strcmp(w, "--isa") == 0) {
                 if ((a->isa = ts_isa_parse(val)) < 0)
                     return usage_error("run: --isa needs portable, avx2, avx512 or auto, not '%s'", val);
@@ -287,7 +359,12 @@ static int cmd_run(int argc, char **argv) {
     ts_value *out = NULL;
     char *text = NULL;
     char err[1024];
-    if ((rc = open_model(a.model, a.threads, a.isa, a.max_memory, 0, a.timeout_ms, &ctx, &m)) != 0)
+    if (!is_source(a.model) && (a.src.args || a.src.weights || a.src.weights_key)) {
+        rc = usage_error("run: --args, --weights and --weights-key are for a model.py");
+        goto free_inputs;
+    }
+    if ((rc = open_model_src(a.model, a.threads, a.isa, a.max_memory, 0, a.timeout_ms, &a.src, &ctx,
+                             &m)) != 0)
         goto free_inputs;
 
     rc = EXIT_ERROR;
@@ -375,6 +452,7 @@ static int cmd_show(int argc, char **argv) {
     bool mode_given = false;
     bool reprint = false; /* --reprint (hidden, a debugging aid): --code from the IR */
     int64_t timeout_ms = 0;
+    SourceOpts so = {0};
     for (int i = 0; i < argc; i++) {
         const char *w = argv[i];
         if (is_help(w)) {
@@ -385,6 +463,25 @@ static int cmd_show(int argc, char **argv) {
             int rc = timeout_option("show", argc, argv, &i, &timeout_ms);
             if (rc != 0)
                 return rc;
+            continue;
+        }
+        if (strcmp(w, "--args") == 0 || strcmp(w, "--weights") == 0 || strcmp(w, "--weights-key") == 0 ||
+            strcmp(w, "--seed") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("show: option '%s' needs a value", w);
+            const char *val = argv[++i];
+            long long n;
+            if (strcmp(w, "--seed") == 0) {
+                if (!parse_count(val, 0, INT64_MAX, &n))
+                    return usage_error("show: --seed needs a non-negative integer, not '%s'", val);
+                so.has_seed = true;
+                so.seed = (uint64_t)n;
+            } else if (w[2] == 'a')
+                so.args = val;
+            else if (strcmp(w, "--weights") == 0)
+                so.weights = val;
+            else
+                so.weights_key = val;
             continue;
         }
         if (strcmp(w, "--reprint") == 0) {
@@ -417,7 +514,7 @@ static int cmd_show(int argc, char **argv) {
         return usage_error("show: --reprint goes with --code");
     if (reprint)
         what = TS_SHOW_CODE_REPRINT;
-    if (ts_file_is_weights(model)) {
+    if (!is_source(model) && ts_file_is_weights(model)) {
         if (what != TS_SHOW_TREE)
             return usage_error("show: %s is a torch.save file: it has no code or graph", model);
         return weights_show(model);
@@ -425,7 +522,7 @@ static int cmd_show(int argc, char **argv) {
 
     ts_ctx *ctx;
     ts_module *m;
-    int rc = open_model(model, 0, 0, 0, TS_LOAD_INSPECT, timeout_ms, &ctx, &m);
+    int rc = open_model_src(model, 0, 0, 0, TS_LOAD_INSPECT, timeout_ms, &so, &ctx, &m);
     if (rc != 0)
         return rc;
     char *text = NULL;
@@ -487,6 +584,71 @@ static int cmd_check(int argc, char **argv) {
     }
     if (report)
         ts_string_free(report);
+    ts_module_release(m);
+    ts_ctx_free(ctx);
+    return rc;
+}
+
+/* ---- script ---- */
+
+/* tscript script model.py[:Class] [--args A] [--weights W [--weights-key K]] [--seed S] -o out.pt:
+ * scripts the model and writes it as an archive torch.jit.load reads. */
+static int cmd_script(int argc, char **argv) {
+    const char *model = NULL, *out = NULL;
+    SourceOpts so = {0};
+    int64_t timeout_ms = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *w = argv[i];
+        if (is_help(w)) {
+            printf("%s%s", usage_text, help_text);
+            return 0;
+        }
+        if (strcmp(w, "--timeout") == 0) {
+            int rc = timeout_option("script", argc, argv, &i, &timeout_ms);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        bool takes = strcmp(w, "--args") == 0 || strcmp(w, "--weights") == 0 ||
+                     strcmp(w, "--weights-key") == 0 || strcmp(w, "-o") == 0 ||
+                     strcmp(w, "--output") == 0 || strcmp(w, "--seed") == 0;
+        if (takes) {
+            if (i + 1 >= argc)
+                return usage_error("script: option '%s' needs a value", w);
+            const char *val = argv[++i];
+            if (strcmp(w, "--args") == 0)
+                so.args = val;
+            else if (strcmp(w, "--weights") == 0)
+                so.weights = val;
+            else if (strcmp(w, "--weights-key") == 0)
+                so.weights_key = val;
+            else if (strcmp(w, "--seed") == 0) {
+                long long n;
+                if (!parse_count(val, 0, INT64_MAX, &n))
+                    return usage_error("script: --seed needs a non-negative integer, not '%s'", val);
+                so.has_seed = true;
+                so.seed = (uint64_t)n;
+            } else
+                out = val;
+        } else if (w[0] == '-' && w[1]) {
+            return usage_error("script: unknown option '%s'", w);
+        } else if (!model) {
+            model = w;
+        } else {
+            return usage_error("script: unexpected argument '%s'", w);
+        }
+    }
+    if (!model || !is_source(model))
+        return usage_error("script: needs a model.py[:Class]");
+    if (!out)
+        return usage_error("script: missing -o OUT.pt");
+    ts_ctx *ctx;
+    ts_module *m;
+    int rc = open_model_src(model, 0, 0, 0, 0, timeout_ms, &so, &ctx, &m);
+    if (rc != 0)
+        return rc;
+    if (ts_module_save(ctx, m, out) != TS_OK)
+        rc = error(ts_ctx_error(ctx));
     ts_module_release(m);
     ts_ctx_free(ctx);
     return rc;
@@ -566,6 +728,8 @@ int main(int argc, char **argv) {
         return cmd_show(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "script") == 0)
+        return cmd_script(argc - 2, argv + 2);
     if (strcmp(cmd, "save") == 0)
         return cmd_save(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);

@@ -237,6 +237,27 @@ enum {
 /* ts_module_load with flags (0: the same as ts_module_load). */
 TS_API ts_status ts_module_load_ex(ts_ctx *ctx, const char *path, unsigned flags, ts_module **out);
 
+/* Script a model from its Python source, as torch.jit.script(Class(ARGS))
+ * does, without Python: path is a model.py; class_name the nn.Module
+ * subclass to build (NULL: the file's only one); args the constructor's
+ * arguments as written between the parentheses of a call ("10, 2,
+ * bias=False"; NULL: none). The module runs like a loaded archive. Warnings
+ * (e.g. @torch.jit.script on an nn.Module class, which PyTorch rejects) are
+ * in ts_ctx_notes. Errors: TS_ERR_IO, TS_ERR_SYNTAX, TS_ERR_TYPE,
+ * TS_ERR_VALUE (an exception raised by the constructor), TS_ERR_NOT_FOUND,
+ * TS_ERR_UNSUPPORTED (a construct tscript's evaluator does not run),
+ * TS_ERR_TIMEOUT, TS_ERR_NOMEM. */
+TS_API ts_status ts_module_script(ts_ctx *ctx, const char *path, const char *class_name, const char *args,
+                                  ts_module **out);
+
+/* ts_module_script with a state_dict: weights is a torch.save file holding a
+ * state_dict, or a checkpoint dict with it under weights_key (NULL: the file
+ * is the state_dict); loaded with load_state_dict(strict=True) semantics, so
+ * missing, unexpected and wrongly shaped keys are one TS_ERR_VALUE naming
+ * them all. */
+TS_API ts_status ts_module_script_weights(ts_ctx *ctx, const char *path, const char *class_name, const char *args,
+                                          const char *weights, const char *weights_key, ts_module **out);
+
 /* What in the module tscript cannot run: every op it lacks and every
  * construct it cannot compile, each with its source locations in the
  * archive's code, as text (one item per line, then its locations indented:

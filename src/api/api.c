@@ -15,6 +15,7 @@
 #include "serialize/archive.h"
 #include "serialize/archive_save.h"
 #include "serialize/weights.h"
+#include "python/script.h"
 #include "tensor/random.h"
 
 struct ts_module {
@@ -155,6 +156,36 @@ TS_API ts_status ts_module_load_ex(ts_ctx *ctx, const char *path, unsigned flags
     return TS_OK;
 }
 
+TS_API ts_status ts_module_script_weights(ts_ctx *ctx, const char *path, const char *class_name, const char *args,
+                                          const char *weights, const char *weights_key, ts_module **out) {
+    if (!ctx || !path || !out) return ctx ? ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_script: NULL argument") : TS_ERR_ARG;
+    *out = NULL;
+    ts_clear_error(ctx);
+    ctx_begin(ctx);
+    ts_alloc_clear_over_limit();
+    sb_clear(&ctx->notes);
+    ScriptOptions opt = {path, class_name, args, weights, weights_key};
+    Module *m = NULL;
+    iv_gc_begin();
+    ts_status st = script_module(ctx, &opt, &m);
+    iv_gc_end();
+    if (st != TS_OK) return st;
+    st = check_memory_limit(ctx, "scripting the model");
+    ts_module *h = st == TS_OK ? ts_calloc(1, sizeof *h) : NULL;
+    if (!h) {
+        module_release(m);
+        return st != TS_OK ? st : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+    }
+    h->m = m;
+    *out = h;
+    return TS_OK;
+}
+
+TS_API ts_status ts_module_script(ts_ctx *ctx, const char *path, const char *class_name, const char *args,
+                                  ts_module **out) {
+    return ts_module_script_weights(ctx, path, class_name, args, NULL, NULL, out);
+}
+
 TS_API const char *ts_ctx_notes(const ts_ctx *ctx) { return ctx ? sb_cstr(&ctx->notes) : ""; }
 
 TS_API const char *ts_dtype_name(ts_dtype dtype) {
@@ -254,6 +285,8 @@ TS_API ts_status ts_module_show(ts_ctx *ctx, ts_module *m, ts_show what, char **
     if (!m || !out) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_show: NULL argument");
     StrBuf sb;
     sb_init(&sb);
+    /* a module scripted from source has no code/ files: its code is what the printer makes of the IR */
+    if (what == TS_SHOW_CODE && m->m->unit->from_source) what = TS_SHOW_CODE_REPRINT;
     if (what == TS_SHOW_CODE_REPRINT) {
         CodeFiles cf;
         code_files_init(&cf);

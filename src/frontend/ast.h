@@ -36,6 +36,9 @@
  *   IMAG       2j, 1.5j        float_lit.value (the imaginary part), .text
  *   STR        "a" 'b' """c""" str.data (decoded bytes, NUL-terminated; may
  *                              contain NULs), str.len
+ *   FSTR       f"a{x!r:>4}"    str.data: the template, adjacent literals joined
+ *                              (plain literals' braces doubled); its {fields}
+ *                              are parsed where it is used
  *   BOOL       True / False    bool_lit.value
  *   NONE       None            -
  *   ELLIPSIS   ...             -

@@ -131,6 +131,7 @@ void ast_print(StrBuf *sb, const Ast *n) {
         sb_putc(sb, 'j');
         return;
     case AST_STR: print_str(sb, n->str.data, n->str.len); return;
+    case AST_FSTR: sb_puts(sb, "(fstr "); print_str(sb, n->str.data, n->str.len); sb_putc(sb, ')'); return;
     case AST_BOOL: sb_puts(sb, n->bool_lit.value ? "True" : "False"); return;
     case AST_NONE: sb_puts(sb, "None"); return;
     case AST_ELLIPSIS: sb_puts(sb, "..."); return;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "frontend/emit_internal.h"
+#include "frontend/parser.h"
 
 /* ---- environments ---- */
 
@@ -110,6 +111,14 @@ ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) {
     case TK_INT:
     case TK_FLOAT:
     case TK_NUMBER: return em_op(em, "aten::Bool", sp, out, 1, v, NULL, NULL);
+    case TK_STR:
+    case TK_LIST:
+    case TK_DICT: {
+        /* a string, list or dict is true when not empty (`if not why_not_fast_path:`) */
+        Value *n;
+        TS_TRY(em_op(em, "aten::len", sp, &n, 1, v, NULL, NULL));
+        return em_op(em, "aten::ne", sp, out, 2, n, em_constant(em, iv_int(0), sp), NULL);
+    }
     default: {
         StrBuf t;
         sb_init(&t);
@@ -128,6 +137,22 @@ static const char *const BUILTINS[] = {"range", "len", "getattr", "isinstance", 
                                        "list", "dict", "print", "hasattr", "tuple", "sorted", "round", "divmod",
                                        "all", "any", "sum", "zip", "enumerate", "ord", "chr", "hash", "id"};
 
+/* What a scripting hook resolved, as a sugared value (GR_NONE: false). */
+static bool from_global(Em *em, GlobalRef *g, Span sp, SV *out) {
+    memset(out, 0, sizeof *out);
+    switch (g->kind) {
+    case GR_NONE: return false;
+    case GR_ATEN: out->kind = SV_NS; out->name = "aten"; return true;
+    case GR_PYMOD: out->kind = SV_PYMOD; out->name = arena_strdup(&em->g->arena, g->name); return true;
+    case GR_OP: out->kind = SV_OP; out->name = arena_strdup(&em->g->arena, g->name); return true;
+    case GR_CLASS: out->kind = SV_CLASS; out->cls = g->cls; return true;
+    case GR_FUNCTION: out->kind = SV_FUNC; out->fn = g->fn; return true;
+    case GR_VALUE: out->kind = SV_VALUE; out->v = em_constant(em, g->value, sp); return true;
+    case GR_BUILTIN: out->kind = SV_BUILTIN; out->name = arena_strdup(&em->g->arena, g->name); return true;
+    }
+    return false;
+}
+
 static ts_status emit_name(Em *em, const Ast *e, SV *out) {
     const char *n = e->name.id;
     Value *v = em_env_lookup(em->env, n);
@@ -144,6 +169,12 @@ static ts_status emit_name(Em *em, const Ast *e, SV *out) {
             *out = *sv;
             return TS_OK;
         }
+    }
+    if (em->u->hooks) {
+        GlobalRef g;
+        memset(&g, 0, sizeof g);
+        TS_TRY(em->u->hooks->global(em->ctx, em->u->hooks_ud, em->fn, NULL, n, &e->span, &g));
+        if (from_global(em, &g, e->span, out)) return TS_OK;
     }
     if (strcmp(n, "torch") == 0 || strcmp(n, "math") == 0) {
         out->kind = SV_NS;
@@ -213,12 +244,22 @@ static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *o
             out->v = graph_constant(em->g, em->b, iv_dup(c->consts.data[i].value), c->consts.data[i].type, sp);
             return TS_OK;
         }
+    if (!class_method(c, name) && em->u->hooks && c->kind == CK_MODULE) {
+        Function *m = NULL;
+        TS_TRY(em->u->hooks->method(em->ctx, em->u->hooks_ud, c, name, &sp, &m));
+    }
     if (class_method(c, name)) {
         out->kind = SV_METHOD;
         out->v = obj;
         out->name = name;
         out->cls = c;
         return TS_OK;
+    }
+    if (em->u->hooks && em->u->hooks->attr && c->kind == CK_MODULE) {
+        GlobalRef g;
+        memset(&g, 0, sizeof g);
+        TS_TRY(em->u->hooks->attr(em->ctx, em->u->hooks_ud, c, name, &sp, &g));
+        if (from_global(em, &g, sp, out)) return TS_OK;
     }
     return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "'%s' has no attribute or method '%s'", c->qualname, name);
 }
@@ -285,6 +326,14 @@ static ts_status emit_attr(Em *em, const Ast *e, SV *out) {
         else if (f) { out->kind = SV_FUNC; out->fn = f; }
         else { out->kind = SV_QUAL; out->name = q; }
         return TS_OK;
+    }
+    case SV_PYMOD: {
+        GlobalRef g;
+        memset(&g, 0, sizeof g);
+        TS_TRY(em->u->hooks->global(em->ctx, em->u->hooks_ud, em->fn, base.name, name, &sp, &g));
+        if (from_global(em, &g, sp, out)) return TS_OK;
+        return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "module '%s' has no attribute '%s' that TorchScript can use",
+                       base.name, name);
     }
     case SV_CLASS:
         if (base.cls->kind == CK_ENUM) {
@@ -452,7 +501,7 @@ static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, 
     Value **outs;
     int n;
     ts_status est;
-    if (em->u->lazy && !ops_lookup(name)) return emit_unresolved(em, name, args, sp, hint, out);
+    if ((em->u->lazy || em->u->from_source) && !ops_lookup(name)) return emit_unresolved(em, name, args, sp, hint, out);
     if (args->n == 2 && !args->a[0].kw && !args->a[1].kw &&
         enum_compare(em, name, args->a[0].v, args->a[1].v, sp, out, &est))
         return est;
@@ -472,9 +521,82 @@ static ts_status ensure_ret_type(Em *em, Function *fn, Span sp) {
     return TS_OK;
 }
 
+/* PyTorch's conversions for a List[T] parameter: a tuple of Ts becomes a
+ * list, and a T given for a BroadcastingListN[T] one becomes N copies.
+ * Returns v itself when neither applies. */
+static Value *to_list_param(Em *em, Value *v, const FnParam *p, Span sp) {
+    Type *lt = ty_unwrap_optional(p->type);
+    if (lt->kind != TK_LIST || v->type->kind == TK_NONE) return v;
+    Type *et = lt->elems[0];
+    Value *items[64];
+    int n = 0;
+    if (v->type->kind == TK_TUPLE && v->type->n <= 64) {
+        for (int i = 0; i < v->type->n; i++) {
+            if (!ty_subtype(v->type->elems[i], et)) return v;
+            Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+            node_add_input(em->g, ti, v);
+            ti->index = i;
+            items[n++] = node_add_output(em->g, ti, v->type->elems[i]);
+        }
+    } else if (p->broadcast > 0 && p->broadcast <= 64 && ty_subtype(v->type, et)) {
+        for (int i = 0; i < p->broadcast; i++) items[n++] = v;
+    } else {
+        return v;
+    }
+    Node *lc = em_append(em, NK_LIST_CONSTRUCT, sp);
+    for (int i = 0; i < n; i++) node_add_input(em->g, lc, items[i]);
+    return node_add_output(em->g, lc, lt);
+}
+
+/* Would the call bind to fn (for picking among @_overload variants)? */
+static bool call_fits(const Function *fn, Value *self, const Args *args) {
+    int np = fn->nparams, pi = self ? 1 : 0;
+    bool bound[MAX_CALL_ARGS + 1];
+    if (np > MAX_CALL_ARGS) return false;
+    memset(bound, 0, sizeof bound);
+    if (self) bound[0] = true;
+    for (int i = 0; i < args->n; i++) {
+        const CallArg *a = &args->a[i];
+        int k = 0;
+        if (!a->kw) k = pi++;
+        else
+            for (k = 0; k < np && strcmp(fn->params[k].name, a->kw) != 0; k++) {}
+        if (k >= np || bound[k]) return false;
+        bound[k] = true;
+        const FnParam *p = &fn->params[k];
+        Type *t = a->v->type, *lt = ty_unwrap_optional(p->type);
+        if (ty_subtype(t, p->type)) continue;
+        if (lt->kind == TK_LIST && t->kind == TK_TUPLE) {
+            bool ok = true;
+            for (int e = 0; e < t->n; e++) ok = ok && ty_subtype(t->elems[e], lt->elems[0]);
+            if (ok) continue;
+        }
+        if (lt->kind == TK_LIST && p->broadcast > 0 && ty_subtype(t, lt->elems[0])) continue;
+        return false;
+    }
+    for (int k = 0; k < np; k++)
+        if (!bound[k] && !fn->params[k].has_default) return false;
+    return true;
+}
+
+Value *em_tuple_to_list(Em *em, Value *v, Type *t, Span sp) {
+    FnParam p;
+    memset(&p, 0, sizeof p);
+    p.type = t;
+    return to_list_param(em, v, &p, sp);
+}
+
 /* Bind arguments to a TorchScript function's parameters (self already in
  * `first` when non-NULL) and emit the call node. */
 static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Span sp, Value **out) {
+    if (fn->next_overload) {
+        Function *pick = NULL;
+        for (Function *f = fn; f && !pick; f = f->next_overload)
+            if (call_fits(f, self, args)) pick = f;
+        if (!pick)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "no overload of %s fits these arguments", fn->qualname);
+        fn = pick;
+    }
     TS_TRY(ensure_ret_type(em, fn, sp));
     int np = fn->nparams;
     Value **bound = arena_array(&em->g->arena, Value *, np + 1);
@@ -501,6 +623,7 @@ static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Spa
                 return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() is missing the argument '%s'", fn->qualname, p->name);
             bound[k] = graph_constant(em->g, em->b, iv_dup(p->default_value), p->type, sp);
         }
+        if (!ty_subtype(bound[k]->type, p->type)) bound[k] = to_list_param(em, bound[k], p, sp);
         if (!ty_subtype(bound[k]->type, p->type)) {
             char *what = arena_printf(&em->g->arena, "argument '%s' of %s", p->name, fn->qualname);
             return em_type_error(em, sp, what, p->type, bound[k]->type);
@@ -524,6 +647,14 @@ static ts_status emit_isinstance(Em *em, const Ast *call, Value **out) {
     Value *v;
     TS_TRY(em_expr(em, call->call.args.items[0], NULL, &v));
     const Ast *ta = call->call.args.items[1];
+    if (em->u->hooks && em->u->hooks->module_isinstance && v->type->kind == TK_CLASS && v->type->cls->kind == CK_MODULE) {
+        bool handled = false, r = false;
+        TS_TRY(em->u->hooks->module_isinstance(em->ctx, em->u->hooks_ud, em->fn, v->type->cls, ta, &handled, &r));
+        if (handled) {
+            *out = em_constant(em, iv_bool(r), call->span);
+            return TS_OK;
+        }
+    }
     Type *cands[16];
     int nc = 0;
     if (ta->kind == AST_TUPLE) {
@@ -588,6 +719,29 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
         return TS_OK;
     }
     if (strcmp(name, "isinstance") == 0) return emit_isinstance(em, call, out);
+    if (strcmp(name, "is_scripting") == 0 || strcmp(name, "has_torch_function") == 0) {
+        /* torch.jit.is_scripting(): compiled code is scripted; torch.overrides.has_torch_function(...):
+         * no __torch_function__ there */
+        *out = em_constant(em, iv_bool(name[0] == 'i'), sp);
+        return TS_OK;
+    }
+    int ntuple = strcmp(name, "_single") == 0 ? 1 : strcmp(name, "_pair") == 0 ? 2 : strcmp(name, "_triple") == 0 ? 3
+               : strcmp(name, "_quadruple") == 0 ? 4 : 0;
+    if (ntuple) {
+        /* torch.nn.modules.utils._pair(x): x as a list, a number repeated */
+        if (call->call.args.len != 1) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() takes one argument", name);
+        Value *v;
+        TS_TRY(em_expr(em, call->call.args.items[0], NULL, &v));
+        if (v->type->kind == TK_LIST) { *out = v; return TS_OK; }
+        FnParam p;
+        memset(&p, 0, sizeof p);
+        p.broadcast = ntuple;
+        Type *et = v->type->kind == TK_TUPLE && v->type->n > 0 ? v->type->elems[0] : v->type;
+        p.type = ty_list(et);
+        *out = to_list_param(em, v, &p, sp);
+        if ((*out)->type->kind != TK_LIST) return em_type_error(em, sp, name, p.type, v->type);
+        return TS_OK;
+    }
     if (strcmp(name, "getattr") == 0 || strcmp(name, "hasattr") == 0) {
         if (call->call.args.len != 2 || call->call.args.items[1]->kind != AST_STR)
             return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s() takes an object and a string literal", name);
@@ -608,6 +762,16 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
     }
     Args args;
     TS_TRY(emit_args(em, call, &args));
+    if (strcmp(name, "len") == 0 && args.n == 1 && args.a[0].v->type->kind == TK_CLASS &&
+        args.a[0].v->type->cls->kind == CK_MODULE) {
+        /* len(ModuleList / Sequential / ModuleDict): its number of submodules, a constant */
+        const ClassType *c = args.a[0].v->type->cls;
+        int64_t n = 0;
+        for (int i = 0; i < c->attrs.len; i++)
+            if (c->attrs.data[i].type->kind == TK_CLASS && c->attrs.data[i].type->cls->kind == CK_MODULE) n++;
+        *out = em_constant(em, iv_int(n), sp);
+        return TS_OK;
+    }
     static const struct { const char *py, *op; } map[] = {
         {"len", "aten::len"}, {"int", "aten::Int"}, {"float", "aten::Float"}, {"bool", "aten::Bool"},
         {"str", "aten::str"}, {"min", "prim::min"}, {"max", "prim::max"}, {"abs", "prim::abs"},
@@ -648,6 +812,31 @@ static ts_status emit_tolist(Em *em, Value *t, Type *hint, Span sp, Value **out)
     return TS_OK;
 }
 
+/* x.chunk(N, dim) with a constant N is a tuple of N tensors in compiled source,
+ * as PyTorch's prim::ConstantChunk gives it (so `(a,) + x.chunk(2)` is a tuple). */
+static ts_status emit_constant_chunk(Em *em, Args *args, Span sp, Type *hint, Value **out) {
+    Value *n = args->n >= 2 ? args->a[1].v : NULL;
+    int64_t k = 0;
+    bool konst = n && n->node->kind == NK_CONSTANT && n->node->cval.kind == IV_INT && !args->a[1].kw;
+    if (konst) k = n->node->cval.u.i;
+    Value *l;
+    TS_TRY(emit_builtin_op(em, "aten::chunk", args, sp, hint, &l));
+    if (!konst || k < 1 || k > MAX_CALL_ARGS || l->type->kind != TK_LIST) {
+        *out = l;
+        return TS_OK;
+    }
+    Node *u = em_append(em, NK_LIST_UNPACK, sp);
+    node_add_input(em->g, u, l);
+    Node *t = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+    Type *ts[MAX_CALL_ARGS];
+    for (int64_t i = 0; i < k; i++) {
+        node_add_input(em->g, t, node_add_output(em->g, u, ty_tensor()));
+        ts[i] = ty_tensor();
+    }
+    *out = node_add_output(em->g, t, ty_tuple(ts, (int)k));
+    return TS_OK;
+}
+
 static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     SV f;
     TS_TRY(em_sv(em, call->call.func, &f));
@@ -679,6 +868,8 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
         args.a[0].span = sp;
         args.n++;
         char *opname = arena_printf(&em->g->arena, "aten::%s", f.name);
+        if (em->u->from_source && strcmp(f.name, "chunk") == 0 && f.v->type->kind == TK_TENSOR)
+            return emit_constant_chunk(em, &args, sp, hint, out);
         return emit_builtin_op(em, opname, &args, sp, hint, out);
     }
     case SV_VALUE:
@@ -703,6 +894,192 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "this expression cannot be called");
+}
+
+/* f"a{x}b{y}" is "a{}b{}".format(x, y), as PyTorch compiles a JoinedStr;
+ * the fields are parsed here, from the template the parser kept. */
+static ts_status emit_fstr(Em *em, const Ast *e, Value **out) {
+    const char *t = e->str.data;
+    size_t n = e->str.len;
+    StrBuf fmt;
+    sb_init(&fmt);
+    CallArg args[MAX_CALL_ARGS];
+    int na = 1;
+    ts_status st = TS_OK;
+    for (size_t i = 0; i < n && st == TS_OK; i++) {
+        char c = t[i];
+        if ((c == '{' || c == '}') && i + 1 < n && t[i + 1] == c) {
+            sb_putc(&fmt, c);
+            sb_putc(&fmt, c);
+            i++;
+            continue;
+        }
+        if (c != '{') {
+            sb_putc(&fmt, c);
+            continue;
+        }
+        size_t j = i + 1;
+        int depth = 0;
+        for (; j < n && (t[j] != '}' || depth > 0); j++) {
+            if (t[j] == '(' || t[j] == '[' || t[j] == '{') depth++;
+            else if (t[j] == ')' || t[j] == ']' || t[j] == '}') depth--;
+            else if (depth == 0 && (t[j] == '!' || t[j] == ':') && !(t[j] == '!' && j + 1 < n && t[j + 1] == '=')) break;
+        }
+        if (j >= n || t[j] != '}') {
+            st = ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->span,
+                         "f-string fields with a conversion or a format spec are not supported in TorchScript");
+            break;
+        }
+        if (na >= MAX_CALL_ARGS) {
+            st = ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->span, "too many f-string fields");
+            break;
+        }
+        char *code = arena_strndup(&em->u->arena, t + i + 1, j - i - 1);
+        Source *src = source_new("<f-string>", code, strlen(code));
+        vec_push(&em->u->sources, src);
+        Ast *x = NULL;
+        st = parse_expression(em->ctx, &em->u->arena, src, &x);
+        if (st == TS_OK) st = em_expr(em, x, NULL, &args[na].v);
+        args[na].kw = NULL;
+        args[na].span = e->span;
+        na++;
+        sb_puts(&fmt, "{}");
+        i = j;
+    }
+    if (st == TS_OK) {
+        args[0].v = em_constant(em, iv_str(sb_cstr(&fmt), fmt.len), e->span);
+        args[0].kw = NULL;
+        args[0].span = e->span;
+        st = sema_emit_op1(em->ctx, em->g, em->b, "aten::format", args, na, e->span, out);
+    }
+    sb_free(&fmt);
+    return st;
+}
+
+/* A value of the type a for loop over `it` gives its target (to type a
+ * comprehension's element before the loop exists). */
+static ts_status probe_item(Em *em, const Ast *it, Value **out) {
+    Span sp = it->span;
+    if (it->kind == AST_CALL && it->call.func->kind == AST_NAME && strcmp(it->call.func->name.id, "range") == 0 &&
+        !em_env_lookup(em->env, "range")) {
+        *out = em_constant(em, iv_int(0), sp);
+        return TS_OK;
+    }
+    Value *seq;
+    TS_TRY(em_expr(em, it, NULL, &seq));
+    if (seq->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seq, 1, seq, NULL, NULL));
+    if (seq->type->kind == TK_LIST || seq->type->kind == TK_STR)
+        return em_op(em, "aten::__getitem__", sp, out, 2, seq, em_constant(em, iv_int(0), sp), NULL);
+    if (seq->type->kind == TK_TUPLE && seq->type->n > 0) {
+        /* the loop over a tuple is unrolled; its first element types the comprehension */
+        Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+        node_add_input(em->g, ti, seq);
+        ti->index = 0;
+        *out = node_add_output(em->g, ti, seq->type->elems[0]);
+        return TS_OK;
+    }
+    return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                   "a comprehension over this value is not supported (iterate over a list, a range or a dict)");
+}
+
+static Ast *syn(Em *em, AstKind k, Span sp) { return ast_new(&em->u->arena, k, sp); }
+
+static AstList syn_list1(Em *em, Ast *a) {
+    AstList l;
+    l.items = arena_array(&em->u->arena, Ast *, 1);
+    l.items[0] = a;
+    l.len = 1;
+    return l;
+}
+
+/* [elt for t in it if c ...] (and a generator passed to a call): a list
+ * made before a loop that appends to it, as PyTorch emits ListComp; the
+ * element type comes from the annotation around it or from emitting elt
+ * once, for the first item, in a scratch block. */
+static ts_status emit_listcomp(Em *em, const Ast *e, Type *hint, Value **out) {
+    Span sp = e->span;
+    bool dict = e->kind == AST_DICTCOMP;
+    /* PyTorch 1.13's limits (torch/jit/frontend.py), with its words */
+    if (e->comp.generators.len != 1)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "Only a single generator is currently supported in a comprehension (write nested for loops)");
+    if (e->comp.generators.items[0]->comprehension.ifs.len)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->comp.generators.items[0]->span,
+                       "Comprehension ifs are not supported yet (write a for loop with an if)");
+    Type *h = hint ? ty_unwrap_optional(hint) : NULL;
+    Type *elem = !dict && h && h->kind == TK_LIST ? h->elems[0] : NULL, *vtype = NULL;
+    if (dict && h && h->kind == TK_DICT) {
+        elem = h->elems[0];
+        vtype = h->elems[1];
+    }
+    if (!elem) {
+        Node *dummy = node_new(em->g, NK_IF, sp);
+        Block *scratch = node_add_block(em->g, dummy), *saved_b = em->b;
+        Env env, *saved_env = em->env;
+        em_env_init(&env, em->env);
+        em->b = scratch;
+        em->env = &env;
+        ts_status st = TS_OK;
+        for (int g = 0; g < e->comp.generators.len && st == TS_OK; g++) {
+            const Ast *gen = e->comp.generators.items[g];
+            Value *item;
+            st = probe_item(em, gen->comprehension.iter, &item);
+            if (st == TS_OK) st = em_assign_target(em, gen->comprehension.target, item, sp);
+        }
+        Value *v = NULL, *dv = NULL;
+        if (st == TS_OK) st = em_expr(em, e->comp.elt, NULL, &v);
+        if (st == TS_OK && dict) st = em_expr(em, e->comp.value, NULL, &dv);
+        em->b = saved_b;
+        em->env = saved_env;
+        em_env_free(&env);
+        TS_TRY(st);
+        elem = v->type;
+        if (dict) vtype = dv->type;
+    }
+    Node *lc = em_append(em, dict ? NK_DICT_CONSTRUCT : NK_LIST_CONSTRUCT, sp);
+    Value *l = node_add_output(em->g, lc, dict ? ty_dict(elem, vtype) : ty_list(elem));
+    char *name = arena_printf(&em->g->arena, "$lc%d", em->g->next_id);
+    em_env_set(em, name, l);
+    /* for t in it: [if c:] $lc.append(elt)   (a dict: $lc[key] = value) */
+    Ast *ln = syn(em, AST_NAME, sp);
+    ln->name.id = name;
+    Ast *stmt;
+    if (dict) {
+        Ast *sub = syn(em, AST_SUBSCRIPT, sp);
+        sub->subscript.value = ln;
+        sub->subscript.indices = syn_list1(em, e->comp.elt);
+        stmt = syn(em, AST_ASSIGN, sp);
+        stmt->assign.targets = syn_list1(em, sub);
+        stmt->assign.value = e->comp.value;
+    } else {
+        Ast *fn = syn(em, AST_ATTR, sp);
+        fn->attr.value = ln;
+        fn->attr.name = "append";
+        fn->attr.name_span = sp;
+        Ast *call = syn(em, AST_CALL, sp);
+        call->call.func = fn;
+        call->call.args = syn_list1(em, e->comp.elt);
+        stmt = syn(em, AST_EXPR_STMT, sp);
+        stmt->expr_stmt.value = call;
+    }
+    for (int g = e->comp.generators.len - 1; g >= 0; g--) {
+        const Ast *gen = e->comp.generators.items[g];
+        for (int c = gen->comprehension.ifs.len - 1; c >= 0; c--) {
+            Ast *iff = syn(em, AST_IF, sp);
+            iff->if_.cond = gen->comprehension.ifs.items[c];
+            iff->if_.body = syn_list1(em, stmt);
+            stmt = iff;
+        }
+        Ast *f = syn(em, AST_FOR, sp);
+        f->for_.target = gen->comprehension.target;
+        f->for_.iter = gen->comprehension.iter;
+        f->for_.body = syn_list1(em, stmt);
+        stmt = f;
+    }
+    AstList body = syn_list1(em, stmt);
+    TS_TRY(em_stmts(em, &body));
+    *out = em_env_lookup(em->env, name);
+    return TS_OK;
 }
 
 /* ---- expressions ---- */
@@ -781,6 +1158,12 @@ static bool static_is(Value *a, Value *b, bool *result) {
 }
 
 static ts_status emit_compare1(Em *em, AstCmpOp cop, Value *a, Value *b, Span sp, Value **out) {
+    if ((cop == CMPOP_IN || cop == CMPOP_NOT_IN) && a->type->kind == TK_STR && b->type->kind == TK_STR) {
+        /* substring: b.find(a) != -1 (TorchScript's str in str) */
+        Value *pos;
+        TS_TRY(em_op(em, "aten::find", sp, &pos, 2, b, a, NULL));
+        return em_op(em, cop == CMPOP_IN ? "aten::ne" : "aten::eq", sp, out, 2, pos, em_constant(em, iv_int(-1), sp), NULL);
+    }
     if (cop == CMPOP_IN || cop == CMPOP_NOT_IN) {
         Value *r;
         TS_TRY(em_op(em, "aten::__contains__", sp, &r, 2, b, a, NULL));
@@ -801,8 +1184,11 @@ static ts_status emit_compare1(Em *em, AstCmpOp cop, Value *a, Value *b, Span sp
 }
 
 /* Emit `then` and `else` expressions into an If with one output. */
-static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *then_e, Value *then_v, const Ast *else_e,
-                                   Value *else_v, Type *hint, Span sp, Value **out) {
+static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *cond_e, const Ast *then_e, Value *then_v,
+                                   const Ast *else_e, Value *else_v, Type *hint, Span sp, Value **out) {
+    Refine refs;
+    memset(&refs, 0, sizeof refs);
+    if (cond_e) em_collect_refines(cond_e, false, &refs);
     bool cb;
     if (em_const_bool(cond, &cb)) {
         if (cb) return then_e ? em_expr(em, then_e, hint, out) : (*out = then_v, TS_OK);
@@ -817,7 +1203,13 @@ static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *then_e, Value
         em->b = blk;
         const Ast *e = k == 0 ? then_e : else_e;
         Value *v = k == 0 ? then_v : else_v;
+        Env env, *saved_env = em->env;
+        em_env_init(&env, em->env);
+        em_apply_refines(em, &refs, k, blk, &env, sp);
+        em->env = &env;
         ts_status st = e ? em_expr(em, e, hint, &v) : TS_OK;
+        em->env = saved_env;
+        em_env_free(&env);
         if (st != TS_OK) {
             em->b = saved;
             return st;
@@ -932,6 +1324,8 @@ static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) 
     return TS_OK;
 }
 
+ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) { return emit_tensor_index(em, e, x, out); }
+
 static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
     Value *base;
     TS_TRY(em_expr(em, e->subscript.value, NULL, &base));
@@ -941,6 +1335,33 @@ static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
     if (t->kind == TK_TENSOR) return emit_tensor_index(em, e, base, out);
     if (ix->len != 1) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "only tensors take several indices");
     const Ast *k = ix->items[0];
+    if (t->kind == TK_CLASS && t->cls->kind == CK_MODULE) {
+        /* ModuleList / Sequential [constant int], ModuleDict [string literal]: that submodule */
+        const ClassType *c = t->cls;
+        int64_t want = -1;
+        int nsub = 0;
+        for (int i = 0; i < c->attrs.len; i++)
+            if (c->attrs.data[i].type->kind == TK_CLASS && c->attrs.data[i].type->cls->kind == CK_MODULE) nsub++;
+        bool by_int = const_int(k, &want);
+        if (!by_int && k->kind != AST_STR)
+            return ts_fail(em->ctx, TS_ERR_TYPE, &k->span,
+                           "a module container is indexed with an integer literal or a string literal only");
+        if (by_int && want < 0) want += nsub;
+        for (int i = 0, j = 0; i < c->attrs.len; i++) {
+            Type *at = c->attrs.data[i].type;
+            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
+            if (by_int ? j++ == want : strcmp(c->attrs.data[i].name, k->str.data) == 0) {
+                Node *ga = em_append(em, NK_GETATTR, sp);
+                node_add_input(em->g, ga, base);
+                ga->name = c->attrs.data[i].name;
+                ga->index = i;
+                *out = node_add_output(em->g, ga, at);
+                (*out)->name = ga->name;
+                return TS_OK;
+            }
+        }
+        return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &k->span, "index out of range of this module container");
+    }
     if (t->kind == TK_TUPLE || (t->kind == TK_CLASS && t->cls->kind == CK_NAMEDTUPLE)) {
         int n = t->kind == TK_TUPLE ? t->n : t->cls->attrs.len;
         if (k->kind == AST_SLICE) {
@@ -1003,6 +1424,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
     case AST_BOOL: *out = em_constant(em, iv_bool(e->bool_lit.value), sp); return TS_OK;
     case AST_NONE: *out = em_constant(em, iv_none(), sp); return TS_OK;
     case AST_STR: *out = em_constant(em, iv_str(e->str.data, e->str.len), sp); return TS_OK;
+    case AST_FSTR: return emit_fstr(em, e, out);
     case AST_NAME:
     case AST_ATTR: {
         SV sv;
@@ -1015,6 +1437,28 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         Value *a, *b;
         TS_TRY(em_expr(em, e->binop.lhs, NULL, &a));
         TS_TRY(em_expr(em, e->binop.rhs, NULL, &b));
+        if (e->binop.op == BINOP_ADD && a->type->kind == TK_TUPLE && b->type->kind == TK_TUPLE &&
+            a->type->n + b->type->n <= MAX_CALL_ARGS) {
+            /* tuple concatenation: a new tuple of both's elements */
+            Type *ts[MAX_CALL_ARGS];
+            Value *vs[MAX_CALL_ARGS];
+            int n = 0;
+            for (int side = 0; side < 2; side++) {
+                Value *t = side ? b : a;
+                for (int i = 0; i < t->type->n; i++) {
+                    Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+                    node_add_input(em->g, ti, t);
+                    ti->index = i;
+                    ts[n] = t->type->elems[i];
+                    vs[n] = node_add_output(em->g, ti, ts[n]);
+                    n++;
+                }
+            }
+            Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            for (int i = 0; i < n; i++) node_add_input(em->g, tc, vs[i]);
+            *out = node_add_output(em->g, tc, ty_tuple(ts, n));
+            return TS_OK;
+        }
         return em_op(em, em_binop_aten(e->binop.op, a->type->kind == TK_TENSOR), sp, out, 2, a, b, NULL);
     }
     case AST_UNARY: {
@@ -1035,6 +1479,11 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         case UNOP_NOT: {
             Value *b;
             TS_TRY(em_to_bool(em, a, sp, &b));
+            bool cb;
+            if (em_const_bool(b, &cb)) { /* folded, so `not torch.jit.is_scripting() and ...` is static */
+                *out = em_constant(em, iv_bool(!cb), sp);
+                return TS_OK;
+            }
             return em_op(em, "aten::__not__", sp, out, 1, b, NULL, NULL);
         }
         default: break;
@@ -1061,19 +1510,38 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         TS_TRY(em_expr(em, e->boolop.lhs, NULL, &a));
         TS_TRY(em_to_bool(em, a, sp, &a));
         bool is_and = e->boolop.op == BOOLOP_AND;
+        bool ca;
+        if (em_const_bool(a, &ca)) {
+            /* a constant left side decides statically; the right side is not compiled when it does not run */
+            if (ca != is_and) {
+                *out = em_constant(em, iv_bool(ca), sp);
+                return TS_OK;
+            }
+            TS_TRY(em_expr(em, e->boolop.rhs, NULL, out));
+            return em_to_bool(em, *out, sp, out);
+        }
         /* and: if a: b else: False;  or: if a: True else: b */
         Value *k = em_constant(em, iv_bool(!is_and), sp);
         Node *n = em_append(em, NK_IF, sp);
         node_add_input(em->g, n, a);
         Block *saved = em->b;
+        Refine refs; /* `x is not None and x > 0`: x refined where the rhs runs */
+        memset(&refs, 0, sizeof refs);
+        em_collect_refines(e->boolop.lhs, false, &refs);
         for (int br = 0; br < 2; br++) {
             Block *blk = node_add_block(em->g, n);
             em->b = blk;
             bool eval_rhs = (br == 0) == is_and;
             Value *v = k;
             if (eval_rhs) {
+                Env env, *saved_env = em->env;
+                em_env_init(&env, em->env);
+                em_apply_refines(em, &refs, br, blk, &env, sp);
+                em->env = &env;
                 ts_status st = em_expr(em, e->boolop.rhs, NULL, &v);
                 if (st == TS_OK) st = em_to_bool(em, v, sp, &v);
+                em->env = saved_env;
+                em_env_free(&env);
                 if (st != TS_OK) {
                     em->b = saved;
                     return st;
@@ -1089,7 +1557,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         Value *c;
         TS_TRY(em_expr(em, e->ifexp.cond, NULL, &c));
         TS_TRY(em_to_bool(em, c, sp, &c));
-        return emit_ifexp_values(em, c, e->ifexp.then, NULL, e->ifexp.orelse, NULL, hint, sp, out);
+        return emit_ifexp_values(em, c, e->ifexp.cond, e->ifexp.then, NULL, e->ifexp.orelse, NULL, hint, sp, out);
     }
     case AST_TUPLE: {
         Type *h = hint ? ty_unwrap_optional(hint) : NULL;
@@ -1109,6 +1577,9 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
     }
     case AST_LIST: return emit_list(em, e, hint, out);
     case AST_DICT: return emit_dict(em, e, hint, out);
+    case AST_LISTCOMP:
+    case AST_DICTCOMP:
+    case AST_GENEXP: return emit_listcomp(em, e, hint, out);
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s expressions are not supported yet", ast_kind_name(e->kind));

@@ -24,6 +24,7 @@ typedef enum SVKind {
     SV_CLASS,     /* cls */
     SV_FUNC,      /* fn */
     SV_NEW,       /* Cls.__new__ */
+    SV_PYMOD,     /* name: a Python module of a scripted source ("torch.nn.functional") */
 } SVKind;
 
 typedef struct SV {
@@ -78,10 +79,29 @@ ts_status em_op(Em *em, const char *name, Span sp, Value **out, int n, Value *a,
 /* A condition as a bool value (aten::Bool for tensors and numbers). */
 ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) TS_MUST_CHECK;
 const char *em_binop_aten(AstBinOp op, bool tensor);
+/* A tuple whose elements fit List[T] (t, maybe Optional) as that list, as PyTorch
+ * converts at calls and returns; v itself otherwise. */
+Value *em_tuple_to_list(Em *em, Value *v, Type *t, Span sp);
+/* x[indices] of a tensor as a view (ints, slices, None): what subscript assignment writes into. */
+ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) TS_MUST_CHECK;
 
 /* ---- expressions ---- */
 ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) TS_MUST_CHECK;
 ts_status em_sv(Em *em, const Ast *e, SV *out) TS_MUST_CHECK;
 ts_status em_sv_value(Em *em, SV *sv, Span sp, Value **out) TS_MUST_CHECK;
+/* ---- refinement (emit_stmt.c): names narrowed in the branches of a condition ---- */
+enum { EM_MAX_REFINES = 8 };
+typedef struct Refine {
+    const char *names[2][EM_MAX_REFINES];
+    const struct Ast *types[2][EM_MAX_REFINES]; /* isinstance's type; NULL: Optional's element */
+    int n[2];
+} Refine;
+void em_collect_refines(const struct Ast *cond, bool negate, Refine *r);
+/* Bind branch k's refined names in env, with casts appended to blk. */
+void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span sp);
+
+/* ---- statements (emit_stmt.c), for expressions desugared into them ---- */
+ts_status em_stmts(Em *em, const AstList *l) TS_MUST_CHECK;
+ts_status em_assign_target(Em *em, const struct Ast *target, Value *v, Span sp) TS_MUST_CHECK;
 
 #endif

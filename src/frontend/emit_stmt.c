@@ -94,6 +94,15 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
     case AST_SUBSCRIPT: {
         Value *base, *idx, *r;
         TS_TRY(em_expr(em, target->subscript.value, NULL, &base));
+        if (base->type->kind == TK_TENSOR && em->u->from_source) {
+            /* x[i, a:b] = v writes into the view: fill_ with a number, copy_ of a tensor (as PyTorch emits it) */
+            Value *view;
+            TS_TRY(em_tensor_index(em, target, base, &view));
+            bool scalar = v->type->kind == TK_INT || v->type->kind == TK_FLOAT || v->type->kind == TK_BOOL ||
+                          v->type->kind == TK_NUMBER;
+            if (v->type->kind == TK_BOOL) TS_TRY(em_op(em, "aten::Int", sp, &v, 1, v, NULL, NULL)); /* a Scalar */
+            return em_op(em, scalar ? "aten::fill_" : "aten::copy_", sp, &r, 2, view, v, NULL);
+        }
         if (target->subscript.indices.len != 1 || base->type->kind == TK_TENSOR)
             return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &target->span, "this subscript assignment is not supported yet");
         TS_TRY(em_expr(em, target->subscript.indices.items[0], NULL, &idx));
@@ -201,6 +210,80 @@ static ts_status emit_branch(Em *em, Block *blk, Env *env, const AstList *body, 
     return st;
 }
 
+/* Optional refinement, as PyTorch does for local names: `x is None` /
+ * `x is not None` and `isinstance(x, T)` (and their `and`, `or`, `not`
+ * combinations) give x a narrower type in the branch where it holds.
+ * r->names[k] collects the names refined in branch k (0: true, 1: false),
+ * r->types[k] the annotation to refine to (NULL: Optional's element). */
+static void add_refine(Refine *r, int k, const char *name, const Ast *type) {
+    if (r->n[k] >= EM_MAX_REFINES) return;
+    r->names[k][r->n[k]] = name;
+    r->types[k][r->n[k]] = type;
+    r->n[k]++;
+}
+
+void em_collect_refines(const Ast *c, bool negate, Refine *r) {
+    if (c->kind == AST_UNARY && c->unary.op == UNOP_NOT) {
+        em_collect_refines(c->unary.operand, !negate, r);
+        return;
+    }
+    if (c->kind == AST_BOOLOP) {
+        /* `a and b` refines both in its true branch; `a or b` both in its false one */
+        bool both_true = (c->boolop.op == BOOLOP_AND) != negate;
+        Refine a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        em_collect_refines(c->boolop.lhs, negate, &a);
+        em_collect_refines(c->boolop.rhs, negate, &b);
+        int k = both_true ? 0 : 1;
+        for (int i = 0; i < a.n[k]; i++) add_refine(r, k, a.names[k][i], a.types[k][i]);
+        for (int i = 0; i < b.n[k]; i++) add_refine(r, k, b.names[k][i], b.types[k][i]);
+        return;
+    }
+    if (c->kind == AST_CALL && c->call.func->kind == AST_NAME && strcmp(c->call.func->name.id, "isinstance") == 0 &&
+        c->call.args.len == 2 && c->call.args.items[0]->kind == AST_NAME && c->call.args.items[1]->kind != AST_TUPLE) {
+        if (!negate) add_refine(r, 0, c->call.args.items[0]->name.id, c->call.args.items[1]);
+        return;
+    }
+    if (c->kind != AST_COMPARE || c->compare.nops != 1) return;
+    AstCmpOp op = c->compare.ops[0];
+    if (op != CMPOP_IS && op != CMPOP_IS_NOT) return;
+    const Ast *a = c->compare.operands.items[0], *b = c->compare.operands.items[1];
+    if (a->kind == AST_NONE) {
+        const Ast *t = a;
+        a = b;
+        b = t;
+    }
+    if (a->kind != AST_NAME || b->kind != AST_NONE) return;
+    add_refine(r, ((op == CMPOP_IS_NOT) != negate) ? 0 : 1, a->name.id, NULL);
+}
+
+void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span sp) {
+    for (int i = 0; i < r->n[k]; i++) {
+        Value *v = em_env_lookup(em->env, r->names[k][i]);
+        if (!v) continue;
+        Type *to = NULL;
+        if (r->types[k][i]) {
+            Type *t;
+            if (sema_resolve_type(em->ctx, em->u, r->types[k][i], &t) != TS_OK) {
+                ts_clear_error(em->ctx); /* isinstance reports it when emitted */
+                continue;
+            }
+            if (ty_subtype(v->type, t) || !ty_subtype(t, v->type)) continue;
+            to = t;
+        } else {
+            if (v->type->kind != TK_OPTIONAL) continue;
+            to = v->type->elems[0];
+        }
+        Node *cast = node_new(em->g, NK_UNCHECKED_CAST, sp);
+        block_append(blk, cast);
+        node_add_input(em->g, cast, v);
+        Value *o = node_add_output(em->g, cast, to);
+        o->name = v->name;
+        strmap_put(&env->vars, r->names[k][i], o); /* not an assignment: no merge output of its own */
+    }
+}
+
 static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_from, bool *consumed_rest) {
     Span sp = s->span;
     Value *c;
@@ -224,9 +307,13 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     Env envs[2];
     Block *blks[2];
     ts_status st = TS_OK;
+    Refine refs;
+    memset(&refs, 0, sizeof refs);
+    em_collect_refines(s->if_.cond, false, &refs);
     for (int k = 0; k < 2; k++) {
         em_env_init(&envs[k], em->env);
         blks[k] = node_add_block(em->g, n);
+        em_apply_refines(em, &refs, k, blks[k], &envs[k], sp);
     }
     for (int k = 0; k < 2 && st == TS_OK; k++)
         st = emit_branch(em, blks[k], &envs[k], bodies[k], move_rest && !exits[k] ? rest : NULL, rest_from);
@@ -393,10 +480,121 @@ static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Val
     return st;
 }
 
+static Ast *syn_node(Em *em, AstKind k, Span sp) { return ast_new(&em->u->arena, k, sp); }
+
+static Ast *syn_name(Em *em, const char *id, Span sp) {
+    Ast *n = syn_node(em, AST_NAME, sp);
+    n->name.id = id;
+    return n;
+}
+
+static Ast *syn_call(Em *em, const char *fn, Ast *a, Ast *b, Span sp) {
+    Ast *c = syn_node(em, AST_CALL, sp);
+    c->call.func = syn_name(em, fn, sp);
+    c->call.args.len = b ? 2 : 1;
+    c->call.args.items = arena_array(&em->u->arena, Ast *, 2);
+    c->call.args.items[0] = a;
+    c->call.args.items[1] = b;
+    return c;
+}
+
+/* for t in enumerate(xs[, start]) / zip(xs, ys, ...): over lists, strings and
+ * dicts (their keys) this is
+ *     for $i in range(len(xs)):  t = ($i + start, xs[$i])   (zip: min of the lengths)
+ * and over a ModuleList or Sequential it is unrolled, as PyTorch does. */
+static ts_status emit_for(Em *em, const Ast *s);
+
+static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
+    const Ast *it = s->for_.iter;
+    Span sp = s->span;
+    int na = it->call.args.len;
+    if (it->call.keywords.len || na < 1 || (is_enum && na > 2) || na > 8)
+        return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "%s() arguments are not supported here", is_enum ? "enumerate" : "zip");
+    int nseq = is_enum ? 1 : na;
+    Value *seqs[8];
+    for (int i = 0; i < nseq; i++) {
+        TS_TRY(em_expr(em, it->call.args.items[i], NULL, &seqs[i]));
+        if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
+    }
+    if (is_enum && seqs[0]->type->kind == TK_CLASS && seqs[0]->type->cls->kind == CK_MODULE) {
+        Value *start = NULL;
+        if (na == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
+        ClassType *c = seqs[0]->type->cls;
+        int idx = 0;
+        for (int i = 0; i < c->attrs.len; i++) {
+            Type *at = c->attrs.data[i].type;
+            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
+            Node *ga = em_append(em, NK_GETATTR, sp);
+            node_add_input(em->g, ga, seqs[0]);
+            ga->name = c->attrs.data[i].name;
+            ga->index = i;
+            Value *sub = node_add_output(em->g, ga, at);
+            Value *iv = em_constant(em, iv_int(idx++), sp);
+            if (start) TS_TRY(em_op(em, "aten::add", sp, &iv, 2, iv, start, NULL));
+            Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            node_add_input(em->g, tc, iv);
+            node_add_input(em->g, tc, sub);
+            Type *ts[2] = {iv->type, at};
+            TS_TRY(assign_to(em, s->for_.target, node_add_output(em->g, tc, ty_tuple(ts, 2)), sp));
+            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+        }
+        return TS_OK;
+    }
+    int id = em->g->next_id;
+    Ast *len = NULL;
+    Ast *tup = syn_node(em, AST_TUPLE, sp);
+    tup->seq.elts.len = nseq + (is_enum ? 1 : 0);
+    tup->seq.elts.items = arena_array(&em->u->arena, Ast *, tup->seq.elts.len);
+    const char *iname = arena_printf(&em->g->arena, "$zi%d", id);
+    int e = 0;
+    if (is_enum) {
+        Ast *idx = syn_name(em, iname, sp);
+        if (na == 2) {
+            Ast *add = syn_node(em, AST_BINOP, sp);
+            add->binop.op = BINOP_ADD;
+            add->binop.lhs = idx;
+            add->binop.rhs = it->call.args.items[1];
+            idx = add;
+        }
+        tup->seq.elts.items[e++] = idx;
+    }
+    for (int i = 0; i < nseq; i++) {
+        if (seqs[i]->type->kind != TK_LIST && seqs[i]->type->kind != TK_STR)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &it->call.args.items[i]->span,
+                           "%s() over this value is not supported (a list, a string or a dict)", is_enum ? "enumerate" : "zip");
+        const char *sname = arena_printf(&em->g->arena, "$zs%d_%d", id, i);
+        em_env_set(em, sname, seqs[i]);
+        Ast *l = syn_call(em, "len", syn_name(em, sname, sp), NULL, sp);
+        len = len ? syn_call(em, "min", len, l, sp) : l;
+        Ast *sub = syn_node(em, AST_SUBSCRIPT, sp);
+        sub->subscript.value = syn_name(em, sname, sp);
+        sub->subscript.indices.len = 1;
+        sub->subscript.indices.items = arena_array(&em->u->arena, Ast *, 1);
+        sub->subscript.indices.items[0] = syn_name(em, iname, sp);
+        tup->seq.elts.items[e++] = sub;
+    }
+    Ast *as = syn_node(em, AST_ASSIGN, sp);
+    as->assign.targets.len = 1;
+    as->assign.targets.items = arena_array(&em->u->arena, Ast *, 1);
+    as->assign.targets.items[0] = s->for_.target;
+    as->assign.value = tup;
+    Ast *f = syn_node(em, AST_FOR, sp);
+    f->for_.target = syn_name(em, iname, sp);
+    f->for_.iter = syn_call(em, "range", len, NULL, sp);
+    f->for_.body.len = s->for_.body.len + 1;
+    f->for_.body.items = arena_array(&em->u->arena, Ast *, f->for_.body.len);
+    f->for_.body.items[0] = as;
+    for (int i = 0; i < s->for_.body.len; i++) f->for_.body.items[i + 1] = s->for_.body.items[i];
+    return emit_for(em, f);
+}
+
 static ts_status emit_for(Em *em, const Ast *s) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
     if (s->for_.orelse.len) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "for ... else is not supported");
+    if (it->kind == AST_CALL && it->call.func->kind == AST_NAME && !em_env_lookup(em->env, it->call.func->name.id) &&
+        (strcmp(it->call.func->name.id, "enumerate") == 0 || strcmp(it->call.func->name.id, "zip") == 0))
+        return emit_for_enumerate_zip(em, s, it->call.func->name.id[0] == 'e');
     if (it->kind == AST_CALL && it->call.func->kind == AST_NAME && strcmp(it->call.func->name.id, "range") == 0 &&
         !em_env_lookup(em->env, "range")) {
         int na = it->call.args.len;
@@ -426,6 +624,23 @@ static ts_status emit_for(Em *em, const Ast *s) {
         }
         return TS_OK;
     }
+    if (seq->type->kind == TK_CLASS && seq->type->cls->kind == CK_MODULE) {
+        /* a ModuleList or Sequential of a scripted module: unrolled over its submodules */
+        ClassType *c = seq->type->cls;
+        for (int i = 0; i < c->attrs.len; i++) {
+            Type *at = c->attrs.data[i].type;
+            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
+            Node *ga = em_append(em, NK_GETATTR, sp);
+            node_add_input(em->g, ga, seq);
+            ga->name = c->attrs.data[i].name;
+            ga->index = i;
+            Value *item = node_add_output(em->g, ga, at);
+            item->name = ga->name;
+            TS_TRY(assign_to(em, s->for_.target, item, sp));
+            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+        }
+        return TS_OK;
+    }
     if (seq->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seq, 1, seq, NULL, NULL));
     if (seq->type->kind == TK_LIST || seq->type->kind == TK_STR || seq->type->kind == TK_TENSOR) {
         Value *trip;
@@ -435,6 +650,14 @@ static ts_status emit_for(Em *em, const Ast *s) {
         return emit_loop(em, s, LOOP_LIST, trip, seq, NULL, NULL, s->for_.target, &s->for_.body, NULL);
     }
     return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "cannot iterate over this value");
+}
+
+/* prim::RaiseException(msg, cls): no outputs. */
+static ts_status raise_op(Em *em, Value *msg, Value *cls, Span sp) {
+    CallArg a[2] = {{msg, NULL, sp}, {cls, NULL, sp}};
+    Value **outs;
+    int n;
+    return sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", a, 2, sp, &outs, &n);
 }
 
 static ts_status emit_raise(Em *em, const Ast *s) {
@@ -453,10 +676,7 @@ static ts_status emit_raise(Em *em, const Ast *s) {
         msg = em_constant(em, iv_cstr("Exception"), sp);
     }
     Value *c = em_constant(em, iv_cstr(cls), sp);
-    CallArg ra[2] = {{msg, NULL, sp}, {c, NULL, sp}};
-    Value **routs;
-    int nr;
-    TS_TRY(sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", ra, 2, sp, &routs, &nr));
+    TS_TRY(raise_op(em, msg, c, sp));
     em->env->raised = true;
     return TS_OK;
 }
@@ -524,6 +744,7 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         if (s->return_.value) TS_TRY(em_expr(em, s->return_.value, em->fn->ret_type, &v));
         else v = em_constant(em, iv_none(), sp);
         if (em->fn->ret_type) {
+            if (!ty_subtype(v->type, em->fn->ret_type)) v = em_tuple_to_list(em, v, em->fn->ret_type, sp);
             if (!ty_subtype(v->type, em->fn->ret_type)) return em_type_error(em, sp, "return value", em->fn->ret_type, v->type);
             v = em_cast(em, v, em->fn->ret_type, sp);
         }
@@ -538,18 +759,31 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         TS_TRY(em_to_bool(em, c, sp, &c));
         bool cb;
         if (em_const_bool(c, &cb) && cb) return TS_OK;
-        Value *msg;
-        if (s->assert_.msg) TS_TRY(em_expr(em, s->assert_.msg, NULL, &msg));
-        else msg = em_constant(em, iv_cstr("AssertionError: "), sp);
         Node *n = em_append(em, NK_IF, sp);
         node_add_input(em->g, n, c);
         node_add_block(em->g, n);
         Block *fb = node_add_block(em->g, n);
         Block *saved = em->b;
+        Refine refs;
+        memset(&refs, 0, sizeof refs);
+        em_collect_refines(s->assert_.test, false, &refs);
+        /* the message is computed where the test failed, with that branch's refinements,
+         * as PyTorch emits it (`assert b is None or b.shape == s, f"{b.shape}"`) */
         em->b = fb;
-        Value *cls = em_constant(em, iv_cstr("builtins.AssertionError"), sp), *r;
-        ts_status st = em_op(em, "prim::RaiseException", sp, &r, 2, msg, cls, NULL);
+        Env env, *saved_env = em->env;
+        em_env_init(&env, em->env);
+        em_apply_refines(em, &refs, 1, fb, &env, sp);
+        em->env = &env;
+        Value *msg = NULL;
+        ts_status st = TS_OK;
+        if (s->assert_.msg) st = em_expr(em, s->assert_.msg, NULL, &msg);
+        else msg = em_constant(em, iv_cstr("AssertionError: "), sp);
+        if (st == TS_OK) st = raise_op(em, msg, em_constant(em, iv_cstr("builtins.AssertionError"), sp), sp);
+        em->env = saved_env;
+        em_env_free(&env);
         em->b = saved;
+        /* past `assert x is not None`, x is refined */
+        if (st == TS_OK) em_apply_refines(em, &refs, 0, em->b, em->env, sp);
         return st;
     }
     case AST_IF: return emit_if(em, s, l, i + 1, consumed_rest);
@@ -559,6 +793,18 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         return emit_loop(em, s, LOOP_WHILE, trip, NULL, NULL, NULL, NULL, &s->while_.body, s->while_.cond);
     }
     case AST_FOR: return emit_for(em, s);
+    case AST_WITH:
+        /* `with torch.no_grad():` changes nothing tscript computes: the body runs in place */
+        for (int k = 0; k < s->with.items.len; k++) {
+            const Ast *w = s->with.items.items[k];
+            const Ast *c = w->withitem.context;
+            const Ast *f = c->kind == AST_CALL ? c->call.func : c;
+            const char *n = f->kind == AST_ATTR ? f->attr.name : f->kind == AST_NAME ? f->name.id : "";
+            if (w->withitem.target || (strcmp(n, "no_grad") != 0 && strcmp(n, "enable_grad") != 0))
+                return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &w->span,
+                               "tscript supports `with` only for torch.no_grad() and torch.enable_grad()");
+        }
+        return emit_stmts(em, &s->with.body, 0);
     case AST_DEL: return TS_OK;
     case AST_BREAK:
     case AST_CONTINUE:
@@ -689,3 +935,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
     fn->state = FN_EMITTED;
     return TS_OK;
 }
+
+ts_status em_stmts(Em *em, const AstList *l) { return emit_stmts(em, l, 0); }
+
+ts_status em_assign_target(Em *em, const Ast *target, Value *v, Span sp) { return assign_to(em, target, v, sp); }

@@ -804,7 +804,10 @@ void lexer_next(Lexer *lx, Token *t) {
             bool raw;
             const char *reject;
             if (string_prefix(lx, s, lx->pos, &raw, &reject)) {
-                lex_string(lx, t, s, raw, reject);
+                /* an f-string is a string token marked fstring: the parser makes it an FSTR */
+                bool fstr = reject && strcmp(reject, "f-strings") == 0;
+                lex_string(lx, t, s, raw, fstr ? NULL : reject);
+                t->fstring = fstr;
                 return;
             }
             TokKind k = keyword_kind(lx->text + s, lx->pos - s);

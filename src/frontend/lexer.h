@@ -51,6 +51,7 @@ typedef struct Token {
     const char *str;  /* TK_IDENT: the name; TK_STRING: the decoded bytes.
                          Arena-owned, NUL-terminated. NULL otherwise. */
     size_t len;       /* length of str in bytes (a string may contain NULs) */
+    bool fstring;     /* TK_STRING written f"..." (str is the template with {fields}) */
     bool int_2_63;    /* TK_INT spelled 9223372036854775808 (ival is 0): valid
                          only as the operand of a unary minus */
 } Token;

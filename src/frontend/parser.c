@@ -451,15 +451,36 @@ static Ast *brace_display(Parser *p) {
     return result;
 }
 
-/* strings = STRING { STRING }   (adjacent literals are one string) */
+/* strings = STRING { STRING }   (adjacent literals are one string; with an
+ * f-string among them, one FSTR whose text is the format template) */
 static Ast *strings(Parser *p) {
     uint32_t start = cur(p)->span.start;
     sb_clear(&p->sb);
+    bool fstr = false;
     while (at(p, TK_STRING)) {
         Token t = advance(p);
-        sb_putn(&p->sb, t.str, t.len);
+        if (t.fstring) fstr = true;
+        /* in an f-string's template, a plain literal's braces are literal */
+        for (size_t i = 0; i < t.len; i++) {
+            char c = t.str[i];
+            sb_putc(&p->sb, c);
+            if (!t.fstring && (c == '{' || c == '}')) sb_putc(&p->sb, c);
+        }
     }
-    Ast *s = node(p, AST_STR, start);
+    if (!fstr) {
+        /* no f-string: undo the brace doubling */
+        StrBuf plain;
+        sb_init(&plain);
+        for (size_t i = 0; i < p->sb.len; i++) {
+            char c = p->sb.data[i];
+            sb_putc(&plain, c);
+            if ((c == '{' || c == '}') && i + 1 < p->sb.len && p->sb.data[i + 1] == c) i++;
+        }
+        sb_clear(&p->sb);
+        sb_putn(&p->sb, plain.data ? plain.data : "", plain.len);
+        sb_free(&plain);
+    }
+    Ast *s = node(p, fstr ? AST_FSTR : AST_STR, start);
     s->str.len = p->sb.len;
     s->str.data = arena_strndup(p->arena, sb_cstr(&p->sb), p->sb.len);
     return s;

@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "frontend/ast.h"
 #include "frontend/parser.h"
@@ -324,6 +325,22 @@ static bool is_final(const Ast *ann) {
 
 static ts_status declare_signature(Ctx *ctx, Unit *u, Ast *def, ClassType *owner, Function *fn);
 
+/* N of a BroadcastingListN[T] annotation, also inside Optional[...]; else 0. */
+static int broadcast_len(const Ast *ann) {
+    if (ann->kind != AST_SUBSCRIPT) return 0;
+    StrBuf sb;
+    sb_init(&sb);
+    int n = 0;
+    if (sema_dotted_name(ann->subscript.value, &sb)) {
+        const char *name = strip_typing(sb_cstr(&sb));
+        if (strncmp(name, "BroadcastingList", 16) == 0) n = atoi(name + 16);
+        else if (strcmp(name, "Optional") == 0 && ann->subscript.indices.len == 1)
+            n = broadcast_len(ann->subscript.indices.items[0]);
+    }
+    sb_free(&sb);
+    return n;
+}
+
 static ts_status declare_function(Ctx *ctx, Unit *u, Ast *def, ClassType *owner, const char *qualname,
                                   Function **out) {
     Function *fn = ts_xmalloc(sizeof *fn);
@@ -357,6 +374,7 @@ static ts_status declare_signature(Ctx *ctx, Unit *u, Ast *def, ClassType *owner
             return ts_fail(ctx, TS_ERR_UNSUPPORTED, &p->span, "*args and **kwargs are not supported in TorchScript");
         if (p->param.annotation) {
             TS_TRY(sema_resolve_type(ctx, u, p->param.annotation, &fp->type));
+            fp->broadcast = broadcast_len(p->param.annotation);
         } else if (i == 0 && owner) {
             fp->type = owner->type;
         } else {
@@ -530,6 +548,31 @@ ts_status sema_lookup_qualified(Ctx *ctx, Unit *u, const char *q, const Span *wh
     if (find_def(m, AST_FUNCDEF, name)) return unit_resolve_function(ctx, u, q, where, fn);
     return TS_OK;
 }
+
+void unit_add_class(Unit *u, ClassType *c) {
+    c->unit = u;
+    c->unit_retain = unit_retain_opaque;
+    c->unit_release = unit_release_opaque;
+    strmap_put(&u->classes, c->qualname, c);
+    vec_push(&u->class_list, c);
+}
+
+ts_status unit_declare_method(Ctx *ctx, Unit *u, ClassType *c, Ast *def, Function **out) {
+    char *mq = arena_printf(&u->arena, "%s.%s", c->qualname, def->funcdef.name);
+    TS_TRY(declare_function(ctx, u, def, c, mq, out));
+    classtype_add_method(c, def->funcdef.name, *out);
+    return TS_OK;
+}
+
+ts_status unit_declare_function(Ctx *ctx, Unit *u, Ast *def, const char *qualname, Function **out) {
+    *out = strmap_get(&u->functions, qualname);
+    if (*out) return TS_OK;
+    TS_TRY(declare_function(ctx, u, def, NULL, qualname, out));
+    strmap_put(&u->functions, qualname, *out);
+    return TS_OK;
+}
+
+void unit_add_file(Unit *u, const char *qualifier, AstModule *m) { strmap_put(&u->files, qualifier, m); }
 
 const char *function_signature(Unit *u, Function *fn) {
     if (fn->signature) return fn->signature;

@@ -25,6 +25,7 @@
 
 struct AstDef;
 struct AstModule;
+struct Ast;
 
 typedef struct FnParam {
     const char *name;
@@ -32,6 +33,7 @@ typedef struct FnParam {
     bool has_default;
     IValue default_value; /* owned by the unit */
     Span span;
+    int broadcast;        /* BroadcastingListN[T] (maybe in Optional): N, so a T broadcasts to N copies */
 } FnParam;
 
 typedef enum FnState { FN_DECLARED, FN_EMITTING, FN_EMITTED, FN_FAILED } FnState;
@@ -50,6 +52,7 @@ typedef struct Function {
     void *code;           /* runtime's compiled form */
     void (*code_free)(void *code);
     const char *signature; /* cached function_signature() */
+    struct Function *next_overload; /* @_overload variants of one function: calls take the first that fits */
 } Function;
 
 /* Supplies the source text of a qualifier ("__torch__.a.b"). Returns TS_OK
@@ -62,6 +65,44 @@ typedef struct UnitFailure {
     const char *message;
     Span span;
 } UnitFailure;
+
+/* Scripting from Python source (python/script.c): what a name means that the
+ * frontend cannot resolve itself. A global name of a function's own Python
+ * module, or an attribute of a Python module value, resolves to one of: */
+typedef enum GlobalKind {
+    GR_NONE,     /* not known: the frontend goes on with its own rules */
+    GR_ATEN,     /* the `torch` namespace (attributes are aten ops) */
+    GR_PYMOD,    /* a Python module: name is its dotted name ("torch.nn.functional") */
+    GR_OP,       /* a builtin op: name ("aten::relu") */
+    GR_CLASS,    /* cls */
+    GR_FUNCTION, /* fn (a free function of the unit) */
+    GR_VALUE,    /* a constant: value (owned by the receiver) */
+    GR_BUILTIN,  /* a builtin of the frontend: name ("_pair": torch.nn.modules.utils' n-tuple makers) */
+} GlobalKind;
+
+typedef struct GlobalRef {
+    GlobalKind kind;
+    const char *name;
+    ClassType *cls;
+    Function *fn;
+    IValue value;
+} GlobalRef;
+
+typedef struct ScriptHooks {
+    /* `name` in fn's module (pymod NULL) or `pymod.name`. */
+    ts_status (*global)(Ctx *ctx, void *ud, Function *fn, const char *pymod, const char *name, const Span *sp,
+                        GlobalRef *out);
+    /* A method of a module class that is declared only when code uses it
+     * (*out stays NULL when the class has no such method). */
+    ts_status (*method)(Ctx *ctx, void *ud, ClassType *c, const char *name, const Span *sp, Function **out);
+    /* An attribute of a module that is not a slot, constant or method: a function
+     * stored on the instance (`self.activation = F.relu`). */
+    ts_status (*attr)(Ctx *ctx, void *ud, ClassType *c, const char *name, const Span *sp, GlobalRef *out);
+    /* isinstance(module, cls) where cls names a Python module class: decided
+     * statically (*handled false when cls is not one). */
+    ts_status (*module_isinstance)(Ctx *ctx, void *ud, Function *fn, ClassType *c, const struct Ast *cls,
+                                   bool *handled, bool *result);
+} ScriptHooks;
 
 typedef struct Unit {
     int refcnt;
@@ -77,8 +118,12 @@ typedef struct Unit {
     IValue constants;       /* the CONSTANTS tuple (None when absent) */
     int version;            /* archive format version (upgrader semantics) */
     bool lazy;              /* an archive: what cannot be compiled fails when run, not at load */
+    bool from_source;       /* scripted from Python source (python/script.c): saved code is printed from IR,
+                               and a call of an op the registry lacks fails when run (as in a lazy unit) */
     SourceProvider provider;
     void *provider_ud;
+    const ScriptHooks *hooks; /* NULL except for a unit scripted from Python source */
+    void *hooks_ud;
 } Unit;
 
 Unit *unit_new(SourceProvider provider, void *ud);
@@ -98,6 +143,17 @@ ts_status unit_resolve_function(Ctx *ctx, Unit *u, const char *qualname, const S
 Function *class_method(const ClassType *c, const char *name);
 /* "name(x: Tensor, n: int=3) -> Tensor" without self; kept in the unit. */
 const char *function_signature(Unit *u, Function *fn);
+/* Register a class made outside a class definition (a scripted module's
+ * concrete type); the unit owns it from here on. */
+void unit_add_class(Unit *u, ClassType *c);
+/* Declare `def` as a method of c (qualname c.name) and add it to c. */
+ts_status unit_declare_method(Ctx *ctx, Unit *u, ClassType *c, struct Ast *def, Function **out) TS_MUST_CHECK;
+/* Declare a free function from def under qualname (no file lookup), or
+ * return the one already declared under that name. */
+ts_status unit_declare_function(Ctx *ctx, Unit *u, struct Ast *def, const char *qualname, Function **out) TS_MUST_CHECK;
+/* Register a parsed file under a qualifier ("__torch__.model"), so that
+ * classes and functions named under it resolve from it. */
+void unit_add_file(Unit *u, const char *qualifier, struct AstModule *m);
 /* Emit IR for every declared function not emitted yet (and those they pull in). */
 ts_status unit_emit_pending(Ctx *ctx, Unit *u) TS_MUST_CHECK;
 

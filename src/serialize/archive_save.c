@@ -166,7 +166,8 @@ static ts_status add_missing_files(Ctx *ctx, const Module *m, ArchiveCode *c) {
     return st;
 }
 
-/* A module compiled from source (no archive file behind its unit): the code
+/* A module compiled from source (scripted from a model.py, or no archive file
+ * behind its unit): the code
  * printed from its IR in PyTorch's dialect (frontend/code_print.c), with the
  * constants the printer collected. */
 static ts_status printed_code(Ctx *ctx, const Module *m, ArchiveCode *out) {
@@ -195,7 +196,7 @@ static ts_status printed_code(Ctx *ctx, const Module *m, ArchiveCode *out) {
             for (int i = 0; i < cf.constants.len; i++) t->items[i] = iv_dup(cf.constants.data[i]);
             out->constants = iv_tuple_steal(t);
         }
-        out->version = 5;
+        out->version = m->unit->version > 0 ? m->unit->version : 5;
     }
     code_files_free(&cf);
     return st;
@@ -204,6 +205,11 @@ static ts_status printed_code(Ctx *ctx, const Module *m, ArchiveCode *out) {
 ts_status archive_code_files(Ctx *ctx, const Module *m, ArchiveCode *out) {
     memset(out, 0, sizeof *out);
     out->constants = iv_none();
+    if (m->unit->from_source) {
+        ts_status st = printed_code(ctx, m, out);
+        if (st != TS_OK) archive_code_free(out);
+        return st;
+    }
     const Unit *u = m->unit;
     out->files = ts_calloc((size_t)u->sources.len + 1, sizeof *out->files);
     if (!out->files) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");

@@ -309,6 +309,9 @@ static void lambdas(void **state) {
 static void simple_statements(void **state) {
     (void)state;
     assert_dump("f(x)\n", "(expr (call f x))");
+    /* an f-string is one FSTR node holding the template; plain literals beside it keep literal braces */
+    assert_dump("s = f'{x}' '{'\n", "(= s (fstr \"{x}{{\"))");
+    assert_dump("s = 'a{' 'b'\n", "(= s \"a{b\")");
     assert_dump("a = b = c\n", "(= a b c)");
     assert_dump("a, b = 1, 2\n", "(= (tuple a b) (tuple 1 2))");
     assert_dump("a, b, = x\n", "(= (tuple a b) x)");
@@ -589,8 +592,6 @@ static void errors_unsupported(void **state) {
     assert_error("x = await y\n", "t.py:1:5: error: 'await' is not supported in TorchScript\n    x = await y\n        ^~~~~\n");
     assert_error("async def f():\n  pass\n",
                  "t.py:1:1: error: 'async' is not supported in TorchScript\n    async def f():\n    ^~~~~\n");
-    assert_error("s = f'{x}'\n",
-                 "t.py:1:5: error: f-strings are not supported in TorchScript\n    s = f'{x}'\n        ^~\n");
 }
 
 static void error_recovery(void **state) {

@@ -1,4 +1,4 @@
-# expect error: 9:9: f-strings are not supported in TorchScript
+# (line 9: f-strings parse, as FSTR nodes; the compiler decides)
 # expect error: 10:9: bytes literals are not supported in TorchScript
 # expect error: 11:5: 'try' statements are not supported in TorchScript
 # expect error: 17:9: 'yield' is not supported in TorchScript
