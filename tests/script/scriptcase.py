@@ -26,7 +26,8 @@ Several `# tscript:` lines add up; each holds shell-quoted key=value words:
   requires=torch2 the source needs PyTorch 2.x (skipped under 1.13)
   degenerate_ok="WHY"  an output is degenerate on purpose (see harness.py)
 
-A class decorated with `@torch.jit.script` (as the seed tutorial writes them)
+A class decorated with `@torch.jit.script` (as the seed tutorial writes them;
+the decorator on the line just above `class`)
 is not scriptable by PyTorch: the decorator runs at class definition and
 rejects an nn.Module. PyTorch's side imports a copy with that one line blanked
 (line numbers unchanged) and scripts the class; tscript gets the file as it is
@@ -83,8 +84,10 @@ class Case:
         self.degenerate_ok = self.header.get("degenerate_ok")
         with open(self.path) as f:
             self.source = f.read()
-        self.decorated = [i for i, line in enumerate(self.source.split("\n"))
-                          if DECORATOR.match(line)]
+        lines = self.source.split("\n")
+        self.decorated = [i for i, line in enumerate(lines)
+                          if DECORATOR.match(line) and i + 1 < len(lines)
+                          and lines[i + 1].startswith("class ")]
 
     def target(self):
         """The model argument of tscript: model.py or model.py:Class."""
