@@ -230,8 +230,9 @@ def _cache_root():
     if os.environ.get("TSCRIPT_NO_CACHE") == "1":
         return None
     base = os.environ.get("TSCRIPT_BUILD") or os.path.dirname(harness.tscript_bin())
-    inside = os.path.commonpath([os.path.abspath(base), harness.REPO]) == harness.REPO
-    if not os.path.isdir(base) or not (inside or os.environ.get("TSCRIPT_BUILD")):
+    # a build folder: $TSCRIPT_BUILD, or the binary's folder if CMake made it
+    if not os.path.isdir(base) or not (os.environ.get("TSCRIPT_BUILD") or
+                                       os.path.exists(os.path.join(base, "CMakeCache.txt"))):
         return None
     h = hashlib.sha256()
     for v in (torch.__version__, np.__version__, platform.python_version()):
@@ -314,7 +315,9 @@ def _build(case, directory):
     with torch.random.fork_rng(devices=[]):
         module = import_source(case, directory)
         model = construct(case, module)
-        init = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        # as PyTorch's own archive of the fresh model holds it (a scripted
+        # module's state_dict also lists non-persistent buffers)
+        init = {k: v.detach().clone() for k, v in torch.jit.script(model).state_dict().items()}
         torch.save(init, os.path.join(directory, "init_state.pt"))
         model = realistic(model, lambda: make_inputs(case))
         torch.save(model.state_dict(), os.path.join(directory, "weights.pt"))

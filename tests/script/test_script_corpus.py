@@ -133,15 +133,22 @@ def test_reference(refs, tmp_path, name):
 _runs = {}
 
 
+_work = []
+
+
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("script-work"))
+    """The session's folder for tscript's outputs, one subfolder per source."""
+    if not _work:
+        _work.append(str(tmp_path_factory.mktemp("script-work")))
+    return _work[0]
 
 
 def tscript(key, args):
     """Run tscript once per key in this session (run, script, ... are shared
     between checks); return the CompletedProcess."""
     if key not in _runs:
+        os.makedirs(os.path.join(_work[0], key[1]), exist_ok=True)
         _runs[key] = run_tscript(args, timeout=TSCRIPT_TIMEOUT)
     return _runs[key]
 
