@@ -62,6 +62,7 @@ import harness  # noqa: E402
 from realistic import realistic  # noqa: E402
 
 CORPUS = os.path.join(HERE, "corpus")
+KNOWN_FAILURES = os.path.join(HERE, "known_failures.txt")
 KEYS = {"class", "args", "inputs", "seed", "method", "requires", "degenerate_ok"}
 DECORATOR = re.compile(r"^@torch\.jit\.script\s*$")
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
@@ -132,6 +133,30 @@ def corpus_cases(directory=CORPUS):
                 if re.match(r"#\s*tscript:", f.readline()):
                     cases.append(Case(os.path.join(directory, name)))
     return cases
+
+
+def known_failures():
+    """tests/script/known_failures.txt through harness.known_failures:
+    {pattern: reason}; a pattern is a test name or an fnmatch pattern."""
+    return harness.known_failures(KNOWN_FAILURES)
+
+
+def known_reason(known, test_name):
+    """The reason test_name is expected to fail, or None."""
+    import fnmatch
+    for pattern, reason in known.items():
+        if fnmatch.fnmatchcase(test_name, pattern):
+            return reason or "(no reason given)"
+    return None
+
+
+def check_known_names(known, prefixes, names):
+    """Each pattern of known with one of prefixes names at least one of names."""
+    import fnmatch
+    for pattern in known:
+        if pattern.split(":")[0] in prefixes:
+            assert fnmatch.filter(names, pattern), "known_failures.txt: %r names no test" % (
+                pattern,)
 
 
 # ---- inputs ----

@@ -26,7 +26,6 @@ What fails today is listed in known_failures.txt ("KIND:SOURCE reason", fnmatch
 patterns allowed); those tests are expected to fail, strictly: one that passes
 fails the run until its line goes, so progress shows as a diff of that file.
 """
-import fnmatch
 import os
 
 import numpy as np
@@ -41,16 +40,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = scriptcase.corpus_cases()
 BY_NAME = {c.name: c for c in CASES}
 KINDS = ("run", "archive", "tree", "seed", "reload", "warn")
-KNOWN = harness.known_failures(os.path.join(HERE, "known_failures.txt"))
+KNOWN = scriptcase.known_failures()
 TORCH2 = int(torch.__version__.split(".")[0]) >= 2
 TSCRIPT_TIMEOUT = 90
 
 
 def known_reason(test_name):
-    for pattern, reason in KNOWN.items():
-        if fnmatch.fnmatchcase(test_name, pattern):
-            return reason or "(no reason given)"
-    return None
+    return scriptcase.known_reason(KNOWN, test_name)
 
 
 def kinds_of(case):
@@ -84,9 +80,9 @@ def test_known_failures_name_checks():
     """Every known-failures line names at least one check, and none names a
     reference check (PyTorch's half must always be sound)."""
     for pattern in KNOWN:
-        assert not pattern.startswith("reference:"), pattern
-        assert fnmatch.filter(ALL_CHECKS, pattern), "known_failures.txt: %r names no check" % (
-            pattern,)
+        assert not pattern.startswith(("reference:", "pytorch:")), pattern
+        assert pattern.split(":")[0] in KINDS + ("error", "bad"), pattern
+    scriptcase.check_known_names(KNOWN, KINDS, ALL_CHECKS)
 
 
 # ---- PyTorch's half ----
