@@ -221,9 +221,12 @@ def import_source(case, directory):
         path = os.path.join(directory, os.path.basename(case.path))
         with open(path, "w") as f:
             f.write(pytorch_source(case))
-    name = "tscript_corpus_%s_%s" % (case.name, hashlib.sha1(path.encode()).hexdigest()[:8])
-    if CORPUS not in sys.path:
-        sys.path.append(CORPUS)
+    # the file's own name, as `import model` would give: it is the qualified
+    # name of its classes in the archive (__torch__.model.Net)
+    name = case.name
+    directory = os.path.dirname(case.path)
+    if directory not in sys.path:
+        sys.path.append(directory)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -354,13 +357,26 @@ def _build(case, directory):
         inputs = make_inputs(case, case_generator(case))
         torch.save(inputs, os.path.join(directory, "inputs.pt"))
         words = harness.input_words(inputs, directory)
+        codes = module_codes(torch.jit.load(reference))
         result = harness._run_torch(reference, inputs, case.method, False)
         flat = harness.flatten(result)
         flat64 = harness.torch_reference64(reference, inputs, case.method, flat)
-    return {"tree": tree, "code": code, "flat": flat, "flat64": flat64, "words": words,
+    return {"tree": tree, "code": code, "codes": codes, "flat": flat, "flat64": flat64, "words": words,
             "init_keys": list(init), "torch": torch.__version__}
 
 
 def run_archive(path, inputs, method="forward"):
     """flatten(torch.jit.load(path).method(*inputs)) in float32, no grad."""
     return harness.flatten(harness._run_torch(path, inputs, method, False))
+
+
+def module_codes(module):
+    """{submodule path: the code PyTorch prints for its forward} of a loaded
+    archive, for every module that has a forward ('' is the top)."""
+    out = {}
+    for path, sub in module.named_modules():
+        try:
+            out[path] = sub.code
+        except (RuntimeError, AttributeError):
+            pass
+    return out

@@ -13,6 +13,9 @@ Per source (its header: scriptcase.py), the checks, each its own test named
   archive    `tscript script ... --weights weights.pt -o out.pt`, then
              PyTorch's torch.jit.load(out.pt) gives the same outputs.
   tree       `tscript show model.py --tree` prints exactly print(torch.jit.script(m)).
+  code       PyTorch's torch.jit.load(out.pt) prints the same tree and, for the
+             top module and each submodule with a forward, the same `.code` as
+             PyTorch's own archive (names, ops, constants as PyTorch prints them).
   seed       `tscript script ... --seed S -o init.pt` (no weights): PyTorch's
              torch.jit.load(init.pt).state_dict() equals, key for key and bit for
              bit, the state after torch.manual_seed(S) and constructing the model
@@ -39,7 +42,7 @@ from harness import assert_ok, assert_same_arrays, describe, run_tscript
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = scriptcase.corpus_cases()
 BY_NAME = {c.name: c for c in CASES}
-KINDS = ("run", "archive", "tree", "seed", "reload", "warn")
+KINDS = ("run", "archive", "tree", "code", "seed", "reload", "warn")
 KNOWN = scriptcase.known_failures()
 TORCH2 = int(torch.__version__.split(".")[0]) >= 2
 TSCRIPT_TIMEOUT = 90
@@ -183,6 +186,18 @@ def check_tree(case, ref, work):
         proc.stdout, ref.tree)
 
 
+def check_code(case, ref, work):
+    _, out = tscript_script(case, ref, work)
+    m = torch.jit.load(out)
+    assert str(m) == ref.tree, "the archive's tree:\n%s\nPyTorch's:\n%s" % (m, ref.tree)
+    got = scriptcase.module_codes(m)
+    assert list(got) == list(ref.codes), "modules with code: tscript %s, PyTorch %s" % (
+        list(got), list(ref.codes))
+    for path, want in ref.codes.items():
+        assert got[path] == want, "code of %r:\n--- tscript's archive ---\n%s\n--- PyTorch's " \
+            "---\n%s" % (path or "(top)", got[path], want)
+
+
 def check_seed(case, ref, work):
     out = os.path.join(work, case.name, "init.pt")
     proc = tscript(("seed", case.name), ["script", case.target()] + case.args_words() +
@@ -229,7 +244,8 @@ def check_warn(case, ref, work):
     assert "torch.jit.script" in lines[0], lines[0]
 
 
-CHECKS = {"run": check_run, "archive": check_archive, "tree": check_tree, "seed": check_seed,
+CHECKS = {"run": check_run, "archive": check_archive, "tree": check_tree, "code": check_code,
+          "seed": check_seed,
           "reload": check_reload, "warn": check_warn}
 
 
