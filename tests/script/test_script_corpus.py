@@ -22,8 +22,9 @@ Per source (its header: scriptcase.py), the checks, each its own test named
              in PyTorch (one generator, one set of transforms: exact).
   reload     `tscript run out.pt INPUTS` gives bit-identical outputs to
              `tscript run model.py ...` (tscript reloads its own archive).
-  warn       decorated sources only: `tscript script` warns exactly once
-             (one stderr line with "warning" naming @torch.jit.script).
+  warn       decorated sources only: `tscript run`, `show` and (once it
+             writes archives) `script` each warn exactly once (one stderr
+             line with "warning" naming @torch.jit.script).
 
 What fails today is listed in known_failures.txt ("KIND:SOURCE reason", fnmatch
 patterns allowed); those tests are expected to fail, strictly: one that passes
@@ -238,10 +239,18 @@ def check_reload(case, ref, work):
 
 
 def check_warn(case, ref, work):
-    proc, _ = tscript_script(case, ref, work)
-    lines = [ln for ln in proc.stderr.splitlines() if "warning" in ln]
-    assert len(lines) == 1, "expected one warning line\n" + describe(proc)
-    assert "torch.jit.script" in lines[0], lines[0]
+    """One warning naming @torch.jit.script from each command that reads the
+    source: show and run, and script once it writes archives."""
+    tscript_run(case, ref, work)
+    check_tree(case, ref, work)
+    procs = [_runs[("run", case.name)], _runs[("tree", case.name)]]
+    script = _runs.get(("script", case.name))
+    if script is not None and script.returncode == 0:
+        procs.append(script)
+    for proc in procs:
+        lines = [ln for ln in proc.stderr.splitlines() if "warning" in ln]
+        assert len(lines) == 1, "expected one warning line\n" + describe(proc)
+        assert "torch.jit.script" in lines[0], lines[0]
 
 
 CHECKS = {"run": check_run, "archive": check_archive, "tree": check_tree, "code": check_code,
