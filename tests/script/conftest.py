@@ -43,3 +43,15 @@ def tscript_bin():
 def cache(tmp_path_factory):
     """Where PyTorch's artefacts of the corpus live (see scriptcase.build)."""
     return scriptcase.cache_root(str(tmp_path_factory.mktemp("script-refs")))
+
+
+def pytest_collection_finish(session):
+    """Tell the corpus test which checks this session runs, in order, so it
+    can start their tscript commands ahead (test_script_corpus.prefetch)."""
+    mod = sys.modules.get("test_script_corpus")
+    if mod is None:
+        return
+    for item in session.items:
+        spec = getattr(item, "callspec", None)
+        if item.originalname == "test_script" and spec is not None:
+            mod._selected.append((spec.params["kind"], spec.params["name"]))

@@ -31,6 +31,7 @@ patterns allowed); those tests are expected to fail, strictly: one that passes
 fails the run until its line goes, so progress shows as a diff of that file.
 """
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -130,10 +131,18 @@ def test_reference(refs, tmp_path, name):
 
 # ---- tscript's half ----
 
-_runs = {}
-
-
+_runs = {}      # (command, source) -> CompletedProcess or Future
 _work = []
+_selected = []  # the (kind, source) pairs this session runs, in order (conftest)
+_submitted = set()
+JOBS = max(1, int(os.environ.get("TSCRIPT_TEST_JOBS", "0")) or os.cpu_count() or 2)
+_pool = ThreadPoolExecutor(max_workers=JOBS)
+
+# The tscript commands of a source, in the order they may run (reload reads
+# script's archive), and which commands each check needs.
+NEEDS = {"run": ("run",), "archive": ("script",), "tree": ("tree",), "code": ("script",),
+         "seed": ("seed",), "reload": ("run", "script", "reload"), "warn": ("run", "tree")}
+ORDER = ("run", "script", "tree", "seed", "reload")
 
 
 @pytest.fixture(scope="module")
@@ -144,29 +153,77 @@ def work(tmp_path_factory):
     return _work[0]
 
 
-def tscript(key, args):
-    """Run tscript once per key in this session (run, script, ... are shared
-    between checks); return the CompletedProcess."""
-    if key not in _runs:
-        os.makedirs(os.path.join(_work[0], key[1]), exist_ok=True)
-        _runs[key] = run_tscript(args, timeout=TSCRIPT_TIMEOUT)
-    return _runs[key]
+def command(case, ref, work, which):
+    d = os.path.join(work, case.name)
+    t, a = case.target(), case.args_words()
+    return {
+        "run": ["run", t] + a + ["--weights", ref.weights] + case.method_words() + ref.words +
+               ["-o", os.path.join(d, "run")],
+        "script": ["script", t] + a + ["--weights", ref.weights, "-o", os.path.join(d, "out.pt")],
+        "tree": ["show", t] + a + ["--tree"],
+        "seed": ["script", t] + a + ["--seed", str(case.seed), "-o", os.path.join(d, "init.pt")],
+        "reload": ["run", os.path.join(d, "out.pt")] + case.method_words() + ref.words +
+                  ["-o", os.path.join(d, "reload")],
+    }[which]
+
+
+def _run_all(jobs):
+    for key, args in jobs:
+        try:
+            _runs[key] = run_tscript(args, timeout=TSCRIPT_TIMEOUT)
+        except Exception as e:  # noqa: BLE001 (a hang: raised in the check that reads it)
+            _runs[key] = e
+
+
+def prefetch(refs, work, name):
+    """Start, in JOBS threads, the commands of this source and of the next
+    few selected ones, so tscript runs while PyTorch compares (the machine's
+    cores are busy either way; this mostly hides process start-up)."""
+    names = []
+    for _, n in _selected:
+        if n not in names:
+            names.append(n)
+    at = names.index(name) if name in names else 0
+    for n in names[at:at + 2 * JOBS] or [name]:
+        if n in _submitted or (BY_NAME[n].requires == "torch2" and not TORCH2):
+            continue
+        _submitted.add(n)
+        case, ref = BY_NAME[n], refs(n)
+        os.makedirs(os.path.join(work, n), exist_ok=True)
+        kinds = [k for k, m in _selected if m == n] or list(KINDS)
+        wanted = {c for k in kinds for c in NEEDS[k]}
+        jobs = [((c, n), command(case, ref, work, c)) for c in ORDER if c in wanted]
+        future = _pool.submit(_run_all, jobs)
+        for key, _ in jobs:
+            _runs[key] = future
+
+
+def tscript(case, ref, work, which):
+    """The CompletedProcess of one of the source's commands (each runs once
+    per session, shared between the checks)."""
+    key = (which, case.name)
+    got = _runs.get(key)
+    if isinstance(got, Future):
+        got.result()
+        got = _runs[key]
+    if isinstance(got, Exception):
+        raise got
+    if got is None:
+        os.makedirs(os.path.join(work, case.name), exist_ok=True)
+        got = _runs[key] = run_tscript(command(case, ref, work, which), timeout=TSCRIPT_TIMEOUT)
+    return got
 
 
 def tscript_run(case, ref, work):
-    out = os.path.join(work, case.name, "run")
-    proc = tscript(("run", case.name), ["run", case.target()] + case.args_words() +
-                   ["--weights", ref.weights] + case.method_words() + ref.words + ["-o", out])
+    proc = tscript(case, ref, work, "run")
     assert_ok(proc)
-    return harness.read_outputs(out)
+    return harness.read_outputs(os.path.join(work, case.name, "run"))
 
 
 def tscript_script(case, ref, work):
-    out = os.path.join(work, case.name, "out.pt")
-    proc = tscript(("script", case.name), ["script", case.target()] + case.args_words() +
-                   ["--weights", ref.weights, "-o", out])
+    proc = tscript(case, ref, work, "script")
     assert_ok(proc)
-    return proc, out
+    return proc, os.path.join(work, case.name, "out.pt")
 
 
 def check_run(case, ref, work):
@@ -181,7 +238,7 @@ def check_archive(case, ref, work):
 
 
 def check_tree(case, ref, work):
-    proc = tscript(("tree", case.name), ["show", case.target()] + case.args_words() + ["--tree"])
+    proc = tscript(case, ref, work, "tree")
     assert_ok(proc)
     assert proc.stdout == ref.tree + "\n", "tscript show --tree:\n%s\nPyTorch:\n%s\n" % (
         proc.stdout, ref.tree)
@@ -200,10 +257,9 @@ def check_code(case, ref, work):
 
 
 def check_seed(case, ref, work):
-    out = os.path.join(work, case.name, "init.pt")
-    proc = tscript(("seed", case.name), ["script", case.target()] + case.args_words() +
-                   ["--seed", str(case.seed), "-o", out])
+    proc = tscript(case, ref, work, "seed")
     assert_ok(proc)
+    out = os.path.join(work, case.name, "init.pt")
     got = torch.jit.load(out).state_dict()
     want = torch.load(ref.init_state)
     assert list(got) == list(want), "state_dict keys: tscript %s, PyTorch %s" % (
@@ -224,11 +280,10 @@ def check_seed(case, ref, work):
 
 def check_reload(case, ref, work):
     first = tscript_run(case, ref, work)
-    _, archive = tscript_script(case, ref, work)
-    out = os.path.join(work, case.name, "reload")
-    proc = tscript(("reload", case.name), ["run", archive] + case.method_words() + ref.words +
-                   ["-o", out])
+    tscript_script(case, ref, work)
+    proc = tscript(case, ref, work, "reload")
     assert_ok(proc)
+    out = os.path.join(work, case.name, "reload")
     again = harness.read_outputs(out)
     assert len(again) == len(first), (len(again), len(first))
     for i, (a, b) in enumerate(zip(again, first)):
@@ -241,10 +296,10 @@ def check_reload(case, ref, work):
 def check_warn(case, ref, work):
     """One warning naming @torch.jit.script from each command that reads the
     source: show and run, and script once it writes archives."""
-    tscript_run(case, ref, work)
-    check_tree(case, ref, work)
-    procs = [_runs[("run", case.name)], _runs[("tree", case.name)]]
+    procs = [tscript(case, ref, work, "run"), tscript(case, ref, work, "tree")]
     script = _runs.get(("script", case.name))
+    if isinstance(script, Future):
+        script = tscript(case, ref, work, "script")
     if script is not None and script.returncode == 0:
         procs.append(script)
     for proc in procs:
@@ -261,4 +316,5 @@ CHECKS = {"run": check_run, "archive": check_archive, "tree": check_tree, "code"
 @pytest.mark.parametrize("kind,name", check_params())
 def test_script(refs, work, kind, name):
     case = BY_NAME[name]
+    prefetch(refs, work, name)
     CHECKS[kind](case, refs(name), work)
