@@ -29,10 +29,13 @@ def reason(text):
         if line.startswith("tscript: error:"):
             line = line[len("tscript: error:"):].strip()
             return line[:200]
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("E ") or "Error" in line:
-            return re.sub(r"^E\s+", "", line)[:200]
+    lines = [re.sub(r"^E\s+", "", ln.strip()) for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln]
+    for i, line in enumerate(lines):
+        if "Error" in line:
+            if line.endswith(":") and i + 1 < len(lines):  # the message is on the next line
+                line += " " + lines[i + 1]
+            return line[:200]
     return text.strip().splitlines()[0][:200] if text.strip() else "fails"
 
 
