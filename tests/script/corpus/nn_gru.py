@@ -1,0 +1,14 @@
+# tscript: class=Net inputs="randn:5,2,8"
+# nn.GRU
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.m = nn.GRU(8, 16)
+
+    def forward(self, x):
+        out, h = self.m(x)
+        return out, h

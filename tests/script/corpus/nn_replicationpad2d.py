@@ -1,0 +1,13 @@
+# tscript: class=Net inputs="randn:1,2,3,3"
+# nn.ReplicationPad2d(2)
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.m = nn.ReplicationPad2d(2)
+
+    def forward(self, x):
+        return self.m(x)

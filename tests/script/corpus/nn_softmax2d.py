@@ -1,0 +1,13 @@
+# tscript: class=Net inputs="randn:2,3,4,4"
+# nn.Softmax2d()
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.m = nn.Softmax2d()
+
+    def forward(self, x):
+        return self.m(x)

@@ -1,0 +1,13 @@
+# tscript: class=Net inputs="randn:4,6,5"
+# nn.Softmin(dim=1)
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.m = nn.Softmin(dim=1)
+
+    def forward(self, x):
+        return self.m(x)

@@ -1,0 +1,13 @@
+# tscript: class=Net inputs="randn:4,6,5"
+# nn.Softplus(beta=2.0, threshold=5.0)
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.m = nn.Softplus(beta=2.0, threshold=5.0)
+
+    def forward(self, x):
+        return self.m(x)

@@ -1,0 +1,13 @@
+# tscript: class=Net inputs="randn:1,2,4,4"
+# nn.Upsample(scale_factor=2, mode='nearest')
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.m = nn.Upsample(scale_factor=2, mode='nearest')
+
+    def forward(self, x):
+        return self.m(x)

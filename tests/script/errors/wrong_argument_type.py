@@ -1,0 +1,13 @@
+# tscript: class=Net
+# expect error: wrong_argument_type.py:13:16: error: expected a value of type 'int' for argument 'n' but instead found type 'str'
+import torch
+import torch.nn as nn
+
+
+def repeat(x: torch.Tensor, n: int) -> torch.Tensor:
+    return x.repeat(n, 1)
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        return repeat(x, "two")

@@ -1,0 +1,9 @@
+# tscript: class=Net
+# expect error: yield_generator.py:9:9: error: yield is not supported in TorchScript
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        yield x
