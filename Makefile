@@ -8,6 +8,7 @@
 #   make fuzz-smoke     build the libFuzzer targets (clang) and run each for 15 s on
 #                       its seeds (FUZZ_SECONDS=N to change); part of `make test`
 #   make bench          tscript against libtorch on the same archives (not a test)
+#   make bench-script   scripting resnet18 / a Transformer from source: tscript vs torch.jit.script
 #   make clean          remove the build directories
 
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
@@ -19,6 +20,7 @@ ASAN_BUILD  := build-asan
 BENCH_BUILD := build-bench
 
 .PHONY: all build build-demo demo test deps build-gcc build-asan check bench clean fuzz-smoke
+.PHONY: bench-script
 
 all: build
 
@@ -83,6 +85,9 @@ bench:
 	$(CMAKE) -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DTS_BENCH=ON
 	$(CMAKE) --build $(BENCH_BUILD) -j $(JOBS)
 	$(PYTHON) bench/run.py --build-dir $(BENCH_BUILD)
+
+bench-script: build
+	$(PYTHON) bench/script_bench.py --tscript $(BUILD)/tscript
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD) build-cli build-fuzz
