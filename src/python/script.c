@@ -706,6 +706,12 @@ static ts_status load_weights(Scripter *sc, PV root, const char *path, const cha
             iv_release(k);
             PV *slot = keys.data[i].slot;
             Tensor *t = v->u.t, *want = slot->iv.u.t;
+            if (t->dtype == want->dtype) {
+                /* in place, as load_state_dict's copy_: lists holding the tensor
+                   (nn.LSTM's _flat_weights) see the loaded values */
+                tensor_copy_into(want, t);
+                continue;
+            }
             Tensor *nt = t->dtype == want->dtype ? tensor_retain(t) : tensor_to_dtype(ctx, t, want->dtype);
             if (!nt) {
                 st = TS_ERR_NOMEM;
