@@ -875,6 +875,9 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     case SV_VALUE:
         if (f.v->type->kind == TK_CLASS && class_method(f.v->type->cls, "forward"))
             return emit_fn_call(em, class_method(f.v->type->cls, "forward"), f.v, &args, sp, out);
+        /* @_overload_method forward (nn.LSTM ...): forward__0, forward__1 ... chained */
+        if (f.v->type->kind == TK_CLASS && class_method(f.v->type->cls, "forward__0"))
+            return emit_fn_call(em, class_method(f.v->type->cls, "forward__0"), f.v, &args, sp, out);
         break;
     case SV_CLASS:
         if (f.cls->kind == CK_NAMEDTUPLE) {

@@ -261,6 +261,8 @@ ts_status sema_resolve_type(Ctx *ctx, Unit *u, const Ast *e, Type **out) {
         ts_status st = TS_OK;
         if (t) *out = t;
         else if (strncmp(sb_cstr(&sb), "__torch__", 9) == 0) st = resolve_qualified(ctx, u, sb_cstr(&sb), &e->span, out);
+        else if (u->hooks && u->hooks->type && (st = u->hooks->type(ctx, u->hooks_ud, e, out)) != TS_OK) {}
+        else if (*out) {}
         else st = ts_fail(ctx, TS_ERR_TYPE, &e->span, "unknown type '%s'", sb_cstr(&sb));
         sb_free(&sb);
         return st;

@@ -102,6 +102,9 @@ typedef struct ScriptHooks {
      * statically (*handled false when cls is not one). */
     ts_status (*module_isinstance)(Ctx *ctx, void *ud, Function *fn, ClassType *c, const struct Ast *cls,
                                    bool *handled, bool *result);
+    /* A type annotation naming a class of the Python module the annotation is
+     * written in (`PackedSequence`, a NamedTuple): *out stays NULL when it is not one. */
+    ts_status (*type)(Ctx *ctx, void *ud, const struct Ast *e, Type **out);
 } ScriptHooks;
 
 typedef struct Unit {

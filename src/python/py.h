@@ -92,6 +92,7 @@ struct PClass {
     bool native_module; /* this is torch.nn.Module itself */
     bool is_module;     /* derives from it */
     bool jit_script;    /* decorated with @torch.jit.script */
+    VEC(Ast *) method_overloads; /* @_overload_method signatures of its body, in order */
 };
 
 enum { PF_EXPORT = 1, PF_IGNORE = 2, PF_UNUSED = 4, PF_STATIC = 8, PF_PROPERTY = 16 };

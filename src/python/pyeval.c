@@ -68,6 +68,7 @@ void py_free(Py *S) {
     for (int i = 0; i < S->classes.len; i++) {
         pmap_free(&S->classes.data[i]->dict);
         vec_free(&S->classes.data[i]->bases);
+        vec_free(&S->classes.data[i]->method_overloads);
     }
     for (int i = 0; i < S->funcs.len; i++) {
         PFunc *f = S->funcs.data[i];
@@ -1472,6 +1473,11 @@ static ts_status def_function(Py *S, Frame *F, Ast *s) {
         }
     }
     for (int i = 0; i < s->funcdef.decorators.len; i++) {
+        if (F->cls_body && decorator_is(s->funcdef.decorators.items[i], "_overload_method")) {
+            /* a typed signature of a method defined later: compiled as name__k (script.c) */
+            vec_push(&F->cls_body->method_overloads, s);
+            return TS_OK;
+        }
         if (decorator_is(s->funcdef.decorators.items[i], "_overload")) {
             /* a typed signature of the function defined later: the compiler's business */
             vec_push(&F->mod->overloads, s);

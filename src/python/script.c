@@ -40,6 +40,9 @@ typedef struct Scripter {
 
 /* ---- hooks ---- */
 
+static bool has_overloads(const PFunc *f);
+static ts_status declare_overloads(Scripter *sc, PFunc *f, ClassType *ct, bool *overloaded);
+
 static PClass *pclass_of(Scripter *sc, const ClassType *c) {
     for (int i = 0; i < sc->types.len; i++)
         if (sc->types.data[i].ct == c) return sc->types.data[i].pc;
@@ -54,6 +57,11 @@ static ts_status hook_method(Ctx *ctx, void *ud, ClassType *c, const char *name,
     if (!pc) return TS_OK;
     PFunc *f = py_class_find_method(pc, name, NULL);
     if (!f || strcmp(name, "__init__") == 0) return TS_OK;
+    if (has_overloads(f)) {
+        bool overloaded;
+        TS_TRY(declare_overloads(sc, f, c, &overloaded));
+        return TS_OK; /* name__0 ... : the caller looks them up */
+    }
     if (f->flags & PF_IGNORE)
         return ts_fail(ctx, TS_ERR_UNSUPPORTED, sp, "%s.%s is @torch.jit.ignore: it stays Python, which tscript cannot call",
                        pc->name, name);
@@ -325,7 +333,24 @@ static ts_status hook_module_isinstance(Ctx *ctx, void *ud, Function *fn, ClassT
     return TS_OK;
 }
 
-static const ScriptHooks HOOKS = {hook_global, hook_method, hook_attr, hook_module_isinstance};
+/* A class (not a module) of the annotation's own Python module: its TorchScript type. */
+static ts_status hook_type(Ctx *ctx, void *ud, const Ast *e, Type **out) {
+    Scripter *sc = ud;
+    *out = NULL;
+    PMod *m = e->span.src ? py_mod_of_source(sc->S, e->span.src) : NULL;
+    PV v;
+    if (!m || !eval_name(sc, m, e, &v)) return TS_OK;
+    PClass *c = v.k == P_CLASS ? v.p : NULL;
+    pv_drop(v);
+    if (!c || c->is_module || !c->mod) return TS_OK;
+    ClassType *ct;
+    TS_TRY(unit_resolve_class(ctx, sc->u, arena_printf(&sc->u->arena, "%s.%s", c->mod->qualifier, c->name), &e->span,
+                              &ct));
+    *out = ct->type;
+    return TS_OK;
+}
+
+static const ScriptHooks HOOKS = {hook_global, hook_method, hook_attr, hook_module_isinstance, hook_type};
 
 /* ---- concrete types ---- */
 
@@ -368,6 +393,37 @@ static bool same_type(const ClassType *a, const ClassType *b) {
     return true;
 }
 
+/* Does f's class declare @_overload_method signatures for it? */
+static bool has_overloads(const PFunc *f) {
+    for (int i = 0; f->cls && i < f->cls->method_overloads.len; i++)
+        if (strcmp(f->cls->method_overloads.data[i]->funcdef.name, f->name) == 0) return true;
+    return false;
+}
+
+/* @_overload_method signatures of f: as PyTorch 1.13 does, one method name__k
+ * per signature (k from 0, in order), each with the implementation's body, and
+ * no method `name` itself; chained by next_overload so that a call picks the
+ * first that fits (emit_expr.c's module call falls back to forward__0). */
+static ts_status declare_overloads(Scripter *sc, PFunc *f, ClassType *ct, bool *overloaded) {
+    *overloaded = has_overloads(f);
+    Function *prev = NULL;
+    int k = 0;
+    for (int i = 0; *overloaded && i < f->cls->method_overloads.len; i++) {
+        Ast *d = f->cls->method_overloads.data[i];
+        if (strcmp(d->funcdef.name, f->name) != 0) continue;
+        Ast *syn = arena_new(&sc->u->arena, Ast);
+        *syn = *d;
+        syn->funcdef.name = arena_printf(&sc->u->arena, "%s__%d", f->name, k++);
+        syn->funcdef.body = f->def->funcdef.body;
+        syn->funcdef.decorators.len = 0;
+        Function *fn = class_method(ct, syn->funcdef.name);
+        if (!fn) TS_TRY(unit_declare_method(sc->ctx, sc->u, ct, syn, &fn));
+        if (prev && !prev->next_overload && prev != fn) prev->next_overload = fn;
+        prev = fn;
+    }
+    return TS_OK;
+}
+
 static ts_status declare_methods(Scripter *sc, PClass *pc, ClassType *ct) {
     PClass *mro[64];
     int n = 0;
@@ -382,6 +438,9 @@ static ts_status declare_methods(Scripter *sc, PClass *pc, ClassType *ct) {
             PFunc *f = v.p;
             if (strcmp(f->name, "forward") != 0 && !(f->flags & PF_EXPORT)) continue;
             if (py_class_find_method(pc, f->name, NULL) != f) continue; /* overridden */
+            bool overloaded;
+            TS_TRY(declare_overloads(sc, f, ct, &overloaded));
+            if (overloaded) continue;
             Function *fn;
             TS_TRY(unit_declare_method(sc->ctx, sc->u, ct, f->def, &fn));
         }
@@ -647,6 +706,12 @@ static ts_status load_weights(Scripter *sc, PV root, const char *path, const cha
             iv_release(k);
             PV *slot = keys.data[i].slot;
             Tensor *t = v->u.t, *want = slot->iv.u.t;
+            if (t->dtype == want->dtype) {
+                /* in place, as load_state_dict's copy_: lists holding the tensor
+                   (nn.LSTM's _flat_weights) see the loaded values */
+                tensor_copy_into(want, t);
+                continue;
+            }
             Tensor *nt = t->dtype == want->dtype ? tensor_retain(t) : tensor_to_dtype(ctx, t, want->dtype);
             if (!nt) {
                 st = TS_ERR_NOMEM;
