@@ -92,6 +92,22 @@ def randomize(m: nn.Module):
     return m
 
 
+class Misc(nn.Module):
+    def forward(self, x: torch.Tensor, idx: torch.Tensor):
+        v, i = torch.topk(x, 3)
+        w, j = x.topk(2, dim=0, largest=False)
+        parts = torch.unbind(x, 1)
+        return (v, i, w, j, torch.std(x), x.std(1), torch.var(x, 0, keepdim=True),
+                torch.var(x, [0, 1], correction=0), x.std(dim=1, unbiased=False),
+                torch.arange(7), torch.arange(1.5, 4.0, 0.5) * x.sum(), torch.arange(2, 11, 3),
+                torch.linspace(-1.0, 2.0, 7) * x.mean(), torch.trunc(x * 3), torch.atan2(x, x.flip([0]) + 0.1),
+                torch.flip(x, [0, 1]), parts[0] + parts[2], torch.gather(x, 1, idx),
+                torch.tensor([[1.5, 2.0], [3.0, -4.0]]) * x[0, 0], torch.tensor([1, 2, 3]), torch.tensor(2.5) + x)
+
+
+MODELS["misc"] = (Misc, lambda: [torch.randn(5, 6) * 3, torch.tensor([[0, 5], [1, 1], [2, 0], [3, 3], [4, 2]])])
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_nn_ops2_model(archive, rundir, name):
     build, inputs = MODELS[name]
