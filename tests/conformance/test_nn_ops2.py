@@ -108,6 +108,26 @@ class Misc(nn.Module):
 MODELS["misc"] = (Misc, lambda: [torch.randn(5, 6) * 3, torch.tensor([[0, 5], [1, 1], [2, 0], [3, 3], [4, 2]])])
 
 
+class Cells(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNNCell(5, 4)
+        self.gru = nn.GRUCell(5, 4)
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor, v: torch.Tensor, u: torch.Tensor):
+        m1, i1 = F.adaptive_max_pool1d(v[0], 3, return_indices=True)
+        m2, i2 = F.adaptive_max_pool2d(v, (3, 2), return_indices=True)
+        m3, i3 = F.adaptive_max_pool3d(u, 2, return_indices=True)
+        return (self.rnn(x, h), self.gru(x, h), self.gru(x), m1, i1, m2, i2, m3, i3,
+                F.adaptive_avg_pool3d(u, (2, 3, 2)), F.cosine_similarity(x, x.flip([0]) + 0.5),
+                F.pairwise_distance(x, x * 0.5 - 1.0), F.pairwise_distance(x, x.flip([1]), p=1.0, keepdim=True),
+                x * x.sum().item())
+
+
+MODELS["cells"] = (Cells, lambda: [torch.randn(3, 5), torch.randn(3, 4), torch.randn(2, 3, 7, 5),
+                                   torch.randn(1, 2, 5, 6, 4)])
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_nn_ops2_model(archive, rundir, name):
     build, inputs = MODELS[name]
