@@ -35,8 +35,19 @@ def tscript_bin():
     return os.path.abspath(path)
 
 
+def _environ_copy():
+    # Worker threads (the scripting corpus runs commands on a pool) copy the
+    # environment while pytest's main thread sets and deletes
+    # PYTEST_CURRENT_TEST; a copy that meets the change mid-way raises. Retry.
+    while True:
+        try:
+            return dict(os.environ)
+        except (KeyError, RuntimeError):
+            continue
+
+
 def sanitizer_env():
-    env = dict(os.environ)
+    env = _environ_copy()
     env["ASAN_OPTIONS"] = ":".join(filter(None, [
         "detect_leaks=1", "exitcode=86", "abort_on_error=0", "halt_on_error=1",
         "allocator_may_return_null=1", os.environ.get("ASAN_OPTIONS", "")]))
