@@ -1531,22 +1531,23 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         Refine refs; /* `x is not None and x > 0`: x refined where the rhs runs */
         memset(&refs, 0, sizeof refs);
         em_collect_refines(e->boolop.lhs, false, &refs);
+        Block *blks[2];
+        Env env, *saved_env = em->env;
+        em_env_init(&env, em->env);
+        int rhs_br = is_and ? 0 : 1;
         for (int br = 0; br < 2; br++) {
-            Block *blk = node_add_block(em->g, n);
+            Block *blk = blks[br] = node_add_block(em->g, n);
             em->b = blk;
-            bool eval_rhs = (br == 0) == is_and;
             Value *v = k;
-            if (eval_rhs) {
-                Env env, *saved_env = em->env;
-                em_env_init(&env, em->env);
+            if (br == rhs_br) {
                 em_apply_refines(em, &refs, br, blk, &env, sp);
                 em->env = &env;
                 ts_status st = em_expr(em, e->boolop.rhs, NULL, &v);
                 if (st == TS_OK) st = em_to_bool(em, v, sp, &v);
                 em->env = saved_env;
-                em_env_free(&env);
                 if (st != TS_OK) {
                     em->b = saved;
+                    em_env_free(&env);
                     return st;
                 }
             }
@@ -1554,6 +1555,20 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         }
         em->b = saved;
         *out = node_add_output(em->g, n, ty_bool());
+        /* names the rhs branch refined (stored, as PyTorch does) leave the If
+         * as outputs after the value: `_1, x0 = torch.__isnot__(y, None), x1` */
+        for (int i = 0; i < env.order.len; i++) {
+            const char *name = env.order.data[i];
+            Value *in = strmap_get(&env.vars, name), *outer = em_env_lookup(saved_env, name);
+            Type *t = outer ? ty_unify(in->type, outer->type) : NULL;
+            if (!t) continue;
+            block_add_output(em->g, blks[rhs_br], in);
+            block_add_output(em->g, blks[1 - rhs_br], outer);
+            Value *o = node_add_output(em->g, n, t);
+            o->name = name;
+            em_env_set(em, name, o);
+        }
+        em_env_free(&env);
         return TS_OK;
     }
     case AST_IFEXP: {

@@ -280,7 +280,10 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
         node_add_input(em->g, cast, v);
         Value *o = node_add_output(em->g, cast, to);
         o->name = v->name;
-        strmap_put(&env->vars, r->names[k][i], o); /* not an assignment: no merge output of its own */
+        /* an assignment, as PyTorch stores it: the If (or and/or) merges it out
+         * and later code uses the merged value; a merge nothing uses is dead */
+        if (!strmap_get(&env->vars, r->names[k][i])) vec_push(&env->order, arena_strdup(&em->g->arena, r->names[k][i]));
+        strmap_put(&env->vars, r->names[k][i], o);
     }
 }
 
@@ -761,7 +764,7 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         if (em_const_bool(c, &cb) && cb) return TS_OK;
         Node *n = em_append(em, NK_IF, sp);
         node_add_input(em->g, n, c);
-        node_add_block(em->g, n);
+        Block *tb = node_add_block(em->g, n);
         Block *fb = node_add_block(em->g, n);
         Block *saved = em->b;
         Refine refs;
@@ -782,8 +785,24 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         em->env = saved_env;
         em_env_free(&env);
         em->b = saved;
-        /* past `assert x is not None`, x is refined */
-        if (st == TS_OK) em_apply_refines(em, &refs, 0, em->b, em->env, sp);
+        /* past `assert x is not None`, x is refined: stored in the passing
+         * branch, a placeholder where it raised, merged out as PyTorch does */
+        if (st == TS_OK) {
+            Env tenv;
+            em_env_init(&tenv, em->env);
+            em_apply_refines(em, &refs, 0, tb, &tenv, sp);
+            for (int i = 0; i < tenv.order.len; i++) {
+                Value *v = strmap_get(&tenv.vars, tenv.order.data[i]);
+                Node *un = node_new(em->g, NK_UNINITIALIZED, sp);
+                block_append(fb, un);
+                block_add_output(em->g, tb, v);
+                block_add_output(em->g, fb, node_add_output(em->g, un, v->type));
+                Value *o = node_add_output(em->g, n, v->type);
+                o->name = tenv.order.data[i];
+                em_env_set(em, tenv.order.data[i], o);
+            }
+            em_env_free(&tenv);
+        }
         return st;
     }
     case AST_IF: return emit_if(em, s, l, i + 1, consumed_rest);

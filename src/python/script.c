@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "frontend/sema.h"
+#include "frontend/sema_internal.h"
 #include "python/script.h"
 #include "serialize/weights.h"
 
@@ -463,6 +464,28 @@ static bool same_functions(PObj *a, PObj *b) {
     return true;
 }
 
+/* The type a class annotation (`bias_k: Optional[torch.Tensor]`, nearest
+ * along the MRO) gives attribute name when the inferred type t fits it, as
+ * PyTorch's infer_type prefers __annotations__; else t. */
+static Type *annotated_type(Scripter *sc, PClass *pc, const char *name, Type *t) {
+    for (PClass *c = pc; c; c = c->bases.len ? c->bases.data[0] : NULL) {
+        if (!c->def) continue;
+        for (int i = 0; i < c->def->classdef.body.len; i++) {
+            Ast *s = c->def->classdef.body.items[i];
+            if (s->kind != AST_ANNASSIGN || s->annassign.target->kind != AST_NAME ||
+                strcmp(s->annassign.target->name.id, name) != 0)
+                continue;
+            Type *a;
+            if (sema_resolve_type(sc->ctx, sc->u, s->annassign.annotation, &a) != TS_OK) {
+                ts_clear_error(sc->ctx); /* Final and the like: the inferred type stands */
+                return t;
+            }
+            return ty_subtype(t, a) ? a : t;
+        }
+    }
+    return t;
+}
+
 static ts_status add_value_attr(Scripter *sc, ClassType *c, const char *name, PV v, bool param, bool buffer) {
     if (is_module_pv(v)) {
         ClassType *sub;
@@ -488,6 +511,18 @@ static ts_status add_value_attr(Scripter *sc, ClassType *c, const char *name, PV
     return TS_OK;
 }
 
+/* add_value_attr, then the class annotation's type for what it added (not submodules) */
+static ts_status add_annotated_attr(Scripter *sc, PClass *pc, ClassType *c, const char *name, PV v, bool param,
+                                    bool buffer) {
+    int before = c->attrs.len;
+    TS_TRY(add_value_attr(sc, c, name, v, param, buffer));
+    if (c->attrs.len > before && !is_module_pv(v)) {
+        ClassAttr *a = &c->attrs.data[c->attrs.len - 1];
+        a->type = annotated_type(sc, pc, name, a->type);
+    }
+    return TS_OK;
+}
+
 static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
     PObj *o = inst.p;
     PClass *pc = o->cls;
@@ -496,9 +531,9 @@ static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
     ClassType *c = classtype_new(CK_MODULE, qual);
     ts_status st = TS_OK;
     for (int i = 0; i < o->params.names.len && st == TS_OK; i++)
-        st = add_value_attr(sc, c, o->params.names.data[i], o->params.vals.data[i], true, false);
+        st = add_annotated_attr(sc, pc, c, o->params.names.data[i], o->params.vals.data[i], true, false);
     for (int i = 0; i < o->buffers.names.len && st == TS_OK; i++)
-        st = add_value_attr(sc, c, o->buffers.names.data[i], o->buffers.vals.data[i], false, true);
+        st = add_annotated_attr(sc, pc, c, o->buffers.names.data[i], o->buffers.vals.data[i], false, true);
     for (int i = 0; i < o->dict.names.len && st == TS_OK; i++) {
         const char *n = o->dict.names.data[i];
         if (strncmp(n, "__", 2) == 0) continue;
@@ -510,7 +545,7 @@ static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
             else ts_clear_error(sc->ctx);
             continue;
         }
-        st = add_value_attr(sc, c, n, o->dict.vals.data[i], false, false);
+        st = add_annotated_attr(sc, pc, c, n, o->dict.vals.data[i], false, false);
     }
     for (int i = 0; i < o->modules.names.len && st == TS_OK; i++) {
         PV m = o->modules.vals.data[i];
