@@ -921,7 +921,7 @@ static void print_loop(Pr *p, Node *n) {
         bool annot = is_union(o->type) ? !ox->annotated : o->type != in->type;
         if (is_union(o->type)) ox->annotated = true;
         if (annot) {
-            sb_puts(p->body, " : ");
+            sb_puts(p->body, ": ");
             put_type(p->body, o->type);
         }
         sb_printf(p->body, " = %s\n", use_of(p, in));

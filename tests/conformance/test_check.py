@@ -4,8 +4,8 @@ A missing op must not stop an archive from loading: `show` works, a method
 runs as long as it does not reach the op, and fails with the op's name and
 place when it does. `tscript check` lists every such op and construct with
 its places in the archive's code. The archives are written by Debian's
-PyTorch 1.13 with ops tscript does not implement (aten::cumsum, aten::topk,
-aten::flip, aten::argsort); if tscript gains one of them, pick another from
+PyTorch 1.13 with ops tscript does not implement (aten::cumsum, aten::kthvalue,
+aten::roll, aten::argsort); if tscript gains one of them, pick another from
 torch._C._jit_get_all_schemas() that it lacks.
 """
 import os
@@ -21,18 +21,18 @@ from harness import (assert_error, assert_no_crash, assert_ok, check_model, inpu
 
 
 class MissingOps(nn.Module):
-    """cumsum and topk only when flag is set; flip in a helper method."""
+    """cumsum and kthvalue only when flag is set; roll in a helper method."""
 
     def forward(self, x: torch.Tensor, flag: bool) -> torch.Tensor:
         if flag:
             y = torch.cumsum(x, 0)
-            v, i = torch.topk(x, 2)
+            v, i = torch.kthvalue(x, 2)
             return y.sum() + v.sum() + i.sum()
         return x * 2.0 + 1.0
 
     @torch.jit.export
     def reverse(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.flip(x, [0]) + 1.0
+        return torch.roll(x, [1]) + 1.0
 
     @torch.jit.export
     def ordered(self, x: torch.Tensor, n: int) -> torch.Tensor:
@@ -89,7 +89,7 @@ def test_loads_and_shows(missing):
     # unresolved calls print by their op name, with their inputs and places
     assert re.search(r"%\w+ : Tensor = aten::cumsum\(%x, %\w+\) # .*code/__torch__/.*py:\d+:\d+",
                      graph), graph
-    assert "aten::topk(" in graph and "aten::flip(" in graph
+    assert "aten::kthvalue(" in graph and "aten::roll(" in graph
     code = run_tscript(["show", missing, "--code"]).stdout
     assert "torch.cumsum(x, 0)" in code
 
@@ -106,8 +106,8 @@ def test_fails_where_the_op_is_reached(missing, rundir):
                  "tscript does not implement it", "TorchScript traceback",
                  "MissingOps.forward")
     proc = run_tscript(["run", missing, "--method", "reverse"] + x)
-    assert_error(proc, "unknown builtin op 'aten::flip' (torch.flip)",
-                 place(missing, "torch.flip", "torch.flip"))
+    assert_error(proc, "unknown builtin op 'aten::roll' (torch.roll)",
+                 place(missing, "torch.roll", "torch.roll"))
 
 
 def test_dependent_code_fails_with_the_op(missing, rundir):
@@ -124,8 +124,8 @@ def test_check_lists_missing_ops(missing):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
     assert out.startswith(missing + ": ")
-    for op, needle in [("cumsum", "torch.cumsum"), ("topk", "torch.topk"),
-                       ("flip", "torch.flip")]:
+    for op, needle in [("cumsum", "torch.cumsum"), ("kthvalue", "torch.kthvalue"),
+                       ("roll", "torch.roll")]:
         head = "missing op aten::%s (torch.%s), 1 place:\n" % (op, op)
         assert head in out, out
         loc = place(missing, needle, needle)
