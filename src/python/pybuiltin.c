@@ -91,6 +91,19 @@ static bool fit(Py *S, IValue v, const OpArg *a, Type *t, IValue *out) {
     return false;
 }
 
+static bool is_int_list(const Type *t) { return t->kind == TK_LIST && t->elems[0]->kind == TK_INT; }
+
+/* Where int varargs stand for an int[] argument (-1: nowhere): as in
+ * PyTorch's argument parser, only when that list is the schema's one
+ * positional argument (after self for a method: x.view(2, 3), x.permute(0, 2, 1)). */
+static int pack_position(const OpSchema *s, const IValue *iv, int ni) {
+    int q = s->nargs > 0 && s->args[0].type->kind == TK_TENSOR && ni > 0 && iv[0].kind == IV_TENSOR ? 1 : 0;
+    if (q >= s->nargs || q >= ni || !is_int_list(s->args[q].type) || iv[q].kind != IV_INT) return -1;
+    for (int j = q + 1; j < s->nargs; j++)
+        if (!s->args[j].kwarg_only) return -1;
+    return q;
+}
+
 ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
                      const Span *sp, PV *out) {
     const OpSchema *first = ops_lookup(op);
@@ -125,32 +138,24 @@ ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kw
         memset(set, 0, sizeof set);
         bool ok = true;
         int p = 0;
-        /* torch.zeros(2, 3): int varargs are the size list */
-        bool pack = s->nargs > 0 && s->args[0].type->kind == TK_LIST && s->args[0].type->elems[0]->kind == TK_INT &&
-                    ni >= 1 && iv[0].kind == IV_INT;
-        if (pack) {
-            int k = 0;
-            while (k < ni && iv[k].kind == IV_INT) k++;
-            ListObj *l = list_new(s->args[0].type->elems[0], k);
-            for (int i = 0; i < k; i++) list_push_steal(l, iv[i]);
-            in[0] = iv_list_steal(l);
-            set[0] = true;
-            p = 1;
-            for (int i = k; i < ni && ok; i++, p++) {
-                if (p >= s->nargs || s->args[p].kwarg_only || !fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
-                    ok = false;
-                    break;
-                }
+        /* torch.zeros(2, 3), x.view(2, 3): int varargs are the size list */
+        int q = pack_position(s, iv, ni);
+        for (int i = 0; i < ni && ok; i++, p++) {
+            if (i == q) {
+                int k = q;
+                while (k < ni && iv[k].kind == IV_INT) k++;
+                ListObj *l = list_new(s->args[q].type->elems[0], k - q);
+                for (int j = q; j < k; j++) list_push_steal(l, iv[j]);
+                in[p] = iv_list_steal(l);
                 set[p] = true;
+                i = k - 1;
+                continue;
             }
-        } else {
-            for (int i = 0; i < ni && ok; i++, p++) {
-                if (p >= s->nargs || s->args[p].kwarg_only || !fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
-                    ok = false;
-                    break;
-                }
-                set[p] = true;
+            if (p >= s->nargs || s->args[p].kwarg_only || !fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
+                ok = false;
+                break;
             }
+            set[p] = true;
         }
         for (int k = 0; k < nk && ok; k++) {
             int j;
@@ -691,40 +696,6 @@ static ts_status to_number(Py *S, const char *name, PV v, const Span *sp, PV *ou
     return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: %s() argument must be a string or a number, not '%s'", name, pv_type_name(v));
 }
 
-static ts_status str_format(Py *S, PV fmt, PV *args, int nargs, const char **kwn, PV *kwv, int nkw, const Span *sp, PV *out) {
-    const char *s = fmt.iv.u.s->data;
-    StrBuf sb;
-    sb_init(&sb);
-    int auto_i = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p == '{' && p[1] == '{') { sb_putc(&sb, '{'); p++; continue; }
-        if (*p == '}' && p[1] == '}') { sb_putc(&sb, '}'); p++; continue; }
-        if (*p != '{') { sb_putc(&sb, *p); continue; }
-        const char *e = strchr(p, '}');
-        if (!e) break;
-        char field[64];
-        size_t n = (size_t)(e - p - 1);
-        if (n >= sizeof field) n = sizeof field - 1;
-        memcpy(field, p + 1, n);
-        field[n] = 0;
-        char *colon = strchr(field, ':');
-        if (colon) *colon = 0;
-        PV *v = NULL;
-        if (!field[0]) v = auto_i < nargs ? &args[auto_i++] : NULL;
-        else if (field[0] >= '0' && field[0] <= '9') { int k = atoi(field); v = k < nargs ? &args[k] : NULL; }
-        else for (int k = 0; k < nkw; k++) if (strcmp(kwn[k], field) == 0) v = &kwv[k];
-        if (!v) {
-            sb_free(&sb);
-            return ts_fail(S->ctx, TS_ERR_VALUE, sp, "IndexError: format field '{%s}' has no argument", field);
-        }
-        pv_str_of(&sb, *v, false);
-        p = e;
-    }
-    *out = pv_str(sb_cstr(&sb), sb.len);
-    sb_free(&sb);
-    return TS_OK;
-}
-
 static ts_status seq_method(Py *S, const char *m, PV self, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
                             const Span *sp, PV *out) {
     *out = pv_none();
@@ -809,7 +780,7 @@ static ts_status seq_method(Py *S, const char *m, PV self, PV *args, int nargs, 
     }
     if (self.k == P_STR) {
         const char *s = self.iv.u.s->data;
-        if (strcmp(m, "str.format") == 0) return str_format(S, self, args, nargs, kwn, kwv, nkw, sp, out);
+        if (strcmp(m, "str.format") == 0) return py_str_format(S, self, args, nargs, kwn, kwv, nkw, sp, out);
         if (strcmp(m, "str.join") == 0 && nargs == 1 && pv_is_seq(args[0])) {
             StrBuf sb;
             sb_init(&sb);
@@ -1000,7 +971,13 @@ ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int narg
         if (nargs != 1) return bad_args(S, sp, name, "one argument");
         return to_number(S, name, args[0], sp, out);
     }
-    if (strcmp(name, "bool") == 0) { *out = pv_bool(nargs ? pv_truthy(args[0]) : false); return TS_OK; }
+    if (strcmp(name, "bool") == 0) {
+        bool b = false;
+        if (nargs && args[0].k == P_TENSOR) TS_TRY(pyt_truthy(S, args[0], sp, &b));
+        else b = nargs ? pv_truthy(args[0]) : false;
+        *out = pv_bool(b);
+        return TS_OK;
+    }
     if (strcmp(name, "str") == 0) {
         StrBuf sb;
         sb_init(&sb);

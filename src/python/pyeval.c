@@ -734,13 +734,13 @@ static ts_status binop(Py *S, AstBinOp op, PV a, PV b, const Span *sp, PV *out) 
         static const char *const names[] = {"aten::add", "aten::sub", "aten::mul", "aten::div", "aten::floor_divide",
                                             "aten::remainder", "aten::pow", "aten::matmul", "aten::__lshift__",
                                             "aten::__rshift__", "aten::__and__", "aten::__or__", "aten::__xor__"};
-        PV args[2] = {a, b};
-        if (a.k != P_TENSOR && (op == BINOP_ADD || op == BINOP_MUL)) { args[0] = b; args[1] = a; }
-        else if (a.k != P_TENSOR) {
-            if (op == BINOP_SUB) return py_call_op(S, "aten::rsub", (PV[]){b, a}, 2, NULL, NULL, 0, sp, out);
-            return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp, "a number %s a tensor is not supported in __init__", ast_binop_str(op));
+        if (a.k != P_TENSOR) {
+            if (!is_num(a))
+                return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: unsupported operand type(s) for %s: '%s' and 'Tensor'",
+                               ast_binop_str(op), pv_type_name(a));
+            return pyt_binop_rev(S, op, a, b, sp, out);
         }
-        return py_call_op(S, names[op], args, 2, NULL, NULL, 0, sp, out);
+        return py_call_op(S, names[op], (PV[]){a, b}, 2, NULL, NULL, 0, sp, out);
     }
     if (is_num(a) && is_num(b)) {
         bool fl = a.k == P_FLOAT || b.k == P_FLOAT;
@@ -788,6 +788,7 @@ static ts_status binop(Py *S, AstBinOp op, PV a, PV b, const Span *sp, PV *out) 
         *out = pv_float(r);
         return TS_OK;
     }
+    if (a.k == P_STR && op == BINOP_MOD) return py_str_percent(S, a, b, sp, out);
     if (a.k == P_STR && b.k == P_STR && op == BINOP_ADD) {
         StrBuf sb;
         sb_init(&sb);
@@ -916,7 +917,7 @@ static ts_status iterate(Py *S, PV v, const Span *sp, PV *out) {
             pv_seq_push_steal(*out, dict ? pv_cstr(o->modules.names.data[i]) : pv_dup(o->modules.vals.data[i]));
         return TS_OK;
     }
-    if (v.k == P_TENSOR) return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp, "iterating over a tensor is not supported in __init__");
+    if (v.k == P_TENSOR) return pyt_iterate(S, v, sp, out);
     return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: '%s' object is not iterable", pv_type_name(v));
 }
 
@@ -948,6 +949,73 @@ static ts_status slice_bound(Py *S, Frame *F, const Ast *e, int64_t dflt, int64_
     return TS_OK;
 }
 
+/* The parts of a tensor subscript as values (pytensor.c applies them). A
+ * single value that is a tuple spreads, as Python passes x[t] as x[*t]. */
+static ts_status eval_tensor_indices(Py *S, Frame *F, const Ast *e, PIndex **out, int *nout) {
+    const AstList *l = &e->subscript.indices;
+    int cap = l->len;
+    PIndex *ix = ts_xmalloc(sizeof(PIndex) * (size_t)(cap + 1));
+    int n = 0;
+    ts_status st = TS_OK;
+    for (int i = 0; i < l->len && st == TS_OK; i++) {
+        const Ast *k = l->items[i];
+        PIndex p = {PIX_NONE, pv_none(), pv_none(), pv_none(), pv_none()};
+        if (k->kind == AST_ELLIPSIS) {
+            p.k = PIX_ELLIPSIS;
+        } else if (k->kind == AST_SLICE) {
+            p.k = PIX_SLICE;
+            if (k->slice.lower) st = eval(S, F, k->slice.lower, &p.lo);
+            if (st == TS_OK && k->slice.upper) st = eval(S, F, k->slice.upper, &p.hi);
+            if (st == TS_OK && k->slice.step) st = eval(S, F, k->slice.step, &p.step);
+            if (st == TS_OK && p.step.k == P_NONE) p.step = pv_int(1);
+        } else {
+            PV v;
+            st = eval(S, F, k, &v);
+            if (st != TS_OK) break;
+            if (v.k == P_TUPLE && l->len == 1 && !e->subscript.tuple) {
+                /* x[idx] with idx = (0, 1): its items are the indices */
+                int tn = pv_len(v), m = 0;
+                PIndex *sub = ts_xmalloc(sizeof(PIndex) * (size_t)(tn + 1));
+                for (int j = 0; j < tn && st == TS_OK; j++) {
+                    PV x = pv_items(v)[j];
+                    PIndex q = {PIX_NONE, pv_none(), pv_none(), pv_none(), pv_none()};
+                    if (x.k == P_INT || x.k == P_BOOL) q.k = PIX_INT, q.v = pv_int(iv_scalar_i64(x.iv));
+                    else if (x.k == P_TENSOR) q.k = PIX_TENSOR, q.v = pv_dup(x);
+                    else if (x.k != P_NONE)
+                        st = ts_fail(S->ctx, TS_ERR_TYPE, &k->span, "TypeError: a tensor index must be an int, a slice, None, "
+                                     "... or a tensor, not %s", pv_type_name(x));
+                    sub[m++] = q;
+                }
+                pv_drop(v);
+                pix_free(ix, n);
+                if (st != TS_OK) {
+                    pix_free(sub, m);
+                    return st;
+                }
+                *out = sub;
+                *nout = m;
+                return TS_OK;
+            }
+            if (v.k == P_INT) p.k = PIX_INT, p.v = v;
+            else if (v.k == P_TENSOR) p.k = PIX_TENSOR, p.v = v;
+            else if (v.k == P_NONE) p.k = PIX_NONE;
+            else {
+                st = ts_fail(S->ctx, TS_ERR_TYPE, &k->span, "TypeError: a tensor index must be an int, a slice, None, ... "
+                             "or a tensor, not %s", pv_type_name(v));
+                pv_drop(v);
+            }
+        }
+        ix[n++] = p;
+    }
+    if (st != TS_OK) {
+        pix_free(ix, n);
+        return st;
+    }
+    *out = ix;
+    *nout = n;
+    return TS_OK;
+}
+
 static ts_status eval_subscript(Py *S, Frame *F, const Ast *e, PV *out) {
     PV base;
     TS_TRY(eval(S, F, e->subscript.value, &base));
@@ -955,6 +1023,15 @@ static ts_status eval_subscript(Py *S, Frame *F, const Ast *e, PV *out) {
     if (base.k == P_MARK || base.k == P_CLASS) { /* Optional[int], List[Tensor] */
         *out = base;
         return TS_OK;
+    }
+    if (base.k == P_TENSOR) {
+        PIndex *ix;
+        int n;
+        st = eval_tensor_indices(S, F, e, &ix, &n);
+        if (st == TS_OK) st = pyt_index(S, base, ix, n, &e->span, out);
+        if (st == TS_OK) pix_free(ix, n);
+        pv_drop(base);
+        return st;
     }
     if (e->subscript.indices.len != 1 || e->subscript.tuple) {
         pv_drop(base);
@@ -1100,49 +1177,6 @@ static ts_status eval_comp(Py *S, Frame *F, const Ast *e, PV *out) {
     return TS_OK;
 }
 
-/* One {field} of an f-string: format v by spec ("", ">8", ".3f", "d") into sb. */
-static void format_spec(StrBuf *sb, PV v, const char *spec) {
-    if (!*spec) {
-        pv_str_of(sb, v, false);
-        return;
-    }
-    char fill = ' ', align = 0, type = 0;
-    const char *p = spec;
-    if (p[0] && (p[1] == '<' || p[1] == '>' || p[1] == '^')) { fill = p[0]; align = p[1]; p += 2; }
-    else if (*p == '<' || *p == '>' || *p == '^') align = *p++;
-    bool zero = false;
-    if (*p == '0') { zero = true; p++; }
-    int width = 0, prec = -1;
-    while (*p >= '0' && *p <= '9') width = width * 10 + (*p++ - '0');
-    if (*p == '.') {
-        p++;
-        prec = 0;
-        while (*p >= '0' && *p <= '9') prec = prec * 10 + (*p++ - '0');
-    }
-    if (*p) type = *p;
-    StrBuf body;
-    sb_init(&body);
-    if ((v.k == P_FLOAT || v.k == P_INT) && (type == 'f' || type == 'e' || type == 'g' || type == '%' || prec >= 0)) {
-        double d = v.k == P_FLOAT ? v.iv.u.d : (double)v.iv.u.i;
-        char fmt[16];
-        if (type == '%') d *= 100;
-        snprintf(fmt, sizeof fmt, "%%.%d%c", prec < 0 ? 6 : prec, type == 'e' ? 'e' : type == 'g' ? 'g' : 'f');
-        sb_printf(&body, fmt, d);
-        if (type == '%') sb_putc(&body, '%');
-    } else {
-        pv_str_of(&body, v, false);
-    }
-    int pad = width - (int)body.len;
-    if (!align) align = (v.k == P_INT || v.k == P_FLOAT) ? '>' : '<';
-    if (zero && align == '>') fill = '0';
-    int left = pad <= 0 ? 0 : align == '>' ? pad : align == '^' ? pad / 2 : 0;
-    int right = pad <= 0 ? 0 : pad - left;
-    for (int i = 0; i < left; i++) sb_putc(sb, fill);
-    sb_putn(sb, sb_cstr(&body), body.len);
-    for (int i = 0; i < right; i++) sb_putc(sb, fill);
-    sb_free(&body);
-}
-
 /* f"...": the template's {expr[!r|!s][:spec]} fields are parsed and evaluated here. */
 static ts_status eval_fstr(Py *S, Frame *F, const Ast *e, PV *out) {
     const char *t = e->str.data;
@@ -1199,10 +1233,10 @@ static ts_status eval_fstr(Py *S, Frame *F, const Ast *e, PV *out) {
                 pv_str_of(&r, v, true);
                 PV rv = pv_str(sb_cstr(&r), r.len);
                 sb_free(&r);
-                format_spec(&sb, rv, spec);
+                st = py_format_value(S, &sb, rv, spec, &e->span);
                 pv_drop(rv);
             } else {
-                format_spec(&sb, v, spec);
+                st = py_format_value(S, &sb, v, spec, &e->span);
             }
             pv_drop(v);
         }
@@ -1210,6 +1244,22 @@ static ts_status eval_fstr(Py *S, Frame *F, const Ast *e, PV *out) {
     }
     if (st == TS_OK) *out = pv_str(sb_cstr(&sb), sb.len);
     sb_free(&sb);
+    return st;
+}
+
+/* Python's truth of a condition's value (a tensor's needs one element). */
+static ts_status truth(Py *S, PV v, const Span *sp, bool *out) {
+    if (v.k == P_TENSOR) return pyt_truthy(S, v, sp, out);
+    *out = pv_truthy(v);
+    return TS_OK;
+}
+
+/* Evaluate a condition: its truth, the value dropped. */
+static ts_status eval_cond(Py *S, Frame *F, const Ast *e, bool *out) {
+    PV v;
+    TS_TRY(eval(S, F, e, &v));
+    ts_status st = truth(S, v, &e->span, out);
+    pv_drop(v);
     return st;
 }
 
@@ -1243,8 +1293,8 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
             else *out = pv_int(e->unary.op == UNOP_NEG ? -i : e->unary.op == UNOP_INVERT ? ~i : i);
         } else if (v.k == P_FLOAT && e->unary.op != UNOP_INVERT) {
             *out = pv_float(e->unary.op == UNOP_NEG ? -v.iv.u.d : v.iv.u.d);
-        } else if (v.k == P_TENSOR && e->unary.op == UNOP_NEG) {
-            st = py_call_op(S, "aten::neg", &v, 1, NULL, NULL, 0, &e->span, out);
+        } else if (v.k == P_TENSOR) {
+            st = pyt_unary(S, e->unary.op, v, &e->span, out);
         } else {
             st = ts_fail(S->ctx, TS_ERR_TYPE, &e->span, "TypeError: bad operand type for unary %s: '%s'",
                          ast_unop_str(e->unary.op), pv_type_name(v));
@@ -1277,6 +1327,22 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
     case AST_COMPARE: {
         PV a;
         TS_TRY(eval(S, F, e->compare.operands.items[0], &a));
+        if (e->compare.nops == 1 && e->compare.ops[0] <= CMPOP_GE) {
+            PV b;
+            ts_status st = eval(S, F, e->compare.operands.items[1], &b);
+            if (st == TS_OK && (a.k == P_TENSOR || b.k == P_TENSOR)) {
+                st = pyt_compare(S, e->compare.ops[0], a, b, &e->span, out);
+                pv_drop(a);
+                pv_drop(b);
+                return st;
+            }
+            bool r1 = false;
+            if (st == TS_OK) st = compare1(S, e->compare.ops[0], a, b, &e->span, &r1);
+            pv_drop(a);
+            pv_drop(b);
+            if (st == TS_OK) *out = pv_bool(r1);
+            return st;
+        }
         bool r = true;
         for (int i = 0; i < e->compare.nops && r; i++) {
             PV b;
@@ -1294,10 +1360,8 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
         return TS_OK;
     }
     case AST_IFEXP: {
-        PV c;
-        TS_TRY(eval(S, F, e->ifexp.cond, &c));
-        bool t = pv_truthy(c);
-        pv_drop(c);
+        bool t;
+        TS_TRY(eval_cond(S, F, e->ifexp.cond, &t));
         return eval(S, F, t ? e->ifexp.then : e->ifexp.orelse, out);
     }
     case AST_TUPLE:
@@ -1381,6 +1445,18 @@ static ts_status assign(Py *S, Frame *F, const Ast *t, PV v) {
         ts_status st = eval(S, F, t->subscript.value, &obj);
         if (st != TS_OK) {
             pv_drop(v);
+            return st;
+        }
+        if (obj.k == P_TENSOR) {
+            PIndex *ix;
+            int n;
+            st = eval_tensor_indices(S, F, t, &ix, &n);
+            if (st == TS_OK) {
+                st = pyt_index_assign(S, obj, ix, n, v, &t->span);
+                pix_free(ix, n);
+            }
+            pv_drop(v);
+            pv_drop(obj);
             return st;
         }
         if (t->subscript.indices.len != 1 || t->subscript.indices.items[0]->kind == AST_SLICE) {
@@ -1649,19 +1725,15 @@ static ts_status exec_stmt(Py *S, Frame *F, Ast *s, Flow *flow, PV *ret) {
         return st;
     }
     case AST_IF: {
-        PV c;
-        TS_TRY(eval(S, F, s->if_.cond, &c));
-        bool t = pv_truthy(c);
-        pv_drop(c);
+        bool t;
+        TS_TRY(eval_cond(S, F, s->if_.cond, &t));
         return exec_block(S, F, t ? &s->if_.body : &s->if_.orelse, flow, ret);
     }
     case AST_WHILE:
         for (;;) {
             TS_TRY(ctx_poll(S->ctx, &s->span));
-            PV c;
-            TS_TRY(eval(S, F, s->while_.cond, &c));
-            bool t = pv_truthy(c);
-            pv_drop(c);
+            bool t;
+            TS_TRY(eval_cond(S, F, s->while_.cond, &t));
             if (!t) return exec_block(S, F, &s->while_.orelse, flow, ret);
             TS_TRY(exec_block(S, F, &s->while_.body, flow, ret));
             if (*flow == FL_BREAK) { *flow = FL_NORMAL; return TS_OK; }
