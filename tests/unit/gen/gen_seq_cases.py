@@ -90,7 +90,7 @@ err('layer_norm', None, [R(2, 3), [3], R(4), None, 1e-5, True], 'SHAPE', 'Expect
 
 # ---- lstm / gru ----
 def rnn_params(mode, I, H, L, D, bias=True, proj=0):
-    G = (4 if mode == 'lstm' else 3) * H
+    G = {'lstm': 4, 'gru': 3}.get(mode, 1) * H
     P = proj or H
     ps = []
     for l in range(L):
@@ -199,6 +199,18 @@ left = torch.tensor([[True, True, False], [True, False, False]])
 case('_nested_tensor_from_mask_left_aligned', None, [R(2, 3, 4), T(left)])
 case('_nested_tensor_from_mask_left_aligned', None, [R(2, 3, 4), T(torch.tensor([[True, False, True], [True, True, True]]))])
 case('is_grad_enabled', None, [])
+
+# ---- rnn_tanh / rnn_relu (Elman RNN layers) ----
+for mode in ('rnn_tanh', 'rnn_relu'):
+    for L, D, bf, bias in [(1, 1, False, True), (2, 2, True, True), (2, 1, False, False)]:
+        x = R(B_, T_, I_) if bf else R(T_, B_, I_)
+        case(mode, 'input', [x, R(L * D, B_, H_), rnn_params(mode, I_, H_, L, D, bias), bias, L, 0.0, False, D == 2, bf])
+case('rnn_relu', 'input', [R(T_, B_, I_, strided=True), R(1, B_, H_), rnn_params('rnn_relu', I_, H_, 1, 1), True, 1,
+                           0.3, False, False, False])
+err('rnn_tanh', 'input', [R(T_, B_, I_), R(1, B_, H_), rnn_params('rnn_tanh', I_, H_, 1, 1), True, 1, 0.0, False,
+                          True, False], 'VALUE', 'expected 8 parameter tensors')
+err('rnn_relu', 'input', [R(T_, B_, I_ + 1), R(1, B_, H_), rnn_params('rnn_relu', I_, H_, 1, 1), True, 1, 0.0, False,
+                          False, False], 'SHAPE', 'input.size(-1) must be equal to input_size. Expected 4, got 5')
 
 # ---- emit C ----
 out = []
