@@ -400,6 +400,58 @@ TS_API ts_status ts_value_to_buffer(ts_ctx *ctx, const ts_value *v, ts_dtype dty
  * The string is owned by the caller (free with ts_string_free). */
 TS_API char *ts_value_repr(const ts_value *v);
 
+/* ---- Tracing (torch.jit.trace) ----
+ *
+ *     ts_module *traced;
+ *     ts_trace_opts o = { .strict = true };
+ *     if (ts_module_trace(ctx, m, &x, 1, &o, &traced) == TS_OK)
+ *         ts_module_save(ctx, traced, "traced.pt");
+ *
+ * A trace runs the module once on example inputs and records the tensor ops
+ * it executes: loops unroll, branches keep the path taken, numbers become
+ * constants (PyTorch's TracerWarning cases are reported through opts->warn).
+ * The inputs are borrowed: tensors, or nested tuples/lists/dicts of tensors;
+ * anything else (a bool, an int) is refused with TS_ERR_TYPE and the advice
+ * to script the model instead. The result is a new module (owned) that runs,
+ * saves and loads in PyTorch like torch.jit.trace's result. */
+typedef struct ts_trace_opts {
+    bool strict;       /* refuse list/dict outputs, as torch.jit.trace(strict=True) */
+    void (*warn)(void *ud, const char *text); /* one TracerWarning line; NULL: into ts_ctx_notes */
+    void *warn_ud;
+} ts_trace_opts;
+
+/* torch.jit.trace(m, inputs) on m's forward. opts may be NULL (strict, warnings
+ * to ts_ctx_notes). Errors: TS_ERR_ARG, TS_ERR_TYPE, what running the model
+ * fails with (TS_ERR_SHAPE, TS_ERR_TIMEOUT, ...), TS_ERR_NOMEM. */
+TS_API ts_status ts_module_trace(ts_ctx *ctx, ts_module *m, ts_value *const *inputs, size_t n,
+                                 const ts_trace_opts *opts, ts_module **out);
+
+/* A trace driven by C calls: begin with the inputs (they become forward's
+ * arguments), add parameters, run ops and module calls, end with the outputs.
+ *
+ *     ts_tracer *t;  ts_trace_begin(ctx, &x, 1, NULL, &t);
+ *     ts_trace_param(ctx, t, "fc.weight", w, false);   // fc becomes a submodule
+ *     ts_value *y;   ts_value *a[3] = {x, w, b};
+ *     ts_trace_op(ctx, t, "aten::linear", a, 3, &y);
+ *     ts_trace_end(ctx, t, y, &module);  ts_tracer_free(t);
+ *
+ * ts_trace_op runs a registry op by name ("aten::relu"; "aten::add.Tensor"
+ * names one overload, otherwise the first the arguments fit; trailing
+ * defaults are filled) and records it; *out is the op's result (owned).
+ * ts_trace_call runs a module's method (NULL: forward) and records it as a
+ * call of a submodule named name. ts_trace_end finishes into *out (owned);
+ * the tracer is freed with ts_tracer_free, also after a failure. */
+typedef struct ts_tracer ts_tracer;
+TS_API ts_status ts_trace_begin(ts_ctx *ctx, ts_value *const *inputs, size_t n, const ts_trace_opts *opts,
+                                ts_tracer **out);
+TS_API ts_status ts_trace_param(ts_ctx *ctx, ts_tracer *t, const char *name, ts_value *tensor, bool is_buffer);
+TS_API ts_status ts_trace_op(ts_ctx *ctx, ts_tracer *t, const char *op, ts_value *const *args, size_t n,
+                             ts_value **out);
+TS_API ts_status ts_trace_call(ts_ctx *ctx, ts_tracer *t, const char *name, ts_module *m, const char *method,
+                               ts_value *const *args, size_t n, ts_value **out);
+TS_API ts_status ts_trace_end(ts_ctx *ctx, ts_tracer *t, ts_value *output, ts_module **out);
+TS_API void ts_tracer_free(ts_tracer *t);
+
 #ifdef __cplusplus
 }
 #endif
