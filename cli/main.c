@@ -15,6 +15,7 @@
  * usage error. Everything allocated is freed on every path, so a run under
  * LeakSanitizer stays clean even when it fails.
  */
+#include "exec.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -40,6 +41,7 @@ static const char usage_text[] =
     "       tscript run  MODEL.py[:CLASS] [--args ARGS] [--weights W.pt [--weights-key K]] [INPUT ...]\n"
     "       tscript show MODEL.py[:CLASS] [--args ARGS] [--tree | --code | --graph]\n"
     "       tscript script MODEL.py[:CLASS] [--args ARGS] [--weights W.pt] -o OUT.pt\n"
+    "       tscript exec [--seed N] SCRIPT.py [ARGS ...]\n"
     "       tscript --version\n"
     "       tscript --help\n";
 
@@ -732,5 +734,7 @@ int main(int argc, char **argv) {
         return cmd_script(argc - 2, argv + 2);
     if (strcmp(cmd, "save") == 0)
         return cmd_save(argc - 2, argv + 2);
+    if (strcmp(cmd, "exec") == 0)
+        return cmd_exec(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);
 }

@@ -207,6 +207,17 @@ TS_API void ts_ctx_clear_error(ts_ctx *ctx);
  * with this context. */
 TS_API const char *ts_ctx_notes(const ts_ctx *ctx);
 
+/* Run a Python script of the seed's kind top to bottom, as `python3 path
+ * argv...` with PyTorch would (tscript exec): classes, functions, try/except,
+ * torch.* calls, torch.jit.script/trace/save/load, print() of modules and
+ * tensors as PyTorch prints them (to standard output, or the print hook).
+ * argv[0..argc) are sys.argv[1:]. seed: torch.manual_seed(*seed) before the
+ * first line; NULL: a fresh random seed, as each PyTorch process has.
+ * Warnings go to ts_ctx_notes. Errors: the script's uncaught exception (its
+ * message with file:line:col and traceback), TS_ERR_UNSUPPORTED naming a
+ * construct outside the subset, TS_ERR_IO when the file cannot be read. */
+TS_API ts_status ts_exec_file(ts_ctx *ctx, const char *path, int argc, char *const *argv, const uint64_t *seed);
+
 /* A static name for a dtype ("float32", "bfloat16"); "unknown" if invalid. */
 TS_API const char *ts_dtype_name(ts_dtype dtype);
 

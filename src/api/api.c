@@ -15,6 +15,7 @@
 #include "serialize/archive.h"
 #include "serialize/archive_save.h"
 #include "serialize/weights.h"
+#include "python/pyexec.h"
 #include "python/script.h"
 #include "tensor/random.h"
 
@@ -184,6 +185,20 @@ TS_API ts_status ts_module_script_weights(ts_ctx *ctx, const char *path, const c
 TS_API ts_status ts_module_script(ts_ctx *ctx, const char *path, const char *class_name, const char *args,
                                   ts_module **out) {
     return ts_module_script_weights(ctx, path, class_name, args, NULL, NULL, out);
+}
+
+TS_API ts_status ts_exec_file(ts_ctx *ctx, const char *path, int argc, char *const *argv, const uint64_t *seed) {
+    if (!ctx || !path || argc < 0 || (argc && !argv))
+        return ctx ? ts_fail(ctx, TS_ERR_ARG, NULL, "ts_exec_file: NULL argument") : TS_ERR_ARG;
+    ts_clear_error(ctx);
+    ctx_begin(ctx);
+    ts_alloc_clear_over_limit();
+    sb_clear(&ctx->notes);
+    iv_gc_begin();
+    ts_status st = pyexec_run(ctx, path, argc, argv, seed);
+    iv_gc_end();
+    if (st != TS_OK) return st;
+    return check_memory_limit(ctx, "running the script");
 }
 
 TS_API const char *ts_ctx_notes(const ts_ctx *ctx) { return ctx ? sb_cstr(&ctx->notes) : ""; }

@@ -72,6 +72,9 @@ struct ts_ctx {
     /* PyTorch's CPU generator of this context (tensor/random.h), made on
      * first use; one flat block, freed by ctx_dispose. */
     struct Generator *gen;
+    /* tscript exec: ops mark their outputs with the grad_fn PyTorch's autograd would record
+     * (ops/grad_names.c); off everywhere else. */
+    bool grad_names;
 };
 typedef struct ts_ctx Ctx;
 

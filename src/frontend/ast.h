@@ -96,6 +96,12 @@
  *                              `in a, b`), for_.body, for_.orelse
  *   WITH       with a as x, b: with.items (WITHITEM nodes), with.body
  *   WITHITEM   e [as t]        withitem.context, withitem.target (optional)
+ *   TRY        try: .. except .. else: .. finally: ..   (Python mode only,
+ *                              parse_file_python; TorchScript rejects it)
+ *                              try_.body, try_.handlers (EXCEPT nodes),
+ *                              try_.orelse, try_.finalbody
+ *   EXCEPT     except [T [as n]]: ..   except.type (NULL: bare), except.name
+ *                              (NULL without `as`), except.body
  *   FUNCDEF    [@d] def f(params) [-> T]: body
  *                              funcdef.name, .name_span, .decorators (exprs:
  *                              `torch.jit.export`, `torch.jit.ignore(drop=True)`),
@@ -216,6 +222,8 @@ struct Ast {
         struct { Ast *target, *iter; AstList body, orelse; } for_;
         struct { AstList items, body; } with;
         struct { Ast *context, *target; } withitem;
+        struct { AstList body, handlers, orelse, finalbody; } try_;
+        struct { Ast *type; const char *name; AstList body; } except;
         struct {
             const char *name;
             Span name_span;

@@ -348,6 +348,21 @@ void ast_print(StrBuf *sb, const Ast *n) {
         if (n->withitem.target) print_opt(sb, n->withitem.target);
         sb_putc(sb, ')');
         return;
+    case AST_TRY:
+        sb_puts(sb, "(try");
+        print_group(sb, "body", n->try_.body, false);
+        print_list(sb, n->try_.handlers);
+        print_group(sb, "else", n->try_.orelse, true);
+        print_group(sb, "finally", n->try_.finalbody, true);
+        sb_putc(sb, ')');
+        return;
+    case AST_EXCEPT:
+        sb_puts(sb, "(except");
+        if (n->except.type) print_opt(sb, n->except.type);
+        if (n->except.name) sb_printf(sb, " %s", n->except.name);
+        print_group(sb, "body", n->except.body, false);
+        sb_putc(sb, ')');
+        return;
     case AST_FUNCDEF:
         sb_printf(sb, "(def %s", n->funcdef.name);
         print_group(sb, "decorators", n->funcdef.decorators, true);

@@ -825,6 +825,7 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         }
         return emit_stmts(em, &s->with.body, 0);
     case AST_DEL: return TS_OK;
+    case AST_TRY: return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "'try' statements are not supported in TorchScript");
     case AST_BREAK:
     case AST_CONTINUE:
         if (!em->loop_depth) return ts_fail(em->ctx, TS_ERR_SYNTAX, &sp, "'%s' outside a loop", ast_kind_name(s->kind));

@@ -40,6 +40,7 @@ typedef struct Parser {
     jmp_buf *stop;       /* give up: too many errors */
     int depth;
     bool after_try;      /* skip the except/finally clauses of a rejected try */
+    bool python;         /* parse_file_python: accept `try` (plain Python, for tscript exec) */
 } Parser;
 
 /* ---- tokens ---- */
@@ -1389,6 +1390,47 @@ static void simple_stmts(Parser *p) {
     advance(p);
 }
 
+/* try_stmt = "try" suite ( { except_clause suite }+ [ "else" suite ] [ "finally" suite ]
+ *                          | "finally" suite )
+ * except_clause = "except" [ expr [ "as" NAME ] ]     (Python mode only) */
+static Ast *try_stmt(Parser *p) {
+    uint32_t start = advance(p).span.start;
+    AstList body = suite(p, "'try' statement", start);
+    int base = p->scratch.len;
+    while (at(p, TK_EXCEPT)) {
+        uint32_t hstart = advance(p).span.start;
+        Ast *type = NULL;
+        const char *name = NULL;
+        if (!at(p, TK_COLON)) {
+            type = expr(p);
+            if (accept(p, TK_AS)) name = ident(p, "a name after 'as'");
+        }
+        AstList hbody = suite(p, "'except' statement", hstart);
+        Ast *h = node(p, AST_EXCEPT, hstart);
+        h->except.type = type;
+        h->except.name = name;
+        h->except.body = hbody;
+        push(p, h);
+    }
+    AstList handlers = take_list(p, base);
+    AstList orelse = {0}, finalbody = {0};
+    if (handlers.len && at(p, TK_ELSE)) {
+        uint32_t estart = advance(p).span.start;
+        orelse = suite(p, "'else' statement", estart);
+    }
+    if (at(p, TK_FINALLY)) {
+        uint32_t fstart = advance(p).span.start;
+        finalbody = suite(p, "'finally' statement", fstart);
+    }
+    if (!handlers.len && !finalbody.len) fail_expected(p, "'except' or 'finally' block");
+    Ast *n = node(p, AST_TRY, start);
+    n->try_.body = body;
+    n->try_.handlers = handlers;
+    n->try_.orelse = orelse;
+    n->try_.finalbody = finalbody;
+    return n;
+}
+
 /* Skip a rejected `try` statement's header and block, and remember to skip
  * its except/else/finally clauses too. */
 _Noreturn static void reject_try(Parser *p) {
@@ -1410,7 +1452,12 @@ static void statement(Parser *p) {
     case TK_DEF: push(p, funcdef(p, (AstList){0})); return;
     case TK_CLASS: push(p, classdef(p, (AstList){0})); return;
     case TK_AT: push(p, decorated(p)); return;
-    case TK_TRY: reject_try(p);
+    case TK_TRY:
+        if (p->python) {
+            push(p, try_stmt(p));
+            return;
+        }
+        reject_try(p);
     case TK_EXCEPT:
     case TK_FINALLY:
     case TK_ELSE:
@@ -1508,10 +1555,11 @@ static ts_status check_size(Ctx *ctx, Source *src) {
                    src->name, src->len, PARSE_MAX_SOURCE_BYTES >> 20);
 }
 
-ts_status parse_file(Ctx *ctx, Arena *arena, Source *src, AstModule **out) {
+static ts_status parse_module(Ctx *ctx, Arena *arena, Source *src, bool python, AstModule **out) {
     *out = NULL;
     TS_TRY(check_size(ctx, src));
     Parser *p = parser_new(arena, src);
+    p->python = python;
     AstModule *m = arena_new(arena, AstModule);
     m->src = src;
     jmp_buf stop;
@@ -1527,6 +1575,14 @@ ts_status parse_file(Ctx *ctx, Arena *arena, Source *src, AstModule **out) {
     ts_status st = parser_finish(p, ctx);
     if (st == TS_OK) *out = m;
     return st;
+}
+
+ts_status parse_file(Ctx *ctx, Arena *arena, Source *src, AstModule **out) {
+    return parse_module(ctx, arena, src, false, out);
+}
+
+ts_status parse_file_python(Ctx *ctx, Arena *arena, Source *src, AstModule **out) {
+    return parse_module(ctx, arena, src, true, out);
 }
 
 ts_status parse_expression(Ctx *ctx, Arena *arena, Source *src, Ast **out) {

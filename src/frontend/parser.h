@@ -38,6 +38,10 @@ enum {
  * *out = NULL. */
 ts_status parse_file(Ctx *ctx, Arena *arena, Source *src, AstModule **out) TS_MUST_CHECK;
 
+/* parse_file for plain Python (tscript exec's scripts): the same grammar
+ * plus try/except/else/finally (AST_TRY), which TorchScript rejects. */
+ts_status parse_file_python(Ctx *ctx, Arena *arena, Source *src, AstModule **out) TS_MUST_CHECK;
+
 /* Parse src as one expression (optionally followed by newlines), e.g. a type
  * string from a pickle ("Dict[str, List[Tensor]]") or a default value.
  * Errors: TS_ERR_SYNTAX as for parse_file, *out = NULL. */

@@ -40,6 +40,8 @@ typedef enum PKind {
     P_INST,
     P_BOUND,   /* a method bound to a receiver */
     P_SUPER,
+    P_EXC,     /* an exception caught by `except ... as e` (exec): mname its class, items[0] its message */
+    P_SCRIPT,  /* a compiled module or function (exec: torch.jit.script/trace/load): smod, sobj or sfn */
     /* session-owned */
     P_CLASS,
     P_FUNC,
@@ -80,7 +82,12 @@ struct PObj {
     /* bound methods and super() */
     PV self;
     PV func;              /* P_FUNC or P_BUILTIN */
-    const char *mname;    /* builtin method name (func is P_NONE) */
+    const char *mname;    /* builtin method name (func is P_NONE); P_EXC: the exception's class */
+    /* P_SCRIPT (pyexec.c): the Module that owns the unit (retained), the object this value is
+       (the root or a submodule; owned), or a free function of the unit */
+    struct Module *smod;
+    IValue sobj;
+    struct Function *sfn;
 };
 
 struct PClass {
@@ -130,6 +137,7 @@ typedef struct Py {
     bool no_random;       /* random initialisers may be skipped (weights will be loaded) */
     bool warned_script_class;
     StrBuf warnings;      /* one line each, for the caller to print */
+    struct PyExec *exec;  /* tscript exec's session (pyexec.c), NULL when scripting a model file */
 } Py;
 
 typedef VEC(PV) PVVec;
@@ -191,6 +199,26 @@ PMod *py_mod_of_source(Py *S, const Source *src);
 /* Find a method in a class's MRO (NULL: none). */
 PFunc *py_class_find_method(PClass *c, const char *name, PClass **where);
 bool py_class_is_module(PClass *c);
+
+/* Load the script of `tscript exec` as module __main__ (qualifier __torch__), parsed as
+ * plain Python (try/except allowed), and run it. */
+ts_status py_load_main(Py *S, const char *path, PMod **out) TS_MUST_CHECK;
+
+/* ---- tscript exec (pyexec.c) ---- */
+/* Natives whose meaning differs in a whole script (print, torch.manual_seed, torch.jit.*):
+ * *handled false when name is not one of them. */
+ts_status pyexec_builtin(Py *S, const char *name, PV *self, PV *args, int nargs, const char **kwn, PV *kwv,
+                         int nkw, const Span *sp, PV *out, bool *handled) TS_MUST_CHECK;
+/* Calling a P_SCRIPT value, and its attributes. */
+ts_status pyexec_call_script(Py *S, PV f, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
+                             const Span *sp, PV *out) TS_MUST_CHECK;
+ts_status pyexec_script_attr(Py *S, PV obj, const char *name, const Span *sp, PV *out) TS_MUST_CHECK;
+/* Attributes of the native module sys (sys.argv). */
+ts_status pyexec_sys_attr(Py *S, const char *name, const Span *sp, PV *out) TS_MUST_CHECK;
+/* The exception value of the failure recorded in S->ctx (for `except ... as e`). */
+PV pyexec_exception_of(Py *S);
+/* Whether exception e is an instance of the class named cls ("Exception", "RuntimeError"). */
+bool pyexec_exc_matches(const char *exc_class, const char *cls);
 
 /* ---- natives (pybuiltin.c) ---- */
 /* A native function or method by name; *found false when there is none. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "ops/op.h"
+#include "ops/grad_names.h"
 #include "python/py.h"
 
 enum { MAX_OP_ARGS_PY = 32 };
@@ -183,6 +184,7 @@ ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kw
         for (int j = 0; j < nret; j++) otypes[j] = s->rets[j].type;
         OpInfo info = {s, otypes, nret};
         st = s->fn(S->ctx, in, s->nargs, outs, &info);
+        if (st == TS_OK && S->ctx->grad_names) grad_names_after(S->ctx, s, in, s->nargs, outs, nret);
         for (int j = 0; j < s->nargs; j++) iv_release(in[j]);
         if (st == TS_OK) {
             if (nret == 1) {
@@ -925,6 +927,11 @@ static ts_status math_fn(Py *S, const char *f, PV *args, int nargs, const Span *
 ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int nargs, const char **kwn, PV *kwv,
                           int nkw, const Span *sp, PV *out) {
     *out = pv_none();
+    if (S->exec) {
+        bool handled = false;
+        TS_TRY(pyexec_builtin(S, name, selfp, args, nargs, kwn, kwv, nkw, sp, out, &handled));
+        if (handled) return TS_OK;
+    }
     if (selfp) {
         PV self = *selfp;
         if (strncmp(name, "module.", 7) == 0) return module_method(S, name + 7, self, args, nargs, kwn, kwv, nkw, sp, out);
@@ -1211,6 +1218,7 @@ ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int narg
 
 ts_status py_native_attr(Py *S, PMod *m, const char *name, const Span *sp, PV *out) {
     const char *n = m->native;
+    if (S->exec && strcmp(n, "sys") == 0) return pyexec_sys_attr(S, name, sp, out);
     if (strcmp(n, "torch") == 0) {
         int dt = py_dtype_code(name);
         if (dt >= 0) {

@@ -16,6 +16,7 @@
 
 #include "frontend/parser.h"
 #include "python/py.h"
+#include "python/pyexec.h"
 
 typedef enum Flow { FL_NORMAL, FL_RETURN, FL_BREAK, FL_CONTINUE } Flow;
 
@@ -27,6 +28,7 @@ typedef struct Frame {
     PFunc *fn;
     PClass *cls_body;     /* the class whose body is running */
     PV self;              /* first argument of a method (borrowed), for super() */
+    PV handling;          /* the exception an `except` block of this frame is handling (borrowed), for `raise` */
 } Frame;
 
 enum { MAX_PY_DEPTH = 200 };
@@ -35,6 +37,9 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out);
 static ts_status exec_block(Py *S, Frame *F, const AstList *body, Flow *flow, PV *ret);
 
 static ts_status unsupported(Py *S, const Ast *n, const char *what) {
+    if (S->exec)
+        return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, &n->span,
+                       "%s is not supported by tscript exec (it runs the Python subset of docs/cli.md)", what);
     return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, &n->span,
                    "%s is not supported by tscript's Python evaluator (it runs module-level code and __init__)", what);
 }
@@ -145,7 +150,8 @@ static const char *const BUILTIN_NAMES[] = {
     "sum", "enumerate", "zip", "print", "super", "getattr", "setattr", "hasattr", "round", "sorted", "reversed",
     "any", "all", "iter", "type", "issubclass", "callable", "divmod", "map", "filter", "set", "id", "pow",
     "ValueError", "TypeError", "RuntimeError", "NotImplementedError", "AssertionError", "KeyError",
-    "IndexError", "AttributeError", "Exception", "object", "hash", "ord", "chr",
+    "IndexError", "AttributeError", "Exception", "object", "hash", "ord", "chr", "repr", "LookupError",
+    "ZeroDivisionError", "NameError", "BaseException",
 };
 
 static ts_status lookup(Py *S, Frame *F, const Ast *e, PV *out) {
@@ -179,7 +185,7 @@ static ts_status lookup(Py *S, Frame *F, const Ast *e, PV *out) {
 static const char *const NATIVE_MODULES[] = {
     "torch", "math", "typing", "collections", "numbers", "warnings", "torch.jit", "torch.nn.modules.module",
     "torch.nn.parameter", "typing_extensions", "functools", "itertools", "copy", "torch.jit.annotations",
-    "torch._jit_internal", "torch._C", "torch._C._nn", "torch._VF", "torch.types",
+    "torch._jit_internal", "torch._C", "torch._C._nn", "torch._VF", "torch.types", "sys",
 };
 
 static PMod *find_mod(Py *S, const char *pyname) {
@@ -197,11 +203,12 @@ static PMod *new_mod(Py *S, const char *pyname) {
     return m;
 }
 
-static ts_status run_module(Py *S, PMod *m, const char *name, const char *text, size_t len) {
+static ts_status run_module_as(Py *S, PMod *m, const char *name, const char *text, size_t len, bool python) {
     Source *src = source_new(name, text, len);
     vec_push(&S->u->sources, src);
     m->src = src;
-    TS_TRY(parse_file(S->ctx, &S->u->arena, src, &m->ast));
+    if (python) TS_TRY(parse_file_python(S->ctx, &S->u->arena, src, &m->ast));
+    else TS_TRY(parse_file(S->ctx, &S->u->arena, src, &m->ast));
     unit_add_file(S->u, m->qualifier, m->ast);
     Frame F;
     memset(&F, 0, sizeof F);
@@ -215,6 +222,10 @@ static ts_status run_module(Py *S, PMod *m, const char *name, const char *text, 
     m->loading = false;
     pv_drop(ret);
     return st;
+}
+
+static ts_status run_module(Py *S, PMod *m, const char *name, const char *text, size_t len) {
+    return run_module_as(S, m, name, text, len, false);
 }
 
 static char *read_file_text(const char *path, size_t *len) {
@@ -239,6 +250,18 @@ ts_status py_load_file(Py *S, const char *path, const char *pyname, PMod **out) 
     ts_status st = run_module(S, m, path, text, len);
     ts_free(text);
     *out = m;
+    return st;
+}
+
+ts_status py_load_main(Py *S, const char *path, PMod **out) {
+    size_t len = 0;
+    char *text = read_file_text(path, &len);
+    if (!text) return ts_fail(S->ctx, TS_ERR_IO, NULL, "%s: cannot read the file", path);
+    PMod *m = new_mod(S, "__main__");
+    m->qualifier = "__torch__"; /* PyTorch names the classes of __main__ __torch__.Name */
+    *out = m;
+    ts_status st = run_module_as(S, m, path, text, len, true);
+    ts_free(text);
     return st;
 }
 
@@ -473,7 +496,12 @@ ts_status py_call(Py *S, PV f, PV *args, int nargs, const char **kwn, PV *kwv, i
     ts_status st;
     switch (f.k) {
     case P_FUNC: st = call_func(S, f.p, args, nargs, kwn, kwv, nkw, sp, out); break;
-    case P_CLASS: st = instantiate(S, f.p, args, nargs, kwn, kwv, nkw, sp, out); break;
+    case P_CLASS:
+        st = instantiate(S, f.p, args, nargs, kwn, kwv, nkw, sp, out);
+        /* exec: what the author of @torch.jit.script on an nn.Module class meant */
+        if (st == TS_OK && S->exec && ((PClass *)f.p)->jit_script && ((PClass *)f.p)->is_module)
+            st = pyexec_script_class_instance(S, out, sp);
+        break;
     case P_BUILTIN: st = py_call_builtin(S, f.p, NULL, args, nargs, kwn, kwv, nkw, sp, out); break;
     case P_BOUND: {
         PObj *b = f.p;
@@ -498,6 +526,7 @@ ts_status py_call(Py *S, PV f, PV *args, int nargs, const char **kwn, PV *kwv, i
         }
         break;
     }
+    case P_SCRIPT: st = pyexec_call_script(S, f, args, nargs, kwn, kwv, nkw, sp, out); break;
     case P_MARK:
         if (f.p && strcmp(f.p, "no_grad") == 0) { st = TS_OK; break; }
         /* fallthrough */
@@ -629,6 +658,7 @@ ts_status py_getattr(Py *S, PV obj, const char *name, const Span *sp, PV *out) {
     case P_FUNC:
         if (strcmp(name, "__name__") == 0) { *out = pv_cstr(((PFunc *)obj.p)->name); return TS_OK; }
         break;
+    case P_SCRIPT: return pyexec_script_attr(S, obj, name, sp, out);
     case P_MARK: *out = pv_ptr(P_MARK, arena_printf(&S->arena, "%s.%s", obj.p ? (char *)obj.p : "", name)); return TS_OK;
     default: break;
     }
@@ -1569,6 +1599,15 @@ static ts_status def_function(Py *S, Frame *F, Ast *s) {
         else if (decorator_is(d, "property")) fn->flags |= PF_PROPERTY;
         else if (decorator_is(d, "setter") || decorator_is(d, "deleter")) return TS_OK; /* the getter stays bound */
     }
+    if (S->exec && !F->cls_body)
+        for (int i = 0; i < s->funcdef.decorators.len; i++)
+            if (decorator_is(s->funcdef.decorators.items[i], "script")) {
+                /* exec: @torch.jit.script def f compiles f now, as PyTorch does */
+                PV sf;
+                TS_TRY(pyexec_script_function(S, fn, &s->span, &sf));
+                pmap_set_steal(F->vars, fn->name, sf);
+                return TS_OK;
+            }
     pmap_set_steal(F->vars, fn->name, pv_ptr(P_FUNC, fn));
     return TS_OK;
 }
@@ -1622,9 +1661,32 @@ static ts_status def_class(Py *S, Frame *F, Ast *s) {
     return TS_OK;
 }
 
+static ts_status raise_exc(Py *S, PV e, const Span *sp) {
+    PObj *o = e.p;
+    StrBuf msg;
+    sb_init(&msg);
+    pv_str_of(&msg, e, false);
+    ts_status st = ts_fail(S->ctx, strcmp(o->mname, "TypeError") == 0 ? TS_ERR_TYPE : TS_ERR_VALUE, sp, "%s%s%s", o->mname,
+                           msg.len ? ": " : "", sb_cstr(&msg));
+    sb_free(&msg);
+    return st;
+}
+
 static ts_status exec_raise(Py *S, Frame *F, const Ast *s) {
     const Ast *ex = s->raise.exc;
-    if (!ex) return ts_fail(S->ctx, TS_ERR_RUNTIME, &s->span, "RuntimeError: No active exception to reraise");
+    if (!ex) {
+        for (Frame *f = F; f; f = f->parent)
+            if (f->handling.k == P_EXC) return raise_exc(S, f->handling, &s->span);
+        return ts_fail(S->ctx, TS_ERR_RUNTIME, &s->span, "RuntimeError: No active exception to reraise");
+    }
+    if (ex->kind == AST_NAME) {
+        PV v;
+        TS_TRY(eval(S, F, ex, &v));
+        ts_status st = v.k == P_EXC ? raise_exc(S, v, &s->span) : TS_OK;
+        bool done = v.k == P_EXC;
+        pv_drop(v);
+        if (done) return st;
+    }
     const Ast *cls = ex->kind == AST_CALL ? ex->call.func : ex;
     const char *name = cls->kind == AST_NAME ? cls->name.id : cls->kind == AST_ATTR ? cls->attr.name : "Exception";
     StrBuf msg;
@@ -1642,6 +1704,80 @@ static ts_status exec_raise(Py *S, Frame *F, const Ast *s) {
     ts_status st = ts_fail(S->ctx, strcmp(name, "TypeError") == 0 ? TS_ERR_TYPE : TS_ERR_VALUE, &s->span, "%s%s%s",
                            name, msg.len ? ": " : "", sb_cstr(&msg));
     sb_free(&msg);
+    return st;
+}
+
+/* Failures an `except` may catch: not the deadline, an interrupt or running out of memory. */
+static bool catchable(ts_status st) {
+    return st != TS_OK && st != TS_ERR_TIMEOUT && st != TS_ERR_CANCELLED && st != TS_ERR_NOMEM;
+}
+
+/* Whether handler h (except T / except (A, B) / bare except) takes exception e. */
+static ts_status handler_takes(Py *S, Frame *F, const Ast *h, PV e, bool *out) {
+    *out = false;
+    if (!h->except.type) { *out = true; return TS_OK; }
+    PV t;
+    TS_TRY(eval(S, F, h->except.type, &t));
+    int n = pv_is_seq(t) ? pv_len(t) : 1;
+    ts_status st = TS_OK;
+    for (int i = 0; i < n && !*out; i++) {
+        PV c = pv_is_seq(t) ? pv_items(t)[i] : t;
+        if (c.k != P_BUILTIN) {
+            st = ts_fail(S->ctx, TS_ERR_TYPE, &h->except.type->span,
+                         "TypeError: catching classes that do not inherit from BaseException is not allowed (tscript "
+                         "catches the built-in exception classes only)");
+            break;
+        }
+        *out = pyexec_exc_matches(((PObj *)e.p)->mname, c.p);
+    }
+    pv_drop(t);
+    return st;
+}
+
+/* try_stmt: the body; on a catchable failure the first handler that takes it (the failure becomes
+ * an exception value, bound by `as`); else; finally (which runs on every way out). */
+static ts_status exec_try(Py *S, Frame *F, Ast *s, Flow *flow, PV *ret) {
+    ts_status st = exec_block(S, F, &s->try_.body, flow, ret);
+    if (catchable(st) && s->try_.handlers.len) {
+        PV e = pyexec_exception_of(S);
+        bool taken = false;
+        ts_status hst = TS_OK;
+        for (int i = 0; i < s->try_.handlers.len && !taken && hst == TS_OK; i++) {
+            const Ast *h = s->try_.handlers.items[i];
+            hst = handler_takes(S, F, h, e, &taken);
+            if (hst != TS_OK || !taken) continue;
+            ts_clear_error(S->ctx);
+            if (h->except.name) pmap_set_steal(F->vars, h->except.name, pv_dup(e));
+            PV saved = F->handling;
+            F->handling = e;
+            hst = exec_block(S, F, &h->except.body, flow, ret);
+            F->handling = saved;
+            if (h->except.name) pmap_del(F->vars, h->except.name); /* as Python does at the end of the handler */
+        }
+        pv_drop(e);
+        if (taken || hst != TS_OK) st = hst;
+    } else if (st == TS_OK && *flow == FL_NORMAL) {
+        st = exec_block(S, F, &s->try_.orelse, flow, ret);
+    }
+    if (s->try_.finalbody.len) {
+        if (st != TS_OK) {
+            /* keep the pending failure: the finally block runs on a copy of nothing it could clear */
+            Flow fflow = FL_NORMAL;
+            PV fret = pv_none();
+            StrBuf keep;
+            sb_init(&keep);
+            sb_puts(&keep, ts_error_text(S->ctx));
+            ts_status fst = exec_block(S, F, &s->try_.finalbody, &fflow, &fret);
+            pv_drop(fret);
+            if (fst == TS_OK) ts_fail(S->ctx, st, NULL, "%s", sb_cstr(&keep));
+            else st = fst;
+            sb_free(&keep);
+            return st;
+        }
+        Flow fflow = FL_NORMAL;
+        TS_TRY(exec_block(S, F, &s->try_.finalbody, &fflow, ret));
+        if (fflow != FL_NORMAL) *flow = fflow;
+    }
     return st;
 }
 
@@ -1759,17 +1895,31 @@ static ts_status exec_stmt(Py *S, Frame *F, Ast *s, Flow *flow, PV *ret) {
         if (st == TS_OK && !broke && *flow == FL_NORMAL) st = exec_block(S, F, &s->for_.orelse, flow, ret);
         return st;
     }
-    case AST_WITH:
+    case AST_WITH: {
+        bool grad = S->ctx->grad_names;
         for (int i = 0; i < s->with.items.len; i++) {
             const Ast *w = s->with.items.items[i];
             PV c;
             TS_TRY(eval(S, F, w->withitem.context, &c));
+            /* torch.no_grad(): no op in the body records a grad_fn (exec's autograd names) */
+            if (c.k == P_MARK && c.p && strcmp(c.p, "no_grad") == 0) {
+                const Ast *ce = w->withitem.context;
+                const Ast *fe = ce->kind == AST_CALL ? ce->call.func : ce;
+                if (fe->kind == AST_ATTR && strcmp(fe->attr.name, "no_grad") == 0) S->ctx->grad_names = false;
+            }
             pv_drop(c);
-            if (w->withitem.target) return unsupported(S, w, "`with ... as`");
+            if (w->withitem.target) {
+                S->ctx->grad_names = grad;
+                return unsupported(S, w, "`with ... as`");
+            }
         }
-        return exec_block(S, F, &s->with.body, flow, ret);
+        ts_status st = exec_block(S, F, &s->with.body, flow, ret);
+        S->ctx->grad_names = grad;
+        return st;
+    }
     case AST_FUNCDEF: return def_function(S, F, s);
     case AST_CLASSDEF: return def_class(S, F, s);
+    case AST_TRY: return exec_try(S, F, s, flow, ret);
     case AST_IMPORT:
         for (int i = 0; i < s->import.names.len; i++) TS_TRY(import_binding(S, F, s->import.names.items[i]));
         return TS_OK;

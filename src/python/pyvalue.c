@@ -12,6 +12,7 @@
 
 #include "frontend/sema.h"
 #include "python/py.h"
+#include "runtime/module.h"
 
 PV pv_int(int64_t i) { PV v = pv_none(); v.k = P_INT; v.iv = iv_int(i); return v; }
 PV pv_float(double d) { PV v = pv_none(); v.k = P_FLOAT; v.iv = iv_double(d); return v; }
@@ -48,7 +49,7 @@ PObj *pobj_new(PKind k) {
 
 PV pv_obj_steal(PObj *o) { PV v = pv_none(); v.k = o->k; v.p = o; return v; }
 
-static bool is_box(PKind k) { return k >= P_LIST && k <= P_SUPER; }
+static bool is_box(PKind k) { return k >= P_LIST && k <= P_SCRIPT; }
 
 PV pv_dup(PV v) {
     if (is_box(v.k)) ((PObj *)v.p)->rc++;
@@ -83,6 +84,8 @@ void pv_drop(PV v) {
     vec_free(&o->persistent);
     pv_drop(o->self);
     pv_drop(o->func);
+    iv_release(o->sobj);
+    if (o->smod) module_release(o->smod);
     ts_free(o);
 }
 
@@ -158,6 +161,8 @@ const char *pv_type_name(PV v) {
     case P_INST: return ((PObj *)v.p)->cls->name;
     case P_BOUND: return "method";
     case P_SUPER: return "super";
+    case P_EXC: return ((PObj *)v.p)->mname;
+    case P_SCRIPT: return ((PObj *)v.p)->sfn ? "ScriptFunction" : "ScriptModule";
     case P_CLASS: return "type";
     case P_FUNC: return "function";
     case P_MOD: return "module";
@@ -249,6 +254,18 @@ void pv_str_of(StrBuf *sb, PV v, bool repr) {
         return;
     }
     case P_INST: sb_printf(sb, "<%s object>", ((PObj *)v.p)->cls->name); return;
+    case P_EXC: {
+        PObj *o = v.p;
+        PV m = o->items.len ? o->items.data[0] : pv_none();
+        if (!repr) {
+            if (m.k == P_STR) pv_str_of(sb, m, false);
+            return;
+        }
+        sb_printf(sb, "%s(", o->mname);
+        if (m.k == P_STR) pv_str_of(sb, m, true);
+        sb_putc(sb, ')');
+        return;
+    }
     case P_CLASS: sb_printf(sb, "<class '%s'>", ((PClass *)v.p)->name); return;
     case P_FUNC: sb_printf(sb, "<function %s>", ((PFunc *)v.p)->name); return;
     case P_MOD: sb_printf(sb, "<module '%s'>", ((PMod *)v.p)->pyname); return;

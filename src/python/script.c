@@ -767,6 +767,66 @@ static ts_status load_weights(Scripter *sc, PV root, const char *path, const cha
     return st;
 }
 
+/* ---- sessions of a whole script (tscript exec) ---- */
+
+struct ScriptSession {
+    Scripter sc;
+};
+
+ScriptSession *script_session_new(Py *S) {
+    ScriptSession *ss = ts_xmalloc(sizeof *ss);
+    memset(ss, 0, sizeof *ss);
+    ss->sc.S = S;
+    ss->sc.ctx = S->ctx;
+    ss->sc.u = S->u;
+    return ss;
+}
+
+void script_session_free(ScriptSession *ss) {
+    if (!ss) return;
+    vec_free(&ss->sc.types);
+    ts_free(ss);
+}
+
+/* Emit and compile what the last declarations left pending, with the session's hooks. */
+static ts_status session_compile(ScriptSession *ss, ts_status st) {
+    Unit *u = ss->sc.u;
+    if (st == TS_OK) st = unit_emit_pending(ss->sc.ctx, u);
+    if (st == TS_OK) st = interp_compile_unit(ss->sc.ctx, u);
+    u->hooks = NULL;
+    u->hooks_ud = NULL;
+    return st;
+}
+
+ts_status script_session_object(ScriptSession *ss, PV inst, IValue *out) {
+    *out = iv_none();
+    Unit *u = ss->sc.u;
+    u->hooks = &HOOKS;
+    u->hooks_ud = &ss->sc;
+    ts_status st = object_of(&ss->sc, inst, out);
+    st = session_compile(ss, st);
+    if (st != TS_OK) {
+        iv_release(*out);
+        *out = iv_none();
+    }
+    return st;
+}
+
+ts_status script_session_function(ScriptSession *ss, PFunc *f, const Span *sp, Function **out) {
+    *out = NULL;
+    Unit *u = ss->sc.u;
+    u->hooks = &HOOKS;
+    u->hooks_ud = &ss->sc;
+    GlobalRef g;
+    memset(&g, 0, sizeof g);
+    ts_status st = global_of(&ss->sc, f->mod, pv_ptr(P_FUNC, f), f->name, sp, &g);
+    if (st == TS_OK && (g.kind != GR_FUNCTION || !g.fn))
+        st = ts_fail(ss->sc.ctx, TS_ERR_UNSUPPORTED, sp, "torch.jit.script: %s cannot be compiled as a function", f->name);
+    st = session_compile(ss, st);
+    if (st == TS_OK) *out = g.fn;
+    return st;
+}
+
 /* ---- the entry ---- */
 
 static ts_status pick_class(Scripter *sc, PMod *m, const char *path, const char *want, PClass **out) {

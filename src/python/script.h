@@ -21,4 +21,15 @@ typedef struct ScriptOptions {
 /* Warnings (e.g. @torch.jit.script on an nn.Module class) go to ctx->notes. */
 ts_status script_module(Ctx *ctx, const ScriptOptions *opt, Module **out) TS_MUST_CHECK;
 
+/* Scripting inside a running script (tscript exec: torch.jit.script), on the session's unit.
+ * One session keeps the concrete types it made, so scripting two instances of one type shares
+ * the class (and a differing one gets PyTorch's mangled name), as PyTorch's type cache does. */
+typedef struct ScriptSession ScriptSession;
+ScriptSession *script_session_new(Py *S);
+void script_session_free(ScriptSession *ss);
+/* The compiled object of an evaluator nn.Module instance (owned), its methods compiled. */
+ts_status script_session_object(ScriptSession *ss, PV inst, IValue *out) TS_MUST_CHECK;
+/* A free Python function compiled (owned by the unit). */
+ts_status script_session_function(ScriptSession *ss, PFunc *f, const Span *sp, Function **out) TS_MUST_CHECK;
+
 #endif

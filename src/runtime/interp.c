@@ -11,6 +11,7 @@
  * die as soon as possible.
  */
 #include "runtime/interp.h"
+#include "ops/grad_names.h"
 
 #include <math.h>
 
@@ -417,6 +418,7 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
             IValue *ov = ins->nout <= 8 ? outs : ts_xmalloc(sizeof(IValue) * ins->nout);
             for (int k = 0; k < ins->nout; k++) ov[k] = iv_none();
             ts_status st = s->fn(ctx, args, ins->nin, ov, ins->info);
+            if (st == TS_OK && ctx->grad_names) grad_names_after(ctx, s, args, ins->nin, ov, ins->nout);
             if (args != argbuf) ts_free(args);
             if (st == TS_OK)
                 for (int k = 0; k < ins->nout; k++) slot_set(slots, out[k], ov[k]);

@@ -15,6 +15,11 @@ Module *module_new(Unit *u, IValue root, const char *path) {
     return m;
 }
 
+Module *module_retain(Module *m) {
+    if (m) __atomic_add_fetch(&m->refcnt, 1, __ATOMIC_ACQ_REL);
+    return m;
+}
+
 void module_release(Module *m) {
     if (!m || __atomic_sub_fetch(&m->refcnt, 1, __ATOMIC_ACQ_REL) != 0) return;
     iv_release_collect(m->root); /* cycles among the module's attributes */

@@ -17,6 +17,7 @@ typedef struct Module {
 
 Module *module_new(Unit *u, IValue root_steal, const char *path);
 void module_release(Module *m);
+Module *module_retain(Module *m);
 /* The method `name` of the root object's class, or NULL. */
 Function *module_method(const Module *m, const char *name);
 /* Call a method with user arguments (self is added). Checks the count and

@@ -266,6 +266,7 @@ void tensor_repr(StrBuf *sb, const Tensor *t) {
         formatter_init(&p);
         put_tensor(sb, &p, 0, 0, indent);
     }
-    if (t->requires_grad) snprintf(suffixes[nsuf++], 64, "requires_grad=True");
+    if (t->grad_fn) snprintf(suffixes[nsuf++], 64, "grad_fn=<%s>", t->grad_fn);
+    else if (t->requires_grad) snprintf(suffixes[nsuf++], 64, "requires_grad=True");
     add_suffixes(sb, start, suffixes, nsuf, indent);
 }

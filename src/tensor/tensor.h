@@ -53,6 +53,9 @@ typedef struct Tensor {
     DType dtype;
     int ndim;
     bool requires_grad;
+    /* tscript exec only (ops/grad_names.c): the name of the autograd node PyTorch would have
+     * recorded for this tensor ("AddmmBackward0"; an immortal string), printed as grad_fn=<...>. */
+    const char *grad_fn;
     /* A Python number as a 0-dim tensor (PyTorch's is_wrapped_number): type
      * promotion treats it as a Scalar. Set on tracing's scalar constants. */
     bool wrapped_number;
