@@ -1142,7 +1142,12 @@ static ts_status print_function(Ctx *ctx, FileState *fs, Function *fn, int level
         const FnParam *a = &fn->params[i];
         char *name = gen_name(&p, a->name);
         if (i) sb_printf(out, ",\n    %s: ", name);
-        else sb_printf(out, "%s: ", name);
+        else if ((p.fs->flags & CODE_PRINT_BARE_SELF) && fn->owner) {
+            /* a method's `.code`: PyTorch leaves self's type out */
+            sb_puts(out, name);
+            assign_ident(&p, ins->data[i], name);
+            continue;
+        } else sb_printf(out, "%s: ", name);
         put_type(out, a->type);
         if (a->has_default) put_default(&p, out, a);
         assign_ident(&p, ins->data[i], name);

@@ -37,6 +37,8 @@ enum {
     /* Print code that did not compile (NK_FAIL) as a call of
      * ops.prim.Unsupported("message") instead of failing: for showing. */
     CODE_PRINT_LENIENT = 1,
+    /* code_print_function of a method as its `.code` shows it: `def forward(self, ...` */
+    CODE_PRINT_BARE_SELF = 2,
 };
 
 void code_files_init(CodeFiles *cf);

@@ -659,6 +659,13 @@ ts_status py_getattr(Py *S, PV obj, const char *name, const Span *sp, PV *out) {
         if (strcmp(name, "__name__") == 0) { *out = pv_cstr(((PFunc *)obj.p)->name); return TS_OK; }
         break;
     case P_SCRIPT: return pyexec_script_attr(S, obj, name, sp, out);
+    case P_BUILTIN:
+        if (strcmp(name, "__name__") == 0) {
+            const char *b = obj.p, *dot = strrchr(b, '.');
+            *out = pv_cstr(dot ? dot + 1 : b);
+            return TS_OK;
+        }
+        break;
     case P_MARK: *out = pv_ptr(P_MARK, arena_printf(&S->arena, "%s.%s", obj.p ? (char *)obj.p : "", name)); return TS_OK;
     default: break;
     }

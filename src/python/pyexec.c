@@ -236,7 +236,7 @@ static ts_status str_of(Py *S, StrBuf *sb, PV v, bool repr, const Span *sp) {
     }
     case P_SCRIPT: {
         PObj *o = v.p;
-        if (o->sfn) sb_puts(sb, "<torch.jit.ScriptFunction object>");
+        if (o->sfn) sb_printf(sb, "<torch.jit.ScriptFunction object at %p>", (void *)o);
         else if (o->mname) sb_printf(sb, "<bound method %s of ScriptModule>", o->mname);
         else script_module_repr(sb, o->sobj.u.obj, o->module_init);
         return TS_OK;
@@ -381,7 +381,7 @@ ts_status pyexec_script_attr(Py *S, PV obj, const char *name, const Span *sp, PV
         sb_init(&sb);
         CodeFiles consts;
         code_files_init(&consts);
-        ts_status st = code_print_function(ctx, fn, 0, &consts, &sb);
+        ts_status st = code_print_function(ctx, fn, CODE_PRINT_BARE_SELF, &consts, &sb);
         code_files_free(&consts);
         if (st == TS_OK) *out = pv_str(sb_cstr(&sb), sb.len);
         sb_free(&sb);

@@ -526,8 +526,8 @@ static ts_status add_annotated_attr(Scripter *sc, PClass *pc, ClassType *c, cons
 static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
     PObj *o = inst.p;
     PClass *pc = o->cls;
-    const char *modname = pc->mod ? pc->mod->pyname : "torch.nn.modules.module";
-    char *qual = arena_printf(&sc->u->arena, "__torch__.%s.%s", modname, pc->name);
+    const char *modq = pc->mod ? pc->mod->qualifier : "__torch__.torch.nn.modules.module";
+    char *qual = arena_printf(&sc->u->arena, "%s.%s", modq, pc->name);
     ClassType *c = classtype_new(CK_MODULE, qual);
     ts_status st = TS_OK;
     for (int i = 0; i < o->params.names.len && st == TS_OK; i++)
@@ -569,7 +569,7 @@ static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
     }
     if (same_name) {
         /* a second concrete type of one Python class: PyTorch's mangled name */
-        char *mq = arena_printf(&sc->u->arena, "__torch__.%s.___torch_mangle_%d.%s", modname, sc->mangle++, pc->name);
+        char *mq = arena_printf(&sc->u->arena, "%s.___torch_mangle_%d.%s", modq, sc->mangle++, pc->name);
         ClassType *m = classtype_new(CK_MODULE, mq);
         for (int i = 0; i < c->attrs.len; i++)
             classtype_add_attr(m, c->attrs.data[i].name, c->attrs.data[i].type, c->attrs.data[i].is_param, c->attrs.data[i].is_buffer);
