@@ -26,6 +26,7 @@
 
 #include "inputs.h"
 #include "outputs.h"
+#include "trace.h"
 #include "weights.h"
 #include "tscript/tscript.h"
 
@@ -41,6 +42,8 @@ static const char usage_text[] =
     "       tscript run  MODEL.py[:CLASS] [--args ARGS] [--weights W.pt [--weights-key K]] [INPUT ...]\n"
     "       tscript show MODEL.py[:CLASS] [--args ARGS] [--tree | --code | --graph]\n"
     "       tscript script MODEL.py[:CLASS] [--args ARGS] [--weights W.pt] -o OUT.pt\n"
+    "       tscript trace MODEL.pt|MODEL.py[:CLASS] [--args ARGS] [--weights W.pt] INPUT... -o OUT.pt\n"
+    "                     [--check] [--check-input 'INPUT...'] [--no-strict]\n"
     "       tscript exec [--seed N] SCRIPT.py [ARGS ...]\n"
     "       tscript --version\n"
     "       tscript --help\n";
@@ -734,6 +737,8 @@ int main(int argc, char **argv) {
         return cmd_script(argc - 2, argv + 2);
     if (strcmp(cmd, "save") == 0)
         return cmd_save(argc - 2, argv + 2);
+    if (strcmp(cmd, "trace") == 0)
+        return cmd_trace(argc - 2, argv + 2);
     if (strcmp(cmd, "exec") == 0)
         return cmd_exec(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);

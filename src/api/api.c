@@ -17,6 +17,7 @@
 #include "serialize/weights.h"
 #include "python/pyexec.h"
 #include "python/script.h"
+#include "trace/trace.h"
 #include "tensor/random.h"
 
 struct ts_module {
@@ -560,4 +561,150 @@ TS_API char *ts_value_repr(const ts_value *v) {
     sb_init(&sb);
     if (v) iv_repr(&sb, v->v);
     return sb_steal(&sb);
+}
+
+/* ---- tracing (src/trace/) ---- */
+
+struct ts_tracer {
+    Tracer *t;
+};
+
+static void trace_opts_of(const ts_trace_opts *o, TraceOptions *to) {
+    trace_options_default(to);
+    if (!o) return;
+    to->strict = o->strict;
+    to->warn = o->warn;
+    to->warn_ud = o->warn_ud;
+}
+
+static ts_status unbox_all(ts_ctx *ctx, ts_value *const *vs, size_t n, IValue **out) {
+    if (n > 1024) return ts_fail(ctx, TS_ERR_ARG, NULL, "too many inputs (%zu)", n);
+    *out = ts_xmalloc(sizeof(IValue) * (n + 1));
+    for (size_t i = 0; i < n; i++) {
+        if (!vs[i]) {
+            ts_free(*out);
+            return ts_fail(ctx, TS_ERR_ARG, NULL, "input %zu is NULL", i);
+        }
+        (*out)[i] = vs[i]->v;
+    }
+    return TS_OK;
+}
+
+static ts_status wrap_module(ts_ctx *ctx, Module *m, ts_module **out) {
+    ts_module *h = ts_calloc(1, sizeof *h);
+    if (!h) {
+        module_release(m);
+        return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+    }
+    h->m = m;
+    *out = h;
+    return TS_OK;
+}
+
+TS_API ts_status ts_module_trace(ts_ctx *ctx, ts_module *m, ts_value *const *inputs, size_t n,
+                                 const ts_trace_opts *opts, ts_module **out) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!m || !out || (n && !inputs)) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_trace: NULL argument");
+    *out = NULL;
+    ts_clear_error(ctx);
+    ctx_begin(ctx);
+    sb_clear(&ctx->notes);
+    IValue *args;
+    TS_TRY(unbox_all(ctx, inputs, n, &args));
+    TraceOptions to;
+    trace_opts_of(opts, &to);
+    ts_alloc_clear_over_limit();
+    Module *r = NULL;
+    ts_status st = trace_module(ctx, m->m, NULL, args, (int)n, &to, &r);
+    ts_free(args);
+    if (st == TS_OK) st = check_memory_limit(ctx, "tracing");
+    if (st != TS_OK) {
+        module_release(r);
+        return st;
+    }
+    return wrap_module(ctx, r, out);
+}
+
+TS_API ts_status ts_trace_begin(ts_ctx *ctx, ts_value *const *inputs, size_t n, const ts_trace_opts *opts,
+                                ts_tracer **out) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!out || (n && !inputs)) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_trace_begin: NULL argument");
+    *out = NULL;
+    ts_clear_error(ctx);
+    sb_clear(&ctx->notes);
+    IValue *args;
+    TS_TRY(unbox_all(ctx, inputs, n, &args));
+    TraceOptions to;
+    trace_opts_of(opts, &to);
+    Tracer *t = NULL;
+    ts_status st = trace_begin(ctx, args, (int)n, &to, &t);
+    ts_free(args);
+    if (st != TS_OK) return st;
+    ts_tracer *h = ts_calloc(1, sizeof *h);
+    if (!h) {
+        trace_free(t);
+        return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+    }
+    h->t = t;
+    *out = h;
+    return TS_OK;
+}
+
+TS_API ts_status ts_trace_param(ts_ctx *ctx, ts_tracer *t, const char *name, ts_value *tensor, bool is_buffer) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!t || !name || !tensor) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_trace_param: NULL argument");
+    ts_clear_error(ctx);
+    return trace_param(ctx, t->t, name, tensor->v, is_buffer);
+}
+
+TS_API ts_status ts_trace_op(ts_ctx *ctx, ts_tracer *t, const char *op, ts_value *const *args, size_t n,
+                             ts_value **out) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!t || !op || !out || (n && !args)) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_trace_op: NULL argument");
+    *out = NULL;
+    ts_clear_error(ctx);
+    ctx_begin(ctx);
+    IValue *a;
+    TS_TRY(unbox_all(ctx, args, n, &a));
+    IValue r;
+    ts_status st = trace_op(ctx, t->t, op, a, (int)n, &r);
+    ts_free(a);
+    if (st != TS_OK) return st;
+    *out = box(r);
+    return *out ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+}
+
+TS_API ts_status ts_trace_call(ts_ctx *ctx, ts_tracer *t, const char *name, ts_module *m, const char *method,
+                               ts_value *const *args, size_t n, ts_value **out) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!t || !m || !out || (n && !args)) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_trace_call: NULL argument");
+    *out = NULL;
+    ts_clear_error(ctx);
+    ctx_begin(ctx);
+    IValue *a;
+    TS_TRY(unbox_all(ctx, args, n, &a));
+    IValue r;
+    iv_gc_begin();
+    ts_status st = trace_call(ctx, t->t, name, m->m, method, a, (int)n, &r);
+    iv_gc_end();
+    ts_free(a);
+    if (st != TS_OK) return st;
+    *out = box(r);
+    return *out ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+}
+
+TS_API ts_status ts_trace_end(ts_ctx *ctx, ts_tracer *t, ts_value *output, ts_module **out) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!t || !output || !out) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_trace_end: NULL argument");
+    *out = NULL;
+    ts_clear_error(ctx);
+    Module *r = NULL;
+    TS_TRY(trace_end(ctx, t->t, output->v, &r));
+    return wrap_module(ctx, r, out);
+}
+
+TS_API void ts_tracer_free(ts_tracer *t) {
+    if (!t) return;
+    trace_free(t->t);
+    ts_free(t);
 }

@@ -1,0 +1,1234 @@
+/*
+ * trace.c - the tracer's session: the traced module tree, the graphs being
+ * recorded, turning executed ops into nodes, and the finished module.
+ *
+ * Recording follows PyTorch 1.13's tracer (torch/csrc/jit/frontend/
+ * tracer.cpp), read for behaviour:
+ *   - every op that returns a tensor is a node; its arguments are the
+ *     traced values of tensors (found by identity), constants for numbers,
+ *     prim::ListConstruct of per-element values for lists;
+ *   - a Python number given where a `.Tensor` overload exists (`x * 2`) is
+ *     a 0-dim wrapped-number tensor constant of that overload;
+ *   - tensor.size(d) and tensor.shape are aten::size + prim::NumToTensor,
+ *     and such a number used as an int is aten::Int of it; arithmetic on it
+ *     is tensor arithmetic;
+ *   - parameters and buffers are prim::GetAttr of the module that owns
+ *     them, hoisted to the top of the method in reverse order of first use;
+ *   - a submodule's forward is a method of its own traced class, named
+ *     forward, forward1, ... per call;
+ *   - at the end, nodes nothing uses are removed (dead code elimination).
+ */
+#include "trace/trace_internal.h"
+
+#include "frontend/sema.h"
+#include "tensor/tensor.h"
+
+#include <stdio.h>
+
+/* ---- pointer map ---- */
+
+static uint64_t ptr_hash(const void *p) {
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+void *ptrmap_get(const PtrMap *m, const void *key) {
+    if (!m->cap) return NULL;
+    for (uint64_t i = ptr_hash(key) & (uint64_t)(m->cap - 1);; i = (i + 1) & (uint64_t)(m->cap - 1)) {
+        if (!m->keys[i]) return NULL;
+        if (m->keys[i] == key) return m->vals[i];
+    }
+}
+
+void ptrmap_put(PtrMap *m, const void *key, void *val) {
+    if ((m->len + 1) * 2 > m->cap) {
+        PtrMap n = {0};
+        n.cap = m->cap ? m->cap * 2 : 64;
+        n.keys = ts_xmalloc(sizeof(void *) * (size_t)n.cap);
+        n.vals = ts_xmalloc(sizeof(void *) * (size_t)n.cap);
+        memset(n.keys, 0, sizeof(void *) * (size_t)n.cap);
+        for (int i = 0; i < m->cap; i++)
+            if (m->keys[i]) ptrmap_put(&n, m->keys[i], m->vals[i]);
+        ptrmap_free(m);
+        *m = n;
+    }
+    uint64_t i = ptr_hash(key) & (uint64_t)(m->cap - 1);
+    while (m->keys[i] && m->keys[i] != key) i = (i + 1) & (uint64_t)(m->cap - 1);
+    if (!m->keys[i]) m->len++;
+    m->keys[i] = key;
+    m->vals[i] = val;
+}
+
+void ptrmap_free(PtrMap *m) {
+    ts_free(m->keys);
+    ts_free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+Shadow *tr_shadow_new(Tracer *t, Value *v, int n) {
+    Shadow *s = arena_new(&t->arena, Shadow);
+    s->v = v;
+    s->n = n;
+    if (n) s->items = arena_array(&t->arena, Shadow *, n);
+    return s;
+}
+
+/* ---- warnings ---- */
+
+void tr_warn(Tracer *t, Span sp, const char *text) {
+    StrBuf sb;
+    sb_init(&sb);
+    if (sp.src) {
+        span_format_loc(&sb, sp);
+        sb_puts(&sb, ": ");
+    }
+    size_t key_len = sb.len;
+    if (strmap_getn(&t->warned, sb.data ? sb.data : "", key_len) && key_len) {
+        sb_free(&sb);
+        return;
+    }
+    if (key_len) strmap_put(&t->warned, sb_cstr(&sb), (void *)1);
+    sb_printf(&sb, "warning: TracerWarning: %s", text);
+    if (t->opt.warn) {
+        t->opt.warn(t->opt.warn_ud, sb_cstr(&sb));
+    } else {
+        sb_puts(&t->ctx->notes, sb_cstr(&sb));
+        sb_putc(&t->ctx->notes, '\n');
+    }
+    sb_free(&sb);
+}
+
+/* ---- scopes ---- */
+
+static Scope *scope_push(Tracer *t, TMod *m, Graph *g, Value *self) {
+    Scope *s = ts_xmalloc(sizeof *s);
+    memset(s, 0, sizeof *s);
+    s->g = g;
+    s->self = self;
+    s->mod = m;
+    s->up = t->scope;
+    t->scope = s;
+    return s;
+}
+
+/* Pop and free the innermost scope; its graph is freed unless kept. */
+static void scope_pop(Tracer *t, bool keep_graph) {
+    Scope *s = t->scope;
+    t->scope = s->up;
+    for (int i = 0; i < s->held.len; i++) iv_release(s->held.data[i]);
+    vec_free(&s->held);
+    vec_free(&s->getattrs);
+    ptrmap_free(&s->tensors);
+    ptrmap_free(&s->modvals);
+    if (!keep_graph) graph_free(s->g);
+    ts_free(s);
+}
+
+static void map_tensor(Scope *s, Tensor *x, Value *v) {
+    if (!ptrmap_get(&s->tensors, x)) {
+        IValue h;
+        h.kind = IV_TENSOR;
+        h.u.t = x;
+        vec_push(&s->held, iv_dup(h));
+    }
+    ptrmap_put(&s->tensors, x, v);
+}
+
+static Node *append(Scope *s, NodeKind k, Span sp) {
+    Node *n = node_new(s->g, k, sp);
+    block_append(s->g->block, n);
+    return n;
+}
+
+static Value *constant(Tracer *t, IValue v_steal, Span sp) {
+    Type *ty = v_steal.kind == IV_TENSOR ? ty_tensor() : sema_type_of_value(v_steal);
+    return graph_constant(t->scope->g, t->scope->g->block, v_steal, ty, sp);
+}
+
+/* A Python number as PyTorch's tracer makes it a tensor: 0-dim, wrapped. */
+static Value *wrapped_constant(Tracer *t, IValue num, Span sp) {
+    Tensor *x = num.kind == IV_DOUBLE ? tensor_scalar_f64(t->ctx, DT_FLOAT64, num.u.d)
+                : num.kind == IV_BOOL ? tensor_scalar_i64(t->ctx, DT_BOOL, num.u.b)
+                                      : tensor_scalar_i64(t->ctx, DT_INT64, num.u.i);
+    x->wrapped_number = true;
+    return constant(t, iv_tensor_steal(x), sp);
+}
+
+static void name_value(Tracer *t, Value *v, const char *name) {
+    if (!v->name && name && *name && strcmp(name, "self") != 0) v->name = arena_strdup(&t->scope->g->arena, name);
+}
+
+/* ---- the traced module tree ---- */
+
+TMod *tr_mod_of(Tracer *t, const Object *o) {
+    TMod *m = ptrmap_get(&t->mod_of, o);
+    if (!m || !t->scope) return NULL;
+    for (TMod *p = m->parent; p; p = p->parent)
+        if (p == t->scope->mod) return m;
+    return NULL; /* not below the method being recorded: walked inline */
+}
+
+/* The value of module m in the current scope: GetAttr from self, down. */
+static Value *module_value(Tracer *t, TMod *m, Span sp) {
+    Scope *s = t->scope;
+    if (m == s->mod) return s->self;
+    Value *v = ptrmap_get(&s->modvals, m);
+    if (v) return v;
+    Value *up = module_value(t, m->parent, sp);
+    Node *n = append(s, NK_GETATTR, sp);
+    n->name = m->attr;
+    n->index = classtype_attr_index(m->parent->cls, m->attr);
+    node_add_input(s->g, n, up);
+    v = node_add_output(s->g, n, m->cls->type);
+    v->name = arena_strdup(&s->g->arena, m->attr);
+    if (up == s->self) vec_push(&s->getattrs, n);
+    ptrmap_put(&s->modvals, m, v);
+    return v;
+}
+
+static bool below(const TMod *m, const TMod *top) {
+    for (; m; m = m->parent)
+        if (m == top) return true;
+    return false;
+}
+
+bool tr_is_traced(Tracer *t, Tensor *x) {
+    return t->scope && (ptrmap_get(&t->scope->tensors, x) || ptrmap_get(&t->param_of, x));
+}
+
+Value *tr_tensor_value(Tracer *t, Tensor *x, const char *ir_name, Span sp) {
+    Scope *s = t->scope;
+    Value *v = ptrmap_get(&s->tensors, x);
+    if (v) {
+        name_value(t, v, ir_name);
+        return v;
+    }
+    TParam *p = ptrmap_get(&t->param_of, x);
+    if (p && below(p->owner, s->mod)) {
+        Value *up = module_value(t, p->owner, sp);
+        Node *n = append(s, NK_GETATTR, sp);
+        n->name = p->name;
+        n->index = classtype_attr_index(p->owner->cls, p->name);
+        node_add_input(s->g, n, up);
+        v = node_add_output(s->g, n, ty_tensor());
+        v->name = arena_strdup(&s->g->arena, p->name);
+        if (up == s->self) vec_push(&s->getattrs, n);
+    } else {
+        IValue c;
+        c.kind = IV_TENSOR;
+        c.u.t = x;
+        v = constant(t, iv_dup(c), sp);
+    }
+    map_tensor(s, x, v);
+    return v;
+}
+
+static const char *strip_mangle(Tracer *t, const char *q) {
+    const char *m = strstr(q, ".___torch_mangle_");
+    if (!m) return q;
+    const char *rest = strchr(m + 1, '.');
+    if (!rest) return q;
+    return arena_printf(&t->unit->arena, "%.*s%s", (int)(m - q), q, rest);
+}
+
+static char *class_name(Tracer *t, const ClassType *orig) {
+    const char *base = strip_mangle(t, orig->qualname);
+    if (!strmap_get(&t->unit->classes, base)) return arena_strdup(&t->unit->arena, base);
+    const char *last = strrchr(base, '.');
+    static int mangle; /* PyTorch's counter is per process too */
+    int k = __atomic_fetch_add(&mangle, 1, __ATOMIC_RELAXED);
+    for (;; k = __atomic_fetch_add(&mangle, 1, __ATOMIC_RELAXED)) {
+        char *q = arena_printf(&t->unit->arena, "%.*s.___torch_mangle_%d%s", (int)(last - base), base, k, last);
+        if (!strmap_get(&t->unit->classes, q)) return q;
+    }
+}
+
+static bool is_module_obj(IValue v) {
+    return v.kind == IV_OBJECT && (v.u.obj->cls->kind == CK_MODULE);
+}
+
+/* The traced counterpart of module object o (recursively). */
+static TMod *build_mod(Tracer *t, Object *o, TMod *parent, const char *attr) {
+    TMod *m = ts_xmalloc(sizeof *m);
+    memset(m, 0, sizeof *m);
+    m->orig = o;
+    m->parent = parent;
+    m->attr = attr ? arena_strdup(&t->unit->arena, attr) : NULL;
+    vec_push(&t->mods, m);
+    ptrmap_put(&t->mod_of, o, m);
+    ClassType *oc = o->cls;
+    ClassType *c = classtype_new(CK_MODULE, class_name(t, oc));
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < oc->attrs.len && i < o->nslots; i++) {
+            const ClassAttr *a = &oc->attrs.data[i];
+            if (o->slots[i].kind != IV_TENSOR || !(pass ? a->is_buffer : a->is_param)) continue;
+            classtype_add_attr(c, a->name, ty_tensor(), a->is_param, a->is_buffer);
+        }
+    classtype_add_attr(c, "training", ty_bool(), false, false);
+    classtype_add_attr(c, "_is_full_backward_hook", ty_optional(ty_bool()), false, false);
+    unit_add_class(t->unit, c);
+    m->cls = c;
+    /* submodules: their types are made before the object */
+    VEC(TMod *) subs = {0};
+    for (int i = 0; i < oc->attrs.len && i < o->nslots; i++) {
+        if (!is_module_obj(o->slots[i])) continue;
+        Object *so = o->slots[i].u.obj;
+        TMod *sm = ptrmap_get(&t->mod_of, so);
+        if (!sm) sm = build_mod(t, so, m, oc->attrs.data[i].name);
+        classtype_add_attr(c, oc->attrs.data[i].name, sm->cls->type, false, false);
+        vec_push(&subs, sm);
+    }
+    m->obj = object_new(c);
+    int training = classtype_attr_index(oc, "training");
+    int k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < oc->attrs.len && i < o->nslots; i++) {
+            const ClassAttr *a = &oc->attrs.data[i];
+            if (o->slots[i].kind != IV_TENSOR || !(pass ? a->is_buffer : a->is_param)) continue;
+            m->obj->slots[k++] = iv_dup(o->slots[i]);
+            TParam *p = arena_new(&t->arena, TParam);
+            p->owner = m;
+            p->name = arena_strdup(&t->unit->arena, a->name);
+            if (!ptrmap_get(&t->param_of, o->slots[i].u.t)) ptrmap_put(&t->param_of, o->slots[i].u.t, p);
+        }
+    m->obj->slots[k++] = training >= 0 ? iv_dup(o->slots[training]) : iv_bool(false);
+    m->obj->slots[k++] = iv_none();
+    for (int i = 0; i < subs.len; i++) {
+        IValue so;
+        so.kind = IV_OBJECT;
+        so.u.obj = subs.data[i]->obj;
+        m->obj->slots[k++] = subs.data[i]->owned ? iv_dup(so) : so; /* the first slot owns it */
+        subs.data[i]->owned = true;
+    }
+    vec_free(&subs);
+    return m;
+}
+
+/* ---- inputs and outputs ---- */
+
+static bool tensor_tree(IValue v) {
+    switch (v.kind) {
+    case IV_TENSOR: return true;
+    case IV_TUPLE:
+        for (int64_t i = 0; i < v.u.tup->len; i++)
+            if (!tensor_tree(v.u.tup->items[i])) return false;
+        return true;
+    case IV_LIST:
+        for (int64_t i = 0; i < v.u.l->len; i++)
+            if (!tensor_tree(v.u.l->items[i])) return false;
+        return true;
+    case IV_DICT:
+        for (int64_t i = 0; i < v.u.dict->len; i++)
+            if (!tensor_tree(v.u.dict->entries[i].value) || v.u.dict->entries[i].key.kind == IV_DOUBLE)
+                return false;
+        return true;
+    default: return false;
+    }
+}
+
+static Type *tree_type(IValue v) { return v.kind == IV_TENSOR ? ty_tensor() : sema_type_of_value(v); }
+
+/* Map the tensors of input value v (graph value gv) in the current scope,
+ * unpacking containers as PyTorch's tracer does at the start. */
+static ts_status bind_input(Tracer *t, Value *gv, IValue v, Span sp) {
+    Scope *s = t->scope;
+    if (v.kind == IV_TENSOR) {
+        ptrmap_put(&s->tensors, v.u.t, NULL); /* a later binding of the same tensor wins */
+        map_tensor(s, v.u.t, gv);
+        return TS_OK;
+    }
+    if (v.kind == IV_TUPLE || v.kind == IV_LIST) {
+        int64_t n = v.kind == IV_TUPLE ? v.u.tup->len : v.u.l->len;
+        const IValue *items = v.kind == IV_TUPLE ? v.u.tup->items : v.u.l->items;
+        Node *u = append(s, v.kind == IV_TUPLE ? NK_TUPLE_UNPACK : NK_LIST_UNPACK, sp);
+        node_add_input(s->g, u, gv);
+        for (int64_t i = 0; i < n; i++) node_add_output(s->g, u, tree_type(items[i]));
+        for (int64_t i = 0; i < n; i++) TS_TRY(bind_input(t, u->outputs.data[i], items[i], sp));
+        return TS_OK;
+    }
+    if (v.kind == IV_DICT) {
+        for (int64_t i = 0; i < v.u.dict->len; i++) {
+            IValue key = v.u.dict->entries[i].key;
+            const char *ov = key.kind == IV_STR ? "Dict_str" : key.kind == IV_INT ? "Dict_int"
+                             : key.kind == IV_BOOL ? "Dict_bool" : "Dict_Tensor";
+            const OpSchema *gs = ops_lookup_overload("aten::__getitem__", ov);
+            if (!gs)
+                return ts_fail(t->ctx, TS_ERR_UNSUPPORTED, NULL, "trace: a dict input with %s keys",
+                               iv_kind_name(key));
+            Value *kv = key.kind == IV_TENSOR ? tr_tensor_value(t, key.u.t, NULL, sp) : constant(t, iv_dup(key), sp);
+            Node *n = append(s, NK_OP, sp);
+            n->op = gs;
+            node_add_input(s->g, n, gv);
+            node_add_input(s->g, n, kv);
+            Value *ev = node_add_output(s->g, n, tree_type(v.u.dict->entries[i].value));
+            TS_TRY(bind_input(t, ev, v.u.dict->entries[i].value, sp));
+        }
+        return TS_OK;
+    }
+    return TS_OK;
+}
+
+static const char *const LIST_OUTPUT =
+    "Encountering a %s at the output of the tracer might cause the trace to be incorrect, this is only "
+    "valid if the container structure does not change based on the module's inputs. Consider using a "
+    "constant container instead (e.g. for `list`, use a `tuple` instead. for `dict`, use a `NamedTuple` "
+    "instead). If you absolutely need this and know the side effects, pass strict=False to trace() to "
+    "allow this behavior (tscript trace --no-strict)";
+
+/* The traced value of an output (a tensor or a container of tensors). */
+static ts_status output_value(Tracer *t, IValue v, bool strict, const char *what, Span sp, Value **out) {
+    Scope *s = t->scope;
+    switch (v.kind) {
+    case IV_TENSOR: *out = tr_tensor_value(t, v.u.t, NULL, sp); return TS_OK;
+    case IV_TUPLE:
+    case IV_LIST: {
+        if (v.kind == IV_LIST && strict) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "list");
+        int64_t n = v.kind == IV_TUPLE ? v.u.tup->len : v.u.l->len;
+        const IValue *items = v.kind == IV_TUPLE ? v.u.tup->items : v.u.l->items;
+        Value **vals = ts_xmalloc(sizeof(Value *) * (size_t)(n + 1));
+        Type **types = ts_xmalloc(sizeof(Type *) * (size_t)(n + 1));
+        for (int64_t i = 0; i < n; i++) {
+            ts_status st = output_value(t, items[i], strict, what, sp, &vals[i]);
+            if (st != TS_OK) {
+                ts_free(vals);
+                ts_free(types);
+                return st;
+            }
+            types[i] = vals[i]->type;
+        }
+        Node *c = append(s, v.kind == IV_TUPLE ? NK_TUPLE_CONSTRUCT : NK_LIST_CONSTRUCT, sp);
+        for (int64_t i = 0; i < n; i++) node_add_input(s->g, c, vals[i]);
+        Type *ty = v.kind == IV_TUPLE ? ty_tuple(types, (int)n) : ty_list(v.u.l->elem ? v.u.l->elem : ty_tensor());
+        *out = node_add_output(s->g, c, ty);
+        ts_free(vals);
+        ts_free(types);
+        return TS_OK;
+    }
+    case IV_DICT: {
+        if (strict) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "dict");
+        DictObj *d = v.u.dict;
+        Value **vals = ts_xmalloc(sizeof(Value *) * (size_t)(2 * d->len + 1));
+        for (int64_t i = 0; i < d->len; i++) {
+            IValue key = d->entries[i].key;
+            vals[2 * i] = key.kind == IV_TENSOR ? tr_tensor_value(t, key.u.t, NULL, sp) : constant(t, iv_dup(key), sp);
+            ts_status st = output_value(t, d->entries[i].value, strict, what, sp, &vals[2 * i + 1]);
+            if (st != TS_OK) {
+                ts_free(vals);
+                return st;
+            }
+        }
+        Node *c = append(s, NK_DICT_CONSTRUCT, sp);
+        for (int64_t i = 0; i < 2 * d->len; i++) node_add_input(s->g, c, vals[i]);
+        *out = node_add_output(s->g, c, ty_dict(d->key_type, d->value_type));
+        ts_free(vals);
+        return TS_OK;
+    }
+    default:
+        return ts_fail(t->ctx, TS_ERR_TYPE, NULL,
+                       "trace: %s is a %s, but a traced function can only return tensors and (possibly nested) "
+                       "tuples, lists and dicts of tensors: return the tensor it comes from, or script the "
+                       "model instead (tscript script) to return other values",
+                       what, iv_kind_name(v));
+    }
+}
+
+/* ---- recording ops ---- */
+
+static bool returns_tensor(const Type *ty) {
+    if (!ty) return false;
+    switch (ty->kind) {
+    case TK_TENSOR: return true;
+    case TK_OPTIONAL:
+    case TK_LIST: return returns_tensor(ty->elems[0]);
+    case TK_TUPLE:
+        for (int i = 0; i < ty->n; i++)
+            if (returns_tensor(ty->elems[i])) return true;
+        return false;
+    default: return false;
+    }
+}
+
+static Value *record_size(Tracer *t, Value *xv, int64_t dim, Span sp) {
+    Scope *s = t->scope;
+    Value *d = constant(t, iv_int(dim), sp);
+    Node *n = append(s, NK_OP, sp);
+    n->op = ops_lookup_overload("aten::size", "int");
+    node_add_input(s->g, n, xv);
+    node_add_input(s->g, n, d);
+    Value *iv = node_add_output(s->g, n, ty_int());
+    Node *nt = append(s, NK_OP, sp);
+    nt->op = ops_lookup_overload("prim::NumToTensor", "Scalar");
+    node_add_input(s->g, nt, iv);
+    return node_add_output(s->g, nt, ty_tensor());
+}
+
+static Value *convert_num(Tracer *t, Value *tv, const char *op, const char *ov, Type *ty, Span sp) {
+    Scope *s = t->scope;
+    Node *n = append(s, NK_OP, sp);
+    n->op = ops_lookup_overload(op, ov);
+    node_add_input(s->g, n, tv);
+    return node_add_output(s->g, n, ty);
+}
+
+static bool is_number_type(const Type *ty) {
+    return ty && (ty->kind == TK_NUMBER || ty->kind == TK_INT || ty->kind == TK_FLOAT);
+}
+
+/* The traced value of one argument of declared type ty. */
+static Value *arg_value(Tracer *t, IValue v, Shadow *sh, Type *ty, const char *name, Span sp) {
+    Type *base = ty && ty->kind == TK_OPTIONAL ? ty->elems[0] : ty;
+    if (sh && sh->v && v.kind != IV_LIST && v.kind != IV_TUPLE) {
+        if (base && base->kind == TK_INT) return convert_num(t, sh->v, "aten::Int", "Tensor", ty_int(), sp);
+        if (base && base->kind == TK_FLOAT) return convert_num(t, sh->v, "aten::Float", "Tensor", ty_float(), sp);
+        if (base && base->kind == TK_TENSOR) return sh->v;
+        return convert_num(t, sh->v, "aten::ScalarImplicit", "", ty_number(), sp);
+    }
+    if (v.kind == IV_TENSOR) return tr_tensor_value(t, v.u.t, name, sp);
+    if (v.kind == IV_LIST && base && base->kind == TK_LIST) {
+        Type *el = base->elems[0];
+        Type *elb = el && el->kind == TK_OPTIONAL ? el->elems[0] : el;
+        if (elb && (elb->kind == TK_TENSOR || elb->kind == TK_INT || elb->kind == TK_FLOAT)) {
+            ListObj *l = v.u.l;
+            Value **vals = ts_xmalloc(sizeof(Value *) * (size_t)(l->len + 1));
+            for (int64_t i = 0; i < l->len; i++)
+                vals[i] = arg_value(t, l->items[i], sh && i < sh->n ? sh->items[i] : NULL, el, NULL, sp);
+            Node *c = append(t->scope, NK_LIST_CONSTRUCT, sp);
+            for (int64_t i = 0; i < l->len; i++) node_add_input(t->scope->g, c, vals[i]);
+            ts_free(vals);
+            return node_add_output(t->scope->g, c, ty_list(el));
+        }
+    }
+    return constant(t, iv_dup(v), sp);
+}
+
+/* The `.Tensor` twin of a `.Scalar` overload, with the index of the
+ * argument that differs, or NULL. */
+static const OpSchema *tensor_twin(const OpSchema *s, int *which) {
+    if (strcmp(s->overload, "Scalar") != 0) return NULL;
+    const OpSchema *ts2 = ops_lookup_overload(s->name, "Tensor");
+    if (!ts2 || ts2->nargs != s->nargs) return NULL;
+    int diff = -1;
+    for (int i = 0; i < s->nargs; i++) {
+        bool a = s->args[i].type->kind == TK_NUMBER, b = ts2->args[i].type->kind == TK_TENSOR;
+        if (a && b) {
+            if (diff >= 0) return NULL;
+            diff = i;
+        } else if (s->args[i].type->kind != ts2->args[i].type->kind) {
+            return NULL;
+        }
+    }
+    if (diff < 0) return NULL;
+    *which = diff;
+    return ts2;
+}
+
+static void bind_outputs(Tracer *t, Node *n, const IValue *outs, int nout, Span sp) {
+    Scope *s = t->scope;
+    for (int k = 0; k < nout; k++) {
+        Value *ov = n->outputs.data[k];
+        IValue o = outs[k];
+        if (o.kind == IV_TENSOR) {
+            map_tensor(s, o.u.t, ov);
+        } else if (o.kind == IV_LIST && o.u.l->len > 0 && o.u.l->items[0].kind == IV_TENSOR) {
+            Node *u = append(s, NK_LIST_UNPACK, sp);
+            node_add_input(s->g, u, ov);
+            for (int64_t i = 0; i < o.u.l->len; i++) {
+                Value *e = node_add_output(s->g, u, ty_tensor());
+                if (o.u.l->items[i].kind == IV_TENSOR) map_tensor(s, o.u.l->items[i].u.t, e);
+            }
+        }
+    }
+}
+
+/* Arithmetic on traced numbers: the tensor op PyTorch's tracer records for
+ * the same Python on 0-dim tensors. */
+typedef struct NumOp {
+    const char *name, *tensor_op, *overload;
+    bool commutes;
+    const char *swapped; /* the op of (b op a), NULL: same */
+} NumOp;
+
+static const NumOp NUM_OPS[] = {
+    {"aten::add", "aten::add", "Tensor", true, NULL},
+    {"aten::sub", "aten::sub", "Tensor", false, NULL},
+    {"aten::mul", "aten::mul", "Tensor", true, NULL},
+    {"aten::div", "aten::div", "Tensor", false, NULL},
+    {"aten::floordiv", "aten::floor_divide", "", false, NULL},
+    {"aten::eq", "aten::eq", "Tensor", true, NULL},
+    {"aten::ne", "aten::ne", "Tensor", true, NULL},
+    {"aten::lt", "aten::lt", "Tensor", true, "aten::gt"},
+    {"aten::gt", "aten::gt", "Tensor", true, "aten::lt"},
+    {"aten::le", "aten::le", "Tensor", true, "aten::ge"},
+    {"aten::ge", "aten::ge", "Tensor", true, "aten::le"},
+};
+
+static Value *num_operand(Tracer *t, IValue v, Shadow *sh, Span sp) {
+    return sh && sh->v ? sh->v : wrapped_constant(t, v, sp);
+}
+
+static bool record_num_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow *const *sh, int nin, Span sp,
+                          Shadow **shadow_out) {
+    if (nin != 2 || !is_number_type(s->args[0].type) || !is_number_type(s->args[1].type)) return false;
+    bool a = sh && sh[0] && sh[0]->v, b = sh && sh[1] && sh[1]->v;
+    if (!a && !b) return false;
+    for (size_t i = 0; i < sizeof NUM_OPS / sizeof NUM_OPS[0]; i++) {
+        const NumOp *o = &NUM_OPS[i];
+        if (strcmp(o->name, s->name) != 0) continue;
+        int x = 0, y = 1;
+        const char *op = o->tensor_op;
+        if (!a) {
+            if (!o->commutes) return false;
+            x = 1;
+            y = 0;
+            if (o->swapped) op = o->swapped;
+        }
+        const OpSchema *ts2 = ops_lookup_overload(op, o->overload);
+        if (!ts2) return false;
+        Value *va = num_operand(t, args[x], sh[x], sp), *vb = num_operand(t, args[y], sh[y], sp);
+        Value *alpha = ts2->nargs == 3 ? constant(t, iv_int(1), sp) : NULL;
+        Node *n = append(t->scope, NK_OP, sp);
+        n->op = ts2;
+        node_add_input(t->scope->g, n, va);
+        node_add_input(t->scope->g, n, vb);
+        if (alpha) node_add_input(t->scope->g, n, alpha);
+        *shadow_out = tr_shadow_new(t, node_add_output(t->scope->g, n, ty_tensor()), 0);
+        return true;
+    }
+    return false;
+}
+
+ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow *const *shadows,
+                       const char *const *names, int nin, const IValue *outs, Type *const *out_types, int nout,
+                       Span sp, Shadow **shadow_out) {
+    *shadow_out = NULL;
+    Scope *sc = t->scope;
+    if (!sc) return TS_OK;
+    const char *name = s->name;
+    if (!strcmp(name, "aten::size") && nin >= 1 && args[0].kind == IV_TENSOR) {
+        Value *xv = tr_tensor_value(t, args[0].u.t, names ? names[0] : NULL, sp);
+        if (!strcmp(s->overload, "int") && nin == 2 && args[1].kind == IV_INT) {
+            *shadow_out = tr_shadow_new(t, record_size(t, xv, args[1].u.i, sp), 0);
+        } else if (!s->overload[0] && nout == 1 && outs[0].kind == IV_LIST) {
+            Shadow *c = tr_shadow_new(t, NULL, (int)outs[0].u.l->len);
+            for (int i = 0; i < c->n; i++) c->items[i] = tr_shadow_new(t, record_size(t, xv, i, sp), 0);
+            *shadow_out = c;
+        }
+        return TS_OK;
+    }
+    if (!strcmp(name, "aten::__getitem__") && nin == 2 && shadows && shadows[0] && !shadows[0]->v &&
+        args[1].kind == IV_INT) {
+        int64_t i = args[1].u.i, n = shadows[0]->n;
+        if (i < 0) i += n;
+        if (i >= 0 && i < n) *shadow_out = shadows[0]->items[i];
+        return TS_OK;
+    }
+    if (record_num_op(t, s, args, shadows, nin, sp, shadow_out)) return TS_OK;
+    bool rec = false;
+    for (int k = 0; k < s->nret; k++) rec |= returns_tensor(s->rets[k].type);
+    if (!rec) return TS_OK;
+    int twin_arg = -1;
+    const OpSchema *rs = tensor_twin(s, &twin_arg);
+    if (!rs) rs = s;
+    Value **in = ts_xmalloc(sizeof(Value *) * (size_t)(nin + 1));
+    for (int k = 0; k < nin; k++) {
+        Type *ty = k < s->nargs ? s->args[k].type : NULL;
+        Shadow *sh = shadows ? shadows[k] : NULL;
+        if (k == twin_arg)
+            in[k] = sh && sh->v ? sh->v : wrapped_constant(t, args[k], sp);
+        else
+            in[k] = arg_value(t, args[k], sh, ty, names ? names[k] : NULL, sp);
+    }
+    Node *n = append(sc, NK_OP, sp);
+    n->op = rs;
+    for (int k = 0; k < nin; k++) node_add_input(sc->g, n, in[k]);
+    for (int k = 0; k < nout; k++) {
+        Type *ty = out_types && out_types[k] ? out_types[k] : ty_tensor();
+        if (outs[k].kind == IV_TENSOR) ty = ty_tensor();
+        node_add_output(sc->g, n, ty);
+    }
+    ts_free(in);
+    bind_outputs(t, n, outs, nout, sp);
+    return TS_OK;
+}
+
+/* ---- finishing a method ---- */
+
+static bool has_effect(const Node *n) {
+    if (n->kind == NK_CALL_METHOD || n->kind == NK_CALL_FUNCTION || n->kind == NK_SETATTR) return true;
+    if (n->kind != NK_OP || !n->op) return false;
+    for (int i = 0; i < n->op->nargs; i++)
+        if (n->op->args[i].is_write) return true;
+    return false;
+}
+
+/* Dead code elimination over the straight-line graph. */
+static void eliminate_dead(Graph *g) {
+    bool *live = ts_xmalloc(sizeof(bool) * (size_t)(g->next_id + 1));
+    memset(live, 0, sizeof(bool) * (size_t)(g->next_id + 1));
+    Block *b = g->block;
+    for (int i = 0; i < b->ret->inputs.len; i++) live[b->ret->inputs.data[i]->id] = true;
+    for (Node *n = b->ret->prev; n && n != b->param;) {
+        Node *prev = n->prev;
+        bool keep = has_effect(n);
+        for (int i = 0; i < n->outputs.len && !keep; i++) keep = live[n->outputs.data[i]->id];
+        if (keep)
+            for (int i = 0; i < n->inputs.len; i++) live[n->inputs.data[i]->id] = true;
+        else
+            node_remove(n);
+        n = prev;
+    }
+    ts_free(live);
+}
+
+/* GetAttrs of self go to the top, each in front of the ones before it. */
+static void hoist_getattrs(Scope *s) {
+    Block *b = s->g->block;
+    for (int i = 0; i < s->getattrs.len; i++) {
+        Node *n = s->getattrs.data[i];
+        if (!n->owner) continue; /* removed as dead */
+        node_remove(n);
+        n->owner = b;
+        n->prev = b->param;
+        n->next = b->param->next;
+        b->param->next->prev = n;
+        b->param->next = n;
+    }
+}
+
+/* Keep the sources the recorded spans point into alive with the result. */
+static void keep_sources(Tracer *t, Graph *g) {
+    for (Node *n = g->block->param->next; n != g->block->ret; n = n->next) {
+        Source *src = n->span.src;
+        if (!src) continue;
+        bool have = false;
+        for (int i = 0; i < t->unit->sources.len && !have; i++) have = t->unit->sources.data[i] == src;
+        if (!have) vec_push(&t->unit->sources, source_retain(src));
+    }
+}
+
+/* Turn the innermost scope (its output set) into method `name` of c. */
+static Function *finish_scope(Tracer *t, ClassType *c, const char *name, const char *const *param_names) {
+    Scope *s = t->scope;
+    Graph *g = s->g;
+    eliminate_dead(g);
+    hoist_getattrs(s);
+    keep_sources(t, g);
+    Function *fn = ts_xmalloc(sizeof *fn);
+    memset(fn, 0, sizeof *fn);
+    Unit *u = t->unit;
+    fn->name = arena_strdup(&u->arena, name);
+    fn->qualname = arena_printf(&u->arena, "%s.%s", c->qualname, name);
+    fn->owner = c;
+    fn->span = span_none();
+    const ValueList *ins = &g->block->param->outputs;
+    fn->nparams = ins->len;
+    fn->params = ts_xmalloc(sizeof(FnParam) * (size_t)(ins->len + 1));
+    memset(fn->params, 0, sizeof(FnParam) * (size_t)(ins->len + 1));
+    for (int i = 0; i < ins->len; i++) {
+        fn->params[i].name = param_names && param_names[i] ? arena_strdup(&u->arena, param_names[i])
+                                                             : ins->data[i]->name;
+        fn->params[i].type = ins->data[i]->type;
+    }
+    fn->ret_type = g->block->ret->inputs.len ? g->block->ret->inputs.data[0]->type : ty_none();
+    fn->graph = g;
+    fn->state = FN_EMITTED;
+    vec_push(&u->fns, fn);
+    classtype_add_method(c, name, fn);
+    scope_pop(t, true);
+    return fn;
+}
+
+static const char *method_name(Tracer *t, TMod *m) {
+    int k = m->ncalls++;
+    return k ? arena_printf(&t->arena, "forward%d", k) : "forward";
+}
+
+/* ---- submodule calls ---- */
+
+ts_status tr_call_begin(Tracer *t, TMod *m, Function *callee, const IValue *args, int nargs, Span sp,
+                        Value ***call_inputs, int *ncall_inputs) {
+    Value **cin = ts_xmalloc(sizeof(Value *) * (size_t)(nargs + 1));
+    const char **prev_names = ts_xmalloc(sizeof(char *) * (size_t)(nargs + 1));
+    int nc = 0;
+    cin[nc++] = module_value(t, m, sp);
+    for (int k = 1; k < nargs; k++) {
+        if (!tensor_tree(args[k])) continue;
+        ts_status st = output_value(t, args[k], false, "an argument", sp, &cin[nc]);
+        if (st != TS_OK) {
+            ts_free(cin);
+            ts_free(prev_names);
+            return st;
+        }
+        prev_names[nc] = cin[nc]->name;
+        name_value(t, cin[nc], k < callee->nparams ? callee->params[k].name : NULL);
+        nc++;
+    }
+    Graph *g = graph_new();
+    Value *self = graph_add_input(g, m->cls->type, "self");
+    scope_push(t, m, g, self);
+    for (int k = 1, c = 1; k < nargs; k++) {
+        if (!tensor_tree(args[k])) continue;
+        const char *pn = prev_names[c] ? prev_names[c] : k < callee->nparams ? callee->params[k].name : NULL;
+        c++;
+        Value *p = graph_add_input(g, tree_type(args[k]), pn);
+        ts_status st = bind_input(t, p, args[k], sp);
+        if (st != TS_OK) {
+            scope_pop(t, false);
+            ts_free(cin);
+            ts_free(prev_names);
+            return st;
+        }
+    }
+    ts_free(prev_names);
+    *call_inputs = cin;
+    *ncall_inputs = nc;
+    return TS_OK;
+}
+
+void tr_call_abort(Tracer *t) { scope_pop(t, false); }
+
+ts_status tr_call_end(Tracer *t, TMod *m, Function *callee, Value **cin, int ncin, IValue result, Span sp) {
+    (void)callee;
+    Value *ov;
+    ts_status st = tensor_tree(result) ? output_value(t, result, false, "a submodule's result", sp, &ov)
+                                       : TS_OK;
+    if (st != TS_OK) {
+        scope_pop(t, false);
+        return st;
+    }
+    if (!tensor_tree(result)) ov = constant(t, iv_dup(result), sp);
+    graph_add_output(t->scope->g, ov);
+    Function *fn = finish_scope(t, m->cls, method_name(t, m), NULL);
+    Scope *s = t->scope;
+    Node *n = append(s, NK_CALL_METHOD, sp);
+    n->name = fn->name;
+    n->callee = fn;
+    for (int i = 0; i < ncin; i++) node_add_input(s->g, n, cin[i]);
+    Value *r = node_add_output(s->g, n, fn->ret_type);
+    return tensor_tree(result) ? bind_input(t, r, result, sp) : TS_OK;
+}
+
+/* ---- sessions ---- */
+
+static Tracer *tracer_new(Ctx *ctx, const TraceOptions *opt) {
+    Tracer *t = ts_xmalloc(sizeof *t);
+    memset(t, 0, sizeof *t);
+    t->ctx = ctx;
+    if (opt) t->opt = *opt;
+    else trace_options_default(&t->opt);
+    t->unit = unit_new(NULL, NULL);
+    t->unit->from_source = true;
+    t->unit->version = 5;
+    arena_init(&t->arena);
+    strmap_init(&t->warned);
+    t->root = iv_none();
+    return t;
+}
+
+void trace_free(Tracer *t) {
+    if (!t) return;
+    while (t->scope) scope_pop(t, false);
+    for (int i = 0; i < t->mods.len; i++) {
+        TMod *m = t->mods.data[i];
+        if (m->obj && !m->owned) {
+            IValue o;
+            o.kind = IV_OBJECT;
+            o.u.obj = m->obj;
+            iv_release(o);
+        }
+        ts_free(m);
+    }
+    vec_free(&t->mods);
+    ptrmap_free(&t->mod_of);
+    ptrmap_free(&t->param_of);
+    strmap_free(&t->warned);
+    iv_release(t->root);
+    unit_release(t->unit);
+    arena_free(&t->arena);
+    ts_free(t);
+}
+
+void trace_options_default(TraceOptions *o) {
+    memset(o, 0, sizeof *o);
+    o->strict = true;
+}
+
+static ts_status check_inputs(Tracer *t, const Function *fn, const IValue *inputs, int n) {
+    int first = fn && fn->owner ? 1 : 0;
+    if (fn) {
+        int need = fn->nparams - first, req = 0;
+        for (int i = first; i < fn->nparams; i++) req += !fn->params[i].has_default;
+        if (n < req || n > need)
+            return ts_fail(t->ctx, TS_ERR_ARG, &fn->span,
+                           "trace: %s takes %d input%s%s, %d given", fn->qualname, need, need == 1 ? "" : "s",
+                           req < need ? " (some with defaults)" : "", n);
+    }
+    for (int i = 0; i < n; i++) {
+        if (tensor_tree(inputs[i])) continue;
+        const char *pname = fn && first + i < fn->nparams ? fn->params[first + i].name : "?";
+        StrBuf ty;
+        sb_init(&ty);
+        ty_annotation_str(&ty, sema_type_of_value(inputs[i]));
+        ts_status st = ts_fail(t->ctx, TS_ERR_TYPE, fn ? &fn->span : NULL,
+                               "trace: input %d (%s) is a value of type '%s', which cannot be traced: only tensors "
+                               "and (possibly nested) lists, dicts and tuples of tensors can be traced. A trace "
+                               "records tensor operations only, so the control flow this value decides would be "
+                               "fixed to the example's value; script the model instead (tscript script), which "
+                               "keeps it",
+                               i + 1, pname, sb_cstr(&ty));
+        sb_free(&ty);
+        return st;
+    }
+    return TS_OK;
+}
+
+/* Graph inputs for inputs[0..n) named after fn's parameters. */
+static ts_status add_inputs(Tracer *t, const Function *fn, const IValue *inputs, int n) {
+    int first = fn && fn->owner ? 1 : 0;
+    for (int i = 0; i < n; i++) {
+        const char *pname = fn && first + i < fn->nparams ? fn->params[first + i].name : NULL;
+        Value *p = graph_add_input(t->scope->g, tree_type(inputs[i]), pname);
+        TS_TRY(bind_input(t, p, inputs[i], span_none()));
+    }
+    return TS_OK;
+}
+
+static ts_status finish_root(Tracer *t, IValue result, Module **out) {
+    Value *ov;
+    TS_TRY(output_value(t, result, t->opt.strict, "the output", span_none(), &ov));
+    graph_add_output(t->scope->g, ov);
+    TMod *root = t->mods.data[0];
+    finish_scope(t, root->cls, method_name(t, root), NULL);
+    IValue r;
+    r.kind = IV_OBJECT;
+    r.u.obj = root->obj;
+    *out = module_new(t->unit, iv_dup(r), "<traced>");
+    t->finished = true;
+    return TS_OK;
+}
+
+/* Fill missing trailing arguments with the function's defaults. */
+static IValue *full_args(const Function *fn, IValue self, const IValue *inputs, int n, int *nargs) {
+    int first = fn->owner ? 1 : 0;
+    IValue *a = ts_xmalloc(sizeof(IValue) * (size_t)(fn->nparams + 1));
+    int k = 0;
+    if (first) a[k++] = self;
+    for (int i = 0; i < n; i++) a[k++] = inputs[i];
+    for (int i = first + n; i < fn->nparams; i++) a[k++] = fn->params[i].default_value;
+    *nargs = k;
+    return a;
+}
+
+static ts_status run_traced(Tracer *t, Function *fn, IValue self, const IValue *inputs, int n, Module **out) {
+    TS_TRY(check_inputs(t, fn, inputs, n));
+    TMod *root = t->mods.data[0];
+    Graph *g = graph_new();
+    Value *sv = graph_add_input(g, root->cls->type, "self");
+    scope_push(t, root, g, sv);
+    TS_TRY(add_inputs(t, fn, inputs, n));
+    int nargs;
+    IValue *args = full_args(fn, self, inputs, n, &nargs);
+    IValue r;
+    Shadow *rs;
+    ts_status st = tr_run_function(t, fn, args, NULL, nargs, &r, &rs);
+    ts_free(args);
+    if (st != TS_OK) return st;
+    st = finish_root(t, r, out);
+    iv_release(r);
+    return st;
+}
+
+ts_status trace_module(Ctx *ctx, Module *m, const char *method, const IValue *inputs, int n,
+                       const TraceOptions *opt, Module **out) {
+    *out = NULL;
+    if (m->inspect_only)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "trace: the module was loaded for inspection only (no code runs)");
+    if (m->root.kind != IV_OBJECT) return ts_fail(ctx, TS_ERR_ARG, NULL, "trace: the module has no root object");
+    Function *fn = module_method(m, method ? method : "forward");
+    if (!fn)
+        return ts_fail(ctx, TS_ERR_NOT_FOUND, NULL, "trace: the module has no method %s", method ? method : "forward");
+    if (fn->state != FN_EMITTED)
+        return ts_fail(ctx, TS_ERR_NOT_FOUND, &fn->span, "trace: %s is not compiled", fn->qualname);
+    Tracer *t = tracer_new(ctx, opt);
+    t->root = iv_dup(m->root);
+    build_mod(t, m->root.u.obj, NULL, NULL);
+    iv_gc_begin();
+    ts_status st = run_traced(t, fn, m->root, inputs, n, out);
+    iv_gc_end();
+    trace_free(t);
+    return st;
+}
+
+static void c_make_objects(Tracer *t);
+
+/* A root module with no attributes but training (C sessions, functions). */
+static TMod *plain_root(Tracer *t, const char *qualname) {
+    TMod *m = ts_xmalloc(sizeof *m);
+    memset(m, 0, sizeof *m);
+    m->c_made = true;
+    vec_push(&t->mods, m);
+    m->cls = classtype_new(CK_MODULE, qualname);
+    classtype_add_attr(m->cls, "training", ty_bool(), false, false);
+    classtype_add_attr(m->cls, "_is_full_backward_hook", ty_optional(ty_bool()), false, false);
+    unit_add_class(t->unit, m->cls);
+    return m;
+}
+
+ts_status trace_function(Ctx *ctx, Function *fn, const IValue *inputs, int n, const TraceOptions *opt,
+                         Module **out) {
+    *out = NULL;
+    if (fn->state != FN_EMITTED)
+        return ts_fail(ctx, TS_ERR_NOT_FOUND, &fn->span, "trace: %s is not compiled", fn->qualname);
+    Tracer *t = tracer_new(ctx, opt);
+    t->c_api = true;
+    plain_root(t, "__torch__.TracedFunction");
+    c_make_objects(t);
+    iv_gc_begin();
+    ts_status st = run_traced(t, fn, iv_none(), inputs, n, out);
+    iv_gc_end();
+    trace_free(t);
+    return st;
+}
+
+/* ---- sessions driven by C calls ---- */
+
+ts_status trace_begin(Ctx *ctx, const IValue *inputs, int n, const TraceOptions *opt, Tracer **out) {
+    Tracer *t = tracer_new(ctx, opt);
+    t->c_api = true;
+    ts_status st = check_inputs(t, NULL, inputs, n);
+    if (st != TS_OK) {
+        trace_free(t);
+        return st;
+    }
+    TMod *m = plain_root(t, "__torch__.TracedModule");
+    Graph *g = graph_new();
+    Value *sv = graph_add_input(g, m->cls->type, "self");
+    scope_push(t, m, g, sv);
+    for (int i = 0; i < n && st == TS_OK; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "x%d", i);
+        Value *p = graph_add_input(g, tree_type(inputs[i]), n == 1 ? "x" : name);
+        st = bind_input(t, p, inputs[i], span_none());
+    }
+    if (st != TS_OK) {
+        trace_free(t);
+        return st;
+    }
+    *out = t;
+    return TS_OK;
+}
+
+/* The C session's module objects are made at the end, from the classes
+ * trace_param filled (a class's slots only grow until then). */
+static TMod *c_submodule(Tracer *t, TMod *parent, const char *name) {
+    for (int i = 0; i < t->mods.len; i++)
+        if (t->mods.data[i]->parent == parent && !strcmp(t->mods.data[i]->attr, name)) return t->mods.data[i];
+    if (classtype_attr_index(parent->cls, name) >= 0) return NULL;
+    TMod *m = ts_xmalloc(sizeof *m);
+    memset(m, 0, sizeof *m);
+    m->c_made = true;
+    m->parent = parent;
+    m->attr = arena_strdup(&t->unit->arena, name);
+    vec_push(&t->mods, m);
+    m->cls = classtype_new(CK_MODULE, arena_printf(&t->unit->arena, "__torch__.%s", name));
+    if (strmap_get(&t->unit->classes, m->cls->qualname)) {
+        classtype_free(m->cls);
+        m->cls = classtype_new(CK_MODULE, arena_printf(&t->unit->arena, "__torch__.___torch_mangle_%d.%s",
+                                                       t->mods.len, name));
+    }
+    classtype_add_attr(m->cls, "training", ty_bool(), false, false);
+    classtype_add_attr(m->cls, "_is_full_backward_hook", ty_optional(ty_bool()), false, false);
+    unit_add_class(t->unit, m->cls);
+    classtype_add_attr(parent->cls, name, m->cls->type, false, false);
+    return m;
+}
+
+typedef struct CParam {
+    TMod *owner;
+    IValue v;
+} CParam;
+
+ts_status trace_param(Ctx *ctx, Tracer *t, const char *name, IValue tensor, bool is_buffer) {
+    if (!t->c_api || t->finished || t->scope->up)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_param: not inside a trace_begin session");
+    if (tensor.kind != IV_TENSOR) return ts_fail(ctx, TS_ERR_TYPE, NULL, "trace_param: %s is not a tensor", name);
+    if (!name || !*name) return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_param: empty name");
+    if (ptrmap_get(&t->param_of, tensor.u.t))
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "trace_param: the tensor of %s is already a parameter", name);
+    TMod *m = t->mods.data[0];
+    const char *p = name;
+    for (const char *dot; (dot = strchr(p, '.'));) {
+        char *part = arena_strndup(&t->arena, p, (size_t)(dot - p));
+        TMod *sm = c_submodule(t, m, part);
+        if (!sm || !*part) return ts_fail(ctx, TS_ERR_VALUE, NULL, "trace_param: %s: %s is not a module", name, part);
+        m = sm;
+        p = dot + 1;
+    }
+    if (!*p || classtype_attr_index(m->cls, p) >= 0)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "trace_param: %s is already an attribute", name);
+    /* parameters and buffers come before training, as in nn.Module's classes */
+    ClassType *c = m->cls;
+    classtype_add_attr(c, p, ty_tensor(), !is_buffer, is_buffer);
+    ClassAttr a = c->attrs.data[c->attrs.len - 1];
+    int at = 0;
+    while (at < c->attrs.len - 1 && (c->attrs.data[at].is_param || c->attrs.data[at].is_buffer)) at++;
+    memmove(&c->attrs.data[at + 1], &c->attrs.data[at], sizeof(ClassAttr) * (size_t)(c->attrs.len - 1 - at));
+    c->attrs.data[at] = a;
+    TParam *tp = arena_new(&t->arena, TParam);
+    tp->owner = m;
+    tp->name = arena_strdup(&t->unit->arena, p);
+    ptrmap_put(&t->param_of, tensor.u.t, tp);
+    IValue h = iv_dup(tensor);
+    vec_push(&t->scope->held, h);
+    return TS_OK;
+}
+
+/* Objects for the C session's classes, slots filled from the parameters
+ * (modules traced through trace_call have theirs already). */
+static void c_make_objects(Tracer *t) {
+    for (int i = t->mods.len - 1; i >= 0; i--) {
+        TMod *m = t->mods.data[i];
+        if (!m->c_made || m->obj) continue;
+        m->obj = object_new(m->cls);
+        int tr = classtype_attr_index(m->cls, "training");
+        iv_release(m->obj->slots[tr]);
+        m->obj->slots[tr] = iv_bool(false);
+    }
+    for (int i = 0; i < t->mods.len; i++) {
+        TMod *m = t->mods.data[i];
+        if (!m->parent || !m->parent->c_made) continue;
+        IValue o;
+        o.kind = IV_OBJECT;
+        o.u.obj = m->obj;
+        int k = classtype_attr_index(m->parent->cls, m->attr);
+        iv_release(m->parent->obj->slots[k]);
+        m->parent->obj->slots[k] = o; /* the parent's slot owns it */
+        m->owned = true;
+    }
+    for (int i = 0; i < t->param_of.cap; i++) {
+        if (!t->param_of.keys[i]) continue;
+        TParam *p = t->param_of.vals[i];
+        if (!p->owner->c_made) continue;
+        IValue x;
+        x.kind = IV_TENSOR;
+        x.u.t = (Tensor *)t->param_of.keys[i];
+        int k = classtype_attr_index(p->owner->cls, p->name);
+        iv_release(p->owner->obj->slots[k]);
+        p->owner->obj->slots[k] = iv_dup(x);
+    }
+}
+
+ts_status trace_op(Ctx *ctx, Tracer *t, const char *op, const IValue *args, int n, IValue *out) {
+    *out = iv_none();
+    if (t->finished || !t->scope) return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_op: the trace has ended");
+    char *name = arena_strdup(&t->arena, op);
+    char *dot = strchr(name, '.');
+    const OpSchema *only = NULL;
+    if (dot) {
+        *dot = 0;
+        only = ops_lookup_overload(name, dot + 1);
+        if (!only) return ts_fail(ctx, TS_ERR_NOT_FOUND, NULL, "trace_op: no op %s", op);
+    }
+    if (!strchr(name, ':')) name = arena_printf(&t->arena, "aten::%s", name);
+    if (!ops_lookup(name)) return ts_fail(ctx, TS_ERR_NOT_FOUND, NULL, "trace_op: no op %s", op);
+    /* resolve the overload as the frontend does, on the arguments' types */
+    Graph *g = graph_new();
+    CallArg *ca = ts_xmalloc(sizeof(CallArg) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        ca[i].v = graph_add_input(g, args[i].kind == IV_TENSOR ? ty_tensor() : sema_type_of_value(args[i]), NULL);
+        ca[i].kw = NULL;
+        ca[i].span = span_none();
+    }
+    Value **outs = NULL;
+    int nout = 0;
+    ts_status st = sema_emit_op(ctx, g, g->block, name, ca, n, span_none(), &outs, &nout);
+    ts_free(ca);
+    Node *nd = st == TS_OK && nout > 0 ? outs[0]->node : NULL;
+    if (st == TS_OK && (!nd || nd->kind != NK_OP || (only && nd->op != only)))
+        st = ts_fail(ctx, TS_ERR_TYPE, NULL, "trace_op: %s does not take these arguments", op);
+    if (st != TS_OK) {
+        graph_free(g);
+        return st;
+    }
+    int nin = nd->inputs.len;
+    IValue *a = ts_xmalloc(sizeof(IValue) * (size_t)(nin + 1));
+    for (int i = 0; i < nin; i++) {
+        Value *v = nd->inputs.data[i];
+        a[i] = v->node->kind == NK_PARAM ? args[v->offset] : v->node->kind == NK_CONSTANT ? v->node->cval : iv_none();
+    }
+    IValue *ov = ts_xmalloc(sizeof(IValue) * (size_t)(nd->outputs.len + 1));
+    Type **ty = ts_xmalloc(sizeof(Type *) * (size_t)(nd->outputs.len + 1));
+    for (int i = 0; i < nd->outputs.len; i++) {
+        ov[i] = iv_none();
+        ty[i] = nd->outputs.data[i]->type;
+    }
+    OpInfo info = {nd->op, ty, nd->outputs.len};
+    st = nd->op->fn(ctx, a, nin, ov, &info);
+    Shadow *rs;
+    if (st == TS_OK)
+        st = tr_record_op(t, nd->op, a, NULL, NULL, nin, ov, ty, nd->outputs.len, span_none(), &rs);
+    if (st == TS_OK && nd->outputs.len == 1) {
+        *out = ov[0];
+    } else if (st == TS_OK) {
+        TupleObj *tp = tuple_new(nd->outputs.len);
+        for (int i = 0; i < nd->outputs.len; i++) tp->items[i] = ov[i];
+        *out = iv_tuple_steal(tp);
+    } else {
+        for (int i = 0; i < nd->outputs.len; i++) iv_release(ov[i]);
+    }
+    ts_free(a);
+    ts_free(ov);
+    ts_free(ty);
+    graph_free(g);
+    return st;
+}
+
+ts_status trace_call(Ctx *ctx, Tracer *t, const char *name, Module *m, const char *method, const IValue *args,
+                     int n, IValue *out) {
+    *out = iv_none();
+    if (t->finished || !t->scope || t->scope->up || !t->c_api)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: not inside a trace_begin session");
+    if (m->root.kind != IV_OBJECT || m->inspect_only)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: the module cannot run");
+    Function *fn = module_method(m, method ? method : "forward");
+    if (!fn || fn->state != FN_EMITTED)
+        return ts_fail(ctx, TS_ERR_NOT_FOUND, NULL, "trace_call: the module has no method %s",
+                       method ? method : "forward");
+    if (n + 1 > fn->nparams)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: %s takes %d arguments, %d given", fn->qualname,
+                       fn->nparams - 1, n);
+    TMod *root = t->mods.data[0];
+    TMod *sub = ptrmap_get(&t->mod_of, m->root.u.obj);
+    if (!sub) {
+        if (!name || !*name || strchr(name, '.') || classtype_attr_index(root->cls, name) >= 0)
+            return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: '%s' cannot name a new submodule", name ? name : "");
+        sub = build_mod(t, m->root.u.obj, root, name);
+        classtype_add_attr(root->cls, name, sub->cls->type, false, false);
+        vec_push(&t->scope->held, iv_dup(m->root));
+    }
+    int nargs;
+    IValue *a = full_args(fn, m->root, args, n, &nargs);
+    Value **cin = NULL;
+    int ncin = 0;
+    Shadow *rs;
+    ts_status st = tr_call_begin(t, sub, fn, a, nargs, span_none(), &cin, &ncin);
+    if (st == TS_OK) {
+        st = tr_run_function(t, fn, a, NULL, nargs, out, &rs);
+        if (st == TS_OK) st = tr_call_end(t, sub, fn, cin, ncin, *out, span_none());
+        else tr_call_abort(t);
+    }
+    ts_free(cin);
+    ts_free(a);
+    return st;
+}
+
+ts_status trace_end(Ctx *ctx, Tracer *t, IValue output, Module **out) {
+    *out = NULL;
+    if (t->finished || !t->scope || t->scope->up)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_end: the trace has ended");
+    c_make_objects(t);
+    return finish_root(t, output, out);
+}
