@@ -630,6 +630,7 @@ ts_status py_getattr(Py *S, PV obj, const char *name, const Span *sp, PV *out) {
             TS_TRY(py_call_op(S, "aten::size", &obj, 1, NULL, NULL, 0, sp, &r));
             PObj *l = r.p;
             l->k = P_TUPLE;
+            l->mname = "torch.Size"; /* printed so by tscript exec */
             r.k = P_TUPLE;
             *out = r;
             return TS_OK;
@@ -660,6 +661,16 @@ ts_status py_getattr(Py *S, PV obj, const char *name, const Span *sp, PV *out) {
         break;
     case P_SCRIPT: return pyexec_script_attr(S, obj, name, sp, out);
     case P_BUILTIN:
+        /* torch.backends.cudnn.enabled, which nn.functional passes to its ops: tscript has no cuDNN,
+           but the flag's value is what PyTorch passes on a CPU build too */
+        if (strcmp(obj.p, "torch.backends") == 0 && strcmp(name, "cudnn") == 0) {
+            *out = pv_ptr(P_BUILTIN, "torch.backends.cudnn");
+            return TS_OK;
+        }
+        if (strcmp(obj.p, "torch.backends.cudnn") == 0 && strcmp(name, "enabled") == 0) {
+            *out = pv_bool(true);
+            return TS_OK;
+        }
         if (strcmp(name, "__name__") == 0) {
             const char *b = obj.p, *dot = strrchr(b, '.');
             *out = pv_cstr(dot ? dot + 1 : b);

@@ -197,6 +197,15 @@ static ts_status str_of(Py *S, StrBuf *sb, PV v, bool repr, const Span *sp) {
         return TS_OK;
     case P_LIST:
     case P_TUPLE:
+        if (v.k == P_TUPLE && ((PObj *)v.p)->mname && strcmp(((PObj *)v.p)->mname, "torch.Size") == 0) {
+            sb_puts(sb, "torch.Size([");
+            for (int i = 0; i < pv_len(v); i++) {
+                if (i) sb_puts(sb, ", ");
+                TS_TRY(str_of(S, sb, pv_items(v)[i], true, sp));
+            }
+            sb_puts(sb, "])");
+            return TS_OK;
+        }
         sb_putc(sb, v.k == P_LIST ? '[' : '(');
         for (int i = 0; i < pv_len(v); i++) {
             if (i) sb_puts(sb, ", ");
@@ -569,7 +578,10 @@ ts_status pyexec_builtin(Py *S, const char *name, PV *self, PV *args, int nargs,
     *handled = true;
     Ctx *ctx = S->ctx;
     if (self) {
-        if (strcmp(name, "module.__call__") == 0) { *handled = false; return TS_OK; }
+        if (strcmp(name, "tensor.size") == 0 && nargs == 0 && nkw == 0 && self->k == P_TENSOR) {
+            /* x.size() is a torch.Size, as x.shape */
+            return py_getattr(S, *self, "shape", sp, out);
+        }
         *handled = false;
         return TS_OK;
     }
