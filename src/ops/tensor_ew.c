@@ -232,7 +232,11 @@ static ts_status clamp_t(Ctx *ctx, const char *op, Tensor *x, Tensor *lo, Tensor
     memcpy(sz, x->sizes, sizeof(int64_t) * (size_t)nd);
     Tensor *ops[3] = {x, lo, hi}, *d[3] = {NULL, NULL, NULL};
     for (int k = 1; k < 3; k++)
-        if (ops[k]) TS_TRY(tensor_broadcast_shapes(ctx, op, sz, nd, ops[k]->sizes, ops[k]->ndim, sz, &nd));
+        if (ops[k]) {
+            int64_t prev[TS_MAX_DIMS];
+            memcpy(prev, sz, sizeof(int64_t) * (size_t)nd);
+            TS_TRY(tensor_broadcast_shapes(ctx, op, prev, nd, ops[k]->sizes, ops[k]->ndim, sz, &nd));
+        }
     bool f = dtype_is_float(pr);
     DType ct = f ? DT_FLOAT64 : DT_INT64;
     for (int k = 0; k < 3; k++) {
