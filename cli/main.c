@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops.h"
 #include "inputs.h"
 #include "outputs.h"
 #include "weights.h"
@@ -40,6 +41,7 @@ static const char usage_text[] =
     "       tscript run  MODEL.py[:CLASS] [--args ARGS] [--weights W.pt [--weights-key K]] [INPUT ...]\n"
     "       tscript show MODEL.py[:CLASS] [--args ARGS] [--tree | --code | --graph]\n"
     "       tscript script MODEL.py[:CLASS] [--args ARGS] [--weights W.pt] -o OUT.pt\n"
+    "       tscript ops [TEXT] [--count]\n"
     "       tscript --version\n"
     "       tscript --help\n";
 
@@ -79,6 +81,9 @@ static const char help_text[] =
     "         the same input always gives the same bytes; OUT.pt is replaced only\n"
     "         once it is complete)\n"
     "  -o OUT.pt  the archive to write (required)\n"
+    "\n"
+    "ops      list the operator schemas tscript implements, as PyTorch prints them;\n"
+    "         TEXT keeps those containing it, --count prints how many\n"
     "\n"
     "Exit status: 0 success, 1 error, 2 usage error. See docs/cli.md.\n";
 
@@ -732,5 +737,7 @@ int main(int argc, char **argv) {
         return cmd_script(argc - 2, argv + 2);
     if (strcmp(cmd, "save") == 0)
         return cmd_save(argc - 2, argv + 2);
+    if (strcmp(cmd, "ops") == 0)
+        return cmd_ops(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);
 }

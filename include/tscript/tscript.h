@@ -400,6 +400,14 @@ TS_API ts_status ts_value_to_buffer(ts_ctx *ctx, const ts_value *v, ts_dtype dty
  * The string is owned by the caller (free with ts_string_free). */
 TS_API char *ts_value_repr(const ts_value *v);
 
+/* The operator schemas tscript implements: ts_op_count() of them, the i-th
+ * (0-based, in registry order: overloads of a name in the order they are
+ * tried) as PyTorch prints it, e.g. "aten::add.Tensor(Tensor self, Tensor
+ * other, *, Scalar alpha=1) -> Tensor". The string is static (never freed);
+ * NULL for i out of range. */
+TS_API int ts_op_count(void);
+TS_API const char *ts_op_schema(int i);
+
 #ifdef __cplusplus
 }
 #endif
