@@ -868,7 +868,7 @@ static ts_status copy_from(Ctx *ctx, Tensor *self, Tensor *src, IValue *out) {
     return op_return(out, tensor_retain(self));
 }
 
-OPFN(top_copy_) {
+OPFN(top_copy__Tensor) {
     Tensor *self, *src;
     TS_TRY(op_tensor(ctx, "copy_", in, nin, 0, &self));
     TS_TRY(op_tensor(ctx, "copy_", in, nin, 1, &src));

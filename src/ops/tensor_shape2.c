@@ -4,7 +4,7 @@
  * creators, views (narrow, movedim, mT/mH/adjoint/T, swapaxes, diagonal,
  * unfold, ravel, reshape_as), the numpy-style stacks and splits (v/h/d/
  * column_stack, atleast_Nd, tensor_split, v/h/dsplit), and copies built from
- * them (tile, roll, rot90, flipud/fliplr, diag, diag_embed, diagflat, trace,
+ * them (tile, roll, rot90, flipud/fliplr, diag_embed, diagflat, trace,
  * outer, inner, take, take_along_dim, sum_to_size, tril/triu_indices,
  * logspace).
  *
@@ -147,7 +147,6 @@ static ts_status new_like(Ctx *ctx, const char *op, OpFn fn, IValue *in, int nin
 
 OPFN(top_new_zeros) { return new_like(ctx, "new_zeros", top_zeros, in, nin, false, out, info); }
 OPFN(top_new_ones) { return new_like(ctx, "new_ones", top_ones, in, nin, false, out, info); }
-OPFN(top_new_empty) { return new_like(ctx, "new_empty", top_zeros, in, nin, false, out, info); }
 OPFN(top_new_full) { return new_like(ctx, "new_full", top_full, in, nin, true, out, info); }
 
 OPFN(top_full_like) {
@@ -715,18 +714,6 @@ OPFN(top_diag_embed) {
     Tensor *x;
     TS_TRY(op_tensor(ctx, "diag_embed", in, nin, 0, &x));
     return embed(ctx, x, op_int(in[1]), op_int(in[2]), op_int(in[3]), out);
-}
-
-OPFN(top_diag) {
-    Tensor *x;
-    TS_TRY(op_tensor(ctx, "diag", in, nin, 0, &x));
-    if (x->ndim == 1) return embed(ctx, x, op_int(in[1]), 0, 1, out);
-    if (x->ndim != 2) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "diag(): Supports 1D or 2D tensors. Got %dD", x->ndim);
-    IValue a[4] = {in[0], in[1], iv_int(0), iv_int(1)}, v;
-    TS_TRY(top_diagonal(ctx, a, 4, &v, info));
-    Tensor *r = tensor_to_dtype(ctx, v.u.t, x->dtype);
-    iv_release(v);
-    return r ? op_return(out, r) : ctx->status;
 }
 
 OPFN(top_diagflat) {
