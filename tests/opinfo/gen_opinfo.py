@@ -33,7 +33,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Samples per entry and dtype: all of them would be ~20,000 wrappers; the first
 # ones cover each entry's argument forms (PyTorch lists the plain ones first).
-MAX_SAMPLES = {"float32": 10, "int64": 4, "bool": 3, "error": 4}
+MAX_SAMPLES = {"float32": 10, "int64": 4, "bool": 3, "error": 4, "inplace": 3}
+INPLACE = "@inplace"
 PER_ARCHIVE = 400
 
 
@@ -133,6 +134,11 @@ def build_call(op, variant, sample):
         if kinds[:1] != ["Tensor"]:
             raise NotExpressible("method variant on a non-tensor input")
         call = "%s.%s(%s)" % (args[0], op.name, ", ".join(args[1:] + kw))
+    elif variant == "inplace":
+        # on a copy of the input: the wrapper returns the updated tensor
+        if kinds[:1] != ["Tensor"]:
+            raise NotExpressible("in-place variant on a non-tensor input")
+        call = "%s.clone().%s_(%s)" % (args[0], op.name, ", ".join(args[1:] + kw))
     else:
         call = "torch.%s(%s)" % (op.name, ", ".join(args + kw))
     return inputs, kinds, call
@@ -177,6 +183,26 @@ def wrappers(op):
                 why = str(e)
                 continue
             out.append(Wrapper(entry_name(op), dname, i, variant, inputs, kinds, call))
+    # The in-place variant (x.name_(...)), as an entry of its own, "NAME@inplace":
+    # float32 and int64 samples, where PyTorch's in-place rule (the result
+    # must fit self's dtype and shape) makes some of them raise.
+    inplace = op.get_inplace()
+    if inplace is not None and not is_lambda(inplace) and "." not in op.name:
+        for dname in ("float32", "int64"):
+            dtype = getattr(torch, dname)
+            if dtype not in supported:
+                continue
+            torch.manual_seed(0)
+            try:
+                samples = list(op.sample_inputs("cpu", dtype, requires_grad=False))
+            except Exception:  # noqa: BLE001
+                continue
+            for i, s in enumerate(samples[:MAX_SAMPLES["inplace"]]):
+                try:
+                    inputs, kinds, call = build_call(op, "inplace", s)
+                except NotExpressible:
+                    continue
+                out.append(Wrapper(entry_name(op) + INPLACE, dname, i, "inplace", inputs, kinds, call))
     # PyTorch's error inputs: calls it must refuse, so tscript must too.
     if op.error_inputs_func is not None:
         torch.manual_seed(0)
@@ -364,12 +390,13 @@ def generate(out_dir):
         ws, why = wrappers(op)
         entries[name] = {"why": why, "wrappers": 0}
         for w in ws:
+            e = entries.setdefault(w.entry, {"why": None, "wrappers": 0})
             ref, why_not = reference(w)
             if ref is None:
-                entries[name]["why"] = why_not
+                e["why"] = why_not
                 continue
             ready.append((w, ref))
-            entries[name]["wrappers"] += 1
+            e["wrappers"] += 1
     # A wrapper whose inputs have many dimensions gets an archive of its own:
     # a loader's limit on them must fail that wrapper, not its neighbours.
     def many_dims(w):

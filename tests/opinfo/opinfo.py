@@ -322,13 +322,23 @@ def write_known(status):
                 f.write("%s %s\n" % (name, status[name].replace("\n", " ")[:400]))
 
 
+INPLACE = "@inplace"
+
+
 def summary(index, status):
-    applicable = len(status)
-    passing = sum(1 for v in status.values() if v is None)
-    total = len(index["entries"])
-    wrappers = sum(len(recs) for _, recs in index["archives"])
-    return ("OpInfo: %d entries, %d applicable (%d wrappers), %d pass (%.1f%%)" % (
-        total, applicable, wrappers, passing, 100.0 * passing / max(applicable, 1)))
+    """The figure: OpInfo entries (their function or method form), and
+    separately the in-place variants ("NAME@inplace" entries)."""
+    def part(keep):
+        st = {k: v for k, v in status.items() if keep(k)}
+        total = sum(1 for k in index["entries"] if keep(k))
+        wr = sum(1 for _, recs in index["archives"] for r in recs if keep(r["entry"]))
+        ok = sum(1 for v in st.values() if v is None)
+        return total, len(st), wr, ok
+    t, a, w, p = part(lambda k: not k.endswith(INPLACE))
+    it, ia, iw, ip = part(lambda k: k.endswith(INPLACE))
+    return ("OpInfo: %d entries, %d applicable (%d wrappers), %d pass (%.1f%%); "
+            "in-place variants: %d applicable (%d wrappers), %d pass (%.1f%%)" % (
+                t, a, w, p, 100.0 * p / max(a, 1), ia, iw, ip, 100.0 * ip / max(ia, 1)))
 
 
 def main(argv):
