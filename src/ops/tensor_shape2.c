@@ -975,3 +975,15 @@ OPFN(top_logspace) {
     iv_release(lin);
     return r ? op_return(out, r) : ctx->status;
 }
+
+/* _infer_size(a, b): the broadcast of two shapes (F.binary_cross_entropy
+ * calls it on the target's and weight's sizes). */
+OPFN(top__infer_size) {
+    int64_t a[TS_MAX_DIMS], b[TS_MAX_DIMS], r[TS_MAX_DIMS];
+    int na, nb, nr;
+    TS_TRY(op_int_list(ctx, "_infer_size", in[0], a, &na));
+    TS_TRY(op_int_list(ctx, "_infer_size", in[1], b, &nb));
+    TS_TRY(tensor_broadcast_shapes(ctx, "_infer_size", a, na, b, nb, r, &nr));
+    out[0] = int_list(r, nr);
+    return TS_OK;
+}
