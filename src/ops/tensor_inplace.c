@@ -42,6 +42,6 @@ static ts_status inplace(Ctx *ctx, const char *op, OpFn functional, IValue *in, 
 }
 
 #define IP(schema, fn, functional) \
-    OPFN(fn) { return inplace(ctx, #fn + 7, functional, in, nin, out, info); }
+    OPFN(fn) { return inplace(ctx, &(#fn)[7], functional, in, nin, out, info); }
 #include "ops/inplace.def"
 #undef IP
