@@ -32,6 +32,8 @@ void kmath_nextafter_f32(float *a, const float *b, int64_t n);
  * way round), as PyTorch's round(decimals) computes; _f64 in float64. */
 void kmath_round_decimals_f32(float *x, int64_t n, int decimals);
 void kmath_round_decimals_f64(double *x, int64_t n, int decimals);
+/* polygamma(n, x): digamma for n = 0, else (-1)^(n+1) n! zeta(n + 1, x). */
+void kmath_polygamma_f64(int64_t n, double *x, int64_t len);
 /* Ternary: lerp with PyTorch's two-sided formula (weight < 0.5 from start). */
 void kmath_lerp_f64(double *start, const double *end, const double *weight, int64_t n);
 

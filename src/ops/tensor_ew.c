@@ -176,6 +176,36 @@ OPFN(top_float_power) { return bin_float_power(ctx, in[0], in[1], out); }
 OPFN(top_gcd) { return bin_gcd(ctx, in[0], in[1], out); }
 OPFN(top_lcm) { return bin_lcm(ctx, in[0], in[1], out); }
 OPFN(top_nextafter) { return bin_nextafter(ctx, in[0], in[1], out); }
+OPFN(top_special_zeta) { return bin_special_zeta(ctx, in[0], in[1], out); }
+#define POLY(name) \
+    OPFN(top_##name) { return bin_##name(ctx, in[0], in[1], out); }
+POLY(special_chebyshev_polynomial_t)
+POLY(special_chebyshev_polynomial_u)
+POLY(special_chebyshev_polynomial_v)
+POLY(special_chebyshev_polynomial_w)
+POLY(special_shifted_chebyshev_polynomial_t)
+POLY(special_shifted_chebyshev_polynomial_u)
+POLY(special_shifted_chebyshev_polynomial_v)
+POLY(special_shifted_chebyshev_polynomial_w)
+POLY(special_hermite_polynomial_h)
+POLY(special_hermite_polynomial_he)
+POLY(special_laguerre_polynomial_l)
+POLY(special_legendre_polynomial_p)
+#undef POLY
+
+/* polygamma(n, x): n >= 0, integer inputs computing in float32. */
+OPFN(top_polygamma) {
+    Tensor *x;
+    TS_TRY(op_tensor(ctx, "polygamma", in, nin, 1, &x));
+    int64_t n = op_int(in[0]);
+    if (n < 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "polygamma(n, x) does not support negative n.");
+    DType rdt = dtype_is_float(x->dtype) ? x->dtype : DT_FLOAT32;
+    Tensor *y = tensor_to_dtype(ctx, x, DT_FLOAT64);
+    if (!y) return ctx->status;
+    kmath_polygamma_f64(n, tensor_data(y), tensor_numel(y));
+    y = op_cast_steal(ctx, y, rdt);
+    return y ? op_return(out, y) : ctx->status;
+}
 
 /* ---- lerp, clamp with tensor bounds ---- */
 

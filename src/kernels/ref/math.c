@@ -86,6 +86,81 @@ static double km_log_ndtr(double x) {
     return -0.5 * z - log(-x) - 0.5 * log(2 * M_PI) + log(s);
 }
 
+/* Hurwitz zeta(x, q) = sum_k (k + q)^-x: direct terms until q + k > 9,
+ * then the Euler-Maclaurin tail with Bernoulli-number corrections. */
+static double km_zeta(double x, double q) {
+    static const double B2k[12] = {12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9,
+                                   7.47242496e10, -2.950130727918164224e12, 1.1646782814350067249e14,
+                                   -4.5979787224074726105e15, 1.8152105401943546773e17, -7.1661652561756670113e18};
+    if (isnan(x) || isnan(q)) return NAN;
+    if (x == 1) return INFINITY;
+    if (x < 1) return NAN;
+    if (q <= 0) {
+        if (q == floor(q)) return INFINITY;
+        if (x != floor(x)) return NAN;
+    }
+    double s = pow(q, -x), a = q, b = 0;
+    int i = 0;
+    while (i < 9 || a <= 9.0) {
+        i++;
+        a += 1.0;
+        b = pow(a, -x);
+        s += b;
+        if (fabs(b / s) < 1.1e-16) return s;
+    }
+    double w = a;
+    s += b * w / (x - 1);
+    s -= 0.5 * b;
+    double f = 1.0, k = 0.0;
+    for (i = 0; i < 12; i++) {
+        f *= x + k;
+        b /= w;
+        double t = f * b / B2k[i];
+        s += t;
+        if (fabs(t / s) < 1.1e-16) break;
+        k += 1.0;
+        f *= x + k;
+        b /= w;
+        k += 1.0;
+    }
+    return s;
+}
+
+/* The orthogonal polynomials of torch.special by their three-term
+ * recurrences: 0 Chebyshev T, 1 U, 2 V, 3 W, 4 Hermite H, 5 Hermite He,
+ * 6 Laguerre L, 7 Legendre P; degree n truncated to an integer, n < 0 gives 0. */
+static double km_poly(int kind, double x, double nf) {
+    if (isnan(x) || isnan(nf)) return NAN;
+    if (nf < 0) return 0.0;
+    int64_t n = (int64_t)nf;
+    if (n > 100000) n = 100000;
+    double p0 = 1, p1;
+    switch (kind) {
+    case 0: p1 = x; break;
+    case 1: p1 = 2 * x; break;
+    case 2: p1 = 2 * x - 1; break;
+    case 3: p1 = 2 * x + 1; break;
+    case 4: p1 = 2 * x; break;
+    case 5: p1 = x; break;
+    case 6: p1 = 1 - x; break;
+    default: p1 = x; break;
+    }
+    if (n == 0) return p0;
+    for (int64_t k = 1; k < n; k++) {
+        double kk = (double)k, p2;
+        switch (kind) {
+        case 4: p2 = 2 * x * p1 - 2 * kk * p0; break;
+        case 5: p2 = x * p1 - kk * p0; break;
+        case 6: p2 = ((2 * kk + 1 - x) * p1 - kk * p0) / (kk + 1); break;
+        case 7: p2 = ((2 * kk + 1) * x * p1 - kk * p0) / (kk + 1); break;
+        default: p2 = 2 * x * p1 - p0; break;
+        }
+        p0 = p1;
+        p1 = p2;
+    }
+    return p1;
+}
+
 static double km_logaddexp(double a, double b) {
     if (isinf(a) && a == b) return a;
     double m = a > b ? a : b;
@@ -190,4 +265,14 @@ void kmath_round_decimals_f64(double *x, int64_t n, int decimals) {
 void kmath_lerp_f64(double *s, const double *e, const double *w, int64_t n) {
     for (int64_t i = 0; i < n; i++)
         s[i] = fabs(w[i]) < 0.5 ? s[i] + w[i] * (e[i] - s[i]) : e[i] - (e[i] - s[i]) * (1 - w[i]);
+}
+
+void kmath_polygamma_f64(int64_t n, double *x, int64_t len) {
+    if (n == 0) {
+        for (int64_t i = 0; i < len; i++) x[i] = km_digamma(x[i]);
+        return;
+    }
+    double f = tgamma((double)n + 1); /* n! */
+    double sign = (n % 2) ? 1.0 : -1.0;
+    for (int64_t i = 0; i < len; i++) x[i] = sign * f * km_zeta((double)n + 1, x[i]);
 }
