@@ -137,6 +137,13 @@ static const char *const BUILTINS[] = {"range", "len", "getattr", "isinstance", 
                                        "list", "dict", "print", "hasattr", "tuple", "sorted", "round", "divmod",
                                        "all", "any", "sum", "zip", "enumerate", "ord", "chr", "hash", "id"};
 
+/* A range anywhere but as the iterable of a for loop (or a comprehension). */
+static ts_status range_as_value(Em *em, Span sp) {
+    return ts_fail(em->ctx, TS_ERR_TYPE, &sp,
+                   "range cannot be used as a value: use it directly in a for loop (for i in range(n):), or make a "
+                   "list with a comprehension ([i for i in range(n)])");
+}
+
 /* What a scripting hook resolved, as a sugared value (GR_NONE: false). */
 static bool from_global(Em *em, GlobalRef *g, Span sp, SV *out) {
     memset(out, 0, sizeof *out);
@@ -202,6 +209,22 @@ static ts_status emit_name(Em *em, const Ast *e, SV *out) {
     return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &e->span, "undefined name '%s'", n);
 }
 
+/* self.NAME of a scripted module that has no NAME, with the closest of its
+ * attributes and methods when NAME looks misspelt. */
+static ts_status no_module_attr(Em *em, const ClassType *c, const char *name, Span sp) {
+    int n = c->attrs.len + c->consts.len + c->method_names.len;
+    const char **cands = arena_array(&em->g->arena, const char *, n + 1);
+    int k = 0;
+    for (int i = 0; i < c->attrs.len; i++) cands[k++] = c->attrs.data[i].name;
+    for (int i = 0; i < c->consts.len; i++) cands[k++] = c->consts.data[i].name;
+    for (int i = 0; i < c->method_names.len; i++) cands[k++] = c->method_names.data[i];
+    const char *near = sema_closest_name(name, cands, k);
+    if (near)
+        return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "module '%s' has no attribute '%s' (did you mean '%s'?)", c->name,
+                       name, near);
+    return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "module '%s' has no attribute '%s'", c->name, name);
+}
+
 /* obj.name where obj has a class type */
 static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *out) {
     ClassType *c = obj->type->cls;
@@ -261,6 +284,7 @@ static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *o
         TS_TRY(em->u->hooks->attr(em->ctx, em->u->hooks_ud, c, name, &sp, &g));
         if (from_global(em, &g, sp, out)) return TS_OK;
     }
+    if (em->u->from_source && c->kind == CK_MODULE) return no_module_attr(em, c, name, sp);
     return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "'%s' has no attribute or method '%s'", c->qualname, name);
 }
 
@@ -625,7 +649,9 @@ static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Spa
         }
         if (!ty_subtype(bound[k]->type, p->type)) bound[k] = to_list_param(em, bound[k], p, sp);
         if (!ty_subtype(bound[k]->type, p->type)) {
-            char *what = arena_printf(&em->g->arena, "argument '%s' of %s", p->name, fn->qualname);
+            char *what = !em->u->from_source ? arena_printf(&em->g->arena, "argument '%s' of %s", p->name, fn->qualname)
+                         : fn->owner ? arena_printf(&em->g->arena, "argument '%s' of %s.%s()", p->name, fn->owner->name, fn->name)
+                                     : arena_printf(&em->g->arena, "argument '%s' of %s()", p->name, fn->name);
             return em_type_error(em, sp, what, p->type, bound[k]->type);
         }
     }
@@ -789,6 +815,7 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
     for (size_t i = 0; i < TS_ARRAY_LEN(map); i++)
         if (strcmp(map[i].py, name) == 0) return emit_builtin_op(em, map[i].op, &args, sp, hint, out);
     TS_UNUSED(hint);
+    if (strcmp(name, "range") == 0) return range_as_value(em, sp);
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s() is not supported here", name);
 }
 
@@ -837,6 +864,15 @@ static ts_status emit_constant_chunk(Em *em, Args *args, Span sp, Type *hint, Va
     return TS_OK;
 }
 
+/* x.NAME(...) where PyTorch's Tensor has no method NAME (in source: a typo). */
+static ts_status no_tensor_method(Em *em, const char *name, Span sp) {
+    const char *near = sema_closest_tensor_method(name);
+    if (near)
+        return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "'Tensor' object has no attribute or method '%s' (did you mean '%s'?)",
+                       name, near);
+    return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "'Tensor' object has no attribute or method '%s'", name);
+}
+
 static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     SV f;
     TS_TRY(em_sv(em, call->call.func, &f));
@@ -868,6 +904,9 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
         args.a[0].span = sp;
         args.n++;
         char *opname = arena_printf(&em->g->arena, "aten::%s", f.name);
+        if (em->u->from_source && f.v->type->kind == TK_TENSOR && !ops_lookup(opname) &&
+            !sema_is_tensor_method(f.name))
+            return no_tensor_method(em, f.name, call->call.func->span);
         if (em->u->from_source && strcmp(f.name, "chunk") == 0 && f.v->type->kind == TK_TENSOR)
             return emit_constant_chunk(em, &args, sp, hint, out);
         return emit_builtin_op(em, opname, &args, sp, hint, out);
@@ -1007,8 +1046,8 @@ static ts_status emit_listcomp(Em *em, const Ast *e, Type *hint, Value **out) {
         return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
                        "Only a single generator is currently supported in a comprehension (write nested for loops)");
     if (e->comp.generators.items[0]->comprehension.ifs.len)
-        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->comp.generators.items[0]->span,
-                       "Comprehension ifs are not supported yet (write a for loop with an if)");
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "comprehension ifs are not supported in TorchScript: filter inside a for loop instead");
     Type *h = hint ? ty_unwrap_optional(hint) : NULL;
     Type *elem = !dict && h && h->kind == TK_LIST ? h->elems[0] : NULL, *vtype = NULL;
     if (dict && h && h->kind == TK_DICT) {
@@ -1109,6 +1148,7 @@ ts_status em_sv_value(Em *em, SV *sv, Span sp, Value **out) {
         *out = sv->v;
         return TS_OK;
     }
+    if (sv->kind == SV_BUILTIN && strcmp(sv->name, "range") == 0) return range_as_value(em, sp);
     return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "this names a %s, not a value",
                    sv->kind == SV_METHOD ? "method" : sv->kind == SV_CLASS ? "class" : sv->kind == SV_FUNC ? "function" : "namespace or builtin");
 }
@@ -1329,6 +1369,22 @@ static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) 
 
 ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) { return emit_tensor_index(em, e, x, out); }
 
+/* m[i] of a ModuleList/Sequential/ModuleDict with an index that is not a
+ * literal: TorchScript picks the submodule at compile time, so it must be one. */
+static ts_status bad_container_index(Em *em, const Ast *e, const ClassType *c) {
+    Span bs = e->subscript.value->span;
+    int bn = (int)(bs.end - bs.start);
+    const char *base = bs.src && bn <= 60 ? bs.src->text + bs.start : "self.layers";
+    if (!bs.src || bn > 60) bn = (int)strlen(base);
+    if (strcmp(c->name, "ModuleDict") == 0)
+        return ts_fail(em->ctx, TS_ERR_TYPE, &e->span,
+                       "a ModuleDict can only be indexed by a string literal: iterate instead (for name, m in "
+                       "%.*s.items():)", bn, base);
+    return ts_fail(em->ctx, TS_ERR_TYPE, &e->span,
+                   "ModuleList and Sequential can only be indexed by an integer literal: iterate instead (for i, layer "
+                   "in enumerate(%.*s):)", bn, base);
+}
+
 static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
     Value *base;
     TS_TRY(em_expr(em, e->subscript.value, NULL, &base));
@@ -1346,9 +1402,7 @@ static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
         for (int i = 0; i < c->attrs.len; i++)
             if (c->attrs.data[i].type->kind == TK_CLASS && c->attrs.data[i].type->cls->kind == CK_MODULE) nsub++;
         bool by_int = const_int(k, &want);
-        if (!by_int && k->kind != AST_STR)
-            return ts_fail(em->ctx, TS_ERR_TYPE, &k->span,
-                           "a module container is indexed with an integer literal or a string literal only");
+        if (!by_int && k->kind != AST_STR) return bad_container_index(em, e, c);
         if (by_int && want < 0) want += nsub;
         for (int i = 0, j = 0; i < c->attrs.len; i++) {
             Type *at = c->attrs.data[i].type;
@@ -1396,7 +1450,9 @@ static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
         int64_t i;
         if (!const_int(k, &i)) return ts_fail(em->ctx, TS_ERR_TYPE, &k->span, "tuple indices must be integer constants");
         if (i < 0) i += n;
-        if (i < 0 || i >= n) return ts_fail(em->ctx, TS_ERR_VALUE, &k->span, "tuple index out of range");
+        if (i < 0 || i >= n)
+            return ts_fail(em->ctx, TS_ERR_VALUE, &sp, "tuple index out of range: the tuple has %d element%s and the "
+                           "index is %lld", n, n == 1 ? "" : "s", (long long)(i < 0 ? i - n : i));
         if (base->node->kind == NK_TUPLE_CONSTRUCT && base->node->inputs.len == n) {
             /* (a, b)[1] is b, as PyTorch's tuple lowering makes it */
             *out = base->node->inputs.data[i];
@@ -1417,6 +1473,39 @@ static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
     Value *iv;
     TS_TRY(em_expr(em, k, NULL, &iv));
     return em_op(em, "aten::__getitem__", sp, out, 2, base, iv, NULL);
+}
+
+/* `a OP b` with no overload for the operands' types (source code): say so as
+ * Python does, with the usual fix: refine an Optional name, str() a number. */
+static ts_status bad_operands(Em *em, const Ast *e, Value *a, Value *b) {
+    StrBuf ta, tb;
+    sb_init(&ta);
+    sb_init(&tb);
+    ty_annotation_str(&ta, a->type);
+    ty_annotation_str(&tb, b->type);
+    const char *op = ast_binop_str(e->binop.op);
+    const Ast *opt = b->type->kind == TK_OPTIONAL && e->binop.rhs->kind == AST_NAME   ? e->binop.rhs
+                   : a->type->kind == TK_OPTIONAL && e->binop.lhs->kind == AST_NAME ? e->binop.lhs
+                                                                                     : NULL;
+    bool str_num = e->binop.op == BINOP_ADD && (a->type->kind == TK_STR) != (b->type->kind == TK_STR) &&
+                   ((a->type->kind == TK_STR ? b : a)->type->kind == TK_INT ||
+                    (a->type->kind == TK_STR ? b : a)->type->kind == TK_FLOAT ||
+                    (a->type->kind == TK_STR ? b : a)->type->kind == TK_BOOL);
+    ts_status st;
+    if (opt)
+        st = ts_fail(em->ctx, TS_ERR_TYPE, &e->span,
+                     "unsupported operand types for %s: %s and %s: '%s' may be None; refine it first with 'if %s is not "
+                     "None:'", op, sb_cstr(&ta), sb_cstr(&tb), opt->name.id, opt->name.id);
+    else if (str_num)
+        st = ts_fail(em->ctx, TS_ERR_TYPE, &e->span,
+                     "unsupported operand types for %s: %s and %s: convert the number with str(), or use an f-string",
+                     op, sb_cstr(&ta), sb_cstr(&tb));
+    else
+        st = ts_fail(em->ctx, TS_ERR_TYPE, &e->span, "unsupported operand types for %s: %s and %s", op, sb_cstr(&ta),
+                     sb_cstr(&tb));
+    sb_free(&ta);
+    sb_free(&tb);
+    return st;
 }
 
 ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
@@ -1462,7 +1551,9 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
             *out = node_add_output(em->g, tc, ty_tuple(ts, n));
             return TS_OK;
         }
-        return em_op(em, em_binop_aten(e->binop.op, a->type->kind == TK_TENSOR), sp, out, 2, a, b, NULL);
+        ts_status st = em_op(em, em_binop_aten(e->binop.op, a->type->kind == TK_TENSOR), sp, out, 2, a, b, NULL);
+        if (st == TS_ERR_TYPE && em->u->from_source) return bad_operands(em, e, a, b);
+        return st;
     }
     case AST_UNARY: {
         Value *a;
@@ -1598,6 +1689,9 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
     case AST_LISTCOMP:
     case AST_DICTCOMP:
     case AST_GENEXP: return emit_listcomp(em, e, hint, out);
+    case AST_LAMBDA:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "lambda is not supported in TorchScript: define a function at module level");
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s expressions are not supported yet", ast_kind_name(e->kind));

@@ -57,6 +57,7 @@ typedef struct Em {
     int depth;
     int loop_depth;  /* loops around the statement being emitted */
     bool used_unresolved; /* the statement being emitted used an NK_UNRESOLVED result */
+    Type *ret_so_far;     /* without a return annotation: the returns' unified type so far */
 } Em;
 
 /* ---- environments ---- */

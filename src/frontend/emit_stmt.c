@@ -65,6 +65,38 @@ static ts_status unpack_to(Em *em, const Ast *target, Value *v, Span sp) {
     return TS_OK;
 }
 
+/* x = v in a branch or loop body where x comes from outside it: v must fit
+ * x's type there, as PyTorch's environment requires (a value that must flow
+ * out of control flow has one type). A tensor for a number variable is
+ * PyTorch's implicit conversion, and left to the merge. */
+static ts_status check_reassign(Em *em, const Ast *target, Value *v) {
+    const char *name = target->name.id;
+    Value *prev = strmap_get(&em->env->vars, name);
+    bool outer;
+    if (prev) {
+        outer = prev->node == em->b->param && em->b != em->g->block; /* a loop-carried parameter */
+    } else {
+        prev = em->env->parent ? em_env_lookup(em->env->parent, name) : NULL;
+        outer = prev != NULL;
+    }
+    if (!outer || ty_subtype(v->type, prev->type)) return TS_OK;
+    TypeKind pk = prev->type->kind;
+    if (v->type->kind == TK_TENSOR && (pk == TK_INT || pk == TK_FLOAT || pk == TK_NUMBER || pk == TK_BOOL)) return TS_OK;
+    StrBuf a, b;
+    sb_init(&a);
+    sb_init(&b);
+    ty_annotation_str(&a, prev->type);
+    ty_annotation_str(&b, v->type);
+    ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &target->span,
+                           "variable '%s' previously had type %s but is now being assigned to a value of type %s%s", name,
+                           sb_cstr(&a), sb_cstr(&b),
+                           pk == TK_NONE ? ": declare it with its type first (x: Optional[T] = None)"
+                                         : ": keep one type, or use another name");
+    sb_free(&a);
+    sb_free(&b);
+    return st;
+}
+
 static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
     switch (target->kind) {
     case AST_NAME:
@@ -80,6 +112,10 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
             return ts_fail(em->ctx, TS_ERR_TYPE, &target->span, "cannot set attribute '%s' here", target->attr.name);
         ClassType *c = obj->type->cls;
         int k = classtype_attr_index(c, target->attr.name);
+        if (k < 0 && em->u->from_source && c->kind == CK_MODULE)
+            return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &target->span,
+                           "tried to set nonexistent attribute '%s' of module '%s': create it in __init__",
+                           target->attr.name, c->name);
         if (k < 0)
             return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &target->span, "'%s' has no attribute '%s'", c->qualname, target->attr.name);
         if (!ty_subtype(v->type, c->attrs.data[k].type))
@@ -684,6 +720,72 @@ static ts_status emit_raise(Em *em, const Ast *s) {
     return TS_OK;
 }
 
+static bool is_range_call(Em *em, const Ast *e) {
+    return e->kind == AST_CALL && e->call.func->kind == AST_NAME && strcmp(e->call.func->name.id, "range") == 0 &&
+           !em_env_lookup(em->env, "range");
+}
+
+/* A return whose value does not fit the function's return annotation. */
+static ts_status bad_return(Em *em, Value *v, Span sp) {
+    StrBuf a, b;
+    sb_init(&a);
+    sb_init(&b);
+    ty_annotation_str(&a, em->fn->ret_type);
+    ty_annotation_str(&b, v->type);
+    ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp, "return value was annotated as having type %s but is actually of type %s",
+                           sb_cstr(&a), sb_cstr(&b));
+    sb_free(&a);
+    sb_free(&b);
+    return st;
+}
+
+/* A return of a function without a return annotation: its type must unify
+ * with the earlier returns' (PyTorch's merged return type). */
+static ts_status check_return_type(Em *em, Value *v, Span sp) {
+    if (!em->ret_so_far) {
+        em->ret_so_far = v->type;
+        return TS_OK;
+    }
+    Type *t = ty_unify(em->ret_so_far, v->type);
+    if (t) {
+        em->ret_so_far = t;
+        return TS_OK;
+    }
+    StrBuf a, b;
+    sb_init(&a);
+    sb_init(&b);
+    ty_annotation_str(&a, em->ret_so_far);
+    ty_annotation_str(&b, v->type);
+    ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp,
+                           "previous return statement returned a value of type %s but this return statement returns a "
+                           "value of type %s: return one type on every path", sb_cstr(&a), sb_cstr(&b));
+    sb_free(&a);
+    sb_free(&b);
+    return st;
+}
+
+/* `i //= 2` and `a @= b`: TorchScript 1.13 has no such augmented assignment;
+ * the place is PyTorch's (the op's last character and the '='). */
+static ts_status bad_augassign(Em *em, const Ast *s) {
+    const Ast *t = s->augassign.target, *v = s->augassign.value;
+    const char *op = s->augassign.op == BINOP_FLOORDIV ? "//" : "@";
+    Span sp = s->span;
+    const char *text = sp.src ? sp.src->text : NULL;
+    if (text) {
+        uint32_t eq = v->span.start;
+        while (eq > t->span.end && text[eq] != '=') eq--;
+        sp.start = eq > 0 ? eq - 1 : eq;
+        sp.end = eq + 1;
+    }
+    int tn = (int)(t->span.end - t->span.start), vn = (int)(v->span.end - v->span.start);
+    if (!text || tn > 60 || vn > 60)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "augmented assignment with '%s=' is not supported in TorchScript: write 'x = x %s y'", op, op);
+    return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                   "augmented assignment with '%s=' is not supported in TorchScript: write '%.*s = %.*s %s %.*s'", op, tn,
+                   text + t->span.start, tn, text + t->span.start, op, vn, text + v->span.start);
+}
+
 static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest) {
     const Ast *s = l->items[i];
     Span sp = s->span;
@@ -714,10 +816,25 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
                 return TS_OK;
             }
             TS_TRY(em_sv_value(em, &sv, rhs->span, &v));
+            if (em->u->from_source) TS_TRY(check_reassign(em, s->assign.targets.items[0], v));
             return assign_to(em, s->assign.targets.items[0], v, sp);
         }
+        if (em->u->from_source && is_range_call(em, rhs) && s->assign.targets.len == 1 &&
+            s->assign.targets.items[0]->kind == AST_NAME) {
+            /* `r = range(3)` binds the range itself, as PyTorch does; using r as a value is the error */
+            SV *keep = arena_new(&em->g->arena, SV);
+            memset(keep, 0, sizeof *keep);
+            keep->kind = SV_BUILTIN;
+            keep->name = "range";
+            strmap_put(&em->env->sugar, s->assign.targets.items[0]->name.id, keep);
+            return TS_OK;
+        }
         TS_TRY(em_expr(em, s->assign.value, NULL, &v));
-        for (int k = 0; k < s->assign.targets.len; k++) TS_TRY(assign_to(em, s->assign.targets.items[k], v, sp));
+        for (int k = 0; k < s->assign.targets.len; k++) {
+            const Ast *t = s->assign.targets.items[k];
+            if (em->u->from_source && t->kind == AST_NAME) TS_TRY(check_reassign(em, t, v));
+            TS_TRY(assign_to(em, t, v, sp));
+        }
         return TS_OK;
     }
     case AST_ANNASSIGN: {
@@ -731,6 +848,7 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
     }
     case AST_AUGASSIGN: {
         Value *cur, *rhs, *r;
+        if (s->augassign.op == BINOP_FLOORDIV || s->augassign.op == BINOP_MATMUL) return bad_augassign(em, s);
         TS_TRY(em_expr(em, s->augassign.target, NULL, &cur));
         TS_TRY(em_expr(em, s->augassign.value, NULL, &rhs));
         const char *name = em_binop_aten(s->augassign.op, cur->type->kind == TK_TENSOR);
@@ -748,8 +866,11 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         else v = em_constant(em, iv_none(), sp);
         if (em->fn->ret_type) {
             if (!ty_subtype(v->type, em->fn->ret_type)) v = em_tuple_to_list(em, v, em->fn->ret_type, sp);
+            if (!ty_subtype(v->type, em->fn->ret_type) && em->u->from_source) return bad_return(em, v, sp);
             if (!ty_subtype(v->type, em->fn->ret_type)) return em_type_error(em, sp, "return value", em->fn->ret_type, v->type);
             v = em_cast(em, v, em->fn->ret_type, sp);
+        } else if (em->u->from_source) {
+            TS_TRY(check_return_type(em, v, sp));
         }
         em_env_set(em, "$ret", v);
         em->env->returned = true;
@@ -833,6 +954,21 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
             em_env_set(em, arena_printf(&em->g->arena, "$brk%d", em->loop_depth), em_constant(em, iv_bool(true), sp));
         em->env->jumped = true;
         return TS_OK;
+    case AST_GLOBAL:
+    case AST_NONLOCAL:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "%s statements are not supported in TorchScript: pass the value in as an argument, or keep it "
+                       "as an attribute of the module", ast_kind_name(s->kind));
+    case AST_FUNCDEF:
+    case AST_CLASSDEF:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "%s definitions are not supported inside a TorchScript function: define %s at module level",
+                       s->kind == AST_FUNCDEF ? "function" : "class",
+                       s->kind == AST_FUNCDEF ? s->funcdef.name : s->classdef.name);
+    case AST_IMPORT:
+    case AST_IMPORTFROM:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "import statements are not supported inside a TorchScript function: import at the top of the file");
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s statements are not supported yet", ast_kind_name(s->kind));
@@ -917,7 +1053,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
     if (fn->state == FN_FAILED) return ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s failed to compile", fn->qualname);
     fn->state = FN_EMITTING;
     const Ast *def = (const Ast *)fn->def;
-    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0, 0, false};
+    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0, 0, false, NULL};
     em.b = em.g->block;
     Env env;
     em_env_init(&env, NULL);

@@ -372,8 +372,15 @@ static ts_status declare_signature(Ctx *ctx, Unit *u, Ast *def, ClassType *owner
         FnParam *fp = &fn->params[i];
         fp->name = p->param.name;
         fp->span = p->span;
-        if (p->param.kind == PARAM_VARARGS || p->param.kind == PARAM_KWARGS)
-            return ts_fail(ctx, TS_ERR_UNSUPPORTED, &p->span, "*args and **kwargs are not supported in TorchScript");
+        if (p->param.kind == PARAM_VARARGS || p->param.kind == PARAM_KWARGS) {
+            /* where PyTorch puts it: the name and the star before it */
+            bool kw = p->param.kind == PARAM_KWARGS;
+            Span sp = p->span;
+            if (kw && sp.end > sp.start + 2u) sp.start += 1;
+            return ts_fail(ctx, TS_ERR_UNSUPPORTED, &sp,
+                           "compiled functions cannot take a variable number of arguments (%s%s): name each argument",
+                           kw ? "**" : "*", p->param.name);
+        }
         if (p->param.annotation) {
             TS_TRY(sema_resolve_type(ctx, u, p->param.annotation, &fp->type));
             fp->broadcast = broadcast_len(p->param.annotation);

@@ -81,6 +81,42 @@ static bool constant_value(Scripter *sc, PV v, IValue *out) {
     return false;
 }
 
+/* The math functions TorchScript 1.13 compiles, and their ops
+ * (torch/jit/_builtins.py); any other math function is an error there. */
+static const struct { const char *py, *op; } math_ops[] = {
+    {"acos", "aten::acos"}, {"acosh", "aten::acosh"}, {"asin", "aten::asin"}, {"asinh", "aten::asinh"},
+    {"atan", "aten::atan"}, {"atan2", "aten::atan2"}, {"atanh", "aten::atanh"}, {"ceil", "aten::ceil"},
+    {"copysign", "aten::copysign"}, {"cos", "aten::cos"}, {"cosh", "aten::cosh"}, {"degrees", "aten::degrees"},
+    {"erf", "aten::erf"}, {"erfc", "aten::erfc"}, {"exp", "aten::exp"}, {"expm1", "aten::expm1"},
+    {"fabs", "aten::fabs"}, {"factorial", "aten::factorial"}, {"floor", "aten::floor"}, {"fmod", "aten::fmod"},
+    {"frexp", "aten::frexp"}, {"gamma", "aten::gamma"}, {"gcd", "aten::gcd"}, {"isfinite", "aten::isfinite"},
+    {"isinf", "aten::isinf"}, {"isnan", "aten::isnan"}, {"ldexp", "aten::ldexp"}, {"lgamma", "aten::lgamma"},
+    {"log", "aten::log"}, {"log10", "aten::log10"}, {"log1p", "aten::log1p"}, {"modf", "aten::modf"},
+    {"pow", "aten::pow"}, {"radians", "aten::radians"}, {"remainder", "aten::mathremainder"}, {"sin", "aten::sin"},
+    {"sinh", "aten::sinh"}, {"sqrt", "aten::sqrt"}, {"tan", "aten::tan"}, {"tanh", "aten::tanh"},
+};
+
+/* What to write instead of a math function TorchScript lacks, where one thing fits. */
+static const struct { const char *py, *instead; } math_instead[] = {
+    {"log2", "math.log(x, 2)"}, {"exp2", "2.0 ** x"}, {"trunc", "int(x)"},
+    {"hypot", "math.sqrt(x * x + y * y)"}, {"lcm", "a * b // math.gcd(a, b)"}, {"isclose", "abs(a - b) <= tol"},
+};
+
+/* math.NAME as the op TorchScript calls, or its error. */
+static ts_status math_function(Scripter *sc, const char *name, const Span *sp, GlobalRef *out) {
+    for (size_t i = 0; i < TS_ARRAY_LEN(math_ops); i++)
+        if (strcmp(math_ops[i].py, name) == 0) {
+            out->kind = GR_OP;
+            out->name = math_ops[i].op;
+            return TS_OK;
+        }
+    for (size_t i = 0; i < TS_ARRAY_LEN(math_instead); i++)
+        if (strcmp(math_instead[i].py, name) == 0)
+            return ts_fail(sc->ctx, TS_ERR_UNSUPPORTED, sp, "math.%s is not supported in TorchScript: write %s", name,
+                           math_instead[i].instead);
+    return ts_fail(sc->ctx, TS_ERR_UNSUPPORTED, sp, "math.%s is not supported in TorchScript", name);
+}
+
 static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const Span *sp, GlobalRef *out) {
     Ctx *ctx = sc->ctx;
     switch (v.k) {
@@ -144,8 +180,7 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
             out->kind = GR_OP;
             out->name = arena_printf(&sc->u->arena, "aten::%s", b + 6);
         } else if (strncmp(b, "math.", 5) == 0) {
-            out->kind = GR_OP;
-            out->name = arena_printf(&sc->u->arena, "aten::%s", b + 5);
+            return math_function(sc, b + 5, sp, out);
         }
         return TS_OK;
     }
@@ -248,9 +283,7 @@ static ts_status hook_global(Ctx *ctx, void *ud, Function *fn, const char *pymod
             return TS_OK;
         }
         ts_clear_error(ctx);
-        out->kind = GR_OP;
-        out->name = arena_printf(&sc->u->arena, "aten::%s", name);
-        return TS_OK;
+        return math_function(sc, name, sp, out);
     }
     PMod *m = NULL;
     for (int i = 0; i < S->mods.len; i++)
