@@ -405,7 +405,8 @@ static ts_status emit_args(Em *em, const Ast *call, Args *args) {
     for (int i = 0; i < pa->len; i++) {
         const Ast *x = pa->items[i];
         if (x->kind == AST_STARRED)
-            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &x->span, "starred arguments are not supported");
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &x->span,
+                           "starred arguments are not supported: pass the list itself (f(xs), not f(*xs))");
         CallArg *c = &args->a[args->n++];
         c->kw = NULL;
         c->span = x->span;
@@ -536,6 +537,10 @@ static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, 
 }
 
 static ts_status ensure_ret_type(Em *em, Function *fn, Span sp) {
+    if (em->u->from_source && fn->state == FN_EMITTING)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "function '%s' is called recursively: TorchScript does not support recursion; write a loop",
+                       fn->name);
     if (fn->state == FN_FAILED && !fn->graph)
         return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s cannot be called: its declaration failed to compile", fn->qualname);
     if (fn->ret_type) return TS_OK;
@@ -610,6 +615,24 @@ Value *em_tuple_to_list(Em *em, Value *v, Type *t, Span sp) {
     return to_list_param(em, v, &p, sp);
 }
 
+/* Was parameter k of fn written with an annotation (else it is a Tensor)? */
+static bool param_annotated(const Function *fn, int k) {
+    const Ast *def = (const Ast *)fn->def;
+    if (!def || def->kind != AST_FUNCDEF || k >= def->funcdef.params.len) return true;
+    return def->funcdef.params.items[k]->param.annotation != NULL;
+}
+
+static ts_status unannotated_param(Em *em, Span sp, const char *what, const FnParam *p, Type *got) {
+    StrBuf b;
+    sb_init(&b);
+    ty_annotation_str(&b, got);
+    ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp,
+                           "%s: expected a value of type Tensor but found %s: '%s' is not annotated, so TorchScript takes "
+                           "it to be a Tensor; annotate it (%s: %s)", what, sb_cstr(&b), p->name, p->name, sb_cstr(&b));
+    sb_free(&b);
+    return st;
+}
+
 /* Bind arguments to a TorchScript function's parameters (self already in
  * `first` when non-NULL) and emit the call node. */
 static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Span sp, Value **out) {
@@ -652,6 +675,8 @@ static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Spa
             char *what = !em->u->from_source ? arena_printf(&em->g->arena, "argument '%s' of %s", p->name, fn->qualname)
                          : fn->owner ? arena_printf(&em->g->arena, "argument '%s' of %s.%s()", p->name, fn->owner->name, fn->name)
                                      : arena_printf(&em->g->arena, "argument '%s' of %s()", p->name, fn->name);
+            if (em->u->from_source && !param_annotated(fn, k) && p->type->kind == TK_TENSOR)
+                return unannotated_param(em, sp, what, p, bound[k]->type);
             return em_type_error(em, sp, what, p->type, bound[k]->type);
         }
     }
@@ -864,6 +889,25 @@ static ts_status emit_constant_chunk(Em *em, Args *args, Span sp, Type *hint, Va
     return TS_OK;
 }
 
+/* v.NAME(...) with v an Optional: it must be refined first. */
+static ts_status optional_method(Em *em, const Ast *func, Value *v) {
+    StrBuf t;
+    sb_init(&t);
+    ty_annotation_str(&t, v->type);
+    const Ast *recv = func->attr.value;
+    ts_status st;
+    if (recv->kind == AST_NAME)
+        st = ts_fail(em->ctx, TS_ERR_TYPE, &func->span,
+                     "'%s' object has no attribute or method '%s': '%s' may be None; refine it first with 'if %s is not "
+                     "None:'", sb_cstr(&t), func->attr.name, recv->name.id, recv->name.id);
+    else
+        st = ts_fail(em->ctx, TS_ERR_TYPE, &func->span,
+                     "'%s' object has no attribute or method '%s': refine it first (assign it to a name and test 'if "
+                     "name is not None:')", sb_cstr(&t), func->attr.name);
+    sb_free(&t);
+    return st;
+}
+
 /* x.NAME(...) where PyTorch's Tensor has no method NAME (in source: a typo). */
 static ts_status no_tensor_method(Em *em, const char *name, Span sp) {
     const char *near = sema_closest_tensor_method(name);
@@ -894,6 +938,7 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
             Function *fn = class_method(f.cls, f.name);
             return emit_fn_call(em, fn, f.v, &args, sp, out);
         }
+        if (em->u->from_source && f.v->type->kind == TK_OPTIONAL) return optional_method(em, call->call.func, f.v);
         if (strcmp(f.name, "tolist") == 0 && f.v->type->kind == TK_TENSOR && args.n == 0)
             return emit_tolist(em, f.v, hint, sp, out);
         /* a builtin method: x.relu(), l.append(v), s.format(...) */
@@ -1689,6 +1734,9 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
     case AST_LISTCOMP:
     case AST_DICTCOMP:
     case AST_GENEXP: return emit_listcomp(em, e, hint, out);
+    case AST_SET:
+    case AST_SETCOMP:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "sets are not supported in TorchScript: use a list");
     case AST_LAMBDA:
         return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
                        "lambda is not supported in TorchScript: define a function at module level");

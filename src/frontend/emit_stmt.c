@@ -33,6 +33,11 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp);
 
 static ts_status unpack_to(Em *em, const Ast *target, Value *v, Span sp) {
     const AstList *ts = &target->seq.elts;
+    for (int i = 0; i < ts->len; i++)
+        if (ts->items[i]->kind == AST_STARRED)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, v->node->span.src ? &v->node->span : &sp,
+                           "cannot statically infer the expected size of a list in this context: starred assignment "
+                           "is not supported in TorchScript; index instead (first = xs[0], rest = xs[1:])");
     Type *t = v->type;
     Node *n;
     if (v->node->kind == NK_UNRESOLVED && t->kind == TK_TENSOR && ts->len <= MAX_CALL_ARGS) {
@@ -630,7 +635,10 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
 static ts_status emit_for(Em *em, const Ast *s) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
-    if (s->for_.orelse.len) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "for ... else is not supported");
+    if (s->for_.orelse.len)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "else branches of for loops are not supported in TorchScript: set a flag before break and test "
+                       "it after the loop");
     if (it->kind == AST_CALL && it->call.func->kind == AST_NAME && !em_env_lookup(em->env, it->call.func->name.id) &&
         (strcmp(it->call.func->name.id, "enumerate") == 0 || strcmp(it->call.func->name.id, "zip") == 0))
         return emit_for_enumerate_zip(em, s, it->call.func->name.id[0] == 'e');
@@ -928,7 +936,10 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
     }
     case AST_IF: return emit_if(em, s, l, i + 1, consumed_rest);
     case AST_WHILE: {
-        if (s->while_.orelse.len) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "while ... else is not supported");
+        if (s->while_.orelse.len)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                           "else branches of while loops are not supported in TorchScript: set a flag before break and "
+                           "test it after the loop");
         Value *trip = em_constant(em, iv_int(INT64_MAX), sp);
         return emit_loop(em, s, LOOP_WHILE, trip, NULL, NULL, NULL, NULL, &s->while_.body, s->while_.cond);
     }

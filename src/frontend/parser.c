@@ -324,6 +324,9 @@ static Ast *paren(Parser *p) {
     }
     Ast *first = star_item(p);
     Ast *result;
+    if (at(p, TK_COLON) && peek(p, 1)->kind == TK_ASSIGN && peek(p, 1)->span.start == cur(p)->span.end)
+        fail_at(p, first->span, "assignment expressions (:=) are not supported in TorchScript: assign on a line of "
+                                "its own first");
     if (at(p, TK_FOR) && first->kind != AST_STARRED) {
         result = comprehension(p, AST_GENEXP, start, first, NULL);
         expect(p, TK_RPAREN, "')'");

@@ -303,13 +303,18 @@ static bool is_function(PV v) { return v.k == P_FUNC || v.k == P_BUILTIN; }
 
 static ts_status hook_attr(Ctx *ctx, void *ud, ClassType *c, const char *name, const Span *sp, GlobalRef *out) {
     Scripter *sc = ud;
-    TS_UNUSED(ctx);
     out->kind = GR_NONE;
     for (int i = 0; i < sc->types.len; i++) {
         TypeRec *t = &sc->types.data[i];
         if (t->ct != c) continue;
         PV *v = pmap_get(&t->inst->dict, name);
         if (v && is_function(*v)) return global_of(sc, t->pc->mod, *v, name, sp, out);
+        /* `scales = [1.0, 2.0]` in the class body: PyTorch compiles instance attributes only */
+        PV *cv = pmap_get(&t->pc->dict, name);
+        if (!v && cv && !is_function(*cv) && cv->k != P_CLASS)
+            return ts_fail(ctx, TS_ERR_NOT_FOUND, sp,
+                           "module '%s' has no attribute '%s': it is a class attribute, which TorchScript does not "
+                           "compile; set self.%s in __init__", t->pc->name, name, name);
     }
     return TS_OK;
 }
