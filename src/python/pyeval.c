@@ -217,15 +217,36 @@ static ts_status run_module(Py *S, PMod *m, const char *name, const char *text, 
     return st;
 }
 
-static char *read_file_text(const char *path, size_t *len) {
+/* A model source is a regular file of at most this many bytes: a FIFO or a
+ * device (model.py -> /dev/zero) could block or never end. */
+enum { MAX_SOURCE_BYTES = 64 << 20 };
+
+/* The text of a source file, or NULL with the reason in why. */
+static char *read_file_text(const char *path, size_t *len, const char **why) {
     FILE *f = fopen(path, "rb");
+    *why = "cannot read the file";
     if (!f) return NULL;
+    struct stat stt;
+    if (fstat(fileno(f), &stt) != 0 || !S_ISREG(stt.st_mode) || stt.st_size > MAX_SOURCE_BYTES) {
+        *why = fstat(fileno(f), &stt) != 0 ? "cannot read the file"
+             : S_ISDIR(stt.st_mode)       ? "is a directory, not a Python source file"
+             : !S_ISREG(stt.st_mode)      ? "is not a regular file (a FIFO or a device): give the path of a .py file"
+                                          : "is larger than 64 MiB: not a model source";
+        fclose(f);
+        return NULL;
+    }
     StrBuf sb;
     sb_init(&sb);
     char buf[8192];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_putn(&sb, buf, n);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && sb.len <= MAX_SOURCE_BYTES) sb_putn(&sb, buf, n);
+    bool failed = ferror(f) || sb.len > MAX_SOURCE_BYTES;
     fclose(f);
+    if (failed) {
+        *why = sb.len > MAX_SOURCE_BYTES ? "is larger than 64 MiB: not a model source" : "cannot read the file";
+        sb_free(&sb);
+        return NULL;
+    }
     *len = sb.len;
     if (!sb.data) sb_puts(&sb, "");
     return sb_steal(&sb);
@@ -233,8 +254,9 @@ static char *read_file_text(const char *path, size_t *len) {
 
 ts_status py_load_file(Py *S, const char *path, const char *pyname, PMod **out) {
     size_t len = 0;
-    char *text = read_file_text(path, &len);
-    if (!text) return ts_fail(S->ctx, TS_ERR_IO, NULL, "%s: cannot read the file", path);
+    const char *why;
+    char *text = read_file_text(path, &len, &why);
+    if (!text) return ts_fail(S->ctx, TS_ERR_IO, NULL, "%s: %s", path, why);
     PMod *m = new_mod(S, pyname);
     ts_status st = run_module(S, m, path, text, len);
     ts_free(text);

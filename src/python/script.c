@@ -722,8 +722,14 @@ static ts_status load_weights(Scripter *sc, PV root, const char *path, const cha
     }
     if (sd.kind != IV_DICT) {
         iv_release(file);
-        return ts_fail(ctx, TS_ERR_FORMAT, NULL, "%s: not a state_dict (a dict of tensors) but a %s%s", path, iv_kind_name(sd),
-                       key ? "" : "; a checkpoint needs --weights-key NAME");
+        const char *kind = iv_kind_name(sd);
+        bool vowel = strchr("aeiouAEIOU", kind[0]) != NULL;
+        if (key)
+            return ts_fail(ctx, TS_ERR_FORMAT, NULL, "%s: '%s' is not a state_dict (a dict of tensors) but a%s %s", path,
+                           key, vowel ? "n" : "", kind);
+        return ts_fail(ctx, TS_ERR_FORMAT, NULL,
+                       "%s: not a state_dict (a dict of tensors) but a%s %s; a checkpoint needs --weights-key NAME", path,
+                       vowel ? "n" : "", kind);
     }
     KeyVec keys = {0};
     state_keys(root, "", &keys);
