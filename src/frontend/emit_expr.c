@@ -405,8 +405,8 @@ static ts_status emit_args(Em *em, const Ast *call, Args *args) {
     for (int i = 0; i < pa->len; i++) {
         const Ast *x = pa->items[i];
         if (x->kind == AST_STARRED)
-            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &x->span,
-                           "starred arguments are not supported: pass the list itself (f(xs), not f(*xs))");
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &x->span, "starred arguments are not supported%s",
+                           em->u->from_source ? ": pass the list itself (f(xs), not f(*xs))" : "");
         CallArg *c = &args->a[args->n++];
         c->kw = NULL;
         c->span = x->span;
