@@ -85,6 +85,8 @@ static ts_status check_reassign(Em *em, const Ast *target, Value *v) {
         outer = prev != NULL;
     }
     if (!outer || ty_subtype(v->type, prev->type)) return TS_OK;
+    /* a type guessed for an op tscript lacks is no user error */
+    if (em_from_unresolved(prev) || em_from_unresolved(v)) return TS_OK;
     TypeKind pk = prev->type->kind;
     if (v->type->kind == TK_TENSOR && (pk == TK_INT || pk == TK_FLOAT || pk == TK_NUMBER || pk == TK_BOOL)) return TS_OK;
     StrBuf a, b;
