@@ -235,6 +235,8 @@ ts_status pyt_compare(Py *S, AstCmpOp op, PV a, PV b, const Span *sp, PV *out) T
 ts_status pyt_unary(Py *S, AstUnaryOp op, PV t, const Span *sp, PV *out) TS_MUST_CHECK;
 /* bool(t) for a one-element tensor; an error for any other. */
 ts_status pyt_truthy(Py *S, PV t, const Span *sp, bool *out) TS_MUST_CHECK;
+/* t.tolist(): nested lists of Python numbers (a number for a 0-dim t). */
+ts_status pyt_tolist(Py *S, PV t, const Span *sp, PV *out) TS_MUST_CHECK;
 /* The tensors t[0], t[1], ... (a list). */
 ts_status pyt_iterate(Py *S, PV t, const Span *sp, PV *out) TS_MUST_CHECK;
 

@@ -922,17 +922,48 @@ static ts_status math_fn(Py *S, const char *f, PV *args, int nargs, const Span *
     return TS_OK;
 }
 
+/* The dtype of a cast method (x.float() is x.to(torch.float32)), or -1. */
+static int tensor_cast_code(const char *m) {
+    static const char *const casts[] = {"float", "double", "half", "bfloat16", "long", "int", "short", "char", "byte", "bool"};
+    static const char *const dtypes[] = {"float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool"};
+    for (size_t i = 0; i < TS_ARRAY_LEN(casts); i++)
+        if (strcmp(casts[i], m) == 0) return py_dtype_code(dtypes[i]);
+    return -1;
+}
+
+/* The op behind a torch.Tensor method whose name is not the op's own. */
+static const char *tensor_method_op(const char *m) {
+    static const char *const alias[][2] = {{"ndimension", "dim"}, {"nelement", "numel"}, {"absolute", "abs"},
+                                           {"negative", "neg"}, {"multiply", "mul"}, {"divide", "div"},
+                                           {"subtract", "sub"}, {"greater", "gt"}, {"less", "lt"}};
+    for (size_t i = 0; i < TS_ARRAY_LEN(alias); i++)
+        if (strcmp(alias[i][0], m) == 0) return alias[i][1];
+    return m;
+}
+
 ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int nargs, const char **kwn, PV *kwv,
                           int nkw, const Span *sp, PV *out) {
     *out = pv_none();
     if (selfp) {
         PV self = *selfp;
         if (strncmp(name, "module.", 7) == 0) return module_method(S, name + 7, self, args, nargs, kwn, kwv, nkw, sp, out);
+        if (strncmp(name, "tensor.", 7) == 0 && nargs == 0 && nkw == 0 && tensor_cast_code(name + 7) >= 0) {
+            /* x.float(), x.long(): Tensor.to(dtype) */
+            PV a[2] = {self, pv_none()};
+            a[1].k = P_DTYPE;
+            a[1].iv = iv_int(tensor_cast_code(name + 7));
+            return py_call_op(S, "aten::to", a, 2, NULL, NULL, 0, sp, out);
+        }
+        if (strcmp(name, "tensor.tolist") == 0 && nargs == 0) return pyt_tolist(S, self, sp, out);
+        if ((strcmp(name, "tensor.cpu") == 0 || strcmp(name, "tensor.requires_grad_") == 0) && nargs <= 1) {
+            *out = pv_dup(self);
+            return TS_OK;
+        }
         if (strncmp(name, "tensor.", 7) == 0) {
             PV *full = ts_xmalloc(sizeof(PV) * (size_t)(nargs + 1));
             full[0] = self;
             for (int i = 0; i < nargs; i++) full[i + 1] = args[i];
-            char *op = arena_printf(&S->arena, "aten::%s", name + 7);
+            char *op = arena_printf(&S->arena, "aten::%s", tensor_method_op(name + 7));
             ts_status st;
             if (strcmp(name + 7, "size") == 0 && nargs == 0) st = py_call_op(S, op, full, 1, kwn, kwv, nkw, sp, out);
             else st = py_call_op(S, op, full, nargs + 1, kwn, kwv, nkw, sp, out);
@@ -1219,7 +1250,8 @@ ts_status py_native_attr(Py *S, PMod *m, const char *name, const Span *sp, PV *o
             out->iv = iv_int(dt);
             return TS_OK;
         }
-        if (strcmp(name, "nn") == 0 || strcmp(name, "jit") == 0 || strcmp(name, "_C") == 0 || strcmp(name, "_VF") == 0) {
+        if (strcmp(name, "nn") == 0 || strcmp(name, "jit") == 0 || strcmp(name, "_C") == 0 || strcmp(name, "_VF") == 0 ||
+            strcmp(name, "linalg") == 0) {
             PMod *sm;
             TS_TRY(py_import(S, arena_printf(&S->arena, "torch.%s", name), sp, &sm));
             *out = pv_ptr(P_MOD, sm);
@@ -1241,6 +1273,10 @@ ts_status py_native_attr(Py *S, PMod *m, const char *name, const Span *sp, PV *o
             return TS_OK;
         }
         *out = pv_ptr(P_BUILTIN, arena_printf(&S->arena, "torch.%s", name));
+        return TS_OK;
+    }
+    if (strcmp(n, "torch.linalg") == 0) { /* torch.linalg.qr is aten::linalg_qr */
+        *out = pv_ptr(P_BUILTIN, arena_printf(&S->arena, "torch.linalg_%s", name));
         return TS_OK;
     }
     if (strcmp(n, "torch._jit_internal") == 0) {

@@ -179,7 +179,7 @@ static ts_status lookup(Py *S, Frame *F, const Ast *e, PV *out) {
 static const char *const NATIVE_MODULES[] = {
     "torch", "math", "typing", "collections", "numbers", "warnings", "torch.jit", "torch.nn.modules.module",
     "torch.nn.parameter", "typing_extensions", "functools", "itertools", "copy", "torch.jit.annotations",
-    "torch._jit_internal", "torch._C", "torch._C._nn", "torch._VF", "torch.types",
+    "torch._jit_internal", "torch._C", "torch._C._nn", "torch._VF", "torch.types", "torch.linalg",
 };
 
 static PMod *find_mod(Py *S, const char *pyname) {
@@ -544,6 +544,14 @@ ts_status py_getattr(Py *S, PV obj, const char *name, const Span *sp, PV *out) {
             return TS_OK;
         }
         if (strcmp(name, "__class__") == 0) { *out = pv_ptr(P_CLASS, o->cls); return TS_OK; }
+        if (o->is_module && (strcmp(name, "_modules") == 0 || strcmp(name, "_parameters") == 0 || strcmp(name, "_buffers") == 0)) {
+            /* a snapshot of the registry, for reading (keys, items, len, in): writes go through setattr */
+            PMap *m = name[1] == 'm' ? &o->modules : name[1] == 'p' ? &o->params : &o->buffers;
+            PObj *d = pobj_new(P_DICT);
+            for (int i = 0; i < m->names.len; i++) pdict_set_steal(d, pv_cstr(m->names.data[i]), pv_dup(m->vals.data[i]));
+            *out = pv_obj_steal(d);
+            return TS_OK;
+        }
         if (o->is_module)
             for (size_t i = 0; i < TS_ARRAY_LEN(MODULE_METHODS); i++)
                 if (strcmp(MODULE_METHODS[i], name) == 0) {

@@ -245,3 +245,28 @@ ts_status pyt_iterate(Py *S, PV t, const Span *sp, PV *out) {
     *out = l;
     return TS_OK;
 }
+
+static PV element(const Tensor *x, int64_t off) {
+    const char *p = (const char *)tensor_data((Tensor *)x) + (size_t)off * dtype_size(x->dtype);
+    if (x->dtype == DT_BOOL) return pv_bool(*(const bool *)p);
+    if (dtype_is_float(x->dtype)) return pv_float(dtype_load_f64(x->dtype, p));
+    return pv_int(dtype_load_i64(x->dtype, p));
+}
+
+static PV tolist_dim(const Tensor *x, int d, int64_t off) {
+    if (d == x->ndim) return element(x, off);
+    PV l = pv_list_new();
+    for (int64_t i = 0; i < x->sizes[d]; i++) pv_seq_push_steal(l, tolist_dim(x, d + 1, off + i * x->strides[d]));
+    return l;
+}
+
+ts_status pyt_tolist(Py *S, PV t, const Span *sp, PV *out) {
+    const Tensor *x = t.iv.u.t;
+    int64_t n = 1;
+    for (int d = 0; d < x->ndim; d++) n *= x->sizes[d];
+    if (n > 10000000)
+        return ts_fail(S->ctx, TS_ERR_VALUE, sp, "tolist() of a tensor of %lld elements is not supported by tscript's "
+                       "Python evaluator (at most 10 million)", (long long)n);
+    *out = tolist_dim(x, 0, x->storage_offset);
+    return TS_OK;
+}

@@ -232,6 +232,22 @@ case('upsample_bicubic2d', None, [R(1, 2, 6, 5), [1, 2], True])
 err('upsample_bicubic2d', 'vec', [R(1, 2, 4, 4), [6, 10], False, [2.0, 2.0]], 'VALUE', 'Must specify exactly one of output_size and scale_factors')
 err('upsample_bicubic2d', 'vec', [R(2, 4, 4), [6, 10], False, None], 'SHAPE', 'Expected input to be a 4D tensor')
 
+# ---- linalg_qr and nn.init.orthogonal_'s helpers (tensor_qr.c) ----
+case('linalg_qr', None, [R(5, 3), 'reduced'])
+case('linalg_qr', None, [R(5, 3, strided=True), 'complete'])
+case('linalg_qr', None, [R(3, 6), 'reduced'])
+case('linalg_qr', None, [R(4, 4), 'r'])
+case('linalg_qr', None, [R(2, 4, 3), 'reduced'])
+case('linalg_qr', None, [R(6, 4, dtype=f64), 'complete'], tol=1e-12)
+err('linalg_qr', None, [R(4), 'reduced'], 'SHAPE', 'must have at least 2 dimensions')
+err('linalg_qr', None, [R(3, 3), 'full'], 'VALUE', "qr received unrecognized mode 'full'")
+case('diag', None, [R(4, 3), 0], tol=0)
+case('diag', None, [R(3, 5, strided=True), 2], tol=0)
+case('diag', None, [R(4, 3), -1], tol=0)
+case('diag', None, [R(3), 1], tol=0)
+err('diag', None, [R(2, 2, 2), 0], 'SHAPE', 'Supports 1D or 2D tensors')
+case('t_', None, [R(3, 4)], tol=0)
+
 # ---- emit C ----
 out = []
 
