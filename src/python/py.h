@@ -104,6 +104,7 @@ struct PFunc {
     PClass *cls;   /* the class whose body defined it (for super()) */
     PV *defaults;  /* per parameter; k == P_MARK with p NULL when it has none */
     unsigned flags;
+    PMap *closure; /* a lambda's: the enclosing function's variables when it was made (owned) */
 };
 
 struct PMod {
@@ -196,6 +197,10 @@ bool py_class_is_module(PClass *c);
 /* A native function or method by name; *found false when there is none. */
 ts_status py_call_builtin(Py *S, const char *name, PV *self, PV *args, int nargs, const char **kwn, PV *kwv,
                           int nkw, const Span *sp, PV *out) TS_MUST_CHECK;
+/* The builtins of pyseq.c (sorted/min/max with key=, map, filter, set, list,
+ * dict and str methods beyond the basic ones); *handled false: not one. */
+ts_status py_builtin_more(Py *S, const char *name, PV *self, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
+                          const Span *sp, PV *out, bool *handled) TS_MUST_CHECK;
 /* Call an op of the registry ("aten::empty") with Python arguments. */
 ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
                      const Span *sp, PV *out) TS_MUST_CHECK;

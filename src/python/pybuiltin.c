@@ -944,6 +944,9 @@ static const char *tensor_method_op(const char *m) {
 ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int nargs, const char **kwn, PV *kwv,
                           int nkw, const Span *sp, PV *out) {
     *out = pv_none();
+    bool handled;
+    ts_status more = py_builtin_more(S, name, selfp, args, nargs, kwn, kwv, nkw, sp, out, &handled);
+    if (handled) return more;
     if (selfp) {
         PV self = *selfp;
         if (strncmp(name, "module.", 7) == 0) return module_method(S, name + 7, self, args, nargs, kwn, kwv, nkw, sp, out);

@@ -39,6 +39,11 @@ static ts_status unsupported(Py *S, const Ast *n, const char *what) {
                    "%s is not supported by tscript's Python evaluator (it runs module-level code and __init__)", what);
 }
 
+/* The parameters of a def or a lambda. */
+static const AstList *func_params(const Ast *def) {
+    return def->kind == AST_LAMBDA ? &def->lambda.params : &def->funcdef.params;
+}
+
 /* ---- session ---- */
 
 Py *py_new(Ctx *ctx, Unit *u, const char *dir) {
@@ -72,9 +77,13 @@ void py_free(Py *S) {
     }
     for (int i = 0; i < S->funcs.len; i++) {
         PFunc *f = S->funcs.data[i];
-        int n = f->def ? f->def->funcdef.params.len : 0;
+        int n = f->def ? func_params(f->def)->len : 0;
         for (int k = 0; k < n; k++) pv_drop(f->defaults[k]);
         ts_free(f->defaults);
+        if (f->closure) {
+            pmap_free(f->closure);
+            ts_free(f->closure);
+        }
     }
     vec_free(&S->mods);
     vec_free(&S->classes);
@@ -145,7 +154,7 @@ static const char *const BUILTIN_NAMES[] = {
     "sum", "enumerate", "zip", "print", "super", "getattr", "setattr", "hasattr", "round", "sorted", "reversed",
     "any", "all", "iter", "type", "issubclass", "callable", "divmod", "map", "filter", "set", "id", "pow",
     "ValueError", "TypeError", "RuntimeError", "NotImplementedError", "AssertionError", "KeyError",
-    "IndexError", "AttributeError", "Exception", "object", "hash", "ord", "chr",
+    "IndexError", "AttributeError", "Exception", "object", "hash", "ord", "chr", "repr", "format",
 };
 
 static ts_status lookup(Py *S, Frame *F, const Ast *e, PV *out) {
@@ -349,12 +358,20 @@ static ts_status import_from(Py *S, Frame *F, const Ast *s) {
 static ts_status call_func(Py *S, PFunc *fn, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
                            const Span *sp, PV *out) {
     const Ast *def = fn->def;
-    const AstList *ps = &def->funcdef.params;
-    Frame F;
+    const AstList *ps = func_params(def);
+    Frame F, C;
     memset(&F, 0, sizeof F);
     F.vars = &F.own;
     F.mod = fn->mod;
     F.fn = fn;
+    if (fn->closure) {
+        /* a lambda sees the variables of the function that made it */
+        memset(&C, 0, sizeof C);
+        C.vars = fn->closure;
+        C.mod = fn->mod;
+        C.self = pv_none();
+        F.parent = &C;
+    }
     F.self = nargs > 0 ? args[0] : pv_none();
     ts_status st = TS_OK;
     int pos = 0, np = ps->len;
@@ -422,7 +439,8 @@ static ts_status call_func(Py *S, PFunc *fn, PV *args, int nargs, const char **k
     {
         Flow flow = FL_NORMAL;
         PV ret = pv_none();
-        st = exec_block(S, &F, &def->funcdef.body, &flow, &ret);
+        if (def->kind == AST_LAMBDA) st = eval(S, &F, def->lambda.body, &ret);
+        else st = exec_block(S, &F, &def->funcdef.body, &flow, &ret);
         if (st == TS_OK) *out = ret;
         else pv_drop(ret);
         if (st != TS_OK && st != TS_ERR_TIMEOUT && st != TS_ERR_CANCELLED && st != TS_ERR_NOMEM && sp->src)
@@ -942,19 +960,75 @@ static ts_status index_of(Py *S, PV v, int len, const Span *sp, int *out) {
     return TS_OK;
 }
 
-static ts_status slice_bound(Py *S, Frame *F, const Ast *e, int64_t dflt, int64_t len, int64_t *out) {
-    if (!e) { *out = dflt; return TS_OK; }
+/* One bound of a slice: None or absent gives *given false. */
+static ts_status slice_part(Py *S, Frame *F, const Ast *e, bool *given, int64_t *out) {
+    *given = false;
+    if (!e) return TS_OK;
     PV v;
     TS_TRY(eval(S, F, e, &v));
-    if (v.k == P_NONE) { *out = dflt; return TS_OK; }
-    if (v.k != P_INT) {
+    if (v.k == P_NONE) return TS_OK;
+    if (v.k != P_INT && v.k != P_BOOL) {
         pv_drop(v);
-        return ts_fail(S->ctx, TS_ERR_TYPE, &e->span, "TypeError: slice indices must be integers");
+        return ts_fail(S->ctx, TS_ERR_TYPE, &e->span, "TypeError: slice indices must be integers or None");
     }
-    int64_t i = v.iv.u.i;
-    if (i < 0) i += len;
-    *out = i < 0 ? 0 : i > len ? len : i;
+    *given = true;
+    *out = iv_scalar_i64(v.iv);
     return TS_OK;
+}
+
+static int64_t clamp_bound(bool given, int64_t v, int64_t len, int64_t step, bool is_start) {
+    if (!given) return step > 0 ? (is_start ? 0 : len) : (is_start ? len - 1 : -1);
+    if (v < 0) {
+        v += len;
+        if (v < 0) v = step < 0 ? -1 : 0;
+    } else if (v >= len) {
+        v = step < 0 ? len - 1 : len;
+    }
+    return v;
+}
+
+/* a[lo:hi:step] over len items: the first index, how many, the step (Python's slice.indices). */
+static ts_status eval_slice(Py *S, Frame *F, const Ast *ix, int64_t len, int64_t *start, int64_t *count, int64_t *step) {
+    bool hs, hl, hh;
+    int64_t st = 1, lo = 0, hi = 0;
+    TS_TRY(slice_part(S, F, ix->slice.step, &hs, &st));
+    if (!hs) st = 1;
+    if (st == 0) return ts_fail(S->ctx, TS_ERR_VALUE, &ix->span, "ValueError: slice step cannot be zero");
+    if (st == INT64_MIN) st = -INT64_MAX;
+    TS_TRY(slice_part(S, F, ix->slice.lower, &hl, &lo));
+    TS_TRY(slice_part(S, F, ix->slice.upper, &hh, &hi));
+    lo = clamp_bound(hl, lo, len, st, true);
+    hi = clamp_bound(hh, hi, len, st, false);
+    *start = lo;
+    *step = st;
+    if (st > 0) *count = lo < hi ? (hi - lo - 1) / st + 1 : 0;
+    else *count = hi < lo ? (lo - hi - 1) / (-st) + 1 : 0;
+    return TS_OK;
+}
+
+/* seq[a:b] of a Sequential (keeping the children's names, as PyTorch's
+ * __getitem__ does) or of a ModuleList (renumbered): a new container of
+ * the same class holding the same children. */
+static ts_status slice_module(Py *S, PV base, int64_t start, int64_t count, int64_t step, const Span *sp, PV *out) {
+    PObj *o = base.p;
+    bool seq = strcmp(o->cls->name, "Sequential") == 0;
+    if (!seq && strcmp(o->cls->name, "ModuleList") != 0)
+        return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: '%s' object is not subscriptable with a slice", o->cls->name);
+    PV arg;
+    if (seq) {
+        PObj *d = pobj_new(P_DICT);
+        for (int64_t i = 0; i < count; i++) {
+            int64_t k = start + i * step;
+            pdict_set_steal(d, pv_cstr(o->modules.names.data[k]), pv_dup(o->modules.vals.data[k]));
+        }
+        arg = pv_obj_steal(d);
+    } else {
+        arg = pv_list_new();
+        for (int64_t i = 0; i < count; i++) pv_seq_push_steal(arg, pv_dup(o->modules.vals.data[start + i * step]));
+    }
+    ts_status st = py_call(S, pv_ptr(P_CLASS, o->cls), &arg, 1, NULL, NULL, 0, sp, out);
+    pv_drop(arg);
+    return st;
 }
 
 /* The parts of a tensor subscript as values (pytensor.c applies them). A
@@ -1047,38 +1121,26 @@ static ts_status eval_subscript(Py *S, Frame *F, const Ast *e, PV *out) {
     }
     const Ast *ix = e->subscript.indices.items[0];
     if (ix->kind == AST_SLICE) {
-        if (!pv_is_seq(base) && base.k != P_STR) {
+        PObj *mo = base.k == P_INST && ((PObj *)base.p)->is_module ? base.p : NULL;
+        if (!pv_is_seq(base) && base.k != P_STR && !mo) {
             pv_drop(base);
             return unsupported(S, e, "slicing this value");
         }
-        int64_t len = base.k == P_STR ? base.iv.u.s->len : pv_len(base), lo = 0, hi = 0, step = 1;
-        if (ix->slice.step) {
-            PV sv;
-            TS_TRY(eval(S, F, ix->slice.step, &sv));
-            step = sv.k == P_INT ? sv.iv.u.i : 1;
-            pv_drop(sv);
-            if (step != 1 && step != -1) {
-                pv_drop(base);
-                return unsupported(S, e, "a slice step other than 1 or -1");
-            }
-        }
-        if (step == 1) {
-            st = slice_bound(S, F, ix->slice.lower, 0, len, &lo);
-            if (st == TS_OK) st = slice_bound(S, F, ix->slice.upper, len, len, &hi);
-        } else {
-            lo = 0;
-            hi = len;
-            if (ix->slice.lower || ix->slice.upper) st = unsupported(S, e, "a reversed slice with bounds");
-        }
+        int64_t len = base.k == P_STR ? base.iv.u.s->len : mo ? mo->modules.vals.len : pv_len(base), start = 0, count = 0,
+                step = 1;
+        st = eval_slice(S, F, ix, len, &start, &count, &step);
         if (st == TS_OK) {
             if (base.k == P_STR) {
-                *out = pv_str(base.iv.u.s->data + lo, hi > lo ? (size_t)(hi - lo) : 0);
+                StrBuf sb;
+                sb_init(&sb);
+                for (int64_t i = 0; i < count; i++) sb_putc(&sb, base.iv.u.s->data[start + i * step]);
+                *out = pv_str(sb_cstr(&sb), sb.len);
+                sb_free(&sb);
+            } else if (mo) {
+                st = slice_module(S, base, start, count, step, &e->span, out);
             } else {
                 PV r = base.k == P_LIST ? pv_list_new() : pv_tuple_new();
-                if (step == 1)
-                    for (int64_t i = lo; i < hi; i++) pv_seq_push_steal(r, pv_dup(pv_items(base)[i]));
-                else
-                    for (int64_t i = len - 1; i >= 0; i--) pv_seq_push_steal(r, pv_dup(pv_items(base)[i]));
+                for (int64_t i = 0; i < count; i++) pv_seq_push_steal(r, pv_dup(pv_items(base)[start + i * step]));
                 *out = r;
             }
         }
@@ -1271,6 +1333,33 @@ static ts_status eval_cond(Py *S, Frame *F, const Ast *e, bool *out) {
     return st;
 }
 
+/* lambda params: body, a function whose closure is a snapshot of the
+ * enclosing frames' variables (innermost first) when the lambda is made. */
+static ts_status make_lambda(Py *S, Frame *F, const Ast *e, PV *out) {
+    PFunc *fn = arena_new(&S->arena, PFunc);
+    memset(fn, 0, sizeof *fn);
+    fn->name = "<lambda>";
+    fn->def = (Ast *)e;
+    fn->mod = F->mod;
+    int np = e->lambda.params.len;
+    fn->defaults = ts_xmalloc(sizeof(PV) * (size_t)(np + 1));
+    for (int i = 0; i < np; i++) fn->defaults[i] = pv_ptr(P_MARK, NULL);
+    fn->closure = ts_xmalloc(sizeof(PMap));
+    memset(fn->closure, 0, sizeof(PMap));
+    vec_push(&S->funcs, fn);
+    for (Frame *f = F; f; f = f->parent)
+        if (f->vars != &F->mod->globals)
+            for (int i = 0; i < f->vars->names.len; i++)
+                if (!pmap_get(fn->closure, f->vars->names.data[i]))
+                    pmap_set_steal(fn->closure, f->vars->names.data[i], pv_dup(f->vars->vals.data[i]));
+    for (int i = 0; i < np; i++) {
+        const Ast *p = e->lambda.params.items[i];
+        if (p->param.default_) TS_TRY(eval(S, F, p->param.default_, &fn->defaults[i]));
+    }
+    *out = pv_ptr(P_FUNC, fn);
+    return TS_OK;
+}
+
 static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
     *out = pv_none();
     switch (e->kind) {
@@ -1425,9 +1514,9 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
     case AST_GENEXP:
     case AST_DICTCOMP:
     case AST_SETCOMP: return eval_comp(S, F, e, out);
-    case AST_LAMBDA: return unsupported(S, e, "lambda");
     case AST_SET: return unsupported(S, e, "a set display");
     case AST_ELLIPSIS: return TS_OK;
+    case AST_LAMBDA: return make_lambda(S, F, e, out);
     default: return unsupported(S, e, ast_kind_name(e->kind));
     }
 }
@@ -1515,13 +1604,29 @@ static ts_status assign(Py *S, Frame *F, const Ast *t, PV v) {
         ts_status st = iterate(S, v, &t->span, &items);
         pv_drop(v);
         TS_TRY(st);
-        int n = t->seq.elts.len;
-        if (pv_len(items) != n) {
-            int got = pv_len(items);
+        int n = t->seq.elts.len, star = -1, got = pv_len(items);
+        for (int i = 0; i < n; i++)
+            if (t->seq.elts.items[i]->kind == AST_STARRED) star = i;
+        if (star < 0 ? got != n : got < n - 1) {
             pv_drop(items);
-            return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: expected %d values to unpack, got %d", n, got);
+            if (star >= 0)
+                return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: not enough values to unpack (expected at least %d, got %d)",
+                               n - 1, got);
+            if (got > n)
+                return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: too many values to unpack (expected %d)", n);
+            return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: not enough values to unpack (expected %d, got %d)", n, got);
         }
-        for (int i = 0; i < n && st == TS_OK; i++) st = assign(S, F, t->seq.elts.items[i], pv_dup(pv_items(items)[i]));
+        /* a, *rest, z = items: the starred target takes a list of what the others leave */
+        for (int i = 0, k = 0; i < n && st == TS_OK; i++) {
+            const Ast *target = t->seq.elts.items[i];
+            if (i == star) {
+                PV rest = pv_list_new();
+                for (int r = 0; r < got - (n - 1); r++) pv_seq_push_steal(rest, pv_dup(pv_items(items)[k++]));
+                st = assign(S, F, target->starred.value, rest);
+            } else {
+                st = assign(S, F, target, pv_dup(pv_items(items)[k++]));
+            }
+        }
         pv_drop(items);
         return st;
     }
