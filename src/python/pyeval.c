@@ -1228,7 +1228,15 @@ static ts_status comp_level(Py *S, Frame *F, const Ast *e, int g, PV acc) {
 }
 
 static ts_status eval_comp(Py *S, Frame *F, const Ast *e, PV *out) {
-    if (e->kind == AST_SETCOMP) return unsupported(S, e, "a set comprehension");
+    if (e->kind == AST_SETCOMP) { /* evaluated as a list comprehension, then made distinct */
+        Ast as_list = *e;
+        as_list.kind = AST_LISTCOMP;
+        PV l;
+        TS_TRY(eval_comp(S, F, &as_list, &l));
+        ts_status st = py_call_builtin(S, "set", NULL, &l, 1, NULL, NULL, 0, &e->span, out);
+        pv_drop(l);
+        return st;
+    }
     Frame C;
     memset(&C, 0, sizeof C);
     C.parent = F;
@@ -1333,6 +1341,19 @@ static ts_status eval_cond(Py *S, Frame *F, const Ast *e, bool *out) {
     return st;
 }
 
+/* fn's closure: a snapshot of the variables of the frames enclosing it
+ * (innermost first, module globals left to the module lookup). Python's
+ * closures see later assignments too; constructors rarely rely on that. */
+static void capture(Frame *F, PFunc *fn) {
+    fn->closure = ts_xmalloc(sizeof(PMap));
+    memset(fn->closure, 0, sizeof(PMap));
+    for (Frame *f = F; f; f = f->parent)
+        if (f->vars != &F->mod->globals)
+            for (int i = 0; i < f->vars->names.len; i++)
+                if (!pmap_get(fn->closure, f->vars->names.data[i]))
+                    pmap_set_steal(fn->closure, f->vars->names.data[i], pv_dup(f->vars->vals.data[i]));
+}
+
 /* lambda params: body, a function whose closure is a snapshot of the
  * enclosing frames' variables (innermost first) when the lambda is made. */
 static ts_status make_lambda(Py *S, Frame *F, const Ast *e, PV *out) {
@@ -1344,14 +1365,8 @@ static ts_status make_lambda(Py *S, Frame *F, const Ast *e, PV *out) {
     int np = e->lambda.params.len;
     fn->defaults = ts_xmalloc(sizeof(PV) * (size_t)(np + 1));
     for (int i = 0; i < np; i++) fn->defaults[i] = pv_ptr(P_MARK, NULL);
-    fn->closure = ts_xmalloc(sizeof(PMap));
-    memset(fn->closure, 0, sizeof(PMap));
     vec_push(&S->funcs, fn);
-    for (Frame *f = F; f; f = f->parent)
-        if (f->vars != &F->mod->globals)
-            for (int i = 0; i < f->vars->names.len; i++)
-                if (!pmap_get(fn->closure, f->vars->names.data[i]))
-                    pmap_set_steal(fn->closure, f->vars->names.data[i], pv_dup(f->vars->vals.data[i]));
+    capture(F, fn);
     for (int i = 0; i < np; i++) {
         const Ast *p = e->lambda.params.items[i];
         if (p->param.default_) TS_TRY(eval(S, F, p->param.default_, &fn->defaults[i]));
@@ -1514,7 +1529,15 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
     case AST_GENEXP:
     case AST_DICTCOMP:
     case AST_SETCOMP: return eval_comp(S, F, e, out);
-    case AST_SET: return unsupported(S, e, "a set display");
+    case AST_SET: { /* {a, b}: a set is a list of distinct items (pyseq.c) */
+        Ast as_list = *e;
+        as_list.kind = AST_LIST;
+        PV l;
+        TS_TRY(eval(S, F, &as_list, &l));
+        ts_status st = py_call_builtin(S, "set", NULL, &l, 1, NULL, NULL, 0, &e->span, out);
+        pv_drop(l);
+        return st;
+    }
     case AST_ELLIPSIS: return TS_OK;
     case AST_LAMBDA: return make_lambda(S, F, e, out);
     default: return unsupported(S, e, ast_kind_name(e->kind));
@@ -1681,6 +1704,11 @@ static ts_status def_function(Py *S, Frame *F, Ast *s) {
         else if (decorator_is(d, "staticmethod")) fn->flags |= PF_STATIC;
         else if (decorator_is(d, "property")) fn->flags |= PF_PROPERTY;
         else if (decorator_is(d, "setter") || decorator_is(d, "deleter")) return TS_OK; /* the getter stays bound */
+    }
+    if (F->fn && !F->cls_body) {
+        /* a def inside a function: it sees the enclosing variables, and itself (recursion) */
+        capture(F, fn);
+        pmap_set_steal(fn->closure, fn->name, pv_ptr(P_FUNC, fn));
     }
     pmap_set_steal(F->vars, fn->name, pv_ptr(P_FUNC, fn));
     return TS_OK;
