@@ -91,17 +91,20 @@ static bool fit(Py *S, IValue v, const OpArg *a, Type *t, IValue *out) {
     return false;
 }
 
-static bool is_int_list(const Type *t) { return t->kind == TK_LIST && t->elems[0]->kind == TK_INT; }
-
-/* Where int varargs stand for an int[] argument (-1: nowhere): as in
- * PyTorch's argument parser, only when that list is the schema's one
- * positional argument (after self for a method: x.view(2, 3), x.permute(0, 2, 1)). */
+/* Where a call's int varargs pack into an int-list formal: the first formal
+ * (torch.zeros(2, 3)), or the last positional one when the actual there is an
+ * int (t.view(1, 3, 1, 1), t.permute(2, 0, 1)); -1 when none. */
 static int pack_position(const OpSchema *s, const IValue *iv, int ni) {
-    int q = s->nargs > 0 && s->args[0].type->kind == TK_TENSOR && ni > 0 && iv[0].kind == IV_TENSOR ? 1 : 0;
-    if (q >= s->nargs || q >= ni || !is_int_list(s->args[q].type) || iv[q].kind != IV_INT) return -1;
-    for (int j = q + 1; j < s->nargs; j++)
-        if (!s->args[j].kwarg_only) return -1;
-    return q;
+    if (s->nargs == 0 || ni < 1) return -1;
+    if (s->args[0].type->kind == TK_LIST && s->args[0].type->elems[0]->kind == TK_INT && iv[0].kind == IV_INT)
+        return 0;
+    int last = 0;
+    while (last + 1 < s->nargs && !s->args[last + 1].kwarg_only) last++;
+    const OpArg *f = &s->args[last];
+    if (last == 0 || last >= ni || f->kwarg_only || f->type->kind != TK_LIST || f->type->elems[0]->kind != TK_INT ||
+        f->fixed_len > 0 || iv[last].kind != IV_INT)
+        return -1;
+    return last;
 }
 
 ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
@@ -138,24 +141,41 @@ ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kw
         memset(set, 0, sizeof set);
         bool ok = true;
         int p = 0;
-        /* torch.zeros(2, 3), x.view(2, 3): int varargs are the size list */
-        int q = pack_position(s, iv, ni);
-        for (int i = 0; i < ni && ok; i++, p++) {
-            if (i == q) {
-                int k = q;
-                while (k < ni && iv[k].kind == IV_INT) k++;
-                ListObj *l = list_new(s->args[q].type->elems[0], k - q);
-                for (int j = q; j < k; j++) list_push_steal(l, iv[j]);
-                in[p] = iv_list_steal(l);
+        /* torch.zeros(2, 3), t.view(1, 3, 1, 1): int varargs are the size list (the first formal, or
+         * the last positional one after self) */
+        int at = pack_position(s, iv, ni);
+        if (at >= 0) {
+            for (int i = 0; i < at && ok; i++, p++) {
+                if (!fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
+                    ok = false;
+                    break;
+                }
                 set[p] = true;
-                i = k - 1;
-                continue;
             }
-            if (p >= s->nargs || s->args[p].kwarg_only || !fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
-                ok = false;
-                break;
+            int k = at;
+            while (k < ni && iv[k].kind == IV_INT) k++;
+            if (ok) {
+                ListObj *l = list_new(s->args[at].type->elems[0], k - at);
+                for (int i = at; i < k; i++) list_push_steal(l, iv_dup(iv[i]));
+                in[at] = iv_list_steal(l);
+                set[at] = true;
+                p = at + 1;
             }
-            set[p] = true;
+            for (int i = k; i < ni && ok; i++, p++) {
+                if (p >= s->nargs || s->args[p].kwarg_only || !fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
+                    ok = false;
+                    break;
+                }
+                set[p] = true;
+            }
+        } else {
+            for (int i = 0; i < ni && ok; i++, p++) {
+                if (p >= s->nargs || s->args[p].kwarg_only || !fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
+                    ok = false;
+                    break;
+                }
+                set[p] = true;
+            }
         }
         for (int k = 0; k < nk && ok; k++) {
             int j;
