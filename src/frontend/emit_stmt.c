@@ -197,21 +197,6 @@ static bool is_raise_call(const Ast *s) {
     return r;
 }
 
-/* Is n a call of a builtin op that writes none of its arguments and has no
- * other effect? PyTorch's dead-code elimination drops such a call when its
- * result is unused (F.embedding's _no_grad_embedding_renorm_, whose schema
- * claims no write, never runs in scripted code), so the statement emits
- * nothing, as in PyTorch's graph and printed code. */
-static bool unused_pure_op(const Node *n) {
-    static const char *const effects[] = {"aten::warn", "aten::manual_seed", "aten::save", "aten::wait", "aten::sleep"};
-    if (n->kind != NK_OP || !n->op || strncmp(n->op->name, "aten::", 6) != 0) return false;
-    for (size_t i = 0; i < TS_ARRAY_LEN(effects); i++)
-        if (strcmp(n->op->name, effects[i]) == 0) return false;
-    for (int i = 0; i < n->op->nargs; i++)
-        if (n->op->args[i].is_write) return false;
-    return true;
-}
-
 /* Emit a branch body (plus an optional continuation) into block blk with a child env. */
 static ts_status emit_branch(Em *em, Block *blk, Env *env, const AstList *body, const AstList *rest, int rest_from) {
     Block *sb = em->b;
@@ -712,7 +697,6 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         TS_TRY(em_expr(em, x, NULL, &v));
         if (v->node->kind == NK_UNRESOLVED && x->kind == AST_CALL) v->node->stmt_call = true;
         if (is_raise_call(s)) em->env->raised = true;
-        if (unused_pure_op(v->node)) node_remove(v->node);
         return TS_OK;
     }
     case AST_ASSIGN: {
