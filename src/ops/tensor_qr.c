@@ -105,7 +105,7 @@ OPFN(top_diag) {
         for (int64_t i = 0; i < n; i++) {
             int64_t row = d >= 0 ? i : i - d, col = d >= 0 ? i + d : i;
             memcpy((char *)tensor_data(r) + (size_t)(row * s + col) * es,
-                   (char *)tensor_data(t) + (size_t)tensor_elem_offset(t, i) * es, es);
+                   (char *)t->storage->data + (size_t)tensor_elem_offset(t, i) * es, es);
         }
         return op_return(out, r);
     }

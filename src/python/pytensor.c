@@ -304,7 +304,7 @@ ts_status pyt_iterate(Py *S, PV t, const Span *sp, PV *out) {
 }
 
 static PV element(const Tensor *x, int64_t off) {
-    const char *p = (const char *)tensor_data((Tensor *)x) + (size_t)off * dtype_size(x->dtype);
+    const char *p = (const char *)x->storage->data + (size_t)off * dtype_size(x->dtype);
     if (x->dtype == DT_BOOL) return pv_bool(*(const bool *)p);
     if (dtype_is_float(x->dtype)) return pv_float(dtype_load_f64(x->dtype, p));
     return pv_int(dtype_load_i64(x->dtype, p));
