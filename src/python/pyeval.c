@@ -886,8 +886,10 @@ static ts_status compare1(Py *S, AstCmpOp op, PV a, PV b, const Span *sp, bool *
     case CMPOP_NE: *out = !pv_eq(a, b); return TS_OK;
     case CMPOP_IS:
     case CMPOP_IS_NOT: {
+        /* natives are named by strings: `type(3) is int` compares the names, not where they are stored */
+        bool named = (a.k == P_BUILTIN || a.k == P_MARK) && a.p && b.p;
         bool same = a.k == b.k && (a.k == P_NONE || (a.k == P_BOOL && a.iv.u.b == b.iv.u.b) ||
-                                   (a.k >= P_LIST ? a.p == b.p : pv_eq(a, b)));
+                                   (named ? strcmp(a.p, b.p) == 0 : a.k >= P_LIST ? a.p == b.p : pv_eq(a, b)));
         *out = op == CMPOP_IS ? same : !same;
         return TS_OK;
     }
