@@ -1,6 +1,7 @@
 # tscript: class=Net inputs="randn:2,20" seed=1
 # Initialisation as older tutorials write it: in-place draws on .data, xavier over every
-# matrix of parameters(), a bound from math, masks from triu/masked_fill, a float from .item() (plain attributes must not depend on the draws: --weights replaces them).
+# matrix of parameters(), a bound from math, masks from triu/masked_fill, a float from
+# .item() (plain attributes must not depend on the draws: --weights replaces those).
 import math
 import torch
 import torch.nn as nn
