@@ -133,6 +133,8 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
     }
     case P_FUNC: {
         PFunc *f = v.p;
+        if (f->def && f->def->kind == AST_LAMBDA)
+            return ts_fail(ctx, TS_ERR_UNSUPPORTED, sp, "'%s' is a lambda, which TorchScript cannot compile (write a def)", name);
         if (strcmp(f->mod->pyname, "torch.nn.modules.utils") == 0 &&
             (strcmp(f->name, "_single") == 0 || strcmp(f->name, "_pair") == 0 || strcmp(f->name, "_triple") == 0 ||
              strcmp(f->name, "_quadruple") == 0)) {
