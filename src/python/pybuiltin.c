@@ -91,6 +91,22 @@ static bool fit(Py *S, IValue v, const OpArg *a, Type *t, IValue *out) {
     return false;
 }
 
+/* Where a call's int varargs pack into an int-list formal: the first formal
+ * (torch.zeros(2, 3)), or the last positional one when the actual there is an
+ * int (t.view(1, 3, 1, 1), t.permute(2, 0, 1)); -1 when none. */
+static int pack_position(const OpSchema *s, const IValue *iv, int ni) {
+    if (s->nargs == 0 || ni < 1) return -1;
+    if (s->args[0].type->kind == TK_LIST && s->args[0].type->elems[0]->kind == TK_INT && iv[0].kind == IV_INT)
+        return 0;
+    int last = 0;
+    while (last + 1 < s->nargs && !s->args[last + 1].kwarg_only) last++;
+    const OpArg *f = &s->args[last];
+    if (last == 0 || last >= ni || f->kwarg_only || f->type->kind != TK_LIST || f->type->elems[0]->kind != TK_INT ||
+        f->fixed_len > 0 || iv[last].kind != IV_INT)
+        return -1;
+    return last;
+}
+
 ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
                      const Span *sp, PV *out) {
     const OpSchema *first = ops_lookup(op);
@@ -125,17 +141,26 @@ ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kw
         memset(set, 0, sizeof set);
         bool ok = true;
         int p = 0;
-        /* torch.zeros(2, 3): int varargs are the size list */
-        bool pack = s->nargs > 0 && s->args[0].type->kind == TK_LIST && s->args[0].type->elems[0]->kind == TK_INT &&
-                    ni >= 1 && iv[0].kind == IV_INT;
-        if (pack) {
-            int k = 0;
+        /* torch.zeros(2, 3), t.view(1, 3, 1, 1): int varargs are the size list (the first formal, or
+         * the last positional one after self) */
+        int at = pack_position(s, iv, ni);
+        if (at >= 0) {
+            for (int i = 0; i < at && ok; i++, p++) {
+                if (!fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
+                    ok = false;
+                    break;
+                }
+                set[p] = true;
+            }
+            int k = at;
             while (k < ni && iv[k].kind == IV_INT) k++;
-            ListObj *l = list_new(s->args[0].type->elems[0], k);
-            for (int i = 0; i < k; i++) list_push_steal(l, iv[i]);
-            in[0] = iv_list_steal(l);
-            set[0] = true;
-            p = 1;
+            if (ok) {
+                ListObj *l = list_new(s->args[at].type->elems[0], k - at);
+                for (int i = at; i < k; i++) list_push_steal(l, iv_dup(iv[i]));
+                in[at] = iv_list_steal(l);
+                set[at] = true;
+                p = at + 1;
+            }
             for (int i = k; i < ni && ok; i++, p++) {
                 if (p >= s->nargs || s->args[p].kwarg_only || !fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
                     ok = false;
