@@ -837,6 +837,26 @@ static ts_status emit_constant_chunk(Em *em, Args *args, Span sp, Type *hint, Va
     return TS_OK;
 }
 
+/* x.long(), x.float() ...: PyTorch compiles these casts as
+ * aten::to(x, dtype, False, False, None) (there is no aten::long op). The
+ * ScalarType code of each, or -1. */
+static int tensor_cast_dtype(const char *name) {
+    static const struct { const char *name; int code; } casts[] = {
+        {"byte", 0}, {"char", 1}, {"short", 2}, {"int", 3}, {"long", 4},
+        {"half", 5}, {"float", 6}, {"double", 7}, {"bool", 11}, {"bfloat16", 15},
+    };
+    for (size_t i = 0; i < TS_ARRAY_LEN(casts); i++)
+        if (strcmp(casts[i].name, name) == 0) return casts[i].code;
+    return -1;
+}
+
+static ts_status emit_tensor_cast(Em *em, Value *x, int code, Span sp, Value **out) {
+    Value *f = em_constant(em, iv_bool(false), sp);
+    CallArg a[5] = {{x, NULL, sp}, {em_constant(em, iv_int(code), sp), NULL, sp}, {f, NULL, sp}, {f, NULL, sp},
+                    {em_constant(em, iv_none(), sp), NULL, sp}};
+    return sema_emit_op1(em->ctx, em->g, em->b, "aten::to", a, 5, sp, out);
+}
+
 static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     SV f;
     TS_TRY(em_sv(em, call->call.func, &f));
@@ -867,6 +887,10 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
         args.a[0].kw = NULL;
         args.a[0].span = sp;
         args.n++;
+        if (f.v->type->kind == TK_TENSOR && args.n == 1) {
+            int code = tensor_cast_dtype(f.name);
+            if (code >= 0) return emit_tensor_cast(em, f.v, code, sp, out);
+        }
         char *opname = arena_printf(&em->g->arena, "aten::%s", f.name);
         if (em->u->from_source && strcmp(f.name, "chunk") == 0 && f.v->type->kind == TK_TENSOR)
             return emit_constant_chunk(em, &args, sp, hint, out);
