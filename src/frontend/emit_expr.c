@@ -843,7 +843,7 @@ static ts_status emit_constant_chunk(Em *em, Args *args, Span sp, Type *hint, Va
 static int tensor_cast_dtype(const char *name) {
     static const struct { const char *name; int code; } casts[] = {
         {"byte", 0}, {"char", 1}, {"short", 2}, {"int", 3}, {"long", 4},
-        {"half", 5}, {"float", 6}, {"double", 7}, {"bool", 11}, {"bfloat16", 15},
+        {"half", 5}, {"float", 6}, {"double", 7}, /* PyTorch 1.13 has no x.bool() / x.bfloat16() */
     };
     for (size_t i = 0; i < TS_ARRAY_LEN(casts); i++)
         if (strcmp(casts[i].name, name) == 0) return casts[i].code;

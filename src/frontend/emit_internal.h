@@ -94,6 +94,7 @@ enum { EM_MAX_REFINES = 8 };
 typedef struct Refine {
     const char *names[2][EM_MAX_REFINES];
     const struct Ast *types[2][EM_MAX_REFINES]; /* isinstance's type; NULL: Optional's element */
+    bool exclude[2][EM_MAX_REFINES];            /* isinstance was false: the members not of that type */
     int n[2];
 } Refine;
 void em_collect_refines(const struct Ast *cond, bool negate, Refine *r);

@@ -215,12 +215,15 @@ static ts_status emit_branch(Em *em, Block *blk, Env *env, const AstList *body, 
  * combinations) give x a narrower type in the branch where it holds.
  * r->names[k] collects the names refined in branch k (0: true, 1: false),
  * r->types[k] the annotation to refine to (NULL: Optional's element). */
-static void add_refine(Refine *r, int k, const char *name, const Ast *type) {
+static void add_refine_ex(Refine *r, int k, const char *name, const Ast *type, bool exclude) {
     if (r->n[k] >= EM_MAX_REFINES) return;
     r->names[k][r->n[k]] = name;
     r->types[k][r->n[k]] = type;
+    r->exclude[k][r->n[k]] = exclude;
     r->n[k]++;
 }
+
+static void add_refine(Refine *r, int k, const char *name, const Ast *type) { add_refine_ex(r, k, name, type, false); }
 
 void em_collect_refines(const Ast *c, bool negate, Refine *r) {
     if (c->kind == AST_UNARY && c->unary.op == UNOP_NOT) {
@@ -236,13 +239,16 @@ void em_collect_refines(const Ast *c, bool negate, Refine *r) {
         em_collect_refines(c->boolop.lhs, negate, &a);
         em_collect_refines(c->boolop.rhs, negate, &b);
         int k = both_true ? 0 : 1;
-        for (int i = 0; i < a.n[k]; i++) add_refine(r, k, a.names[k][i], a.types[k][i]);
-        for (int i = 0; i < b.n[k]; i++) add_refine(r, k, b.names[k][i], b.types[k][i]);
+        for (int i = 0; i < a.n[k]; i++) add_refine_ex(r, k, a.names[k][i], a.types[k][i], a.exclude[k][i]);
+        for (int i = 0; i < b.n[k]; i++) add_refine_ex(r, k, b.names[k][i], b.types[k][i], b.exclude[k][i]);
         return;
     }
     if (c->kind == AST_CALL && c->call.func->kind == AST_NAME && strcmp(c->call.func->name.id, "isinstance") == 0 &&
         c->call.args.len == 2 && c->call.args.items[0]->kind == AST_NAME && c->call.args.items[1]->kind != AST_TUPLE) {
-        if (!negate) add_refine(r, 0, c->call.args.items[0]->name.id, c->call.args.items[1]);
+        /* true: x is of that type; false: x is one of its other Union members (PyTorch's
+         * isinstance refinement of both branches) */
+        add_refine_ex(r, negate ? 1 : 0, c->call.args.items[0]->name.id, c->call.args.items[1], false);
+        add_refine_ex(r, negate ? 0 : 1, c->call.args.items[0]->name.id, c->call.args.items[1], true);
         return;
     }
     if (c->kind != AST_COMPARE || c->compare.nops != 1) return;
@@ -258,6 +264,26 @@ void em_collect_refines(const Ast *c, bool negate, Refine *r) {
     add_refine(r, ((op == CMPOP_IS_NOT) != negate) ? 0 : 1, a->name.id, NULL);
 }
 
+/* The members of Union (or Optional) u that are not of type t, as one type;
+ * NULL when that removes nothing or everything. */
+static Type *union_without(Type *u, Type *t) {
+    if (u->kind != TK_UNION && u->kind != TK_OPTIONAL) return NULL;
+    Type *keep[16];
+    int n = 0, total;
+    if (u->kind == TK_OPTIONAL) {
+        Type *m[2] = {u->elems[0], ty_none()};
+        total = 2;
+        for (int i = 0; i < 2; i++)
+            if (!ty_subtype(m[i], t)) keep[n++] = m[i];
+    } else {
+        total = u->n;
+        for (int i = 0; i < u->n && n < 16; i++)
+            if (!ty_subtype(u->elems[i], t)) keep[n++] = u->elems[i];
+    }
+    if (n == 0 || n == total) return NULL;
+    return n == 1 ? keep[0] : ty_union(keep, n);
+}
+
 void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span sp) {
     for (int i = 0; i < r->n[k]; i++) {
         Value *v = em_env_lookup(em->env, r->names[k][i]);
@@ -269,8 +295,13 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
                 ts_clear_error(em->ctx); /* isinstance reports it when emitted */
                 continue;
             }
-            if (ty_subtype(v->type, t) || !ty_subtype(t, v->type)) continue;
-            to = t;
+            if (r->exclude[k][i]) {
+                to = union_without(v->type, t);
+                if (!to) continue;
+            } else {
+                if (ty_subtype(v->type, t) || !ty_subtype(t, v->type)) continue;
+                to = t;
+            }
         } else {
             if (v->type->kind != TK_OPTIONAL) continue;
             to = v->type->elems[0];
@@ -344,6 +375,12 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
         if (envs[0].raised && envs[1].raised) break;
         if ((!vs[0] && !envs[0].raised) || (!vs[1] && !envs[1].raised)) continue; /* not defined on every path */
         Type *t = vs[0] && vs[1] ? ty_unify(vs[0]->type, vs[1]->type) : (vs[0] ? vs[0] : vs[1])->type;
+        if (!t) {
+            /* a Union refined differently in each branch (isinstance) merges back into the
+             * type the name had before (PyTorch unifies into a Union) */
+            Value *outer = em_env_lookup(em->env, name);
+            if (outer && ty_subtype(vs[0]->type, outer->type) && ty_subtype(vs[1]->type, outer->type)) t = outer->type;
+        }
         if (!t) {
             char *what = arena_printf(&em->g->arena, "'%s' has a different type in each branch", name);
             st = em_type_error(em, sp, what, vs[0]->type, vs[1]->type);
