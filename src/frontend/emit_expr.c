@@ -1320,38 +1320,118 @@ static ts_status slice_bounds(Em *em, const Ast *k, Span sp, Value **lo, Value *
     return TS_OK;
 }
 
-static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) {
+/* x[i, a:b, None, ..., idx] as PyTorch's emitIntAndSliceIndexing: ints
+ * select, slices slice, None unsqueezes, dimensions after `...` count from
+ * the end, and tensor indices are collected (None where a dimension is not
+ * indexed by one) for one aten::index / index_put_ after the views.
+ * *ntix is 0 when no tensor index appears. */
+ts_status em_tensor_index_views(Em *em, const Ast *e, Value *x, Value **out, Value **tix, int *ntix) {
     Span sp = e->span;
-    int64_t dim = 0;
+    int64_t dim = 0, offset = 0;
     const AstList *ix = &e->subscript.indices;
+    int n = 0;
     for (int i = 0; i < ix->len; i++) {
         const Ast *k = ix->items[i];
-        Value *d = em_constant(em, iv_int(dim), sp);
+        /* before `...` the dimension is `dim`; after it, a negative offset that counts up */
+        Value *d = NULL;
+        if (k->kind == AST_ELLIPSIS) {
+            if (ix->len == 1)
+                return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "Cannot emit expr for: (dots): write x, not x[...]");
+            offset = -(int64_t)(ix->len - i - 1);
+            dim++;
+            continue;
+        }
         if (k->kind == AST_SLICE) {
+            d = em_constant(em, iv_int(offset ? offset++ : dim), sp);
             Value *lo, *hi, *st;
             TS_TRY(slice_bounds(em, k, sp, &lo, &hi, &st));
             CallArg a[5] = {{x, NULL, sp}, {d, NULL, sp}, {lo, NULL, sp}, {hi, NULL, sp}, {st, NULL, sp}};
             TS_TRY(sema_emit_op1(em->ctx, em->g, em->b, "aten::slice", a, 5, sp, &x));
             dim++;
-        } else if (k->kind == AST_NONE) {
+            continue;
+        }
+        Value *iv;
+        if (k->kind == AST_NONE) iv = em_constant(em, iv_none(), k->span);
+        else TS_TRY(em_expr(em, k, ty_optional(ty_tensor()), &iv));
+        if (iv->type->kind == TK_INT) {
+            /* select squeezes the dimension out: dim stays */
+            d = em_constant(em, iv_int(offset ? offset++ : dim), sp);
+            TS_TRY(em_op(em, "aten::select", sp, &x, 3, x, d, iv));
+        } else if (iv->type->kind == TK_NONE) {
+            d = em_constant(em, iv_int(offset ? offset++ : dim), sp);
             TS_TRY(em_op(em, "aten::unsqueeze", sp, &x, 2, x, d, NULL));
             dim++;
-        } else if (k->kind == AST_ELLIPSIS) {
-            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "'...' in tensor indexing is not supported yet");
+        } else if (ty_subtype(iv->type, ty_optional(ty_tensor()))) {
+            if (offset)
+                return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span,
+                               "Ellipses followed by tensor indexing is currently not supported");
+            if (dim >= MAX_CALL_ARGS) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "too many indices");
+            while (n < dim) tix[n++] = NULL;
+            tix[n++] = iv;
+            dim++;
         } else {
-            Value *iv;
-            TS_TRY(em_expr(em, k, NULL, &iv));
-            if (iv->type->kind != TK_INT)
-                return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "tensor indexing with a %s is not supported yet",
-                               iv->type->kind == TK_TENSOR ? "tensor" : "value of this type");
-            TS_TRY(em_op(em, "aten::select", sp, &x, 3, x, d, iv));
+            StrBuf tb;
+            sb_init(&tb);
+            ty_annotation_str(&tb, iv->type);
+            ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &k->span,
+                                   "Unsupported operation: indexing tensor with unsupported index type '%s'. Only ints, "
+                                   "slices, and tensors are supported",
+                                   sb_cstr(&tb));
+            sb_free(&tb);
+            return st;
         }
     }
     *out = x;
+    *ntix = n;
     return TS_OK;
 }
 
+/* The Tensor?[] list of tensor indices (None where a dimension is not indexed). */
+Value *em_tensor_index_list(Em *em, Value **tix, int n, Span sp) {
+    Value *items[MAX_CALL_ARGS];
+    for (int i = 0; i < n; i++) items[i] = tix[i] ? tix[i] : em_constant(em, iv_none(), sp);
+    Node *ln = em_append(em, NK_LIST_CONSTRUCT, sp);
+    for (int i = 0; i < n; i++) node_add_input(em->g, ln, items[i]);
+    /* keep the list after its None constants */
+    node_remove(ln);
+    block_append(em->b, ln);
+    return node_add_output(em->g, ln, ty_list(ty_optional(ty_tensor())));
+}
+
+static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) {
+    Value *tix[MAX_CALL_ARGS];
+    int n;
+    TS_TRY(em_tensor_index_views(em, e, x, &x, tix, &n));
+    if (n == 0) {
+        *out = x;
+        return TS_OK;
+    }
+    Value *l = em_tensor_index_list(em, tix, n, e->span);
+    return em_op(em, "aten::index", e->span, out, 2, x, l, NULL);
+}
+
 ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) { return emit_tensor_index(em, e, x, out); }
+
+ts_status em_tensor_index_put(Em *em, const struct Ast *e, Value *x, Value *v, Value **view_out, bool *done) {
+    Value *tix[MAX_CALL_ARGS], *view, *r;
+    int n;
+    *done = false;
+    TS_TRY(em_tensor_index_views(em, e, x, &view, tix, &n));
+    *view_out = view;
+    if (n == 0) return TS_OK; /* views only: the caller writes into the view (fill_ / copy_) */
+    Span sp = e->span;
+    if (v->type->kind != TK_TENSOR) {
+        /* a number becomes a tensor of the target's dtype and device, as PyTorch emits it */
+        Value *dt, *dev;
+        TS_TRY(em_op(em, "prim::dtype", sp, &dt, 1, view, NULL, NULL));
+        TS_TRY(em_op(em, "prim::device", sp, &dev, 1, view, NULL, NULL));
+        CallArg a[4] = {{v, NULL, sp}, {dt, "dtype", sp}, {dev, "device", sp}, {em_constant(em, iv_bool(false), sp), "requires_grad", sp}};
+        TS_TRY(sema_emit_op1(em->ctx, em->g, em->b, "aten::tensor", a, 4, sp, &v));
+    }
+    Value *l = em_tensor_index_list(em, tix, n, sp);
+    *done = true;
+    return em_op(em, "aten::index_put_", sp, &r, 3, view, l, v);
+}
 
 static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
     Value *base;

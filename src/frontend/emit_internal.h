@@ -84,6 +84,14 @@ const char *em_binop_aten(AstBinOp op, bool tensor);
 Value *em_tuple_to_list(Em *em, Value *v, Type *t, Span sp);
 /* x[indices] of a tensor as a view (ints, slices, None): what subscript assignment writes into. */
 ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) TS_MUST_CHECK;
+/* The views of x[indices] for its ints, slices, None and `...`; tix[0..*ntix) the tensor
+ * indices per dimension (NULL: not indexed), *ntix 0 when there is none. */
+ts_status em_tensor_index_views(Em *em, const struct Ast *e, Value *x, Value **out, Value **tix, int *ntix) TS_MUST_CHECK;
+/* tix as the Tensor?[] list aten::index takes. */
+Value *em_tensor_index_list(Em *em, Value **tix, int n, Span sp);
+/* x[indices] = v: with a tensor among the indices, aten::index_put_ on the view of the
+ * other indices (*done); else *view is that view, for the caller to write into. */
+ts_status em_tensor_index_put(Em *em, const struct Ast *e, Value *x, Value *v, Value **view, bool *done) TS_MUST_CHECK;
 
 /* ---- expressions ---- */
 ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) TS_MUST_CHECK;

@@ -97,7 +97,9 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
         if (base->type->kind == TK_TENSOR && em->u->from_source) {
             /* x[i, a:b] = v writes into the view: fill_ with a number, copy_ of a tensor (as PyTorch emits it) */
             Value *view;
-            TS_TRY(em_tensor_index(em, target, base, &view));
+            bool done;
+            TS_TRY(em_tensor_index_put(em, target, base, v, &view, &done));
+            if (done) return TS_OK;
             bool scalar = v->type->kind == TK_INT || v->type->kind == TK_FLOAT || v->type->kind == TK_BOOL ||
                           v->type->kind == TK_NUMBER;
             if (v->type->kind == TK_BOOL) TS_TRY(em_op(em, "aten::Int", sp, &v, 1, v, NULL, NULL)); /* a Scalar */
@@ -116,6 +118,29 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_SYNTAX, &target->span, "cannot assign to this expression");
+}
+
+/* x[i, a:b] += v on a tensor, as PyTorch's emitAugAssignmentToSubscript: the
+ * in-place op on the view; with a tensor index, index, the in-place op on
+ * that, then index_put_ back. *done is false when x is not a tensor. */
+static ts_status aug_assign_tensor_subscript(Em *em, const Ast *s, bool *done) {
+    const Ast *target = s->augassign.target;
+    Span sp = s->span;
+    Value *base, *view, *rhs, *r;
+    *done = false;
+    TS_TRY(em_expr(em, target->subscript.value, NULL, &base));
+    if (base->type->kind != TK_TENSOR) return TS_OK; /* re-emitted by the general path (no side effects) */
+    Value *tix[MAX_CALL_ARGS];
+    int n;
+    TS_TRY(em_tensor_index_views(em, target, base, &view, tix, &n));
+    TS_TRY(em_expr(em, s->augassign.value, NULL, &rhs));
+    const char *name = arena_printf(&em->g->arena, "%s_", em_binop_aten(s->augassign.op, true));
+    *done = true;
+    if (n == 0) return em_op(em, name, sp, &r, 2, view, rhs, NULL);
+    Value *l = em_tensor_index_list(em, tix, n, sp), *picked;
+    TS_TRY(em_op(em, "aten::index", sp, &picked, 2, view, l, NULL));
+    TS_TRY(em_op(em, name, sp, &picked, 2, picked, rhs, NULL));
+    return em_op(em, "aten::index_put_", sp, &r, 3, view, l, picked);
 }
 
 /* Names assigned anywhere in a statement list (not in nested defs). */
@@ -768,6 +793,11 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
     }
     case AST_AUGASSIGN: {
         Value *cur, *rhs, *r;
+        if (s->augassign.target->kind == AST_SUBSCRIPT && em->u->from_source) {
+            bool done;
+            TS_TRY(aug_assign_tensor_subscript(em, s, &done));
+            if (done) return TS_OK;
+        }
         TS_TRY(em_expr(em, s->augassign.target, NULL, &cur));
         TS_TRY(em_expr(em, s->augassign.value, NULL, &rhs));
         const char *name = em_binop_aten(s->augassign.op, cur->type->kind == TK_TENSOR);
