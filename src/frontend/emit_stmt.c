@@ -569,6 +569,110 @@ static Ast *syn_call(Em *em, const char *fn, Ast *a, Ast *b, Span sp) {
  * and over a ModuleList or Sequential it is unrolled, as PyTorch does. */
 static ts_status emit_for(Em *em, const Ast *s);
 
+static bool is_module_value(const Value *v) { return v->type->kind == TK_CLASS && v->type->cls->kind == CK_MODULE; }
+
+static bool is_zip_call(Em *em, const Ast *e) {
+    return e->kind == AST_CALL && e->call.func->kind == AST_NAME && strcmp(e->call.func->name.id, "zip") == 0 &&
+           !em_env_lookup(em->env, "zip");
+}
+
+/* The number of submodules of a module container. */
+static int module_count(const Value *v) {
+    const ClassType *c = v->type->cls;
+    int n = 0;
+    for (int i = 0; i < c->attrs.len; i++)
+        if (c->attrs.data[i].type->kind == TK_CLASS && c->attrs.data[i].type->cls->kind == CK_MODULE) n++;
+    return n;
+}
+
+/* zip(a, b, ...)'s arguments as values (a dict: its keys); *any_static when one is
+ * a module container or a tuple, whose length is known at compile time. */
+static ts_status zip_args(Em *em, const Ast *zc, Value **seqs, bool *any_static) {
+    Span sp = zc->span;
+    int na = zc->call.args.len;
+    if (zc->call.keywords.len || na < 1 || na > 8)
+        return ts_fail(em->ctx, TS_ERR_TYPE, &zc->span, "zip() arguments are not supported here");
+    *any_static = false;
+    for (int i = 0; i < na; i++) {
+        TS_TRY(em_expr(em, zc->call.args.items[i], NULL, &seqs[i]));
+        if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
+        if (is_module_value(seqs[i]) || seqs[i]->type->kind == TK_TUPLE) *any_static = true;
+    }
+    return TS_OK;
+}
+
+/* Element k of a zip argument: a submodule or a tuple element (PyTorch refuses
+ * a list beside a module container). */
+static ts_status zip_item(Em *em, Value *seq, int k, Span sp, Value **out) {
+    if (is_module_value(seq)) {
+        ClassType *c = seq->type->cls;
+        for (int i = 0, j = 0; i < c->attrs.len; i++) {
+            Type *at = c->attrs.data[i].type;
+            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE || j++ != k) continue;
+            Node *ga = em_append(em, NK_GETATTR, sp);
+            node_add_input(em->g, ga, seq);
+            ga->name = c->attrs.data[i].name;
+            ga->index = i;
+            *out = node_add_output(em->g, ga, at);
+            (*out)->name = ga->name;
+            return TS_OK;
+        }
+    }
+    if (seq->type->kind == TK_TUPLE) {
+        Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+        node_add_input(em->g, ti, seq);
+        ti->index = k;
+        *out = node_add_output(em->g, ti, seq->type->elems[k]);
+        return TS_OK;
+    }
+    TS_UNUSED(k);
+    return ts_fail(em->ctx, TS_ERR_TYPE, &sp,
+                   "Can not iterate over a module list or tuple with a value that does not have a statically "
+                   "determinable length");
+}
+
+/* for t in [enumerate(]zip(a, b, ...)[, start)]: with a ModuleList, Sequential or
+ * tuple among the arguments, unrolled over the shortest of those (PyTorch's
+ * IterableTree: a module container has a length known at compile time; every
+ * argument must have one). */
+static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const Ast *zc, Value **seqs) {
+    const Ast *it = s->for_.iter;
+    Span sp = s->span;
+    int na = zc->call.args.len, n = -1;
+    for (int i = 0; i < na; i++) {
+        int len = is_module_value(seqs[i]) ? module_count(seqs[i]) : seqs[i]->type->kind == TK_TUPLE ? seqs[i]->type->n : -1;
+        if (len >= 0 && (n < 0 || len < n)) n = len;
+    }
+    if (n < 0)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &it->span,
+                       "enumerate(zip(...)) needs a ModuleList, Sequential or tuple among zip's arguments");
+    Value *start = NULL;
+    if (is_enum && it->call.args.len == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
+    for (int k = 0; k < n; k++) {
+        Value *items[8];
+        Type *ts[8];
+        for (int i = 0; i < na; i++) {
+            TS_TRY(zip_item(em, seqs[i], k, sp, &items[i]));
+            ts[i] = items[i]->type;
+        }
+        Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+        for (int i = 0; i < na; i++) node_add_input(em->g, tc, items[i]);
+        Value *elem = node_add_output(em->g, tc, ty_tuple(ts, na));
+        if (is_enum) {
+            Value *iv = em_constant(em, iv_int(k), sp);
+            if (start) TS_TRY(em_op(em, "aten::add", sp, &iv, 2, iv, start, NULL));
+            Node *pair = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            node_add_input(em->g, pair, iv);
+            node_add_input(em->g, pair, elem);
+            Type *pt[2] = {iv->type, elem->type};
+            elem = node_add_output(em->g, pair, ty_tuple(pt, 2));
+        }
+        TS_TRY(assign_to(em, s->for_.target, elem, sp));
+        TS_TRY(emit_stmts(em, &s->for_.body, 0));
+    }
+    return TS_OK;
+}
+
 static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
@@ -577,7 +681,14 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
         return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "%s() arguments are not supported here", is_enum ? "enumerate" : "zip");
     int nseq = is_enum ? 1 : na;
     Value *seqs[8];
-    for (int i = 0; i < nseq; i++) {
+    if (!is_enum || is_zip_call(em, it->call.args.items[0])) {
+        /* zip over a ModuleList (or enumerate(zip(...))): unrolled */
+        const Ast *zc = is_enum ? it->call.args.items[0] : it;
+        bool any_static = false;
+        TS_TRY(zip_args(em, zc, seqs, &any_static));
+        if (any_static || is_enum) return emit_for_static_zip(em, s, is_enum, zc, seqs);
+    }
+    for (int i = 0; i < nseq && is_enum; i++) {
         TS_TRY(em_expr(em, it->call.args.items[i], NULL, &seqs[i]));
         if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
     }
