@@ -244,6 +244,18 @@ static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *o
             out->v = graph_constant(em->g, em->b, iv_dup(c->consts.data[i].value), c->consts.data[i].type, sp);
             return TS_OK;
         }
+    if (!class_method(c, name) && em->u->hooks && em->u->hooks->ignored && c->kind == CK_MODULE) {
+        bool ignored;
+        Type *ret = NULL;
+        TS_TRY(em->u->hooks->ignored(em->ctx, em->u->hooks_ud, c, name, &ignored, &ret));
+        if (ignored) {
+            out->kind = SV_IGNORED;
+            out->v = obj;
+            out->name = name;
+            out->t = ret;
+            return TS_OK;
+        }
+    }
     if (!class_method(c, name) && em->u->hooks && c->kind == CK_MODULE) {
         Function *m = NULL;
         TS_TRY(em->u->hooks->method(em->ctx, em->u->hooks_ud, c, name, &sp, &m));
@@ -857,6 +869,20 @@ static ts_status emit_tensor_cast(Em *em, Value *x, int code, Span sp, Value **o
     return sema_emit_op1(em->ctx, em->g, em->b, "aten::to", a, 5, sp, out);
 }
 
+/* A call of a @torch.jit.ignore / @torch.jit.unused method: the body stays
+ * Python, so the call raises, as PyTorch's saved code does
+ * (ops.prim.RaiseException("This Python function is annotated to be ignored
+ * and cannot be run")); its value, never reached, is uninitialized. */
+static ts_status emit_ignored_call(Em *em, Type *ret, Span sp, Value **out) {
+    CallArg a = {em_constant(em, iv_cstr("This Python function is annotated to be ignored and cannot be run"), sp), NULL, sp};
+    Value **outs;
+    int n;
+    TS_TRY(sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", &a, 1, sp, &outs, &n));
+    Node *un = em_append(em, NK_UNINITIALIZED, sp);
+    *out = node_add_output(em->g, un, ret);
+    return TS_OK;
+}
+
 static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     SV f;
     TS_TRY(em_sv(em, call->call.func, &f));
@@ -871,6 +897,7 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     Args args;
     TS_TRY(emit_args(em, call, &args));
     switch (f.kind) {
+    case SV_IGNORED: return emit_ignored_call(em, f.t, sp, out);
     case SV_OP: return emit_builtin_op(em, f.name, &args, sp, hint, out);
     case SV_FUNC: return emit_fn_call(em, f.fn, NULL, &args, sp, out);
     case SV_METHOD: {

@@ -25,6 +25,7 @@ typedef enum SVKind {
     SV_FUNC,      /* fn */
     SV_NEW,       /* Cls.__new__ */
     SV_PYMOD,     /* name: a Python module of a scripted source ("torch.nn.functional") */
+    SV_IGNORED,   /* v.name(...) of a @torch.jit.ignore / unused method: raises; t its return type */
 } SVKind;
 
 typedef struct SV {
@@ -33,6 +34,7 @@ typedef struct SV {
     const char *name;
     ClassType *cls;
     Function *fn;
+    Type *t;
 } SV;
 
 typedef VEC(const char *) NameVec;

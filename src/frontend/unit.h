@@ -105,6 +105,10 @@ typedef struct ScriptHooks {
     /* A type annotation naming a class of the Python module the annotation is
      * written in (`PackedSequence`, a NamedTuple): *out stays NULL when it is not one. */
     ts_status (*type)(Ctx *ctx, void *ud, const struct Ast *e, Type **out);
+    /* A method of a module class marked @torch.jit.ignore or @torch.jit.unused: its body
+     * is never compiled, a call raises (*ret: its annotated return type, else Tensor);
+     * *is_ignored false otherwise. */
+    ts_status (*ignored)(Ctx *ctx, void *ud, ClassType *c, const char *name, bool *is_ignored, Type **ret);
 } ScriptHooks;
 
 typedef struct Unit {

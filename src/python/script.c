@@ -69,6 +69,19 @@ static ts_status hook_method(Ctx *ctx, void *ud, ClassType *c, const char *name,
     return unit_declare_method(ctx, sc->u, c, f->def, out);
 }
 
+static ts_status hook_ignored(Ctx *ctx, void *ud, ClassType *c, const char *name, bool *is_ignored, Type **ret) {
+    Scripter *sc = ud;
+    *is_ignored = false;
+    PClass *pc = pclass_of(sc, c);
+    if (!pc) return TS_OK;
+    PFunc *f = py_class_find_method(pc, name, NULL);
+    if (!f || !(f->flags & (PF_IGNORE | PF_UNUSED)) || has_overloads(f)) return TS_OK;
+    *is_ignored = true;
+    *ret = ty_tensor(); /* TorchScript's default for an unannotated signature */
+    if (f->def && f->def->funcdef.returns) TS_TRY(sema_resolve_type(ctx, sc->u, f->def->funcdef.returns, ret));
+    return TS_OK;
+}
+
 static bool constant_value(Scripter *sc, PV v, IValue *out) {
     if (v.k == P_INT || v.k == P_FLOAT || v.k == P_BOOL || v.k == P_STR || v.k == P_NONE) {
         *out = iv_dup(v.iv);
@@ -351,7 +364,7 @@ static ts_status hook_type(Ctx *ctx, void *ud, const Ast *e, Type **out) {
     return TS_OK;
 }
 
-static const ScriptHooks HOOKS = {hook_global, hook_method, hook_attr, hook_module_isinstance, hook_type};
+static const ScriptHooks HOOKS = {hook_global, hook_method, hook_attr, hook_module_isinstance, hook_type, hook_ignored};
 
 /* ---- concrete types ---- */
 
