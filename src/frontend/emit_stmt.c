@@ -764,6 +764,34 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
     return emit_for(em, f);
 }
 
+/* for k, m in self.d.items() (keys(), values()) over a ModuleDict: unrolled,
+ * the submodules fetched first, as PyTorch's ModuleDict iteration does. */
+static ts_status emit_for_module_dict(Em *em, const Ast *s, Value *d, const char *what) {
+    Span sp = s->span;
+    int n = module_count(d);
+    if (n > 256) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "too many submodules to unroll");
+    Value *subs[256];
+    const char *keys[256];
+    for (int k = 0; k < n; k++) {
+        TS_TRY(zip_item(em, d, k, sp, &subs[k]));
+        keys[k] = subs[k]->node->name;
+    }
+    for (int k = 0; k < n; k++) {
+        Value *key = em_constant(em, iv_cstr(keys[k]), sp), *elem = subs[k];
+        if (what[0] == 'k') elem = key;
+        else if (what[0] == 'i') {
+            Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            node_add_input(em->g, tc, key);
+            node_add_input(em->g, tc, subs[k]);
+            Type *ts[2] = {key->type, subs[k]->type};
+            elem = node_add_output(em->g, tc, ty_tuple(ts, 2));
+        }
+        TS_TRY(assign_to(em, s->for_.target, elem, sp));
+        TS_TRY(emit_stmts(em, &s->for_.body, 0));
+    }
+    return TS_OK;
+}
+
 static ts_status emit_for(Em *em, const Ast *s) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
@@ -788,7 +816,17 @@ static ts_status emit_for(Em *em, const Ast *s) {
         return emit_loop(em, s, LOOP_RANGE, trip, NULL, a[0], step, s->for_.target, &s->for_.body, NULL);
     }
     Value *seq;
-    TS_TRY(em_expr(em, it, NULL, &seq));
+    if (it->kind == AST_CALL && it->call.func->kind == AST_ATTR && it->call.args.len == 0 && !it->call.keywords.len &&
+        (strcmp(it->call.func->attr.name, "items") == 0 || strcmp(it->call.func->attr.name, "keys") == 0 ||
+         strcmp(it->call.func->attr.name, "values") == 0)) {
+        Value *recv;
+        TS_TRY(em_expr(em, it->call.func->attr.value, NULL, &recv));
+        if (is_module_value(recv)) return emit_for_module_dict(em, s, recv, it->call.func->attr.name);
+        char *op = arena_printf(&em->g->arena, "aten::%s", it->call.func->attr.name);
+        TS_TRY(em_op(em, op, sp, &seq, 1, recv, NULL, NULL));
+    } else {
+        TS_TRY(em_expr(em, it, NULL, &seq));
+    }
     if (seq->type->kind == TK_TUPLE) {
         /* unrolled: one copy of the body per element */
         for (int i = 0; i < seq->type->n; i++) {
