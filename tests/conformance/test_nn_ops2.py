@@ -128,6 +128,24 @@ MODELS["cells"] = (Cells, lambda: [torch.randn(3, 5), torch.randn(3, 4), torch.r
                                    torch.randn(1, 2, 5, 6, 4)])
 
 
+class LSTMCells(nn.Module):
+    """aten::lstm_cell: batched, with and without a state, and unbatched."""
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.LSTMCell(5, 4)
+        self.nobias = nn.LSTMCell(5, 3, bias=False)
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor):
+        h1, c1 = self.cell(x, (h, h * 0.5 - 0.2))
+        h2, c2 = self.cell(x)
+        h3, c3 = self.cell(x[1], (h[1], h[0]))
+        h4, c4 = self.nobias(x)
+        return h1, c1, h2, c2, h3, c3, h4, c4
+
+
+MODELS["lstm_cell"] = (LSTMCells, lambda: [torch.randn(3, 5), torch.randn(3, 4)])
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_nn_ops2_model(archive, rundir, name):
     build, inputs = MODELS[name]
