@@ -513,6 +513,13 @@ static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, 
     Value **outs;
     int n;
     ts_status est;
+    if (strcmp(name, "aten::_no_grad_embedding_renorm_") == 0 && em->u->from_source && args->n == 4) {
+        /* F.embedding's max_norm renormalisation: its schema declares no write, so
+         * PyTorch's dead code elimination drops the unused call from every scripted
+         * graph (scripted nn.Embedding(max_norm=...) never renormalises); so here */
+        *out = args->a[0].v;
+        return TS_OK;
+    }
     if ((em->u->lazy || em->u->from_source) && !ops_lookup(name)) return emit_unresolved(em, name, args, sp, hint, out);
     if (args->n == 2 && !args->a[0].kw && !args->a[1].kw &&
         enum_compare(em, name, args->a[0].v, args->a[1].v, sp, out, &est))

@@ -316,3 +316,40 @@ OPFN(top_index_put) {
     }
     return op_return(out, r);
 }
+
+/* aten::embedding: rows of weight (V x D) picked by indices (int64 or int32, any
+ * shape), giving indices.shape + [D]. padding_idx, scale_grad_by_freq and sparse
+ * only concern gradients. */
+OPFN(top_embedding) {
+    const char *op = "embedding";
+    Tensor *w, *ix;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &w));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &ix));
+    if (w->ndim != 2) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "'weight' must be 2-D");
+    if (ix->dtype != DT_INT64 && ix->dtype != DT_INT32)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL,
+                       "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; "
+                       "but got torch.%sTensor instead (while checking arguments for embedding)",
+                       dtype_storage_name(ix->dtype));
+    if (ix->ndim + 1 > TS_MAX_DIMS) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "embedding: indices have too many dimensions");
+    int64_t n = tensor_numel(ix), V = w->sizes[0], D = w->sizes[1];
+    for (int64_t e = 0; e < n; e++) {
+        int64_t k = tensor_get_i64(ix, e);
+        if (k < 0 || k >= V) return ts_fail(ctx, TS_ERR_VALUE, NULL, "index out of range in self");
+    }
+    int64_t sizes[TS_MAX_DIMS];
+    memcpy(sizes, ix->sizes, sizeof(int64_t) * (size_t)ix->ndim);
+    sizes[ix->ndim] = D;
+    Tensor *r = tensor_new_uninit(ctx, w->dtype, sizes, ix->ndim + 1);
+    if (!r) return ctx->status;
+    size_t es = dtype_size(w->dtype);
+    const char *base = (const char *)w->storage->data;
+    char *dst = tensor_data(r);
+    for (int64_t e = 0; e < n; e++) {
+        int64_t k = tensor_get_i64(ix, e);
+        for (int64_t j = 0; j < D; j++)
+            memcpy(dst + (size_t)(e * D + j) * es, base + (size_t)(w->storage_offset + k * w->strides[0] + j * w->strides[1]) * es,
+                   es);
+    }
+    return op_return(out, r);
+}

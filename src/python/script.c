@@ -118,6 +118,12 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
             out->name = f->name;
             return TS_OK;
         }
+        if (strcmp(f->mod->pyname, "torch.nn.functional") == 0 && strcmp(f->name, "_no_grad_embedding_renorm_") == 0) {
+            /* torch.jit's builtin table maps it to the op (torch/jit/_builtins.py) */
+            out->kind = GR_OP;
+            out->name = "aten::_no_grad_embedding_renorm_";
+            return TS_OK;
+        }
         char *q = arena_printf(&sc->u->arena, "%s.%s", f->mod->qualifier, f->name);
         out->kind = GR_FUNCTION;
         /* @_overload signatures: one function per signature, each with the implementation's body */

@@ -143,6 +143,20 @@ class LSTMCells(nn.Module):
         return h1, c1, h2, c2, h3, c3, h4, c4
 
 
+class Embeddings(nn.Module):
+    """aten::embedding with int64 and int32 indices of several shapes, and F.embedding's
+    max_norm, which scripted PyTorch drops (its renorm call has no effect in a graph)."""
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 3, padding_idx=2)
+        self.capped = nn.Embedding(10, 3, max_norm=0.5)
+
+    def forward(self, idx: torch.Tensor, w: torch.Tensor):
+        return (self.emb(idx), F.embedding(idx.int(), w), F.embedding(idx[0, 1], w), F.embedding(idx.t(), w[:, 1:]),
+                self.capped(idx))
+
+
+MODELS["embedding"] = (Embeddings, lambda: [torch.tensor([[1, 9, 2], [0, 0, 5]]), torch.randn(10, 4)])
 MODELS["lstm_cell"] = (LSTMCells, lambda: [torch.randn(3, 5), torch.randn(3, 4)])
 
 
