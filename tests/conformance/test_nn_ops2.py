@@ -157,6 +157,17 @@ class Embeddings(nn.Module):
 
 
 MODELS["embedding"] = (Embeddings, lambda: [torch.tensor([[1, 9, 2], [0, 0, 5]]), torch.randn(10, 4)])
+class RReLUs(nn.Module):
+    """aten::rrelu / rrelu_ in eval mode: leaky_relu with slope (lower + upper) / 2."""
+    def __init__(self):
+        super().__init__()
+        self.m = nn.RReLU(0.05, 0.5)
+
+    def forward(self, x: torch.Tensor):
+        return F.rrelu(x), F.rrelu(x, 0.1, 0.3), F.rrelu(x.clone(), 0.2, 0.25, inplace=True), self.m(x)
+
+
+MODELS["rrelu"] = (RReLUs, lambda: [torch.randn(4, 6) * 3])
 MODELS["lstm_cell"] = (LSTMCells, lambda: [torch.randn(3, 5), torch.randn(3, 4)])
 
 
