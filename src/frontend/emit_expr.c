@@ -149,6 +149,14 @@ static bool from_global(Em *em, GlobalRef *g, Span sp, SV *out) {
     case GR_FUNCTION: out->kind = SV_FUNC; out->fn = g->fn; return true;
     case GR_VALUE: out->kind = SV_VALUE; out->v = em_constant(em, g->value, sp); return true;
     case GR_BUILTIN: out->kind = SV_BUILTIN; out->name = arena_strdup(&em->g->arena, g->name); return true;
+    case GR_DISPATCH:
+        out->kind = SV_DISPATCH;
+        out->fn = g->fn;
+        out->fn_true = g->fn_true;
+        out->name = arena_strdup(&em->g->arena, g->name);
+        out->index = g->dispatch_index;
+        out->dflt = g->dispatch_default;
+        return true;
     }
     return false;
 }
@@ -905,6 +913,16 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     TS_TRY(emit_args(em, call, &args));
     switch (f.kind) {
     case SV_IGNORED: return emit_ignored_call(em, f.t, sp, out);
+    case SV_DISPATCH: {
+        /* boolean_dispatch (F.max_pool2d's return_indices): the flag must be a constant */
+        Value *flag = NULL;
+        for (int i = 0; i < args.n; i++)
+            if (args.a[i].kw ? strcmp(args.a[i].kw, f.name) == 0 : i == f.index) flag = args.a[i].v;
+        bool on = f.dflt;
+        if (flag && !em_const_bool(flag, &on))
+            return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "the argument '%s' of this function must be a constant bool", f.name);
+        return emit_fn_call(em, on ? f.fn_true : f.fn, NULL, &args, sp, out);
+    }
     case SV_OP: return emit_builtin_op(em, f.name, &args, sp, hint, out);
     case SV_FUNC: return emit_fn_call(em, f.fn, NULL, &args, sp, out);
     case SV_METHOD: {

@@ -26,6 +26,7 @@ typedef enum SVKind {
     SV_NEW,       /* Cls.__new__ */
     SV_PYMOD,     /* name: a Python module of a scripted source ("torch.nn.functional") */
     SV_IGNORED,   /* v.name(...) of a @torch.jit.ignore / unused method: raises; t its return type */
+    SV_DISPATCH,  /* boolean_dispatch: fn (False) / fn_true, by argument name / index / dflt */
 } SVKind;
 
 typedef struct SV {
@@ -35,6 +36,9 @@ typedef struct SV {
     ClassType *cls;
     Function *fn;
     Type *t;
+    Function *fn_true;
+    int index;
+    bool dflt;
 } SV;
 
 typedef VEC(const char *) NameVec;

@@ -78,6 +78,8 @@ typedef enum GlobalKind {
     GR_FUNCTION, /* fn (a free function of the unit) */
     GR_VALUE,    /* a constant: value (owned by the receiver) */
     GR_BUILTIN,  /* a builtin of the frontend: name ("_pair": torch.nn.modules.utils' n-tuple makers) */
+    GR_DISPATCH, /* boolean_dispatch: fn_true when argument `name` (or positional dispatch_index)
+                  * is a constant True, fn when False, dispatch_default when absent */
 } GlobalKind;
 
 typedef struct GlobalRef {
@@ -86,6 +88,9 @@ typedef struct GlobalRef {
     ClassType *cls;
     Function *fn;
     IValue value;
+    Function *fn_true;
+    int dispatch_index;
+    bool dispatch_default;
 } GlobalRef;
 
 typedef struct ScriptHooks {

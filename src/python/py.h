@@ -104,6 +104,12 @@ struct PFunc {
     PClass *cls;   /* the class whose body defined it (for super()) */
     PV *defaults;  /* per parameter; k == P_MARK with p NULL when it has none */
     unsigned flags;
+    /* boolean_dispatch(arg_name, arg_index, default, if_true, if_false) made this copy
+     * of if_false: compiled code picks dispatch_true when that argument is a constant True */
+    struct PFunc *dispatch_true;
+    const char *dispatch_arg;
+    int dispatch_index;
+    bool dispatch_default;
 };
 
 struct PMod {

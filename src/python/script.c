@@ -124,6 +124,22 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
             out->name = "aten::_no_grad_embedding_renorm_";
             return TS_OK;
         }
+        if (f->dispatch_true) {
+            /* boolean_dispatch: both functions; the call site picks */
+            GlobalRef t;
+            memset(&t, 0, sizeof t);
+            PFunc plain = *f;
+            plain.dispatch_true = NULL;
+            TS_TRY(global_of(sc, m, pv_ptr(P_FUNC, f->dispatch_true), name, sp, &t));
+            TS_TRY(global_of(sc, m, pv_ptr(P_FUNC, &plain), name, sp, out));
+            if (t.kind != GR_FUNCTION || out->kind != GR_FUNCTION) return TS_OK;
+            out->kind = GR_DISPATCH;
+            out->fn_true = t.fn;
+            out->name = f->dispatch_arg;
+            out->dispatch_index = f->dispatch_index;
+            out->dispatch_default = f->dispatch_default;
+            return TS_OK;
+        }
         char *q = arena_printf(&sc->u->arena, "%s.%s", f->mod->qualifier, f->name);
         out->kind = GR_FUNCTION;
         /* @_overload signatures: one function per signature, each with the implementation's body */

@@ -168,6 +168,23 @@ class RReLUs(nn.Module):
 
 
 MODELS["rrelu"] = (RReLUs, lambda: [torch.randn(4, 6) * 3])
+class MaxPoolIndices(nn.Module):
+    """aten::max_pool{1,2}d_with_indices (boolean_dispatch on return_indices): padding,
+    dilation, ceil mode, strided input."""
+    def __init__(self):
+        super().__init__()
+        self.p2 = nn.MaxPool2d(3, stride=2, padding=1, return_indices=True)
+        self.p1 = nn.MaxPool1d(2, return_indices=True, ceil_mode=True)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor):
+        a, ia = self.p2(x)
+        b, ib = F.max_pool2d(x.transpose(2, 3), (2, 3), (1, 2), dilation=(2, 1), return_indices=True)
+        c, ic = self.p1(y)
+        d, id_ = F.max_pool1d(y[0], 3, 1, 1, return_indices=True)
+        return a, ia, b, ib, c, ic, d, id_, F.max_pool2d(x, 2)
+
+
+MODELS["maxpool_indices"] = (MaxPoolIndices, lambda: [torch.randn(2, 3, 7, 6), torch.randn(2, 4, 9)])
 MODELS["lstm_cell"] = (LSTMCells, lambda: [torch.randn(3, 5), torch.randn(3, 4)])
 
 
