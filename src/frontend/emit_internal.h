@@ -51,6 +51,8 @@ typedef struct Env {
     bool raised;                 /* the block ends in an exception */
     bool returned;               /* the block ends in a return */
     bool jumped;                 /* the block ends in a break or continue */
+    bool maybe_ret;              /* some path through the block returned: `$retflag` says whether,
+                                  * `$ret` holds the value (PyTorch's exit transform) */
 } Env;
 
 typedef struct Em {

@@ -343,6 +343,96 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
     }
 }
 
+/* An if where some path returns and another goes on (a return nested in ifs,
+ * which the rest-of-block move cannot reach): as PyTorch's exit transform, each
+ * branch that may have returned defines `$retflag` and `$ret`, and the others
+ * get the outer ones (or False and an uninitialized value), so both flow out of
+ * the if; the code after it then runs only when the flag is false
+ * (emit_guarded_rest). True when that happened. */
+static bool prepare_partial_return(Em *em, Env *envs, Block **blks, Span sp) {
+    bool any = false, all = true;
+    Type *rt = NULL;
+    for (int k = 0; k < 2; k++) {
+        bool r = !envs[k].raised && (envs[k].returned || envs[k].maybe_ret);
+        any = any || r;
+        all = all && (envs[k].raised || envs[k].returned);
+        Value *v = r ? strmap_get(&envs[k].vars, "$ret") : NULL;
+        if (v && !rt) rt = v->type;
+    }
+    if (!any || all || !rt) return false;
+    Block *sb = em->b;
+    Env *se = em->env;
+    for (int k = 0; k < 2; k++) {
+        if (envs[k].raised) continue;
+        em->b = blks[k];
+        em->env = &envs[k];
+        if (envs[k].returned && !envs[k].maybe_ret) {
+            em_env_set(em, "$retflag", em_constant(em, iv_bool(true), sp));
+        } else if (!envs[k].returned && !envs[k].maybe_ret) {
+            Value *f = em_env_lookup(se, "$retflag"), *r = em_env_lookup(se, "$ret");
+            if (!r) {
+                Node *un = node_new(em->g, NK_UNINITIALIZED, sp);
+                block_append(blks[k], un);
+                r = node_add_output(em->g, un, rt);
+            }
+            em_env_set(em, "$retflag", f ? f : em_constant(em, iv_bool(false), sp));
+            em_env_set(em, "$ret", r);
+        }
+    }
+    em->b = sb;
+    em->env = se;
+    return true;
+}
+
+/* The statements l[from..] after a statement that may have returned: run when
+ * `$retflag` is false, inside `if $retflag: pass else: ...`, whose outputs are
+ * the names the rest reassigns and `$ret` / `$retflag`. */
+static ts_status emit_guarded_rest(Em *em, const AstList *l, int from) {
+    Span sp = l->items[from]->span;
+    Value *flag = em_env_lookup(em->env, "$retflag");
+    Node *n = em_append(em, NK_IF, sp);
+    node_add_input(em->g, n, flag);
+    Block *blks[2];
+    blks[0] = node_add_block(em->g, n);
+    blks[1] = node_add_block(em->g, n);
+    Env env;
+    em_env_init(&env, em->env);
+    static const AstList empty = {0};
+    ts_status st = emit_branch(em, blks[1], &env, &empty, l, from);
+    if (st == TS_OK && env.returned && !env.maybe_ret && !env.raised) {
+        Block *sb = em->b;
+        Env *se = em->env;
+        em->b = blks[1];
+        em->env = &env;
+        em_env_set(em, "$retflag", em_constant(em, iv_bool(true), sp));
+        em->b = sb;
+        em->env = se;
+    }
+    for (int i = 0; i < env.order.len && st == TS_OK; i++) {
+        const char *name = env.order.data[i];
+        Value *outer = em_env_lookup(em->env, name), *in = strmap_get(&env.vars, name);
+        if (!outer || !in) continue; /* defined only in the rest: nothing after it uses it */
+        Type *t = ty_unify(outer->type, in->type);
+        if (!t) {
+            char *what = arena_printf(&em->g->arena, "'%s' has a different type after an early return", name);
+            st = em_type_error(em, sp, what, outer->type, in->type);
+            break;
+        }
+        block_add_output(em->g, blks[0], outer);
+        block_add_output(em->g, blks[1], in);
+        Value *o = node_add_output(em->g, n, t);
+        o->name = name[0] == '$' ? NULL : name;
+        em_env_set(em, name, o);
+    }
+    if (st == TS_OK && (env.returned || env.raised)) {
+        /* every path has returned (or raised) now */
+        em->env->returned = true;
+        em->env->maybe_ret = false;
+    }
+    em_env_free(&env);
+    return st;
+}
+
 static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_from, bool *consumed_rest) {
     Span sp = s->span;
     Value *c;
@@ -381,6 +471,7 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
         em_env_free(&envs[1]);
         return st;
     }
+    bool partial_ret = prepare_partial_return(em, envs, blks, sp);
     /* names assigned in either branch, in order */
     StrMap seen;
     strmap_init(&seen);
@@ -433,6 +524,7 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     em_env_free(&envs[1]);
     if (ends_raise) em->env->raised = true;
     if (ends_ret) em->env->returned = true;
+    else if (partial_ret && !ends_raise) em->env->maybe_ret = true;
     if (ends_jump) em->env->jumped = true;
     return st;
 }
@@ -1108,6 +1200,7 @@ static ts_status emit_stmts(Em *em, const AstList *l, int from) {
             break;
         }
         if (consumed) break;
+        if (em->env->maybe_ret && !ended(em->env) && i + 1 < l->len) return emit_guarded_rest(em, l, i + 1);
     }
     return TS_OK;
 }
@@ -1145,6 +1238,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
     ts_status st = emit_stmts(&em, &def->funcdef.body, 0);
     if (st == TS_OK) {
         Value *r = em_env_lookup(&env, "$ret");
+        if (env.maybe_ret && !env.returned) r = NULL; /* falls off the end on some path */
         if (!r) {
             if (fn->ret_type && !ty_subtype(ty_none(), fn->ret_type) && !env.raised)
                 st = ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s does not return a value on every path", fn->qualname);
