@@ -90,6 +90,8 @@ const char *em_binop_aten(AstBinOp op, bool tensor);
 /* A tuple whose elements fit List[T] (t, maybe Optional) as that list, as PyTorch
  * converts at calls and returns; v itself otherwise. */
 Value *em_tuple_to_list(Em *em, Value *v, Type *t, Span sp);
+/* e = x[indices] (emit_index.c). */
+ts_status em_subscript(Em *em, const struct Ast *e, Value **out) TS_MUST_CHECK;
 /* x[indices] of a tensor as a view (ints, slices, None): what subscript assignment writes into. */
 ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) TS_MUST_CHECK;
 /* The views of x[indices] for its ints, slices, None and `...`; tix[0..*ntix) the tensor
