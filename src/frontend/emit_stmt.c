@@ -586,7 +586,8 @@ static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Val
     em->loop_depth++;
     if (st == TS_OK) st = emit_stmts(em, body, 0);
     em->loop_depth--;
-    if (st == TS_OK && (env.returned))
+    /* a return on some path of the body (maybe_ret) too: the loop would drop it */
+    if (st == TS_OK && (env.returned || (env.maybe_ret && !env.raised)))
         st = ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "return inside a loop is not supported yet");
     Value *cond = cond0;
     Value *broke = brk && st == TS_OK ? em_env_lookup(&env, brk) : NULL;
