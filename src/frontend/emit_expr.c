@@ -156,6 +156,14 @@ static bool from_global(Em *em, GlobalRef *g, Span sp, SV *out) {
     case GR_FUNCTION: out->kind = SV_FUNC; out->fn = g->fn; return true;
     case GR_VALUE: out->kind = SV_VALUE; out->v = em_constant(em, g->value, sp); return true;
     case GR_BUILTIN: out->kind = SV_BUILTIN; out->name = arena_strdup(&em->g->arena, g->name); return true;
+    case GR_DISPATCH:
+        out->kind = SV_DISPATCH;
+        out->fn = g->fn;
+        out->fn_true = g->fn_true;
+        out->name = arena_strdup(&em->g->arena, g->name);
+        out->index = g->dispatch_index;
+        out->dflt = g->dispatch_default;
+        return true;
     }
     return false;
 }
@@ -267,6 +275,18 @@ static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *o
             out->v = graph_constant(em->g, em->b, iv_dup(c->consts.data[i].value), c->consts.data[i].type, sp);
             return TS_OK;
         }
+    if (!class_method(c, name) && em->u->hooks && em->u->hooks->ignored && c->kind == CK_MODULE) {
+        bool ignored;
+        Type *ret = NULL;
+        TS_TRY(em->u->hooks->ignored(em->ctx, em->u->hooks_ud, c, name, &ignored, &ret));
+        if (ignored) {
+            out->kind = SV_IGNORED;
+            out->v = obj;
+            out->name = name;
+            out->t = ret;
+            return TS_OK;
+        }
+    }
     if (!class_method(c, name) && em->u->hooks && c->kind == CK_MODULE) {
         Function *m = NULL;
         TS_TRY(em->u->hooks->method(em->ctx, em->u->hooks_ud, c, name, &sp, &m));
@@ -526,6 +546,13 @@ static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, 
     Value **outs;
     int n;
     ts_status est;
+    if (strcmp(name, "aten::_no_grad_embedding_renorm_") == 0 && em->u->from_source && args->n == 4) {
+        /* F.embedding's max_norm renormalisation: its schema declares no write, so
+         * PyTorch's dead code elimination drops the unused call from every scripted
+         * graph (scripted nn.Embedding(max_norm=...) never renormalises); so here */
+        *out = args->a[0].v;
+        return TS_OK;
+    }
     if ((em->u->lazy || em->u->from_source) && !ops_lookup(name)) return emit_unresolved(em, name, args, sp, hint, out);
     if (args->n == 2 && !args->a[0].kw && !args->a[1].kw &&
         enum_compare(em, name, args->a[0].v, args->a[1].v, sp, out, &est))
@@ -917,6 +944,40 @@ static ts_status no_tensor_method(Em *em, const char *name, Span sp) {
     return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "'Tensor' object has no attribute or method '%s'", name);
 }
 
+/* x.long(), x.float() ...: PyTorch compiles these casts as
+ * aten::to(x, dtype, False, False, None) (there is no aten::long op). The
+ * ScalarType code of each, or -1. */
+static int tensor_cast_dtype(const char *name) {
+    static const struct { const char *name; int code; } casts[] = {
+        {"byte", 0}, {"char", 1}, {"short", 2}, {"int", 3}, {"long", 4},
+        {"half", 5}, {"float", 6}, {"double", 7}, /* PyTorch 1.13 has no x.bool() / x.bfloat16() */
+    };
+    for (size_t i = 0; i < TS_ARRAY_LEN(casts); i++)
+        if (strcmp(casts[i].name, name) == 0) return casts[i].code;
+    return -1;
+}
+
+static ts_status emit_tensor_cast(Em *em, Value *x, int code, Span sp, Value **out) {
+    Value *f = em_constant(em, iv_bool(false), sp);
+    CallArg a[5] = {{x, NULL, sp}, {em_constant(em, iv_int(code), sp), NULL, sp}, {f, NULL, sp}, {f, NULL, sp},
+                    {em_constant(em, iv_none(), sp), NULL, sp}};
+    return sema_emit_op1(em->ctx, em->g, em->b, "aten::to", a, 5, sp, out);
+}
+
+/* A call of a @torch.jit.ignore / @torch.jit.unused method: the body stays
+ * Python, so the call raises, as PyTorch's saved code does
+ * (ops.prim.RaiseException("This Python function is annotated to be ignored
+ * and cannot be run")); its value, never reached, is uninitialized. */
+static ts_status emit_ignored_call(Em *em, Type *ret, Span sp, Value **out) {
+    CallArg a = {em_constant(em, iv_cstr("This Python function is annotated to be ignored and cannot be run"), sp), NULL, sp};
+    Value **outs;
+    int n;
+    TS_TRY(sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", &a, 1, sp, &outs, &n));
+    Node *un = em_append(em, NK_UNINITIALIZED, sp);
+    *out = node_add_output(em->g, un, ret);
+    return TS_OK;
+}
+
 static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     SV f;
     TS_TRY(em_sv(em, call->call.func, &f));
@@ -931,6 +992,17 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     Args args;
     TS_TRY(emit_args(em, call, &args));
     switch (f.kind) {
+    case SV_IGNORED: return emit_ignored_call(em, f.t, sp, out);
+    case SV_DISPATCH: {
+        /* boolean_dispatch (F.max_pool2d's return_indices): the flag must be a constant */
+        Value *flag = NULL;
+        for (int i = 0; i < args.n; i++)
+            if (args.a[i].kw ? strcmp(args.a[i].kw, f.name) == 0 : i == f.index) flag = args.a[i].v;
+        bool on = f.dflt;
+        if (flag && !em_const_bool(flag, &on))
+            return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "the argument '%s' of this function must be a constant bool", f.name);
+        return emit_fn_call(em, on ? f.fn_true : f.fn, NULL, &args, sp, out);
+    }
     case SV_OP: return emit_builtin_op(em, f.name, &args, sp, hint, out);
     case SV_FUNC: return emit_fn_call(em, f.fn, NULL, &args, sp, out);
     case SV_METHOD: {
@@ -948,6 +1020,10 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
         args.a[0].kw = NULL;
         args.a[0].span = sp;
         args.n++;
+        if (f.v->type->kind == TK_TENSOR && args.n == 1) {
+            int code = tensor_cast_dtype(f.name);
+            if (code >= 0) return emit_tensor_cast(em, f.v, code, sp, out);
+        }
         char *opname = arena_printf(&em->g->arena, "aten::%s", f.name);
         if (em->u->from_source && f.v->type->kind == TK_TENSOR && !ops_lookup(opname) &&
             !sema_is_tensor_method(f.name))
@@ -1362,164 +1438,6 @@ static ts_status emit_dict(Em *em, const Ast *e, Type *hint, Value **out) {
     return TS_OK;
 }
 
-static bool const_int(const Ast *e, int64_t *out) {
-    if (e->kind == AST_INT) {
-        *out = e->int_lit.value;
-        return true;
-    }
-    return false;
-}
-
-/* The start, end and step of a[lo:hi:st]: None, None and 1 when left out. */
-static ts_status slice_bounds(Em *em, const Ast *k, Span sp, Value **lo, Value **hi, Value **st) {
-    if (k->slice.lower) TS_TRY(em_expr(em, k->slice.lower, NULL, lo));
-    else *lo = em_constant(em, iv_none(), sp);
-    if (k->slice.upper) TS_TRY(em_expr(em, k->slice.upper, NULL, hi));
-    else *hi = em_constant(em, iv_none(), sp);
-    if (k->slice.step) TS_TRY(em_expr(em, k->slice.step, NULL, st));
-    else *st = em_constant(em, iv_int(1), sp);
-    return TS_OK;
-}
-
-static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) {
-    Span sp = e->span;
-    int64_t dim = 0;
-    const AstList *ix = &e->subscript.indices;
-    for (int i = 0; i < ix->len; i++) {
-        const Ast *k = ix->items[i];
-        Value *d = em_constant(em, iv_int(dim), sp);
-        if (k->kind == AST_SLICE) {
-            Value *lo, *hi, *st;
-            TS_TRY(slice_bounds(em, k, sp, &lo, &hi, &st));
-            CallArg a[5] = {{x, NULL, sp}, {d, NULL, sp}, {lo, NULL, sp}, {hi, NULL, sp}, {st, NULL, sp}};
-            TS_TRY(sema_emit_op1(em->ctx, em->g, em->b, "aten::slice", a, 5, sp, &x));
-            dim++;
-        } else if (k->kind == AST_NONE) {
-            TS_TRY(em_op(em, "aten::unsqueeze", sp, &x, 2, x, d, NULL));
-            dim++;
-        } else if (k->kind == AST_ELLIPSIS) {
-            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "'...' in tensor indexing is not supported yet");
-        } else {
-            Value *iv;
-            TS_TRY(em_expr(em, k, NULL, &iv));
-            if (iv->type->kind != TK_INT)
-                return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "tensor indexing with a %s is not supported yet",
-                               iv->type->kind == TK_TENSOR ? "tensor" : "value of this type");
-            TS_TRY(em_op(em, "aten::select", sp, &x, 3, x, d, iv));
-        }
-    }
-    *out = x;
-    return TS_OK;
-}
-
-ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) { return emit_tensor_index(em, e, x, out); }
-
-/* m[i] of a ModuleList/Sequential/ModuleDict with an index that is not a
- * literal: TorchScript picks the submodule at compile time, so it must be one. */
-static ts_status bad_container_index(Em *em, const Ast *e, const ClassType *c) {
-    Span bs = e->subscript.value->span;
-    int bn = (int)(bs.end - bs.start);
-    const char *base = bs.src && bn <= 60 ? bs.src->text + bs.start : "self.layers";
-    if (!bs.src || bn > 60) bn = (int)strlen(base);
-    if (strcmp(c->name, "ModuleDict") == 0)
-        return ts_fail(em->ctx, TS_ERR_TYPE, &e->span,
-                       "a ModuleDict can only be indexed by a string literal: iterate instead (for name, m in "
-                       "%.*s.items():)", bn, base);
-    return ts_fail(em->ctx, TS_ERR_TYPE, &e->span,
-                   "ModuleList and Sequential can only be indexed by an integer literal: iterate instead (for i, layer "
-                   "in enumerate(%.*s):)", bn, base);
-}
-
-static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
-    Value *base;
-    TS_TRY(em_expr(em, e->subscript.value, NULL, &base));
-    Span sp = e->span;
-    const AstList *ix = &e->subscript.indices;
-    Type *t = base->type;
-    if (t->kind == TK_TENSOR) return emit_tensor_index(em, e, base, out);
-    if (ix->len != 1) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "only tensors take several indices");
-    const Ast *k = ix->items[0];
-    if (t->kind == TK_CLASS && t->cls->kind == CK_MODULE) {
-        /* ModuleList / Sequential [constant int], ModuleDict [string literal]: that submodule */
-        const ClassType *c = t->cls;
-        int64_t want = -1;
-        int nsub = 0;
-        for (int i = 0; i < c->attrs.len; i++)
-            if (c->attrs.data[i].type->kind == TK_CLASS && c->attrs.data[i].type->cls->kind == CK_MODULE) nsub++;
-        bool by_int = const_int(k, &want);
-        if (!by_int && k->kind != AST_STR) return bad_container_index(em, e, c);
-        if (by_int && want < 0) want += nsub;
-        for (int i = 0, j = 0; i < c->attrs.len; i++) {
-            Type *at = c->attrs.data[i].type;
-            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
-            if (by_int ? j++ == want : strcmp(c->attrs.data[i].name, k->str.data) == 0) {
-                Node *ga = em_append(em, NK_GETATTR, sp);
-                node_add_input(em->g, ga, base);
-                ga->name = c->attrs.data[i].name;
-                ga->index = i;
-                *out = node_add_output(em->g, ga, at);
-                (*out)->name = ga->name;
-                return TS_OK;
-            }
-        }
-        return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &k->span, "index out of range of this module container");
-    }
-    if (t->kind == TK_TUPLE || (t->kind == TK_CLASS && t->cls->kind == CK_NAMEDTUPLE)) {
-        int n = t->kind == TK_TUPLE ? t->n : t->cls->attrs.len;
-        if (k->kind == AST_SLICE) {
-            int64_t lo = 0, hi = n, st = 1;
-            if ((k->slice.lower && !const_int(k->slice.lower, &lo)) || (k->slice.upper && !const_int(k->slice.upper, &hi)) ||
-                (k->slice.step && !const_int(k->slice.step, &st)) || st != 1)
-                return ts_fail(em->ctx, TS_ERR_TYPE, &k->span, "tuple slices need constant bounds and step 1");
-            if (lo < 0) lo += n;
-            if (hi < 0) hi += n;
-            lo = lo < 0 ? 0 : lo > n ? n : lo;
-            hi = hi < lo ? lo : hi > n ? n : hi;
-            Node *tn = em_append(em, NK_TUPLE_CONSTRUCT, sp);
-            Type *ts[MAX_CALL_ARGS];
-            int m = 0;
-            for (int64_t i = lo; i < hi && m < MAX_CALL_ARGS; i++) {
-                Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
-                node_add_input(em->g, ti, base);
-                ti->index = (int)i;
-                Type *et = t->kind == TK_TUPLE ? t->elems[i] : t->cls->attrs.data[i].type;
-                node_add_input(em->g, tn, node_add_output(em->g, ti, et));
-                ts[m++] = et;
-            }
-            /* keep the TupleConstruct after its inputs */
-            node_remove(tn);
-            block_append(em->b, tn);
-            *out = node_add_output(em->g, tn, ty_tuple(ts, m));
-            return TS_OK;
-        }
-        int64_t i;
-        if (!const_int(k, &i)) return ts_fail(em->ctx, TS_ERR_TYPE, &k->span, "tuple indices must be integer constants");
-        if (i < 0) i += n;
-        if (i < 0 || i >= n)
-            return ts_fail(em->ctx, TS_ERR_VALUE, &sp, "tuple index out of range: the tuple has %d element%s and the "
-                           "index is %lld", n, n == 1 ? "" : "s", (long long)(i < 0 ? i - n : i));
-        if (base->node->kind == NK_TUPLE_CONSTRUCT && base->node->inputs.len == n) {
-            /* (a, b)[1] is b, as PyTorch's tuple lowering makes it */
-            *out = base->node->inputs.data[i];
-            return TS_OK;
-        }
-        Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
-        node_add_input(em->g, ti, base);
-        ti->index = (int)i;
-        *out = node_add_output(em->g, ti, t->kind == TK_TUPLE ? t->elems[i] : t->cls->attrs.data[i].type);
-        return TS_OK;
-    }
-    if (k->kind == AST_SLICE) {
-        Value *lo, *hi, *st;
-        TS_TRY(slice_bounds(em, k, sp, &lo, &hi, &st));
-        CallArg a[4] = {{base, NULL, sp}, {lo, NULL, sp}, {hi, NULL, sp}, {st, NULL, sp}};
-        return sema_emit_op1(em->ctx, em->g, em->b, "aten::slice", a, 4, sp, out);
-    }
-    Value *iv;
-    TS_TRY(em_expr(em, k, NULL, &iv));
-    return em_op(em, "aten::__getitem__", sp, out, 2, base, iv, NULL);
-}
-
 /* `a OP b` with no overload for the operands' types (source code): say so as
  * Python does, with the usual fix: refine an Optional name, str() a number. */
 static ts_status bad_operands(Em *em, const Ast *e, Value *a, Value *b) {
@@ -1569,7 +1487,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         return em_sv_value(em, &sv, sp, out);
     }
     case AST_CALL: return emit_call(em, e, hint, out);
-    case AST_SUBSCRIPT: return emit_subscript(em, e, out);
+    case AST_SUBSCRIPT: return em_subscript(em, e, out);
     case AST_BINOP: {
         Value *a, *b;
         TS_TRY(em_expr(em, e->binop.lhs, NULL, &a));

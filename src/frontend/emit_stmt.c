@@ -140,7 +140,9 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
         if (base->type->kind == TK_TENSOR && em->u->from_source) {
             /* x[i, a:b] = v writes into the view: fill_ with a number, copy_ of a tensor (as PyTorch emits it) */
             Value *view;
-            TS_TRY(em_tensor_index(em, target, base, &view));
+            bool done;
+            TS_TRY(em_tensor_index_put(em, target, base, v, &view, &done));
+            if (done) return TS_OK;
             bool scalar = v->type->kind == TK_INT || v->type->kind == TK_FLOAT || v->type->kind == TK_BOOL ||
                           v->type->kind == TK_NUMBER;
             if (v->type->kind == TK_BOOL) TS_TRY(em_op(em, "aten::Int", sp, &v, 1, v, NULL, NULL)); /* a Scalar */
@@ -159,6 +161,29 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_SYNTAX, &target->span, "cannot assign to this expression");
+}
+
+/* x[i, a:b] += v on a tensor, as PyTorch's emitAugAssignmentToSubscript: the
+ * in-place op on the view; with a tensor index, index, the in-place op on
+ * that, then index_put_ back. *done is false when x is not a tensor. */
+static ts_status aug_assign_tensor_subscript(Em *em, const Ast *s, bool *done) {
+    const Ast *target = s->augassign.target;
+    Span sp = s->span;
+    Value *base, *view, *rhs, *r;
+    *done = false;
+    TS_TRY(em_expr(em, target->subscript.value, NULL, &base));
+    if (base->type->kind != TK_TENSOR) return TS_OK; /* re-emitted by the general path (no side effects) */
+    Value *tix[MAX_CALL_ARGS];
+    int n;
+    TS_TRY(em_tensor_index_views(em, target, base, &view, tix, &n));
+    TS_TRY(em_expr(em, s->augassign.value, NULL, &rhs));
+    const char *name = arena_printf(&em->g->arena, "%s_", em_binop_aten(s->augassign.op, true));
+    *done = true;
+    if (n == 0) return em_op(em, name, sp, &r, 2, view, rhs, NULL);
+    Value *l = em_tensor_index_list(em, tix, n, sp), *picked;
+    TS_TRY(em_op(em, "aten::index", sp, &picked, 2, view, l, NULL));
+    TS_TRY(em_op(em, name, sp, &picked, 2, picked, rhs, NULL));
+    return em_op(em, "aten::index_put_", sp, &r, 3, view, l, picked);
 }
 
 /* Names assigned anywhere in a statement list (not in nested defs). */
@@ -258,12 +283,15 @@ static ts_status emit_branch(Em *em, Block *blk, Env *env, const AstList *body, 
  * combinations) give x a narrower type in the branch where it holds.
  * r->names[k] collects the names refined in branch k (0: true, 1: false),
  * r->types[k] the annotation to refine to (NULL: Optional's element). */
-static void add_refine(Refine *r, int k, const char *name, const Ast *type) {
+static void add_refine_ex(Refine *r, int k, const char *name, const Ast *type, bool exclude) {
     if (r->n[k] >= EM_MAX_REFINES) return;
     r->names[k][r->n[k]] = name;
     r->types[k][r->n[k]] = type;
+    r->exclude[k][r->n[k]] = exclude;
     r->n[k]++;
 }
+
+static void add_refine(Refine *r, int k, const char *name, const Ast *type) { add_refine_ex(r, k, name, type, false); }
 
 void em_collect_refines(const Ast *c, bool negate, Refine *r) {
     if (c->kind == AST_UNARY && c->unary.op == UNOP_NOT) {
@@ -279,13 +307,16 @@ void em_collect_refines(const Ast *c, bool negate, Refine *r) {
         em_collect_refines(c->boolop.lhs, negate, &a);
         em_collect_refines(c->boolop.rhs, negate, &b);
         int k = both_true ? 0 : 1;
-        for (int i = 0; i < a.n[k]; i++) add_refine(r, k, a.names[k][i], a.types[k][i]);
-        for (int i = 0; i < b.n[k]; i++) add_refine(r, k, b.names[k][i], b.types[k][i]);
+        for (int i = 0; i < a.n[k]; i++) add_refine_ex(r, k, a.names[k][i], a.types[k][i], a.exclude[k][i]);
+        for (int i = 0; i < b.n[k]; i++) add_refine_ex(r, k, b.names[k][i], b.types[k][i], b.exclude[k][i]);
         return;
     }
     if (c->kind == AST_CALL && c->call.func->kind == AST_NAME && strcmp(c->call.func->name.id, "isinstance") == 0 &&
         c->call.args.len == 2 && c->call.args.items[0]->kind == AST_NAME && c->call.args.items[1]->kind != AST_TUPLE) {
-        if (!negate) add_refine(r, 0, c->call.args.items[0]->name.id, c->call.args.items[1]);
+        /* true: x is of that type; false: x is one of its other Union members (PyTorch's
+         * isinstance refinement of both branches) */
+        add_refine_ex(r, negate ? 1 : 0, c->call.args.items[0]->name.id, c->call.args.items[1], false);
+        add_refine_ex(r, negate ? 0 : 1, c->call.args.items[0]->name.id, c->call.args.items[1], true);
         return;
     }
     if (c->kind != AST_COMPARE || c->compare.nops != 1) return;
@@ -301,6 +332,26 @@ void em_collect_refines(const Ast *c, bool negate, Refine *r) {
     add_refine(r, ((op == CMPOP_IS_NOT) != negate) ? 0 : 1, a->name.id, NULL);
 }
 
+/* The members of Union (or Optional) u that are not of type t, as one type;
+ * NULL when that removes nothing or everything. */
+static Type *union_without(Type *u, Type *t) {
+    if (u->kind != TK_UNION && u->kind != TK_OPTIONAL) return NULL;
+    Type *keep[16];
+    int n = 0, total;
+    if (u->kind == TK_OPTIONAL) {
+        Type *m[2] = {u->elems[0], ty_none()};
+        total = 2;
+        for (int i = 0; i < 2; i++)
+            if (!ty_subtype(m[i], t)) keep[n++] = m[i];
+    } else {
+        total = u->n;
+        for (int i = 0; i < u->n && n < 16; i++)
+            if (!ty_subtype(u->elems[i], t)) keep[n++] = u->elems[i];
+    }
+    if (n == 0 || n == total) return NULL;
+    return n == 1 ? keep[0] : ty_union(keep, n);
+}
+
 void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span sp) {
     for (int i = 0; i < r->n[k]; i++) {
         Value *v = em_env_lookup(em->env, r->names[k][i]);
@@ -312,8 +363,13 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
                 ts_clear_error(em->ctx); /* isinstance reports it when emitted */
                 continue;
             }
-            if (ty_subtype(v->type, t) || !ty_subtype(t, v->type)) continue;
-            to = t;
+            if (r->exclude[k][i]) {
+                to = union_without(v->type, t);
+                if (!to) continue;
+            } else {
+                if (ty_subtype(v->type, t) || !ty_subtype(t, v->type)) continue;
+                to = t;
+            }
         } else {
             if (v->type->kind != TK_OPTIONAL) continue;
             to = v->type->elems[0];
@@ -328,6 +384,96 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
         if (!strmap_get(&env->vars, r->names[k][i])) vec_push(&env->order, arena_strdup(&em->g->arena, r->names[k][i]));
         strmap_put(&env->vars, r->names[k][i], o);
     }
+}
+
+/* An if where some path returns and another goes on (a return nested in ifs,
+ * which the rest-of-block move cannot reach): as PyTorch's exit transform, each
+ * branch that may have returned defines `$retflag` and `$ret`, and the others
+ * get the outer ones (or False and an uninitialized value), so both flow out of
+ * the if; the code after it then runs only when the flag is false
+ * (emit_guarded_rest). True when that happened. */
+static bool prepare_partial_return(Em *em, Env *envs, Block **blks, Span sp) {
+    bool any = false, all = true;
+    Type *rt = NULL;
+    for (int k = 0; k < 2; k++) {
+        bool r = !envs[k].raised && (envs[k].returned || envs[k].maybe_ret);
+        any = any || r;
+        all = all && (envs[k].raised || envs[k].returned);
+        Value *v = r ? strmap_get(&envs[k].vars, "$ret") : NULL;
+        if (v && !rt) rt = v->type;
+    }
+    if (!any || all || !rt) return false;
+    Block *sb = em->b;
+    Env *se = em->env;
+    for (int k = 0; k < 2; k++) {
+        if (envs[k].raised) continue;
+        em->b = blks[k];
+        em->env = &envs[k];
+        if (envs[k].returned && !envs[k].maybe_ret) {
+            em_env_set(em, "$retflag", em_constant(em, iv_bool(true), sp));
+        } else if (!envs[k].returned && !envs[k].maybe_ret) {
+            Value *f = em_env_lookup(se, "$retflag"), *r = em_env_lookup(se, "$ret");
+            if (!r) {
+                Node *un = node_new(em->g, NK_UNINITIALIZED, sp);
+                block_append(blks[k], un);
+                r = node_add_output(em->g, un, rt);
+            }
+            em_env_set(em, "$retflag", f ? f : em_constant(em, iv_bool(false), sp));
+            em_env_set(em, "$ret", r);
+        }
+    }
+    em->b = sb;
+    em->env = se;
+    return true;
+}
+
+/* The statements l[from..] after a statement that may have returned: run when
+ * `$retflag` is false, inside `if $retflag: pass else: ...`, whose outputs are
+ * the names the rest reassigns and `$ret` / `$retflag`. */
+static ts_status emit_guarded_rest(Em *em, const AstList *l, int from) {
+    Span sp = l->items[from]->span;
+    Value *flag = em_env_lookup(em->env, "$retflag");
+    Node *n = em_append(em, NK_IF, sp);
+    node_add_input(em->g, n, flag);
+    Block *blks[2];
+    blks[0] = node_add_block(em->g, n);
+    blks[1] = node_add_block(em->g, n);
+    Env env;
+    em_env_init(&env, em->env);
+    static const AstList empty = {0};
+    ts_status st = emit_branch(em, blks[1], &env, &empty, l, from);
+    if (st == TS_OK && env.returned && !env.maybe_ret && !env.raised) {
+        Block *sb = em->b;
+        Env *se = em->env;
+        em->b = blks[1];
+        em->env = &env;
+        em_env_set(em, "$retflag", em_constant(em, iv_bool(true), sp));
+        em->b = sb;
+        em->env = se;
+    }
+    for (int i = 0; i < env.order.len && st == TS_OK; i++) {
+        const char *name = env.order.data[i];
+        Value *outer = em_env_lookup(em->env, name), *in = strmap_get(&env.vars, name);
+        if (!outer || !in) continue; /* defined only in the rest: nothing after it uses it */
+        Type *t = ty_unify(outer->type, in->type);
+        if (!t) {
+            char *what = arena_printf(&em->g->arena, "'%s' has a different type after an early return", name);
+            st = em_type_error(em, sp, what, outer->type, in->type);
+            break;
+        }
+        block_add_output(em->g, blks[0], outer);
+        block_add_output(em->g, blks[1], in);
+        Value *o = node_add_output(em->g, n, t);
+        o->name = name[0] == '$' ? NULL : name;
+        em_env_set(em, name, o);
+    }
+    if (st == TS_OK && (env.returned || env.raised)) {
+        /* every path has returned (or raised) now */
+        em->env->returned = true;
+        em->env->maybe_ret = false;
+    }
+    em_env_free(&env);
+    return st;
 }
 
 static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_from, bool *consumed_rest) {
@@ -368,6 +514,7 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
         em_env_free(&envs[1]);
         return st;
     }
+    bool partial_ret = prepare_partial_return(em, envs, blks, sp);
     /* names assigned in either branch, in order */
     StrMap seen;
     strmap_init(&seen);
@@ -387,6 +534,12 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
         if (envs[0].raised && envs[1].raised) break;
         if ((!vs[0] && !envs[0].raised) || (!vs[1] && !envs[1].raised)) continue; /* not defined on every path */
         Type *t = vs[0] && vs[1] ? ty_unify(vs[0]->type, vs[1]->type) : (vs[0] ? vs[0] : vs[1])->type;
+        if (!t) {
+            /* a Union refined differently in each branch (isinstance) merges back into the
+             * type the name had before (PyTorch unifies into a Union) */
+            Value *outer = em_env_lookup(em->env, name);
+            if (outer && ty_subtype(vs[0]->type, outer->type) && ty_subtype(vs[1]->type, outer->type)) t = outer->type;
+        }
         if (!t) {
             char *what = arena_printf(&em->g->arena, "'%s' has a different type in each branch", name);
             st = em_type_error(em, sp, what, vs[0]->type, vs[1]->type);
@@ -414,6 +567,7 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     em_env_free(&envs[1]);
     if (ends_raise) em->env->raised = true;
     if (ends_ret) em->env->returned = true;
+    else if (partial_ret && !ends_raise) em->env->maybe_ret = true;
     if (ends_jump) em->env->jumped = true;
     return st;
 }
@@ -475,7 +629,8 @@ static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Val
     em->loop_depth++;
     if (st == TS_OK) st = emit_stmts(em, body, 0);
     em->loop_depth--;
-    if (st == TS_OK && (env.returned))
+    /* a return on some path of the body (maybe_ret) too: the loop would drop it */
+    if (st == TS_OK && (env.returned || (env.maybe_ret && !env.raised)))
         st = ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "return inside a loop is not supported yet");
     Value *cond = cond0;
     Value *broke = brk && st == TS_OK ? em_env_lookup(&env, brk) : NULL;
@@ -550,6 +705,110 @@ static Ast *syn_call(Em *em, const char *fn, Ast *a, Ast *b, Span sp) {
  * and over a ModuleList or Sequential it is unrolled, as PyTorch does. */
 static ts_status emit_for(Em *em, const Ast *s);
 
+static bool is_module_value(const Value *v) { return v->type->kind == TK_CLASS && v->type->cls->kind == CK_MODULE; }
+
+static bool is_zip_call(Em *em, const Ast *e) {
+    return e->kind == AST_CALL && e->call.func->kind == AST_NAME && strcmp(e->call.func->name.id, "zip") == 0 &&
+           !em_env_lookup(em->env, "zip");
+}
+
+/* The number of submodules of a module container. */
+static int module_count(const Value *v) {
+    const ClassType *c = v->type->cls;
+    int n = 0;
+    for (int i = 0; i < c->attrs.len; i++)
+        if (c->attrs.data[i].type->kind == TK_CLASS && c->attrs.data[i].type->cls->kind == CK_MODULE) n++;
+    return n;
+}
+
+/* zip(a, b, ...)'s arguments as values (a dict: its keys); *any_static when one is
+ * a module container or a tuple, whose length is known at compile time. */
+static ts_status zip_args(Em *em, const Ast *zc, Value **seqs, bool *any_static) {
+    Span sp = zc->span;
+    int na = zc->call.args.len;
+    if (zc->call.keywords.len || na < 1 || na > 8)
+        return ts_fail(em->ctx, TS_ERR_TYPE, &zc->span, "zip() arguments are not supported here");
+    *any_static = false;
+    for (int i = 0; i < na; i++) {
+        TS_TRY(em_expr(em, zc->call.args.items[i], NULL, &seqs[i]));
+        if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
+        if (is_module_value(seqs[i]) || seqs[i]->type->kind == TK_TUPLE) *any_static = true;
+    }
+    return TS_OK;
+}
+
+/* Element k of a zip argument: a submodule or a tuple element (PyTorch refuses
+ * a list beside a module container). */
+static ts_status zip_item(Em *em, Value *seq, int k, Span sp, Value **out) {
+    if (is_module_value(seq)) {
+        ClassType *c = seq->type->cls;
+        for (int i = 0, j = 0; i < c->attrs.len; i++) {
+            Type *at = c->attrs.data[i].type;
+            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE || j++ != k) continue;
+            Node *ga = em_append(em, NK_GETATTR, sp);
+            node_add_input(em->g, ga, seq);
+            ga->name = c->attrs.data[i].name;
+            ga->index = i;
+            *out = node_add_output(em->g, ga, at);
+            (*out)->name = ga->name;
+            return TS_OK;
+        }
+    }
+    if (seq->type->kind == TK_TUPLE) {
+        Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+        node_add_input(em->g, ti, seq);
+        ti->index = k;
+        *out = node_add_output(em->g, ti, seq->type->elems[k]);
+        return TS_OK;
+    }
+    TS_UNUSED(k);
+    return ts_fail(em->ctx, TS_ERR_TYPE, &sp,
+                   "Can not iterate over a module list or tuple with a value that does not have a statically "
+                   "determinable length");
+}
+
+/* for t in [enumerate(]zip(a, b, ...)[, start)]: with a ModuleList, Sequential or
+ * tuple among the arguments, unrolled over the shortest of those (PyTorch's
+ * IterableTree: a module container has a length known at compile time; every
+ * argument must have one). */
+static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const Ast *zc, Value **seqs) {
+    const Ast *it = s->for_.iter;
+    Span sp = s->span;
+    int na = zc->call.args.len, n = -1;
+    for (int i = 0; i < na; i++) {
+        int len = is_module_value(seqs[i]) ? module_count(seqs[i]) : seqs[i]->type->kind == TK_TUPLE ? seqs[i]->type->n : -1;
+        if (len >= 0 && (n < 0 || len < n)) n = len;
+    }
+    if (n < 0)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &it->span,
+                       "enumerate(zip(...)) needs a ModuleList, Sequential or tuple among zip's arguments");
+    Value *start = NULL;
+    if (is_enum && it->call.args.len == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
+    for (int k = 0; k < n; k++) {
+        Value *items[8];
+        Type *ts[8];
+        for (int i = 0; i < na; i++) {
+            TS_TRY(zip_item(em, seqs[i], k, sp, &items[i]));
+            ts[i] = items[i]->type;
+        }
+        Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+        for (int i = 0; i < na; i++) node_add_input(em->g, tc, items[i]);
+        Value *elem = node_add_output(em->g, tc, ty_tuple(ts, na));
+        if (is_enum) {
+            Value *iv = em_constant(em, iv_int(k), sp);
+            if (start) TS_TRY(em_op(em, "aten::add", sp, &iv, 2, iv, start, NULL));
+            Node *pair = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            node_add_input(em->g, pair, iv);
+            node_add_input(em->g, pair, elem);
+            Type *pt[2] = {iv->type, elem->type};
+            elem = node_add_output(em->g, pair, ty_tuple(pt, 2));
+        }
+        TS_TRY(assign_to(em, s->for_.target, elem, sp));
+        TS_TRY(emit_stmts(em, &s->for_.body, 0));
+    }
+    return TS_OK;
+}
+
 static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
@@ -558,7 +817,14 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
         return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "%s() arguments are not supported here", is_enum ? "enumerate" : "zip");
     int nseq = is_enum ? 1 : na;
     Value *seqs[8];
-    for (int i = 0; i < nseq; i++) {
+    if (!is_enum || is_zip_call(em, it->call.args.items[0])) {
+        /* zip over a ModuleList (or enumerate(zip(...))): unrolled */
+        const Ast *zc = is_enum ? it->call.args.items[0] : it;
+        bool any_static = false;
+        TS_TRY(zip_args(em, zc, seqs, &any_static));
+        if (any_static || is_enum) return emit_for_static_zip(em, s, is_enum, zc, seqs);
+    }
+    for (int i = 0; i < nseq && is_enum; i++) {
         TS_TRY(em_expr(em, it->call.args.items[i], NULL, &seqs[i]));
         if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
     }
@@ -634,6 +900,34 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
     return emit_for(em, f);
 }
 
+/* for k, m in self.d.items() (keys(), values()) over a ModuleDict: unrolled,
+ * the submodules fetched first, as PyTorch's ModuleDict iteration does. */
+static ts_status emit_for_module_dict(Em *em, const Ast *s, Value *d, const char *what) {
+    Span sp = s->span;
+    int n = module_count(d);
+    if (n > 256) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "too many submodules to unroll");
+    Value *subs[256];
+    const char *keys[256];
+    for (int k = 0; k < n; k++) {
+        TS_TRY(zip_item(em, d, k, sp, &subs[k]));
+        keys[k] = subs[k]->node->name;
+    }
+    for (int k = 0; k < n; k++) {
+        Value *key = em_constant(em, iv_cstr(keys[k]), sp), *elem = subs[k];
+        if (what[0] == 'k') elem = key;
+        else if (what[0] == 'i') {
+            Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            node_add_input(em->g, tc, key);
+            node_add_input(em->g, tc, subs[k]);
+            Type *ts[2] = {key->type, subs[k]->type};
+            elem = node_add_output(em->g, tc, ty_tuple(ts, 2));
+        }
+        TS_TRY(assign_to(em, s->for_.target, elem, sp));
+        TS_TRY(emit_stmts(em, &s->for_.body, 0));
+    }
+    return TS_OK;
+}
+
 static ts_status emit_for(Em *em, const Ast *s) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
@@ -661,7 +955,17 @@ static ts_status emit_for(Em *em, const Ast *s) {
         return emit_loop(em, s, LOOP_RANGE, trip, NULL, a[0], step, s->for_.target, &s->for_.body, NULL);
     }
     Value *seq;
-    TS_TRY(em_expr(em, it, NULL, &seq));
+    if (it->kind == AST_CALL && it->call.func->kind == AST_ATTR && it->call.args.len == 0 && !it->call.keywords.len &&
+        (strcmp(it->call.func->attr.name, "items") == 0 || strcmp(it->call.func->attr.name, "keys") == 0 ||
+         strcmp(it->call.func->attr.name, "values") == 0)) {
+        Value *recv;
+        TS_TRY(em_expr(em, it->call.func->attr.value, NULL, &recv));
+        if (is_module_value(recv)) return emit_for_module_dict(em, s, recv, it->call.func->attr.name);
+        char *op = arena_printf(&em->g->arena, "aten::%s", it->call.func->attr.name);
+        TS_TRY(em_op(em, op, sp, &seq, 1, recv, NULL, NULL));
+    } else {
+        TS_TRY(em_expr(em, it, NULL, &seq));
+    }
     if (seq->type->kind == TK_TUPLE) {
         /* unrolled: one copy of the body per element */
         for (int i = 0; i < seq->type->n; i++) {
@@ -859,6 +1163,11 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
     case AST_AUGASSIGN: {
         Value *cur, *rhs, *r;
         if (s->augassign.op == BINOP_FLOORDIV || s->augassign.op == BINOP_MATMUL) return bad_augassign(em, s);
+        if (s->augassign.target->kind == AST_SUBSCRIPT && em->u->from_source) {
+            bool done;
+            TS_TRY(aug_assign_tensor_subscript(em, s, &done));
+            if (done) return TS_OK;
+        }
         TS_TRY(em_expr(em, s->augassign.target, NULL, &cur));
         TS_TRY(em_expr(em, s->augassign.value, NULL, &rhs));
         const char *name = em_binop_aten(s->augassign.op, cur->type->kind == TK_TENSOR);
@@ -1041,6 +1350,7 @@ static ts_status emit_stmts(Em *em, const AstList *l, int from) {
             break;
         }
         if (consumed) break;
+        if (em->env->maybe_ret && !ended(em->env) && i + 1 < l->len) return emit_guarded_rest(em, l, i + 1);
     }
     return TS_OK;
 }
@@ -1078,6 +1388,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
     ts_status st = emit_stmts(&em, &def->funcdef.body, 0);
     if (st == TS_OK) {
         Value *r = em_env_lookup(&env, "$ret");
+        if (env.maybe_ret && !env.returned) r = NULL; /* falls off the end on some path */
         if (!r) {
             if (fn->ret_type && !ty_subtype(ty_none(), fn->ret_type) && !env.raised)
                 st = ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s does not return a value on every path", fn->qualname);

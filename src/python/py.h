@@ -105,6 +105,12 @@ struct PFunc {
     PV *defaults;  /* per parameter; k == P_MARK with p NULL when it has none */
     unsigned flags;
     PMap *closure; /* a lambda's: the enclosing function's variables when it was made (owned) */
+    /* boolean_dispatch(arg_name, arg_index, default, if_true, if_false) made this copy
+     * of if_false: compiled code picks dispatch_true when that argument is a constant True */
+    struct PFunc *dispatch_true;
+    const char *dispatch_arg;
+    int dispatch_index;
+    bool dispatch_default;
 };
 
 struct PMod {

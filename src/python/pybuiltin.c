@@ -1222,9 +1222,29 @@ ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int narg
         return st;
     }
     if (strcmp(name, "boolean_dispatch") == 0) {
-        for (int i = 0; i < nkw; i++)
-            if (strcmp(kwn[i], "if_false") == 0) { *out = pv_dup(kwv[i]); return TS_OK; }
-        return bad_args(S, sp, name, "if_false=");
+        /* Python calls if_false (every use in __init__ leaves the flag at its default);
+         * compiled code picks per call site (ScriptHooks: GR_DISPATCH) */
+        PV t = pv_none(), f = pv_none(), arg = pv_none(), idx = pv_none(), dflt = pv_none();
+        for (int i = 0; i < nkw; i++) {
+            if (strcmp(kwn[i], "if_true") == 0) t = kwv[i];
+            else if (strcmp(kwn[i], "if_false") == 0) f = kwv[i];
+            else if (strcmp(kwn[i], "arg_name") == 0) arg = kwv[i];
+            else if (strcmp(kwn[i], "arg_index") == 0) idx = kwv[i];
+            else if (strcmp(kwn[i], "default") == 0) dflt = kwv[i];
+        }
+        if (f.k != P_FUNC) return bad_args(S, sp, name, "if_false=");
+        if (t.k != P_FUNC || arg.k != P_STR || idx.k != P_INT || dflt.k != P_BOOL) {
+            *out = pv_dup(f);
+            return TS_OK;
+        }
+        PFunc *d = arena_new(&S->arena, PFunc);
+        *d = *(PFunc *)f.p;
+        d->dispatch_true = t.p;
+        d->dispatch_arg = arena_strdup(&S->arena, arg.iv.u.s->data);
+        d->dispatch_index = (int)idx.iv.u.i;
+        d->dispatch_default = dflt.iv.u.b;
+        *out = pv_ptr(P_FUNC, d);
+        return TS_OK;
     }
     if (strcmp(name, "Parameter") == 0) {
         PV t = nargs >= 1 ? args[0] : pv_none();

@@ -69,6 +69,19 @@ static ts_status hook_method(Ctx *ctx, void *ud, ClassType *c, const char *name,
     return unit_declare_method(ctx, sc->u, c, f->def, out);
 }
 
+static ts_status hook_ignored(Ctx *ctx, void *ud, ClassType *c, const char *name, bool *is_ignored, Type **ret) {
+    Scripter *sc = ud;
+    *is_ignored = false;
+    PClass *pc = pclass_of(sc, c);
+    if (!pc) return TS_OK;
+    PFunc *f = py_class_find_method(pc, name, NULL);
+    if (!f || !(f->flags & (PF_IGNORE | PF_UNUSED)) || has_overloads(f)) return TS_OK;
+    *is_ignored = true;
+    *ret = ty_tensor(); /* TorchScript's default for an unannotated signature */
+    if (f->def && f->def->funcdef.returns) TS_TRY(sema_resolve_type(ctx, sc->u, f->def->funcdef.returns, ret));
+    return TS_OK;
+}
+
 static bool constant_value(Scripter *sc, PV v, IValue *out) {
     if (v.k == P_INT || v.k == P_FLOAT || v.k == P_BOOL || v.k == P_STR || v.k == P_NONE) {
         *out = iv_dup(v.iv);
@@ -141,6 +154,28 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
             /* PyTorch makes these builtins of the compiler */
             out->kind = GR_BUILTIN;
             out->name = f->name;
+            return TS_OK;
+        }
+        if (strcmp(f->mod->pyname, "torch.nn.functional") == 0 && strcmp(f->name, "_no_grad_embedding_renorm_") == 0) {
+            /* torch.jit's builtin table maps it to the op (torch/jit/_builtins.py) */
+            out->kind = GR_OP;
+            out->name = "aten::_no_grad_embedding_renorm_";
+            return TS_OK;
+        }
+        if (f->dispatch_true) {
+            /* boolean_dispatch: both functions; the call site picks */
+            GlobalRef t;
+            memset(&t, 0, sizeof t);
+            PFunc plain = *f;
+            plain.dispatch_true = NULL;
+            TS_TRY(global_of(sc, m, pv_ptr(P_FUNC, f->dispatch_true), name, sp, &t));
+            TS_TRY(global_of(sc, m, pv_ptr(P_FUNC, &plain), name, sp, out));
+            if (t.kind != GR_FUNCTION || out->kind != GR_FUNCTION) return TS_OK;
+            out->kind = GR_DISPATCH;
+            out->fn_true = t.fn;
+            out->name = f->dispatch_arg;
+            out->dispatch_index = f->dispatch_index;
+            out->dispatch_default = f->dispatch_default;
             return TS_OK;
         }
         char *q = arena_printf(&sc->u->arena, "%s.%s", f->mod->qualifier, f->name);
@@ -391,7 +426,7 @@ static ts_status hook_type(Ctx *ctx, void *ud, const Ast *e, Type **out) {
     return TS_OK;
 }
 
-static const ScriptHooks HOOKS = {hook_global, hook_method, hook_attr, hook_module_isinstance, hook_type};
+static const ScriptHooks HOOKS = {hook_global, hook_method, hook_attr, hook_module_isinstance, hook_type, hook_ignored};
 
 /* ---- concrete types ---- */
 
