@@ -37,6 +37,11 @@ void kref_lstm_cell_f32(int64_t B, int64_t H, const float *gates, int64_t ld_gat
 void kref_gru_cell_f32(int64_t B, int64_t H, const float *ig, int64_t ld_ig, const float *hg,
                        int64_t ld_hg, const float *h, int64_t ld_h, float *hy, int64_t ld_hy);
 
+/* One Elman RNN step after the products: hy = tanh(hg + ig), or relu(hg + ig)
+ * when relu (ig = W_ih x + b_ih, hg = W_hh h + b_hh, rows of H floats). */
+void kref_rnn_cell_f32(int64_t B, int64_t H, const float *ig, int64_t ld_ig, const float *hg, int64_t ld_hg,
+                       float *hy, int64_t ld_hy, bool relu);
+
 /* Softmax of each of rows rows of n contiguous floats, in place. mask (NULL:
  * none) is rows x n bools, true where an element is masked out; a row with
  * every element masked becomes zeros (PyTorch's _masked_softmax). */

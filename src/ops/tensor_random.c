@@ -3,7 +3,7 @@
  * randperm, normal, bernoulli and the in-place uniform_ / normal_ /
  * random_ / bernoulli_) on the generator of the running context, and the
  * in-place fills torch.nn.init needs besides them (fill_, zero_, erfinv_,
- * eye).
+ * eye), and copy_ (assignment into a tensor's view).
  *
  * Where it sits: ops/ validates and allocates; the draws are
  * tensor/random.c, which reproduces PyTorch 1.13's CPU kernels. Each op
@@ -706,6 +706,33 @@ OPFN(top_fill__Tensor) {
     TS_TRY(writable(ctx, "fill_", t));
     KScalar k = dtype_is_float(v->dtype) ? kscalar_f(tensor_get_f64(v, 0)) : kscalar_i(tensor_get_i64(v, 0));
     kref_fill(t, k);
+    return op_return(out, tensor_retain(t));
+}
+
+/* copy_: src broadcast to self's shape, converted to self's dtype. A src
+ * that shares self's storage (x[1:] = x[:-1]) is read from a copy first. */
+OPFN(top_copy_) {
+    Tensor *t, *src;
+    TS_TRY(op_tensor(ctx, "copy_", in, nin, 0, &t));
+    TS_TRY(op_tensor(ctx, "copy_", in, nin, 1, &src));
+    TS_TRY(writable(ctx, "copy_", t));
+    int64_t bs[TS_MAX_DIMS];
+    int nb;
+    TS_TRY(tensor_broadcast_shapes(ctx, "copy_", t->sizes, t->ndim, src->sizes, src->ndim, bs, &nb));
+    bool same = nb == t->ndim;
+    for (int d = 0; same && d < nb; d++) same = bs[d] == t->sizes[d];
+    if (!same) {
+        ShapeText a, b;
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "copy_: the source of shape %s cannot be broadcast to the destination's %s",
+                       op_shape(&a, src), op_shape(&b, t));
+    }
+    Tensor *from = src->storage == t->storage ? tensor_to_dtype(ctx, src, src->dtype) : tensor_retain(src);
+    if (!from) return ctx->status;
+    Tensor *e = tensor_expand(ctx, from, t->sizes, t->ndim);
+    tensor_release(from);
+    if (!e) return ctx->status;
+    tensor_copy_into(t, e);
+    tensor_release(e);
     return op_return(out, tensor_retain(t));
 }
 

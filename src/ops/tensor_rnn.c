@@ -1,5 +1,6 @@
 /*
- * tensor_rnn.c - aten::lstm.input and aten::gru.input: multi-layer,
+ * tensor_rnn.c - aten::lstm.input, aten::gru.input, aten::rnn_tanh.input and
+ * aten::rnn_relu.input: multi-layer,
  * optionally bidirectional recurrent layers over a padded [T, B, I]
  * sequence (or [B, T, I] with batch_first), for inference.
  *
@@ -20,7 +21,7 @@
 
 #include "ops/seq_util.h"
 
-typedef enum RnnMode { RNN_LSTM, RNN_GRU } RnnMode;
+typedef enum RnnMode { RNN_LSTM, RNN_GRU, RNN_TANH, RNN_RELU } RnnMode;
 
 typedef struct RnnArgs {
     RnnMode mode;
@@ -79,7 +80,7 @@ static ts_status rnn_validate(Ctx *ctx, const RnnArgs *a, RnnDims *d) {
         d->H = a->c0->sizes[2];
         d->proj = d->H != d->P;
     }
-    d->G = (a->mode == RNN_LSTM ? 4 : 3) * d->H;
+    d->G = (a->mode == RNN_LSTM ? 4 : a->mode == RNN_GRU ? 3 : 1) * d->H;
     d->per = 2 + (a->has_biases ? 2 : 0) + (d->proj ? 1 : 0);
     int64_t LD = a->num_layers * d->D;
     if (a->params->len != LD * d->per)
@@ -133,8 +134,10 @@ static void rnn_direction(const RnnArgs *a, const RnnDims *d, int64_t l, int64_t
             } else {
                 kref_lstm_cell_f32(B, H, gates, G, cy, H, cy, H, ho, ldo);
             }
-        } else {
+        } else if (a->mode == RNN_GRU) {
             kref_gru_cell_f32(B, H, igt, G, gates, G, h, ldh, ho, ldo);
+        } else {
+            kref_rnn_cell_f32(B, H, igt, G, gates, G, ho, ldo, a->mode == RNN_RELU);
         }
         h = ho;
         ldh = ldo;
@@ -249,3 +252,19 @@ OPFN(top_gru_input) {
     out[1] = iv_tensor_steal(h);
     return TS_OK;
 }
+
+/* rnn_tanh / rnn_relu: h_t = act(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh). */
+static ts_status elman(Ctx *ctx, RnnMode mode, IValue *in, int nin, IValue *out) {
+    const char *op = mode == RNN_TANH ? "rnn_tanh" : "rnn_relu";
+    RnnArgs a = {.mode = mode};
+    TS_TRY(rnn_args(ctx, op, in, nin, &a));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &a.h0));
+    Tensor *o, *h;
+    TS_TRY(rnn_run(ctx, &a, &o, &h, NULL));
+    out[0] = iv_tensor_steal(o);
+    out[1] = iv_tensor_steal(h);
+    return TS_OK;
+}
+
+OPFN(top_rnn_tanh_input) { return elman(ctx, RNN_TANH, in, nin, out); }
+OPFN(top_rnn_relu_input) { return elman(ctx, RNN_RELU, in, nin, out); }

@@ -104,6 +104,13 @@ struct PFunc {
     PClass *cls;   /* the class whose body defined it (for super()) */
     PV *defaults;  /* per parameter; k == P_MARK with p NULL when it has none */
     unsigned flags;
+    PMap *closure; /* a lambda's: the enclosing function's variables when it was made (owned) */
+    /* boolean_dispatch(arg_name, arg_index, default, if_true, if_false) made this copy
+     * of if_false: compiled code picks dispatch_true when that argument is a constant True */
+    struct PFunc *dispatch_true;
+    const char *dispatch_arg;
+    int dispatch_index;
+    bool dispatch_default;
 };
 
 struct PMod {
@@ -196,6 +203,10 @@ bool py_class_is_module(PClass *c);
 /* A native function or method by name; *found false when there is none. */
 ts_status py_call_builtin(Py *S, const char *name, PV *self, PV *args, int nargs, const char **kwn, PV *kwv,
                           int nkw, const Span *sp, PV *out) TS_MUST_CHECK;
+/* The builtins of pyseq.c (sorted/min/max with key=, map, filter, set, list,
+ * dict and str methods beyond the basic ones); *handled false: not one. */
+ts_status py_builtin_more(Py *S, const char *name, PV *self, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
+                          const Span *sp, PV *out, bool *handled) TS_MUST_CHECK;
 /* Call an op of the registry ("aten::empty") with Python arguments. */
 ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
                      const Span *sp, PV *out) TS_MUST_CHECK;
@@ -205,6 +216,40 @@ ts_status py_native_attr(Py *S, PMod *m, const char *name, const Span *sp, PV *o
 ts_status py_setattr(Py *S, PV obj, const char *name, PV v_steal, const Span *sp) TS_MUST_CHECK;
 /* A DType code for a dtype name ("float32"), or -1. */
 int py_dtype_code(const char *name);
+
+/* ---- string formatting (pyformat.c) ---- */
+/* format(v, spec) appended to sb (f-string fields, str.format). */
+ts_status py_format_value(Py *S, StrBuf *sb, PV v, const char *spec, const Span *sp) TS_MUST_CHECK;
+/* fmt.format(*args, **kw) */
+ts_status py_str_format(Py *S, PV fmt, PV *args, int nargs, const char **kwn, PV *kwv, int nkw, const Span *sp,
+                        PV *out) TS_MUST_CHECK;
+/* fmt % args: args a tuple, a dict (for %(key)s) or one value */
+ts_status py_str_percent(Py *S, PV fmt, PV args, const Span *sp, PV *out) TS_MUST_CHECK;
+
+/* ---- tensor expressions (pytensor.c) ---- */
+/* One part of a tensor subscript, evaluated: x[i, a:b:s, None, ..., idx]. */
+typedef enum PIxKind { PIX_INT, PIX_SLICE, PIX_NONE, PIX_ELLIPSIS, PIX_TENSOR } PIxKind;
+typedef struct PIndex {
+    PIxKind k;
+    PV v;            /* PIX_INT: the int; PIX_TENSOR: the index tensor */
+    PV lo, hi, step; /* PIX_SLICE: None where left out (step: 1) */
+} PIndex;
+void pix_free(PIndex *ix, int n); /* drops the values and frees the array */
+/* t[ix...] (a view unless an index tensor picks rows). */
+ts_status pyt_index(Py *S, PV t, const PIndex *ix, int n, const Span *sp, PV *out) TS_MUST_CHECK;
+/* t[ix...] = v: fill_ with a number, copy_ of a tensor into the view. */
+ts_status pyt_index_assign(Py *S, PV t, const PIndex *ix, int n, PV v, const Span *sp) TS_MUST_CHECK;
+/* num OP t for a Python number on the left, as torch.Tensor's __r*__ do. */
+ts_status pyt_binop_rev(Py *S, AstBinOp op, PV num, PV t, const Span *sp, PV *out) TS_MUST_CHECK;
+/* a OP b where one side is a tensor: an elementwise bool tensor. */
+ts_status pyt_compare(Py *S, AstCmpOp op, PV a, PV b, const Span *sp, PV *out) TS_MUST_CHECK;
+ts_status pyt_unary(Py *S, AstUnaryOp op, PV t, const Span *sp, PV *out) TS_MUST_CHECK;
+/* bool(t) for a one-element tensor; an error for any other. */
+ts_status pyt_truthy(Py *S, PV t, const Span *sp, bool *out) TS_MUST_CHECK;
+/* t.tolist(): nested lists of Python numbers (a number for a 0-dim t). */
+ts_status pyt_tolist(Py *S, PV t, const Span *sp, PV *out) TS_MUST_CHECK;
+/* The tensors t[0], t[1], ... (a list). */
+ts_status pyt_iterate(Py *S, PV t, const Span *sp, PV *out) TS_MUST_CHECK;
 
 /* ---- embedded nn library (nnlib_data.c, generated) ---- */
 /* The text of src/nnlib/<path> ("torch/nn/modules/linear.py"), or NULL. */

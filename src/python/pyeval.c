@@ -39,6 +39,11 @@ static ts_status unsupported(Py *S, const Ast *n, const char *what) {
                    "%s is not supported by tscript's Python evaluator (it runs module-level code and __init__)", what);
 }
 
+/* The parameters of a def or a lambda. */
+static const AstList *func_params(const Ast *def) {
+    return def->kind == AST_LAMBDA ? &def->lambda.params : &def->funcdef.params;
+}
+
 /* ---- session ---- */
 
 Py *py_new(Ctx *ctx, Unit *u, const char *dir) {
@@ -72,9 +77,13 @@ void py_free(Py *S) {
     }
     for (int i = 0; i < S->funcs.len; i++) {
         PFunc *f = S->funcs.data[i];
-        int n = f->def ? f->def->funcdef.params.len : 0;
+        int n = f->def ? func_params(f->def)->len : 0;
         for (int k = 0; k < n; k++) pv_drop(f->defaults[k]);
         ts_free(f->defaults);
+        if (f->closure) {
+            pmap_free(f->closure);
+            ts_free(f->closure);
+        }
     }
     vec_free(&S->mods);
     vec_free(&S->classes);
@@ -145,7 +154,7 @@ static const char *const BUILTIN_NAMES[] = {
     "sum", "enumerate", "zip", "print", "super", "getattr", "setattr", "hasattr", "round", "sorted", "reversed",
     "any", "all", "iter", "type", "issubclass", "callable", "divmod", "map", "filter", "set", "id", "pow",
     "ValueError", "TypeError", "RuntimeError", "NotImplementedError", "AssertionError", "KeyError",
-    "IndexError", "AttributeError", "Exception", "object", "hash", "ord", "chr",
+    "IndexError", "AttributeError", "Exception", "object", "hash", "ord", "chr", "repr", "format",
 };
 
 static ts_status lookup(Py *S, Frame *F, const Ast *e, PV *out) {
@@ -179,7 +188,7 @@ static ts_status lookup(Py *S, Frame *F, const Ast *e, PV *out) {
 static const char *const NATIVE_MODULES[] = {
     "torch", "math", "typing", "collections", "numbers", "warnings", "torch.jit", "torch.nn.modules.module",
     "torch.nn.parameter", "typing_extensions", "functools", "itertools", "copy", "torch.jit.annotations",
-    "torch._jit_internal", "torch._C", "torch._C._nn", "torch._VF", "torch.types",
+    "torch._jit_internal", "torch._C", "torch._C._nn", "torch._VF", "torch.types", "torch.linalg",
 };
 
 static PMod *find_mod(Py *S, const char *pyname) {
@@ -217,15 +226,36 @@ static ts_status run_module(Py *S, PMod *m, const char *name, const char *text, 
     return st;
 }
 
-static char *read_file_text(const char *path, size_t *len) {
+/* A model source is a regular file of at most this many bytes: a FIFO or a
+ * device (model.py -> /dev/zero) could block or never end. */
+enum { MAX_SOURCE_BYTES = 64 << 20 };
+
+/* The text of a source file, or NULL with the reason in why. */
+static char *read_file_text(const char *path, size_t *len, const char **why) {
     FILE *f = fopen(path, "rb");
+    *why = "cannot read the file";
     if (!f) return NULL;
+    struct stat stt;
+    if (fstat(fileno(f), &stt) != 0 || !S_ISREG(stt.st_mode) || stt.st_size > MAX_SOURCE_BYTES) {
+        *why = fstat(fileno(f), &stt) != 0 ? "cannot read the file"
+             : S_ISDIR(stt.st_mode)       ? "is a directory, not a Python source file"
+             : !S_ISREG(stt.st_mode)      ? "is not a regular file (a FIFO or a device): give the path of a .py file"
+                                          : "is larger than 64 MiB: not a model source";
+        fclose(f);
+        return NULL;
+    }
     StrBuf sb;
     sb_init(&sb);
     char buf[8192];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_putn(&sb, buf, n);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && sb.len <= MAX_SOURCE_BYTES) sb_putn(&sb, buf, n);
+    bool failed = ferror(f) || sb.len > MAX_SOURCE_BYTES;
     fclose(f);
+    if (failed) {
+        *why = sb.len > MAX_SOURCE_BYTES ? "is larger than 64 MiB: not a model source" : "cannot read the file";
+        sb_free(&sb);
+        return NULL;
+    }
     *len = sb.len;
     if (!sb.data) sb_puts(&sb, "");
     return sb_steal(&sb);
@@ -233,8 +263,9 @@ static char *read_file_text(const char *path, size_t *len) {
 
 ts_status py_load_file(Py *S, const char *path, const char *pyname, PMod **out) {
     size_t len = 0;
-    char *text = read_file_text(path, &len);
-    if (!text) return ts_fail(S->ctx, TS_ERR_IO, NULL, "%s: cannot read the file", path);
+    const char *why;
+    char *text = read_file_text(path, &len, &why);
+    if (!text) return ts_fail(S->ctx, TS_ERR_IO, NULL, "%s: %s", path, why);
     PMod *m = new_mod(S, pyname);
     ts_status st = run_module(S, m, path, text, len);
     ts_free(text);
@@ -349,12 +380,20 @@ static ts_status import_from(Py *S, Frame *F, const Ast *s) {
 static ts_status call_func(Py *S, PFunc *fn, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
                            const Span *sp, PV *out) {
     const Ast *def = fn->def;
-    const AstList *ps = &def->funcdef.params;
-    Frame F;
+    const AstList *ps = func_params(def);
+    Frame F, C;
     memset(&F, 0, sizeof F);
     F.vars = &F.own;
     F.mod = fn->mod;
     F.fn = fn;
+    if (fn->closure) {
+        /* a lambda sees the variables of the function that made it */
+        memset(&C, 0, sizeof C);
+        C.vars = fn->closure;
+        C.mod = fn->mod;
+        C.self = pv_none();
+        F.parent = &C;
+    }
     F.self = nargs > 0 ? args[0] : pv_none();
     ts_status st = TS_OK;
     int pos = 0, np = ps->len;
@@ -422,7 +461,8 @@ static ts_status call_func(Py *S, PFunc *fn, PV *args, int nargs, const char **k
     {
         Flow flow = FL_NORMAL;
         PV ret = pv_none();
-        st = exec_block(S, &F, &def->funcdef.body, &flow, &ret);
+        if (def->kind == AST_LAMBDA) st = eval(S, &F, def->lambda.body, &ret);
+        else st = exec_block(S, &F, &def->funcdef.body, &flow, &ret);
         if (st == TS_OK) *out = ret;
         else pv_drop(ret);
         if (st != TS_OK && st != TS_ERR_TIMEOUT && st != TS_ERR_CANCELLED && st != TS_ERR_NOMEM && sp->src)
@@ -544,6 +584,14 @@ ts_status py_getattr(Py *S, PV obj, const char *name, const Span *sp, PV *out) {
             return TS_OK;
         }
         if (strcmp(name, "__class__") == 0) { *out = pv_ptr(P_CLASS, o->cls); return TS_OK; }
+        if (o->is_module && (strcmp(name, "_modules") == 0 || strcmp(name, "_parameters") == 0 || strcmp(name, "_buffers") == 0)) {
+            /* a snapshot of the registry, for reading (keys, items, len, in): writes go through setattr */
+            PMap *m = name[1] == 'm' ? &o->modules : name[1] == 'p' ? &o->params : &o->buffers;
+            PObj *d = pobj_new(P_DICT);
+            for (int i = 0; i < m->names.len; i++) pdict_set_steal(d, pv_cstr(m->names.data[i]), pv_dup(m->vals.data[i]));
+            *out = pv_obj_steal(d);
+            return TS_OK;
+        }
         if (o->is_module)
             for (size_t i = 0; i < TS_ARRAY_LEN(MODULE_METHODS); i++)
                 if (strcmp(MODULE_METHODS[i], name) == 0) {
@@ -734,13 +782,13 @@ static ts_status binop(Py *S, AstBinOp op, PV a, PV b, const Span *sp, PV *out) 
         static const char *const names[] = {"aten::add", "aten::sub", "aten::mul", "aten::div", "aten::floor_divide",
                                             "aten::remainder", "aten::pow", "aten::matmul", "aten::__lshift__",
                                             "aten::__rshift__", "aten::__and__", "aten::__or__", "aten::__xor__"};
-        PV args[2] = {a, b};
-        if (a.k != P_TENSOR && (op == BINOP_ADD || op == BINOP_MUL)) { args[0] = b; args[1] = a; }
-        else if (a.k != P_TENSOR) {
-            if (op == BINOP_SUB) return py_call_op(S, "aten::rsub", (PV[]){b, a}, 2, NULL, NULL, 0, sp, out);
-            return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp, "a number %s a tensor is not supported in __init__", ast_binop_str(op));
+        if (a.k != P_TENSOR) {
+            if (!is_num(a))
+                return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: unsupported operand type(s) for %s: '%s' and 'Tensor'",
+                               ast_binop_str(op), pv_type_name(a));
+            return pyt_binop_rev(S, op, a, b, sp, out);
         }
-        return py_call_op(S, names[op], args, 2, NULL, NULL, 0, sp, out);
+        return py_call_op(S, names[op], (PV[]){a, b}, 2, NULL, NULL, 0, sp, out);
     }
     if (is_num(a) && is_num(b)) {
         bool fl = a.k == P_FLOAT || b.k == P_FLOAT;
@@ -788,6 +836,7 @@ static ts_status binop(Py *S, AstBinOp op, PV a, PV b, const Span *sp, PV *out) 
         *out = pv_float(r);
         return TS_OK;
     }
+    if (a.k == P_STR && op == BINOP_MOD) return py_str_percent(S, a, b, sp, out);
     if (a.k == P_STR && b.k == P_STR && op == BINOP_ADD) {
         StrBuf sb;
         sb_init(&sb);
@@ -859,8 +908,10 @@ static ts_status compare1(Py *S, AstCmpOp op, PV a, PV b, const Span *sp, bool *
     case CMPOP_NE: *out = !pv_eq(a, b); return TS_OK;
     case CMPOP_IS:
     case CMPOP_IS_NOT: {
+        /* natives are named by strings: `type(3) is int` compares the names, not where they are stored */
+        bool named = (a.k == P_BUILTIN || a.k == P_MARK) && a.p && b.p;
         bool same = a.k == b.k && (a.k == P_NONE || (a.k == P_BOOL && a.iv.u.b == b.iv.u.b) ||
-                                   (a.k >= P_LIST ? a.p == b.p : pv_eq(a, b)));
+                                   (named ? strcmp(a.p, b.p) == 0 : a.k >= P_LIST ? a.p == b.p : pv_eq(a, b)));
         *out = op == CMPOP_IS ? same : !same;
         return TS_OK;
     }
@@ -916,7 +967,7 @@ static ts_status iterate(Py *S, PV v, const Span *sp, PV *out) {
             pv_seq_push_steal(*out, dict ? pv_cstr(o->modules.names.data[i]) : pv_dup(o->modules.vals.data[i]));
         return TS_OK;
     }
-    if (v.k == P_TENSOR) return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp, "iterating over a tensor is not supported in __init__");
+    if (v.k == P_TENSOR) return pyt_iterate(S, v, sp, out);
     return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: '%s' object is not iterable", pv_type_name(v));
 }
 
@@ -933,18 +984,141 @@ static ts_status index_of(Py *S, PV v, int len, const Span *sp, int *out) {
     return TS_OK;
 }
 
-static ts_status slice_bound(Py *S, Frame *F, const Ast *e, int64_t dflt, int64_t len, int64_t *out) {
-    if (!e) { *out = dflt; return TS_OK; }
+/* One bound of a slice: None or absent gives *given false. */
+static ts_status slice_part(Py *S, Frame *F, const Ast *e, bool *given, int64_t *out) {
+    *given = false;
+    if (!e) return TS_OK;
     PV v;
     TS_TRY(eval(S, F, e, &v));
-    if (v.k == P_NONE) { *out = dflt; return TS_OK; }
-    if (v.k != P_INT) {
+    if (v.k == P_NONE) return TS_OK;
+    if (v.k != P_INT && v.k != P_BOOL) {
         pv_drop(v);
-        return ts_fail(S->ctx, TS_ERR_TYPE, &e->span, "TypeError: slice indices must be integers");
+        return ts_fail(S->ctx, TS_ERR_TYPE, &e->span, "TypeError: slice indices must be integers or None");
     }
-    int64_t i = v.iv.u.i;
-    if (i < 0) i += len;
-    *out = i < 0 ? 0 : i > len ? len : i;
+    *given = true;
+    *out = iv_scalar_i64(v.iv);
+    return TS_OK;
+}
+
+static int64_t clamp_bound(bool given, int64_t v, int64_t len, int64_t step, bool is_start) {
+    if (!given) return step > 0 ? (is_start ? 0 : len) : (is_start ? len - 1 : -1);
+    if (v < 0) {
+        v += len;
+        if (v < 0) v = step < 0 ? -1 : 0;
+    } else if (v >= len) {
+        v = step < 0 ? len - 1 : len;
+    }
+    return v;
+}
+
+/* a[lo:hi:step] over len items: the first index, how many, the step (Python's slice.indices). */
+static ts_status eval_slice(Py *S, Frame *F, const Ast *ix, int64_t len, int64_t *start, int64_t *count, int64_t *step) {
+    bool hs, hl, hh;
+    int64_t st = 1, lo = 0, hi = 0;
+    TS_TRY(slice_part(S, F, ix->slice.step, &hs, &st));
+    if (!hs) st = 1;
+    if (st == 0) return ts_fail(S->ctx, TS_ERR_VALUE, &ix->span, "ValueError: slice step cannot be zero");
+    if (st == INT64_MIN) st = -INT64_MAX;
+    TS_TRY(slice_part(S, F, ix->slice.lower, &hl, &lo));
+    TS_TRY(slice_part(S, F, ix->slice.upper, &hh, &hi));
+    lo = clamp_bound(hl, lo, len, st, true);
+    hi = clamp_bound(hh, hi, len, st, false);
+    *start = lo;
+    *step = st;
+    if (st > 0) *count = lo < hi ? (hi - lo - 1) / st + 1 : 0;
+    else *count = hi < lo ? (lo - hi - 1) / (-st) + 1 : 0;
+    return TS_OK;
+}
+
+/* seq[a:b] of a Sequential (keeping the children's names, as PyTorch's
+ * __getitem__ does) or of a ModuleList (renumbered): a new container of
+ * the same class holding the same children. */
+static ts_status slice_module(Py *S, PV base, int64_t start, int64_t count, int64_t step, const Span *sp, PV *out) {
+    PObj *o = base.p;
+    bool seq = strcmp(o->cls->name, "Sequential") == 0;
+    if (!seq && strcmp(o->cls->name, "ModuleList") != 0)
+        return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: '%s' object is not subscriptable with a slice", o->cls->name);
+    PV arg;
+    if (seq) {
+        PObj *d = pobj_new(P_DICT);
+        for (int64_t i = 0; i < count; i++) {
+            int64_t k = start + i * step;
+            pdict_set_steal(d, pv_cstr(o->modules.names.data[k]), pv_dup(o->modules.vals.data[k]));
+        }
+        arg = pv_obj_steal(d);
+    } else {
+        arg = pv_list_new();
+        for (int64_t i = 0; i < count; i++) pv_seq_push_steal(arg, pv_dup(o->modules.vals.data[start + i * step]));
+    }
+    ts_status st = py_call(S, pv_ptr(P_CLASS, o->cls), &arg, 1, NULL, NULL, 0, sp, out);
+    pv_drop(arg);
+    return st;
+}
+
+/* The parts of a tensor subscript as values (pytensor.c applies them). A
+ * single value that is a tuple spreads, as Python passes x[t] as x[*t]. */
+static ts_status eval_tensor_indices(Py *S, Frame *F, const Ast *e, PIndex **out, int *nout) {
+    const AstList *l = &e->subscript.indices;
+    int cap = l->len;
+    PIndex *ix = ts_xmalloc(sizeof(PIndex) * (size_t)(cap + 1));
+    int n = 0;
+    ts_status st = TS_OK;
+    for (int i = 0; i < l->len && st == TS_OK; i++) {
+        const Ast *k = l->items[i];
+        PIndex p = {PIX_NONE, pv_none(), pv_none(), pv_none(), pv_none()};
+        if (k->kind == AST_ELLIPSIS) {
+            p.k = PIX_ELLIPSIS;
+        } else if (k->kind == AST_SLICE) {
+            p.k = PIX_SLICE;
+            if (k->slice.lower) st = eval(S, F, k->slice.lower, &p.lo);
+            if (st == TS_OK && k->slice.upper) st = eval(S, F, k->slice.upper, &p.hi);
+            if (st == TS_OK && k->slice.step) st = eval(S, F, k->slice.step, &p.step);
+            if (st == TS_OK && p.step.k == P_NONE) p.step = pv_int(1);
+        } else {
+            PV v;
+            st = eval(S, F, k, &v);
+            if (st != TS_OK) break;
+            if (v.k == P_TUPLE && l->len == 1 && !e->subscript.tuple) {
+                /* x[idx] with idx = (0, 1): its items are the indices */
+                int tn = pv_len(v), m = 0;
+                PIndex *sub = ts_xmalloc(sizeof(PIndex) * (size_t)(tn + 1));
+                for (int j = 0; j < tn && st == TS_OK; j++) {
+                    PV x = pv_items(v)[j];
+                    PIndex q = {PIX_NONE, pv_none(), pv_none(), pv_none(), pv_none()};
+                    if (x.k == P_INT || x.k == P_BOOL) q.k = PIX_INT, q.v = pv_int(iv_scalar_i64(x.iv));
+                    else if (x.k == P_TENSOR) q.k = PIX_TENSOR, q.v = pv_dup(x);
+                    else if (x.k != P_NONE)
+                        st = ts_fail(S->ctx, TS_ERR_TYPE, &k->span, "TypeError: a tensor index must be an int, a slice, None, "
+                                     "... or a tensor, not %s", pv_type_name(x));
+                    sub[m++] = q;
+                }
+                pv_drop(v);
+                pix_free(ix, n);
+                if (st != TS_OK) {
+                    pix_free(sub, m);
+                    return st;
+                }
+                *out = sub;
+                *nout = m;
+                return TS_OK;
+            }
+            if (v.k == P_INT) p.k = PIX_INT, p.v = v;
+            else if (v.k == P_TENSOR) p.k = PIX_TENSOR, p.v = v;
+            else if (v.k == P_NONE) p.k = PIX_NONE;
+            else {
+                st = ts_fail(S->ctx, TS_ERR_TYPE, &k->span, "TypeError: a tensor index must be an int, a slice, None, ... "
+                             "or a tensor, not %s", pv_type_name(v));
+                pv_drop(v);
+            }
+        }
+        ix[n++] = p;
+    }
+    if (st != TS_OK) {
+        pix_free(ix, n);
+        return st;
+    }
+    *out = ix;
+    *nout = n;
     return TS_OK;
 }
 
@@ -956,44 +1130,41 @@ static ts_status eval_subscript(Py *S, Frame *F, const Ast *e, PV *out) {
         *out = base;
         return TS_OK;
     }
+    if (base.k == P_TENSOR) {
+        PIndex *ix;
+        int n;
+        st = eval_tensor_indices(S, F, e, &ix, &n);
+        if (st == TS_OK) st = pyt_index(S, base, ix, n, &e->span, out);
+        if (st == TS_OK) pix_free(ix, n);
+        pv_drop(base);
+        return st;
+    }
     if (e->subscript.indices.len != 1 || e->subscript.tuple) {
         pv_drop(base);
         return unsupported(S, e, "indexing with several indices");
     }
     const Ast *ix = e->subscript.indices.items[0];
     if (ix->kind == AST_SLICE) {
-        if (!pv_is_seq(base) && base.k != P_STR) {
+        PObj *mo = base.k == P_INST && ((PObj *)base.p)->is_module ? base.p : NULL;
+        if (!pv_is_seq(base) && base.k != P_STR && !mo) {
             pv_drop(base);
             return unsupported(S, e, "slicing this value");
         }
-        int64_t len = base.k == P_STR ? base.iv.u.s->len : pv_len(base), lo = 0, hi = 0, step = 1;
-        if (ix->slice.step) {
-            PV sv;
-            TS_TRY(eval(S, F, ix->slice.step, &sv));
-            step = sv.k == P_INT ? sv.iv.u.i : 1;
-            pv_drop(sv);
-            if (step != 1 && step != -1) {
-                pv_drop(base);
-                return unsupported(S, e, "a slice step other than 1 or -1");
-            }
-        }
-        if (step == 1) {
-            st = slice_bound(S, F, ix->slice.lower, 0, len, &lo);
-            if (st == TS_OK) st = slice_bound(S, F, ix->slice.upper, len, len, &hi);
-        } else {
-            lo = 0;
-            hi = len;
-            if (ix->slice.lower || ix->slice.upper) st = unsupported(S, e, "a reversed slice with bounds");
-        }
+        int64_t len = base.k == P_STR ? base.iv.u.s->len : mo ? mo->modules.vals.len : pv_len(base), start = 0, count = 0,
+                step = 1;
+        st = eval_slice(S, F, ix, len, &start, &count, &step);
         if (st == TS_OK) {
             if (base.k == P_STR) {
-                *out = pv_str(base.iv.u.s->data + lo, hi > lo ? (size_t)(hi - lo) : 0);
+                StrBuf sb;
+                sb_init(&sb);
+                for (int64_t i = 0; i < count; i++) sb_putc(&sb, base.iv.u.s->data[start + i * step]);
+                *out = pv_str(sb_cstr(&sb), sb.len);
+                sb_free(&sb);
+            } else if (mo) {
+                st = slice_module(S, base, start, count, step, &e->span, out);
             } else {
                 PV r = base.k == P_LIST ? pv_list_new() : pv_tuple_new();
-                if (step == 1)
-                    for (int64_t i = lo; i < hi; i++) pv_seq_push_steal(r, pv_dup(pv_items(base)[i]));
-                else
-                    for (int64_t i = len - 1; i >= 0; i--) pv_seq_push_steal(r, pv_dup(pv_items(base)[i]));
+                for (int64_t i = 0; i < count; i++) pv_seq_push_steal(r, pv_dup(pv_items(base)[start + i * step]));
                 *out = r;
             }
         }
@@ -1081,7 +1252,15 @@ static ts_status comp_level(Py *S, Frame *F, const Ast *e, int g, PV acc) {
 }
 
 static ts_status eval_comp(Py *S, Frame *F, const Ast *e, PV *out) {
-    if (e->kind == AST_SETCOMP) return unsupported(S, e, "a set comprehension");
+    if (e->kind == AST_SETCOMP) { /* evaluated as a list comprehension, then made distinct */
+        Ast as_list = *e;
+        as_list.kind = AST_LISTCOMP;
+        PV l;
+        TS_TRY(eval_comp(S, F, &as_list, &l));
+        ts_status st = py_call_builtin(S, "set", NULL, &l, 1, NULL, NULL, 0, &e->span, out);
+        pv_drop(l);
+        return st;
+    }
     Frame C;
     memset(&C, 0, sizeof C);
     C.parent = F;
@@ -1098,49 +1277,6 @@ static ts_status eval_comp(Py *S, Frame *F, const Ast *e, PV *out) {
     }
     *out = acc;
     return TS_OK;
-}
-
-/* One {field} of an f-string: format v by spec ("", ">8", ".3f", "d") into sb. */
-static void format_spec(StrBuf *sb, PV v, const char *spec) {
-    if (!*spec) {
-        pv_str_of(sb, v, false);
-        return;
-    }
-    char fill = ' ', align = 0, type = 0;
-    const char *p = spec;
-    if (p[0] && (p[1] == '<' || p[1] == '>' || p[1] == '^')) { fill = p[0]; align = p[1]; p += 2; }
-    else if (*p == '<' || *p == '>' || *p == '^') align = *p++;
-    bool zero = false;
-    if (*p == '0') { zero = true; p++; }
-    int width = 0, prec = -1;
-    while (*p >= '0' && *p <= '9') width = width * 10 + (*p++ - '0');
-    if (*p == '.') {
-        p++;
-        prec = 0;
-        while (*p >= '0' && *p <= '9') prec = prec * 10 + (*p++ - '0');
-    }
-    if (*p) type = *p;
-    StrBuf body;
-    sb_init(&body);
-    if ((v.k == P_FLOAT || v.k == P_INT) && (type == 'f' || type == 'e' || type == 'g' || type == '%' || prec >= 0)) {
-        double d = v.k == P_FLOAT ? v.iv.u.d : (double)v.iv.u.i;
-        char fmt[16];
-        if (type == '%') d *= 100;
-        snprintf(fmt, sizeof fmt, "%%.%d%c", prec < 0 ? 6 : prec, type == 'e' ? 'e' : type == 'g' ? 'g' : 'f');
-        sb_printf(&body, fmt, d);
-        if (type == '%') sb_putc(&body, '%');
-    } else {
-        pv_str_of(&body, v, false);
-    }
-    int pad = width - (int)body.len;
-    if (!align) align = (v.k == P_INT || v.k == P_FLOAT) ? '>' : '<';
-    if (zero && align == '>') fill = '0';
-    int left = pad <= 0 ? 0 : align == '>' ? pad : align == '^' ? pad / 2 : 0;
-    int right = pad <= 0 ? 0 : pad - left;
-    for (int i = 0; i < left; i++) sb_putc(sb, fill);
-    sb_putn(sb, sb_cstr(&body), body.len);
-    for (int i = 0; i < right; i++) sb_putc(sb, fill);
-    sb_free(&body);
 }
 
 /* f"...": the template's {expr[!r|!s][:spec]} fields are parsed and evaluated here. */
@@ -1199,10 +1335,10 @@ static ts_status eval_fstr(Py *S, Frame *F, const Ast *e, PV *out) {
                 pv_str_of(&r, v, true);
                 PV rv = pv_str(sb_cstr(&r), r.len);
                 sb_free(&r);
-                format_spec(&sb, rv, spec);
+                st = py_format_value(S, &sb, rv, spec, &e->span);
                 pv_drop(rv);
             } else {
-                format_spec(&sb, v, spec);
+                st = py_format_value(S, &sb, v, spec, &e->span);
             }
             pv_drop(v);
         }
@@ -1211,6 +1347,56 @@ static ts_status eval_fstr(Py *S, Frame *F, const Ast *e, PV *out) {
     if (st == TS_OK) *out = pv_str(sb_cstr(&sb), sb.len);
     sb_free(&sb);
     return st;
+}
+
+/* Python's truth of a condition's value (a tensor's needs one element). */
+static ts_status truth(Py *S, PV v, const Span *sp, bool *out) {
+    if (v.k == P_TENSOR) return pyt_truthy(S, v, sp, out);
+    *out = pv_truthy(v);
+    return TS_OK;
+}
+
+/* Evaluate a condition: its truth, the value dropped. */
+static ts_status eval_cond(Py *S, Frame *F, const Ast *e, bool *out) {
+    PV v;
+    TS_TRY(eval(S, F, e, &v));
+    ts_status st = truth(S, v, &e->span, out);
+    pv_drop(v);
+    return st;
+}
+
+/* fn's closure: a snapshot of the variables of the frames enclosing it
+ * (innermost first, module globals left to the module lookup). Python's
+ * closures see later assignments too; constructors rarely rely on that. */
+static void capture(Frame *F, PFunc *fn) {
+    fn->closure = ts_xmalloc(sizeof(PMap));
+    memset(fn->closure, 0, sizeof(PMap));
+    for (Frame *f = F; f; f = f->parent)
+        if (f->vars != &F->mod->globals)
+            for (int i = 0; i < f->vars->names.len; i++)
+                if (!pmap_get(fn->closure, f->vars->names.data[i]))
+                    pmap_set_steal(fn->closure, f->vars->names.data[i], pv_dup(f->vars->vals.data[i]));
+}
+
+/* lambda params: body, a function whose closure is a snapshot of the
+ * enclosing frames' variables (innermost first) when the lambda is made. */
+static ts_status make_lambda(Py *S, Frame *F, const Ast *e, PV *out) {
+    PFunc *fn = arena_new(&S->arena, PFunc);
+    memset(fn, 0, sizeof *fn);
+    fn->name = "<lambda>";
+    fn->def = (Ast *)e;
+    fn->mod = F->mod;
+    int np = e->lambda.params.len;
+    fn->defaults = ts_xmalloc(sizeof(PV) * (size_t)(np + 1));
+    for (int i = 0; i < np; i++) fn->defaults[i] = pv_ptr(P_MARK, NULL);
+    vec_push(&S->funcs, fn);
+    capture(F, fn);
+    for (int i = 0; i < np; i++) {
+        const Ast *p = e->lambda.params.items[i];
+        if (p->param.default_) TS_TRY(eval(S, F, p->param.default_, &fn->defaults[i]));
+    }
+    *out = pv_ptr(P_FUNC, fn);
+    return TS_OK;
 }
 
 static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
@@ -1243,8 +1429,8 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
             else *out = pv_int(e->unary.op == UNOP_NEG ? -i : e->unary.op == UNOP_INVERT ? ~i : i);
         } else if (v.k == P_FLOAT && e->unary.op != UNOP_INVERT) {
             *out = pv_float(e->unary.op == UNOP_NEG ? -v.iv.u.d : v.iv.u.d);
-        } else if (v.k == P_TENSOR && e->unary.op == UNOP_NEG) {
-            st = py_call_op(S, "aten::neg", &v, 1, NULL, NULL, 0, &e->span, out);
+        } else if (v.k == P_TENSOR) {
+            st = pyt_unary(S, e->unary.op, v, &e->span, out);
         } else {
             st = ts_fail(S->ctx, TS_ERR_TYPE, &e->span, "TypeError: bad operand type for unary %s: '%s'",
                          ast_unop_str(e->unary.op), pv_type_name(v));
@@ -1277,6 +1463,22 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
     case AST_COMPARE: {
         PV a;
         TS_TRY(eval(S, F, e->compare.operands.items[0], &a));
+        if (e->compare.nops == 1 && e->compare.ops[0] <= CMPOP_GE) {
+            PV b;
+            ts_status st = eval(S, F, e->compare.operands.items[1], &b);
+            if (st == TS_OK && (a.k == P_TENSOR || b.k == P_TENSOR)) {
+                st = pyt_compare(S, e->compare.ops[0], a, b, &e->span, out);
+                pv_drop(a);
+                pv_drop(b);
+                return st;
+            }
+            bool r1 = false;
+            if (st == TS_OK) st = compare1(S, e->compare.ops[0], a, b, &e->span, &r1);
+            pv_drop(a);
+            pv_drop(b);
+            if (st == TS_OK) *out = pv_bool(r1);
+            return st;
+        }
         bool r = true;
         for (int i = 0; i < e->compare.nops && r; i++) {
             PV b;
@@ -1294,10 +1496,8 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
         return TS_OK;
     }
     case AST_IFEXP: {
-        PV c;
-        TS_TRY(eval(S, F, e->ifexp.cond, &c));
-        bool t = pv_truthy(c);
-        pv_drop(c);
+        bool t;
+        TS_TRY(eval_cond(S, F, e->ifexp.cond, &t));
         return eval(S, F, t ? e->ifexp.then : e->ifexp.orelse, out);
     }
     case AST_TUPLE:
@@ -1353,9 +1553,17 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
     case AST_GENEXP:
     case AST_DICTCOMP:
     case AST_SETCOMP: return eval_comp(S, F, e, out);
-    case AST_LAMBDA: return unsupported(S, e, "lambda");
-    case AST_SET: return unsupported(S, e, "a set display");
+    case AST_SET: { /* {a, b}: a set is a list of distinct items (pyseq.c) */
+        Ast as_list = *e;
+        as_list.kind = AST_LIST;
+        PV l;
+        TS_TRY(eval(S, F, &as_list, &l));
+        ts_status st = py_call_builtin(S, "set", NULL, &l, 1, NULL, NULL, 0, &e->span, out);
+        pv_drop(l);
+        return st;
+    }
     case AST_ELLIPSIS: return TS_OK;
+    case AST_LAMBDA: return make_lambda(S, F, e, out);
     default: return unsupported(S, e, ast_kind_name(e->kind));
     }
 }
@@ -1381,6 +1589,18 @@ static ts_status assign(Py *S, Frame *F, const Ast *t, PV v) {
         ts_status st = eval(S, F, t->subscript.value, &obj);
         if (st != TS_OK) {
             pv_drop(v);
+            return st;
+        }
+        if (obj.k == P_TENSOR) {
+            PIndex *ix;
+            int n;
+            st = eval_tensor_indices(S, F, t, &ix, &n);
+            if (st == TS_OK) {
+                st = pyt_index_assign(S, obj, ix, n, v, &t->span);
+                pix_free(ix, n);
+            }
+            pv_drop(v);
+            pv_drop(obj);
             return st;
         }
         if (t->subscript.indices.len != 1 || t->subscript.indices.items[0]->kind == AST_SLICE) {
@@ -1431,13 +1651,29 @@ static ts_status assign(Py *S, Frame *F, const Ast *t, PV v) {
         ts_status st = iterate(S, v, &t->span, &items);
         pv_drop(v);
         TS_TRY(st);
-        int n = t->seq.elts.len;
-        if (pv_len(items) != n) {
-            int got = pv_len(items);
+        int n = t->seq.elts.len, star = -1, got = pv_len(items);
+        for (int i = 0; i < n; i++)
+            if (t->seq.elts.items[i]->kind == AST_STARRED) star = i;
+        if (star < 0 ? got != n : got < n - 1) {
             pv_drop(items);
-            return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: expected %d values to unpack, got %d", n, got);
+            if (star >= 0)
+                return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: not enough values to unpack (expected at least %d, got %d)",
+                               n - 1, got);
+            if (got > n)
+                return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: too many values to unpack (expected %d)", n);
+            return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: not enough values to unpack (expected %d, got %d)", n, got);
         }
-        for (int i = 0; i < n && st == TS_OK; i++) st = assign(S, F, t->seq.elts.items[i], pv_dup(pv_items(items)[i]));
+        /* a, *rest, z = items: the starred target takes a list of what the others leave */
+        for (int i = 0, k = 0; i < n && st == TS_OK; i++) {
+            const Ast *target = t->seq.elts.items[i];
+            if (i == star) {
+                PV rest = pv_list_new();
+                for (int r = 0; r < got - (n - 1); r++) pv_seq_push_steal(rest, pv_dup(pv_items(items)[k++]));
+                st = assign(S, F, target->starred.value, rest);
+            } else {
+                st = assign(S, F, target, pv_dup(pv_items(items)[k++]));
+            }
+        }
         pv_drop(items);
         return st;
     }
@@ -1492,6 +1728,11 @@ static ts_status def_function(Py *S, Frame *F, Ast *s) {
         else if (decorator_is(d, "staticmethod")) fn->flags |= PF_STATIC;
         else if (decorator_is(d, "property")) fn->flags |= PF_PROPERTY;
         else if (decorator_is(d, "setter") || decorator_is(d, "deleter")) return TS_OK; /* the getter stays bound */
+    }
+    if (F->fn && !F->cls_body) {
+        /* a def inside a function: it sees the enclosing variables, and itself (recursion) */
+        capture(F, fn);
+        pmap_set_steal(fn->closure, fn->name, pv_ptr(P_FUNC, fn));
     }
     pmap_set_steal(F->vars, fn->name, pv_ptr(P_FUNC, fn));
     return TS_OK;
@@ -1649,19 +1890,15 @@ static ts_status exec_stmt(Py *S, Frame *F, Ast *s, Flow *flow, PV *ret) {
         return st;
     }
     case AST_IF: {
-        PV c;
-        TS_TRY(eval(S, F, s->if_.cond, &c));
-        bool t = pv_truthy(c);
-        pv_drop(c);
+        bool t;
+        TS_TRY(eval_cond(S, F, s->if_.cond, &t));
         return exec_block(S, F, t ? &s->if_.body : &s->if_.orelse, flow, ret);
     }
     case AST_WHILE:
         for (;;) {
             TS_TRY(ctx_poll(S->ctx, &s->span));
-            PV c;
-            TS_TRY(eval(S, F, s->while_.cond, &c));
-            bool t = pv_truthy(c);
-            pv_drop(c);
+            bool t;
+            TS_TRY(eval_cond(S, F, s->while_.cond, &t));
             if (!t) return exec_block(S, F, &s->while_.orelse, flow, ret);
             TS_TRY(exec_block(S, F, &s->while_.body, flow, ret));
             if (*flow == FL_BREAK) { *flow = FL_NORMAL; return TS_OK; }

@@ -74,6 +74,15 @@ void kref_gru_cell_f32(int64_t B, int64_t H, const float *ig, int64_t ld_ig, con
     }
 }
 
+void kref_rnn_cell_f32(int64_t B, int64_t H, const float *ig, int64_t ld_ig, const float *hg, int64_t ld_hg,
+                       float *hy, int64_t ld_hy, bool relu) {
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t j = 0; j < H; j++) {
+            float v = hg[b * ld_hg + j] + ig[b * ld_ig + j];
+            hy[b * ld_hy + j] = relu ? (v > 0 || isnan(v) ? v : 0.0f) : tanhf(v);
+        }
+}
+
 void kref_masked_softmax_f32(float *x, int64_t rows, int64_t n, const bool *mask) {
     for (int64_t r = 0; r < rows; r++) {
         float *xr = x + r * n;
