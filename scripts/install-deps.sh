@@ -11,13 +11,13 @@ set -euo pipefail
 
 packages=(
     make cmake gcc g++ clang libclang-rt-14-dev
-    zlib1g-dev libcmocka-dev libopenblas-dev
+    zlib1g-dev libcmocka-dev libopenblas-dev liblapacke-dev
     python3-torch python3-torchvision python3-numpy python3-pytest
 )
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(libtorch-dev)
 elif [[ "${1:-}" == "--build" ]]; then
-    packages=(make cmake gcc g++ zlib1g-dev libopenblas-dev)
+    packages=(make cmake gcc g++ zlib1g-dev libopenblas-dev liblapacke-dev)
 elif [[ $# -gt 0 ]]; then
     echo "usage: $0 [--build | --bench]" >&2
     exit 2

@@ -462,6 +462,13 @@ TS_API ts_status ts_trace_call(ts_ctx *ctx, ts_tracer *t, const char *name, ts_m
                                ts_value *const *args, size_t n, ts_value **out);
 TS_API ts_status ts_trace_end(ts_ctx *ctx, ts_tracer *t, ts_value *output, ts_module **out);
 TS_API void ts_tracer_free(ts_tracer *t);
+/* The operator schemas tscript implements: ts_op_count() of them, the i-th
+ * (0-based, in registry order: overloads of a name in the order they are
+ * tried) as PyTorch prints it, e.g. "aten::add.Tensor(Tensor self, Tensor
+ * other, *, Scalar alpha=1) -> Tensor". The string is static (never freed);
+ * NULL for i out of range. */
+TS_API int ts_op_count(void);
+TS_API const char *ts_op_schema(int i);
 
 #ifdef __cplusplus
 }

@@ -137,6 +137,13 @@ static const char *const BUILTINS[] = {"range", "len", "getattr", "isinstance", 
                                        "list", "dict", "print", "hasattr", "tuple", "sorted", "round", "divmod",
                                        "all", "any", "sum", "zip", "enumerate", "ord", "chr", "hash", "id"};
 
+/* A range anywhere but as the iterable of a for loop (or a comprehension). */
+static ts_status range_as_value(Em *em, Span sp) {
+    return ts_fail(em->ctx, TS_ERR_TYPE, &sp,
+                   "range cannot be used as a value: use it directly in a for loop (for i in range(n):), or make a "
+                   "list with a comprehension ([i for i in range(n)])");
+}
+
 /* What a scripting hook resolved, as a sugared value (GR_NONE: false). */
 static bool from_global(Em *em, GlobalRef *g, Span sp, SV *out) {
     memset(out, 0, sizeof *out);
@@ -149,6 +156,14 @@ static bool from_global(Em *em, GlobalRef *g, Span sp, SV *out) {
     case GR_FUNCTION: out->kind = SV_FUNC; out->fn = g->fn; return true;
     case GR_VALUE: out->kind = SV_VALUE; out->v = em_constant(em, g->value, sp); return true;
     case GR_BUILTIN: out->kind = SV_BUILTIN; out->name = arena_strdup(&em->g->arena, g->name); return true;
+    case GR_DISPATCH:
+        out->kind = SV_DISPATCH;
+        out->fn = g->fn;
+        out->fn_true = g->fn_true;
+        out->name = arena_strdup(&em->g->arena, g->name);
+        out->index = g->dispatch_index;
+        out->dflt = g->dispatch_default;
+        return true;
     }
     return false;
 }
@@ -202,6 +217,22 @@ static ts_status emit_name(Em *em, const Ast *e, SV *out) {
     return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &e->span, "undefined name '%s'", n);
 }
 
+/* self.NAME of a scripted module that has no NAME, with the closest of its
+ * attributes and methods when NAME looks misspelt. */
+static ts_status no_module_attr(Em *em, const ClassType *c, const char *name, Span sp) {
+    int n = c->attrs.len + c->consts.len + c->method_names.len;
+    const char **cands = arena_array(&em->g->arena, const char *, n + 1);
+    int k = 0;
+    for (int i = 0; i < c->attrs.len; i++) cands[k++] = c->attrs.data[i].name;
+    for (int i = 0; i < c->consts.len; i++) cands[k++] = c->consts.data[i].name;
+    for (int i = 0; i < c->method_names.len; i++) cands[k++] = c->method_names.data[i];
+    const char *near = sema_closest_name(name, cands, k);
+    if (near)
+        return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "module '%s' has no attribute '%s' (did you mean '%s'?)", c->name,
+                       name, near);
+    return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "module '%s' has no attribute '%s'", c->name, name);
+}
+
 /* obj.name where obj has a class type */
 static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *out) {
     ClassType *c = obj->type->cls;
@@ -244,6 +275,18 @@ static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *o
             out->v = graph_constant(em->g, em->b, iv_dup(c->consts.data[i].value), c->consts.data[i].type, sp);
             return TS_OK;
         }
+    if (!class_method(c, name) && em->u->hooks && em->u->hooks->ignored && c->kind == CK_MODULE) {
+        bool ignored;
+        Type *ret = NULL;
+        TS_TRY(em->u->hooks->ignored(em->ctx, em->u->hooks_ud, c, name, &ignored, &ret));
+        if (ignored) {
+            out->kind = SV_IGNORED;
+            out->v = obj;
+            out->name = name;
+            out->t = ret;
+            return TS_OK;
+        }
+    }
     if (!class_method(c, name) && em->u->hooks && c->kind == CK_MODULE) {
         Function *m = NULL;
         TS_TRY(em->u->hooks->method(em->ctx, em->u->hooks_ud, c, name, &sp, &m));
@@ -261,6 +304,7 @@ static ts_status class_attr(Em *em, Value *obj, const char *name, Span sp, SV *o
         TS_TRY(em->u->hooks->attr(em->ctx, em->u->hooks_ud, c, name, &sp, &g));
         if (from_global(em, &g, sp, out)) return TS_OK;
     }
+    if (em->u->from_source && c->kind == CK_MODULE) return no_module_attr(em, c, name, sp);
     return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "'%s' has no attribute or method '%s'", c->qualname, name);
 }
 
@@ -381,7 +425,8 @@ static ts_status emit_args(Em *em, const Ast *call, Args *args) {
     for (int i = 0; i < pa->len; i++) {
         const Ast *x = pa->items[i];
         if (x->kind == AST_STARRED)
-            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &x->span, "starred arguments are not supported");
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &x->span, "starred arguments are not supported%s",
+                           em->u->from_source ? ": pass the list itself (f(xs), not f(*xs))" : "");
         CallArg *c = &args->a[args->n++];
         c->kw = NULL;
         c->span = x->span;
@@ -501,6 +546,13 @@ static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, 
     Value **outs;
     int n;
     ts_status est;
+    if (strcmp(name, "aten::_no_grad_embedding_renorm_") == 0 && em->u->from_source && args->n == 4) {
+        /* F.embedding's max_norm renormalisation: its schema declares no write, so
+         * PyTorch's dead code elimination drops the unused call from every scripted
+         * graph (scripted nn.Embedding(max_norm=...) never renormalises); so here */
+        *out = args->a[0].v;
+        return TS_OK;
+    }
     if ((em->u->lazy || em->u->from_source) && !ops_lookup(name)) return emit_unresolved(em, name, args, sp, hint, out);
     if (args->n == 2 && !args->a[0].kw && !args->a[1].kw &&
         enum_compare(em, name, args->a[0].v, args->a[1].v, sp, out, &est))
@@ -512,6 +564,10 @@ static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, 
 }
 
 static ts_status ensure_ret_type(Em *em, Function *fn, Span sp) {
+    if (em->u->from_source && fn->state == FN_EMITTING)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "function '%s' is called recursively: TorchScript does not support recursion; write a loop",
+                       fn->name);
     if (fn->state == FN_FAILED && !fn->graph)
         return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "%s cannot be called: its declaration failed to compile", fn->qualname);
     if (fn->ret_type) return TS_OK;
@@ -586,6 +642,24 @@ Value *em_tuple_to_list(Em *em, Value *v, Type *t, Span sp) {
     return to_list_param(em, v, &p, sp);
 }
 
+/* Was parameter k of fn written with an annotation (else it is a Tensor)? */
+static bool param_annotated(const Function *fn, int k) {
+    const Ast *def = (const Ast *)fn->def;
+    if (!def || def->kind != AST_FUNCDEF || k >= def->funcdef.params.len) return true;
+    return def->funcdef.params.items[k]->param.annotation != NULL;
+}
+
+static ts_status unannotated_param(Em *em, Span sp, const char *what, const FnParam *p, Type *got) {
+    StrBuf b;
+    sb_init(&b);
+    ty_annotation_str(&b, got);
+    ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp,
+                           "%s: expected a value of type Tensor but found %s: '%s' is not annotated, so TorchScript takes "
+                           "it to be a Tensor; annotate it (%s: %s)", what, sb_cstr(&b), p->name, p->name, sb_cstr(&b));
+    sb_free(&b);
+    return st;
+}
+
 /* Bind arguments to a TorchScript function's parameters (self already in
  * `first` when non-NULL) and emit the call node. */
 static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Span sp, Value **out) {
@@ -625,7 +699,11 @@ static ts_status emit_fn_call(Em *em, Function *fn, Value *self, Args *args, Spa
         }
         if (!ty_subtype(bound[k]->type, p->type)) bound[k] = to_list_param(em, bound[k], p, sp);
         if (!ty_subtype(bound[k]->type, p->type)) {
-            char *what = arena_printf(&em->g->arena, "argument '%s' of %s", p->name, fn->qualname);
+            char *what = !em->u->from_source ? arena_printf(&em->g->arena, "argument '%s' of %s", p->name, fn->qualname)
+                         : fn->owner ? arena_printf(&em->g->arena, "argument '%s' of %s.%s()", p->name, fn->owner->name, fn->name)
+                                     : arena_printf(&em->g->arena, "argument '%s' of %s()", p->name, fn->name);
+            if (em->u->from_source && !param_annotated(fn, k) && p->type->kind == TK_TENSOR)
+                return unannotated_param(em, sp, what, p, bound[k]->type);
             return em_type_error(em, sp, what, p->type, bound[k]->type);
         }
     }
@@ -789,6 +867,7 @@ static ts_status emit_builtin(Em *em, const char *name, const Ast *call, Type *h
     for (size_t i = 0; i < TS_ARRAY_LEN(map); i++)
         if (strcmp(map[i].py, name) == 0) return emit_builtin_op(em, map[i].op, &args, sp, hint, out);
     TS_UNUSED(hint);
+    if (strcmp(name, "range") == 0) return range_as_value(em, sp);
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s() is not supported here", name);
 }
 
@@ -837,6 +916,68 @@ static ts_status emit_constant_chunk(Em *em, Args *args, Span sp, Type *hint, Va
     return TS_OK;
 }
 
+/* v.NAME(...) with v an Optional: it must be refined first. */
+static ts_status optional_method(Em *em, const Ast *func, Value *v) {
+    StrBuf t;
+    sb_init(&t);
+    ty_annotation_str(&t, v->type);
+    const Ast *recv = func->attr.value;
+    ts_status st;
+    if (recv->kind == AST_NAME)
+        st = ts_fail(em->ctx, TS_ERR_TYPE, &func->span,
+                     "'%s' object has no attribute or method '%s': '%s' may be None; refine it first with 'if %s is not "
+                     "None:'", sb_cstr(&t), func->attr.name, recv->name.id, recv->name.id);
+    else
+        st = ts_fail(em->ctx, TS_ERR_TYPE, &func->span,
+                     "'%s' object has no attribute or method '%s': refine it first (assign it to a name and test 'if "
+                     "name is not None:')", sb_cstr(&t), func->attr.name);
+    sb_free(&t);
+    return st;
+}
+
+/* x.NAME(...) where PyTorch's Tensor has no method NAME (in source: a typo). */
+static ts_status no_tensor_method(Em *em, const char *name, Span sp) {
+    const char *near = sema_closest_tensor_method(name);
+    if (near)
+        return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "'Tensor' object has no attribute or method '%s' (did you mean '%s'?)",
+                       name, near);
+    return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &sp, "'Tensor' object has no attribute or method '%s'", name);
+}
+
+/* x.long(), x.float() ...: PyTorch compiles these casts as
+ * aten::to(x, dtype, False, False, None) (there is no aten::long op). The
+ * ScalarType code of each, or -1. */
+static int tensor_cast_dtype(const char *name) {
+    static const struct { const char *name; int code; } casts[] = {
+        {"byte", 0}, {"char", 1}, {"short", 2}, {"int", 3}, {"long", 4},
+        {"half", 5}, {"float", 6}, {"double", 7}, /* PyTorch 1.13 has no x.bool() / x.bfloat16() */
+    };
+    for (size_t i = 0; i < TS_ARRAY_LEN(casts); i++)
+        if (strcmp(casts[i].name, name) == 0) return casts[i].code;
+    return -1;
+}
+
+static ts_status emit_tensor_cast(Em *em, Value *x, int code, Span sp, Value **out) {
+    Value *f = em_constant(em, iv_bool(false), sp);
+    CallArg a[5] = {{x, NULL, sp}, {em_constant(em, iv_int(code), sp), NULL, sp}, {f, NULL, sp}, {f, NULL, sp},
+                    {em_constant(em, iv_none(), sp), NULL, sp}};
+    return sema_emit_op1(em->ctx, em->g, em->b, "aten::to", a, 5, sp, out);
+}
+
+/* A call of a @torch.jit.ignore / @torch.jit.unused method: the body stays
+ * Python, so the call raises, as PyTorch's saved code does
+ * (ops.prim.RaiseException("This Python function is annotated to be ignored
+ * and cannot be run")); its value, never reached, is uninitialized. */
+static ts_status emit_ignored_call(Em *em, Type *ret, Span sp, Value **out) {
+    CallArg a = {em_constant(em, iv_cstr("This Python function is annotated to be ignored and cannot be run"), sp), NULL, sp};
+    Value **outs;
+    int n;
+    TS_TRY(sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", &a, 1, sp, &outs, &n));
+    Node *un = em_append(em, NK_UNINITIALIZED, sp);
+    *out = node_add_output(em->g, un, ret);
+    return TS_OK;
+}
+
 static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     SV f;
     TS_TRY(em_sv(em, call->call.func, &f));
@@ -851,6 +992,17 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
     Args args;
     TS_TRY(emit_args(em, call, &args));
     switch (f.kind) {
+    case SV_IGNORED: return emit_ignored_call(em, f.t, sp, out);
+    case SV_DISPATCH: {
+        /* boolean_dispatch (F.max_pool2d's return_indices): the flag must be a constant */
+        Value *flag = NULL;
+        for (int i = 0; i < args.n; i++)
+            if (args.a[i].kw ? strcmp(args.a[i].kw, f.name) == 0 : i == f.index) flag = args.a[i].v;
+        bool on = f.dflt;
+        if (flag && !em_const_bool(flag, &on))
+            return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "the argument '%s' of this function must be a constant bool", f.name);
+        return emit_fn_call(em, on ? f.fn_true : f.fn, NULL, &args, sp, out);
+    }
     case SV_OP: return emit_builtin_op(em, f.name, &args, sp, hint, out);
     case SV_FUNC: return emit_fn_call(em, f.fn, NULL, &args, sp, out);
     case SV_METHOD: {
@@ -858,6 +1010,7 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
             Function *fn = class_method(f.cls, f.name);
             return emit_fn_call(em, fn, f.v, &args, sp, out);
         }
+        if (em->u->from_source && f.v->type->kind == TK_OPTIONAL) return optional_method(em, call->call.func, f.v);
         if (strcmp(f.name, "tolist") == 0 && f.v->type->kind == TK_TENSOR && args.n == 0)
             return emit_tolist(em, f.v, hint, sp, out);
         /* a builtin method: x.relu(), l.append(v), s.format(...) */
@@ -867,7 +1020,14 @@ static ts_status emit_call(Em *em, const Ast *call, Type *hint, Value **out) {
         args.a[0].kw = NULL;
         args.a[0].span = sp;
         args.n++;
+        if (f.v->type->kind == TK_TENSOR && args.n == 1) {
+            int code = tensor_cast_dtype(f.name);
+            if (code >= 0) return emit_tensor_cast(em, f.v, code, sp, out);
+        }
         char *opname = arena_printf(&em->g->arena, "aten::%s", f.name);
+        if (em->u->from_source && f.v->type->kind == TK_TENSOR && !ops_lookup(opname) &&
+            !sema_is_tensor_method(f.name))
+            return no_tensor_method(em, f.name, call->call.func->span);
         if (em->u->from_source && strcmp(f.name, "chunk") == 0 && f.v->type->kind == TK_TENSOR)
             return emit_constant_chunk(em, &args, sp, hint, out);
         return emit_builtin_op(em, opname, &args, sp, hint, out);
@@ -1007,8 +1167,8 @@ static ts_status emit_listcomp(Em *em, const Ast *e, Type *hint, Value **out) {
         return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
                        "Only a single generator is currently supported in a comprehension (write nested for loops)");
     if (e->comp.generators.items[0]->comprehension.ifs.len)
-        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &e->comp.generators.items[0]->span,
-                       "Comprehension ifs are not supported yet (write a for loop with an if)");
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "comprehension ifs are not supported in TorchScript: filter inside a for loop instead");
     Type *h = hint ? ty_unwrap_optional(hint) : NULL;
     Type *elem = !dict && h && h->kind == TK_LIST ? h->elems[0] : NULL, *vtype = NULL;
     if (dict && h && h->kind == TK_DICT) {
@@ -1109,6 +1269,7 @@ ts_status em_sv_value(Em *em, SV *sv, Span sp, Value **out) {
         *out = sv->v;
         return TS_OK;
     }
+    if (sv->kind == SV_BUILTIN && strcmp(sv->name, "range") == 0) return range_as_value(em, sp);
     return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "this names a %s, not a value",
                    sv->kind == SV_METHOD ? "method" : sv->kind == SV_CLASS ? "class" : sv->kind == SV_FUNC ? "function" : "namespace or builtin");
 }
@@ -1277,146 +1438,37 @@ static ts_status emit_dict(Em *em, const Ast *e, Type *hint, Value **out) {
     return TS_OK;
 }
 
-static bool const_int(const Ast *e, int64_t *out) {
-    if (e->kind == AST_INT) {
-        *out = e->int_lit.value;
-        return true;
-    }
-    return false;
-}
-
-/* The start, end and step of a[lo:hi:st]: None, None and 1 when left out. */
-static ts_status slice_bounds(Em *em, const Ast *k, Span sp, Value **lo, Value **hi, Value **st) {
-    if (k->slice.lower) TS_TRY(em_expr(em, k->slice.lower, NULL, lo));
-    else *lo = em_constant(em, iv_none(), sp);
-    if (k->slice.upper) TS_TRY(em_expr(em, k->slice.upper, NULL, hi));
-    else *hi = em_constant(em, iv_none(), sp);
-    if (k->slice.step) TS_TRY(em_expr(em, k->slice.step, NULL, st));
-    else *st = em_constant(em, iv_int(1), sp);
-    return TS_OK;
-}
-
-static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) {
-    Span sp = e->span;
-    int64_t dim = 0;
-    const AstList *ix = &e->subscript.indices;
-    for (int i = 0; i < ix->len; i++) {
-        const Ast *k = ix->items[i];
-        Value *d = em_constant(em, iv_int(dim), sp);
-        if (k->kind == AST_SLICE) {
-            Value *lo, *hi, *st;
-            TS_TRY(slice_bounds(em, k, sp, &lo, &hi, &st));
-            CallArg a[5] = {{x, NULL, sp}, {d, NULL, sp}, {lo, NULL, sp}, {hi, NULL, sp}, {st, NULL, sp}};
-            TS_TRY(sema_emit_op1(em->ctx, em->g, em->b, "aten::slice", a, 5, sp, &x));
-            dim++;
-        } else if (k->kind == AST_NONE) {
-            TS_TRY(em_op(em, "aten::unsqueeze", sp, &x, 2, x, d, NULL));
-            dim++;
-        } else if (k->kind == AST_ELLIPSIS) {
-            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "'...' in tensor indexing is not supported yet");
-        } else {
-            Value *iv;
-            TS_TRY(em_expr(em, k, NULL, &iv));
-            if (iv->type->kind != TK_INT)
-                return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &k->span, "tensor indexing with a %s is not supported yet",
-                               iv->type->kind == TK_TENSOR ? "tensor" : "value of this type");
-            TS_TRY(em_op(em, "aten::select", sp, &x, 3, x, d, iv));
-        }
-    }
-    *out = x;
-    return TS_OK;
-}
-
-ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) { return emit_tensor_index(em, e, x, out); }
-
-static ts_status emit_subscript(Em *em, const Ast *e, Value **out) {
-    Value *base;
-    TS_TRY(em_expr(em, e->subscript.value, NULL, &base));
-    Span sp = e->span;
-    const AstList *ix = &e->subscript.indices;
-    Type *t = base->type;
-    if (t->kind == TK_TENSOR) return emit_tensor_index(em, e, base, out);
-    if (ix->len != 1) return ts_fail(em->ctx, TS_ERR_TYPE, &sp, "only tensors take several indices");
-    const Ast *k = ix->items[0];
-    if (t->kind == TK_CLASS && t->cls->kind == CK_MODULE) {
-        /* ModuleList / Sequential [constant int], ModuleDict [string literal]: that submodule */
-        const ClassType *c = t->cls;
-        int64_t want = -1;
-        int nsub = 0;
-        for (int i = 0; i < c->attrs.len; i++)
-            if (c->attrs.data[i].type->kind == TK_CLASS && c->attrs.data[i].type->cls->kind == CK_MODULE) nsub++;
-        bool by_int = const_int(k, &want);
-        if (!by_int && k->kind != AST_STR)
-            return ts_fail(em->ctx, TS_ERR_TYPE, &k->span,
-                           "a module container is indexed with an integer literal or a string literal only");
-        if (by_int && want < 0) want += nsub;
-        for (int i = 0, j = 0; i < c->attrs.len; i++) {
-            Type *at = c->attrs.data[i].type;
-            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
-            if (by_int ? j++ == want : strcmp(c->attrs.data[i].name, k->str.data) == 0) {
-                Node *ga = em_append(em, NK_GETATTR, sp);
-                node_add_input(em->g, ga, base);
-                ga->name = c->attrs.data[i].name;
-                ga->index = i;
-                *out = node_add_output(em->g, ga, at);
-                (*out)->name = ga->name;
-                return TS_OK;
-            }
-        }
-        return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &k->span, "index out of range of this module container");
-    }
-    if (t->kind == TK_TUPLE || (t->kind == TK_CLASS && t->cls->kind == CK_NAMEDTUPLE)) {
-        int n = t->kind == TK_TUPLE ? t->n : t->cls->attrs.len;
-        if (k->kind == AST_SLICE) {
-            int64_t lo = 0, hi = n, st = 1;
-            if ((k->slice.lower && !const_int(k->slice.lower, &lo)) || (k->slice.upper && !const_int(k->slice.upper, &hi)) ||
-                (k->slice.step && !const_int(k->slice.step, &st)) || st != 1)
-                return ts_fail(em->ctx, TS_ERR_TYPE, &k->span, "tuple slices need constant bounds and step 1");
-            if (lo < 0) lo += n;
-            if (hi < 0) hi += n;
-            lo = lo < 0 ? 0 : lo > n ? n : lo;
-            hi = hi < lo ? lo : hi > n ? n : hi;
-            Node *tn = em_append(em, NK_TUPLE_CONSTRUCT, sp);
-            Type *ts[MAX_CALL_ARGS];
-            int m = 0;
-            for (int64_t i = lo; i < hi && m < MAX_CALL_ARGS; i++) {
-                Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
-                node_add_input(em->g, ti, base);
-                ti->index = (int)i;
-                Type *et = t->kind == TK_TUPLE ? t->elems[i] : t->cls->attrs.data[i].type;
-                node_add_input(em->g, tn, node_add_output(em->g, ti, et));
-                ts[m++] = et;
-            }
-            /* keep the TupleConstruct after its inputs */
-            node_remove(tn);
-            block_append(em->b, tn);
-            *out = node_add_output(em->g, tn, ty_tuple(ts, m));
-            return TS_OK;
-        }
-        int64_t i;
-        if (!const_int(k, &i)) return ts_fail(em->ctx, TS_ERR_TYPE, &k->span, "tuple indices must be integer constants");
-        if (i < 0) i += n;
-        if (i < 0 || i >= n) return ts_fail(em->ctx, TS_ERR_VALUE, &k->span, "tuple index out of range");
-        if (base->node->kind == NK_TUPLE_CONSTRUCT && base->node->inputs.len == n) {
-            /* (a, b)[1] is b, as PyTorch's tuple lowering makes it */
-            *out = base->node->inputs.data[i];
-            return TS_OK;
-        }
-        Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
-        node_add_input(em->g, ti, base);
-        ti->index = (int)i;
-        *out = node_add_output(em->g, ti, t->kind == TK_TUPLE ? t->elems[i] : t->cls->attrs.data[i].type);
-        return TS_OK;
-    }
-    if (k->kind == AST_SLICE) {
-        Value *lo, *hi, *st;
-        TS_TRY(slice_bounds(em, k, sp, &lo, &hi, &st));
-        CallArg a[4] = {{base, NULL, sp}, {lo, NULL, sp}, {hi, NULL, sp}, {st, NULL, sp}};
-        return sema_emit_op1(em->ctx, em->g, em->b, "aten::slice", a, 4, sp, out);
-    }
-    Value *iv;
-    TS_TRY(em_expr(em, k, NULL, &iv));
-    return em_op(em, "aten::__getitem__", sp, out, 2, base, iv, NULL);
+/* `a OP b` with no overload for the operands' types (source code): say so as
+ * Python does, with the usual fix: refine an Optional name, str() a number. */
+static ts_status bad_operands(Em *em, const Ast *e, Value *a, Value *b) {
+    StrBuf ta, tb;
+    sb_init(&ta);
+    sb_init(&tb);
+    ty_annotation_str(&ta, a->type);
+    ty_annotation_str(&tb, b->type);
+    const char *op = ast_binop_str(e->binop.op);
+    const Ast *opt = b->type->kind == TK_OPTIONAL && e->binop.rhs->kind == AST_NAME   ? e->binop.rhs
+                   : a->type->kind == TK_OPTIONAL && e->binop.lhs->kind == AST_NAME ? e->binop.lhs
+                                                                                     : NULL;
+    bool str_num = e->binop.op == BINOP_ADD && (a->type->kind == TK_STR) != (b->type->kind == TK_STR) &&
+                   ((a->type->kind == TK_STR ? b : a)->type->kind == TK_INT ||
+                    (a->type->kind == TK_STR ? b : a)->type->kind == TK_FLOAT ||
+                    (a->type->kind == TK_STR ? b : a)->type->kind == TK_BOOL);
+    ts_status st;
+    if (opt)
+        st = ts_fail(em->ctx, TS_ERR_TYPE, &e->span,
+                     "unsupported operand types for %s: %s and %s: '%s' may be None; refine it first with 'if %s is not "
+                     "None:'", op, sb_cstr(&ta), sb_cstr(&tb), opt->name.id, opt->name.id);
+    else if (str_num)
+        st = ts_fail(em->ctx, TS_ERR_TYPE, &e->span,
+                     "unsupported operand types for %s: %s and %s: convert the number with str(), or use an f-string",
+                     op, sb_cstr(&ta), sb_cstr(&tb));
+    else
+        st = ts_fail(em->ctx, TS_ERR_TYPE, &e->span, "unsupported operand types for %s: %s and %s", op, sb_cstr(&ta),
+                     sb_cstr(&tb));
+    sb_free(&ta);
+    sb_free(&tb);
+    return st;
 }
 
 ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
@@ -1435,7 +1487,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         return em_sv_value(em, &sv, sp, out);
     }
     case AST_CALL: return emit_call(em, e, hint, out);
-    case AST_SUBSCRIPT: return emit_subscript(em, e, out);
+    case AST_SUBSCRIPT: return em_subscript(em, e, out);
     case AST_BINOP: {
         Value *a, *b;
         TS_TRY(em_expr(em, e->binop.lhs, NULL, &a));
@@ -1462,7 +1514,9 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
             *out = node_add_output(em->g, tc, ty_tuple(ts, n));
             return TS_OK;
         }
-        return em_op(em, em_binop_aten(e->binop.op, a->type->kind == TK_TENSOR), sp, out, 2, a, b, NULL);
+        ts_status st = em_op(em, em_binop_aten(e->binop.op, a->type->kind == TK_TENSOR), sp, out, 2, a, b, NULL);
+        if (st == TS_ERR_TYPE && em->u->from_source) return bad_operands(em, e, a, b);
+        return st;
     }
     case AST_UNARY: {
         Value *a;
@@ -1598,6 +1652,12 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
     case AST_LISTCOMP:
     case AST_DICTCOMP:
     case AST_GENEXP: return emit_listcomp(em, e, hint, out);
+    case AST_SET:
+    case AST_SETCOMP:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "sets are not supported in TorchScript: use a list");
+    case AST_LAMBDA:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "lambda is not supported in TorchScript: define a function at module level");
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s expressions are not supported yet", ast_kind_name(e->kind));

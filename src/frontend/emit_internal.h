@@ -25,6 +25,8 @@ typedef enum SVKind {
     SV_FUNC,      /* fn */
     SV_NEW,       /* Cls.__new__ */
     SV_PYMOD,     /* name: a Python module of a scripted source ("torch.nn.functional") */
+    SV_IGNORED,   /* v.name(...) of a @torch.jit.ignore / unused method: raises; t its return type */
+    SV_DISPATCH,  /* boolean_dispatch: fn (False) / fn_true, by argument name / index / dflt */
 } SVKind;
 
 typedef struct SV {
@@ -33,6 +35,10 @@ typedef struct SV {
     const char *name;
     ClassType *cls;
     Function *fn;
+    Type *t;
+    Function *fn_true;
+    int index;
+    bool dflt;
 } SV;
 
 typedef VEC(const char *) NameVec;
@@ -45,6 +51,8 @@ typedef struct Env {
     bool raised;                 /* the block ends in an exception */
     bool returned;               /* the block ends in a return */
     bool jumped;                 /* the block ends in a break or continue */
+    bool maybe_ret;              /* some path through the block returned: `$retflag` says whether,
+                                  * `$ret` holds the value (PyTorch's exit transform) */
 } Env;
 
 typedef struct Em {
@@ -57,6 +65,7 @@ typedef struct Em {
     int depth;
     int loop_depth;  /* loops around the statement being emitted */
     bool used_unresolved; /* the statement being emitted used an NK_UNRESOLVED result */
+    Type *ret_so_far;     /* without a return annotation: the returns' unified type so far */
 } Em;
 
 /* ---- environments ---- */
@@ -82,8 +91,18 @@ const char *em_binop_aten(AstBinOp op, bool tensor);
 /* A tuple whose elements fit List[T] (t, maybe Optional) as that list, as PyTorch
  * converts at calls and returns; v itself otherwise. */
 Value *em_tuple_to_list(Em *em, Value *v, Type *t, Span sp);
+/* e = x[indices] (emit_index.c). */
+ts_status em_subscript(Em *em, const struct Ast *e, Value **out) TS_MUST_CHECK;
 /* x[indices] of a tensor as a view (ints, slices, None): what subscript assignment writes into. */
 ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) TS_MUST_CHECK;
+/* The views of x[indices] for its ints, slices, None and `...`; tix[0..*ntix) the tensor
+ * indices per dimension (NULL: not indexed), *ntix 0 when there is none. */
+ts_status em_tensor_index_views(Em *em, const struct Ast *e, Value *x, Value **out, Value **tix, int *ntix) TS_MUST_CHECK;
+/* tix as the Tensor?[] list aten::index takes. */
+Value *em_tensor_index_list(Em *em, Value **tix, int n, Span sp);
+/* x[indices] = v: with a tensor among the indices, aten::index_put_ on the view of the
+ * other indices (*done); else *view is that view, for the caller to write into. */
+ts_status em_tensor_index_put(Em *em, const struct Ast *e, Value *x, Value *v, Value **view, bool *done) TS_MUST_CHECK;
 
 /* ---- expressions ---- */
 ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) TS_MUST_CHECK;
@@ -94,6 +113,7 @@ enum { EM_MAX_REFINES = 8 };
 typedef struct Refine {
     const char *names[2][EM_MAX_REFINES];
     const struct Ast *types[2][EM_MAX_REFINES]; /* isinstance's type; NULL: Optional's element */
+    bool exclude[2][EM_MAX_REFINES];            /* isinstance was false: the members not of that type */
     int n[2];
 } Refine;
 void em_collect_refines(const struct Ast *cond, bool negate, Refine *r);

@@ -33,6 +33,11 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp);
 
 static ts_status unpack_to(Em *em, const Ast *target, Value *v, Span sp) {
     const AstList *ts = &target->seq.elts;
+    for (int i = 0; i < ts->len; i++)
+        if (ts->items[i]->kind == AST_STARRED)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, v->node->span.src ? &v->node->span : &sp,
+                           "cannot statically infer the expected size of a list in this context: starred assignment "
+                           "is not supported in TorchScript; index instead (first = xs[0], rest = xs[1:])");
     Type *t = v->type;
     Node *n;
     if (v->node->kind == NK_UNRESOLVED && t->kind == TK_TENSOR && ts->len <= MAX_CALL_ARGS) {
@@ -65,6 +70,40 @@ static ts_status unpack_to(Em *em, const Ast *target, Value *v, Span sp) {
     return TS_OK;
 }
 
+/* x = v in a branch or loop body where x comes from outside it: v must fit
+ * x's type there, as PyTorch's environment requires (a value that must flow
+ * out of control flow has one type). A tensor for a number variable is
+ * PyTorch's implicit conversion, and left to the merge. */
+static ts_status check_reassign(Em *em, const Ast *target, Value *v) {
+    const char *name = target->name.id;
+    Value *prev = strmap_get(&em->env->vars, name);
+    bool outer;
+    if (prev) {
+        outer = prev->node == em->b->param && em->b != em->g->block; /* a loop-carried parameter */
+    } else {
+        prev = em->env->parent ? em_env_lookup(em->env->parent, name) : NULL;
+        outer = prev != NULL;
+    }
+    if (!outer || ty_subtype(v->type, prev->type)) return TS_OK;
+    /* a type guessed for an op tscript lacks is no user error */
+    if (em_from_unresolved(prev) || em_from_unresolved(v)) return TS_OK;
+    TypeKind pk = prev->type->kind;
+    if (v->type->kind == TK_TENSOR && (pk == TK_INT || pk == TK_FLOAT || pk == TK_NUMBER || pk == TK_BOOL)) return TS_OK;
+    StrBuf a, b;
+    sb_init(&a);
+    sb_init(&b);
+    ty_annotation_str(&a, prev->type);
+    ty_annotation_str(&b, v->type);
+    ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &target->span,
+                           "variable '%s' previously had type %s but is now being assigned to a value of type %s%s", name,
+                           sb_cstr(&a), sb_cstr(&b),
+                           pk == TK_NONE ? ": declare it with its type first (x: Optional[T] = None)"
+                                         : ": keep one type, or use another name");
+    sb_free(&a);
+    sb_free(&b);
+    return st;
+}
+
 static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
     switch (target->kind) {
     case AST_NAME:
@@ -80,6 +119,10 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
             return ts_fail(em->ctx, TS_ERR_TYPE, &target->span, "cannot set attribute '%s' here", target->attr.name);
         ClassType *c = obj->type->cls;
         int k = classtype_attr_index(c, target->attr.name);
+        if (k < 0 && em->u->from_source && c->kind == CK_MODULE)
+            return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &target->span,
+                           "tried to set nonexistent attribute '%s' of module '%s': create it in __init__",
+                           target->attr.name, c->name);
         if (k < 0)
             return ts_fail(em->ctx, TS_ERR_NOT_FOUND, &target->span, "'%s' has no attribute '%s'", c->qualname, target->attr.name);
         if (!ty_subtype(v->type, c->attrs.data[k].type))
@@ -97,7 +140,9 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
         if (base->type->kind == TK_TENSOR && em->u->from_source) {
             /* x[i, a:b] = v writes into the view: fill_ with a number, copy_ of a tensor (as PyTorch emits it) */
             Value *view;
-            TS_TRY(em_tensor_index(em, target, base, &view));
+            bool done;
+            TS_TRY(em_tensor_index_put(em, target, base, v, &view, &done));
+            if (done) return TS_OK;
             bool scalar = v->type->kind == TK_INT || v->type->kind == TK_FLOAT || v->type->kind == TK_BOOL ||
                           v->type->kind == TK_NUMBER;
             if (v->type->kind == TK_BOOL) TS_TRY(em_op(em, "aten::Int", sp, &v, 1, v, NULL, NULL)); /* a Scalar */
@@ -116,6 +161,29 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_SYNTAX, &target->span, "cannot assign to this expression");
+}
+
+/* x[i, a:b] += v on a tensor, as PyTorch's emitAugAssignmentToSubscript: the
+ * in-place op on the view; with a tensor index, index, the in-place op on
+ * that, then index_put_ back. *done is false when x is not a tensor. */
+static ts_status aug_assign_tensor_subscript(Em *em, const Ast *s, bool *done) {
+    const Ast *target = s->augassign.target;
+    Span sp = s->span;
+    Value *base, *view, *rhs, *r;
+    *done = false;
+    TS_TRY(em_expr(em, target->subscript.value, NULL, &base));
+    if (base->type->kind != TK_TENSOR) return TS_OK; /* re-emitted by the general path (no side effects) */
+    Value *tix[MAX_CALL_ARGS];
+    int n;
+    TS_TRY(em_tensor_index_views(em, target, base, &view, tix, &n));
+    TS_TRY(em_expr(em, s->augassign.value, NULL, &rhs));
+    const char *name = arena_printf(&em->g->arena, "%s_", em_binop_aten(s->augassign.op, true));
+    *done = true;
+    if (n == 0) return em_op(em, name, sp, &r, 2, view, rhs, NULL);
+    Value *l = em_tensor_index_list(em, tix, n, sp), *picked;
+    TS_TRY(em_op(em, "aten::index", sp, &picked, 2, view, l, NULL));
+    TS_TRY(em_op(em, name, sp, &picked, 2, picked, rhs, NULL));
+    return em_op(em, "aten::index_put_", sp, &r, 3, view, l, picked);
 }
 
 /* Names assigned anywhere in a statement list (not in nested defs). */
@@ -215,12 +283,15 @@ static ts_status emit_branch(Em *em, Block *blk, Env *env, const AstList *body, 
  * combinations) give x a narrower type in the branch where it holds.
  * r->names[k] collects the names refined in branch k (0: true, 1: false),
  * r->types[k] the annotation to refine to (NULL: Optional's element). */
-static void add_refine(Refine *r, int k, const char *name, const Ast *type) {
+static void add_refine_ex(Refine *r, int k, const char *name, const Ast *type, bool exclude) {
     if (r->n[k] >= EM_MAX_REFINES) return;
     r->names[k][r->n[k]] = name;
     r->types[k][r->n[k]] = type;
+    r->exclude[k][r->n[k]] = exclude;
     r->n[k]++;
 }
+
+static void add_refine(Refine *r, int k, const char *name, const Ast *type) { add_refine_ex(r, k, name, type, false); }
 
 void em_collect_refines(const Ast *c, bool negate, Refine *r) {
     if (c->kind == AST_UNARY && c->unary.op == UNOP_NOT) {
@@ -236,13 +307,16 @@ void em_collect_refines(const Ast *c, bool negate, Refine *r) {
         em_collect_refines(c->boolop.lhs, negate, &a);
         em_collect_refines(c->boolop.rhs, negate, &b);
         int k = both_true ? 0 : 1;
-        for (int i = 0; i < a.n[k]; i++) add_refine(r, k, a.names[k][i], a.types[k][i]);
-        for (int i = 0; i < b.n[k]; i++) add_refine(r, k, b.names[k][i], b.types[k][i]);
+        for (int i = 0; i < a.n[k]; i++) add_refine_ex(r, k, a.names[k][i], a.types[k][i], a.exclude[k][i]);
+        for (int i = 0; i < b.n[k]; i++) add_refine_ex(r, k, b.names[k][i], b.types[k][i], b.exclude[k][i]);
         return;
     }
     if (c->kind == AST_CALL && c->call.func->kind == AST_NAME && strcmp(c->call.func->name.id, "isinstance") == 0 &&
         c->call.args.len == 2 && c->call.args.items[0]->kind == AST_NAME && c->call.args.items[1]->kind != AST_TUPLE) {
-        if (!negate) add_refine(r, 0, c->call.args.items[0]->name.id, c->call.args.items[1]);
+        /* true: x is of that type; false: x is one of its other Union members (PyTorch's
+         * isinstance refinement of both branches) */
+        add_refine_ex(r, negate ? 1 : 0, c->call.args.items[0]->name.id, c->call.args.items[1], false);
+        add_refine_ex(r, negate ? 0 : 1, c->call.args.items[0]->name.id, c->call.args.items[1], true);
         return;
     }
     if (c->kind != AST_COMPARE || c->compare.nops != 1) return;
@@ -258,6 +332,26 @@ void em_collect_refines(const Ast *c, bool negate, Refine *r) {
     add_refine(r, ((op == CMPOP_IS_NOT) != negate) ? 0 : 1, a->name.id, NULL);
 }
 
+/* The members of Union (or Optional) u that are not of type t, as one type;
+ * NULL when that removes nothing or everything. */
+static Type *union_without(Type *u, Type *t) {
+    if (u->kind != TK_UNION && u->kind != TK_OPTIONAL) return NULL;
+    Type *keep[16];
+    int n = 0, total;
+    if (u->kind == TK_OPTIONAL) {
+        Type *m[2] = {u->elems[0], ty_none()};
+        total = 2;
+        for (int i = 0; i < 2; i++)
+            if (!ty_subtype(m[i], t)) keep[n++] = m[i];
+    } else {
+        total = u->n;
+        for (int i = 0; i < u->n && n < 16; i++)
+            if (!ty_subtype(u->elems[i], t)) keep[n++] = u->elems[i];
+    }
+    if (n == 0 || n == total) return NULL;
+    return n == 1 ? keep[0] : ty_union(keep, n);
+}
+
 void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span sp) {
     for (int i = 0; i < r->n[k]; i++) {
         Value *v = em_env_lookup(em->env, r->names[k][i]);
@@ -269,8 +363,13 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
                 ts_clear_error(em->ctx); /* isinstance reports it when emitted */
                 continue;
             }
-            if (ty_subtype(v->type, t) || !ty_subtype(t, v->type)) continue;
-            to = t;
+            if (r->exclude[k][i]) {
+                to = union_without(v->type, t);
+                if (!to) continue;
+            } else {
+                if (ty_subtype(v->type, t) || !ty_subtype(t, v->type)) continue;
+                to = t;
+            }
         } else {
             if (v->type->kind != TK_OPTIONAL) continue;
             to = v->type->elems[0];
@@ -285,6 +384,96 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
         if (!strmap_get(&env->vars, r->names[k][i])) vec_push(&env->order, arena_strdup(&em->g->arena, r->names[k][i]));
         strmap_put(&env->vars, r->names[k][i], o);
     }
+}
+
+/* An if where some path returns and another goes on (a return nested in ifs,
+ * which the rest-of-block move cannot reach): as PyTorch's exit transform, each
+ * branch that may have returned defines `$retflag` and `$ret`, and the others
+ * get the outer ones (or False and an uninitialized value), so both flow out of
+ * the if; the code after it then runs only when the flag is false
+ * (emit_guarded_rest). True when that happened. */
+static bool prepare_partial_return(Em *em, Env *envs, Block **blks, Span sp) {
+    bool any = false, all = true;
+    Type *rt = NULL;
+    for (int k = 0; k < 2; k++) {
+        bool r = !envs[k].raised && (envs[k].returned || envs[k].maybe_ret);
+        any = any || r;
+        all = all && (envs[k].raised || envs[k].returned);
+        Value *v = r ? strmap_get(&envs[k].vars, "$ret") : NULL;
+        if (v && !rt) rt = v->type;
+    }
+    if (!any || all || !rt) return false;
+    Block *sb = em->b;
+    Env *se = em->env;
+    for (int k = 0; k < 2; k++) {
+        if (envs[k].raised) continue;
+        em->b = blks[k];
+        em->env = &envs[k];
+        if (envs[k].returned && !envs[k].maybe_ret) {
+            em_env_set(em, "$retflag", em_constant(em, iv_bool(true), sp));
+        } else if (!envs[k].returned && !envs[k].maybe_ret) {
+            Value *f = em_env_lookup(se, "$retflag"), *r = em_env_lookup(se, "$ret");
+            if (!r) {
+                Node *un = node_new(em->g, NK_UNINITIALIZED, sp);
+                block_append(blks[k], un);
+                r = node_add_output(em->g, un, rt);
+            }
+            em_env_set(em, "$retflag", f ? f : em_constant(em, iv_bool(false), sp));
+            em_env_set(em, "$ret", r);
+        }
+    }
+    em->b = sb;
+    em->env = se;
+    return true;
+}
+
+/* The statements l[from..] after a statement that may have returned: run when
+ * `$retflag` is false, inside `if $retflag: pass else: ...`, whose outputs are
+ * the names the rest reassigns and `$ret` / `$retflag`. */
+static ts_status emit_guarded_rest(Em *em, const AstList *l, int from) {
+    Span sp = l->items[from]->span;
+    Value *flag = em_env_lookup(em->env, "$retflag");
+    Node *n = em_append(em, NK_IF, sp);
+    node_add_input(em->g, n, flag);
+    Block *blks[2];
+    blks[0] = node_add_block(em->g, n);
+    blks[1] = node_add_block(em->g, n);
+    Env env;
+    em_env_init(&env, em->env);
+    static const AstList empty = {0};
+    ts_status st = emit_branch(em, blks[1], &env, &empty, l, from);
+    if (st == TS_OK && env.returned && !env.maybe_ret && !env.raised) {
+        Block *sb = em->b;
+        Env *se = em->env;
+        em->b = blks[1];
+        em->env = &env;
+        em_env_set(em, "$retflag", em_constant(em, iv_bool(true), sp));
+        em->b = sb;
+        em->env = se;
+    }
+    for (int i = 0; i < env.order.len && st == TS_OK; i++) {
+        const char *name = env.order.data[i];
+        Value *outer = em_env_lookup(em->env, name), *in = strmap_get(&env.vars, name);
+        if (!outer || !in) continue; /* defined only in the rest: nothing after it uses it */
+        Type *t = ty_unify(outer->type, in->type);
+        if (!t) {
+            char *what = arena_printf(&em->g->arena, "'%s' has a different type after an early return", name);
+            st = em_type_error(em, sp, what, outer->type, in->type);
+            break;
+        }
+        block_add_output(em->g, blks[0], outer);
+        block_add_output(em->g, blks[1], in);
+        Value *o = node_add_output(em->g, n, t);
+        o->name = name[0] == '$' ? NULL : name;
+        em_env_set(em, name, o);
+    }
+    if (st == TS_OK && (env.returned || env.raised)) {
+        /* every path has returned (or raised) now */
+        em->env->returned = true;
+        em->env->maybe_ret = false;
+    }
+    em_env_free(&env);
+    return st;
 }
 
 static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_from, bool *consumed_rest) {
@@ -325,6 +514,7 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
         em_env_free(&envs[1]);
         return st;
     }
+    bool partial_ret = prepare_partial_return(em, envs, blks, sp);
     /* names assigned in either branch, in order */
     StrMap seen;
     strmap_init(&seen);
@@ -344,6 +534,12 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
         if (envs[0].raised && envs[1].raised) break;
         if ((!vs[0] && !envs[0].raised) || (!vs[1] && !envs[1].raised)) continue; /* not defined on every path */
         Type *t = vs[0] && vs[1] ? ty_unify(vs[0]->type, vs[1]->type) : (vs[0] ? vs[0] : vs[1])->type;
+        if (!t) {
+            /* a Union refined differently in each branch (isinstance) merges back into the
+             * type the name had before (PyTorch unifies into a Union) */
+            Value *outer = em_env_lookup(em->env, name);
+            if (outer && ty_subtype(vs[0]->type, outer->type) && ty_subtype(vs[1]->type, outer->type)) t = outer->type;
+        }
         if (!t) {
             char *what = arena_printf(&em->g->arena, "'%s' has a different type in each branch", name);
             st = em_type_error(em, sp, what, vs[0]->type, vs[1]->type);
@@ -371,6 +567,7 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     em_env_free(&envs[1]);
     if (ends_raise) em->env->raised = true;
     if (ends_ret) em->env->returned = true;
+    else if (partial_ret && !ends_raise) em->env->maybe_ret = true;
     if (ends_jump) em->env->jumped = true;
     return st;
 }
@@ -432,7 +629,8 @@ static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Val
     em->loop_depth++;
     if (st == TS_OK) st = emit_stmts(em, body, 0);
     em->loop_depth--;
-    if (st == TS_OK && (env.returned))
+    /* a return on some path of the body (maybe_ret) too: the loop would drop it */
+    if (st == TS_OK && (env.returned || (env.maybe_ret && !env.raised)))
         st = ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "return inside a loop is not supported yet");
     Value *cond = cond0;
     Value *broke = brk && st == TS_OK ? em_env_lookup(&env, brk) : NULL;
@@ -507,6 +705,110 @@ static Ast *syn_call(Em *em, const char *fn, Ast *a, Ast *b, Span sp) {
  * and over a ModuleList or Sequential it is unrolled, as PyTorch does. */
 static ts_status emit_for(Em *em, const Ast *s);
 
+static bool is_module_value(const Value *v) { return v->type->kind == TK_CLASS && v->type->cls->kind == CK_MODULE; }
+
+static bool is_zip_call(Em *em, const Ast *e) {
+    return e->kind == AST_CALL && e->call.func->kind == AST_NAME && strcmp(e->call.func->name.id, "zip") == 0 &&
+           !em_env_lookup(em->env, "zip");
+}
+
+/* The number of submodules of a module container. */
+static int module_count(const Value *v) {
+    const ClassType *c = v->type->cls;
+    int n = 0;
+    for (int i = 0; i < c->attrs.len; i++)
+        if (c->attrs.data[i].type->kind == TK_CLASS && c->attrs.data[i].type->cls->kind == CK_MODULE) n++;
+    return n;
+}
+
+/* zip(a, b, ...)'s arguments as values (a dict: its keys); *any_static when one is
+ * a module container or a tuple, whose length is known at compile time. */
+static ts_status zip_args(Em *em, const Ast *zc, Value **seqs, bool *any_static) {
+    Span sp = zc->span;
+    int na = zc->call.args.len;
+    if (zc->call.keywords.len || na < 1 || na > 8)
+        return ts_fail(em->ctx, TS_ERR_TYPE, &zc->span, "zip() arguments are not supported here");
+    *any_static = false;
+    for (int i = 0; i < na; i++) {
+        TS_TRY(em_expr(em, zc->call.args.items[i], NULL, &seqs[i]));
+        if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
+        if (is_module_value(seqs[i]) || seqs[i]->type->kind == TK_TUPLE) *any_static = true;
+    }
+    return TS_OK;
+}
+
+/* Element k of a zip argument: a submodule or a tuple element (PyTorch refuses
+ * a list beside a module container). */
+static ts_status zip_item(Em *em, Value *seq, int k, Span sp, Value **out) {
+    if (is_module_value(seq)) {
+        ClassType *c = seq->type->cls;
+        for (int i = 0, j = 0; i < c->attrs.len; i++) {
+            Type *at = c->attrs.data[i].type;
+            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE || j++ != k) continue;
+            Node *ga = em_append(em, NK_GETATTR, sp);
+            node_add_input(em->g, ga, seq);
+            ga->name = c->attrs.data[i].name;
+            ga->index = i;
+            *out = node_add_output(em->g, ga, at);
+            (*out)->name = ga->name;
+            return TS_OK;
+        }
+    }
+    if (seq->type->kind == TK_TUPLE) {
+        Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
+        node_add_input(em->g, ti, seq);
+        ti->index = k;
+        *out = node_add_output(em->g, ti, seq->type->elems[k]);
+        return TS_OK;
+    }
+    TS_UNUSED(k);
+    return ts_fail(em->ctx, TS_ERR_TYPE, &sp,
+                   "Can not iterate over a module list or tuple with a value that does not have a statically "
+                   "determinable length");
+}
+
+/* for t in [enumerate(]zip(a, b, ...)[, start)]: with a ModuleList, Sequential or
+ * tuple among the arguments, unrolled over the shortest of those (PyTorch's
+ * IterableTree: a module container has a length known at compile time; every
+ * argument must have one). */
+static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const Ast *zc, Value **seqs) {
+    const Ast *it = s->for_.iter;
+    Span sp = s->span;
+    int na = zc->call.args.len, n = -1;
+    for (int i = 0; i < na; i++) {
+        int len = is_module_value(seqs[i]) ? module_count(seqs[i]) : seqs[i]->type->kind == TK_TUPLE ? seqs[i]->type->n : -1;
+        if (len >= 0 && (n < 0 || len < n)) n = len;
+    }
+    if (n < 0)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &it->span,
+                       "enumerate(zip(...)) needs a ModuleList, Sequential or tuple among zip's arguments");
+    Value *start = NULL;
+    if (is_enum && it->call.args.len == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
+    for (int k = 0; k < n; k++) {
+        Value *items[8];
+        Type *ts[8];
+        for (int i = 0; i < na; i++) {
+            TS_TRY(zip_item(em, seqs[i], k, sp, &items[i]));
+            ts[i] = items[i]->type;
+        }
+        Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+        for (int i = 0; i < na; i++) node_add_input(em->g, tc, items[i]);
+        Value *elem = node_add_output(em->g, tc, ty_tuple(ts, na));
+        if (is_enum) {
+            Value *iv = em_constant(em, iv_int(k), sp);
+            if (start) TS_TRY(em_op(em, "aten::add", sp, &iv, 2, iv, start, NULL));
+            Node *pair = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            node_add_input(em->g, pair, iv);
+            node_add_input(em->g, pair, elem);
+            Type *pt[2] = {iv->type, elem->type};
+            elem = node_add_output(em->g, pair, ty_tuple(pt, 2));
+        }
+        TS_TRY(assign_to(em, s->for_.target, elem, sp));
+        TS_TRY(emit_stmts(em, &s->for_.body, 0));
+    }
+    return TS_OK;
+}
+
 static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
@@ -515,7 +817,14 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
         return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "%s() arguments are not supported here", is_enum ? "enumerate" : "zip");
     int nseq = is_enum ? 1 : na;
     Value *seqs[8];
-    for (int i = 0; i < nseq; i++) {
+    if (!is_enum || is_zip_call(em, it->call.args.items[0])) {
+        /* zip over a ModuleList (or enumerate(zip(...))): unrolled */
+        const Ast *zc = is_enum ? it->call.args.items[0] : it;
+        bool any_static = false;
+        TS_TRY(zip_args(em, zc, seqs, &any_static));
+        if (any_static || is_enum) return emit_for_static_zip(em, s, is_enum, zc, seqs);
+    }
+    for (int i = 0; i < nseq && is_enum; i++) {
         TS_TRY(em_expr(em, it->call.args.items[i], NULL, &seqs[i]));
         if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
     }
@@ -591,10 +900,41 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
     return emit_for(em, f);
 }
 
+/* for k, m in self.d.items() (keys(), values()) over a ModuleDict: unrolled,
+ * the submodules fetched first, as PyTorch's ModuleDict iteration does. */
+static ts_status emit_for_module_dict(Em *em, const Ast *s, Value *d, const char *what) {
+    Span sp = s->span;
+    int n = module_count(d);
+    if (n > 256) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "too many submodules to unroll");
+    Value *subs[256];
+    const char *keys[256];
+    for (int k = 0; k < n; k++) {
+        TS_TRY(zip_item(em, d, k, sp, &subs[k]));
+        keys[k] = subs[k]->node->name;
+    }
+    for (int k = 0; k < n; k++) {
+        Value *key = em_constant(em, iv_cstr(keys[k]), sp), *elem = subs[k];
+        if (what[0] == 'k') elem = key;
+        else if (what[0] == 'i') {
+            Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            node_add_input(em->g, tc, key);
+            node_add_input(em->g, tc, subs[k]);
+            Type *ts[2] = {key->type, subs[k]->type};
+            elem = node_add_output(em->g, tc, ty_tuple(ts, 2));
+        }
+        TS_TRY(assign_to(em, s->for_.target, elem, sp));
+        TS_TRY(emit_stmts(em, &s->for_.body, 0));
+    }
+    return TS_OK;
+}
+
 static ts_status emit_for(Em *em, const Ast *s) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
-    if (s->for_.orelse.len) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "for ... else is not supported");
+    if (s->for_.orelse.len)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "else branches of for loops are not supported in TorchScript: set a flag before break and test "
+                       "it after the loop");
     if (it->kind == AST_CALL && it->call.func->kind == AST_NAME && !em_env_lookup(em->env, it->call.func->name.id) &&
         (strcmp(it->call.func->name.id, "enumerate") == 0 || strcmp(it->call.func->name.id, "zip") == 0))
         return emit_for_enumerate_zip(em, s, it->call.func->name.id[0] == 'e');
@@ -615,7 +955,17 @@ static ts_status emit_for(Em *em, const Ast *s) {
         return emit_loop(em, s, LOOP_RANGE, trip, NULL, a[0], step, s->for_.target, &s->for_.body, NULL);
     }
     Value *seq;
-    TS_TRY(em_expr(em, it, NULL, &seq));
+    if (it->kind == AST_CALL && it->call.func->kind == AST_ATTR && it->call.args.len == 0 && !it->call.keywords.len &&
+        (strcmp(it->call.func->attr.name, "items") == 0 || strcmp(it->call.func->attr.name, "keys") == 0 ||
+         strcmp(it->call.func->attr.name, "values") == 0)) {
+        Value *recv;
+        TS_TRY(em_expr(em, it->call.func->attr.value, NULL, &recv));
+        if (is_module_value(recv)) return emit_for_module_dict(em, s, recv, it->call.func->attr.name);
+        char *op = arena_printf(&em->g->arena, "aten::%s", it->call.func->attr.name);
+        TS_TRY(em_op(em, op, sp, &seq, 1, recv, NULL, NULL));
+    } else {
+        TS_TRY(em_expr(em, it, NULL, &seq));
+    }
     if (seq->type->kind == TK_TUPLE) {
         /* unrolled: one copy of the body per element */
         for (int i = 0; i < seq->type->n; i++) {
@@ -684,6 +1034,72 @@ static ts_status emit_raise(Em *em, const Ast *s) {
     return TS_OK;
 }
 
+static bool is_range_call(Em *em, const Ast *e) {
+    return e->kind == AST_CALL && e->call.func->kind == AST_NAME && strcmp(e->call.func->name.id, "range") == 0 &&
+           !em_env_lookup(em->env, "range");
+}
+
+/* A return whose value does not fit the function's return annotation. */
+static ts_status bad_return(Em *em, Value *v, Span sp) {
+    StrBuf a, b;
+    sb_init(&a);
+    sb_init(&b);
+    ty_annotation_str(&a, em->fn->ret_type);
+    ty_annotation_str(&b, v->type);
+    ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp, "return value was annotated as having type %s but is actually of type %s",
+                           sb_cstr(&a), sb_cstr(&b));
+    sb_free(&a);
+    sb_free(&b);
+    return st;
+}
+
+/* A return of a function without a return annotation: its type must unify
+ * with the earlier returns' (PyTorch's merged return type). */
+static ts_status check_return_type(Em *em, Value *v, Span sp) {
+    if (!em->ret_so_far) {
+        em->ret_so_far = v->type;
+        return TS_OK;
+    }
+    Type *t = ty_unify(em->ret_so_far, v->type);
+    if (t) {
+        em->ret_so_far = t;
+        return TS_OK;
+    }
+    StrBuf a, b;
+    sb_init(&a);
+    sb_init(&b);
+    ty_annotation_str(&a, em->ret_so_far);
+    ty_annotation_str(&b, v->type);
+    ts_status st = ts_fail(em->ctx, TS_ERR_TYPE, &sp,
+                           "previous return statement returned a value of type %s but this return statement returns a "
+                           "value of type %s: return one type on every path", sb_cstr(&a), sb_cstr(&b));
+    sb_free(&a);
+    sb_free(&b);
+    return st;
+}
+
+/* `i //= 2` and `a @= b`: TorchScript 1.13 has no such augmented assignment;
+ * the place is PyTorch's (the op's last character and the '='). */
+static ts_status bad_augassign(Em *em, const Ast *s) {
+    const Ast *t = s->augassign.target, *v = s->augassign.value;
+    const char *op = s->augassign.op == BINOP_FLOORDIV ? "//" : "@";
+    Span sp = s->span;
+    const char *text = sp.src ? sp.src->text : NULL;
+    if (text) {
+        uint32_t eq = v->span.start;
+        while (eq > t->span.end && text[eq] != '=') eq--;
+        sp.start = eq > 0 ? eq - 1 : eq;
+        sp.end = eq + 1;
+    }
+    int tn = (int)(t->span.end - t->span.start), vn = (int)(v->span.end - v->span.start);
+    if (!text || tn > 60 || vn > 60)
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "augmented assignment with '%s=' is not supported in TorchScript: write 'x = x %s y'", op, op);
+    return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                   "augmented assignment with '%s=' is not supported in TorchScript: write '%.*s = %.*s %s %.*s'", op, tn,
+                   text + t->span.start, tn, text + t->span.start, op, vn, text + v->span.start);
+}
+
 static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest) {
     const Ast *s = l->items[i];
     Span sp = s->span;
@@ -714,10 +1130,25 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
                 return TS_OK;
             }
             TS_TRY(em_sv_value(em, &sv, rhs->span, &v));
+            if (em->u->from_source) TS_TRY(check_reassign(em, s->assign.targets.items[0], v));
             return assign_to(em, s->assign.targets.items[0], v, sp);
         }
+        if (em->u->from_source && is_range_call(em, rhs) && s->assign.targets.len == 1 &&
+            s->assign.targets.items[0]->kind == AST_NAME) {
+            /* `r = range(3)` binds the range itself, as PyTorch does; using r as a value is the error */
+            SV *keep = arena_new(&em->g->arena, SV);
+            memset(keep, 0, sizeof *keep);
+            keep->kind = SV_BUILTIN;
+            keep->name = "range";
+            strmap_put(&em->env->sugar, s->assign.targets.items[0]->name.id, keep);
+            return TS_OK;
+        }
         TS_TRY(em_expr(em, s->assign.value, NULL, &v));
-        for (int k = 0; k < s->assign.targets.len; k++) TS_TRY(assign_to(em, s->assign.targets.items[k], v, sp));
+        for (int k = 0; k < s->assign.targets.len; k++) {
+            const Ast *t = s->assign.targets.items[k];
+            if (em->u->from_source && t->kind == AST_NAME) TS_TRY(check_reassign(em, t, v));
+            TS_TRY(assign_to(em, t, v, sp));
+        }
         return TS_OK;
     }
     case AST_ANNASSIGN: {
@@ -731,6 +1162,12 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
     }
     case AST_AUGASSIGN: {
         Value *cur, *rhs, *r;
+        if (s->augassign.op == BINOP_FLOORDIV || s->augassign.op == BINOP_MATMUL) return bad_augassign(em, s);
+        if (s->augassign.target->kind == AST_SUBSCRIPT && em->u->from_source) {
+            bool done;
+            TS_TRY(aug_assign_tensor_subscript(em, s, &done));
+            if (done) return TS_OK;
+        }
         TS_TRY(em_expr(em, s->augassign.target, NULL, &cur));
         TS_TRY(em_expr(em, s->augassign.value, NULL, &rhs));
         const char *name = em_binop_aten(s->augassign.op, cur->type->kind == TK_TENSOR);
@@ -748,8 +1185,11 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         else v = em_constant(em, iv_none(), sp);
         if (em->fn->ret_type) {
             if (!ty_subtype(v->type, em->fn->ret_type)) v = em_tuple_to_list(em, v, em->fn->ret_type, sp);
+            if (!ty_subtype(v->type, em->fn->ret_type) && em->u->from_source) return bad_return(em, v, sp);
             if (!ty_subtype(v->type, em->fn->ret_type)) return em_type_error(em, sp, "return value", em->fn->ret_type, v->type);
             v = em_cast(em, v, em->fn->ret_type, sp);
+        } else if (em->u->from_source) {
+            TS_TRY(check_return_type(em, v, sp));
         }
         em_env_set(em, "$ret", v);
         em->env->returned = true;
@@ -807,7 +1247,10 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
     }
     case AST_IF: return emit_if(em, s, l, i + 1, consumed_rest);
     case AST_WHILE: {
-        if (s->while_.orelse.len) return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "while ... else is not supported");
+        if (s->while_.orelse.len)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                           "else branches of while loops are not supported in TorchScript: set a flag before break and "
+                           "test it after the loop");
         Value *trip = em_constant(em, iv_int(INT64_MAX), sp);
         return emit_loop(em, s, LOOP_WHILE, trip, NULL, NULL, NULL, NULL, &s->while_.body, s->while_.cond);
     }
@@ -834,6 +1277,21 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
             em_env_set(em, arena_printf(&em->g->arena, "$brk%d", em->loop_depth), em_constant(em, iv_bool(true), sp));
         em->env->jumped = true;
         return TS_OK;
+    case AST_GLOBAL:
+    case AST_NONLOCAL:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "%s statements are not supported in TorchScript: pass the value in as an argument, or keep it "
+                       "as an attribute of the module", ast_kind_name(s->kind));
+    case AST_FUNCDEF:
+    case AST_CLASSDEF:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "%s definitions are not supported inside a TorchScript function: define %s at module level",
+                       s->kind == AST_FUNCDEF ? "function" : "class",
+                       s->kind == AST_FUNCDEF ? s->funcdef.name : s->classdef.name);
+    case AST_IMPORT:
+    case AST_IMPORTFROM:
+        return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp,
+                       "import statements are not supported inside a TorchScript function: import at the top of the file");
     default: break;
     }
     return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "%s statements are not supported yet", ast_kind_name(s->kind));
@@ -893,6 +1351,7 @@ static ts_status emit_stmts(Em *em, const AstList *l, int from) {
             break;
         }
         if (consumed) break;
+        if (em->env->maybe_ret && !ended(em->env) && i + 1 < l->len) return emit_guarded_rest(em, l, i + 1);
     }
     return TS_OK;
 }
@@ -918,7 +1377,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
     if (fn->state == FN_FAILED) return ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s failed to compile", fn->qualname);
     fn->state = FN_EMITTING;
     const Ast *def = (const Ast *)fn->def;
-    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0, 0, false};
+    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0, 0, false, NULL};
     em.b = em.g->block;
     Env env;
     em_env_init(&env, NULL);
@@ -930,6 +1389,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
     ts_status st = emit_stmts(&em, &def->funcdef.body, 0);
     if (st == TS_OK) {
         Value *r = em_env_lookup(&env, "$ret");
+        if (env.maybe_ret && !env.returned) r = NULL; /* falls off the end on some path */
         if (!r) {
             if (fn->ret_type && !ty_subtype(ty_none(), fn->ret_type) && !env.raised)
                 st = ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s does not return a value on every path", fn->qualname);

@@ -148,6 +148,16 @@ static bool fit(Plan *p, const OpArg *f, const Value *v, bool conv, Conv *how) {
         return true;
     }
     /* a tuple of matching elements for a list */
+    if (ft->kind == TK_LIST && actual->kind == TK_TUPLE && has_var(ft->elems[0])) {
+        /* len(t) of a tuple: its elements unify into one type, which binds the variable
+         * (PyTorch's matchTypeVariables over unifyTypeList) */
+        if (actual->n == 0) return false;
+        Type *u = actual->elems[0];
+        for (int i = 1; i < actual->n && u; i++) u = ty_unify(u, actual->elems[i]);
+        if (!u || !unify(p, u, ft->elems[0])) return false;
+        *how = CV_TUPLE_LIST;
+        return true;
+    }
     if (ft->kind == TK_LIST && actual->kind == TK_TUPLE) {
         for (int i = 0; i < actual->n; i++)
             if (!ty_subtype(actual->elems[i], ft->elems[0])) return false;
@@ -187,9 +197,11 @@ static bool try_schema(const OpSchema *s, const CallArg *args, int nargs, bool c
         Type *ft = f->type;
         Type *at = args[ai].v->type;
         bool last_positional = fi + 1 == s->nargs || s->args[fi + 1].kwarg_only;
-        /* torch.zeros(2, 3) / x.view(1, -1): trailing ints pack into the list formal */
+        /* torch.zeros(2, 3) / x.view(1, -1) / x.flip(0): trailing ints pack into the last positional
+         * list formal, as PyTorch's varargsCanBeUsedAsList allows (not a broadcasting list int[N],
+         * where a single int means [n] * N, and not a list of a type variable) */
         if (ft->kind == TK_LIST && last_positional && at->kind != TK_LIST && at->kind != TK_TUPLE &&
-            npos - ai > 1 && !s->varargs) {
+            (npos - ai > 1 || (f->fixed_len == 0 && !has_var(ft))) && !s->varargs) {
             for (int k = ai; k < npos; k++)
                 if (!ty_subtype(args[k].v->type, ft->elems[0])) return false;
             p->b[fi].conv = CV_PACK;
@@ -278,7 +290,7 @@ static ts_status apply(Ctx *ctx, Graph *g, Block *b, Plan *p, const CallArg *arg
             Value *items[MAX_ARGS];
             int n = v->type->n < MAX_ARGS ? v->type->n : MAX_ARGS;
             for (int k = 0; k < n; k++) items[k] = node_add_output(g, un, v->type->elems[k]);
-            v = list_of(g, b, items, n, ft->elems[0], asp);
+            v = list_of(g, b, items, n, subst(p, ft->elems[0]), asp);
             break;
         }
         case CV_PACK: {
@@ -321,6 +333,37 @@ static void describe_args(StrBuf *sb, const CallArg *args, int nargs) {
     sb_putc(sb, ')');
 }
 
+/* PyTorch's builtin functions for a number on the left of a tensor
+ * (builtin_functions.cpp): `2 * x` is `x * 2`, `2 - x` is `neg(x) + 2`,
+ * `2 / x` is `reciprocal(x) * 2`, `2 < x` is `x > 2`. They take part in
+ * overload resolution with the schemas, so they win before any implicit
+ * conversion (which would turn x into a number). */
+static const struct {
+    const char *name, *pre, *op;
+} SCALAR_TENSOR_FNS[] = {
+    {"aten::mul", NULL, "aten::mul"}, {"aten::add", NULL, "aten::add"}, {"aten::ne", NULL, "aten::ne"},
+    {"aten::eq", NULL, "aten::eq"},   {"aten::lt", NULL, "aten::gt"},   {"aten::le", NULL, "aten::ge"},
+    {"aten::gt", NULL, "aten::lt"},   {"aten::ge", NULL, "aten::le"},   {"aten::sub", "aten::neg", "aten::add"},
+    {"aten::div", "aten::reciprocal", "aten::mul"},
+};
+
+static ts_status scalar_tensor_builtin(Ctx *ctx, Graph *g, Block *b, const char *name, const CallArg *args, int nargs,
+                                       Span span, Value ***outs, int *nout, bool *done) {
+    *done = false;
+    if (nargs != 2 || args[0].kw || args[1].kw || args[1].v->type->kind != TK_TENSOR) return TS_OK;
+    TypeKind ak = args[0].v->type->kind;
+    if (ak != TK_INT && ak != TK_FLOAT) return TS_OK;
+    for (size_t i = 0; i < TS_ARRAY_LEN(SCALAR_TENSOR_FNS); i++) {
+        if (strcmp(SCALAR_TENSOR_FNS[i].name, name) != 0) continue;
+        Value *t = args[1].v;
+        if (SCALAR_TENSOR_FNS[i].pre) TS_TRY(sema_call(ctx, g, b, SCALAR_TENSOR_FNS[i].pre, span, &t, 1, t));
+        CallArg a[2] = {{t, NULL, args[1].span}, args[0]};
+        *done = true;
+        return sema_emit_op(ctx, g, b, SCALAR_TENSOR_FNS[i].op, a, 2, span, outs, nout);
+    }
+    return TS_OK;
+}
+
 ts_status sema_emit_op(Ctx *ctx, Graph *g, Block *b, const char *name, const CallArg *args, int nargs, Span span,
                        Value ***outs, int *nout) {
     const OpSchema *first = ops_lookup(name);
@@ -333,9 +376,15 @@ ts_status sema_emit_op(Ctx *ctx, Graph *g, Block *b, const char *name, const Cal
         return st;
     }
     Plan p;
-    for (int pass = 0; pass < 2; pass++)
+    for (int pass = 0; pass < 2; pass++) {
         for (const OpSchema *s = first; s; s = s->next_overload)
             if (try_schema(s, args, nargs, pass == 1, &p)) return apply(ctx, g, b, &p, args, span, outs, nout);
+        if (pass == 0) {
+            bool done = false;
+            TS_TRY(scalar_tensor_builtin(ctx, g, b, name, args, nargs, span, outs, nout, &done));
+            if (done) return TS_OK;
+        }
+    }
     StrBuf sb;
     sb_init(&sb);
     describe_args(&sb, args, nargs);

@@ -325,6 +325,9 @@ static Ast *paren(Parser *p) {
     }
     Ast *first = star_item(p);
     Ast *result;
+    if (at(p, TK_COLON) && peek(p, 1)->kind == TK_ASSIGN && peek(p, 1)->span.start == cur(p)->span.end)
+        fail_at(p, first->span, "assignment expressions (:=) are not supported in TorchScript: assign on a line of "
+                                "its own first");
     if (at(p, TK_FOR) && first->kind != AST_STARRED) {
         result = comprehension(p, AST_GENEXP, start, first, NULL);
         expect(p, TK_RPAREN, "')'");
@@ -547,7 +550,7 @@ static Ast *atom(Parser *p) {
     case TK_LPAREN: return paren(p);
     case TK_LBRACKET: return list_display(p);
     case TK_LBRACE: return brace_display(p);
-    case TK_YIELD: fail_at(p, t->span, "'yield' is not supported in TorchScript");
+    case TK_YIELD: fail_at(p, t->span, "yield is not supported in TorchScript: build a list and return it");
     case TK_AWAIT: fail_at(p, t->span, "'await' is not supported in TorchScript");
     default: fail_expected(p, "expression");
     }
@@ -1435,7 +1438,8 @@ static Ast *try_stmt(Parser *p) {
  * its except/else/finally clauses too. */
 _Noreturn static void reject_try(Parser *p) {
     p->after_try = true;
-    fail_at(p, cur(p)->span, "'try' statements are not supported in TorchScript");
+    fail_at(p, cur(p)->span, "try blocks are not supported in TorchScript (exceptions can be raised, not caught): "
+                              "test the condition with an if instead");
 }
 
 /* stmt = if_stmt | while_stmt | for_stmt | with_stmt | funcdef | classdef
@@ -1468,7 +1472,7 @@ static void statement(Parser *p) {
         fail_at(p, t->span, "unexpected '%s'", tok_spelling(t->kind));
     case TK_ELIF: fail_at(p, t->span, "'elif' without a matching 'if'");
     case TK_ASYNC: fail_at(p, t->span, "'async' is not supported in TorchScript");
-    case TK_YIELD: fail_at(p, t->span, "'yield' is not supported in TorchScript");
+    case TK_YIELD: fail_at(p, t->span, "yield is not supported in TorchScript: build a list and return it");
     case TK_INDENT: fail_indent(p);
     case TK_ERROR: bail(p);
     case TK_NEWLINE: advance(p); return;

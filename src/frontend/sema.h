@@ -26,6 +26,12 @@ void sema_unknown_op_text(StrBuf *sb, const char *name);
 /* Make n (NK_FAIL) fail with the context's current failure (status, message,
  * span; `fallback` when the failure has no span), and clear that failure. */
 void sema_defer_failure(Ctx *ctx, Graph *g, Node *n, ts_status st, Span fallback);
+/* Does PyTorch's TorchScript have NAME as a Tensor method (names.c)? */
+bool sema_is_tensor_method(const char *name);
+/* The public Tensor method, or one of cands[0..n), closest to a misspelt
+ * name (one or two edits), or NULL. */
+const char *sema_closest_tensor_method(const char *name);
+const char *sema_closest_name(const char *name, const char *const *cands, int n);
 /* sema_emit_op for a single-output op. */
 ts_status sema_emit_op1(Ctx *ctx, Graph *g, Block *b, const char *name, const CallArg *args, int nargs,
                         Span span, Value **out) TS_MUST_CHECK;

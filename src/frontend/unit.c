@@ -146,6 +146,34 @@ ts_status sema_eval_const(Ctx *ctx, Unit *u, const Ast *e, Type *hint, IValue *o
             iv_release(v);
         }
         break;
+    case AST_BINOP: {
+        /* `lower: float = 1. / 8` (F.rrelu): Python evaluates a default once, so
+         * arithmetic on number literals is a constant */
+        AstBinOp op = e->binop.op;
+        if (op != BINOP_ADD && op != BINOP_SUB && op != BINOP_MUL && op != BINOP_DIV) break;
+        IValue a, b;
+        TS_TRY(sema_eval_const(ctx, u, e->binop.lhs, NULL, &a));
+        ts_status st = sema_eval_const(ctx, u, e->binop.rhs, NULL, &b);
+        if (st != TS_OK) {
+            iv_release(a);
+            return st;
+        }
+        bool nums = (a.kind == IV_INT || a.kind == IV_DOUBLE) && (b.kind == IV_INT || b.kind == IV_DOUBLE);
+        if (!nums) {
+            iv_release(a);
+            iv_release(b);
+            break;
+        }
+        if (a.kind == IV_INT && b.kind == IV_INT && op != BINOP_DIV) {
+            uint64_t x = (uint64_t)a.u.i, y = (uint64_t)b.u.i;
+            *out = iv_int((int64_t)(op == BINOP_ADD ? x + y : op == BINOP_SUB ? x - y : x * y));
+            return TS_OK;
+        }
+        double x = a.kind == IV_INT ? (double)a.u.i : a.u.d, y = b.kind == IV_INT ? (double)b.u.i : b.u.d;
+        if (op == BINOP_DIV && y == 0) return ts_fail(ctx, TS_ERR_VALUE, &e->span, "ZeroDivisionError: division by zero");
+        *out = iv_double(op == BINOP_ADD ? x + y : op == BINOP_SUB ? x - y : op == BINOP_MUL ? x * y : x / y);
+        return TS_OK;
+    }
     case AST_CALL:
         /* torch.device("cpu") */
         if (e->call.func->kind == AST_ATTR && strcmp(e->call.func->attr.name, "device") == 0 &&
@@ -372,8 +400,15 @@ static ts_status declare_signature(Ctx *ctx, Unit *u, Ast *def, ClassType *owner
         FnParam *fp = &fn->params[i];
         fp->name = p->param.name;
         fp->span = p->span;
-        if (p->param.kind == PARAM_VARARGS || p->param.kind == PARAM_KWARGS)
-            return ts_fail(ctx, TS_ERR_UNSUPPORTED, &p->span, "*args and **kwargs are not supported in TorchScript");
+        if (p->param.kind == PARAM_VARARGS || p->param.kind == PARAM_KWARGS) {
+            /* where PyTorch puts it: the name and the star before it */
+            bool kw = p->param.kind == PARAM_KWARGS;
+            Span sp = p->span;
+            if (kw && sp.end > sp.start + 2u) sp.start += 1;
+            return ts_fail(ctx, TS_ERR_UNSUPPORTED, &sp,
+                           "compiled functions cannot take a variable number of arguments (%s%s): name each argument",
+                           kw ? "**" : "*", p->param.name);
+        }
         if (p->param.annotation) {
             TS_TRY(sema_resolve_type(ctx, u, p->param.annotation, &fp->type));
             fp->broadcast = broadcast_len(p->param.annotation);

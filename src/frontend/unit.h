@@ -78,6 +78,8 @@ typedef enum GlobalKind {
     GR_FUNCTION, /* fn (a free function of the unit) */
     GR_VALUE,    /* a constant: value (owned by the receiver) */
     GR_BUILTIN,  /* a builtin of the frontend: name ("_pair": torch.nn.modules.utils' n-tuple makers) */
+    GR_DISPATCH, /* boolean_dispatch: fn_true when argument `name` (or positional dispatch_index)
+                  * is a constant True, fn when False, dispatch_default when absent */
 } GlobalKind;
 
 typedef struct GlobalRef {
@@ -86,6 +88,9 @@ typedef struct GlobalRef {
     ClassType *cls;
     Function *fn;
     IValue value;
+    Function *fn_true;
+    int dispatch_index;
+    bool dispatch_default;
 } GlobalRef;
 
 typedef struct ScriptHooks {
@@ -105,6 +110,10 @@ typedef struct ScriptHooks {
     /* A type annotation naming a class of the Python module the annotation is
      * written in (`PackedSequence`, a NamedTuple): *out stays NULL when it is not one. */
     ts_status (*type)(Ctx *ctx, void *ud, const struct Ast *e, Type **out);
+    /* A method of a module class marked @torch.jit.ignore or @torch.jit.unused: its body
+     * is never compiled, a call raises (*ret: its annotated return type, else Tensor);
+     * *is_ignored false otherwise. */
+    ts_status (*ignored)(Ctx *ctx, void *ud, ClassType *c, const char *name, bool *is_ignored, Type **ret);
 } ScriptHooks;
 
 typedef struct Unit {

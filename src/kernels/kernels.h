@@ -93,4 +93,10 @@ void kref_softmax(Tensor *out, const Tensor *in, int dim, bool log);
  * (zero) and receives acc += in, elements visited in row-major order. */
 void kref_sum_into(Tensor *acc, const Tensor *in);
 
+/* Householder QR of the column-major m x n matrix a (kernels/ref/qr.c): R in
+ * a's upper triangle and, when q is not NULL, Q's first qcols columns in q
+ * (m x qcols). Scratch: tau[min(m, n)], work[max(n, qcols)]. */
+void kref_qr_f32(int64_t m, int64_t n, float *a, float *q, int64_t qcols, float *tau, float *work);
+void kref_qr_f64(int64_t m, int64_t n, double *a, double *q, int64_t qcols, double *tau, double *work);
+
 #endif

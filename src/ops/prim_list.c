@@ -189,6 +189,24 @@ PRIM_OP(prim_contains_list) {
     return TS_OK;
 }
 
+/* l.index(x): the first position equal to x, else ValueError (int, float,
+ * bool and str lists). */
+PRIM_OP(prim_list_index) {
+    ListObj *l = in[0].u.l;
+    for (int64_t i = 0; i < l->len; i++) {
+        if (iv_equal(l->items[i], in[1])) {
+            out[0] = iv_int(i);
+            return TS_OK;
+        }
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    iv_repr(&sb, in[1]);
+    ts_status st = ts_fail(ctx, TS_ERR_VALUE, NULL, "ValueError: '%s' is not in list", sb_cstr(&sb));
+    sb_free(&sb);
+    return st;
+}
+
 PRIM_OP(prim_eq_list) { out[0] = iv_bool(iv_equal(in[0], in[1])); return TS_OK; }
 PRIM_OP(prim_ne_list) { out[0] = iv_bool(!iv_equal(in[0], in[1])); return TS_OK; }
 

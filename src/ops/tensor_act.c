@@ -117,3 +117,15 @@ OPFN(top_dropout) {
         return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: training mode (train=True) is not supported", name);
     return op_return(out, tensor_retain(x));
 }
+
+/* rrelu in eval mode is leaky_relu with the mean slope (lower + upper) / 2, as
+ * ATen computes it; training mode draws a slope per element (not supported). */
+static ts_status rrelu(Ctx *ctx, const char *op, IValue *in, int nin, bool inplace, IValue *out) {
+    if (op_bool(in[3]))
+        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: training mode (random slopes) is not supported; call eval()", op);
+    double slope = (iv_scalar_f64(in[1]) + iv_scalar_f64(in[2])) / 2;
+    return act(ctx, op, UNARY_LEAKY_RELU, in, nin, slope, 0, false, inplace, out);
+}
+
+OPFN(top_rrelu) { return rrelu(ctx, "rrelu", in, nin, false, out); }
+OPFN(top_rrelu_) { return rrelu(ctx, "rrelu_", in, nin, true, out); }

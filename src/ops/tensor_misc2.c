@@ -76,6 +76,7 @@ OPFN(top_linspace) {
     for (int64_t i = 0; i < n; i++) {
         double v = i < half ? s + step * (double)i : e - step * (double)(n - i - 1);
         if (f32) v = i < half ? (double)((float)s + (float)step * (float)i) : (double)((float)e - (float)step * (float)(n - i - 1));
+        if (n == 1) v = s; /* one step is the start, as PyTorch gives */
         dtype_store_f64(dt, p + (size_t)i * es, v);
     }
     return op_return(out, r);

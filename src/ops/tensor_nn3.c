@@ -290,3 +290,92 @@ OPFN(top_item) {
         out[0] = iv_int(tensor_get_i64(t, 0));
     return TS_OK;
 }
+
+/* aten::lstm_cell(input, [h, c], w_ih, w_hh, b_ih, b_hh) -> (h', c'): gates
+ * i, f, g, o in that order (ATen's LSTMCell), c' = f c + i g, h' = o tanh(c'),
+ * computed in float64 and rounded once to the input dtype. */
+OPFN(top_lstm_cell) {
+    const char *op = "lstm_cell";
+    Tensor *t[6], *hc[2];
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &t[0]));
+    if (in[1].kind != IV_LIST || in[1].u.l->len != 2 || in[1].u.l->items[0].kind != IV_TENSOR ||
+        in[1].u.l->items[1].kind != IV_TENSOR)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: hx must be a list of two tensors (h, c)", op);
+    hc[0] = in[1].u.l->items[0].u.t;
+    hc[1] = in[1].u.l->items[1].u.t;
+    t[1] = hc[0];
+    for (int i = 2; i < 4; i++) TS_TRY(op_tensor(ctx, op, in, nin, i, &t[i]));
+    TS_TRY(op_opt_tensor(ctx, op, in, nin, 4, &t[4]));
+    TS_TRY(op_opt_tensor(ctx, op, in, nin, 5, &t[5]));
+    Tensor *x = t[0], *h = hc[0], *c = hc[1];
+    if (x->ndim < 1 || x->ndim > 2 || h->ndim != x->ndim || c->ndim != x->ndim || t[2]->ndim != 2 || t[3]->ndim != 2)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: expected 1-D or 2-D input and hidden state and 2-D weights", op);
+    int64_t B = x->ndim == 2 ? x->sizes[0] : 1, I = x->sizes[x->ndim - 1], H = h->sizes[h->ndim - 1];
+    bool fits = (x->ndim == 1 || (h->sizes[0] == B && c->sizes[0] == B)) && c->sizes[c->ndim - 1] == H &&
+                t[2]->sizes[0] == 4 * H && t[2]->sizes[1] == I && t[3]->sizes[0] == 4 * H && t[3]->sizes[1] == H &&
+                (!t[4] || tensor_numel(t[4]) == 4 * H) && (!t[5] || tensor_numel(t[5]) == 4 * H);
+    if (!fits) {
+        ShapeText a, b2, w;
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input %s, hidden %s and weight_ih %s do not fit", op, op_shape(&a, x),
+                       op_shape(&b2, h), op_shape(&w, t[2]));
+    }
+    Tensor *d[6] = {NULL}, *dc = NULL, *yh = NULL, *yc = NULL;
+    double *gi = NULL, *gh = NULL;
+    for (int i = 0; i < 6; i++)
+        if (t[i]) {
+            if (!dtype_is_float(t[i]->dtype)) {
+                ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected floating-point tensors", op);
+                goto fail;
+            }
+            if (!(d[i] = tensor_to_dtype(ctx, t[i], DT_FLOAT64))) goto fail;
+        }
+    if (!dtype_is_float(c->dtype)) {
+        ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected floating-point tensors", op);
+        goto fail;
+    }
+    if (!(dc = tensor_to_dtype(ctx, c, DT_FLOAT64))) goto fail;
+    yh = tensor_new_uninit(ctx, DT_FLOAT64, h->sizes, h->ndim);
+    yc = tensor_new_uninit(ctx, DT_FLOAT64, c->sizes, c->ndim);
+    gi = ts_malloc(sizeof(double) * (size_t)(B * 4 * H + 1));
+    gh = ts_malloc(sizeof(double) * (size_t)(B * 4 * H + 1));
+    if (!yh || !yc || !gi || !gh) {
+        if (yh && yc) ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
+        goto fail;
+    }
+    affine_rows(gi, tensor_data(d[0]), tensor_data(d[2]), d[4] ? tensor_data(d[4]) : NULL, B, I, 4 * H);
+    affine_rows(gh, tensor_data(d[1]), tensor_data(d[3]), d[5] ? tensor_data(d[5]) : NULL, B, H, 4 * H);
+    const double *cp = tensor_data(dc);
+    double *Yh = tensor_data(yh), *Yc = tensor_data(yc);
+    for (int64_t r = 0; r < B; r++)
+        for (int64_t j = 0; j < H; j++) {
+            const double *a = gi + r * 4 * H, *b = gh + r * 4 * H;
+            double ig = 1 / (1 + exp(-(a[j] + b[j]))), fg = 1 / (1 + exp(-(a[H + j] + b[H + j])));
+            double gg = tanh(a[2 * H + j] + b[2 * H + j]), og = 1 / (1 + exp(-(a[3 * H + j] + b[3 * H + j])));
+            double cn = fg * cp[r * H + j] + ig * gg;
+            Yc[r * H + j] = cn;
+            Yh[r * H + j] = og * tanh(cn);
+        }
+    ts_free(gi), ts_free(gh);
+    for (int i = 0; i < 6; i++) tensor_release(d[i]);
+    tensor_release(dc);
+    yh = op_cast_steal(ctx, yh, x->dtype);
+    if (!yh) {
+        tensor_release(yc);
+        return ctx->status;
+    }
+    yc = op_cast_steal(ctx, yc, x->dtype);
+    if (!yc) {
+        tensor_release(yh);
+        return ctx->status;
+    }
+    out[0] = iv_tensor_steal(yh);
+    out[1] = iv_tensor_steal(yc);
+    return TS_OK;
+fail:
+    ts_free(gi), ts_free(gh);
+    for (int i = 0; i < 6; i++) tensor_release(d[i]);
+    tensor_release(dc);
+    tensor_release(yh);
+    tensor_release(yc);
+    return ctx->status;
+}

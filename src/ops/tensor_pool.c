@@ -12,6 +12,7 @@
  * planes; results are new contiguous tensors.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "kernels/conv.h"
@@ -246,3 +247,68 @@ static ts_status adaptive(Ctx *ctx, const char *op, int nsp, IValue *in, int nin
 
 OPFN(top_adaptive_avg_pool1d) { return adaptive(ctx, "adaptive_avg_pool1d", 1, in, nin, out); }
 OPFN(top_adaptive_avg_pool2d) { return adaptive(ctx, "adaptive_avg_pool2d", 2, in, nin, out); }
+
+/* max_pool{1,2}d_with_indices: the geometry and checks of max_pool (its result
+ * gives the output size), then, per window as ATen's max_pool2d_with_indices
+ * scans it (rows, then columns, from the first in-bounds position; a larger
+ * value or a NaN takes over), the flat index within the input plane and the
+ * input element there. */
+static ts_status max_pool_with_indices(Ctx *ctx, const char *op, int nsp, IValue *in, int nin, IValue *out) {
+    IValue vals;
+    TS_TRY(pool_nd(ctx, op, POOL_MAX, nsp, in, nin, 4, 5, -1, -1, &vals));
+    Tensor *v = vals.u.t, *x = in[0].u.t;
+    int64_t k[2] = {1, 1}, s[2] = {1, 1}, p[2] = {0, 0}, d[2] = {1, 1};
+    int64_t kk[2], ss[2], pp[2], dd[2];
+    /* pool_nd accepted these lists */
+    if (pool_list(ctx, op, "kernel_size", "", in[1], nsp, NULL, kk) != TS_OK ||
+        pool_list(ctx, op, "stride", "", in[2], nsp, kk, ss) != TS_OK ||
+        pool_list(ctx, op, "padding", "", in[3], nsp, NULL, pp) != TS_OK ||
+        pool_list(ctx, op, "dilation", "", in[4], nsp, NULL, dd) != TS_OK) {
+        tensor_release(v);
+        return ctx->status;
+    }
+    int s0 = 2 - nsp;
+    for (int i = 0; i < nsp; i++) k[s0 + i] = kk[i], s[s0 + i] = ss[i], p[s0 + i] = pp[i], d[s0 + i] = dd[i];
+    int64_t H = nsp == 2 ? x->sizes[x->ndim - 2] : 1, W = x->sizes[x->ndim - 1];
+    int64_t OH = nsp == 2 ? v->sizes[v->ndim - 2] : 1, OW = v->sizes[v->ndim - 1];
+    int64_t planes = tensor_numel(x) / (H * W);
+    Tensor *c = tensor_contiguous(ctx, x);
+    Tensor *ix = c ? tensor_new_uninit(ctx, DT_INT64, v->sizes, v->ndim) : NULL;
+    if (!ix) {
+        tensor_release(c);
+        tensor_release(v);
+        return ctx->status;
+    }
+    size_t es = dtype_size(x->dtype);
+    const char *X = tensor_data(c);
+    char *V = tensor_data(v);
+    int64_t *I = tensor_data(ix);
+    for (int64_t pl = 0; pl < planes; pl++)
+        for (int64_t oh = 0; oh < OH; oh++)
+            for (int64_t ow = 0; ow < OW; ow++) {
+                int64_t hs = oh * s[0] - p[0], ws = ow * s[1] - p[1];
+                int64_t he = TS_MIN(hs + (k[0] - 1) * d[0] + 1, H), we = TS_MIN(ws + (k[1] - 1) * d[1] + 1, W);
+                while (hs < 0) hs += d[0];
+                while (ws < 0) ws += d[1];
+                int64_t best = hs * W + ws;
+                double m = -INFINITY;
+                for (int64_t y = hs; y < he; y += d[0])
+                    for (int64_t xw = ws; xw < we; xw += d[1]) {
+                        double val = dtype_load_f64(x->dtype, X + (size_t)(pl * H * W + y * W + xw) * es);
+                        if (val > m || isnan(val)) {
+                            m = val;
+                            best = y * W + xw;
+                        }
+                    }
+                int64_t o = (pl * OH + oh) * OW + ow;
+                I[o] = best;
+                memcpy(V + (size_t)o * es, X + (size_t)(pl * H * W + best) * es, es);
+            }
+    tensor_release(c);
+    out[0] = iv_tensor_steal(v);
+    out[1] = iv_tensor_steal(ix);
+    return TS_OK;
+}
+
+OPFN(top_max_pool1d_with_indices) { return max_pool_with_indices(ctx, "max_pool1d_with_indices", 1, in, nin, out); }
+OPFN(top_max_pool2d_with_indices) { return max_pool_with_indices(ctx, "max_pool2d_with_indices", 2, in, nin, out); }

@@ -111,6 +111,13 @@ struct PFunc {
     PClass *cls;   /* the class whose body defined it (for super()) */
     PV *defaults;  /* per parameter; k == P_MARK with p NULL when it has none */
     unsigned flags;
+    PMap *closure; /* a lambda's: the enclosing function's variables when it was made (owned) */
+    /* boolean_dispatch(arg_name, arg_index, default, if_true, if_false) made this copy
+     * of if_false: compiled code picks dispatch_true when that argument is a constant True */
+    struct PFunc *dispatch_true;
+    const char *dispatch_arg;
+    int dispatch_index;
+    bool dispatch_default;
 };
 
 struct PMod {
@@ -224,6 +231,10 @@ bool pyexec_exc_matches(const char *exc_class, const char *cls);
 /* A native function or method by name; *found false when there is none. */
 ts_status py_call_builtin(Py *S, const char *name, PV *self, PV *args, int nargs, const char **kwn, PV *kwv,
                           int nkw, const Span *sp, PV *out) TS_MUST_CHECK;
+/* The builtins of pyseq.c (sorted/min/max with key=, map, filter, set, list,
+ * dict and str methods beyond the basic ones); *handled false: not one. */
+ts_status py_builtin_more(Py *S, const char *name, PV *self, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
+                          const Span *sp, PV *out, bool *handled) TS_MUST_CHECK;
 /* Call an op of the registry ("aten::empty") with Python arguments. */
 ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
                      const Span *sp, PV *out) TS_MUST_CHECK;
@@ -263,6 +274,8 @@ ts_status pyt_compare(Py *S, AstCmpOp op, PV a, PV b, const Span *sp, PV *out) T
 ts_status pyt_unary(Py *S, AstUnaryOp op, PV t, const Span *sp, PV *out) TS_MUST_CHECK;
 /* bool(t) for a one-element tensor; an error for any other. */
 ts_status pyt_truthy(Py *S, PV t, const Span *sp, bool *out) TS_MUST_CHECK;
+/* t.tolist(): nested lists of Python numbers (a number for a 0-dim t). */
+ts_status pyt_tolist(Py *S, PV t, const Span *sp, PV *out) TS_MUST_CHECK;
 /* The tensors t[0], t[1], ... (a list). */
 ts_status pyt_iterate(Py *S, PV t, const Span *sp, PV *out) TS_MUST_CHECK;
 

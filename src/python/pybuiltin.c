@@ -92,17 +92,20 @@ static bool fit(Py *S, IValue v, const OpArg *a, Type *t, IValue *out) {
     return false;
 }
 
-static bool is_int_list(const Type *t) { return t->kind == TK_LIST && t->elems[0]->kind == TK_INT; }
-
-/* Where int varargs stand for an int[] argument (-1: nowhere): as in
- * PyTorch's argument parser, only when that list is the schema's one
- * positional argument (after self for a method: x.view(2, 3), x.permute(0, 2, 1)). */
+/* Where a call's int varargs pack into an int-list formal: the first formal
+ * (torch.zeros(2, 3)), or the last positional one when the actual there is an
+ * int (t.view(1, 3, 1, 1), t.permute(2, 0, 1)); -1 when none. */
 static int pack_position(const OpSchema *s, const IValue *iv, int ni) {
-    int q = s->nargs > 0 && s->args[0].type->kind == TK_TENSOR && ni > 0 && iv[0].kind == IV_TENSOR ? 1 : 0;
-    if (q >= s->nargs || q >= ni || !is_int_list(s->args[q].type) || iv[q].kind != IV_INT) return -1;
-    for (int j = q + 1; j < s->nargs; j++)
-        if (!s->args[j].kwarg_only) return -1;
-    return q;
+    if (s->nargs == 0 || ni < 1) return -1;
+    if (s->args[0].type->kind == TK_LIST && s->args[0].type->elems[0]->kind == TK_INT && iv[0].kind == IV_INT)
+        return 0;
+    int last = 0;
+    while (last + 1 < s->nargs && !s->args[last + 1].kwarg_only) last++;
+    const OpArg *f = &s->args[last];
+    if (last == 0 || last >= ni || f->kwarg_only || f->type->kind != TK_LIST || f->type->elems[0]->kind != TK_INT ||
+        f->fixed_len > 0 || iv[last].kind != IV_INT)
+        return -1;
+    return last;
 }
 
 ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
@@ -139,24 +142,41 @@ ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kw
         memset(set, 0, sizeof set);
         bool ok = true;
         int p = 0;
-        /* torch.zeros(2, 3), x.view(2, 3): int varargs are the size list */
-        int q = pack_position(s, iv, ni);
-        for (int i = 0; i < ni && ok; i++, p++) {
-            if (i == q) {
-                int k = q;
-                while (k < ni && iv[k].kind == IV_INT) k++;
-                ListObj *l = list_new(s->args[q].type->elems[0], k - q);
-                for (int j = q; j < k; j++) list_push_steal(l, iv[j]);
-                in[p] = iv_list_steal(l);
+        /* torch.zeros(2, 3), t.view(1, 3, 1, 1): int varargs are the size list (the first formal, or
+         * the last positional one after self) */
+        int at = pack_position(s, iv, ni);
+        if (at >= 0) {
+            for (int i = 0; i < at && ok; i++, p++) {
+                if (!fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
+                    ok = false;
+                    break;
+                }
                 set[p] = true;
-                i = k - 1;
-                continue;
             }
-            if (p >= s->nargs || s->args[p].kwarg_only || !fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
-                ok = false;
-                break;
+            int k = at;
+            while (k < ni && iv[k].kind == IV_INT) k++;
+            if (ok) {
+                ListObj *l = list_new(s->args[at].type->elems[0], k - at);
+                for (int i = at; i < k; i++) list_push_steal(l, iv_dup(iv[i]));
+                in[at] = iv_list_steal(l);
+                set[at] = true;
+                p = at + 1;
             }
-            set[p] = true;
+            for (int i = k; i < ni && ok; i++, p++) {
+                if (p >= s->nargs || s->args[p].kwarg_only || !fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
+                    ok = false;
+                    break;
+                }
+                set[p] = true;
+            }
+        } else {
+            for (int i = 0; i < ni && ok; i++, p++) {
+                if (p >= s->nargs || s->args[p].kwarg_only || !fit(S, iv[i], &s->args[p], s->args[p].type, &in[p])) {
+                    ok = false;
+                    break;
+                }
+                set[p] = true;
+            }
         }
         for (int k = 0; k < nk && ok; k++) {
             int j;
@@ -924,6 +944,25 @@ static ts_status math_fn(Py *S, const char *f, PV *args, int nargs, const Span *
     return TS_OK;
 }
 
+/* The dtype of a cast method (x.float() is x.to(torch.float32)), or -1. */
+static int tensor_cast_code(const char *m) {
+    static const char *const casts[] = {"float", "double", "half", "bfloat16", "long", "int", "short", "char", "byte", "bool"};
+    static const char *const dtypes[] = {"float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool"};
+    for (size_t i = 0; i < TS_ARRAY_LEN(casts); i++)
+        if (strcmp(casts[i], m) == 0) return py_dtype_code(dtypes[i]);
+    return -1;
+}
+
+/* The op behind a torch.Tensor method whose name is not the op's own. */
+static const char *tensor_method_op(const char *m) {
+    static const char *const alias[][2] = {{"ndimension", "dim"}, {"nelement", "numel"}, {"absolute", "abs"},
+                                           {"negative", "neg"}, {"multiply", "mul"}, {"divide", "div"},
+                                           {"subtract", "sub"}, {"greater", "gt"}, {"less", "lt"}};
+    for (size_t i = 0; i < TS_ARRAY_LEN(alias); i++)
+        if (strcmp(alias[i][0], m) == 0) return alias[i][1];
+    return m;
+}
+
 ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int nargs, const char **kwn, PV *kwv,
                           int nkw, const Span *sp, PV *out) {
     *out = pv_none();
@@ -932,14 +971,29 @@ ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int narg
         TS_TRY(pyexec_builtin(S, name, selfp, args, nargs, kwn, kwv, nkw, sp, out, &handled));
         if (handled) return TS_OK;
     }
+    bool handled;
+    ts_status more = py_builtin_more(S, name, selfp, args, nargs, kwn, kwv, nkw, sp, out, &handled);
+    if (handled) return more;
     if (selfp) {
         PV self = *selfp;
         if (strncmp(name, "module.", 7) == 0) return module_method(S, name + 7, self, args, nargs, kwn, kwv, nkw, sp, out);
+        if (strncmp(name, "tensor.", 7) == 0 && nargs == 0 && nkw == 0 && tensor_cast_code(name + 7) >= 0) {
+            /* x.float(), x.long(): Tensor.to(dtype) */
+            PV a[2] = {self, pv_none()};
+            a[1].k = P_DTYPE;
+            a[1].iv = iv_int(tensor_cast_code(name + 7));
+            return py_call_op(S, "aten::to", a, 2, NULL, NULL, 0, sp, out);
+        }
+        if (strcmp(name, "tensor.tolist") == 0 && nargs == 0) return pyt_tolist(S, self, sp, out);
+        if ((strcmp(name, "tensor.cpu") == 0 || strcmp(name, "tensor.requires_grad_") == 0) && nargs <= 1) {
+            *out = pv_dup(self);
+            return TS_OK;
+        }
         if (strncmp(name, "tensor.", 7) == 0) {
             PV *full = ts_xmalloc(sizeof(PV) * (size_t)(nargs + 1));
             full[0] = self;
             for (int i = 0; i < nargs; i++) full[i + 1] = args[i];
-            char *op = arena_printf(&S->arena, "aten::%s", name + 7);
+            char *op = arena_printf(&S->arena, "aten::%s", tensor_method_op(name + 7));
             ts_status st;
             if (strcmp(name + 7, "size") == 0 && nargs == 0) st = py_call_op(S, op, full, 1, kwn, kwv, nkw, sp, out);
             else st = py_call_op(S, op, full, nargs + 1, kwn, kwv, nkw, sp, out);
@@ -1175,9 +1229,29 @@ ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int narg
         return st;
     }
     if (strcmp(name, "boolean_dispatch") == 0) {
-        for (int i = 0; i < nkw; i++)
-            if (strcmp(kwn[i], "if_false") == 0) { *out = pv_dup(kwv[i]); return TS_OK; }
-        return bad_args(S, sp, name, "if_false=");
+        /* Python calls if_false (every use in __init__ leaves the flag at its default);
+         * compiled code picks per call site (ScriptHooks: GR_DISPATCH) */
+        PV t = pv_none(), f = pv_none(), arg = pv_none(), idx = pv_none(), dflt = pv_none();
+        for (int i = 0; i < nkw; i++) {
+            if (strcmp(kwn[i], "if_true") == 0) t = kwv[i];
+            else if (strcmp(kwn[i], "if_false") == 0) f = kwv[i];
+            else if (strcmp(kwn[i], "arg_name") == 0) arg = kwv[i];
+            else if (strcmp(kwn[i], "arg_index") == 0) idx = kwv[i];
+            else if (strcmp(kwn[i], "default") == 0) dflt = kwv[i];
+        }
+        if (f.k != P_FUNC) return bad_args(S, sp, name, "if_false=");
+        if (t.k != P_FUNC || arg.k != P_STR || idx.k != P_INT || dflt.k != P_BOOL) {
+            *out = pv_dup(f);
+            return TS_OK;
+        }
+        PFunc *d = arena_new(&S->arena, PFunc);
+        *d = *(PFunc *)f.p;
+        d->dispatch_true = t.p;
+        d->dispatch_arg = arena_strdup(&S->arena, arg.iv.u.s->data);
+        d->dispatch_index = (int)idx.iv.u.i;
+        d->dispatch_default = dflt.iv.u.b;
+        *out = pv_ptr(P_FUNC, d);
+        return TS_OK;
     }
     if (strcmp(name, "Parameter") == 0) {
         PV t = nargs >= 1 ? args[0] : pv_none();
@@ -1227,7 +1301,8 @@ ts_status py_native_attr(Py *S, PMod *m, const char *name, const Span *sp, PV *o
             out->iv = iv_int(dt);
             return TS_OK;
         }
-        if (strcmp(name, "nn") == 0 || strcmp(name, "jit") == 0 || strcmp(name, "_C") == 0 || strcmp(name, "_VF") == 0) {
+        if (strcmp(name, "nn") == 0 || strcmp(name, "jit") == 0 || strcmp(name, "_C") == 0 || strcmp(name, "_VF") == 0 ||
+            strcmp(name, "linalg") == 0) {
             PMod *sm;
             TS_TRY(py_import(S, arena_printf(&S->arena, "torch.%s", name), sp, &sm));
             *out = pv_ptr(P_MOD, sm);
@@ -1249,6 +1324,10 @@ ts_status py_native_attr(Py *S, PMod *m, const char *name, const Span *sp, PV *o
             return TS_OK;
         }
         *out = pv_ptr(P_BUILTIN, arena_printf(&S->arena, "torch.%s", name));
+        return TS_OK;
+    }
+    if (strcmp(n, "torch.linalg") == 0) { /* torch.linalg.qr is aten::linalg_qr */
+        *out = pv_ptr(P_BUILTIN, arena_printf(&S->arena, "torch.linalg_%s", name));
         return TS_OK;
     }
     if (strcmp(n, "torch._jit_internal") == 0) {

@@ -44,6 +44,11 @@ static ts_status unsupported(Py *S, const Ast *n, const char *what) {
                    "%s is not supported by tscript's Python evaluator (it runs module-level code and __init__)", what);
 }
 
+/* The parameters of a def or a lambda. */
+static const AstList *func_params(const Ast *def) {
+    return def->kind == AST_LAMBDA ? &def->lambda.params : &def->funcdef.params;
+}
+
 /* ---- session ---- */
 
 Py *py_new(Ctx *ctx, Unit *u, const char *dir) {
@@ -77,9 +82,13 @@ void py_free(Py *S) {
     }
     for (int i = 0; i < S->funcs.len; i++) {
         PFunc *f = S->funcs.data[i];
-        int n = f->def ? f->def->funcdef.params.len : 0;
+        int n = f->def ? func_params(f->def)->len : 0;
         for (int k = 0; k < n; k++) pv_drop(f->defaults[k]);
         ts_free(f->defaults);
+        if (f->closure) {
+            pmap_free(f->closure);
+            ts_free(f->closure);
+        }
     }
     vec_free(&S->mods);
     vec_free(&S->classes);
@@ -151,7 +160,7 @@ static const char *const BUILTIN_NAMES[] = {
     "any", "all", "iter", "type", "issubclass", "callable", "divmod", "map", "filter", "set", "id", "pow",
     "ValueError", "TypeError", "RuntimeError", "NotImplementedError", "AssertionError", "KeyError",
     "IndexError", "AttributeError", "Exception", "object", "hash", "ord", "chr", "repr", "LookupError",
-    "ZeroDivisionError", "NameError", "BaseException",
+    "ZeroDivisionError", "NameError", "BaseException", "format",
 };
 
 static ts_status lookup(Py *S, Frame *F, const Ast *e, PV *out) {
@@ -185,7 +194,7 @@ static ts_status lookup(Py *S, Frame *F, const Ast *e, PV *out) {
 static const char *const NATIVE_MODULES[] = {
     "torch", "math", "typing", "collections", "numbers", "warnings", "torch.jit", "torch.nn.modules.module",
     "torch.nn.parameter", "typing_extensions", "functools", "itertools", "copy", "torch.jit.annotations",
-    "torch._jit_internal", "torch._C", "torch._C._nn", "torch._VF", "torch.types", "sys",
+    "torch._jit_internal", "torch._C", "torch._C._nn", "torch._VF", "torch.types", "sys", "torch.linalg",
 };
 
 static PMod *find_mod(Py *S, const char *pyname) {
@@ -228,15 +237,36 @@ static ts_status run_module(Py *S, PMod *m, const char *name, const char *text, 
     return run_module_as(S, m, name, text, len, false);
 }
 
-static char *read_file_text(const char *path, size_t *len) {
+/* A model source is a regular file of at most this many bytes: a FIFO or a
+ * device (model.py -> /dev/zero) could block or never end. */
+enum { MAX_SOURCE_BYTES = 64 << 20 };
+
+/* The text of a source file, or NULL with the reason in why. */
+static char *read_file_text(const char *path, size_t *len, const char **why) {
     FILE *f = fopen(path, "rb");
+    *why = "cannot read the file";
     if (!f) return NULL;
+    struct stat stt;
+    if (fstat(fileno(f), &stt) != 0 || !S_ISREG(stt.st_mode) || stt.st_size > MAX_SOURCE_BYTES) {
+        *why = fstat(fileno(f), &stt) != 0 ? "cannot read the file"
+             : S_ISDIR(stt.st_mode)       ? "is a directory, not a Python source file"
+             : !S_ISREG(stt.st_mode)      ? "is not a regular file (a FIFO or a device): give the path of a .py file"
+                                          : "is larger than 64 MiB: not a model source";
+        fclose(f);
+        return NULL;
+    }
     StrBuf sb;
     sb_init(&sb);
     char buf[8192];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_putn(&sb, buf, n);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && sb.len <= MAX_SOURCE_BYTES) sb_putn(&sb, buf, n);
+    bool failed = ferror(f) || sb.len > MAX_SOURCE_BYTES;
     fclose(f);
+    if (failed) {
+        *why = sb.len > MAX_SOURCE_BYTES ? "is larger than 64 MiB: not a model source" : "cannot read the file";
+        sb_free(&sb);
+        return NULL;
+    }
     *len = sb.len;
     if (!sb.data) sb_puts(&sb, "");
     return sb_steal(&sb);
@@ -244,8 +274,9 @@ static char *read_file_text(const char *path, size_t *len) {
 
 ts_status py_load_file(Py *S, const char *path, const char *pyname, PMod **out) {
     size_t len = 0;
-    char *text = read_file_text(path, &len);
-    if (!text) return ts_fail(S->ctx, TS_ERR_IO, NULL, "%s: cannot read the file", path);
+    const char *why;
+    char *text = read_file_text(path, &len, &why);
+    if (!text) return ts_fail(S->ctx, TS_ERR_IO, NULL, "%s: %s", path, why);
     PMod *m = new_mod(S, pyname);
     ts_status st = run_module(S, m, path, text, len);
     ts_free(text);
@@ -255,8 +286,9 @@ ts_status py_load_file(Py *S, const char *path, const char *pyname, PMod **out) 
 
 ts_status py_load_main(Py *S, const char *path, PMod **out) {
     size_t len = 0;
-    char *text = read_file_text(path, &len);
-    if (!text) return ts_fail(S->ctx, TS_ERR_IO, NULL, "%s: cannot read the file", path);
+    const char *why;
+    char *text = read_file_text(path, &len, &why);
+    if (!text) return ts_fail(S->ctx, TS_ERR_IO, NULL, "%s: %s", path, why);
     PMod *m = new_mod(S, "__main__");
     m->qualifier = "__torch__"; /* PyTorch names the classes of __main__ __torch__.Name */
     *out = m;
@@ -372,12 +404,20 @@ static ts_status import_from(Py *S, Frame *F, const Ast *s) {
 static ts_status call_func(Py *S, PFunc *fn, PV *args, int nargs, const char **kwn, PV *kwv, int nkw,
                            const Span *sp, PV *out) {
     const Ast *def = fn->def;
-    const AstList *ps = &def->funcdef.params;
-    Frame F;
+    const AstList *ps = func_params(def);
+    Frame F, C;
     memset(&F, 0, sizeof F);
     F.vars = &F.own;
     F.mod = fn->mod;
     F.fn = fn;
+    if (fn->closure) {
+        /* a lambda sees the variables of the function that made it */
+        memset(&C, 0, sizeof C);
+        C.vars = fn->closure;
+        C.mod = fn->mod;
+        C.self = pv_none();
+        F.parent = &C;
+    }
     F.self = nargs > 0 ? args[0] : pv_none();
     ts_status st = TS_OK;
     int pos = 0, np = ps->len;
@@ -445,7 +485,8 @@ static ts_status call_func(Py *S, PFunc *fn, PV *args, int nargs, const char **k
     {
         Flow flow = FL_NORMAL;
         PV ret = pv_none();
-        st = exec_block(S, &F, &def->funcdef.body, &flow, &ret);
+        if (def->kind == AST_LAMBDA) st = eval(S, &F, def->lambda.body, &ret);
+        else st = exec_block(S, &F, &def->funcdef.body, &flow, &ret);
         if (st == TS_OK) *out = ret;
         else pv_drop(ret);
         if (st != TS_OK && st != TS_ERR_TIMEOUT && st != TS_ERR_CANCELLED && st != TS_ERR_NOMEM && sp->src)
@@ -573,6 +614,14 @@ ts_status py_getattr(Py *S, PV obj, const char *name, const Span *sp, PV *out) {
             return TS_OK;
         }
         if (strcmp(name, "__class__") == 0) { *out = pv_ptr(P_CLASS, o->cls); return TS_OK; }
+        if (o->is_module && (strcmp(name, "_modules") == 0 || strcmp(name, "_parameters") == 0 || strcmp(name, "_buffers") == 0)) {
+            /* a snapshot of the registry, for reading (keys, items, len, in): writes go through setattr */
+            PMap *m = name[1] == 'm' ? &o->modules : name[1] == 'p' ? &o->params : &o->buffers;
+            PObj *d = pobj_new(P_DICT);
+            for (int i = 0; i < m->names.len; i++) pdict_set_steal(d, pv_cstr(m->names.data[i]), pv_dup(m->vals.data[i]));
+            *out = pv_obj_steal(d);
+            return TS_OK;
+        }
         if (o->is_module)
             for (size_t i = 0; i < TS_ARRAY_LEN(MODULE_METHODS); i++)
                 if (strcmp(MODULE_METHODS[i], name) == 0) {
@@ -908,8 +957,10 @@ static ts_status compare1(Py *S, AstCmpOp op, PV a, PV b, const Span *sp, bool *
     case CMPOP_NE: *out = !pv_eq(a, b); return TS_OK;
     case CMPOP_IS:
     case CMPOP_IS_NOT: {
+        /* natives are named by strings: `type(3) is int` compares the names, not where they are stored */
+        bool named = (a.k == P_BUILTIN || a.k == P_MARK) && a.p && b.p;
         bool same = a.k == b.k && (a.k == P_NONE || (a.k == P_BOOL && a.iv.u.b == b.iv.u.b) ||
-                                   (a.k >= P_LIST ? a.p == b.p : pv_eq(a, b)));
+                                   (named ? strcmp(a.p, b.p) == 0 : a.k >= P_LIST ? a.p == b.p : pv_eq(a, b)));
         *out = op == CMPOP_IS ? same : !same;
         return TS_OK;
     }
@@ -982,19 +1033,75 @@ static ts_status index_of(Py *S, PV v, int len, const Span *sp, int *out) {
     return TS_OK;
 }
 
-static ts_status slice_bound(Py *S, Frame *F, const Ast *e, int64_t dflt, int64_t len, int64_t *out) {
-    if (!e) { *out = dflt; return TS_OK; }
+/* One bound of a slice: None or absent gives *given false. */
+static ts_status slice_part(Py *S, Frame *F, const Ast *e, bool *given, int64_t *out) {
+    *given = false;
+    if (!e) return TS_OK;
     PV v;
     TS_TRY(eval(S, F, e, &v));
-    if (v.k == P_NONE) { *out = dflt; return TS_OK; }
-    if (v.k != P_INT) {
+    if (v.k == P_NONE) return TS_OK;
+    if (v.k != P_INT && v.k != P_BOOL) {
         pv_drop(v);
-        return ts_fail(S->ctx, TS_ERR_TYPE, &e->span, "TypeError: slice indices must be integers");
+        return ts_fail(S->ctx, TS_ERR_TYPE, &e->span, "TypeError: slice indices must be integers or None");
     }
-    int64_t i = v.iv.u.i;
-    if (i < 0) i += len;
-    *out = i < 0 ? 0 : i > len ? len : i;
+    *given = true;
+    *out = iv_scalar_i64(v.iv);
     return TS_OK;
+}
+
+static int64_t clamp_bound(bool given, int64_t v, int64_t len, int64_t step, bool is_start) {
+    if (!given) return step > 0 ? (is_start ? 0 : len) : (is_start ? len - 1 : -1);
+    if (v < 0) {
+        v += len;
+        if (v < 0) v = step < 0 ? -1 : 0;
+    } else if (v >= len) {
+        v = step < 0 ? len - 1 : len;
+    }
+    return v;
+}
+
+/* a[lo:hi:step] over len items: the first index, how many, the step (Python's slice.indices). */
+static ts_status eval_slice(Py *S, Frame *F, const Ast *ix, int64_t len, int64_t *start, int64_t *count, int64_t *step) {
+    bool hs, hl, hh;
+    int64_t st = 1, lo = 0, hi = 0;
+    TS_TRY(slice_part(S, F, ix->slice.step, &hs, &st));
+    if (!hs) st = 1;
+    if (st == 0) return ts_fail(S->ctx, TS_ERR_VALUE, &ix->span, "ValueError: slice step cannot be zero");
+    if (st == INT64_MIN) st = -INT64_MAX;
+    TS_TRY(slice_part(S, F, ix->slice.lower, &hl, &lo));
+    TS_TRY(slice_part(S, F, ix->slice.upper, &hh, &hi));
+    lo = clamp_bound(hl, lo, len, st, true);
+    hi = clamp_bound(hh, hi, len, st, false);
+    *start = lo;
+    *step = st;
+    if (st > 0) *count = lo < hi ? (hi - lo - 1) / st + 1 : 0;
+    else *count = hi < lo ? (lo - hi - 1) / (-st) + 1 : 0;
+    return TS_OK;
+}
+
+/* seq[a:b] of a Sequential (keeping the children's names, as PyTorch's
+ * __getitem__ does) or of a ModuleList (renumbered): a new container of
+ * the same class holding the same children. */
+static ts_status slice_module(Py *S, PV base, int64_t start, int64_t count, int64_t step, const Span *sp, PV *out) {
+    PObj *o = base.p;
+    bool seq = strcmp(o->cls->name, "Sequential") == 0;
+    if (!seq && strcmp(o->cls->name, "ModuleList") != 0)
+        return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: '%s' object is not subscriptable with a slice", o->cls->name);
+    PV arg;
+    if (seq) {
+        PObj *d = pobj_new(P_DICT);
+        for (int64_t i = 0; i < count; i++) {
+            int64_t k = start + i * step;
+            pdict_set_steal(d, pv_cstr(o->modules.names.data[k]), pv_dup(o->modules.vals.data[k]));
+        }
+        arg = pv_obj_steal(d);
+    } else {
+        arg = pv_list_new();
+        for (int64_t i = 0; i < count; i++) pv_seq_push_steal(arg, pv_dup(o->modules.vals.data[start + i * step]));
+    }
+    ts_status st = py_call(S, pv_ptr(P_CLASS, o->cls), &arg, 1, NULL, NULL, 0, sp, out);
+    pv_drop(arg);
+    return st;
 }
 
 /* The parts of a tensor subscript as values (pytensor.c applies them). A
@@ -1087,38 +1194,26 @@ static ts_status eval_subscript(Py *S, Frame *F, const Ast *e, PV *out) {
     }
     const Ast *ix = e->subscript.indices.items[0];
     if (ix->kind == AST_SLICE) {
-        if (!pv_is_seq(base) && base.k != P_STR) {
+        PObj *mo = base.k == P_INST && ((PObj *)base.p)->is_module ? base.p : NULL;
+        if (!pv_is_seq(base) && base.k != P_STR && !mo) {
             pv_drop(base);
             return unsupported(S, e, "slicing this value");
         }
-        int64_t len = base.k == P_STR ? base.iv.u.s->len : pv_len(base), lo = 0, hi = 0, step = 1;
-        if (ix->slice.step) {
-            PV sv;
-            TS_TRY(eval(S, F, ix->slice.step, &sv));
-            step = sv.k == P_INT ? sv.iv.u.i : 1;
-            pv_drop(sv);
-            if (step != 1 && step != -1) {
-                pv_drop(base);
-                return unsupported(S, e, "a slice step other than 1 or -1");
-            }
-        }
-        if (step == 1) {
-            st = slice_bound(S, F, ix->slice.lower, 0, len, &lo);
-            if (st == TS_OK) st = slice_bound(S, F, ix->slice.upper, len, len, &hi);
-        } else {
-            lo = 0;
-            hi = len;
-            if (ix->slice.lower || ix->slice.upper) st = unsupported(S, e, "a reversed slice with bounds");
-        }
+        int64_t len = base.k == P_STR ? base.iv.u.s->len : mo ? mo->modules.vals.len : pv_len(base), start = 0, count = 0,
+                step = 1;
+        st = eval_slice(S, F, ix, len, &start, &count, &step);
         if (st == TS_OK) {
             if (base.k == P_STR) {
-                *out = pv_str(base.iv.u.s->data + lo, hi > lo ? (size_t)(hi - lo) : 0);
+                StrBuf sb;
+                sb_init(&sb);
+                for (int64_t i = 0; i < count; i++) sb_putc(&sb, base.iv.u.s->data[start + i * step]);
+                *out = pv_str(sb_cstr(&sb), sb.len);
+                sb_free(&sb);
+            } else if (mo) {
+                st = slice_module(S, base, start, count, step, &e->span, out);
             } else {
                 PV r = base.k == P_LIST ? pv_list_new() : pv_tuple_new();
-                if (step == 1)
-                    for (int64_t i = lo; i < hi; i++) pv_seq_push_steal(r, pv_dup(pv_items(base)[i]));
-                else
-                    for (int64_t i = len - 1; i >= 0; i--) pv_seq_push_steal(r, pv_dup(pv_items(base)[i]));
+                for (int64_t i = 0; i < count; i++) pv_seq_push_steal(r, pv_dup(pv_items(base)[start + i * step]));
                 *out = r;
             }
         }
@@ -1206,7 +1301,15 @@ static ts_status comp_level(Py *S, Frame *F, const Ast *e, int g, PV acc) {
 }
 
 static ts_status eval_comp(Py *S, Frame *F, const Ast *e, PV *out) {
-    if (e->kind == AST_SETCOMP) return unsupported(S, e, "a set comprehension");
+    if (e->kind == AST_SETCOMP) { /* evaluated as a list comprehension, then made distinct */
+        Ast as_list = *e;
+        as_list.kind = AST_LISTCOMP;
+        PV l;
+        TS_TRY(eval_comp(S, F, &as_list, &l));
+        ts_status st = py_call_builtin(S, "set", NULL, &l, 1, NULL, NULL, 0, &e->span, out);
+        pv_drop(l);
+        return st;
+    }
     Frame C;
     memset(&C, 0, sizeof C);
     C.parent = F;
@@ -1309,6 +1412,40 @@ static ts_status eval_cond(Py *S, Frame *F, const Ast *e, bool *out) {
     ts_status st = truth(S, v, &e->span, out);
     pv_drop(v);
     return st;
+}
+
+/* fn's closure: a snapshot of the variables of the frames enclosing it
+ * (innermost first, module globals left to the module lookup). Python's
+ * closures see later assignments too; constructors rarely rely on that. */
+static void capture(Frame *F, PFunc *fn) {
+    fn->closure = ts_xmalloc(sizeof(PMap));
+    memset(fn->closure, 0, sizeof(PMap));
+    for (Frame *f = F; f; f = f->parent)
+        if (f->vars != &F->mod->globals)
+            for (int i = 0; i < f->vars->names.len; i++)
+                if (!pmap_get(fn->closure, f->vars->names.data[i]))
+                    pmap_set_steal(fn->closure, f->vars->names.data[i], pv_dup(f->vars->vals.data[i]));
+}
+
+/* lambda params: body, a function whose closure is a snapshot of the
+ * enclosing frames' variables (innermost first) when the lambda is made. */
+static ts_status make_lambda(Py *S, Frame *F, const Ast *e, PV *out) {
+    PFunc *fn = arena_new(&S->arena, PFunc);
+    memset(fn, 0, sizeof *fn);
+    fn->name = "<lambda>";
+    fn->def = (Ast *)e;
+    fn->mod = F->mod;
+    int np = e->lambda.params.len;
+    fn->defaults = ts_xmalloc(sizeof(PV) * (size_t)(np + 1));
+    for (int i = 0; i < np; i++) fn->defaults[i] = pv_ptr(P_MARK, NULL);
+    vec_push(&S->funcs, fn);
+    capture(F, fn);
+    for (int i = 0; i < np; i++) {
+        const Ast *p = e->lambda.params.items[i];
+        if (p->param.default_) TS_TRY(eval(S, F, p->param.default_, &fn->defaults[i]));
+    }
+    *out = pv_ptr(P_FUNC, fn);
+    return TS_OK;
 }
 
 static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
@@ -1465,9 +1602,17 @@ static ts_status eval(Py *S, Frame *F, const Ast *e, PV *out) {
     case AST_GENEXP:
     case AST_DICTCOMP:
     case AST_SETCOMP: return eval_comp(S, F, e, out);
-    case AST_LAMBDA: return unsupported(S, e, "lambda");
-    case AST_SET: return unsupported(S, e, "a set display");
+    case AST_SET: { /* {a, b}: a set is a list of distinct items (pyseq.c) */
+        Ast as_list = *e;
+        as_list.kind = AST_LIST;
+        PV l;
+        TS_TRY(eval(S, F, &as_list, &l));
+        ts_status st = py_call_builtin(S, "set", NULL, &l, 1, NULL, NULL, 0, &e->span, out);
+        pv_drop(l);
+        return st;
+    }
     case AST_ELLIPSIS: return TS_OK;
+    case AST_LAMBDA: return make_lambda(S, F, e, out);
     default: return unsupported(S, e, ast_kind_name(e->kind));
     }
 }
@@ -1555,13 +1700,29 @@ static ts_status assign(Py *S, Frame *F, const Ast *t, PV v) {
         ts_status st = iterate(S, v, &t->span, &items);
         pv_drop(v);
         TS_TRY(st);
-        int n = t->seq.elts.len;
-        if (pv_len(items) != n) {
-            int got = pv_len(items);
+        int n = t->seq.elts.len, star = -1, got = pv_len(items);
+        for (int i = 0; i < n; i++)
+            if (t->seq.elts.items[i]->kind == AST_STARRED) star = i;
+        if (star < 0 ? got != n : got < n - 1) {
             pv_drop(items);
-            return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: expected %d values to unpack, got %d", n, got);
+            if (star >= 0)
+                return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: not enough values to unpack (expected at least %d, got %d)",
+                               n - 1, got);
+            if (got > n)
+                return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: too many values to unpack (expected %d)", n);
+            return ts_fail(S->ctx, TS_ERR_VALUE, &t->span, "ValueError: not enough values to unpack (expected %d, got %d)", n, got);
         }
-        for (int i = 0; i < n && st == TS_OK; i++) st = assign(S, F, t->seq.elts.items[i], pv_dup(pv_items(items)[i]));
+        /* a, *rest, z = items: the starred target takes a list of what the others leave */
+        for (int i = 0, k = 0; i < n && st == TS_OK; i++) {
+            const Ast *target = t->seq.elts.items[i];
+            if (i == star) {
+                PV rest = pv_list_new();
+                for (int r = 0; r < got - (n - 1); r++) pv_seq_push_steal(rest, pv_dup(pv_items(items)[k++]));
+                st = assign(S, F, target->starred.value, rest);
+            } else {
+                st = assign(S, F, target, pv_dup(pv_items(items)[k++]));
+            }
+        }
         pv_drop(items);
         return st;
     }
@@ -1616,6 +1777,11 @@ static ts_status def_function(Py *S, Frame *F, Ast *s) {
         else if (decorator_is(d, "staticmethod")) fn->flags |= PF_STATIC;
         else if (decorator_is(d, "property")) fn->flags |= PF_PROPERTY;
         else if (decorator_is(d, "setter") || decorator_is(d, "deleter")) return TS_OK; /* the getter stays bound */
+    }
+    if (F->fn && !F->cls_body) {
+        /* a def inside a function: it sees the enclosing variables, and itself (recursion) */
+        capture(F, fn);
+        pmap_set_steal(fn->closure, fn->name, pv_ptr(P_FUNC, fn));
     }
     if (S->exec && !F->cls_body)
         for (int i = 0; i < s->funcdef.decorators.len; i++)

@@ -281,8 +281,11 @@ static ts_status percent_one(Py *S, StrBuf *sb, PV v, char type, const char *fla
         pv_str_of(&body, v, type != 's');
         if (prec >= 0 && (int)body.len > prec) body.data[body.len = (size_t)prec] = 0;
     } else if (v.k != P_INT && v.k != P_FLOAT && v.k != P_BOOL) {
-        st = ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: %%%c format: a number is required, not %s", type,
-                     pv_type_name(v));
+        /* CPython's wording per conversion */
+        if (type == 'c') st = ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: %%c requires int or char");
+        else if (strchr("eEfFgG", type)) st = ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: must be real number, not %s", pv_type_name(v));
+        else st = ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: %%%c format: %s is required, not %s", type,
+                          strchr("diu", type) ? "a real number" : "an integer", pv_type_name(v));
     } else if (strchr("diuxXoc", type)) {
         numeric = true;
         double d = v.k == P_FLOAT ? v.iv.u.d : 0;

@@ -10,13 +10,17 @@
  * torch.Tensor methods use, so the evaluator has no tensor arithmetic of
  * its own. An index is PyTorch's basic indexing: an int selects (the dim
  * goes), a slice narrows (positive steps only, as PyTorch requires), None
- * inserts a dim, `...` stands for the dims no other index names; one 1-D
- * integer tensor picks rows along its dim (index_select, what advanced
- * indexing computes when it is the only tensor index). Assignment writes
- * into the view those give: fill_ for a number, copy_ (broadcast) for a
- * tensor, as TorchScript emits `x[...] = v`.
+ * inserts a dim, `...` stands for the dims no other index names; tensor
+ * indices (a 0-dim integer one selects like an int) are gathered with the
+ * dim each stands for into one aten::index over the result, as PyTorch's
+ * applySlicing + dispatch_index do (without aten::index in the registry,
+ * one 1-D integer index tensor picks rows with index_select). Assignment
+ * writes into the view those give: fill_ for a number, copy_ (broadcast)
+ * for a tensor, as TorchScript emits `x[...] = v`, or index_put_ through
+ * index tensors.
  * Invariant: PV arguments are borrowed; results are owned (py.h).
  */
+#include "ops/op.h"
 #include "python/py.h"
 
 void pix_free(PIndex *ix, int n) {
@@ -48,46 +52,40 @@ static int dims_named(const PIndex *ix, int n) {
     return c;
 }
 
-/* One integer tensor index at dim d: a 0-dim one selects, a 1-D one picks. */
-static ts_status index_tensor(Py *S, PV x, int64_t d, PV idx, const Span *sp, PV *out, bool *keeps_dim) {
-    Tensor *it = idx.iv.u.t;
-    if (it->dtype == DT_BOOL || dtype_is_float(it->dtype))
-        return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp,
-                       "indexing a tensor with a %s tensor is not supported by tscript's Python evaluator (use an "
-                       "integer index tensor, or masked_fill)", it->dtype == DT_BOOL ? "bool" : "floating-point");
-    if (it->ndim == 0) {
-        PV i;
-        TS_TRY(op1(S, "aten::Int", idx, sp, &i));
-        ts_status st = py_call_op(S, "aten::select", (PV[]){x, pv_int(d), i}, 3, NULL, NULL, 0, sp, out);
-        pv_drop(i);
-        *keeps_dim = false;
-        return st;
-    }
-    if (it->ndim != 1)
-        return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp,
-                       "indexing with a %d-dim index tensor is not supported by tscript's Python evaluator (only 1-D)",
-                       it->ndim);
-    *keeps_dim = true;
-    return py_call_op(S, "aten::index_select", (PV[]){x, pv_int(d), idx}, 3, NULL, NULL, 0, sp, out);
+/* A 0-dim integer tensor index selects, as an int would. */
+static bool is_scalar_index(PV idx) {
+    const Tensor *it = idx.iv.u.t;
+    return it->ndim == 0 && it->dtype != DT_BOOL && !dtype_is_float(it->dtype);
 }
 
-/* Apply the indices in order; *is_view is false when a tensor index copied. */
-static ts_status apply_indices(Py *S, PV t, const PIndex *ix, int n, const Span *sp, PV *out, bool *is_view) {
-    int ndim = tensor_ndim(t), named = dims_named(ix, n), ntensor = 0;
+/* The Tensor?[] list of aten::index / index_put_: each tensor index at the
+ * dim it stood for, None at the others (up to the last tensor's dim). */
+static PV index_list(const PIndex *tix, const int64_t *tdim, int nt) {
+    PV l = pv_list_new();
+    int64_t last = nt ? tdim[nt - 1] : -1;
+    for (int64_t d = 0, k = 0; d <= last; d++) {
+        if (k < nt && tdim[k] == d) pv_seq_push_steal(l, pv_dup(tix[k++].v));
+        else pv_seq_push_steal(l, pv_none());
+    }
+    return l;
+}
+
+/* Basic indexing (ints, slices, None, ...) applied in order, as PyTorch's
+ * applySlicing does; tensor indices are set aside with the dim they stand
+ * for (*nt of them, into tix/tdim, borrowed from ix), for one aten::index /
+ * index_put_ over the result. */
+static ts_status apply_basic(Py *S, PV t, const PIndex *ix, int n, const Span *sp, PV *out, PIndex *tix, int64_t *tdim,
+                             int *nt) {
+    int ndim = tensor_ndim(t), named = dims_named(ix, n);
     bool ellipsis = false;
+    *nt = 0;
     for (int i = 0; i < n; i++) {
-        if (ix[i].k == PIX_ELLIPSIS) {
-            if (ellipsis) return ts_fail(S->ctx, TS_ERR_VALUE, sp, "IndexError: an index can only have a single ellipsis ('...')");
-            ellipsis = true;
-        }
-        if (ix[i].k == PIX_TENSOR) ntensor++;
+        if (ix[i].k != PIX_ELLIPSIS) continue;
+        if (ellipsis) return ts_fail(S->ctx, TS_ERR_VALUE, sp, "IndexError: an index can only have a single ellipsis ('...')");
+        ellipsis = true;
     }
     if (named > ndim)
         return ts_fail(S->ctx, TS_ERR_VALUE, sp, "IndexError: too many indices for tensor of dimension %d", ndim);
-    if (ntensor > 1)
-        return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp,
-                       "indexing with several index tensors is not supported by tscript's Python evaluator");
-    *is_view = ntensor == 0;
     PV x = pv_dup(t);
     x.param = false;
     int64_t d = 0;
@@ -95,24 +93,35 @@ static ts_status apply_indices(Py *S, PV t, const PIndex *ix, int n, const Span 
     for (int i = 0; i < n && st == TS_OK; i++) {
         const PIndex *k = &ix[i];
         PV r = pv_none();
-        bool keep = true;
         switch (k->k) {
         case PIX_INT:
             st = py_call_op(S, "aten::select", (PV[]){x, pv_int(d), k->v}, 3, NULL, NULL, 0, sp, &r);
-            keep = false;
             break;
         case PIX_SLICE:
             st = py_call_op(S, "aten::slice", (PV[]){x, pv_int(d), k->lo, k->hi, k->step}, 5, NULL, NULL, 0, sp, &r);
+            d++;
             break;
-        case PIX_NONE: st = op2(S, "aten::unsqueeze", x, pv_int(d), sp, &r); break;
-        case PIX_ELLIPSIS:
-            d += ndim - named;
+        case PIX_NONE:
+            st = op2(S, "aten::unsqueeze", x, pv_int(d), sp, &r);
+            d++;
+            break;
+        case PIX_ELLIPSIS: d += ndim - named; continue;
+        case PIX_TENSOR:
+            if (is_scalar_index(k->v)) {
+                PV iv;
+                st = op1(S, "aten::Int", k->v, sp, &iv);
+                if (st == TS_OK) st = py_call_op(S, "aten::select", (PV[]){x, pv_int(d), iv}, 3, NULL, NULL, 0, sp, &r);
+                pv_drop(iv);
+                break;
+            }
+            tix[*nt] = *k;
+            tdim[(*nt)++] = d;
+            /* a bool mask stands for as many dims as it has */
+            d += k->v.iv.u.t->dtype == DT_BOOL && k->v.iv.u.t->ndim > 0 ? k->v.iv.u.t->ndim : 1;
             continue;
-        case PIX_TENSOR: st = index_tensor(S, x, d, k->v, sp, &r, &keep); break;
         }
         pv_drop(x);
         x = r;
-        if (keep) d++;
     }
     if (st != TS_OK) {
         pv_drop(x);
@@ -122,30 +131,78 @@ static ts_status apply_indices(Py *S, PV t, const PIndex *ix, int n, const Span 
     return TS_OK;
 }
 
+/* Without aten::index in the registry: one 1-D integer index tensor picks rows (index_select). */
+static ts_status select_rows(Py *S, PV x, const PIndex *tix, const int64_t *tdim, int nt, const Span *sp, PV *out) {
+    const Tensor *it = nt == 1 ? tix[0].v.iv.u.t : NULL;
+    if (!it || it->ndim != 1 || it->dtype == DT_BOOL || dtype_is_float(it->dtype))
+        return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp,
+                       "this index tensor needs aten::index, which this build of tscript lacks (one 1-D integer index "
+                       "tensor is supported)");
+    return py_call_op(S, "aten::index_select", (PV[]){x, pv_int(tdim[0]), tix[0].v}, 3, NULL, NULL, 0, sp, out);
+}
+
 ts_status pyt_index(Py *S, PV t, const PIndex *ix, int n, const Span *sp, PV *out) {
-    bool view;
-    return apply_indices(S, t, ix, n, sp, out, &view);
+    PIndex *tix = ts_xmalloc(sizeof(PIndex) * (size_t)(n + 1));
+    int64_t *tdim = ts_xmalloc(sizeof(int64_t) * (size_t)(n + 1));
+    int nt;
+    PV x;
+    ts_status st = apply_basic(S, t, ix, n, sp, &x, tix, tdim, &nt);
+    if (st == TS_OK && nt == 0) {
+        *out = x;
+    } else if (st == TS_OK) {
+        if (ops_lookup("aten::index")) {
+            PV l = index_list(tix, tdim, nt);
+            st = op2(S, "aten::index", x, l, sp, out);
+            pv_drop(l);
+        } else {
+            st = select_rows(S, x, tix, tdim, nt, sp, out);
+        }
+        pv_drop(x);
+    }
+    ts_free(tix);
+    ts_free(tdim);
+    return st;
 }
 
 ts_status pyt_index_assign(Py *S, PV t, const PIndex *ix, int n, PV v, const Span *sp) {
+    if (v.k != P_INT && v.k != P_FLOAT && v.k != P_BOOL && v.k != P_TENSOR)
+        return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: can't assign a %s to a tensor index", pv_type_name(v));
+    PIndex *tix = ts_xmalloc(sizeof(PIndex) * (size_t)(n + 1));
+    int64_t *tdim = ts_xmalloc(sizeof(int64_t) * (size_t)(n + 1));
+    int nt;
     PV view, r;
-    bool is_view;
-    TS_TRY(apply_indices(S, t, ix, n, sp, &view, &is_view));
-    ts_status st;
-    if (!is_view) {
-        st = ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp,
-                     "assigning through an index tensor (index_put_) is not supported by tscript's Python evaluator");
-    } else if (v.k == P_INT || v.k == P_FLOAT || v.k == P_BOOL) {
+    ts_status st = apply_basic(S, t, ix, n, sp, &view, tix, tdim, &nt);
+    if (st == TS_OK) {
         PV num = v.k == P_BOOL ? pv_int(v.iv.u.b) : v;
-        st = op2(S, "aten::fill_", view, num, sp, &r);
-        if (st == TS_OK) pv_drop(r);
-    } else if (v.k == P_TENSOR) {
-        st = op2(S, "aten::copy_", view, v, sp, &r);
-        if (st == TS_OK) pv_drop(r);
-    } else {
-        st = ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: can't assign a %s to a tensor index", pv_type_name(v));
+        if (nt == 0) {
+            /* x[i, a:b] = v writes the view: fill_ with a number, copy_ of a tensor */
+            st = op2(S, v.k == P_TENSOR ? "aten::copy_" : "aten::fill_", view, num, sp, &r);
+            if (st == TS_OK) pv_drop(r);
+        } else if (!ops_lookup("aten::index_put_")) {
+            st = ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp,
+                         "assigning through an index tensor needs aten::index_put_, which this build of tscript lacks");
+        } else {
+            /* x[idx] = v: index_put_ on the basic view, a number as a 0-dim tensor of x's dtype */
+            PV val = pv_none();
+            if (v.k == P_TENSOR) val = pv_dup(v);
+            else {
+                PV dt = pv_none();
+                dt.k = P_DTYPE;
+                dt.iv = iv_int(view.iv.u.t->dtype);
+                PV size = pv_list_new();
+                st = py_call_op(S, "aten::full", (PV[]){size, num}, 2, (const char *[]){"dtype"}, &dt, 1, sp, &val);
+                pv_drop(size);
+            }
+            PV l = index_list(tix, tdim, nt);
+            if (st == TS_OK) st = py_call_op(S, "aten::index_put_", (PV[]){view, l, val}, 3, NULL, NULL, 0, sp, &r);
+            if (st == TS_OK) pv_drop(r);
+            pv_drop(l);
+            pv_drop(val);
+        }
+        pv_drop(view);
     }
-    pv_drop(view);
+    ts_free(tix);
+    ts_free(tdim);
     return st;
 }
 
@@ -243,5 +300,30 @@ ts_status pyt_iterate(Py *S, PV t, const Span *sp, PV *out) {
         pv_seq_push_steal(l, r);
     }
     *out = l;
+    return TS_OK;
+}
+
+static PV element(const Tensor *x, int64_t off) {
+    const char *p = (const char *)x->storage->data + (size_t)off * dtype_size(x->dtype);
+    if (x->dtype == DT_BOOL) return pv_bool(*(const bool *)p);
+    if (dtype_is_float(x->dtype)) return pv_float(dtype_load_f64(x->dtype, p));
+    return pv_int(dtype_load_i64(x->dtype, p));
+}
+
+static PV tolist_dim(const Tensor *x, int d, int64_t off) {
+    if (d == x->ndim) return element(x, off);
+    PV l = pv_list_new();
+    for (int64_t i = 0; i < x->sizes[d]; i++) pv_seq_push_steal(l, tolist_dim(x, d + 1, off + i * x->strides[d]));
+    return l;
+}
+
+ts_status pyt_tolist(Py *S, PV t, const Span *sp, PV *out) {
+    const Tensor *x = t.iv.u.t;
+    int64_t n = 1;
+    for (int d = 0; d < x->ndim; d++) n *= x->sizes[d];
+    if (n > 10000000)
+        return ts_fail(S->ctx, TS_ERR_VALUE, sp, "tolist() of a tensor of %lld elements is not supported by tscript's "
+                       "Python evaluator (at most 10 million)", (long long)n);
+    *out = tolist_dim(x, 0, x->storage_offset);
     return TS_OK;
 }

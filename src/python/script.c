@@ -69,6 +69,19 @@ static ts_status hook_method(Ctx *ctx, void *ud, ClassType *c, const char *name,
     return unit_declare_method(ctx, sc->u, c, f->def, out);
 }
 
+static ts_status hook_ignored(Ctx *ctx, void *ud, ClassType *c, const char *name, bool *is_ignored, Type **ret) {
+    Scripter *sc = ud;
+    *is_ignored = false;
+    PClass *pc = pclass_of(sc, c);
+    if (!pc) return TS_OK;
+    PFunc *f = py_class_find_method(pc, name, NULL);
+    if (!f || !(f->flags & (PF_IGNORE | PF_UNUSED)) || has_overloads(f)) return TS_OK;
+    *is_ignored = true;
+    *ret = ty_tensor(); /* TorchScript's default for an unannotated signature */
+    if (f->def && f->def->funcdef.returns) TS_TRY(sema_resolve_type(ctx, sc->u, f->def->funcdef.returns, ret));
+    return TS_OK;
+}
+
 static bool constant_value(Scripter *sc, PV v, IValue *out) {
     if (v.k == P_INT || v.k == P_FLOAT || v.k == P_BOOL || v.k == P_STR || v.k == P_NONE) {
         *out = iv_dup(v.iv);
@@ -79,6 +92,42 @@ static bool constant_value(Scripter *sc, PV v, IValue *out) {
         ts_clear_error(sc->ctx);
     }
     return false;
+}
+
+/* The math functions TorchScript 1.13 compiles, and their ops
+ * (torch/jit/_builtins.py); any other math function is an error there. */
+static const struct { const char *py, *op; } math_ops[] = {
+    {"acos", "aten::acos"}, {"acosh", "aten::acosh"}, {"asin", "aten::asin"}, {"asinh", "aten::asinh"},
+    {"atan", "aten::atan"}, {"atan2", "aten::atan2"}, {"atanh", "aten::atanh"}, {"ceil", "aten::ceil"},
+    {"copysign", "aten::copysign"}, {"cos", "aten::cos"}, {"cosh", "aten::cosh"}, {"degrees", "aten::degrees"},
+    {"erf", "aten::erf"}, {"erfc", "aten::erfc"}, {"exp", "aten::exp"}, {"expm1", "aten::expm1"},
+    {"fabs", "aten::fabs"}, {"factorial", "aten::factorial"}, {"floor", "aten::floor"}, {"fmod", "aten::fmod"},
+    {"frexp", "aten::frexp"}, {"gamma", "aten::gamma"}, {"gcd", "aten::gcd"}, {"isfinite", "aten::isfinite"},
+    {"isinf", "aten::isinf"}, {"isnan", "aten::isnan"}, {"ldexp", "aten::ldexp"}, {"lgamma", "aten::lgamma"},
+    {"log", "aten::log"}, {"log10", "aten::log10"}, {"log1p", "aten::log1p"}, {"modf", "aten::modf"},
+    {"pow", "aten::pow"}, {"radians", "aten::radians"}, {"remainder", "aten::mathremainder"}, {"sin", "aten::sin"},
+    {"sinh", "aten::sinh"}, {"sqrt", "aten::sqrt"}, {"tan", "aten::tan"}, {"tanh", "aten::tanh"},
+};
+
+/* What to write instead of a math function TorchScript lacks, where one thing fits. */
+static const struct { const char *py, *instead; } math_instead[] = {
+    {"log2", "math.log(x, 2)"}, {"exp2", "2.0 ** x"}, {"trunc", "int(x)"},
+    {"hypot", "math.sqrt(x * x + y * y)"}, {"lcm", "a * b // math.gcd(a, b)"}, {"isclose", "abs(a - b) <= tol"},
+};
+
+/* math.NAME as the op TorchScript calls, or its error. */
+static ts_status math_function(Scripter *sc, const char *name, const Span *sp, GlobalRef *out) {
+    for (size_t i = 0; i < TS_ARRAY_LEN(math_ops); i++)
+        if (strcmp(math_ops[i].py, name) == 0) {
+            out->kind = GR_OP;
+            out->name = math_ops[i].op;
+            return TS_OK;
+        }
+    for (size_t i = 0; i < TS_ARRAY_LEN(math_instead); i++)
+        if (strcmp(math_instead[i].py, name) == 0)
+            return ts_fail(sc->ctx, TS_ERR_UNSUPPORTED, sp, "math.%s is not supported in TorchScript: write %s", name,
+                           math_instead[i].instead);
+    return ts_fail(sc->ctx, TS_ERR_UNSUPPORTED, sp, "math.%s is not supported in TorchScript", name);
 }
 
 static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const Span *sp, GlobalRef *out) {
@@ -97,12 +146,36 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
     }
     case P_FUNC: {
         PFunc *f = v.p;
+        if (f->def && f->def->kind == AST_LAMBDA)
+            return ts_fail(ctx, TS_ERR_UNSUPPORTED, sp, "'%s' is a lambda, which TorchScript cannot compile (write a def)", name);
         if (strcmp(f->mod->pyname, "torch.nn.modules.utils") == 0 &&
             (strcmp(f->name, "_single") == 0 || strcmp(f->name, "_pair") == 0 || strcmp(f->name, "_triple") == 0 ||
              strcmp(f->name, "_quadruple") == 0)) {
             /* PyTorch makes these builtins of the compiler */
             out->kind = GR_BUILTIN;
             out->name = f->name;
+            return TS_OK;
+        }
+        if (strcmp(f->mod->pyname, "torch.nn.functional") == 0 && strcmp(f->name, "_no_grad_embedding_renorm_") == 0) {
+            /* torch.jit's builtin table maps it to the op (torch/jit/_builtins.py) */
+            out->kind = GR_OP;
+            out->name = "aten::_no_grad_embedding_renorm_";
+            return TS_OK;
+        }
+        if (f->dispatch_true) {
+            /* boolean_dispatch: both functions; the call site picks */
+            GlobalRef t;
+            memset(&t, 0, sizeof t);
+            PFunc plain = *f;
+            plain.dispatch_true = NULL;
+            TS_TRY(global_of(sc, m, pv_ptr(P_FUNC, f->dispatch_true), name, sp, &t));
+            TS_TRY(global_of(sc, m, pv_ptr(P_FUNC, &plain), name, sp, out));
+            if (t.kind != GR_FUNCTION || out->kind != GR_FUNCTION) return TS_OK;
+            out->kind = GR_DISPATCH;
+            out->fn_true = t.fn;
+            out->name = f->dispatch_arg;
+            out->dispatch_index = f->dispatch_index;
+            out->dispatch_default = f->dispatch_default;
             return TS_OK;
         }
         char *q = arena_printf(&sc->u->arena, "%s.%s", f->mod->qualifier, f->name);
@@ -144,8 +217,7 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
             out->kind = GR_OP;
             out->name = arena_printf(&sc->u->arena, "aten::%s", b + 6);
         } else if (strncmp(b, "math.", 5) == 0) {
-            out->kind = GR_OP;
-            out->name = arena_printf(&sc->u->arena, "aten::%s", b + 5);
+            return math_function(sc, b + 5, sp, out);
         }
         return TS_OK;
     }
@@ -248,9 +320,7 @@ static ts_status hook_global(Ctx *ctx, void *ud, Function *fn, const char *pymod
             return TS_OK;
         }
         ts_clear_error(ctx);
-        out->kind = GR_OP;
-        out->name = arena_printf(&sc->u->arena, "aten::%s", name);
-        return TS_OK;
+        return math_function(sc, name, sp, out);
     }
     PMod *m = NULL;
     for (int i = 0; i < S->mods.len; i++)
@@ -270,13 +340,18 @@ static bool is_function(PV v) { return v.k == P_FUNC || v.k == P_BUILTIN; }
 
 static ts_status hook_attr(Ctx *ctx, void *ud, ClassType *c, const char *name, const Span *sp, GlobalRef *out) {
     Scripter *sc = ud;
-    TS_UNUSED(ctx);
     out->kind = GR_NONE;
     for (int i = 0; i < sc->types.len; i++) {
         TypeRec *t = &sc->types.data[i];
         if (t->ct != c) continue;
         PV *v = pmap_get(&t->inst->dict, name);
         if (v && is_function(*v)) return global_of(sc, t->pc->mod, *v, name, sp, out);
+        /* `scales = [1.0, 2.0]` in the class body: PyTorch compiles instance attributes only */
+        PV *cv = pmap_get(&t->pc->dict, name);
+        if (!v && cv && !is_function(*cv) && cv->k != P_CLASS)
+            return ts_fail(ctx, TS_ERR_NOT_FOUND, sp,
+                           "module '%s' has no attribute '%s': it is a class attribute, which TorchScript does not "
+                           "compile; set self.%s in __init__", t->pc->name, name, name);
     }
     return TS_OK;
 }
@@ -351,7 +426,7 @@ static ts_status hook_type(Ctx *ctx, void *ud, const Ast *e, Type **out) {
     return TS_OK;
 }
 
-static const ScriptHooks HOOKS = {hook_global, hook_method, hook_attr, hook_module_isinstance, hook_type};
+static const ScriptHooks HOOKS = {hook_global, hook_method, hook_attr, hook_module_isinstance, hook_type, hook_ignored};
 
 /* ---- concrete types ---- */
 
@@ -684,8 +759,14 @@ static ts_status load_weights(Scripter *sc, PV root, const char *path, const cha
     }
     if (sd.kind != IV_DICT) {
         iv_release(file);
-        return ts_fail(ctx, TS_ERR_FORMAT, NULL, "%s: not a state_dict (a dict of tensors) but a %s%s", path, iv_kind_name(sd),
-                       key ? "" : "; a checkpoint needs --weights-key NAME");
+        const char *kind = iv_kind_name(sd);
+        bool vowel = strchr("aeiouAEIOU", kind[0]) != NULL;
+        if (key)
+            return ts_fail(ctx, TS_ERR_FORMAT, NULL, "%s: '%s' is not a state_dict (a dict of tensors) but a%s %s", path,
+                           key, vowel ? "n" : "", kind);
+        return ts_fail(ctx, TS_ERR_FORMAT, NULL,
+                       "%s: not a state_dict (a dict of tensors) but a%s %s; a checkpoint needs --weights-key NAME", path,
+                       vowel ? "n" : "", kind);
     }
     KeyVec keys = {0};
     state_keys(root, "", &keys);

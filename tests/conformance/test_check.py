@@ -4,8 +4,8 @@ A missing op must not stop an archive from loading: `show` works, a method
 runs as long as it does not reach the op, and fails with the op's name and
 place when it does. `tscript check` lists every such op and construct with
 its places in the archive's code. The archives are written by Debian's
-PyTorch 1.13 with ops tscript does not implement (aten::cumsum, aten::kthvalue,
-aten::roll, aten::argsort); if tscript gains one of them, pick another from
+PyTorch 1.13 with ops tscript does not implement (aten::pdist, aten::mode,
+aten::logdet, aten::pinverse); if tscript gains one of them, pick another from
 torch._C._jit_get_all_schemas() that it lacks.
 """
 import os
@@ -21,23 +21,23 @@ from harness import (assert_error, assert_no_crash, assert_ok, check_model, inpu
 
 
 class MissingOps(nn.Module):
-    """cumsum and kthvalue only when flag is set; roll in a helper method."""
+    """pdist and mode only when flag is set; logdet in a helper method."""
 
     def forward(self, x: torch.Tensor, flag: bool) -> torch.Tensor:
         if flag:
-            y = torch.cumsum(x, 0)
-            v, i = torch.kthvalue(x, 2)
+            y = torch.pdist(x, 2.0)
+            v, i = torch.mode(x, 0)
             return y.sum() + v.sum() + i.sum()
         return x * 2.0 + 1.0
 
     @torch.jit.export
     def reverse(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.roll(x, [1]) + 1.0
+        return torch.logdet(x) + 1.0
 
     @torch.jit.export
     def ordered(self, x: torch.Tensor, n: int) -> torch.Tensor:
         # the missing op's result feeds code whose types depend on it
-        k = x.argsort(dim=0)
+        k = x.pinverse()
         if n > 0:
             return x[k[0]]
         return x
@@ -87,11 +87,11 @@ def test_loads_and_shows(missing):
         assert_ok(run_tscript(["show", missing, mode]))
     graph = run_tscript(["show", missing, "--graph"]).stdout
     # unresolved calls print by their op name, with their inputs and places
-    assert re.search(r"%\w+ : Tensor = aten::cumsum\(%x, %\w+\) # .*code/__torch__/.*py:\d+:\d+",
+    assert re.search(r"%\w+ : Tensor = aten::pdist\(%x\) # .*code/__torch__/.*py:\d+:\d+",
                      graph), graph
-    assert "aten::kthvalue(" in graph and "aten::roll(" in graph
+    assert "aten::mode(" in graph and "aten::logdet(" in graph
     code = run_tscript(["show", missing, "--code"]).stdout
-    assert "torch.cumsum(x, 0)" in code
+    assert "torch.pdist(x)" in code
 
 
 def test_runs_when_the_op_is_not_reached(missing, rundir):
@@ -100,14 +100,14 @@ def test_runs_when_the_op_is_not_reached(missing, rundir):
 
 def test_fails_where_the_op_is_reached(missing, rundir):
     x = input_words([torch.randn(5)], rundir)
-    where = place(missing, "torch.cumsum", "torch.cumsum")
+    where = place(missing, "torch.pdist", "torch.pdist")
     proc = run_tscript(["run", missing] + x + ["True"])
-    assert_error(proc, where + ": error: unknown builtin op 'aten::cumsum' (torch.cumsum): "
+    assert_error(proc, where + ": error: unknown builtin op 'aten::pdist' (torch.pdist): "
                  "tscript does not implement it", "TorchScript traceback",
                  "MissingOps.forward")
     proc = run_tscript(["run", missing, "--method", "reverse"] + x)
-    assert_error(proc, "unknown builtin op 'aten::roll' (torch.roll)",
-                 place(missing, "torch.roll", "torch.roll"))
+    assert_error(proc, "unknown builtin op 'aten::logdet' (torch.logdet)",
+                 place(missing, "torch.logdet", "torch.logdet"))
 
 
 def test_dependent_code_fails_with_the_op(missing, rundir):
@@ -115,7 +115,7 @@ def test_dependent_code_fails_with_the_op(missing, rundir):
     x = input_words([torch.randn(5)], rundir)
     for n in ("0", "3"):
         assert_error(run_tscript(["run", missing, "--method", "ordered"] + x + [n]),
-                     "unknown builtin op 'aten::argsort'")
+                     "unknown builtin op 'aten::pinverse'")
 
 
 def test_check_lists_missing_ops(missing):
@@ -124,15 +124,15 @@ def test_check_lists_missing_ops(missing):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
     assert out.startswith(missing + ": ")
-    for op, needle in [("cumsum", "torch.cumsum"), ("kthvalue", "torch.kthvalue"),
-                       ("roll", "torch.roll")]:
+    for op, needle in [("pdist", "torch.pdist"), ("mode", "torch.mode"),
+                       ("logdet", "torch.logdet")]:
         head = "missing op aten::%s (torch.%s), 1 place:\n" % (op, op)
         assert head in out, out
         loc = place(missing, needle, needle)
         block = out.split(head, 1)[1].splitlines()[0]
         assert block.endswith(loc) and block.startswith("  " + missing + ":"), (block, loc)
-    # x.argsort(...) is a method call: its place is the call
-    assert "missing op aten::argsort (torch.argsort), 1 place:" in out, out
+    # x.pinverse() is a method call: its place is the call
+    assert "missing op aten::pinverse (torch.pinverse), 1 place:" in out, out
     # what fails only because of a missing op's guessed type comes last, as a
     # consequence, not as a problem of its own
     note = ("then, using a missing op's result: return value: expected a value of type int "

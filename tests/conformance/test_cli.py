@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 
 import harness
-from harness import (ConditionalModel, LoopingModel, SimpleLinear, assert_error, assert_ok,
+from harness import (ConditionalModel, describe, LoopingModel, SimpleLinear, assert_error, assert_ok,
                      assert_same_arrays, check_model, flatten, input_words, read_outputs,
                      references, refuse_degenerate, run_tscript, script, torch_reference,
                      trace)
@@ -313,10 +313,31 @@ def test_help(argv):
     (["show", "m.pt", "extra"], "unexpected argument 'extra'"),
     (["show", "m.pt", "--frob"], "unknown option '--frob'"),
     (["run", "m.pt", "--isa", "sse4"], "--isa needs portable, avx2, avx512 or auto, not 'sse4'"),
+    # one parser, every command (cli/options.c): each names itself and the word
+    (["check", "m.pt", "--seed", "1"], "check: unknown option '--seed'"),
+    (["show", "m.pt", "-3"], "show: unknown option '-3'"),
+    (["script", "m.py", "--seed", "-1", "-o", "o.pt"], "script: --seed needs a non-negative integer, not '-1'"),
+    (["script", "m.py", "--weights"], "script: option '--weights' needs a value"),
+    (["script", "m.pt", "-o", "o.pt"], "script: needs a model.py[:Class]"),
+    (["save", "m.pt", "-o", "a.pt", "-o", "b.pt"], "save: give -o only once"),
+    (["save", "m.pt", "-o", ""], "save: -o needs a file name"),
+    (["show", "m.pt", "--timeout", "-1"], "show: --timeout needs a number of seconds >= 0, not '-1'"),
+    (["run", "m.pt", "--threads", "5000"], "run: --threads needs an integer 0..4096, not '5000'"),
+    (["run", "m.pt", "--weights", "w.pt"], "run: --args, --weights and --weights-key are for a model.py"),
+    (["show", "m.pt", "--tree", "--reprint"], "show: --reprint goes with --code"),
 ])
 def test_usage_errors(argv, needle):
     proc = run_tscript(argv)
     assert_error(proc, needle, "usage: tscript", code=2)
+
+
+def test_inputs_after_double_dash(archive, rundir):
+    """For run, '--' ends the options: '--help' after it is an input word (and
+    a bad one), not the help text."""
+    path = simple_linear(archive)
+    proc = run_tscript(["run", path, "--", "--help"])
+    assert proc.returncode == 1 and "usage:" not in proc.stdout, describe(proc)
+    assert "--help" in proc.stderr, describe(proc)
 
 
 def test_isa_cap(archive, rundir):

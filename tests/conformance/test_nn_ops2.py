@@ -128,6 +128,66 @@ MODELS["cells"] = (Cells, lambda: [torch.randn(3, 5), torch.randn(3, 4), torch.r
                                    torch.randn(1, 2, 5, 6, 4)])
 
 
+class LSTMCells(nn.Module):
+    """aten::lstm_cell: batched, with and without a state, and unbatched."""
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.LSTMCell(5, 4)
+        self.nobias = nn.LSTMCell(5, 3, bias=False)
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor):
+        h1, c1 = self.cell(x, (h, h * 0.5 - 0.2))
+        h2, c2 = self.cell(x)
+        h3, c3 = self.cell(x[1], (h[1], h[0]))
+        h4, c4 = self.nobias(x)
+        return h1, c1, h2, c2, h3, c3, h4, c4
+
+
+class Embeddings(nn.Module):
+    """aten::embedding with int64 and int32 indices of several shapes, and F.embedding's
+    max_norm, which scripted PyTorch drops (its renorm call has no effect in a graph)."""
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 3, padding_idx=2)
+        self.capped = nn.Embedding(10, 3, max_norm=0.5)
+
+    def forward(self, idx: torch.Tensor, w: torch.Tensor):
+        return (self.emb(idx), F.embedding(idx.int(), w), F.embedding(idx[0, 1], w), F.embedding(idx.t(), w[:, 1:]),
+                self.capped(idx))
+
+
+MODELS["embedding"] = (Embeddings, lambda: [torch.tensor([[1, 9, 2], [0, 0, 5]]), torch.randn(10, 4)])
+class RReLUs(nn.Module):
+    """aten::rrelu / rrelu_ in eval mode: leaky_relu with slope (lower + upper) / 2."""
+    def __init__(self):
+        super().__init__()
+        self.m = nn.RReLU(0.05, 0.5)
+
+    def forward(self, x: torch.Tensor):
+        return F.rrelu(x), F.rrelu(x, 0.1, 0.3), F.rrelu(x.clone(), 0.2, 0.25, inplace=True), self.m(x)
+
+
+MODELS["rrelu"] = (RReLUs, lambda: [torch.randn(4, 6) * 3])
+class MaxPoolIndices(nn.Module):
+    """aten::max_pool{1,2}d_with_indices (boolean_dispatch on return_indices): padding,
+    dilation, ceil mode, strided input."""
+    def __init__(self):
+        super().__init__()
+        self.p2 = nn.MaxPool2d(3, stride=2, padding=1, return_indices=True)
+        self.p1 = nn.MaxPool1d(2, return_indices=True, ceil_mode=True)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor):
+        a, ia = self.p2(x)
+        b, ib = F.max_pool2d(x.transpose(2, 3), (2, 3), (1, 2), dilation=(2, 1), return_indices=True)
+        c, ic = self.p1(y)
+        d, id_ = F.max_pool1d(y[0], 3, 1, 1, return_indices=True)
+        return a, ia, b, ib, c, ic, d, id_, F.max_pool2d(x, 2)
+
+
+MODELS["maxpool_indices"] = (MaxPoolIndices, lambda: [torch.randn(2, 3, 7, 6), torch.randn(2, 4, 9)])
+MODELS["lstm_cell"] = (LSTMCells, lambda: [torch.randn(3, 5), torch.randn(3, 4)])
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_nn_ops2_model(archive, rundir, name):
     build, inputs = MODELS[name]

@@ -357,16 +357,29 @@ def build(case, root):
         return Reference(directory, pickle.load(f))
 
 
+def fresh_jit():
+    """Forget the classes earlier cases compiled, so each reference is what a fresh
+    process's torch.jit.script gives: PyTorch names a second type of one class
+    ___torch_mangle_N, and compiled code's isinstance(module, Class) is False for
+    such a type (nn.TransformerEncoder's nested-tensor path then depends on which
+    cases ran before)."""
+    torch._C._jit_clear_class_registry()
+    torch.jit._recursive.concrete_type_store = torch.jit._recursive.ConcreteTypeStore()
+    torch.jit._state._clear_class_state()
+
+
 def _build(case, directory):
     with torch.random.fork_rng(devices=[]):
         module = import_source(case, directory)
         model = construct(case, module)
         # as PyTorch's own archive of the fresh model holds it (a scripted
         # module's state_dict also lists non-persistent buffers)
+        fresh_jit()
         init = {k: v.detach().clone() for k, v in torch.jit.script(model).state_dict().items()}
         torch.save(init, os.path.join(directory, "init_state.pt"))
         model = realistic(model, lambda: make_inputs(case))
         torch.save(model.state_dict(), os.path.join(directory, "weights.pt"))
+        fresh_jit()
         scripted = torch.jit.script(model)
         tree = str(scripted)
         code = scripted.code

@@ -12,7 +12,10 @@ passing for a reason unrelated to the input.
 """
 import os
 import re
+import struct
 import time
+import warnings
+import zipfile
 
 import pytest
 import torch
@@ -99,6 +102,27 @@ def t_deep_nesting(tmp_path):
     """20000 nested parentheses: an error about the nesting, no stack overflow."""
     assert_error(in_bad(["script", "deep_nesting.py", "-o", str(tmp_path / "o.pt")]),
                  "deep_nesting.py:4:")
+
+
+def t_source_is_device(tmp_path):
+    """model.py naming /dev/zero: refused at once (reading it would never end)."""
+    src = tmp_path / "zero.py"
+    os.symlink("/dev/zero", str(src))
+    start = time.monotonic()
+    proc = run_tscript(["script", str(src), "-o", str(tmp_path / "o.pt")], timeout=60)
+    assert_error(proc, "zero.py", "not a regular file")
+    assert time.monotonic() - start < 30
+
+
+def t_source_is_directory(tmp_path):
+    src = tmp_path / "pkg.py"
+    src.mkdir()
+    assert_error(run_tscript(["script", str(src), "-o", str(tmp_path / "o.pt")]), "pkg.py", "directory")
+
+
+def t_ctor_undefined_name(tmp_path):
+    assert_error(in_bad(["script", "ctor_undefined_name.py", "--args", "3", "-o",
+                         str(tmp_path / "o.pt")]), "ctor_undefined_name.py:8:34", "NameError", "hidden")
 
 
 # ---- constructors ----
@@ -257,6 +281,80 @@ def t_weights_storage_too_short(tmp_path):
     assert_error(script_good(dst, tmp_path), "short.pt")
 
 
+def t_weights_float64_converted(tmp_path):
+    """Positive control: float64 values for a float32 parameter are converted, as
+    load_state_dict's copy_ converts them."""
+    sd = state()
+    sd["fc.weight"] = sd["fc.weight"].double()
+    assert_ok(script_good(save(sd, tmp_path), tmp_path))
+    m = torch.jit.load(str(tmp_path / "out.pt"))
+    assert m.fc.weight.dtype == torch.float32
+    assert torch.equal(m.fc.weight, sd["fc.weight"].float())
+
+
+def t_weights_key_not_a_dict(tmp_path):
+    path = save({"epoch": 3, "model": state()}, tmp_path)
+    assert_error(script_good(path, tmp_path, "--weights-key", "epoch"), "'epoch'", "not a state_dict")
+
+
+def t_weights_directory(tmp_path):
+    (tmp_path / "wdir.pt").mkdir()
+    assert_error(script_good(str(tmp_path / "wdir.pt"), tmp_path), "wdir.pt", "directory")
+
+
+def t_weights_fifo(tmp_path):
+    """A FIFO as weights: refused without reading (which would block)."""
+    fifo = str(tmp_path / "pipe.pt")
+    os.mkfifo(fifo)
+    start = time.monotonic()
+    assert_error(script_good(fifo, tmp_path), "pipe.pt", "not a regular file")
+    assert time.monotonic() - start < 30
+
+
+def t_weights_crc_mismatch(tmp_path):
+    """One flipped byte in a tensor record: the zip reader's CRC check refuses it."""
+    good = save(state(), tmp_path, "good.pt")
+    data = bytearray(open(good, "rb").read())
+    name = harness.record_name(good, "/data/0")
+    with zipfile.ZipFile(good) as z:
+        off = z.getinfo(name).header_offset
+    n, extra = struct.unpack("<HH", bytes(data[off + 26:off + 30]))
+    data[off + 30 + n + extra] ^= 0xFF
+    dst = str(tmp_path / "flipped.pt")
+    open(dst, "wb").write(bytes(data))
+    assert_error(script_good(dst, tmp_path), "flipped.pt", "CRC")
+
+
+def t_weights_duplicate_record(tmp_path):
+    good = save(state(), tmp_path, "good.pt")
+    dst = str(tmp_path / "dup.pt")
+    with zipfile.ZipFile(good) as z, zipfile.ZipFile(dst, "w") as out:
+        infos = z.infolist()
+        for i in infos:
+            out.writestr(i.filename, z.read(i.filename))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns of the duplicate name: the point
+            out.writestr(infos[0].filename, z.read(infos[0].filename))
+    assert_error(script_good(dst, tmp_path), "dup.pt", "both named")
+
+
+def t_weights_deep_pickle(tmp_path):
+    """200000 nested EMPTY_LIST opcodes: an error about the pickle, no stack overflow."""
+    good = save(state(), tmp_path, "good.pt")
+    dst = str(tmp_path / "deep.pt")
+    rewrite_zip(good, dst, lambda n, d: b"\x80\x02" + b"]" * 200000 + b"." if n.endswith("/data.pkl") else d)
+    assert_error(script_good(dst, tmp_path), "deep.pt", "data.pkl")
+
+
+def t_weights_huge_shape(tmp_path):
+    """Sizes of 2^62 elements over a 4-element storage: refused, nothing allocated."""
+    good = save(state(), tmp_path, "good.pt")
+    dst = str(tmp_path / "huge.pt")
+    huge = b"\x8a\x08" + (1 << 62).to_bytes(8, "little") + b"\x85"  # LONG1 2**62, TUPLE1
+    rewrite_zip(good, dst, lambda n, d: d.replace(b"K\x04\x85", huge) if n.endswith("/data.pkl") else d)
+    assert_error(script_good(dst, tmp_path), "huge.pt", "outside its storage")
+
+
 # ---- run with bad inputs ----
 
 def t_run_missing_input(tmp_path):
@@ -266,6 +364,13 @@ def t_run_missing_input(tmp_path):
 def t_run_wrong_input_shape(tmp_path):
     assert_error(in_bad(["run", "good_model.py", "--args", "3, 4", "randn:2,5"]),
                  re.compile(r"shape|size|mat1|features"))
+
+
+def t_run_forward_loops_forever(tmp_path):
+    start = time.monotonic()
+    proc = in_bad(["run", "forward_loops_forever.py", "randn:2", "--timeout", "1"], timeout=60)
+    assert_error(proc, "timed out", "forward_loops_forever.py:9:9")
+    assert time.monotonic() - start < 30, "the 1 s limit took %.1f s" % (time.monotonic() - start)
 
 
 TESTS = {name[2:]: f for name, f in sorted(globals().items()) if name.startswith("t_")}

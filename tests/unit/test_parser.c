@@ -586,9 +586,9 @@ static void errors_semantic_syntax(void **state) {
 static void errors_unsupported(void **state) {
     (void)state;
     assert_error("try:\n  x = 1\nexcept E:\n  pass\nelse:\n  pass\nfinally:\n  pass\ny = 1\n",
-                 "t.py:1:1: error: 'try' statements are not supported in TorchScript\n    try:\n    ^~~\n");
-    assert_error("x = yield\n", "t.py:1:5: error: 'yield' is not supported in TorchScript\n    x = yield\n        ^~~~~\n");
-    assert_error("yield x\n", "t.py:1:1: error: 'yield' is not supported in TorchScript\n    yield x\n    ^~~~~\n");
+                 "t.py:1:1: error: try blocks are not supported in TorchScript (exceptions can be raised, not caught): test the condition with an if instead\n    try:\n    ^~~\n");
+    assert_error("x = yield\n", "t.py:1:5: error: yield is not supported in TorchScript: build a list and return it\n    x = yield\n        ^~~~~\n");
+    assert_error("yield x\n", "t.py:1:1: error: yield is not supported in TorchScript: build a list and return it\n    yield x\n    ^~~~~\n");
     assert_error("x = await y\n", "t.py:1:5: error: 'await' is not supported in TorchScript\n    x = await y\n        ^~~~~\n");
     assert_error("async def f():\n  pass\n",
                  "t.py:1:1: error: 'async' is not supported in TorchScript\n    async def f():\n    ^~~~~\n");

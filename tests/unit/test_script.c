@@ -153,8 +153,82 @@ static void test_errors(void **state) {
     assert_int_equal(ts_alloc_live(), live);
 }
 
+/* Refinements are stores (PyTorch's emitter): the narrowed value of
+ * `if n is not None:`, of the right side of `m is not None and ...` and of
+ * `assert k is not None` is assigned in the branch that narrows it, so the
+ * If merges it out and the code after it uses the merged value. Without the
+ * store, the Ifs would have no such outputs and `return k` would return the
+ * cast made outside them. */
+static void refine_round(const char *path) {
+    ts_ctx *ctx;
+    assert_int_equal(ts_ctx_new(NULL, &ctx), TS_OK);
+    ts_module *m = NULL;
+    ts_status st = ts_module_script(ctx, path, NULL, NULL, &m);
+    if (st != TS_OK) fprintf(stderr, "%s\n", ts_ctx_error(ctx));
+    assert_int_equal(st, TS_OK);
+    char *graph = NULL;
+    assert_int_equal(ts_module_show(ctx, m, TS_SHOW_GRAPH, &graph), TS_OK);
+    static const char *const want[] = {
+        /* if: n leaves the If (int in the branch that refined it, int? in the other) */
+        "%n.1 : int?, %x.1 : Tensor = prim::If(",
+        "      %n.2 : int = prim::unchecked_cast(%n)",
+        "      -> (%n.2, %x.2)",
+        /* and: the right side's refined m leaves the If after the value */
+        "%ok : bool, %m.1 : int? = prim::If(",
+        "      -> (%18, %m.2)",
+        /* assert: the refined k leaves the If (a placeholder where it raised) and is returned */
+        "%k.1 : int = prim::If(",
+        "      %26 : int = prim::Uninitialized()",
+        "  return (%k.1)",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(graph, want[i])) fail_msg("missing '%s' in\n%s", want[i], graph);
+    /* and it runs: forward(x, None, None, 5) is 5 */
+    int64_t shape[1] = {2};
+    float xs[2] = {1, 2};
+    ts_value *in[4] = {NULL};
+    assert_int_equal(ts_value_from_buffer(ctx, TS_FLOAT32, shape, 1, xs, &in[0]), TS_OK);
+    in[1] = ts_value_none();
+    in[2] = ts_value_none();
+    in[3] = ts_value_int(5);
+    assert_non_null(in[1]);
+    assert_non_null(in[2]);
+    assert_non_null(in[3]);
+    ts_value *out = NULL;
+    assert_int_equal(ts_module_forward(ctx, m, in, 4, &out), TS_OK);
+    assert_int_equal(ts_value_get_int(out), 5);
+    ts_value_release(out);
+    for (int i = 0; i < 4; i++) ts_value_release(in[i]);
+    ts_string_free(graph);
+    ts_module_release(m);
+    ts_ctx_free(ctx);
+}
+
+static void test_refinements_are_stores(void **state) {
+    (void)state;
+    const char *path = temp_source("refine.py",
+                                   "import torch\n"
+                                   "import torch.nn as nn\n"
+                                   "from typing import Optional\n"
+                                   "class Net(nn.Module):\n"
+                                   "    def forward(self, x: torch.Tensor, n: Optional[int] = None,\n"
+                                   "                m: Optional[int] = None, k: Optional[int] = None) -> int:\n"
+                                   "        if n is not None:\n"
+                                   "            x = x + 1\n"
+                                   "        ok = m is not None and m > 0\n"
+                                   "        assert k is not None\n"
+                                   "        return k\n");
+    /* the first round fills the process-wide tables (interned types); the second leaks nothing */
+    refine_round(path);
+    long live = ts_alloc_live();
+    refine_round(path);
+    unlink(path);
+    assert_int_equal(ts_alloc_live(), live);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refinements_are_stores),
         cmocka_unit_test(test_seed_model),
         cmocka_unit_test(test_decorated_class_warns),
         cmocka_unit_test(test_errors),

@@ -1,5 +1,5 @@
 # tscript: class=Net
-# expect error: assign_module_attribute.py:13:9: error: tried to set nonexistent attribute 'fc': create it in __init__
+# expect error: assign_module_attribute.py:13:9: error: tried to set nonexistent attribute 'fc' of module 'Net': create it in __init__
 import torch
 import torch.nn as nn
 

@@ -1,5 +1,5 @@
 # tscript: class=Net
-# expect error: math_unsupported.py:10:20: error: math.log2 is not supported in TorchScript
+# expect error: math_unsupported.py:10:20: error: math.log2 is not supported in TorchScript: write math.log(x, 2)
 import torch
 import torch.nn as nn
 import math

@@ -1,5 +1,5 @@
 # tscript: class=Net
-# expect error: mismatched_returns.py:11:9: error: previous return statement returned a value of type Tensor but this return statement returns a value of type int
+# expect error: mismatched_returns.py:11:9: error: previous return statement returned a value of type Tensor but this return statement returns a value of type int: return one type on every path
 import torch
 import torch.nn as nn
 

@@ -1,5 +1,5 @@
 # tscript: class=Net
-# expect error: range_as_value.py:10:24: error: range cannot be used as a value: use it directly in a for loop
+# expect error: range_as_value.py:10:24: error: range cannot be used as a value: use it directly in a for loop (for i in range(n):), or make a list with a comprehension ([i for i in range(n)])
 import torch
 import torch.nn as nn
 

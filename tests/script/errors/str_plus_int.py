@@ -1,5 +1,5 @@
 # tscript: class=Net
-# expect error: str_plus_int.py:9:13: error: unsupported operand types for +: str and int
+# expect error: str_plus_int.py:9:13: error: unsupported operand types for +: str and int: convert the number with str(), or use an f-string
 import torch
 import torch.nn as nn
 

@@ -1,5 +1,5 @@
 # tscript: class=Net
-# expect error: try_except.py:9:9: error: try blocks are not supported in TorchScript
+# expect error: try_except.py:9:9: error: try blocks are not supported in TorchScript (exceptions can be raised, not caught): test the condition with an if instead
 import torch
 import torch.nn as nn
 

@@ -1,5 +1,5 @@
 # tscript: class=Net
-# expect error: undefined_name.py:9:20: error: undefined value y
+# expect error: undefined_name.py:9:20: error: undefined name 'y'
 import torch
 import torch.nn as nn
 

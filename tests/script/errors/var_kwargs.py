@@ -1,5 +1,5 @@
 # tscript: class=Net
-# expect error: var_kwargs.py:8:27: error: compiled functions cannot take a variable number of arguments (**kwargs)
+# expect error: var_kwargs.py:8:27: error: compiled functions cannot take a variable number of arguments (**kwargs): name each argument
 import torch
 import torch.nn as nn
 

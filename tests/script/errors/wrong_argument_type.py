@@ -1,5 +1,5 @@
 # tscript: class=Net
-# expect error: wrong_argument_type.py:13:16: error: expected a value of type 'int' for argument 'n' but instead found type 'str'
+# expect error: wrong_argument_type.py:13:16: error: argument 'n' of repeat(): expected a value of type int but found str
 import torch
 import torch.nn as nn
 

@@ -1,5 +1,5 @@
 # inputs: 3
-# expect error: err_comp_if.py:13:15: error: Comprehension ifs are not supported yet
+# expect error: err_comp_if.py:12:16: error: comprehension ifs are not supported in TorchScript: filter inside a for loop instead
 # TorchScript rejects what PyTorch rejects, with its message.
 import torch.nn as nn
 

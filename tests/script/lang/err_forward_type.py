@@ -1,4 +1,4 @@
-# expect error: err_forward_type.py:12:16: error: no overload of aten::add
+# expect error: err_forward_type.py:12:16: error: unsupported operand types for +: Tensor and str
 # forward is compiled with TorchScript's rules: a type error there is a compile error.
 import torch
 import torch.nn as nn

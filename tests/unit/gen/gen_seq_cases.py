@@ -212,6 +212,42 @@ err('rnn_tanh', 'input', [R(T_, B_, I_), R(1, B_, H_), rnn_params('rnn_tanh', I_
 err('rnn_relu', 'input', [R(T_, B_, I_ + 1), R(1, B_, H_), rnn_params('rnn_relu', I_, H_, 1, 1), True, 1, 0.0, False,
                           False, False], 'SHAPE', 'input.size(-1) must be equal to input_size. Expected 4, got 5')
 
+# ---- im2col / col2im / bicubic upsampling (tensor_fold.c) ----
+case('im2col', None, [R(2, 3, 5, 6), [2, 3], [1, 1], [0, 0], [1, 1]], tol=0)
+case('im2col', None, [R(3, 6, 7, strided=True), [3, 2], [2, 1], [1, 2], [2, 3]], tol=0)
+case('im2col', None, [R(1, 2, 4, 4, dtype=f64), [2, 2], [1, 1], [1, 1], [2, 2]], tol=0)
+err('im2col', None, [R(1, 2, 3, 3), [4, 4], [1, 1], [0, 0], [1, 1]], 'SHAPE', 'but its components must be at least one')
+err('im2col', None, [R(2, 3), [1, 1], [1, 1], [0, 0], [1, 1]], 'SHAPE', 'Expected 3D or 4D (batch mode) tensor')
+case('col2im', None, [R(2, 12, 12), [4, 5], [2, 2], [1, 1], [0, 0], [1, 1]])
+case('col2im', None, [R(18, 6, strided=True), [5, 6], [3, 2], [2, 1], [1, 1], [2, 3]])
+case('col2im', None, [R(1, 8, 16, dtype=f64), [3, 3], [2, 2], [1, 1], [1, 1], [1, 1]], tol=1e-12)
+err('col2im', None, [R(1, 10, 12), [4, 5], [2, 2], [1, 1], [0, 0], [1, 1]], 'SHAPE', 'divisible by the product of kernel_size')
+err('col2im', None, [R(1, 8, 11), [4, 5], [2, 2], [1, 1], [0, 0], [1, 1]], 'SHAPE', 'number of sliding blocks 3 * 4 = 12')
+case('upsample_bicubic2d', 'vec', [R(2, 3, 4, 5), [7, 9], False, None])
+case('upsample_bicubic2d', 'vec', [R(1, 2, 5, 4), [3, 8], True, None])
+case('upsample_bicubic2d', 'vec', [R(1, 2, 4, 6, strided=True), None, False, [2.0, 3.0]])  # the .inc holds int lists only: fractional scales are in test_fold_rnn_ops.py
+case('upsample_bicubic2d', 'vec', [R(1, 1, 3, 3, dtype=f64), None, True, [2.0, 3.0]], tol=1e-12)
+case('upsample_bicubic2d', None, [R(1, 2, 4, 4), [6, 10], False, 1.7, None])
+case('upsample_bicubic2d', None, [R(1, 2, 6, 5), [1, 2], True])
+err('upsample_bicubic2d', 'vec', [R(1, 2, 4, 4), [6, 10], False, [2.0, 2.0]], 'VALUE', 'Must specify exactly one of output_size and scale_factors')
+err('upsample_bicubic2d', 'vec', [R(2, 4, 4), [6, 10], False, None], 'SHAPE', 'Expected input to be a 4D tensor')
+
+# ---- linalg_qr and nn.init.orthogonal_'s helpers (tensor_qr.c) ----
+case('linalg_qr', None, [R(5, 3), 'reduced'])
+case('linalg_qr', None, [R(5, 3, strided=True), 'complete'])
+case('linalg_qr', None, [R(3, 6), 'reduced'])
+case('linalg_qr', None, [R(4, 4), 'r'])
+case('linalg_qr', None, [R(2, 4, 3), 'reduced'])
+case('linalg_qr', None, [R(6, 4, dtype=f64), 'complete'], tol=1e-12)
+err('linalg_qr', None, [R(4), 'reduced'], 'SHAPE', 'must have at least 2 dimensions')
+err('linalg_qr', None, [R(3, 3), 'full'], 'VALUE', "qr received unrecognized mode 'full'")
+case('diag', None, [R(4, 3), 0], tol=0)
+case('diag', None, [R(3, 5, strided=True), 2], tol=0)
+case('diag', None, [R(4, 3), -1], tol=0)
+case('diag', None, [R(3), 1], tol=0)
+err('diag', None, [R(2, 2, 2), 0], 'SHAPE', 'Supports 1D or 2D tensors')
+case('t_', None, [R(3, 4)], tol=0)
+
 # ---- emit C ----
 out = []
 

@@ -1,14 +1,17 @@
-# expect error: err_lambda.py:11:18: error: lambda is not supported by tscript's Python evaluator
+# expect error: err_global_stmt.py:13:9: error: `global` is not supported by tscript's Python evaluator
 # A construct the evaluator does not run is an error with its place.
 import torch
 import torch.nn as nn
+
+COUNT = 0
 
 
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.a = 1
-        self.f = lambda x: x
+        global COUNT
+        COUNT += 1
 
     def forward(self, x):
         return x
