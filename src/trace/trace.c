@@ -121,6 +121,7 @@ static void scope_pop(Tracer *t, bool keep_graph) {
     for (int i = 0; i < s->held.len; i++) iv_release(s->held.data[i]);
     vec_free(&s->held);
     vec_free(&s->getattrs);
+    vec_free(&s->captures);
     ptrmap_free(&s->tensors);
     ptrmap_free(&s->modvals);
     if (!keep_graph) graph_free(s->g);
@@ -171,20 +172,28 @@ TMod *tr_mod_of(Tracer *t, const Object *o) {
     return NULL; /* not below the method being recorded: walked inline */
 }
 
-/* The value of module m in the current scope: GetAttr from self, down. */
+/* The value of module m in the current scope: as PyTorch's traced code has
+ * it, a chain of GetAttrs from self made for m alone (no sharing of the
+ * modules between), hoisted to the top as a group. */
 static Value *module_value(Tracer *t, TMod *m, Span sp) {
     Scope *s = t->scope;
     if (m == s->mod) return s->self;
     Value *v = ptrmap_get(&s->modvals, m);
     if (v) return v;
-    Value *up = module_value(t, m->parent, sp);
-    Node *n = append(s, NK_GETATTR, sp);
-    n->name = m->attr;
-    n->index = classtype_attr_index(m->parent->cls, m->attr);
-    node_add_input(s->g, n, up);
-    v = node_add_output(s->g, n, m->cls->type);
-    v->name = arena_strdup(&s->g->arena, m->attr);
-    if (up == s->self) vec_push(&s->getattrs, n);
+    TMod *path[64];
+    int n = 0;
+    for (TMod *p = m; p && p != s->mod && n < 64; p = p->parent) path[n++] = p;
+    v = s->self;
+    for (int i = n - 1; i >= 0; i--) {
+        Node *g = append(s, NK_GETATTR, sp);
+        g->name = path[i]->attr;
+        g->index = classtype_attr_index(path[i]->parent->cls, path[i]->attr);
+        node_add_input(s->g, g, v);
+        v = node_add_output(s->g, g, path[i]->cls->type);
+        v->name = arena_strdup(&s->g->arena, path[i]->attr);
+        vec_push(&s->getattrs, g);
+    }
+    vec_push(&s->getattrs, (Node *)NULL); /* the end of the group */
     ptrmap_put(&s->modvals, m, v);
     return v;
 }
@@ -199,6 +208,9 @@ bool tr_is_traced(Tracer *t, Tensor *x) {
     return t->scope && (ptrmap_get(&t->scope->tensors, x) || ptrmap_get(&t->param_of, x));
 }
 
+static bool known_above(Tracer *t, Scope *s, Tensor *x);
+static Value *capture(Tracer *t, Tensor *x, const char *ir_name, Span sp);
+
 Value *tr_tensor_value(Tracer *t, Tensor *x, const char *ir_name, Span sp) {
     Scope *s = t->scope;
     Value *v = ptrmap_get(&s->tensors, x);
@@ -207,6 +219,7 @@ Value *tr_tensor_value(Tracer *t, Tensor *x, const char *ir_name, Span sp) {
         return v;
     }
     TParam *p = ptrmap_get(&t->param_of, x);
+    if (!(p && below(p->owner, s->mod)) && s->up && known_above(t, s->up, x)) return capture(t, x, ir_name, sp);
     if (p && below(p->owner, s->mod)) {
         Value *up = module_value(t, p->owner, sp);
         Node *n = append(s, NK_GETATTR, sp);
@@ -215,7 +228,10 @@ Value *tr_tensor_value(Tracer *t, Tensor *x, const char *ir_name, Span sp) {
         node_add_input(s->g, n, up);
         v = node_add_output(s->g, n, ty_tensor());
         v->name = arena_strdup(&s->g->arena, p->name);
-        if (up == s->self) vec_push(&s->getattrs, n);
+        if (up == s->self) {
+            vec_push(&s->getattrs, n);
+            vec_push(&s->getattrs, (Node *)NULL);
+        }
     } else {
         IValue c;
         c.kind = IV_TENSOR;
@@ -465,9 +481,17 @@ static Value *record_size(Tracer *t, Value *xv, int64_t dim, Span sp) {
     return node_add_output(s->g, nt, ty_tensor());
 }
 
+/* A traced number used as an int/float: a conversion node per use, placed
+ * right after the number's own node, as PyTorch's argument stash does. */
 static Value *convert_num(Tracer *t, Value *tv, const char *op, const char *ov, Type *ty, Span sp) {
     Scope *s = t->scope;
-    Node *n = append(s, NK_OP, sp);
+    Node *n = node_new(s->g, NK_OP, sp);
+    Node *after = tv->node->kind == NK_PARAM ? s->g->block->param : tv->node;
+    n->owner = s->g->block;
+    n->prev = after;
+    n->next = after->next;
+    after->next->prev = n;
+    after->next = n;
     n->op = ops_lookup_overload(op, ov);
     node_add_input(s->g, n, tv);
     return node_add_output(s->g, n, ty);
@@ -683,18 +707,26 @@ static void eliminate_dead(Graph *g) {
     ts_free(live);
 }
 
-/* GetAttrs of self go to the top, each in front of the ones before it. */
+/* GetAttr groups (NULL-separated) go to the top, each group in front of
+ * the ones before it, keeping its own order. */
 static void hoist_getattrs(Scope *s) {
     Block *b = s->g->block;
+    int start = 0;
     for (int i = 0; i < s->getattrs.len; i++) {
-        Node *n = s->getattrs.data[i];
-        if (!n->owner) continue; /* removed as dead */
-        node_remove(n);
-        n->owner = b;
-        n->prev = b->param;
-        n->next = b->param->next;
-        b->param->next->prev = n;
-        b->param->next = n;
+        if (s->getattrs.data[i]) continue;
+        Node *after = b->param;
+        for (int k = start; k < i; k++) {
+            Node *n = s->getattrs.data[k];
+            if (!n->owner) continue; /* removed as dead */
+            node_remove(n);
+            n->owner = b;
+            n->prev = after;
+            n->next = after->next;
+            after->next->prev = n;
+            after->next = n;
+            after = n;
+        }
+        start = i + 1;
     }
 }
 
@@ -746,69 +778,121 @@ static const char *method_name(Tracer *t, TMod *m) {
     return k ? arena_printf(&t->arena, "forward%d", k) : "forward";
 }
 
-/* ---- submodule calls ---- */
+/* ---- submodule calls ----
+ * As PyTorch's traced scopes: a method's parameters are the outer values
+ * its nodes use (captured at first use, in that order), and it returns
+ * only what it computed: a submodule that passes its input through
+ * returns None and the caller keeps using the input. */
 
 ts_status tr_call_begin(Tracer *t, TMod *m, Function *callee, const IValue *args, int nargs, Span sp,
                         Value ***call_inputs, int *ncall_inputs) {
-    Value **cin = ts_xmalloc(sizeof(Value *) * (size_t)(nargs + 1));
-    const char **prev_names = ts_xmalloc(sizeof(char *) * (size_t)(nargs + 1));
-    int nc = 0;
-    cin[nc++] = module_value(t, m, sp);
-    for (int k = 1; k < nargs; k++) {
-        if (!tensor_tree(args[k])) continue;
-        ts_status st = output_value(t, args[k], false, "an argument", sp, &cin[nc]);
-        if (st != TS_OK) {
-            ts_free(cin);
-            ts_free(prev_names);
-            return st;
-        }
-        prev_names[nc] = cin[nc]->name;
-        name_value(t, cin[nc], k < callee->nparams ? callee->params[k].name : NULL);
-        nc++;
-    }
+    (void)callee;
+    (void)args;
+    (void)nargs;
+    Value *mv = module_value(t, m, sp);
     Graph *g = graph_new();
     Value *self = graph_add_input(g, m->cls->type, "self");
-    scope_push(t, m, g, self);
-    for (int k = 1, c = 1; k < nargs; k++) {
-        if (!tensor_tree(args[k])) continue;
-        const char *pn = prev_names[c] ? prev_names[c] : k < callee->nparams ? callee->params[k].name : NULL;
-        c++;
-        Value *p = graph_add_input(g, tree_type(args[k]), pn);
-        ts_status st = bind_input(t, p, args[k], sp);
-        if (st != TS_OK) {
-            scope_pop(t, false);
-            ts_free(cin);
-            ts_free(prev_names);
-            return st;
-        }
-    }
-    ts_free(prev_names);
-    *call_inputs = cin;
-    *ncall_inputs = nc;
+    Scope *s = scope_push(t, m, g, self);
+    vec_push(&s->captures, mv);
+    *call_inputs = NULL;
+    *ncall_inputs = 0;
     return TS_OK;
 }
 
 void tr_call_abort(Tracer *t) { scope_pop(t, false); }
 
+/* Is x an input, result or reachable parameter of scope s or one above? */
+static bool known_above(Tracer *t, Scope *s, Tensor *x) {
+    for (; s; s = s->up) {
+        if (ptrmap_get(&s->tensors, x)) return true;
+        TParam *p = ptrmap_get(&t->param_of, x);
+        if (p && below(p->owner, s->mod)) return true;
+    }
+    return false;
+}
+
+/* x from an enclosing scope becomes a parameter of the current one. */
+static Value *capture(Tracer *t, Tensor *x, const char *ir_name, Span sp) {
+    Scope *s = t->scope;
+    t->scope = s->up;
+    Value *outer = tr_tensor_value(t, x, ir_name, sp);
+    t->scope = s;
+    Value *p = graph_add_input(s->g, ty_tensor(), outer->name ? outer->name : ir_name);
+    if (p->name) p->name = arena_strdup(&s->g->arena, p->name);
+    vec_push(&s->captures, outer);
+    map_tensor(s, x, p);
+    return p;
+}
+
+/* The tensors of a submodule's result that its method computed, depth-first,
+ * each once: what PyTorch's traced method returns (a tuple when several). */
+typedef VEC(Tensor *) TensorVec;
+
+static void produced_leaves(Tracer *t, IValue v, TensorVec *out) {
+    switch (v.kind) {
+    case IV_TENSOR: {
+        Value *x = ptrmap_get(&t->scope->tensors, v.u.t);
+        if (!x || x->node->kind == NK_PARAM) return;
+        for (int i = 0; i < out->len; i++)
+            if (out->data[i] == v.u.t) return;
+        vec_push(out, v.u.t);
+        return;
+    }
+    case IV_TUPLE:
+        for (int64_t i = 0; i < v.u.tup->len; i++) produced_leaves(t, v.u.tup->items[i], out);
+        return;
+    case IV_LIST:
+        for (int64_t i = 0; i < v.u.l->len; i++) produced_leaves(t, v.u.l->items[i], out);
+        return;
+    case IV_DICT:
+        for (int64_t i = 0; i < v.u.dict->len; i++) produced_leaves(t, v.u.dict->entries[i].value, out);
+        return;
+    default: return;
+    }
+}
+
 ts_status tr_call_end(Tracer *t, TMod *m, Function *callee, Value **cin, int ncin, IValue result, Span sp) {
     (void)callee;
+    (void)cin;
+    (void)ncin;
+    TensorVec leaves = {0};
+    produced_leaves(t, result, &leaves);
+    Scope *inner = t->scope;
     Value *ov;
-    ts_status st = tensor_tree(result) ? output_value(t, result, false, "a submodule's result", sp, &ov)
-                                       : TS_OK;
-    if (st != TS_OK) {
-        scope_pop(t, false);
-        return st;
+    if (leaves.len == 0) {
+        ov = constant(t, iv_none(), sp);
+    } else if (leaves.len == 1) {
+        ov = ptrmap_get(&inner->tensors, leaves.data[0]);
+    } else {
+        Node *c = append(inner, NK_TUPLE_CONSTRUCT, sp);
+        Type **types = ts_xmalloc(sizeof(Type *) * (size_t)leaves.len);
+        for (int i = 0; i < leaves.len; i++) {
+            node_add_input(inner->g, c, ptrmap_get(&inner->tensors, leaves.data[i]));
+            types[i] = ty_tensor();
+        }
+        ov = node_add_output(inner->g, c, ty_tuple(types, leaves.len));
+        ts_free(types);
     }
-    if (!tensor_tree(result)) ov = constant(t, iv_dup(result), sp);
-    graph_add_output(t->scope->g, ov);
+    graph_add_output(inner->g, ov);
+    VEC(Value *) caps = {0};
+    for (int i = 0; i < inner->captures.len; i++) vec_push(&caps, inner->captures.data[i]);
     Function *fn = finish_scope(t, m->cls, method_name(t, m), NULL);
     Scope *s = t->scope;
     Node *n = append(s, NK_CALL_METHOD, sp);
     n->name = fn->name;
     n->callee = fn;
-    for (int i = 0; i < ncin; i++) node_add_input(s->g, n, cin[i]);
+    for (int i = 0; i < caps.len; i++) node_add_input(s->g, n, caps.data[i]);
+    vec_free(&caps);
     Value *r = node_add_output(s->g, n, fn->ret_type);
-    return tensor_tree(result) ? bind_input(t, r, result, sp) : TS_OK;
+    if (leaves.len == 1) {
+        map_tensor(s, leaves.data[0], r);
+    } else if (leaves.len > 1) {
+        Node *u = append(s, NK_TUPLE_UNPACK, sp);
+        node_add_input(s->g, u, r);
+        for (int i = 0; i < leaves.len; i++) map_tensor(s, leaves.data[i], node_add_output(s->g, u, ty_tensor()));
+    }
+    vec_free(&leaves);
+    return TS_OK;
 }
 
 /* ---- sessions ---- */

@@ -61,6 +61,7 @@ typedef struct Scope {
     PtrMap modvals;      /* TMod* -> Value* (GetAttr of a submodule, made once) */
     VEC(IValue) held;    /* the tensors the map keys (kept alive) */
     VEC(Node *) getattrs; /* GetAttr nodes in first-use order (moved to the top at the end) */
+    VEC(Value *) captures; /* a submodule method's call inputs in the caller: the module, then its parameters */
     struct Scope *up;
 } Scope;
 
