@@ -573,20 +573,21 @@ typedef struct NumOp {
     const char *name, *tensor_op, *overload;
     bool commutes;
     const char *swapped; /* the op of (b op a), NULL: same */
+    const char *mode;    /* the rounding_mode of aten::div.Tensor_mode */
 } NumOp;
 
 static const NumOp NUM_OPS[] = {
-    {"aten::add", "aten::add", "Tensor", true, NULL},
-    {"aten::sub", "aten::sub", "Tensor", false, NULL},
-    {"aten::mul", "aten::mul", "Tensor", true, NULL},
-    {"aten::div", "aten::div", "Tensor", false, NULL},
-    {"aten::floordiv", "aten::floor_divide", "", false, NULL},
-    {"aten::eq", "aten::eq", "Tensor", true, NULL},
-    {"aten::ne", "aten::ne", "Tensor", true, NULL},
-    {"aten::lt", "aten::lt", "Tensor", true, "aten::gt"},
-    {"aten::gt", "aten::gt", "Tensor", true, "aten::lt"},
-    {"aten::le", "aten::le", "Tensor", true, "aten::ge"},
-    {"aten::ge", "aten::ge", "Tensor", true, "aten::le"},
+    {"aten::add", "aten::add", "Tensor", true, NULL, NULL},
+    {"aten::sub", "aten::sub", "Tensor", false, NULL, NULL},
+    {"aten::mul", "aten::mul", "Tensor", true, NULL, NULL},
+    {"aten::div", "aten::div", "Tensor", false, NULL, NULL},
+    {"aten::floordiv", "aten::div", "Tensor_mode", false, NULL, "floor"},
+    {"aten::eq", "aten::eq", "Tensor", true, NULL, NULL},
+    {"aten::ne", "aten::ne", "Tensor", true, NULL, NULL},
+    {"aten::lt", "aten::lt", "Tensor", true, "aten::gt", NULL},
+    {"aten::gt", "aten::gt", "Tensor", true, "aten::lt", NULL},
+    {"aten::le", "aten::le", "Tensor", true, "aten::ge", NULL},
+    {"aten::ge", "aten::ge", "Tensor", true, "aten::le", NULL},
 };
 
 static Value *num_operand(Tracer *t, IValue v, Shadow *sh, Span sp) {
@@ -612,7 +613,8 @@ static bool record_num_op(Tracer *t, const OpSchema *s, const IValue *args, Shad
         const OpSchema *ts2 = ops_lookup_overload(op, o->overload);
         if (!ts2) return false;
         Value *va = num_operand(t, args[x], sh[x], sp), *vb = num_operand(t, args[y], sh[y], sp);
-        Value *alpha = ts2->nargs == 3 ? constant(t, iv_int(1), sp) : NULL;
+        Value *alpha = o->mode ? constant(t, iv_cstr(o->mode), sp)
+                       : ts2->nargs == 3 ? constant(t, iv_int(1), sp) : NULL;
         Node *n = append(t->scope, NK_OP, sp);
         n->op = ts2;
         node_add_input(t->scope->g, n, va);
@@ -622,6 +624,79 @@ static bool record_num_op(Tracer *t, const OpSchema *s, const IValue *args, Shad
         return true;
     }
     return false;
+}
+
+/* Factory ops: PyTorch's Python bindings pass full TensorOptions, so the
+ * trace records the dtype of the result, the cpu device, pin_memory=False,
+ * and for *_like ops the strided layout (0). NULL: nothing to fill. */
+static IValue *fill_options(const OpSchema *s, const IValue *args, int nin, const IValue *outs, int nout) {
+    int dt = -1, lay = -1, dev = -1, pin = -1;
+    for (int k = 0; k < nin && k < s->nargs; k++) {
+        const char *an = s->args[k].name;
+        if (!an || args[k].kind != IV_NONE) continue;
+        if (!strcmp(an, "dtype")) dt = k;
+        else if (!strcmp(an, "layout")) lay = k;
+        else if (!strcmp(an, "device")) dev = k;
+        else if (!strcmp(an, "pin_memory")) pin = k;
+    }
+    if (pin < 0 && dev < 0) return NULL;
+    size_t len = strlen(s->name);
+    bool like = len > 5 && !strcmp(s->name + len - 5, "_like");
+    IValue *a = ts_xmalloc(sizeof(IValue) * (size_t)(nin + 1));
+    for (int k = 0; k < nin; k++) a[k] = iv_dup(args[k]);
+    if (dt >= 0 && nout >= 1 && outs[0].kind == IV_TENSOR) a[dt] = iv_int((int64_t)outs[0].u.t->dtype);
+    if (lay >= 0 && like) a[lay] = iv_int(0);
+    if (dev >= 0) {
+        Device d = {DEVICE_CPU, -1};
+        a[dev] = iv_device(d);
+    }
+    if (pin >= 0) a[pin] = iv_bool(false);
+    return a;
+}
+
+static IValue int_list(IValue v, int n) {
+    if (v.kind != IV_INT) return iv_dup(v);
+    ListObj *l = list_new(ty_int(), n);
+    for (int i = 0; i < n; i++) list_push_steal(l, iv_int(v.u.i));
+    return iv_list_steal(l);
+}
+
+/* conv1d/2d/3d and conv_transpose1d/2d/3d: PyTorch's tracer records the
+ * aten::_convolution they call (with cudnn_enabled and allow_tf32 true, as
+ * the CPU build passes them). Fills buf (owned values) and retargets *s. */
+static IValue *rewrite_conv(const OpSchema **s, const IValue *args, int *nin, IValue *buf) {
+    const char *nm = (*s)->name, *ov = (*s)->overload;
+    bool conv = (!strcmp(nm, "aten::conv1d") || !strcmp(nm, "aten::conv2d") || !strcmp(nm, "aten::conv3d")) && !ov[0];
+    bool tconv = (!strcmp(nm, "aten::conv_transpose1d") && !ov[0]) ||
+                 ((!strcmp(nm, "aten::conv_transpose2d") || !strcmp(nm, "aten::conv_transpose3d")) &&
+                  !strcmp(ov, "input"));
+    const OpSchema *c = ops_lookup_overload("aten::_convolution", "");
+    if ((!conv && !tconv) || !c || *nin < (conv ? 7 : 8) || args[1].kind != IV_TENSOR) return NULL;
+    int n = args[1].u.t->ndim - 2;
+    if (n < 1) return NULL;
+    buf[0] = iv_dup(args[0]);
+    buf[1] = iv_dup(args[1]);
+    buf[2] = iv_dup(args[2]);
+    buf[3] = int_list(args[3], n);
+    buf[4] = int_list(args[4], n);
+    if (conv) {
+        buf[5] = int_list(args[5], n);
+        buf[6] = iv_bool(false);
+        buf[7] = int_list(iv_int(0), n);
+        buf[8] = iv_dup(args[6]);
+    } else { /* input, weight, bias, stride, padding, output_padding, groups, dilation */
+        buf[5] = int_list(args[7], n);
+        buf[6] = iv_bool(true);
+        buf[7] = int_list(args[5], n);
+        buf[8] = iv_dup(args[6]);
+    }
+    buf[9] = iv_bool(false);
+    buf[10] = iv_bool(false);
+    buf[11] = iv_bool(true);
+    buf[12] = iv_bool(true);
+    *nin = 13;
+    *s = c;
+    return buf;
 }
 
 ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow *const *shadows,
@@ -653,6 +728,15 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
     bool rec = false;
     for (int k = 0; k < s->nret; k++) rec |= returns_tensor(s->rets[k].type);
     if (!rec) return TS_OK;
+    IValue cbuf[16];
+    IValue *conv = rewrite_conv(&s, args, &nin, cbuf);
+    if (conv) {
+        args = conv;
+        shadows = NULL;
+        names = NULL;
+    }
+    IValue *filled = fill_options(s, args, nin, outs, nout);
+    if (filled) args = filled;
     int twin_arg = -1;
     const OpSchema *rs = tensor_twin(s, &twin_arg);
     if (!rs) rs = s;
@@ -674,6 +758,12 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
         node_add_output(sc->g, n, ty);
     }
     ts_free(in);
+    if (conv)
+        for (int k = 0; k < nin; k++) iv_release(conv[k]);
+    if (filled) {
+        for (int k = 0; k < nin; k++) iv_release(filled[k]);
+        ts_free(filled);
+    }
     bind_outputs(t, n, outs, nout, sp);
     return TS_OK;
 }
@@ -762,6 +852,7 @@ static Function *finish_scope(Tracer *t, ClassType *c, const char *name, const c
     for (int i = 0; i < ins->len; i++) {
         fn->params[i].name = param_names && param_names[i] ? arena_strdup(&u->arena, param_names[i])
                                                              : ins->data[i]->name;
+        if (!fn->params[i].name) fn->params[i].name = arena_printf(&u->arena, "argument_%d", i);
         fn->params[i].type = ins->data[i]->type;
     }
     fn->ret_type = g->block->ret->inputs.len ? g->block->ret->inputs.data[0]->type : ty_none();
@@ -817,8 +908,10 @@ static Value *capture(Tracer *t, Tensor *x, const char *ir_name, Span sp) {
     t->scope = s->up;
     Value *outer = tr_tensor_value(t, x, ir_name, sp);
     t->scope = s;
-    Value *p = graph_add_input(s->g, ty_tensor(), outer->name ? outer->name : ir_name);
-    if (p->name) p->name = arena_strdup(&s->g->arena, p->name);
+    const char *pn = outer->name ? outer->name : ir_name;
+    /* an unnamed input: PyTorch's name for it */
+    if (!pn) pn = arena_printf(&t->arena, "argument_%d", s->g->block->param->outputs.len);
+    Value *p = graph_add_input(s->g, ty_tensor(), pn);
     vec_push(&s->captures, outer);
     map_tensor(s, x, p);
     return p;
