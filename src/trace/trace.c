@@ -221,17 +221,28 @@ Value *tr_tensor_value(Tracer *t, Tensor *x, const char *ir_name, Span sp) {
     TParam *p = ptrmap_get(&t->param_of, x);
     if (!(p && below(p->owner, s->mod)) && s->up && known_above(t, s->up, x)) return capture(t, x, ir_name, sp);
     if (p && below(p->owner, s->mod)) {
-        Value *up = module_value(t, p->owner, sp);
+        /* a fresh chain of GetAttrs per parameter, one hoisted group */
+        Value *up = s->self;
+        TMod *path[64];
+        int np = 0;
+        for (TMod *q = p->owner; q && q != s->mod && np < 64; q = q->parent) path[np++] = q;
+        for (int i = np - 1; i >= 0; i--) {
+            Node *g = append(s, NK_GETATTR, sp);
+            g->name = path[i]->attr;
+            g->index = classtype_attr_index(path[i]->parent->cls, path[i]->attr);
+            node_add_input(s->g, g, up);
+            up = node_add_output(s->g, g, path[i]->cls->type);
+            up->name = arena_strdup(&s->g->arena, path[i]->attr);
+            vec_push(&s->getattrs, g);
+        }
         Node *n = append(s, NK_GETATTR, sp);
         n->name = p->name;
         n->index = classtype_attr_index(p->owner->cls, p->name);
         node_add_input(s->g, n, up);
         v = node_add_output(s->g, n, ty_tensor());
         v->name = arena_strdup(&s->g->arena, p->name);
-        if (up == s->self) {
-            vec_push(&s->getattrs, n);
-            vec_push(&s->getattrs, (Node *)NULL);
-        }
+        vec_push(&s->getattrs, n);
+        vec_push(&s->getattrs, (Node *)NULL);
     } else {
         IValue c;
         c.kind = IV_TENSOR;
@@ -395,19 +406,28 @@ static const char *const LIST_OUTPUT =
     "allow this behavior (tscript trace --no-strict)";
 
 /* The traced value of an output (a tensor or a container of tensors). */
-static ts_status output_value(Tracer *t, IValue v, bool strict, const char *what, Span sp, Value **out) {
+static ts_status output_value(Tracer *t, IValue v, Shadow *sh, bool strict, const char *what, Span sp,
+                              Value **out) {
     Scope *s = t->scope;
+    if (sh && sh->v) { /* a number computed from tensors: PyTorch returns its 0-dim tensor */
+        *out = sh->v;
+        return TS_OK;
+    }
     switch (v.kind) {
     case IV_TENSOR: *out = tr_tensor_value(t, v.u.t, NULL, sp); return TS_OK;
     case IV_TUPLE:
     case IV_LIST: {
-        if (v.kind == IV_LIST && strict) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "list");
+        /* strict refuses a list whose items are not tensors (a list of tensors is a TensorList) */
+        if (v.kind == IV_LIST && strict)
+            for (int64_t i = 0; i < v.u.l->len; i++)
+                if (v.u.l->items[i].kind != IV_TENSOR) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "list");
         int64_t n = v.kind == IV_TUPLE ? v.u.tup->len : v.u.l->len;
         const IValue *items = v.kind == IV_TUPLE ? v.u.tup->items : v.u.l->items;
         Value **vals = ts_xmalloc(sizeof(Value *) * (size_t)(n + 1));
         Type **types = ts_xmalloc(sizeof(Type *) * (size_t)(n + 1));
         for (int64_t i = 0; i < n; i++) {
-            ts_status st = output_value(t, items[i], strict, what, sp, &vals[i]);
+            ts_status st = output_value(t, items[i], sh && i < sh->n ? sh->items[i] : NULL, strict, what, sp,
+                                        &vals[i]);
             if (st != TS_OK) {
                 ts_free(vals);
                 ts_free(types);
@@ -430,7 +450,7 @@ static ts_status output_value(Tracer *t, IValue v, bool strict, const char *what
         for (int64_t i = 0; i < d->len; i++) {
             IValue key = d->entries[i].key;
             vals[2 * i] = key.kind == IV_TENSOR ? tr_tensor_value(t, key.u.t, NULL, sp) : constant(t, iv_dup(key), sp);
-            ts_status st = output_value(t, d->entries[i].value, strict, what, sp, &vals[2 * i + 1]);
+            ts_status st = output_value(t, d->entries[i].value, NULL, strict, what, sp, &vals[2 * i + 1]);
             if (st != TS_OK) {
                 ts_free(vals);
                 return st;
@@ -581,7 +601,8 @@ static const NumOp NUM_OPS[] = {
     {"aten::sub", "aten::sub", "Tensor", false, NULL, NULL},
     {"aten::mul", "aten::mul", "Tensor", true, NULL, NULL},
     {"aten::div", "aten::div", "Tensor", false, NULL, NULL},
-    {"aten::floordiv", "aten::div", "Tensor_mode", false, NULL, "floor"},
+    /* PyTorch 1.13's Tensor.__floordiv__ is div(rounding_mode='trunc') */
+    {"aten::floordiv", "aten::div", "Tensor_mode", false, NULL, "trunc"},
     {"aten::eq", "aten::eq", "Tensor", true, NULL, NULL},
     {"aten::ne", "aten::ne", "Tensor", true, NULL, NULL},
     {"aten::lt", "aten::lt", "Tensor", true, "aten::gt", NULL},
@@ -735,6 +756,9 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
         shadows = NULL;
         names = NULL;
     }
+    if (!strcmp(s->name, "aten::split") && (!s->overload[0] || !strcmp(s->overload, "sizes")) &&
+        ops_lookup_overload("aten::split_with_sizes", ""))
+        s = ops_lookup_overload("aten::split_with_sizes", ""); /* Tensor.split(list) in Python */
     IValue *filled = fill_options(s, args, nin, outs, nout);
     if (filled) args = filled;
     int twin_arg = -1;
@@ -998,7 +1022,7 @@ static Tracer *tracer_new(Ctx *ctx, const TraceOptions *opt) {
     else trace_options_default(&t->opt);
     t->unit = unit_new(NULL, NULL);
     t->unit->from_source = true;
-    t->unit->version = 5;
+    t->unit->version = 10; /* today's semantics, as python/script.c writes */
     arena_init(&t->arena);
     strmap_init(&t->warned);
     t->root = iv_none();
@@ -1073,9 +1097,9 @@ static ts_status add_inputs(Tracer *t, const Function *fn, const IValue *inputs,
     return TS_OK;
 }
 
-static ts_status finish_root(Tracer *t, IValue result, Module **out) {
+static ts_status finish_root(Tracer *t, IValue result, Shadow *sh, Module **out) {
     Value *ov;
-    TS_TRY(output_value(t, result, t->opt.strict, "the output", span_none(), &ov));
+    TS_TRY(output_value(t, result, sh, t->opt.strict, "the output", span_none(), &ov));
     graph_add_output(t->scope->g, ov);
     TMod *root = t->mods.data[0];
     finish_scope(t, root->cls, method_name(t, root), NULL);
@@ -1113,7 +1137,7 @@ static ts_status run_traced(Tracer *t, Function *fn, IValue self, const IValue *
     ts_status st = tr_run_function(t, fn, args, NULL, nargs, &r, &rs);
     ts_free(args);
     if (st != TS_OK) return st;
-    st = finish_root(t, r, out);
+    st = finish_root(t, r, rs, out);
     iv_release(r);
     return st;
 }
@@ -1407,5 +1431,5 @@ ts_status trace_end(Ctx *ctx, Tracer *t, IValue output, Module **out) {
     if (t->finished || !t->scope || t->scope->up)
         return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_end: the trace has ended");
     c_make_objects(t);
-    return finish_root(t, output, out);
+    return finish_root(t, output, NULL, out);
 }
