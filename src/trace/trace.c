@@ -158,9 +158,22 @@ static Value *wrapped_constant(Tracer *t, IValue num, Span sp) {
     return constant(t, iv_tensor_steal(x), sp);
 }
 
-static void name_value(Tracer *t, Value *v, const char *name) {
-    if (!v->name && name && *name && strcmp(name, "self") != 0) v->name = arena_strdup(&t->scope->g->arena, name);
+/* Values get the name of the variable holding them where they are first
+ * used. A submodule call's result is a value PyTorch makes after the names
+ * were given, when it turns the recorded scope into a call: the name goes
+ * to the value inside the called method. */
+void tr_name_value(Tracer *t, Value *v, const char *name) {
+    Value *inner;
+    while ((inner = ptrmap_get(&t->call_results, v))) v = inner;
+    Node *p = v->node;
+    if (p->kind == NK_CALL_METHOD || (p->kind == NK_TUPLE_UNPACK && p->inputs.len &&
+                                      p->inputs.data[0]->node->kind == NK_CALL_METHOD))
+        return;
+    if (!v->name && name && *name && strcmp(name, "self") != 0)
+        v->name = arena_strdup(&t->unit->arena, name); /* the unit owns every graph of the result */
 }
+
+#define name_value tr_name_value
 
 /* ---- the traced module tree ---- */
 
@@ -525,6 +538,7 @@ static bool is_number_type(const Type *ty) {
 static Value *arg_value(Tracer *t, IValue v, Shadow *sh, Type *ty, const char *name, Span sp) {
     Type *base = ty && ty->kind == TK_OPTIONAL ? ty->elems[0] : ty;
     if (sh && sh->v && v.kind != IV_LIST && v.kind != IV_TUPLE) {
+        name_value(t, sh->v, name);
         if (base && base->kind == TK_INT) return convert_num(t, sh->v, "aten::Int", "Tensor", ty_int(), sp);
         if (base && base->kind == TK_FLOAT) return convert_num(t, sh->v, "aten::Float", "Tensor", ty_float(), sp);
         if (base && base->kind == TK_TENSOR) return sh->v;
@@ -768,6 +782,7 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
     for (int k = 0; k < nin; k++) {
         Type *ty = k < s->nargs ? s->args[k].type : NULL;
         Shadow *sh = shadows ? shadows[k] : NULL;
+        if (k == twin_arg && sh && sh->v) name_value(t, sh->v, names ? names[k] : NULL);
         if (k == twin_arg)
             in[k] = sh && sh->v ? sh->v : wrapped_constant(t, args[k], sp);
         else
@@ -932,7 +947,7 @@ static Value *capture(Tracer *t, Tensor *x, const char *ir_name, Span sp) {
     t->scope = s->up;
     Value *outer = tr_tensor_value(t, x, ir_name, sp);
     t->scope = s;
-    const char *pn = outer->name ? outer->name : ir_name;
+    const char *pn = outer->name;
     /* an unnamed input: PyTorch's name for it */
     if (!pn) pn = arena_printf(&t->arena, "argument_%d", s->g->block->param->outputs.len);
     Value *p = graph_add_input(s->g, ty_tensor(), pn);
@@ -1003,10 +1018,15 @@ ts_status tr_call_end(Tracer *t, TMod *m, Function *callee, Value **cin, int nci
     Value *r = node_add_output(s->g, n, fn->ret_type);
     if (leaves.len == 1) {
         map_tensor(s, leaves.data[0], r);
+        ptrmap_put(&t->call_results, r, ov);
     } else if (leaves.len > 1) {
         Node *u = append(s, NK_TUPLE_UNPACK, sp);
         node_add_input(s->g, u, r);
-        for (int i = 0; i < leaves.len; i++) map_tensor(s, leaves.data[i], node_add_output(s->g, u, ty_tensor()));
+        for (int i = 0; i < leaves.len; i++) {
+            Value *e = node_add_output(s->g, u, ty_tensor());
+            map_tensor(s, leaves.data[i], e);
+            ptrmap_put(&t->call_results, e, ov->node->inputs.data[i]);
+        }
     }
     vec_free(&leaves);
     return TS_OK;
@@ -1045,6 +1065,7 @@ void trace_free(Tracer *t) {
     vec_free(&t->mods);
     ptrmap_free(&t->mod_of);
     ptrmap_free(&t->param_of);
+    ptrmap_free(&t->call_results);
     strmap_free(&t->warned);
     iv_release(t->root);
     unit_release(t->unit);
