@@ -121,6 +121,7 @@ static void scope_pop(Tracer *t, bool keep_graph) {
     for (int i = 0; i < s->held.len; i++) iv_release(s->held.data[i]);
     vec_free(&s->held);
     vec_free(&s->getattrs);
+    vec_free(&s->captures);
     ptrmap_free(&s->tensors);
     ptrmap_free(&s->modvals);
     if (!keep_graph) graph_free(s->g);
@@ -157,9 +158,22 @@ static Value *wrapped_constant(Tracer *t, IValue num, Span sp) {
     return constant(t, iv_tensor_steal(x), sp);
 }
 
-static void name_value(Tracer *t, Value *v, const char *name) {
-    if (!v->name && name && *name && strcmp(name, "self") != 0) v->name = arena_strdup(&t->scope->g->arena, name);
+/* Values get the name of the variable holding them where they are first
+ * used. A submodule call's result is a value PyTorch makes after the names
+ * were given, when it turns the recorded scope into a call: the name goes
+ * to the value inside the called method. */
+void tr_name_value(Tracer *t, Value *v, const char *name) {
+    Value *inner;
+    while ((inner = ptrmap_get(&t->call_results, v))) v = inner;
+    Node *p = v->node;
+    if (p->kind == NK_CALL_METHOD || (p->kind == NK_TUPLE_UNPACK && p->inputs.len &&
+                                      p->inputs.data[0]->node->kind == NK_CALL_METHOD))
+        return;
+    if (!v->name && name && *name && strcmp(name, "self") != 0)
+        v->name = arena_strdup(&t->unit->arena, name); /* the unit owns every graph of the result */
 }
+
+#define name_value tr_name_value
 
 /* ---- the traced module tree ---- */
 
@@ -171,20 +185,28 @@ TMod *tr_mod_of(Tracer *t, const Object *o) {
     return NULL; /* not below the method being recorded: walked inline */
 }
 
-/* The value of module m in the current scope: GetAttr from self, down. */
+/* The value of module m in the current scope: as PyTorch's traced code has
+ * it, a chain of GetAttrs from self made for m alone (no sharing of the
+ * modules between), hoisted to the top as a group. */
 static Value *module_value(Tracer *t, TMod *m, Span sp) {
     Scope *s = t->scope;
     if (m == s->mod) return s->self;
     Value *v = ptrmap_get(&s->modvals, m);
     if (v) return v;
-    Value *up = module_value(t, m->parent, sp);
-    Node *n = append(s, NK_GETATTR, sp);
-    n->name = m->attr;
-    n->index = classtype_attr_index(m->parent->cls, m->attr);
-    node_add_input(s->g, n, up);
-    v = node_add_output(s->g, n, m->cls->type);
-    v->name = arena_strdup(&s->g->arena, m->attr);
-    if (up == s->self) vec_push(&s->getattrs, n);
+    TMod *path[64];
+    int n = 0;
+    for (TMod *p = m; p && p != s->mod && n < 64; p = p->parent) path[n++] = p;
+    v = s->self;
+    for (int i = n - 1; i >= 0; i--) {
+        Node *g = append(s, NK_GETATTR, sp);
+        g->name = path[i]->attr;
+        g->index = classtype_attr_index(path[i]->parent->cls, path[i]->attr);
+        node_add_input(s->g, g, v);
+        v = node_add_output(s->g, g, path[i]->cls->type);
+        v->name = arena_strdup(&s->g->arena, path[i]->attr);
+        vec_push(&s->getattrs, g);
+    }
+    vec_push(&s->getattrs, (Node *)NULL); /* the end of the group */
     ptrmap_put(&s->modvals, m, v);
     return v;
 }
@@ -199,6 +221,9 @@ bool tr_is_traced(Tracer *t, Tensor *x) {
     return t->scope && (ptrmap_get(&t->scope->tensors, x) || ptrmap_get(&t->param_of, x));
 }
 
+static bool known_above(Tracer *t, Scope *s, Tensor *x);
+static Value *capture(Tracer *t, Tensor *x, const char *ir_name, Span sp);
+
 Value *tr_tensor_value(Tracer *t, Tensor *x, const char *ir_name, Span sp) {
     Scope *s = t->scope;
     Value *v = ptrmap_get(&s->tensors, x);
@@ -207,15 +232,30 @@ Value *tr_tensor_value(Tracer *t, Tensor *x, const char *ir_name, Span sp) {
         return v;
     }
     TParam *p = ptrmap_get(&t->param_of, x);
+    if (!(p && below(p->owner, s->mod)) && s->up && known_above(t, s->up, x)) return capture(t, x, ir_name, sp);
     if (p && below(p->owner, s->mod)) {
-        Value *up = module_value(t, p->owner, sp);
+        /* a fresh chain of GetAttrs per parameter, one hoisted group */
+        Value *up = s->self;
+        TMod *path[64];
+        int np = 0;
+        for (TMod *q = p->owner; q && q != s->mod && np < 64; q = q->parent) path[np++] = q;
+        for (int i = np - 1; i >= 0; i--) {
+            Node *g = append(s, NK_GETATTR, sp);
+            g->name = path[i]->attr;
+            g->index = classtype_attr_index(path[i]->parent->cls, path[i]->attr);
+            node_add_input(s->g, g, up);
+            up = node_add_output(s->g, g, path[i]->cls->type);
+            up->name = arena_strdup(&s->g->arena, path[i]->attr);
+            vec_push(&s->getattrs, g);
+        }
         Node *n = append(s, NK_GETATTR, sp);
         n->name = p->name;
         n->index = classtype_attr_index(p->owner->cls, p->name);
         node_add_input(s->g, n, up);
         v = node_add_output(s->g, n, ty_tensor());
         v->name = arena_strdup(&s->g->arena, p->name);
-        if (up == s->self) vec_push(&s->getattrs, n);
+        vec_push(&s->getattrs, n);
+        vec_push(&s->getattrs, (Node *)NULL);
     } else {
         IValue c;
         c.kind = IV_TENSOR;
@@ -379,19 +419,28 @@ static const char *const LIST_OUTPUT =
     "allow this behavior (tscript trace --no-strict)";
 
 /* The traced value of an output (a tensor or a container of tensors). */
-static ts_status output_value(Tracer *t, IValue v, bool strict, const char *what, Span sp, Value **out) {
+static ts_status output_value(Tracer *t, IValue v, Shadow *sh, bool strict, const char *what, Span sp,
+                              Value **out) {
     Scope *s = t->scope;
+    if (sh && sh->v) { /* a number computed from tensors: PyTorch returns its 0-dim tensor */
+        *out = sh->v;
+        return TS_OK;
+    }
     switch (v.kind) {
     case IV_TENSOR: *out = tr_tensor_value(t, v.u.t, NULL, sp); return TS_OK;
     case IV_TUPLE:
     case IV_LIST: {
-        if (v.kind == IV_LIST && strict) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "list");
+        /* strict refuses a list whose items are not tensors (a list of tensors is a TensorList) */
+        if (v.kind == IV_LIST && strict)
+            for (int64_t i = 0; i < v.u.l->len; i++)
+                if (v.u.l->items[i].kind != IV_TENSOR) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "list");
         int64_t n = v.kind == IV_TUPLE ? v.u.tup->len : v.u.l->len;
         const IValue *items = v.kind == IV_TUPLE ? v.u.tup->items : v.u.l->items;
         Value **vals = ts_xmalloc(sizeof(Value *) * (size_t)(n + 1));
         Type **types = ts_xmalloc(sizeof(Type *) * (size_t)(n + 1));
         for (int64_t i = 0; i < n; i++) {
-            ts_status st = output_value(t, items[i], strict, what, sp, &vals[i]);
+            ts_status st = output_value(t, items[i], sh && i < sh->n ? sh->items[i] : NULL, strict, what, sp,
+                                        &vals[i]);
             if (st != TS_OK) {
                 ts_free(vals);
                 ts_free(types);
@@ -414,7 +463,7 @@ static ts_status output_value(Tracer *t, IValue v, bool strict, const char *what
         for (int64_t i = 0; i < d->len; i++) {
             IValue key = d->entries[i].key;
             vals[2 * i] = key.kind == IV_TENSOR ? tr_tensor_value(t, key.u.t, NULL, sp) : constant(t, iv_dup(key), sp);
-            ts_status st = output_value(t, d->entries[i].value, strict, what, sp, &vals[2 * i + 1]);
+            ts_status st = output_value(t, d->entries[i].value, NULL, strict, what, sp, &vals[2 * i + 1]);
             if (st != TS_OK) {
                 ts_free(vals);
                 return st;
@@ -465,9 +514,17 @@ static Value *record_size(Tracer *t, Value *xv, int64_t dim, Span sp) {
     return node_add_output(s->g, nt, ty_tensor());
 }
 
+/* A traced number used as an int/float: a conversion node per use, placed
+ * right after the number's own node, as PyTorch's argument stash does. */
 static Value *convert_num(Tracer *t, Value *tv, const char *op, const char *ov, Type *ty, Span sp) {
     Scope *s = t->scope;
-    Node *n = append(s, NK_OP, sp);
+    Node *n = node_new(s->g, NK_OP, sp);
+    Node *after = tv->node->kind == NK_PARAM ? s->g->block->param : tv->node;
+    n->owner = s->g->block;
+    n->prev = after;
+    n->next = after->next;
+    after->next->prev = n;
+    after->next = n;
     n->op = ops_lookup_overload(op, ov);
     node_add_input(s->g, n, tv);
     return node_add_output(s->g, n, ty);
@@ -481,6 +538,7 @@ static bool is_number_type(const Type *ty) {
 static Value *arg_value(Tracer *t, IValue v, Shadow *sh, Type *ty, const char *name, Span sp) {
     Type *base = ty && ty->kind == TK_OPTIONAL ? ty->elems[0] : ty;
     if (sh && sh->v && v.kind != IV_LIST && v.kind != IV_TUPLE) {
+        name_value(t, sh->v, name);
         if (base && base->kind == TK_INT) return convert_num(t, sh->v, "aten::Int", "Tensor", ty_int(), sp);
         if (base && base->kind == TK_FLOAT) return convert_num(t, sh->v, "aten::Float", "Tensor", ty_float(), sp);
         if (base && base->kind == TK_TENSOR) return sh->v;
@@ -549,20 +607,22 @@ typedef struct NumOp {
     const char *name, *tensor_op, *overload;
     bool commutes;
     const char *swapped; /* the op of (b op a), NULL: same */
+    const char *mode;    /* the rounding_mode of aten::div.Tensor_mode */
 } NumOp;
 
 static const NumOp NUM_OPS[] = {
-    {"aten::add", "aten::add", "Tensor", true, NULL},
-    {"aten::sub", "aten::sub", "Tensor", false, NULL},
-    {"aten::mul", "aten::mul", "Tensor", true, NULL},
-    {"aten::div", "aten::div", "Tensor", false, NULL},
-    {"aten::floordiv", "aten::floor_divide", "", false, NULL},
-    {"aten::eq", "aten::eq", "Tensor", true, NULL},
-    {"aten::ne", "aten::ne", "Tensor", true, NULL},
-    {"aten::lt", "aten::lt", "Tensor", true, "aten::gt"},
-    {"aten::gt", "aten::gt", "Tensor", true, "aten::lt"},
-    {"aten::le", "aten::le", "Tensor", true, "aten::ge"},
-    {"aten::ge", "aten::ge", "Tensor", true, "aten::le"},
+    {"aten::add", "aten::add", "Tensor", true, NULL, NULL},
+    {"aten::sub", "aten::sub", "Tensor", false, NULL, NULL},
+    {"aten::mul", "aten::mul", "Tensor", true, NULL, NULL},
+    {"aten::div", "aten::div", "Tensor", false, NULL, NULL},
+    /* PyTorch 1.13's Tensor.__floordiv__ is div(rounding_mode='trunc') */
+    {"aten::floordiv", "aten::div", "Tensor_mode", false, NULL, "trunc"},
+    {"aten::eq", "aten::eq", "Tensor", true, NULL, NULL},
+    {"aten::ne", "aten::ne", "Tensor", true, NULL, NULL},
+    {"aten::lt", "aten::lt", "Tensor", true, "aten::gt", NULL},
+    {"aten::gt", "aten::gt", "Tensor", true, "aten::lt", NULL},
+    {"aten::le", "aten::le", "Tensor", true, "aten::ge", NULL},
+    {"aten::ge", "aten::ge", "Tensor", true, "aten::le", NULL},
 };
 
 static Value *num_operand(Tracer *t, IValue v, Shadow *sh, Span sp) {
@@ -588,7 +648,8 @@ static bool record_num_op(Tracer *t, const OpSchema *s, const IValue *args, Shad
         const OpSchema *ts2 = ops_lookup_overload(op, o->overload);
         if (!ts2) return false;
         Value *va = num_operand(t, args[x], sh[x], sp), *vb = num_operand(t, args[y], sh[y], sp);
-        Value *alpha = ts2->nargs == 3 ? constant(t, iv_int(1), sp) : NULL;
+        Value *alpha = o->mode ? constant(t, iv_cstr(o->mode), sp)
+                       : ts2->nargs == 3 ? constant(t, iv_int(1), sp) : NULL;
         Node *n = append(t->scope, NK_OP, sp);
         n->op = ts2;
         node_add_input(t->scope->g, n, va);
@@ -598,6 +659,79 @@ static bool record_num_op(Tracer *t, const OpSchema *s, const IValue *args, Shad
         return true;
     }
     return false;
+}
+
+/* Factory ops: PyTorch's Python bindings pass full TensorOptions, so the
+ * trace records the dtype of the result, the cpu device, pin_memory=False,
+ * and for *_like ops the strided layout (0). NULL: nothing to fill. */
+static IValue *fill_options(const OpSchema *s, const IValue *args, int nin, const IValue *outs, int nout) {
+    int dt = -1, lay = -1, dev = -1, pin = -1;
+    for (int k = 0; k < nin && k < s->nargs; k++) {
+        const char *an = s->args[k].name;
+        if (!an || args[k].kind != IV_NONE) continue;
+        if (!strcmp(an, "dtype")) dt = k;
+        else if (!strcmp(an, "layout")) lay = k;
+        else if (!strcmp(an, "device")) dev = k;
+        else if (!strcmp(an, "pin_memory")) pin = k;
+    }
+    if (pin < 0 && dev < 0) return NULL;
+    size_t len = strlen(s->name);
+    bool like = len > 5 && !strcmp(s->name + len - 5, "_like");
+    IValue *a = ts_xmalloc(sizeof(IValue) * (size_t)(nin + 1));
+    for (int k = 0; k < nin; k++) a[k] = iv_dup(args[k]);
+    if (dt >= 0 && nout >= 1 && outs[0].kind == IV_TENSOR) a[dt] = iv_int((int64_t)outs[0].u.t->dtype);
+    if (lay >= 0 && like) a[lay] = iv_int(0);
+    if (dev >= 0) {
+        Device d = {DEVICE_CPU, -1};
+        a[dev] = iv_device(d);
+    }
+    if (pin >= 0) a[pin] = iv_bool(false);
+    return a;
+}
+
+static IValue int_list(IValue v, int n) {
+    if (v.kind != IV_INT) return iv_dup(v);
+    ListObj *l = list_new(ty_int(), n);
+    for (int i = 0; i < n; i++) list_push_steal(l, iv_int(v.u.i));
+    return iv_list_steal(l);
+}
+
+/* conv1d/2d/3d and conv_transpose1d/2d/3d: PyTorch's tracer records the
+ * aten::_convolution they call (with cudnn_enabled and allow_tf32 true, as
+ * the CPU build passes them). Fills buf (owned values) and retargets *s. */
+static IValue *rewrite_conv(const OpSchema **s, const IValue *args, int *nin, IValue *buf) {
+    const char *nm = (*s)->name, *ov = (*s)->overload;
+    bool conv = (!strcmp(nm, "aten::conv1d") || !strcmp(nm, "aten::conv2d") || !strcmp(nm, "aten::conv3d")) && !ov[0];
+    bool tconv = (!strcmp(nm, "aten::conv_transpose1d") && !ov[0]) ||
+                 ((!strcmp(nm, "aten::conv_transpose2d") || !strcmp(nm, "aten::conv_transpose3d")) &&
+                  !strcmp(ov, "input"));
+    const OpSchema *c = ops_lookup_overload("aten::_convolution", "");
+    if ((!conv && !tconv) || !c || *nin < (conv ? 7 : 8) || args[1].kind != IV_TENSOR) return NULL;
+    int n = args[1].u.t->ndim - 2;
+    if (n < 1) return NULL;
+    buf[0] = iv_dup(args[0]);
+    buf[1] = iv_dup(args[1]);
+    buf[2] = iv_dup(args[2]);
+    buf[3] = int_list(args[3], n);
+    buf[4] = int_list(args[4], n);
+    if (conv) {
+        buf[5] = int_list(args[5], n);
+        buf[6] = iv_bool(false);
+        buf[7] = int_list(iv_int(0), n);
+        buf[8] = iv_dup(args[6]);
+    } else { /* input, weight, bias, stride, padding, output_padding, groups, dilation */
+        buf[5] = int_list(args[7], n);
+        buf[6] = iv_bool(true);
+        buf[7] = int_list(args[5], n);
+        buf[8] = iv_dup(args[6]);
+    }
+    buf[9] = iv_bool(false);
+    buf[10] = iv_bool(false);
+    buf[11] = iv_bool(true);
+    buf[12] = iv_bool(true);
+    *nin = 13;
+    *s = c;
+    return buf;
 }
 
 ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow *const *shadows,
@@ -629,6 +763,18 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
     bool rec = false;
     for (int k = 0; k < s->nret; k++) rec |= returns_tensor(s->rets[k].type);
     if (!rec) return TS_OK;
+    IValue cbuf[16];
+    IValue *conv = rewrite_conv(&s, args, &nin, cbuf);
+    if (conv) {
+        args = conv;
+        shadows = NULL;
+        names = NULL;
+    }
+    if (!strcmp(s->name, "aten::split") && (!s->overload[0] || !strcmp(s->overload, "sizes")) &&
+        ops_lookup_overload("aten::split_with_sizes", ""))
+        s = ops_lookup_overload("aten::split_with_sizes", ""); /* Tensor.split(list) in Python */
+    IValue *filled = fill_options(s, args, nin, outs, nout);
+    if (filled) args = filled;
     int twin_arg = -1;
     const OpSchema *rs = tensor_twin(s, &twin_arg);
     if (!rs) rs = s;
@@ -636,6 +782,7 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
     for (int k = 0; k < nin; k++) {
         Type *ty = k < s->nargs ? s->args[k].type : NULL;
         Shadow *sh = shadows ? shadows[k] : NULL;
+        if (k == twin_arg && sh && sh->v) name_value(t, sh->v, names ? names[k] : NULL);
         if (k == twin_arg)
             in[k] = sh && sh->v ? sh->v : wrapped_constant(t, args[k], sp);
         else
@@ -650,6 +797,12 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
         node_add_output(sc->g, n, ty);
     }
     ts_free(in);
+    if (conv)
+        for (int k = 0; k < nin; k++) iv_release(conv[k]);
+    if (filled) {
+        for (int k = 0; k < nin; k++) iv_release(filled[k]);
+        ts_free(filled);
+    }
     bind_outputs(t, n, outs, nout, sp);
     return TS_OK;
 }
@@ -683,18 +836,26 @@ static void eliminate_dead(Graph *g) {
     ts_free(live);
 }
 
-/* GetAttrs of self go to the top, each in front of the ones before it. */
+/* GetAttr groups (NULL-separated) go to the top, each group in front of
+ * the ones before it, keeping its own order. */
 static void hoist_getattrs(Scope *s) {
     Block *b = s->g->block;
+    int start = 0;
     for (int i = 0; i < s->getattrs.len; i++) {
-        Node *n = s->getattrs.data[i];
-        if (!n->owner) continue; /* removed as dead */
-        node_remove(n);
-        n->owner = b;
-        n->prev = b->param;
-        n->next = b->param->next;
-        b->param->next->prev = n;
-        b->param->next = n;
+        if (s->getattrs.data[i]) continue;
+        Node *after = b->param;
+        for (int k = start; k < i; k++) {
+            Node *n = s->getattrs.data[k];
+            if (!n->owner) continue; /* removed as dead */
+            node_remove(n);
+            n->owner = b;
+            n->prev = after;
+            n->next = after->next;
+            after->next->prev = n;
+            after->next = n;
+            after = n;
+        }
+        start = i + 1;
     }
 }
 
@@ -730,6 +891,7 @@ static Function *finish_scope(Tracer *t, ClassType *c, const char *name, const c
     for (int i = 0; i < ins->len; i++) {
         fn->params[i].name = param_names && param_names[i] ? arena_strdup(&u->arena, param_names[i])
                                                              : ins->data[i]->name;
+        if (!fn->params[i].name) fn->params[i].name = arena_printf(&u->arena, "argument_%d", i);
         fn->params[i].type = ins->data[i]->type;
     }
     fn->ret_type = g->block->ret->inputs.len ? g->block->ret->inputs.data[0]->type : ty_none();
@@ -746,69 +908,128 @@ static const char *method_name(Tracer *t, TMod *m) {
     return k ? arena_printf(&t->arena, "forward%d", k) : "forward";
 }
 
-/* ---- submodule calls ---- */
+/* ---- submodule calls ----
+ * As PyTorch's traced scopes: a method's parameters are the outer values
+ * its nodes use (captured at first use, in that order), and it returns
+ * only what it computed: a submodule that passes its input through
+ * returns None and the caller keeps using the input. */
 
 ts_status tr_call_begin(Tracer *t, TMod *m, Function *callee, const IValue *args, int nargs, Span sp,
                         Value ***call_inputs, int *ncall_inputs) {
-    Value **cin = ts_xmalloc(sizeof(Value *) * (size_t)(nargs + 1));
-    const char **prev_names = ts_xmalloc(sizeof(char *) * (size_t)(nargs + 1));
-    int nc = 0;
-    cin[nc++] = module_value(t, m, sp);
-    for (int k = 1; k < nargs; k++) {
-        if (!tensor_tree(args[k])) continue;
-        ts_status st = output_value(t, args[k], false, "an argument", sp, &cin[nc]);
-        if (st != TS_OK) {
-            ts_free(cin);
-            ts_free(prev_names);
-            return st;
-        }
-        prev_names[nc] = cin[nc]->name;
-        name_value(t, cin[nc], k < callee->nparams ? callee->params[k].name : NULL);
-        nc++;
-    }
+    (void)callee;
+    (void)args;
+    (void)nargs;
+    Value *mv = module_value(t, m, sp);
     Graph *g = graph_new();
     Value *self = graph_add_input(g, m->cls->type, "self");
-    scope_push(t, m, g, self);
-    for (int k = 1, c = 1; k < nargs; k++) {
-        if (!tensor_tree(args[k])) continue;
-        const char *pn = prev_names[c] ? prev_names[c] : k < callee->nparams ? callee->params[k].name : NULL;
-        c++;
-        Value *p = graph_add_input(g, tree_type(args[k]), pn);
-        ts_status st = bind_input(t, p, args[k], sp);
-        if (st != TS_OK) {
-            scope_pop(t, false);
-            ts_free(cin);
-            ts_free(prev_names);
-            return st;
-        }
-    }
-    ts_free(prev_names);
-    *call_inputs = cin;
-    *ncall_inputs = nc;
+    Scope *s = scope_push(t, m, g, self);
+    vec_push(&s->captures, mv);
+    *call_inputs = NULL;
+    *ncall_inputs = 0;
     return TS_OK;
 }
 
 void tr_call_abort(Tracer *t) { scope_pop(t, false); }
 
+/* Is x an input, result or reachable parameter of scope s or one above? */
+static bool known_above(Tracer *t, Scope *s, Tensor *x) {
+    for (; s; s = s->up) {
+        if (ptrmap_get(&s->tensors, x)) return true;
+        TParam *p = ptrmap_get(&t->param_of, x);
+        if (p && below(p->owner, s->mod)) return true;
+    }
+    return false;
+}
+
+/* x from an enclosing scope becomes a parameter of the current one. */
+static Value *capture(Tracer *t, Tensor *x, const char *ir_name, Span sp) {
+    Scope *s = t->scope;
+    t->scope = s->up;
+    Value *outer = tr_tensor_value(t, x, ir_name, sp);
+    t->scope = s;
+    const char *pn = outer->name;
+    /* an unnamed input: PyTorch's name for it */
+    if (!pn) pn = arena_printf(&t->arena, "argument_%d", s->g->block->param->outputs.len);
+    Value *p = graph_add_input(s->g, ty_tensor(), pn);
+    vec_push(&s->captures, outer);
+    map_tensor(s, x, p);
+    return p;
+}
+
+/* The tensors of a submodule's result that its method computed, depth-first,
+ * each once: what PyTorch's traced method returns (a tuple when several). */
+typedef VEC(Tensor *) TensorVec;
+
+static void produced_leaves(Tracer *t, IValue v, TensorVec *out) {
+    switch (v.kind) {
+    case IV_TENSOR: {
+        Value *x = ptrmap_get(&t->scope->tensors, v.u.t);
+        if (!x || x->node->kind == NK_PARAM) return;
+        for (int i = 0; i < out->len; i++)
+            if (out->data[i] == v.u.t) return;
+        vec_push(out, v.u.t);
+        return;
+    }
+    case IV_TUPLE:
+        for (int64_t i = 0; i < v.u.tup->len; i++) produced_leaves(t, v.u.tup->items[i], out);
+        return;
+    case IV_LIST:
+        for (int64_t i = 0; i < v.u.l->len; i++) produced_leaves(t, v.u.l->items[i], out);
+        return;
+    case IV_DICT:
+        for (int64_t i = 0; i < v.u.dict->len; i++) produced_leaves(t, v.u.dict->entries[i].value, out);
+        return;
+    default: return;
+    }
+}
+
 ts_status tr_call_end(Tracer *t, TMod *m, Function *callee, Value **cin, int ncin, IValue result, Span sp) {
     (void)callee;
+    (void)cin;
+    (void)ncin;
+    TensorVec leaves = {0};
+    produced_leaves(t, result, &leaves);
+    Scope *inner = t->scope;
     Value *ov;
-    ts_status st = tensor_tree(result) ? output_value(t, result, false, "a submodule's result", sp, &ov)
-                                       : TS_OK;
-    if (st != TS_OK) {
-        scope_pop(t, false);
-        return st;
+    if (leaves.len == 0) {
+        ov = constant(t, iv_none(), sp);
+    } else if (leaves.len == 1) {
+        ov = ptrmap_get(&inner->tensors, leaves.data[0]);
+    } else {
+        Node *c = append(inner, NK_TUPLE_CONSTRUCT, sp);
+        Type **types = ts_xmalloc(sizeof(Type *) * (size_t)leaves.len);
+        for (int i = 0; i < leaves.len; i++) {
+            node_add_input(inner->g, c, ptrmap_get(&inner->tensors, leaves.data[i]));
+            types[i] = ty_tensor();
+        }
+        ov = node_add_output(inner->g, c, ty_tuple(types, leaves.len));
+        ts_free(types);
     }
-    if (!tensor_tree(result)) ov = constant(t, iv_dup(result), sp);
-    graph_add_output(t->scope->g, ov);
+    graph_add_output(inner->g, ov);
+    VEC(Value *) caps = {0};
+    for (int i = 0; i < inner->captures.len; i++) vec_push(&caps, inner->captures.data[i]);
     Function *fn = finish_scope(t, m->cls, method_name(t, m), NULL);
     Scope *s = t->scope;
     Node *n = append(s, NK_CALL_METHOD, sp);
     n->name = fn->name;
     n->callee = fn;
-    for (int i = 0; i < ncin; i++) node_add_input(s->g, n, cin[i]);
+    for (int i = 0; i < caps.len; i++) node_add_input(s->g, n, caps.data[i]);
+    vec_free(&caps);
     Value *r = node_add_output(s->g, n, fn->ret_type);
-    return tensor_tree(result) ? bind_input(t, r, result, sp) : TS_OK;
+    if (leaves.len == 1) {
+        map_tensor(s, leaves.data[0], r);
+        ptrmap_put(&t->call_results, r, ov);
+    } else if (leaves.len > 1) {
+        Node *u = append(s, NK_TUPLE_UNPACK, sp);
+        node_add_input(s->g, u, r);
+        for (int i = 0; i < leaves.len; i++) {
+            Value *e = node_add_output(s->g, u, ty_tensor());
+            map_tensor(s, leaves.data[i], e);
+            ptrmap_put(&t->call_results, e, ov->node->inputs.data[i]);
+        }
+    }
+    vec_free(&leaves);
+    return TS_OK;
 }
 
 /* ---- sessions ---- */
@@ -821,7 +1042,7 @@ static Tracer *tracer_new(Ctx *ctx, const TraceOptions *opt) {
     else trace_options_default(&t->opt);
     t->unit = unit_new(NULL, NULL);
     t->unit->from_source = true;
-    t->unit->version = 5;
+    t->unit->version = 10; /* today's semantics, as python/script.c writes */
     arena_init(&t->arena);
     strmap_init(&t->warned);
     t->root = iv_none();
@@ -844,6 +1065,7 @@ void trace_free(Tracer *t) {
     vec_free(&t->mods);
     ptrmap_free(&t->mod_of);
     ptrmap_free(&t->param_of);
+    ptrmap_free(&t->call_results);
     strmap_free(&t->warned);
     iv_release(t->root);
     unit_release(t->unit);
@@ -896,9 +1118,9 @@ static ts_status add_inputs(Tracer *t, const Function *fn, const IValue *inputs,
     return TS_OK;
 }
 
-static ts_status finish_root(Tracer *t, IValue result, Module **out) {
+static ts_status finish_root(Tracer *t, IValue result, Shadow *sh, Module **out) {
     Value *ov;
-    TS_TRY(output_value(t, result, t->opt.strict, "the output", span_none(), &ov));
+    TS_TRY(output_value(t, result, sh, t->opt.strict, "the output", span_none(), &ov));
     graph_add_output(t->scope->g, ov);
     TMod *root = t->mods.data[0];
     finish_scope(t, root->cls, method_name(t, root), NULL);
@@ -936,7 +1158,7 @@ static ts_status run_traced(Tracer *t, Function *fn, IValue self, const IValue *
     ts_status st = tr_run_function(t, fn, args, NULL, nargs, &r, &rs);
     ts_free(args);
     if (st != TS_OK) return st;
-    st = finish_root(t, r, out);
+    st = finish_root(t, r, rs, out);
     iv_release(r);
     return st;
 }
@@ -1230,5 +1452,5 @@ ts_status trace_end(Ctx *ctx, Tracer *t, IValue output, Module **out) {
     if (t->finished || !t->scope || t->scope->up)
         return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_end: the trace has ended");
     c_make_objects(t);
-    return finish_root(t, output, out);
+    return finish_root(t, output, NULL, out);
 }

@@ -61,6 +61,7 @@ typedef struct Scope {
     PtrMap modvals;      /* TMod* -> Value* (GetAttr of a submodule, made once) */
     VEC(IValue) held;    /* the tensors the map keys (kept alive) */
     VEC(Node *) getattrs; /* GetAttr nodes in first-use order (moved to the top at the end) */
+    VEC(Value *) captures; /* a submodule method's call inputs in the caller: the module, then its parameters */
     struct Scope *up;
 } Scope;
 
@@ -72,6 +73,7 @@ struct Tracer {
     VEC(TMod *) mods;
     PtrMap mod_of;       /* original Object* -> TMod* */
     PtrMap param_of;     /* Tensor* -> TParam* */
+    PtrMap call_results; /* a submodule call's result Value* -> the value its method returns */
     Scope *scope;
     StrMap warned;       /* warning locations already reported */
     IValue root;         /* the traced module's root object (held) */
@@ -91,6 +93,8 @@ Value *tr_tensor_value(Tracer *t, Tensor *x, const char *ir_name, Span sp);
 ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow *const *shadows,
                        const char *const *names, int nin, const IValue *outs, Type *const *out_types,
                        int nout, Span sp, Shadow **shadow_out) TS_MUST_CHECK;
+/* Name v after the variable holding it at a use, unless it has a name. */
+void tr_name_value(Tracer *t, Value *v, const char *name);
 /* Warn once per place: "FILE:L:C: warning: TracerWarning: text". */
 void tr_warn(Tracer *t, Span sp, const char *text);
 /* Is the tensor traced (made by a recorded op, an input, a parameter)? */

@@ -159,7 +159,11 @@ static Shadow *container_shadow(Tracer *t, Frame *f, const Node *n) {
     for (int k = 0; k < n->inputs.len; k++) any |= f->sh[n->inputs.data[k]->id] != NULL;
     if (!any) return NULL;
     Shadow *s = tr_shadow_new(t, NULL, n->inputs.len);
-    for (int k = 0; k < n->inputs.len; k++) s->items[k] = f->sh[n->inputs.data[k]->id];
+    for (int k = 0; k < n->inputs.len; k++) {
+        Value *x = n->inputs.data[k];
+        s->items[k] = f->sh[x->id];
+        if (s->items[k] && s->items[k]->v) tr_name_value(t, s->items[k]->v, base_name(t, x->name));
+    }
     return s;
 }
 

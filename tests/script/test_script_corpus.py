@@ -22,6 +22,12 @@ Per source (its header: scriptcase.py), the checks, each its own test named
              in PyTorch (one generator, one set of transforms: exact).
   reload     `tscript run out.pt INPUTS` gives bit-identical outputs to
              `tscript run model.py ...` (tscript reloads its own archive).
+  trace      for a source PyTorch can trace (tracecase.py): `tscript trace
+             model.py[:C] --args A --weights weights.pt INPUTS -o traced.pt`,
+             then PyTorch loads traced.pt, and its forward's graph, inlined,
+             has the same node kinds in the same order as PyTorch's own
+             trace saved and loaded the same way, and it gives the scripted
+             reference's outputs. A source PyTorch cannot trace is skipped.
   warn       decorated sources only: `tscript run`, `show` and (once it
              writes archives) `script` each warn exactly once (one stderr
              line with "warning" naming @torch.jit.script).
@@ -39,12 +45,13 @@ import torch
 
 import harness
 import scriptcase
+import tracecase
 from harness import assert_ok, assert_same_arrays, describe, run_tscript
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = scriptcase.corpus_cases()
 BY_NAME = {c.name: c for c in CASES}
-KINDS = ("run", "archive", "tree", "code", "seed", "reload", "warn")
+KINDS = ("run", "archive", "tree", "code", "seed", "reload", "trace", "warn")
 KNOWN = scriptcase.known_failures()
 TORCH2 = int(torch.__version__.split(".")[0]) >= 2
 TSCRIPT_TIMEOUT = 90
@@ -141,8 +148,9 @@ _pool = ThreadPoolExecutor(max_workers=JOBS)
 # The tscript commands of a source, in the order they may run (reload reads
 # script's archive), and which commands each check needs.
 NEEDS = {"run": ("run",), "archive": ("script",), "tree": ("tree",), "code": ("script",),
-         "seed": ("seed",), "reload": ("run", "script", "reload"), "warn": ("run", "tree")}
-ORDER = ("run", "script", "tree", "seed", "reload")
+         "seed": ("seed",), "reload": ("run", "script", "reload"), "trace": ("trace",),
+         "warn": ("run", "tree")}
+ORDER = ("run", "script", "tree", "seed", "reload", "trace")
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +172,8 @@ def command(case, ref, work, which):
         "seed": ["script", t] + a + ["--seed", str(case.seed), "-o", os.path.join(d, "init.pt")],
         "reload": ["run", os.path.join(d, "out.pt")] + case.method_words() + ref.words +
                   ["-o", os.path.join(d, "reload")],
+        "trace": ["trace", t] + a + ["--weights", ref.weights] + ref.words +
+                 ["-o", os.path.join(d, "traced.pt")],
     }[which]
 
 
@@ -308,9 +318,24 @@ def check_warn(case, ref, work):
         assert "torch.jit.script" in lines[0], lines[0]
 
 
+def check_trace(case, ref, work):
+    want = tracecase.trace_reference(case, ref)
+    if not want["traceable"]:
+        pytest.skip("PyTorch cannot trace it: " + want["why"])
+    proc = tscript(case, ref, work, "trace")
+    assert_ok(proc)
+    m = torch.jit.load(os.path.join(work, case.name, "traced.pt"))
+    kinds = tracecase.graph_kinds(m)
+    assert kinds == want["kinds"], "node kinds of the inlined trace differ:\ntscript %s\nPyTorch %s" % (
+        kinds, want["kinds"])
+    with torch.no_grad():
+        got = harness.flatten(m(*ref.load_inputs()))
+    assert_same_arrays(got, ref.flat, ref.flat64, degenerate_ok=case.degenerate_ok)
+
+
 CHECKS = {"run": check_run, "archive": check_archive, "tree": check_tree, "code": check_code,
           "seed": check_seed,
-          "reload": check_reload, "warn": check_warn}
+          "reload": check_reload, "trace": check_trace, "warn": check_warn}
 
 
 @pytest.mark.parametrize("kind,name", check_params())
