@@ -258,27 +258,10 @@ static ts_status clamp_t(Ctx *ctx, const char *op, Tensor *x, Tensor *lo, Tensor
     if (hi) rt_tensor(&rt, hi);
     DType pr = rt_result(&rt);
     int64_t sz[TS_MAX_DIMS];
-    int nd = x->ndim;
-    memcpy(sz, x->sizes, sizeof(int64_t) * (size_t)nd);
-    Tensor *ops[3] = {x, lo, hi}, *d[3] = {NULL, NULL, NULL};
-    for (int k = 1; k < 3; k++)
-        if (ops[k]) {
-            int64_t prev[TS_MAX_DIMS];
-            memcpy(prev, sz, sizeof(int64_t) * (size_t)nd);
-            TS_TRY(tensor_broadcast_shapes(ctx, op, prev, nd, ops[k]->sizes, ops[k]->ndim, sz, &nd));
-        }
+    int nd;
+    Tensor *ops[3] = {x, lo, hi}, *d[3];
     bool f = dtype_is_float(pr);
-    DType ct = f ? DT_FLOAT64 : DT_INT64;
-    for (int k = 0; k < 3; k++) {
-        if (!ops[k]) continue;
-        Tensor *e = tensor_expand(ctx, ops[k], sz, nd);
-        d[k] = e ? tensor_to_dtype(ctx, e, ct) : NULL;
-        tensor_release(e);
-        if (!d[k]) {
-            tensor_release(d[0]), tensor_release(d[1]), tensor_release(d[2]);
-            return ctx->status;
-        }
-    }
+    TS_TRY(op_broadcast_as(ctx, op, ops, 3, f ? DT_FLOAT64 : DT_INT64, d, sz, &nd));
     int64_t n = tensor_numel(d[0]);
     if (f) {
         double *p = tensor_data(d[0]);

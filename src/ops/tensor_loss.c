@@ -82,25 +82,9 @@ static ts_status loss(Ctx *ctx, const char *op, LossKind k, LossArgs *la, bool s
                        op_shape(&a, la->t[1]), op_shape(&b, x));
     }
     int64_t sz[TS_MAX_DIMS];
-    int nd = x->ndim;
-    memcpy(sz, x->sizes, sizeof(int64_t) * (size_t)nd);
-    for (int i = 1; i < 5; i++) {
-        if (!la->t[i]) continue;
-        int64_t prev[TS_MAX_DIMS];
-        memcpy(prev, sz, sizeof(int64_t) * (size_t)nd);
-        TS_TRY(tensor_broadcast_shapes(ctx, op, prev, nd, la->t[i]->sizes, la->t[i]->ndim, sz, &nd));
-    }
-    Tensor *d[5] = {NULL, NULL, NULL, NULL, NULL};
-    for (int i = 0; i < 5; i++) {
-        if (!la->t[i]) continue;
-        Tensor *e = tensor_expand(ctx, la->t[i], sz, nd);
-        d[i] = e ? tensor_to_dtype(ctx, e, DT_FLOAT64) : NULL;
-        tensor_release(e);
-        if (!d[i]) {
-            for (int j = 0; j < 5; j++) tensor_release(d[j]);
-            return ctx->status;
-        }
-    }
+    int nd;
+    Tensor *d[5];
+    TS_TRY(op_broadcast_as(ctx, op, la->t, 5, DT_FLOAT64, d, sz, &nd));
     int64_t n = tensor_numel(d[0]);
     double *A = tensor_data(d[0]);
     if (k == LOSS_bce)
@@ -243,24 +227,9 @@ static ts_status addc(Ctx *ctx, const char *op, bool div, IValue *in, int nin, I
                        "Integer division with addcdiv is no longer supported, and in a future release addcdiv will "
                        "perform a true division of tensor1 and tensor2.");
     int64_t sz[TS_MAX_DIMS];
-    int nd = t[0]->ndim;
-    memcpy(sz, t[0]->sizes, sizeof(int64_t) * (size_t)nd);
-    for (int i = 1; i < 3; i++) {
-        int64_t prev[TS_MAX_DIMS];
-        memcpy(prev, sz, sizeof(int64_t) * (size_t)nd);
-        TS_TRY(tensor_broadcast_shapes(ctx, op, prev, nd, t[i]->sizes, t[i]->ndim, sz, &nd));
-    }
-    DType ct = f ? DT_FLOAT64 : DT_INT64;
-    Tensor *d[3] = {NULL, NULL, NULL};
-    for (int i = 0; i < 3; i++) {
-        Tensor *e = tensor_expand(ctx, t[i], sz, nd);
-        d[i] = e ? tensor_to_dtype(ctx, e, ct) : NULL;
-        tensor_release(e);
-        if (!d[i]) {
-            tensor_release(d[0]), tensor_release(d[1]), tensor_release(d[2]);
-            return ctx->status;
-        }
-    }
+    int nd;
+    Tensor *d[3];
+    TS_TRY(op_broadcast_as(ctx, op, t, 3, f ? DT_FLOAT64 : DT_INT64, d, sz, &nd));
     int64_t n = tensor_numel(d[0]);
     if (f) {
         double *a = tensor_data(d[0]), v = iv_scalar_f64(in[3]);

@@ -101,4 +101,11 @@ ts_status op_unary(Ctx *ctx, const char *op, UnaryOp uop, Tensor *a, double p1, 
  * already has dtype dt. */
 Tensor *op_as_dtype(Ctx *ctx, Tensor *t, DType dt);
 
+/* The operands t[0..n) (t[0] required, NULL entries skipped) broadcast
+ * together: their shape in sz/nd, and in d[i] a new tensor of t[i] expanded
+ * to it and converted to ct (NULL where t[i] is). On failure every d[i] is
+ * NULL. For the float64/int64 reference loops of ternary-style ops. */
+ts_status op_broadcast_as(Ctx *ctx, const char *op, Tensor *const *t, int n, DType ct, Tensor **d,
+                          int64_t *sz, int *nd) TS_MUST_CHECK;
+
 #endif

@@ -134,6 +134,30 @@ Tensor *op_as_dtype(Ctx *ctx, Tensor *t, DType dt) {
     return tensor_to_dtype(ctx, t, dt);
 }
 
+ts_status op_broadcast_as(Ctx *ctx, const char *op, Tensor *const *t, int n, DType ct, Tensor **d,
+                          int64_t *sz, int *nd) {
+    for (int i = 0; i < n; i++) d[i] = NULL;
+    *nd = t[0]->ndim;
+    memcpy(sz, t[0]->sizes, sizeof(int64_t) * (size_t)*nd);
+    for (int i = 1; i < n; i++) {
+        if (!t[i]) continue;
+        int64_t prev[TS_MAX_DIMS];
+        memcpy(prev, sz, sizeof(int64_t) * (size_t)*nd);
+        TS_TRY(tensor_broadcast_shapes(ctx, op, prev, *nd, t[i]->sizes, t[i]->ndim, sz, nd));
+    }
+    for (int i = 0; i < n; i++) {
+        if (!t[i]) continue;
+        Tensor *e = tensor_expand(ctx, t[i], sz, *nd);
+        d[i] = e ? tensor_to_dtype(ctx, e, ct) : NULL;
+        tensor_release(e);
+        if (!d[i]) {
+            for (int j = 0; j < n; j++) tensor_release(d[j]), d[j] = NULL;
+            return ctx->status;
+        }
+    }
+    return TS_OK;
+}
+
 /* ---- elementwise drivers ---- */
 
 /* Does b's memory overlap a's in a way an elementwise op cannot handle
