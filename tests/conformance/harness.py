@@ -236,6 +236,35 @@ def _source_key():
     return h.hexdigest()[:20]
 
 
+def keyed_cache(root, key, subdirs=()):
+    """root/key (with its subdirs) made, every other folder of root removed:
+    the cache folder of one key, or None when the folders cannot be made."""
+    try:
+        for sub in subdirs or ("",):
+            os.makedirs(os.path.join(root, key, sub), exist_ok=True)
+        for old in os.listdir(root):
+            if old != key:
+                shutil.rmtree(os.path.join(root, old), ignore_errors=True)
+    except OSError:
+        return None
+    return os.path.join(root, key)
+
+
+def collect_only_when_named(here, collection_path, config):
+    """pytest_ignore_collect for a folder that ctest runs as its own entry:
+    collect it only when the command line names it (or a file in it)."""
+    here = os.path.realpath(here)
+    path = os.path.realpath(str(collection_path))
+    if os.path.commonpath([path, here]) != here:
+        return None
+    for arg in config.args:
+        target = os.path.realpath(os.path.join(str(config.invocation_params.dir),
+                                               arg.split("::")[0]))
+        if os.path.commonpath([target, here]) == here:
+            return None
+    return True
+
+
 def cache_dir():
     """The cache folder for this source and PyTorch, or None when off."""
     if "dir" not in _cache:
@@ -244,17 +273,8 @@ def cache_dir():
         inside = os.path.commonpath([os.path.abspath(base), REPO]) == REPO
         if (os.environ.get("TSCRIPT_NO_CACHE") != "1" and os.path.isdir(base)
                 and (inside or os.environ.get("TSCRIPT_BUILD"))):
-            root = os.path.join(base, "conformance-cache")
-            key = _source_key()
-            try:
-                os.makedirs(os.path.join(root, key, "refs"), exist_ok=True)
-                os.makedirs(os.path.join(root, key, "archives"), exist_ok=True)
-                for old in os.listdir(root):
-                    if old != key:
-                        shutil.rmtree(os.path.join(root, old), ignore_errors=True)
-                _cache["dir"] = os.path.join(root, key)
-            except OSError:
-                pass
+            _cache["dir"] = keyed_cache(os.path.join(base, "conformance-cache"), _source_key(),
+                                        ("refs", "archives"))
     return _cache["dir"]
 
 

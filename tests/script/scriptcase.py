@@ -288,15 +288,7 @@ def _cache_root():
         with open(path, "rb") as f:
             h.update(f.read())
     key = h.hexdigest()[:20]
-    root = os.path.join(base, "script-cache")
-    try:
-        os.makedirs(os.path.join(root, key), exist_ok=True)
-        for old in os.listdir(root):
-            if old != key:
-                shutil.rmtree(os.path.join(root, old), ignore_errors=True)
-    except OSError:
-        return None
-    return os.path.join(root, key)
+    return harness.keyed_cache(os.path.join(base, "script-cache"), key)
 
 
 _root = {}

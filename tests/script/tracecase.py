@@ -20,7 +20,6 @@ import hashlib
 import os
 import pickle
 import platform
-import shutil
 import tempfile
 import warnings
 
@@ -63,15 +62,7 @@ def _cache_root():
         with open(path, "rb") as f:
             h.update(f.read())
     key = h.hexdigest()[:20]
-    root = os.path.join(base, "trace-cache")
-    try:
-        os.makedirs(os.path.join(root, key), exist_ok=True)
-        for old in os.listdir(root):
-            if old != key:
-                shutil.rmtree(os.path.join(root, old), ignore_errors=True)
-    except OSError:
-        return None
-    return os.path.join(root, key)
+    return harness.keyed_cache(os.path.join(base, "trace-cache"), key)
 
 
 _root = {}
