@@ -176,7 +176,7 @@ ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kw
         Type *otypes[8];
         int nret = s->nret < 8 ? s->nret : 8;
         for (int j = 0; j < nret; j++) otypes[j] = s->rets[j].type;
-        OpInfo info = {s, otypes, nret};
+        OpInfo info = {s, otypes, nret, NULL};
         st = s->fn(S->ctx, in, s->nargs, outs, &info);
         for (int j = 0; j < s->nargs; j++) iv_release(in[j]);
         if (st == TS_OK) {

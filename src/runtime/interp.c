@@ -63,7 +63,12 @@ typedef struct Code {
 static void code_free(void *p) {
     Code *c = p;
     if (!c) return;
-    for (int i = 0; i < c->infos.len; i++) ts_free(c->infos.data[i]);
+    for (int i = 0; i < c->infos.len; i++) {
+        OpCache *oc = c->infos.data[i]->cache;
+        if (oc && oc->data && oc->release) oc->release(oc->data);
+        ts_free(oc);
+        ts_free(c->infos.data[i]);
+    }
     vec_free(&c->infos);
     vec_free(&c->ins);
     vec_free(&c->slots);
@@ -230,6 +235,9 @@ static ts_status compile_node(Compiler *cp, const Node *n) {
     switch (n->kind) {
     case NK_OP: {
         OpInfo *info = ts_xmalloc(sizeof *info);
+        info->cache = ts_xmalloc(sizeof *info->cache);
+        info->cache->data = NULL;
+        info->cache->release = NULL;
         info->schema = n->op;
         info->nout = n->outputs.len;
         info->out_types = arena_array((Arena *)&cp->fn->graph->arena, Type *, n->outputs.len + 1);
@@ -384,6 +392,22 @@ static inline void slot_set(IValue *slots, int32_t s, IValue v) {
     iv_release(old);
 }
 
+/* An op with a Tensor(a!) argument wrote into its storage (or into each
+ * tensor of a written list): bump the storage versions that caches of
+ * derived data check (see Storage.version). */
+static void bump_one(IValue v) {
+    if (v.kind == IV_TENSOR && v.u.t->storage)
+        __atomic_fetch_add(&v.u.t->storage->version, 1, __ATOMIC_RELAXED);
+    else if (v.kind == IV_LIST)
+        for (int64_t i = 0; i < v.u.l->len; i++)
+            if (v.u.l->items[i].kind == IV_TENSOR) bump_one(v.u.l->items[i]);
+}
+
+static void bump_written(const OpSchema *s, const IValue *args, int nin) {
+    for (int k = 0; k < nin && k < s->nargs; k++)
+        if (s->args[k].is_write) bump_one(args[k]);
+}
+
 static ts_status run_fail(Ctx *ctx, const Instr *ins, Function *fn, ts_status st) {
     ts_add_frame(ctx, ins->node ? ins->node->span : span_none(), fn->qualname);
     return st;
@@ -417,6 +441,7 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
             IValue *ov = ins->nout <= 8 ? outs : ts_xmalloc(sizeof(IValue) * ins->nout);
             for (int k = 0; k < ins->nout; k++) ov[k] = iv_none();
             ts_status st = s->fn(ctx, args, ins->nin, ov, ins->info);
+            if (s->writes) bump_written(s, args, ins->nin);
             if (args != argbuf) ts_free(args);
             if (st == TS_OK)
                 for (int k = 0; k < ins->nout; k++) slot_set(slots, out[k], ov[k]);
