@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "inputs.h"
 #include "outputs.h"
 #include "weights.h"
@@ -719,7 +720,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (is_help(cmd) || strcmp(cmd, "help") == 0) {
-        printf("%s%s", usage_text, help_text);
+        printf("%s%s%s", usage_text, bench_usage_text, help_text);
+        printf("\n%s", bench_help_text);
         return 0;
     }
     if (strcmp(cmd, "run") == 0)
@@ -732,5 +734,7 @@ int main(int argc, char **argv) {
         return cmd_script(argc - 2, argv + 2);
     if (strcmp(cmd, "save") == 0)
         return cmd_save(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench") == 0)
+        return cmd_bench(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);
 }
