@@ -169,6 +169,7 @@ static dnnl_memory_t constant_copy(dnnl_stream_t s, const dnnl_memory_desc_t *fr
 
 OnednnConv *onednn_conv_new(const OnednnConvDesc *d, const float *w, const float *bias) {
     if (!onednn_available() || d->groups < 1 || d->C % d->groups || d->OC % d->groups) return NULL;
+    set_threads(); /* before anything of oneDNN's can open a parallel region */
     dnnl_primitive_desc_t pd = conv_pd(d);
     if (!pd) return NULL;
     OnednnConv *c = ts_malloc(sizeof *c);
