@@ -174,6 +174,7 @@ def main():
     ap.add_argument("--json", help="also write all results to this file")
     ap.add_argument("--markdown", help="also write the tables to this file")
     ap.add_argument("--chart", help="also draw the CNN latencies into this PNG (matplotlib)")
+    ap.add_argument("--baseline", help="another bench_tscript (an older build) measured beside, as 'ts-base'")
     ap.add_argument("--tscript-env", action="append", default=[],
                     help="VAR=VALUE for the tscript driver (e.g. TSCRIPT_ONEDNN=0 for the portable path)")
     args = ap.parse_args()
@@ -202,6 +203,8 @@ def main():
         "libtorch-ofi": lambda path, onnx: [exes["libtorch"], path, "--optimize"],
         "ort": lambda path, onnx: [VENV_PY, os.path.join(REPO, "bench", "bench_ort.py"), onnx],
     }
+    if args.baseline:
+        drivers["ts-base"] = lambda path, onnx: [os.path.abspath(args.baseline), path]
     results = []
     for name, path, onnx, inputs, iters in models:
         iters = args.iters or iters
@@ -225,13 +228,20 @@ def main():
         if ms(ts) is not None and ms(lt) is not None:
             a, b = ts["checksum"], lt["checksum"]
             same = "yes" if abs(a - b) <= 1e-3 * max(1.0, abs(b)) else "NO"
-        rows.append((r["model"], r["threads"], fmt(ms(ts)), fmt(ms(lt)), fmt(ms(lo)), fmt(ms(ort)),
-                     ratio(ms(ts), best_lt), ratio(ms(ts), ms(ort)), same))
-        for k in ("tscript", "libtorch", "libtorch-ofi", "ort"):
+        row = (r["model"], r["threads"], fmt(ms(ts)), fmt(ms(lt)), fmt(ms(lo)), fmt(ms(ort)),
+               ratio(ms(ts), best_lt), ratio(ms(ts), ms(ort)), same)
+        if args.baseline:
+            base = r.get("ts-base")
+            row = row[:2] + (fmt(ms(base)), ratio(ms(base), best_lt), ratio(ms(base), ms(ort))) + row[2:]
+        rows.append(row)
+        for k in ("tscript", "libtorch", "libtorch-ofi", "ort", "ts-base"):
             if r.get(k) and "error" in r[k]:
                 errors.append("%s, %d thread(s), %s: %s" % (r["model"], r["threads"], k, r[k]["error"][:200]))
-    lat = table(rows, ("model", "threads", "tscript ms", "libtorch ms", "lt-ofi ms", "ORT ms",
-                       "ts / best lt", "ts / ORT", "same"))
+    header = ("model", "threads", "tscript ms", "libtorch ms", "lt-ofi ms", "ORT ms", "ts / best lt", "ts / ORT",
+              "same")
+    if args.baseline:
+        header = header[:2] + ("ts-base ms", "base / best lt", "base / ORT") + header[2:]
+    lat = table(rows, header)
     mem_rows = []
     for r in results:
         if r["threads"] != threads_list[0]:
