@@ -123,7 +123,11 @@ def ms(r):
 
 
 def fmt(v, digits=2):
-    return "-" if v is None else "%.*f" % (digits, v)
+    if v is None:
+        return "-"
+    if 0 < abs(v) < 1 and digits == 2:
+        return "%.4f" % v  # microsecond models
+    return "%.*f" % (digits, v)
 
 
 def ratio(a, b):
@@ -174,12 +178,21 @@ def main():
     ap.add_argument("--json", help="also write all results to this file")
     ap.add_argument("--markdown", help="also write the tables to this file")
     ap.add_argument("--chart", help="also draw the CNN latencies into this PNG (matplotlib)")
+    ap.add_argument("--from-json", help="only render the tables (and chart) of an earlier --json file")
     ap.add_argument("--baseline", help="another bench_tscript (an older build) measured beside, as 'ts-base'")
     ap.add_argument("--tscript-env", action="append", default=[],
                     help="VAR=VALUE for the tscript driver (e.g. TSCRIPT_ONEDNN=0 for the portable path)")
     args = ap.parse_args()
     threads_list = [int(t) for t in args.threads.split(",") if t]
 
+    if args.from_json:
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        results = saved["results"] if isinstance(saved, dict) else saved
+        args.load = saved.get("load") if isinstance(saved, dict) else None
+        args.baseline = args.baseline or any("ts-base" in r for r in results)
+        threads_list = sorted({r["threads"] for r in results})
+        return render(args, results, threads_list)
     bench_dir = os.path.join(os.path.abspath(args.build_dir), "bench")
     exes = {rt: os.path.join(bench_dir, "bench_" + rt) for rt in ("tscript", "libtorch")}
     for rt, exe in exes.items():
@@ -220,6 +233,14 @@ def main():
             print("  %-42s %d thread(s): %s" % (name, th, "  ".join(
                 "%s %s ms" % (rt, fmt(ms(r[rt]))) for rt in rts)), flush=True)
 
+    args.load = list(os.getloadavg())
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"load": args.load, "repeat": args.repeat, "results": results}, f, indent=2)
+    render(args, results, threads_list)
+
+
+def render(args, results, threads_list):
     rows, errors = [], []
     for r in results:
         ts, lt, lo, ort = (r.get(k) for k in ("tscript", "libtorch", "libtorch-ofi", "ort"))
@@ -252,8 +273,8 @@ def main():
                          fmt(g(ts, "peak_rss_mb"), 1), fmt(g(lt, "peak_rss_mb"), 1), fmt(g(ort, "peak_rss_mb"), 1)))
     mem = table(mem_rows, ("model", "load ms ts", "load ms lt", "load ms ORT", "RSS MB ts", "RSS MB lt",
                            "RSS MB ORT"))
-    load = os.getloadavg()
-    head = ("Median latency of one forward call (median of %d interleaved runs), ratio = tscript / other "
+    load = args.load or [float("nan")] * 3
+    head = ("Median latency in ms of one forward call (median of %d interleaved runs), ratio = tscript / other "
             "(below 1: tscript faster); load average at the end %.2f %.2f %.2f on %d cores"
             % (args.repeat, load[0], load[1], load[2], os.cpu_count() or 0))
     text = "%s\n\n%s\n\nLoad time and peak resident memory at %d thread(s):\n\n%s\n" % (
@@ -265,9 +286,6 @@ def main():
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(text)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
     if args.chart:
         chart(results, threads_list, args.chart)
     if not any(ms(r.get("tscript")) is not None and ms(r.get("libtorch")) is not None for r in results):
