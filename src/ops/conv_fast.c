@@ -96,7 +96,10 @@ bool conv_fast_enabled(void) {
         env = !(s && strcmp(s, "0") == 0);
         __atomic_store_n(&g_env, env, __ATOMIC_RELAXED);
     }
-    return env && kernels()->isa >= KISA_AVX2 && onednn_available();
+    /* oneDNN picks its own ISA (the CPU's best), so it runs only when no cap
+     * holds the table below what the CPU runs */
+    KIsa isa = kernels()->isa;
+    return env && isa >= KISA_AVX2 && isa == kernels_isa_cpu() && onednn_available();
 }
 
 /* A contiguous float32 view of t: t itself (retained) or a copy. */

@@ -4,9 +4,10 @@
  * the optimiser makes (tscript::conv2d_fused, src/opt/).
  *
  * conv_fast_enabled() says whether the path may run: oneDNN was built in and
- * its engine works, the kernel level in use is above portable (a capped level
- * means the portable kernels, oneDNN's choice of ISA is its own) and the
- * environment does not say TSCRIPT_ONEDNN=0. Results are oneDNN's, within
+ * its engine works, the kernel level in use is the CPU's own (AVX2 or more:
+ * oneDNN picks its ISA itself, so a cap such as TSCRIPT_ISA=avx2 on an
+ * AVX-512 CPU means tensor_conv.c's kernels) and the environment does not
+ * say TSCRIPT_ONEDNN=0. Results are oneDNN's, within
  * the rounding of another summation order of PyTorch's (which are oneDNN's
  * too for most of PyTorch's own float32 convolutions, but blocked
  * differently).
