@@ -393,19 +393,21 @@ static inline void slot_set(IValue *slots, int32_t s, IValue v) {
 }
 
 /* An op with a Tensor(a!) argument wrote into its storage (or into each
- * tensor of a written list): bump the storage versions that caches of
- * derived data check (see Storage.version). */
-static void bump_one(IValue v) {
-    if (v.kind == IV_TENSOR && v.u.t->storage)
-        __atomic_fetch_add(&v.u.t->storage->version, 1, __ATOMIC_RELAXED);
-    else if (v.kind == IV_LIST)
-        for (int64_t i = 0; i < v.u.l->len; i++)
-            if (v.u.l->items[i].kind == IV_TENSOR) bump_one(v.u.l->items[i]);
+ * tensor of a Tensor(a!)[] list): bump the storage versions that caches of
+ * derived data check (see Storage.version). A written list itself
+ * (t[](a!): append, insert) changes no storage and costs nothing here. */
+static void bump_tensor(IValue v) {
+    if (v.kind == IV_TENSOR && v.u.t->storage) __atomic_fetch_add(&v.u.t->storage->version, 1, __ATOMIC_RELAXED);
 }
 
 static void bump_written(const OpSchema *s, const IValue *args, int nin) {
-    for (int k = 0; k < nin && k < s->nargs; k++)
-        if (s->args[k].is_write) bump_one(args[k]);
+    for (int k = 0; k < nin && k < s->nargs; k++) {
+        const OpArg *a = &s->args[k];
+        if (!a->is_write) continue;
+        if (args[k].kind == IV_TENSOR) bump_tensor(args[k]);
+        else if (args[k].kind == IV_LIST && a->type_text && strncmp(a->type_text, "Tensor", 6) == 0)
+            for (int64_t i = 0; i < args[k].u.l->len; i++) bump_tensor(args[k].u.l->items[i]);
+    }
 }
 
 static ts_status run_fail(Ctx *ctx, const Instr *ins, Function *fn, ts_status st) {
