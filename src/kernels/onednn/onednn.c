@@ -14,6 +14,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <oneapi/dnnl/dnnl.h>
@@ -36,6 +37,28 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
  * OpenMP (clang's libomp) cannot set the threads of the wrong runtime. */
 static void (*g_omp_set)(int);
 static int (*g_omp_get)(void);
+static int (*g_omp_thread)(void), (*g_omp_team)(void);
+static void (*g_gomp_parallel)(void (*fn)(void *), void *data, unsigned nthreads, unsigned flags);
+
+/* The kernel pool's jobs on OpenMP's team (kernels_parallel_set_runner):
+ * the threads that run oneDNN's primitives run ours too, so no second set of
+ * threads spins while the first works. Chunk k runs on thread k mod team. */
+typedef struct OmpJob {
+    ParallelTask task;
+    void *ctx;
+    int64_t chunks;
+} OmpJob;
+
+static void omp_body(void *p) {
+    const OmpJob *j = p;
+    int64_t t = g_omp_thread(), nt = g_omp_team();
+    for (int64_t k = t; k < j->chunks; k += nt) j->task(j->ctx, k);
+}
+
+static void omp_run(int64_t chunks, ParallelTask task, void *ctx) {
+    OmpJob j = {task, ctx, chunks};
+    g_gomp_parallel(omp_body, &j, (unsigned)chunks, 0);
+}
 
 static void engine_init(void) {
     if (dnnl_engine_create(&g_engine, dnnl_cpu, 0) != dnnl_success) g_engine = NULL;
@@ -43,7 +66,12 @@ static void engine_init(void) {
     void *from = h ? h : RTLD_DEFAULT;
     *(void **)&g_omp_set = dlsym(from, "omp_set_num_threads");
     *(void **)&g_omp_get = dlsym(from, "omp_get_max_threads");
+    *(void **)&g_omp_thread = dlsym(from, "omp_get_thread_num");
+    *(void **)&g_omp_team = dlsym(from, "omp_get_num_threads");
+    *(void **)&g_gomp_parallel = dlsym(from, "GOMP_parallel");
     if (!g_omp_set || !g_omp_get) g_omp_set = NULL, g_omp_get = NULL;
+    if (g_engine && h && g_omp_thread && g_omp_team && g_gomp_parallel && !getenv("TSCRIPT_OWN_POOL"))
+        kernels_parallel_set_runner(omp_run);
 }
 
 bool onednn_available(void) {
