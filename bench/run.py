@@ -150,6 +150,8 @@ def chart(results, threads_list, path):
 
     names = sorted({r["model"] for r in results if r.get("onnx")}, key=lambda n: n)
     runtimes = [("tscript", "tscript"), ("libtorch", "libtorch"), ("libtorch-ofi", "lt-ofi"), ("ort", "ONNX Runtime")]
+    if any("ts-base" in r for r in results):
+        runtimes.insert(0, ("ts-base", "tscript (baseline)"))
     fig, axes = plt.subplots(1, len(threads_list), figsize=(6 * len(threads_list), 4), squeeze=False)
     for ax, th in zip(axes[0], threads_list):
         width = 0.8 / len(runtimes)

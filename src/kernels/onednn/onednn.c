@@ -2,10 +2,11 @@
  * onednn.c - float32 convolution through oneDNN's C API (see onednn.h).
  *
  * One OnednnConv holds a convolution primitive whose source, weights and
- * destination layouts are oneDNN's choice ("any": the blocked nChw16c /
- * OIhw16i16o family on AVX-512), the weights and bias reordered into that
- * layout once, at creation, and the two reorders that move the plain NCHW
- * tensors of tscript in and out of the blocked buffers on each call. The
+ * destination layouts are oneDNN's choice ("any": for oneDNN 2.6's brgconv
+ * on AVX-512, NHWC activations and Acdb32a / Acdb64a weights; blocked
+ * nChw16c elsewhere), the weights and bias reordered into that layout once,
+ * at creation, and the two reorders that move the plain NCHW tensors of
+ * tscript in and out of those buffers on each call. The
  * post-ops are oneDNN's: a sum (the residual, reordered into the destination
  * first) then an eltwise relu or clip. One CPU engine serves the process;
  * each OnednnConv has its own stream and a mutex around its buffers.
