@@ -71,7 +71,10 @@ static void engine_init(void) {
     *(void **)&g_omp_team = dlsym(from, "omp_get_num_threads");
     *(void **)&g_gomp_parallel = dlsym(from, "GOMP_parallel");
     if (!g_omp_set || !g_omp_get) g_omp_set = NULL, g_omp_get = NULL;
-    if (g_engine && h && g_omp_thread && g_omp_team && g_gomp_parallel && !getenv("TSCRIPT_OWN_POOL"))
+    /* opt-in: on a machine whose cores are shared, OpenMP's spinning barriers
+     * in every elementwise op cost more than the two pools do */
+    const char *one = getenv("TSCRIPT_ONE_POOL");
+    if (g_engine && h && g_omp_thread && g_omp_team && g_gomp_parallel && one && strcmp(one, "1") == 0)
         kernels_parallel_set_runner(omp_run);
 }
 
