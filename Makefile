@@ -7,7 +7,8 @@
 #                       clang + ASan/UBSan (-Werror), run every test on the sanitized build
 #   make fuzz-smoke     build the libFuzzer targets (clang) and run each for 15 s on
 #                       its seeds (FUZZ_SECONDS=N to change); part of `make test`
-#   make bench          tscript against libtorch on the same archives (not a test)
+#   make bench          tscript against libtorch and ONNX Runtime on the same models, 1 and 2
+#                       threads: docs/bench/results.md and cnn.png (not a test)
 #   make bench-script   scripting resnet18 / a Transformer from source: tscript vs torch.jit.script
 #   make clean          remove the build directories
 
@@ -80,11 +81,18 @@ test:
 fuzz-smoke:
 	JOBS=$(JOBS) scripts/fuzz-smoke.sh
 
+# ONNX Runtime comes from PyPI into the ignored venv .venv-bench/ (Debian has no
+# package of it); the tables and the chart go to docs/bench/.
+BENCH_VENV := .venv-bench
 bench:
 	scripts/install-deps.sh --bench
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -c 'import onnxruntime' 2>/dev/null || $(BENCH_VENV)/bin/pip install -q onnxruntime
 	$(CMAKE) -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DTS_BENCH=ON
 	$(CMAKE) --build $(BENCH_BUILD) -j $(JOBS)
-	$(PYTHON) bench/run.py --build-dir $(BENCH_BUILD)
+	mkdir -p docs/bench
+	$(PYTHON) bench/run.py --build-dir $(BENCH_BUILD) --threads 1,2 --json $(BENCH_BUILD)/bench.json \
+	    --markdown docs/bench/results.md --chart docs/bench/cnn.png
 
 bench-script: build
 	$(PYTHON) bench/script_bench.py --tscript $(BUILD)/tscript

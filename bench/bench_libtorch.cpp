@@ -1,6 +1,7 @@
 // bench_libtorch.cpp - the libtorch side of the benchmark (see bench/run.py).
 //
-//   bench_libtorch MODEL.pt [--iters N] [--warmup N] [--threads N] INPUT...
+//   bench_libtorch MODEL.pt [--iters N] [--warmup N] [--threads N] [--optimize] INPUT...
+//   --optimize: torch::jit::optimize_for_inference after loading (counted in load_ms)
 //   INPUT: f32:D0,D1,...  a float32 tensor filled with sin(0.37 * i)
 //          True | False   a bool
 //          int:N          an int
@@ -101,10 +102,13 @@ int main(int argc, char **argv) {
         usage("missing MODEL.pt");
     const char *path = argv[1];
     int iters = 200, warmup = 20, threads = 1;
+    bool optimize = false; /* torch.jit.optimize_for_inference (freeze + fold + prepack), in load_ms */
     std::vector<torch::jit::IValue> inputs;
     for (int i = 2; i < argc; i++) {
         std::string a = argv[i];
-        if ((a == "--iters" || a == "--warmup" || a == "--threads") && i + 1 < argc) {
+        if (a == "--optimize") {
+            optimize = true;
+        } else if ((a == "--iters" || a == "--warmup" || a == "--threads") && i + 1 < argc) {
             int v = std::atoi(argv[++i]);
             (a == "--iters" ? iters : a == "--warmup" ? warmup : threads) = v;
         } else {
@@ -119,6 +123,8 @@ int main(int argc, char **argv) {
         auto t0 = Clock::now();
         torch::jit::Module m = torch::jit::load(path);
         m.eval();
+        if (optimize)
+            m = torch::jit::optimize_for_inference(m);
         auto t1 = Clock::now();
         double load_ms = micros(t0, t1) / 1000.0;
 
@@ -141,11 +147,11 @@ int main(int argc, char **argv) {
         for (double t : times)
             mean += t;
         mean /= static_cast<double>(times.size());
-        std::printf("{\"runtime\": \"libtorch\", \"version\": \"%s\", \"model\": \"%s\", "
+        std::printf("{\"runtime\": \"%s\", \"version\": \"%s\", \"model\": \"%s\", "
                     "\"threads\": %d, \"iters\": %d, \"load_ms\": %.3f, \"median_us\": %.2f, "
                     "\"p90_us\": %.2f, \"mean_us\": %.2f, \"peak_rss_mb\": %.2f, "
                     "\"checksum\": %.9g}\n",
-                    TORCH_VERSION, path, threads, iters, load_ms, times[times.size() / 2],
+                    optimize ? "libtorch-ofi" : "libtorch", TORCH_VERSION, path, threads, iters, load_ms, times[times.size() / 2],
                     times[std::min(times.size() - 1, times.size() * 9 / 10)], mean,
                     peak_rss_mb(), sum);
     } catch (const std::exception &e) {

@@ -80,6 +80,25 @@ static const char help_tail[] =
     (OPT_BIT(OPT_TIMEOUT) | OPTS_SOURCE | OPT_BIT(OPT_TREE) | OPT_BIT(OPT_CODE) |                  \
      OPT_BIT(OPT_GRAPH) | OPT_BIT(OPT_REPRINT))
 
+#define BENCH_OPTIONS                                                                              \
+    (OPT_BIT(OPT_METHOD) | OPT_BIT(OPT_SEED) | OPT_BIT(OPT_THREADS) | OPT_BIT(OPT_ISA) |          \
+     OPT_BIT(OPT_MAX_MEMORY) | OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_ITERS) | OPT_BIT(OPT_WARMUP) |   \
+     OPT_BIT(OPT_TIME) | OPT_BIT(OPT_JSON))
+
+static const char bench_usage[] =
+    "       tscript bench MODEL.pt [INPUT ...] [--iters N] [--warmup N] [--time SECONDS]\n"
+    "                    [--threads N] [--isa LEVEL] [--method NAME] [--seed N] [--json]\n";
+
+static const char bench_help[] =
+    "\n"
+    "bench    time loading and calling the model on the inputs (as for run):\n"
+    "         load ms, first call ms, p50/p90/p99 ms of the next calls, peak memory\n"
+    "  --iters N       timed calls (default: as many as fit in --time, 10..10000)\n"
+    "  --warmup N      untimed calls after the first (default 2)\n"
+    "  --time SECONDS  the time to fill when --iters is not given (default 2)\n"
+    "  --json          one JSON object on standard output instead of the table\n"
+    "  (--threads, --isa, --method, --seed, --max-memory, --timeout as for run)\n";
+
 /* Append a row for a new command (its usage lines and help section with it). */
 static const Command commands[] = {
     {"run", RUN_OPTIONS, CMDF_INPUTS, NULL, NULL, cmd_run},
@@ -87,6 +106,7 @@ static const Command commands[] = {
     {"check", OPT_BIT(OPT_TIMEOUT), 0, NULL, NULL, cmd_check},
     {"script", OPT_BIT(OPT_TIMEOUT) | OPTS_SOURCE | OPT_BIT(OPT_OUTPUT), 0, NULL, NULL, cmd_script},
     {"save", OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_OUTPUT), CMDF_OUTPUT_FILE, NULL, NULL, cmd_save},
+    {"bench", BENCH_OPTIONS, CMDF_INPUTS, bench_usage, bench_help, cmd_bench},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -45,7 +45,7 @@ int cmd_show(const Options *o);
 int cmd_check(const Options *o);
 int cmd_script(const Options *o);
 int cmd_save(const Options *o);
-
+int cmd_bench(const Options *o);
 /* "tscript: MSG" and the usage text on stderr; EXIT_USAGE. */
 __attribute__((format(printf, 1, 2))) int cli_usage_error(const char *fmt, ...);
 /* "tscript: error: [WHERE: ]MSG" on stderr, one line (trailing newlines of

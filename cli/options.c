@@ -131,6 +131,28 @@ static int set_show(const Command *c, Options *o, const OptSpec *s, const char *
     return 0;
 }
 
+/* --iters and --warmup: whole counts up to 10000 (a bench runs at most that many calls). */
+static int set_calls(const Command *c, Options *o, const OptSpec *s, const char *val) {
+    long long n;
+    long long lo = s->id == OPT_ITERS ? 1 : 0;
+    if (!parse_count(val, lo, 10000, &n))
+        return cli_usage_error("%s: %s needs an integer %lld..10000, not '%s'", c->name, s->name, lo,
+                               val);
+    *(long *)((char *)o + s->field) = (long)n;
+    return 0;
+}
+
+static int set_seconds(const Command *c, Options *o, const OptSpec *s, const char *val) {
+    (void)s;
+    char *end;
+    errno = 0;
+    double v = strtod(val, &end);
+    if (end == val || *end || errno == ERANGE || !(v >= 0.001 && v <= 3600))
+        return cli_usage_error("%s: --time needs seconds in 0.001..3600, not '%s'", c->name, val);
+    o->seconds = v;
+    return 0;
+}
+
 #define FIELD(f) offsetof(Options, f)
 
 static const OptSpec option_table[] = {
@@ -148,6 +170,10 @@ static const OptSpec option_table[] = {
     {OPT_CODE, "--code", NULL, false, set_show, 0},
     {OPT_GRAPH, "--graph", NULL, false, set_show, 0},
     {OPT_REPRINT, "--reprint", NULL, false, set_flag, FIELD(reprint)},
+    {OPT_ITERS, "--iters", NULL, true, set_calls, FIELD(iters)},
+    {OPT_WARMUP, "--warmup", NULL, true, set_calls, FIELD(warmup)},
+    {OPT_TIME, "--time", NULL, true, set_seconds, 0},
+    {OPT_JSON, "--json", NULL, false, set_flag, FIELD(json)},
 };
 
 /* The row of word among the options c accepts, or NULL. */

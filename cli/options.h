@@ -39,6 +39,10 @@ typedef enum OptId {
     OPT_CODE,        /* --code */
     OPT_GRAPH,       /* --graph */
     OPT_REPRINT,     /* --reprint (hidden: show --code from the IR) */
+    OPT_ITERS,       /* --iters N (bench) */
+    OPT_WARMUP,      /* --warmup N (bench) */
+    OPT_TIME,        /* --time SECONDS (bench) */
+    OPT_JSON,        /* --json (bench) */
     OPT_COUNT_
 } OptId;
 
@@ -76,6 +80,10 @@ typedef struct Options {
     ts_show show;            /* --tree, --code, --graph */
     bool show_given;
     bool reprint;            /* --reprint */
+    long iters;              /* --iters (bench) */
+    long warmup;             /* --warmup (bench) */
+    double seconds;          /* --time (bench), in seconds */
+    bool json;               /* --json (bench) */
     uint64_t seen;           /* OPT_BIT of each option given */
 } Options;
 

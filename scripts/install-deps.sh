@@ -4,20 +4,21 @@
 #
 #   scripts/install-deps.sh           build + test dependencies
 #   scripts/install-deps.sh --build   only what building the CLI needs (`make demo`)
-#   scripts/install-deps.sh --bench   also libtorch-dev, for `make bench`
+#   scripts/install-deps.sh --bench   also libtorch-dev, python3-venv (ONNX Runtime's venv)
+#                                     and python3-matplotlib, for `make bench`
 #
 # Debian 12 package names. Run as root, or as a user who may sudo.
 set -euo pipefail
 
 packages=(
     make cmake gcc g++ clang libclang-rt-14-dev
-    zlib1g-dev libcmocka-dev libopenblas-dev liblapacke-dev
+    zlib1g-dev libcmocka-dev libopenblas-dev liblapacke-dev libdnnl-dev
     python3-torch python3-torchvision python3-numpy python3-pytest
 )
 if [[ "${1:-}" == "--bench" ]]; then
-    packages+=(libtorch-dev)
+    packages+=(libtorch-dev python3-venv python3-matplotlib)
 elif [[ "${1:-}" == "--build" ]]; then
-    packages=(make cmake gcc g++ zlib1g-dev libopenblas-dev liblapacke-dev)
+    packages=(make cmake gcc g++ zlib1g-dev libopenblas-dev liblapacke-dev libdnnl-dev)
 elif [[ $# -gt 0 ]]; then
     echo "usage: $0 [--build | --bench]" >&2
     exit 2

@@ -57,6 +57,7 @@ TS_API const char *ts_status_name(ts_status s) {
 TS_API ts_status ts_ctx_new(const ts_config *cfg, ts_ctx **out) {
     if (!out) return TS_ERR_ARG;
     if (cfg && (cfg->max_isa < TS_ISA_AUTO || cfg->max_isa > TS_ISA_AVX512)) return TS_ERR_ARG;
+    base_malloc_tune();
     ts_ctx *ctx = ts_calloc(1, sizeof *ctx);
     if (!ctx) return TS_ERR_NOMEM;
     ctx->num_threads = cfg ? cfg->num_threads : 0;

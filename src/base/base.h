@@ -42,6 +42,9 @@ char *ts_strndup(const char *s, size_t n);
 /* For compile-time structures where running out of memory is not recoverable:
  * abort with a message instead of returning NULL. */
 void *ts_xmalloc(size_t n);
+/* Once per process: glibc malloc keeps freed large buffers for reuse
+ * instead of unmapping them (base/malloc_tune.c; TSCRIPT_MALLOC_TUNE=0: not). */
+void base_malloc_tune(void);
 void *ts_xrealloc(void *p, size_t n);
 _Noreturn void ts_oom(void);
 

@@ -8,6 +8,8 @@
  * spins for a few tens of microseconds (models call many short parallel
  * ops back to back, and waking a sleeping thread costs more than that),
  * then sleeps on a condition variable.
+ * When another runtime's team is registered (kernels_parallel_set_runner:
+ * oneDNN's OpenMP), jobs run on it instead, split the same way.
  */
 #include "kernels/parallel.h"
 
@@ -106,6 +108,26 @@ static int ensure_workers(int want) {
     return g_pool.nworkers + 1;
 }
 
+static ParallelRun g_runner;
+
+void kernels_parallel_set_runner(ParallelRun run) { __atomic_store_n(&g_runner, run, __ATOMIC_RELEASE); }
+
+typedef struct RunnerJob {
+    ParallelFn fn;
+    void *arg;
+    int64_t n, chunks;
+} RunnerJob;
+
+static void runner_task(void *ctx, int64_t k) {
+    const RunnerJob *j = ctx;
+    int64_t b, e;
+    chunk_range(j->n, j->chunks, k, &b, &e);
+    bool was = t_in_region;
+    t_in_region = true;
+    j->fn(j->arg, b, e);
+    t_in_region = was;
+}
+
 void kernels_parallel_for(int64_t n, int64_t grain, ParallelFn fn, void *arg) {
     if (n <= 0) return;
     if (grain < 1) grain = 1;
@@ -114,6 +136,13 @@ void kernels_parallel_for(int64_t n, int64_t grain, ParallelFn fn, void *arg) {
     if (chunks > threads) chunks = threads;
     if (chunks < 2 || t_in_region || pthread_mutex_trylock(&g_pool.job_lock) != 0) {
         fn(arg, 0, n);
+        return;
+    }
+    ParallelRun run = __atomic_load_n(&g_runner, __ATOMIC_ACQUIRE);
+    if (run) {
+        RunnerJob j = {fn, arg, n, chunks};
+        run(chunks, runner_task, &j);
+        pthread_mutex_unlock(&g_pool.job_lock);
         return;
     }
     int avail = ensure_workers(threads);

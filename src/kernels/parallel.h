@@ -24,4 +24,13 @@ int kernels_threads(void);
 /* Use n threads (n >= 1). Workers are created on first use. */
 void kernels_parallel_set_threads(int n);
 
+/* Another runtime's thread team to run parallel regions on instead of the
+ * pool (oneDNN's OpenMP, so that one team serves both and neither spins
+ * while the other works): run(chunks, task, ctx) calls task(ctx, k) once
+ * for each k in [0, chunks), on up to `chunks` threads, and returns when
+ * all are done. Set once, before or between jobs; NULL: the pool. */
+typedef void (*ParallelTask)(void *ctx, int64_t k);
+typedef void (*ParallelRun)(int64_t chunks, ParallelTask task, void *ctx);
+void kernels_parallel_set_runner(ParallelRun run);
+
 #endif

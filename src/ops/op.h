@@ -23,11 +23,22 @@
 
 typedef struct OpSchema OpSchema;
 
+/* State an op keeps at one call site between calls (the oneDNN primitive
+ * and reordered weights of a convolution): data is set once (atomically,
+ * by whichever call gets there first) and released with the compiled code
+ * by release(data). The op itself checks that the data still fits its
+ * arguments and serialises its own use of it. */
+typedef struct OpCache {
+    void *data;
+    void (*release)(void *data);
+} OpCache;
+
 /* Per-call-site information an op may need beyond its arguments. */
 typedef struct OpInfo {
     const OpSchema *schema;
     Type **out_types; /* static types of the node's outputs (e.g. the element type of a new list) */
     int nout;
+    OpCache *cache;   /* NULL where the caller keeps no state (tests calling ops directly) */
 } OpInfo;
 
 typedef ts_status (*OpFn)(Ctx *ctx, IValue *in, int nin, IValue *out, const OpInfo *info);
@@ -54,6 +65,7 @@ struct OpSchema {
     bool varargs;         /* `...` after the arguments (aten::format) */
     bool varret;          /* returns `...` */
     OpFn fn;
+    bool writes;          /* some argument is written (Tensor(a!)) */
     const OpSchema *next_overload; /* next schema with the same name, in declaration order */
 };
 

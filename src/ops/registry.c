@@ -547,6 +547,7 @@ bool schema_parse(const char *text, OpSchema *s, StrBuf *err) {
     }
     s->nargs = args.len;
     s->args = finish_args(&args);
+    for (int i = 0; i < s->nargs; i++) s->writes = s->writes || s->args[i].is_write;
     s->nret = rets.len;
     s->rets = finish_args(&rets);
     return true;

@@ -34,6 +34,7 @@
 #include <stdio.h>
 
 #include "kernels/conv.h"
+#include "ops/conv_fast.h"
 #include "kernels/dispatch.h"
 #include "kernels/parallel.h"
 #include "ops/tensor_ops.h"
@@ -241,8 +242,8 @@ static void conv_f32_blocked(const KernelTable *kt, const ConvGeom *g, int64_t N
 
 /* The convolution of input (batched: N, C, spatial...; else C, spatial...)
  * with weight (OC, C/groups, kernel...) and an optional bias. */
-static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weight, Tensor *bias, const ConvArgs *a,
-                          bool batched, Tensor **out) {
+static ts_status conv_run(Ctx *ctx, const OpInfo *info, const char *op, Tensor *input, Tensor *weight,
+                          Tensor *bias, const ConvArgs *a, bool batched, Tensor **out) {
     DType dt = input->dtype;
     if (!dtype_is_float(dt))
         return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: %s inputs are not supported (floating point only)", op,
@@ -294,6 +295,20 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *input, Tensor *weigh
     if (!ts_mul_i64_ok(g.OH, g.OW, &ohw))
         return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: output of %" PRId64 " x %" PRId64 " positions is too large", op,
                        g.OH, g.OW);
+    if (dt == DT_FLOAT32 && N > 0 && OC > 0 && K > 0 && conv_fast_enabled()) {
+        OnednnConvDesc d = {.N = N, .C = g.C * a->groups, .H = g.H, .W = g.W, .OC = OC, .KH = g.KH, .KW = g.KW,
+                            .OH = g.OH, .OW = g.OW, .sh = g.sh, .sw = g.sw, .ph = g.ph, .pw = g.pw,
+                            .ph_r = nsp == 2 ? a->pad_r[0] : 0, .pw_r = a->pad_r[nsp - 1], .dh = g.dh, .dw = g.dw,
+                            .groups = a->groups, .bias = bias != NULL};
+        Tensor *x = prep(ctx, input, DT_FLOAT32), *r = x ? tensor_new_uninit(ctx, DT_FLOAT32, osz, ond) : NULL;
+        bool done = r && conv_fast_run(ctx, info, &d, x, weight, bias, NULL, r);
+        tensor_release(x);
+        if (done) {
+            *out = r;
+            return TS_OK;
+        }
+        tensor_release(r);
+    }
     const KernelTable *kt = kernels();
     bool first_layer = ct == DT_FLOAT32 && a->groups == 1 && onednn_first_conv(kt, g.C) &&
                        pytorch_uses_onednn(&g, N, a->groups);
@@ -368,7 +383,8 @@ fail:
 }
 
 /* conv1d / conv2d: the int-list form (str_padding NULL) or the string form. */
-static ts_status conv_nd(Ctx *ctx, const char *op, int nsp, IValue *in, int nin, bool str_padding, IValue *out) {
+static ts_status conv_nd(Ctx *ctx, const OpInfo *info, const char *op, int nsp, IValue *in, int nin, bool str_padding,
+                         IValue *out) {
     Tensor *input, *weight, *bias, *r;
     TS_TRY(op_tensor(ctx, op, in, nin, 0, &input));
     TS_TRY(op_tensor(ctx, op, in, nin, 1, &weight));
@@ -412,19 +428,19 @@ static ts_status conv_nd(Ctx *ctx, const char *op, int nsp, IValue *in, int nin,
             return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Invalid padding string: '%s'", op, p);
         }
     }
-    TS_TRY(conv_run(ctx, op, input, weight, bias, &a, input->ndim == nsp + 2, &r));
+    TS_TRY(conv_run(ctx, info, op, input, weight, bias, &a, input->ndim == nsp + 2, &r));
     return op_return(out, r);
 }
 
-OPFN(top_conv1d) { return conv_nd(ctx, "conv1d", 1, in, nin, false, out); }
-OPFN(top_conv1d_padding) { return conv_nd(ctx, "conv1d", 1, in, nin, true, out); }
-OPFN(top_conv2d) { return conv_nd(ctx, "conv2d", 2, in, nin, false, out); }
-OPFN(top_conv2d_padding) { return conv_nd(ctx, "conv2d", 2, in, nin, true, out); }
+OPFN(top_conv1d) { return conv_nd(ctx, info, "conv1d", 1, in, nin, false, out); }
+OPFN(top_conv1d_padding) { return conv_nd(ctx, info, "conv1d", 1, in, nin, true, out); }
+OPFN(top_conv2d) { return conv_nd(ctx, info, "conv2d", 2, in, nin, false, out); }
+OPFN(top_conv2d_padding) { return conv_nd(ctx, info, "conv2d", 2, in, nin, true, out); }
 
 /* aten::convolution and _convolution: (input, weight, bias, stride, padding,
  * dilation, transposed, output_padding, groups, ...); the rank comes from
  * the weight and the input must be batched. */
-static ts_status convolution(Ctx *ctx, const char *op, IValue *in, int nin, IValue *out) {
+static ts_status convolution(Ctx *ctx, const OpInfo *info, const char *op, IValue *in, int nin, IValue *out) {
     Tensor *input, *weight, *bias, *r;
     TS_TRY(op_tensor(ctx, op, in, nin, 0, &input));
     TS_TRY(op_tensor(ctx, op, in, nin, 1, &weight));
@@ -441,9 +457,9 @@ static ts_status convolution(Ctx *ctx, const char *op, IValue *in, int nin, IVal
     TS_TRY(spatial_list(ctx, op, "padding", in[4], nsp, a.pad_l));
     TS_TRY(spatial_list(ctx, op, "dilation", in[5], nsp, a.dil));
     memcpy(a.pad_r, a.pad_l, sizeof a.pad_r);
-    TS_TRY(conv_run(ctx, op, input, weight, bias, &a, true, &r));
+    TS_TRY(conv_run(ctx, info, op, input, weight, bias, &a, true, &r));
     return op_return(out, r);
 }
 
-OPFN(top_convolution) { return convolution(ctx, "convolution", in, nin, out); }
-OPFN(top__convolution) { return convolution(ctx, "_convolution", in, nin, out); }
+OPFN(top_convolution) { return convolution(ctx, info, "convolution", in, nin, out); }
+OPFN(top__convolution) { return convolution(ctx, info, "_convolution", in, nin, out); }

@@ -202,7 +202,7 @@ ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kw
         Type *otypes[8];
         int nret = s->nret < 8 ? s->nret : 8;
         for (int j = 0; j < nret; j++) otypes[j] = s->rets[j].type;
-        OpInfo info = {s, otypes, nret};
+        OpInfo info = {s, otypes, nret, NULL};
         st = s->fn(S->ctx, in, s->nargs, outs, &info);
         if (st == TS_OK && S->ctx->grad_names) grad_names_after(S->ctx, s, in, s->nargs, outs, nret);
         for (int j = 0; j < s->nargs; j++) iv_release(in[j]);

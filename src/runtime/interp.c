@@ -64,7 +64,12 @@ typedef struct Code {
 static void code_free(void *p) {
     Code *c = p;
     if (!c) return;
-    for (int i = 0; i < c->infos.len; i++) ts_free(c->infos.data[i]);
+    for (int i = 0; i < c->infos.len; i++) {
+        OpCache *oc = c->infos.data[i]->cache;
+        if (oc && oc->data && oc->release) oc->release(oc->data);
+        ts_free(oc);
+        ts_free(c->infos.data[i]);
+    }
     vec_free(&c->infos);
     vec_free(&c->ins);
     vec_free(&c->slots);
@@ -231,6 +236,9 @@ static ts_status compile_node(Compiler *cp, const Node *n) {
     switch (n->kind) {
     case NK_OP: {
         OpInfo *info = ts_xmalloc(sizeof *info);
+        info->cache = ts_xmalloc(sizeof *info->cache);
+        info->cache->data = NULL;
+        info->cache->release = NULL;
         info->schema = n->op;
         info->nout = n->outputs.len;
         info->out_types = arena_array((Arena *)&cp->fn->graph->arena, Type *, n->outputs.len + 1);
@@ -385,6 +393,24 @@ static inline void slot_set(IValue *slots, int32_t s, IValue v) {
     iv_release(old);
 }
 
+/* An op with a Tensor(a!) argument wrote into its storage (or into each
+ * tensor of a Tensor(a!)[] list): bump the storage versions that caches of
+ * derived data check (see Storage.version). A written list itself
+ * (t[](a!): append, insert) changes no storage and costs nothing here. */
+static void bump_tensor(IValue v) {
+    if (v.kind == IV_TENSOR && v.u.t->storage) __atomic_fetch_add(&v.u.t->storage->version, 1, __ATOMIC_RELAXED);
+}
+
+static void bump_written(const OpSchema *s, const IValue *args, int nin) {
+    for (int k = 0; k < nin && k < s->nargs; k++) {
+        const OpArg *a = &s->args[k];
+        if (!a->is_write) continue;
+        if (args[k].kind == IV_TENSOR) bump_tensor(args[k]);
+        else if (args[k].kind == IV_LIST && a->type_text && strncmp(a->type_text, "Tensor", 6) == 0)
+            for (int64_t i = 0; i < args[k].u.l->len; i++) bump_tensor(args[k].u.l->items[i]);
+    }
+}
+
 static ts_status run_fail(Ctx *ctx, const Instr *ins, Function *fn, ts_status st) {
     ts_add_frame(ctx, ins->node ? ins->node->span : span_none(), fn->qualname);
     return st;
@@ -418,6 +444,7 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
             IValue *ov = ins->nout <= 8 ? outs : ts_xmalloc(sizeof(IValue) * ins->nout);
             for (int k = 0; k < ins->nout; k++) ov[k] = iv_none();
             ts_status st = s->fn(ctx, args, ins->nin, ov, ins->info);
+            if (s->writes) bump_written(s, args, ins->nin);
             if (st == TS_OK && ctx->grad_names) grad_names_after(ctx, s, args, ins->nin, ov, ins->nout);
             if (args != argbuf) ts_free(args);
             if (st == TS_OK)

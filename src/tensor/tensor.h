@@ -46,6 +46,10 @@ typedef struct Storage {
     /* Non-NULL when the bytes are borrowed: called with owner on release. */
     void (*owner_release)(void *owner);
     void *owner;
+    /* Bumped by the interpreter after every op that writes into the storage
+     * (a Tensor(a!) argument): caches of derived data (the reordered weights
+     * of ops/tensor_conv.c) compare it to know they are still valid. */
+    uint32_t version;
 } Storage;
 
 typedef struct Tensor {

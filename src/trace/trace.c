@@ -1387,7 +1387,7 @@ ts_status trace_op(Ctx *ctx, Tracer *t, const char *op, const IValue *args, int 
         ov[i] = iv_none();
         ty[i] = nd->outputs.data[i]->type;
     }
-    OpInfo info = {nd->op, ty, nd->outputs.len};
+    OpInfo info = {nd->op, ty, nd->outputs.len, NULL};
     st = nd->op->fn(ctx, a, nin, ov, &info);
     Shadow *rs;
     if (st == TS_OK)

@@ -90,7 +90,7 @@ static ts_status eval_op(Tracer *t, Frame *f, const Node *n) {
         types[k] = n->outputs.data[k]->type;
     }
     warn_conversions(t, n, args, nin);
-    OpInfo info = {s, types, nout};
+    OpInfo info = {s, types, nout, NULL};
     ts_status st = s->fn(t->ctx, args, nin, outs, &info);
     Shadow *rs = NULL;
     if (st == TS_OK && ts_alloc_over_limit()) {

@@ -291,7 +291,7 @@ static bool opc_run_case(Ctx *ctx, size_t idx, const OpCase *c, const OpcOptions
     IValue in[32], out[4];
     assert_true(opc_nouts(s) <= 4);
     int nin = opc_make_args(ctx, s, c, in);
-    OpInfo info = {s, NULL, 0};
+    OpInfo info = {s, NULL, 0, NULL};
     ts_clear_error(ctx);
     opc_current = c->name;
     ts_status st = s->fn(ctx, in, nin, out, &info);
@@ -350,7 +350,7 @@ static void opc_oom_case(Ctx *ctx, const OpCase *c, long max_fail) {
         IValue in[32], out[4];
         int nin = opc_make_args(ctx, s, c, in);
         long live = ts_alloc_live();
-        OpInfo info = {s, NULL, 0};
+        OpInfo info = {s, NULL, 0, NULL};
         ts_alloc_fail_at(fail);
         ts_status st = s->fn(ctx, in, nin, out, &info);
         ts_alloc_fail_at(0);

@@ -49,7 +49,7 @@ static const OpSchema *op(const char *name, const char *overload) {
 
 static ts_status run(const char *name, const char *overload, IValue *in, int nin, IValue *out) {
     const OpSchema *s = op(name, overload);
-    OpInfo info = {s, NULL, 0};
+    OpInfo info = {s, NULL, 0, NULL};
     out[0] = iv_uninit();
     ts_clear_error(&g_ctx);
     return s->fn(&g_ctx, in, nin, out, &info);

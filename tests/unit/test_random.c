@@ -88,7 +88,7 @@ static void test_raw_through_op(void **state) {
         Tensor *t = tensor_empty(ctx, DT_INT64, &n, 1);
         assert_non_null(t);
         IValue in[4] = {iv_tensor_steal(t), iv_int(INT64_MIN), iv_none(), iv_none()}, out[1];
-        OpInfo info = {s, NULL, 0};
+        OpInfo info = {s, NULL, 0, NULL};
         assert_int_equal(s->fn(ctx, in, 4, out, &info), TS_OK);
         const int64_t *v = tensor_data(out[0].u.t);
         for (int64_t k = 0; k < n; k++) {
@@ -110,7 +110,7 @@ static void test_default_seed(void **state) {
     IValue size = iv_list_steal(list_new(ty_int(), 1));
     list_push_steal(size.u.l, iv_int((int64_t)TS_ARRAY_LEN(default_rand)));
     IValue in[5] = {size, iv_none(), iv_none(), iv_none(), iv_none()}, out[1];
-    OpInfo info = {s, NULL, 0};
+    OpInfo info = {s, NULL, 0, NULL};
     assert_int_equal(s->fn(ctx, in, 5, out, &info), TS_OK);
     assert_int_equal(ctx->gen->seed, default_seed);
     assert_int_equal(TS_DEFAULT_SEED, default_seed);
@@ -133,14 +133,14 @@ static bool run_step(Ctx *ctx, const RandSeq *q, int k, int *exact, int *floats)
         if (c->expect == 'e') return opc_run_case(ctx, (size_t)k, c, &(OpcOptions){0});
         IValue in[32];
         int nin = opc_make_args(ctx, s, c, in);
-        OpInfo info = {s, NULL, 0};
+        OpInfo info = {s, NULL, 0, NULL};
         ts_status st = s->fn(ctx, in, nin, NULL, &info);
         for (int i = 0; i < nin; i++) iv_release(in[i]);
         return st == TS_OK;
     }
     IValue in[32], out[1];
     int nin = opc_make_args(ctx, s, c, in);
-    OpInfo info = {s, NULL, 0};
+    OpInfo info = {s, NULL, 0, NULL};
     ts_clear_error(ctx);
     opc_current = c->name;
     char why[320] = "";

@@ -80,7 +80,7 @@ static ts_status call_op(Ctx *ctx, const char *name, const char *overload, IValu
     IValue args[16], out[4];
     assert_true(s->nargs <= 16);
     for (int k = 0; k < s->nargs; k++) args[k] = k < nin ? in[k] : s->args[k].default_value;
-    OpInfo info = {s, NULL, 0};
+    OpInfo info = {s, NULL, 0, NULL};
     ts_status st = s->fn(ctx, args, s->nargs, out, &info);
     if (st == TS_OK)
         for (int k = 0; k < (s->nret > 0 ? s->nret : 1); k++) iv_release(out[k]);
@@ -169,7 +169,7 @@ static void test_nested_stand_in(void **state) {
     static const bool valid[6] = {true, true, false, true, false, false};
     IValue in[3] = {iv_tensor_steal(ones(ctx, 2, 3, 4)), iv_tensor_steal(bool_mask(ctx, valid, 2, 3)), iv_bool(true)};
     const OpSchema *s = ops_lookup("aten::_nested_tensor_from_mask");
-    OpInfo info = {s, NULL, 0};
+    OpInfo info = {s, NULL, 0, NULL};
     IValue nested;
     assert_int_equal(s->fn(ctx, in, 3, &nested, &info), TS_OK);
     const OpSchema *isn = ops_lookup("prim::is_nested");

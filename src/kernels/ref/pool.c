@@ -17,26 +17,48 @@
 #include "kernels/conv.h"
 #include "kernels/ref/conv_direct_tmpl.h"
 
+/* Max pooling, one output row at a time: the columns whose window lies
+ * inside the row (interior) are swept window tap by window tap across the
+ * whole row, so consecutive outputs do not wait for each other; the edge
+ * columns take the clipped window one output at a time. Each output sees
+ * its taps in the same row-major order either way (a NaN wins, else the
+ * first maximum). */
 #define MAX_POOL(NAME, T)                                                                        \
+    static inline T NAME##_one(const ConvGeom *g, const T *xp, int64_t h0, int64_t h1, int64_t ow) { \
+        int64_t w0 = ow * g->sw - g->pw;                                                         \
+        int64_t w1 = TS_MIN(w0 + (g->KW - 1) * g->dw + 1, g->W);                                 \
+        if (w0 < 0) w0 += ts_ceil_div_i64(-w0, g->dw) * g->dw;                                   \
+        T m = -(T)INFINITY;                                                                      \
+        for (int64_t ih = h0; ih < h1; ih += g->dh)                                              \
+            for (int64_t iw = w0; iw < w1; iw += g->dw) {                                        \
+                T v = xp[ih * g->W + iw];                                                        \
+                m = (v > m || v != v) ? v : m;                                                   \
+            }                                                                                    \
+        return m;                                                                                \
+    }                                                                                            \
     void NAME(const ConvGeom *g, int64_t planes, const T *x, T *out) {                           \
+        /* interior columns: w0 >= 0 and the last tap inside the row */                          \
+        int64_t lo = ts_ceil_div_i64(g->pw, g->sw), top = g->W - 1 - (g->KW - 1) * g->dw + g->pw;  \
+        int64_t hi = top < 0 ? 0 : TS_MIN(top / g->sw + 1, g->OW);                               \
+        if (lo > hi) lo = hi;                                                                    \
         for (int64_t p = 0; p < planes; p++) {                                                   \
             const T *xp = x + p * g->H * g->W;                                                   \
             T *op = out + p * g->OH * g->OW;                                                     \
             for (int64_t oh = 0; oh < g->OH; oh++) {                                             \
                 int64_t h0 = oh * g->sh - g->ph, h1 = TS_MIN(h0 + (g->KH - 1) * g->dh + 1, g->H); \
                 if (h0 < 0) h0 += ts_ceil_div_i64(-h0, g->dh) * g->dh;                           \
-                for (int64_t ow = 0; ow < g->OW; ow++) {                                         \
-                    int64_t w0 = ow * g->sw - g->pw;                                             \
-                    int64_t w1 = TS_MIN(w0 + (g->KW - 1) * g->dw + 1, g->W);                     \
-                    if (w0 < 0) w0 += ts_ceil_div_i64(-w0, g->dw) * g->dw;                       \
-                    T m = -(T)INFINITY;                                                          \
-                    for (int64_t ih = h0; ih < h1; ih += g->dh)                                  \
-                        for (int64_t iw = w0; iw < w1; iw += g->dw) {                            \
-                            T v = xp[ih * g->W + iw];                                            \
-                            if (v > m || isnan(v)) m = v;                                        \
+                T *orow = op + oh * g->OW;                                                       \
+                for (int64_t ow = 0; ow < lo; ow++) orow[ow] = NAME##_one(g, xp, h0, h1, ow);    \
+                for (int64_t ow = hi; ow < g->OW; ow++) orow[ow] = NAME##_one(g, xp, h0, h1, ow); \
+                for (int64_t ow = lo; ow < hi; ow++) orow[ow] = -(T)INFINITY;                    \
+                for (int64_t ih = h0; ih < h1; ih += g->dh)                                      \
+                    for (int64_t kw = 0; kw < g->KW; kw++) {                                     \
+                        const T *r = xp + ih * g->W + kw * g->dw - g->pw;                        \
+                        for (int64_t ow = lo; ow < hi; ow++) {                                   \
+                            T v = r[ow * g->sw], m = orow[ow];                                   \
+                            orow[ow] = (v > m || v != v) ? v : m;                                \
                         }                                                                        \
-                    op[oh * g->OW + ow] = m;                                                     \
-                }                                                                                \
+                    }                                                                            \
             }                                                                                    \
         }                                                                                        \
     }
