@@ -1,7 +1,7 @@
 """`tscript ops` lists every registered schema exactly as PyTorch 1.13 prints
 it (or, for the few ops only PyTorch 2.x archives call, as the newest PyTorch
-does), once each; TEXT filters and --count counts; a bad option is a usage
-error."""
+does; the optimiser's own tscript:: ops aside), once each; TEXT filters and
+--count counts; a bad option is a usage error."""
 import os
 import subprocess
 import sys
@@ -35,7 +35,9 @@ def test_every_schema_is_pytorchs():
     assert len(listed) > 700, len(listed)
     assert len(set(listed)) == len(listed), "a schema is listed twice"
     torch_schemas = {str(s) for s in torch._C._jit_get_all_schemas()}
-    foreign = [s for s in listed if s not in torch_schemas and s not in NEWER]
+    # tscript:: ops are the optimiser's own (src/ops/opt.def: fused kernels that
+    # only an optimised program calls and that are never written to an archive)
+    foreign = [s for s in listed if s not in torch_schemas and s not in NEWER and not s.startswith("tscript::")]
     assert not foreign, "schemas PyTorch 1.13 does not print this way:\n" + "\n".join(foreign)
 
 
