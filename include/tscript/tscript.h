@@ -294,6 +294,27 @@ TS_API ts_status ts_module_check(ts_ctx *ctx, ts_module *m, char **report, size_
  * TS_ERR_NOMEM, and what a __getstate__ raises. */
 TS_API ts_status ts_module_save(ts_ctx *ctx, const ts_module *m, const char *path);
 
+/* Flags of ts_module_optimize. */
+enum {
+    /* For saving: only standard ops in the result (no fused tscript:: op),
+     * so ts_module_save writes an archive torch.jit.load runs. */
+    TS_OPT_FOR_SAVE = 1,
+};
+
+/* An optimised copy of m for inference: its method (forward when NULL) with
+ * every call inlined and every attribute frozen into a constant (as
+ * torch.jit.freeze), constants propagated, dead code removed, batch norms
+ * folded into the convolutions before them and, unless TS_OPT_FOR_SAVE,
+ * convolutions fused with a following residual add and relu/relu6/hardtanh.
+ * The result has that one method; m is unchanged (and kept alive by it).
+ * *out is owned (ts_module_release). If summary is not NULL it receives a
+ * one-line account ("inlined 41 calls, froze 310 attributes, ...", owned,
+ * ts_string_free). Errors: TS_ERR_UNSUPPORTED with the reason (training
+ * mode, attributes set by the method, a module used as a value ...; run
+ * m itself then), TS_ERR_NOT_FOUND (no such method), TS_ERR_ARG. */
+TS_API ts_status ts_module_optimize(ts_ctx *ctx, ts_module *m, const char *method, unsigned flags,
+                                    ts_module **out, char **summary);
+
 /* Call forward / a named method. The inputs are borrowed; *out is owned by
  * the caller. Errors: TS_ERR_ARG, TS_ERR_TYPE, TS_ERR_SHAPE, TS_ERR_VALUE,
  * TS_ERR_RUNTIME, TS_ERR_NOT_FOUND, TS_ERR_NOMEM. */

@@ -18,6 +18,7 @@
 #include "python/pyexec.h"
 #include "python/script.h"
 #include "trace/trace.h"
+#include "opt/opt.h"
 #include "tensor/random.h"
 
 struct ts_module {
@@ -344,6 +345,39 @@ TS_API ts_status ts_module_check(ts_ctx *ctx, ts_module *m, char **report, size_
     int n = module_check(&sb, m->m);
     if (n_problems) *n_problems = (size_t)n;
     *report = sb_steal(&sb);
+    return TS_OK;
+}
+
+TS_API ts_status ts_module_optimize(ts_ctx *ctx, ts_module *m, const char *method, unsigned flags,
+                                    ts_module **out, char **summary) {
+    if (!ctx) return TS_ERR_ARG;
+    if (!m || !out) return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_optimize: NULL argument");
+    *out = NULL;
+    if (summary) *summary = NULL;
+    if (flags & ~(unsigned)TS_OPT_FOR_SAVE)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_module_optimize: unknown flags 0x%x", flags);
+    ts_clear_error(ctx);
+    ctx_begin(ctx);
+    ts_alloc_clear_over_limit();
+    Module *om = NULL;
+    OptStats st;
+    ts_status s = opt_module(ctx, m->m, method, (flags & TS_OPT_FOR_SAVE) ? 0 : OPT_FUSE, &om, &st);
+    if (s != TS_OK) return s;
+    ts_module *h = ts_calloc(1, sizeof *h);
+    if (!h) {
+        module_release(om);
+        return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+    }
+    h->m = om;
+    *out = h;
+    if (summary) {
+        StrBuf sb;
+        sb_init(&sb);
+        sb_printf(&sb, "inlined %d calls, froze %d attributes, folded %d nodes, removed %d dead nodes, "
+                       "folded %d batch norms, fused %d convolutions",
+                  st.inlined, st.frozen, st.folded, st.removed, st.bn_folded, st.fused);
+        *summary = sb_steal(&sb);
+    }
     return TS_OK;
 }
 

@@ -12,6 +12,7 @@ Module *module_new(Unit *u, IValue root, const char *path) {
     m->root = root;
     m->path = ts_strdup(path);
     m->inspect_only = false;
+    m->base_unit = NULL;
     return m;
 }
 
@@ -24,6 +25,7 @@ void module_release(Module *m) {
     if (!m || __atomic_sub_fetch(&m->refcnt, 1, __ATOMIC_ACQ_REL) != 0) return;
     iv_release_collect(m->root); /* cycles among the module's attributes */
     unit_release(m->unit);
+    if (m->base_unit) unit_release(m->base_unit);
     ts_free(m->path);
     ts_free(m);
 }

@@ -13,6 +13,9 @@ typedef struct Module {
     IValue root;      /* the root Object */
     char *path;       /* where it was loaded from, for messages */
     bool inspect_only; /* loaded with TS_LOAD_INSPECT: __setstate__ not run, calls refused */
+    Unit *base_unit;   /* an optimised module (src/opt/): the unit of the module it was made
+                          from, retained (its sources and names are what the optimised graph's
+                          spans and values point into); NULL otherwise */
 } Module;
 
 Module *module_new(Unit *u, IValue root_steal, const char *path);
