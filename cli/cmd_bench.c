@@ -3,7 +3,8 @@
  * forward (or --method) on the inputs of `tscript run` (cli/inputs.c) a
  * number of times and print what a user choosing a runtime asks:
  *
- *   load        ms from the file to a callable module (ts_module_load)
+ *   load        ms from the file to a callable module (ts_module_load, and
+ *               ts_module_optimize with --optimize)
  *   first call  ms of the first call (caches filled, weights reordered)
  *   p50/p90/p99 ms of the following calls, each timed on its own
  *   peak memory MB resident at most (VmHWM of the process)
@@ -76,6 +77,7 @@ typedef struct Bench {
     ts_module *m;
     ts_value **vals;
     size_t n_vals;
+    char *summary; /* --optimize: what the optimiser did */
 } Bench;
 
 /* One call; false (message printed) on failure. */
@@ -97,14 +99,14 @@ static void report(const Bench *b, double load, double first, const double *t, l
     double p50 = quantile(t, n, 0.5), p90 = quantile(t, n, 0.9), p99 = quantile(t, n, 0.99);
     double peak = peak_rss_mb();
     if (o->json) {
-        printf("{\"model\": \"%s\", \"threads\": %d, \"iters\": %ld, \"load_ms\": %.3f, "
+        printf("{\"model\": \"%s\", \"threads\": %d, \"optimized\": %s, \"iters\": %ld, \"load_ms\": %.3f, "
                "\"first_ms\": %.3f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p99_ms\": %.3f, "
                "\"min_ms\": %.3f, \"peak_rss_mb\": %.1f}\n",
-               o->model, o->threads, n, load, first, p50, p90, p99, t[0], peak);
+               o->model, o->threads, o->optimize ? "true" : "false", n, load, first, p50, p90, p99, t[0], peak);
         return;
     }
-    printf("%s: %s(), %ld timed calls, %d thread%s, kernels %s\n", o->model, b->method, n,
-           o->threads, o->threads == 1 ? "" : "s", ts_isa_name(ts_isa()));
+    printf("%s: %s(), %ld timed calls, %d thread%s, kernels %s%s\n", o->model, b->method, n,
+           o->threads, o->threads == 1 ? "" : "s", ts_isa_name(ts_isa()), o->optimize ? ", optimized" : "");
     printf("  load        %10.3f ms\n", load);
     printf("  first call  %10.3f ms\n", first);
     printf("  p50         %10.3f ms\n", p50);
@@ -113,6 +115,8 @@ static void report(const Bench *b, double load, double first, const double *t, l
     printf("  min         %10.3f ms\n", t[0]);
     if (peak >= 0)
         printf("  peak memory %10.1f MB (resident)\n", peak);
+    if (b->summary)
+        printf("  optimized:  %s\n", b->summary);
 }
 
 /* The inputs, made as `tscript run` makes them (after --seed). */
@@ -182,6 +186,8 @@ int cmd_bench(const Options *o) {
             cli_error_in(o->model, msg);
         goto done;
     }
+    if (o->optimize)
+        cli_optimize_model(o, b.ctx, &b.m, b.method, &b.summary);
     double load = now_ms() - t0, first;
     if (!make_inputs(&b))
         goto done;
@@ -196,6 +202,8 @@ done:
         ts_value_release(b.vals[i]);
     free(b.vals);
     free(times);
+    if (b.summary)
+        ts_string_free(b.summary);
     if (b.m)
         ts_module_release(b.m);
     ts_ctx_free(b.ctx);

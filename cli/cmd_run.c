@@ -85,6 +85,8 @@ int cmd_run(const Options *o) {
     int rc = cli_open_model(o, 0, &ctx, &m);
     if (rc != 0)
         return rc;
+    if (o->optimize)
+        cli_optimize_model(o, ctx, &m, method, NULL);
 
     rc = EXIT_ERROR;
     int arity = ts_module_method_arity(m, method);

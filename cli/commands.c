@@ -13,7 +13,7 @@
 
 static const char usage_head[] =
     "usage: tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]\n"
-    "                    [--isa LEVEL] [--max-memory N] [--timeout SECONDS]\n"
+    "                    [--isa LEVEL] [--max-memory N] [--timeout SECONDS] [--optimize]\n"
     "       tscript show MODEL.pt [--tree | --code | --graph] [--timeout SECONDS]\n"
     "       tscript check MODEL.pt [--timeout SECONDS]\n"
     "       tscript save MODEL.pt -o OUT.pt [--timeout SECONDS]\n"
@@ -51,6 +51,8 @@ static const char help_head[] =
     "                  avx512 or auto (default; also TSCRIPT_ISA, the lower wins)\n"
     "  --max-memory N  fail cleanly once the library holds N bytes (default: no limit)\n"
     "  --timeout SECONDS  stop loading or running after SECONDS (default: no limit)\n"
+    "  --optimize      run the optimised forward (tscript optimize, plus fused\n"
+    "                  convolutions); a module it cannot optimise runs as it is\n"
     "\n"
     "show     print the module (or, for a torch.save file, each tensor's name, dtype, shape)\n"
     "  --tree     the module tree, as print(module) does (default)\n"
@@ -75,7 +77,7 @@ static const char help_tail[] =
 
 #define RUN_OPTIONS                                                                                \
     (OPT_BIT(OPT_OUTPUT) | OPT_BIT(OPT_METHOD) | OPT_BIT(OPT_THREADS) | OPT_BIT(OPT_ISA) |         \
-     OPT_BIT(OPT_MAX_MEMORY) | OPT_BIT(OPT_TIMEOUT) | OPTS_SOURCE)
+     OPT_BIT(OPT_MAX_MEMORY) | OPT_BIT(OPT_TIMEOUT) | OPTS_SOURCE | OPT_BIT(OPT_OPTIMIZE))
 #define SHOW_OPTIONS                                                                               \
     (OPT_BIT(OPT_TIMEOUT) | OPTS_SOURCE | OPT_BIT(OPT_TREE) | OPT_BIT(OPT_CODE) |                  \
      OPT_BIT(OPT_GRAPH) | OPT_BIT(OPT_REPRINT))
@@ -83,11 +85,22 @@ static const char help_tail[] =
 #define BENCH_OPTIONS                                                                              \
     (OPT_BIT(OPT_METHOD) | OPT_BIT(OPT_SEED) | OPT_BIT(OPT_THREADS) | OPT_BIT(OPT_ISA) |          \
      OPT_BIT(OPT_MAX_MEMORY) | OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_ITERS) | OPT_BIT(OPT_WARMUP) |   \
-     OPT_BIT(OPT_TIME) | OPT_BIT(OPT_JSON))
+     OPT_BIT(OPT_TIME) | OPT_BIT(OPT_JSON) | OPT_BIT(OPT_OPTIMIZE))
 
 static const char bench_usage[] =
     "       tscript bench MODEL.pt [INPUT ...] [--iters N] [--warmup N] [--time SECONDS]\n"
-    "                    [--threads N] [--isa LEVEL] [--method NAME] [--seed N] [--json]\n";
+    "                    [--threads N] [--isa LEVEL] [--method NAME] [--seed N] [--json] [--optimize]\n";
+
+static const char optimize_usage[] =
+    "       tscript optimize MODEL.pt -o OUT.pt [--method NAME] [--timeout SECONDS]\n";
+
+static const char optimize_help[] =
+    "\n"
+    "optimize write MODEL's forward (or --method) optimised for inference as OUT.pt, an\n"
+    "         archive torch.jit.load runs: calls inlined, attributes frozen into\n"
+    "         constants, constants propagated, dead code removed, batch norms folded\n"
+    "         into the convolutions before them. The module must be in eval mode.\n"
+    "         (run and bench take --optimize: the same, plus fused convolutions)\n";
 
 static const char bench_help[] =
     "\n"
@@ -97,6 +110,8 @@ static const char bench_help[] =
     "  --warmup N      untimed calls after the first (default 2)\n"
     "  --time SECONDS  the time to fill when --iters is not given (default 2)\n"
     "  --json          one JSON object on standard output instead of the table\n"
+    "  --optimize      optimise the model first (as tscript optimize, plus fused\n"
+    "                  convolutions); the load time includes it\n"
     "  (--threads, --isa, --method, --seed, --max-memory, --timeout as for run)\n";
 
 /* Append a row for a new command (its usage lines and help section with it). */
@@ -107,6 +122,8 @@ static const Command commands[] = {
     {"script", OPT_BIT(OPT_TIMEOUT) | OPTS_SOURCE | OPT_BIT(OPT_OUTPUT), 0, NULL, NULL, cmd_script},
     {"save", OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_OUTPUT), CMDF_OUTPUT_FILE, NULL, NULL, cmd_save},
     {"bench", BENCH_OPTIONS, CMDF_INPUTS, bench_usage, bench_help, cmd_bench},
+    {"optimize", OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_OUTPUT) | OPT_BIT(OPT_METHOD) | OPTS_SOURCE, CMDF_OUTPUT_FILE,
+     optimize_usage, optimize_help, cmd_optimize},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

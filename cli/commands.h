@@ -46,6 +46,13 @@ int cmd_check(const Options *o);
 int cmd_script(const Options *o);
 int cmd_save(const Options *o);
 int cmd_bench(const Options *o);
+int cmd_optimize(const Options *o);
+
+/* --optimize: replace *m by its optimised forward (or method), keeping *m
+ * with a note on stderr when the optimiser refuses it. summary (may be
+ * NULL): what was done, owned (ts_string_free), NULL when refused. */
+void cli_optimize_model(const Options *o, ts_ctx *ctx, ts_module **m, const char *method, char **summary);
+
 /* "tscript: MSG" and the usage text on stderr; EXIT_USAGE. */
 __attribute__((format(printf, 1, 2))) int cli_usage_error(const char *fmt, ...);
 /* "tscript: error: [WHERE: ]MSG" on stderr, one line (trailing newlines of

@@ -126,3 +126,17 @@ int cli_open_model(const Options *o, unsigned flags, ts_ctx **ctx, ts_module **m
     print_notes(path, ts_ctx_notes(*ctx));
     return 0;
 }
+
+void cli_optimize_model(const Options *o, ts_ctx *ctx, ts_module **m, const char *method, char **summary) {
+    ts_module *om = NULL;
+    if (ts_module_optimize(ctx, *m, method, 0, &om, summary) != TS_OK) {
+        const char *msg = ts_ctx_error(ctx);
+        int n = (int)strlen(msg);
+        while (n > 0 && msg[n - 1] == '\n')
+            n--;
+        fprintf(stderr, "tscript: note: %s: running it unoptimised: %.*s\n", o->model, n, msg);
+        return;
+    }
+    ts_module_release(*m);
+    *m = om;
+}

@@ -174,6 +174,7 @@ static const OptSpec option_table[] = {
     {OPT_WARMUP, "--warmup", NULL, true, set_calls, FIELD(warmup)},
     {OPT_TIME, "--time", NULL, true, set_seconds, 0},
     {OPT_JSON, "--json", NULL, false, set_flag, FIELD(json)},
+    {OPT_OPTIMIZE, "--optimize", NULL, false, set_flag, FIELD(optimize)},
 };
 
 /* The row of word among the options c accepts, or NULL. */

@@ -43,6 +43,7 @@ typedef enum OptId {
     OPT_WARMUP,      /* --warmup N (bench) */
     OPT_TIME,        /* --time SECONDS (bench) */
     OPT_JSON,        /* --json (bench) */
+    OPT_OPTIMIZE,    /* --optimize (run, bench: src/opt/ before the calls) */
     OPT_COUNT_
 } OptId;
 
@@ -84,6 +85,7 @@ typedef struct Options {
     long warmup;             /* --warmup (bench) */
     double seconds;          /* --time (bench), in seconds */
     bool json;               /* --json (bench) */
+    bool optimize;           /* --optimize (run, bench) */
     uint64_t seen;           /* OPT_BIT of each option given */
 } Options;
 
