@@ -5,7 +5,8 @@
  *
  *   out = act(conv2d(input, weight, bias, stride, padding, dilation, groups) [+ residual])
  *
- * act: 0 none, 1 relu, 2 clamp to [lo, hi] (hardtanh, relu6). With oneDNN
+ * act: 0 none, 1 relu, 2 clamp to [lo, hi] (hardtanh, relu6), 3 hardswish,
+ * 4 silu. With oneDNN
  * (ops/conv_fast.h) the add and the activation are post-ops of the one
  * primitive: the output is written once. Otherwise, or when oneDNN cannot
  * take the operands (not float32, a residual of another shape or dtype,
@@ -16,7 +17,7 @@
 #include "ops/conv_fast.h"
 #include "ops/tensor_ops.h"
 
-enum { ACT_NONE = 0, ACT_RELU = 1, ACT_CLAMP = 2 };
+enum { ACT_NONE = 0, ACT_RELU = 1, ACT_CLAMP = 2, ACT_HARDSWISH = 3, ACT_SILU = 4 };
 
 /* The oneDNN descriptor of the call, when the operands are what it takes:
  * batched float32 NCHW, a matching weight, an output of positive size. */
@@ -62,7 +63,10 @@ static bool conv_fused_fast(Ctx *ctx, const OpInfo *info, IValue *in, Tensor *x,
     int64_t osz[4] = {d.N, d.OC, d.OH, d.OW};
     if (res && (res->dtype != DT_FLOAT32 || !same_shape(res, osz, 4))) return false;
     d.sum = res != NULL;
-    d.act = act == ACT_RELU ? ONEDNN_ACT_RELU : act == ACT_CLAMP ? ONEDNN_ACT_CLAMP : ONEDNN_ACT_NONE;
+    static const OnednnAct acts[] = {ONEDNN_ACT_NONE, ONEDNN_ACT_RELU, ONEDNN_ACT_CLAMP, ONEDNN_ACT_HARDSWISH,
+                                     ONEDNN_ACT_SILU};
+    if (act < 0 || act > ACT_SILU) return false;
+    d.act = acts[act];
     d.lo = (float)lo, d.hi = (float)hi;
     Tensor *xc = tensor_contiguous(ctx, x), *rc = res ? tensor_contiguous(ctx, res) : NULL;
     Tensor *r = xc && (!res || rc) ? tensor_new_uninit(ctx, DT_FLOAT32, osz, 4) : NULL;
@@ -109,10 +113,10 @@ OPFN(top_conv2d_fused) {
         if (st != TS_OK) return st;
         cur = r;
     }
-    if (act == ACT_RELU || act == ACT_CLAMP) {
+    if (act >= ACT_RELU && act <= ACT_SILU) {
+        static const char *names[] = {NULL, "aten::relu_", "aten::hardtanh_", "aten::hardswish_", "aten::silu_"};
         IValue args[3] = {cur, iv_double(lo), iv_double(hi)};
-        ts_status st = act == ACT_RELU ? call_op(ctx, "aten::relu_", "", args, 1, &r)
-                                       : call_op(ctx, "aten::hardtanh_", "", args, 3, &r);
+        ts_status st = call_op(ctx, names[act], "", args, act == ACT_CLAMP ? 3 : 1, &r);
         iv_release(cur);
         if (st != TS_OK) return st;
         cur = r;

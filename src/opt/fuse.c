@@ -7,7 +7,7 @@
  *   %c = aten::conv2d(x, w, b, stride, padding, dilation, groups)
  *        (or aten::_convolution with transposed=False and a 4-d constant weight)
  *   %s = aten::add(%c, r, 1) | aten::add(r, %c, 1) | aten::add_(%c, r, 1)   (optional)
- *   %y = aten::relu(_)(%s) | aten::relu6(_)(%s) | aten::hardtanh(_)(%s, lo, hi)  (optional)
+ *   %y = relu(_) | relu6(_) | hardtanh(_)(%s, lo, hi) | hardswish(_) | silu(_)  (optional)
  * becomes %y = tscript::conv2d_fused(x, w, b, stride, padding, dilation,
  * groups, r or None, act, lo, hi) at the place of the last node, where every
  * operand is defined. In-place forms write the fresh result of the
@@ -90,6 +90,8 @@ static void try_fuse(Graph *g, Node *c, const OpSchema *fused, OptStats *st) {
         else if ((op_is(u, "aten::hardtanh") || op_is(u, "aten::hardtanh_")) && u->inputs.len == 3 &&
                  const_num(u->inputs.data[1], &lo) && const_num(u->inputs.data[2], &hi) && lo <= hi)
             kind = 2;
+        else if (op_is(u, "aten::hardswish") || op_is(u, "aten::hardswish_")) kind = 3;
+        else if (op_is(u, "aten::silu") || op_is(u, "aten::silu_")) kind = 4;
         if (kind) act = u, last = u;
     }
     if (!add && !act) return;

@@ -143,6 +143,8 @@ static dnnl_primitive_desc_t conv_pd(const OnednnConvDesc *d) {
         if (d->sum) dnnl_post_ops_append_sum(po, 1.0f);
         if (d->act == ONEDNN_ACT_RELU) dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
         if (d->act == ONEDNN_ACT_CLAMP) dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, d->lo, d->hi);
+        if (d->act == ONEDNN_ACT_HARDSWISH) dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_hardswish, 0.0f, 0.0f);
+        if (d->act == ONEDNN_ACT_SILU) dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, 1.0f, 0.0f);
         dnnl_primitive_attr_set_post_ops(attr, po);
         dnnl_post_ops_destroy(po);
     }

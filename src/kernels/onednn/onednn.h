@@ -1,8 +1,8 @@
 /*
  * onednn.h - the optional oneDNN backend (Debian: libdnnl-dev, the C API of
  * dnnl.h) for float32 convolutions, with the weights reordered once into the
- * blocked layout oneDNN picks and fused post-ops (residual sum, then relu or
- * clamp).
+ * blocked layout oneDNN picks and fused post-ops (residual sum, then relu,
+ * clamp, hardswish or silu).
  *
  * CMake compiles kernels/onednn/onednn.c and defines TS_HAVE_ONEDNN only when
  * it finds the library and TS_ONEDNN is ON; otherwise the stubs below say "not
@@ -25,6 +25,8 @@ typedef enum OnednnAct {
     ONEDNN_ACT_NONE = 0,
     ONEDNN_ACT_RELU,  /* max(x, 0) */
     ONEDNN_ACT_CLAMP, /* min(max(x, lo), hi): hardtanh, relu6 */
+    ONEDNN_ACT_HARDSWISH, /* x * relu6(x + 3) / 6 */
+    ONEDNN_ACT_SILU,  /* x * sigmoid(x) (oneDNN's swish with alpha 1) */
 } OnednnAct;
 
 /* One convolution: NCHW input, (OC, C/groups, KH, KW) weight, NCHW output. */
