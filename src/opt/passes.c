@@ -115,15 +115,28 @@ bool opt_has_effect(const Node *n) {
 
 /* ---- dead code ---- */
 
-static bool dead_in_block(Graph *g, Block *b, OptStats *st) {
+/* uses[id] += d for every input of the nodes of b (nested blocks and block
+ * returns included). */
+static void count_block(const Block *b, int *uses, int d) {
+    for (const Node *n = b->param->next;; n = n->next) {
+        for (int i = 0; i < n->inputs.len; i++) uses[n->inputs.data[i]->id] += d;
+        if (n == b->ret) break;
+        for (int k = 0; k < n->nblocks; k++) count_block(n->blocks[k], uses, d);
+    }
+}
+
+/* Removes, last node first, what has no used output and no effect; a
+ * removed node's inputs lose a use (so what only it used goes too). */
+static bool dead_in_block(Block *b, int *uses, OptStats *st) {
     bool changed = false;
     for (Node *n = b->ret->prev; n != b->param;) {
         Node *prev = n->prev;
-        for (int k = 0; k < n->nblocks; k++) changed |= dead_in_block(g, n->blocks[k], st);
+        for (int k = 0; k < n->nblocks; k++) changed |= dead_in_block(n->blocks[k], uses, st);
         bool used = false;
-        for (int i = 0; i < n->outputs.len && !used; i++) used = opt_count_uses(g, n->outputs.data[i]) > 0;
-        bool effect = opt_has_effect(n);
-        if (!used && !effect) {
+        for (int i = 0; i < n->outputs.len && !used; i++) used = uses[n->outputs.data[i]->id] > 0;
+        if (!used && !opt_has_effect(n)) {
+            for (int i = 0; i < n->inputs.len; i++) uses[n->inputs.data[i]->id]--;
+            for (int k = 0; k < n->nblocks; k++) count_block(n->blocks[k], uses, -1);
             node_remove(n);
             st->removed++;
             changed = true;
@@ -134,8 +147,12 @@ static bool dead_in_block(Graph *g, Block *b, OptStats *st) {
 }
 
 void opt_dead_code(Graph *g, OptStats *st) {
-    while (dead_in_block(g, g->block, st)) {
+    int *uses = ts_xmalloc(sizeof(int) * (size_t)(g->next_id + 1));
+    memset(uses, 0, sizeof(int) * (size_t)(g->next_id + 1));
+    count_block(g->block, uses, 1);
+    while (dead_in_block(g->block, uses, st)) {
     }
+    ts_free(uses);
 }
 
 /* ---- constant propagation ---- */
@@ -402,6 +419,26 @@ static Value *add_constant_before(Folder *f, Node *before, IValue v, Type *t) {
     return node_add_output(f->g, c, t);
 }
 
+/* W'[c] = W[c] * scale[c] (per output channel), rounded once to W's dtype. */
+static Tensor *scaled_weight(Ctx *ctx, Tensor *w, const double *scale, int64_t oc, int64_t per) {
+    if (w->dtype == DT_FLOAT32 && tensor_is_contiguous(w)) {
+        Tensor *r = tensor_new_uninit(ctx, DT_FLOAT32, w->sizes, w->ndim);
+        if (!r) return NULL;
+        const float *src = tensor_data(w);
+        float *dst = tensor_data(r);
+        for (int64_t c = 0; c < oc; c++)
+            for (int64_t i = 0; i < per; i++) dst[c * per + i] = (float)((double)src[c * per + i] * scale[c]);
+        return r;
+    }
+    double *wv = f64_values(ctx, w, oc * per);
+    if (!wv) return NULL;
+    for (int64_t c = 0; c < oc; c++)
+        for (int64_t i = 0; i < per; i++) wv[c * per + i] *= scale[c];
+    Tensor *r = tensor_of(ctx, w->dtype, w->sizes, w->ndim, wv, oc * per);
+    ts_free(wv);
+    return r;
+}
+
 static void fold_bn(Folder *f, Node *bn) {
     if (bn->kind != NK_OP || strcmp(bn->op->name, "aten::batch_norm") || bn->inputs.len < 9) return;
     Value *x = bn->inputs.data[0];
@@ -417,22 +454,24 @@ static void fold_bn(Folder *f, Node *bn) {
         !const_tensor(bn->inputs.data[3], &mean) || !const_tensor(bn->inputs.data[4], &var) ||
         !const_number(bn->inputs.data[7], &eps))
         return;
-    if ((w->dtype != DT_FLOAT32 && w->dtype != DT_FLOAT64) || w->ndim < 3 || value_uses_in_block(f->g->block, x) != 1) return;
+    if ((w->dtype != DT_FLOAT32 && w->dtype != DT_FLOAT64) || w->ndim < 3 ||
+        value_uses_in_block(f->g->block, x) != 1)
+        return;
     int64_t oc = w->sizes[0], per = oc ? tensor_numel(w) / oc : 0;
-    double *wv = f64_values(f->ctx, w, oc * per), *bv = b ? f64_values(f->ctx, b, oc) : NULL;
+    double *bv = b ? f64_values(f->ctx, b, oc) : NULL;
     double *gv = gam ? f64_values(f->ctx, gam, oc) : NULL, *btv = bet ? f64_values(f->ctx, bet, oc) : NULL;
     double *mv = f64_values(f->ctx, mean, oc), *vv = f64_values(f->ctx, var, oc);
-    bool ok = wv && mv && vv && (!b || bv) && (!gam || gv) && (!bet || btv);
-    if (ok) {
+    if (mv && vv && (!b || bv) && (!gam || gv) && (!bet || btv)) {
+        double *sc = ts_xmalloc(sizeof(double) * (size_t)(oc ? oc : 1));
         double *nb = ts_xmalloc(sizeof(double) * (size_t)(oc ? oc : 1));
         for (int64_t c = 0; c < oc; c++) {
-            double s = (gv ? gv[c] : 1.0) / sqrt(vv[c] + eps);
-            for (int64_t i = 0; i < per; i++) wv[c * per + i] *= s;
-            nb[c] = ((bv ? bv[c] : 0.0) - mv[c]) * s + (btv ? btv[c] : 0.0);
+            sc[c] = (gv ? gv[c] : 1.0) / sqrt(vv[c] + eps);
+            nb[c] = ((bv ? bv[c] : 0.0) - mv[c]) * sc[c] + (btv ? btv[c] : 0.0);
         }
         int64_t bsz[1] = {oc};
-        Tensor *nw = tensor_of(f->ctx, w->dtype, w->sizes, w->ndim, wv, oc * per);
+        Tensor *nw = scaled_weight(f->ctx, w, sc, oc, per);
         Tensor *nbt = nw ? tensor_of(f->ctx, w->dtype, bsz, 1, nb, oc) : NULL;
+        ts_free(sc);
         ts_free(nb);
         if (nw && nbt) {
             cv->inputs.data[1] = add_constant_before(f, cv, iv_tensor_steal(nw), ty_tensor());
@@ -447,7 +486,7 @@ static void fold_bn(Folder *f, Node *bn) {
             ts_clear_error(f->ctx);
         }
     }
-    ts_free(wv), ts_free(bv), ts_free(gv), ts_free(btv), ts_free(mv), ts_free(vv);
+    ts_free(bv), ts_free(gv), ts_free(btv), ts_free(mv), ts_free(vv);
 }
 
 static void bn_block(Folder *f, Block *b) {
