@@ -305,8 +305,9 @@ enum {
  * every call inlined and every attribute frozen into a constant (as
  * torch.jit.freeze), constants propagated, dead code removed, batch norms
  * folded into the convolutions before them and, unless TS_OPT_FOR_SAVE,
- * convolutions fused with a following residual add and relu/relu6/hardtanh.
- * The result has that one method; m is unchanged (and kept alive by it).
+ * convolutions fused with a following residual add and relu, relu6,
+ * hardtanh, hardswish or silu. The result has that one method; m is
+ * unchanged and may be released (the result keeps what it needs).
  * *out is owned (ts_module_release). If summary is not NULL it receives a
  * one-line account ("inlined 41 calls, froze 310 attributes, ...", owned,
  * ts_string_free). Errors: TS_ERR_UNSUPPORTED with the reason (training

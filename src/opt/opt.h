@@ -14,7 +14,7 @@
  *              bias constants: w * g / sqrt(var + eps), (b - mean) * g /
  *              sqrt(var + eps) + beta, computed in float64);
  *   fuse.c     (only for running, OPT_FUSE) conv2d [+ residual add] [+ relu,
- *              relu6, hardtanh] into tscript::conv2d_fused, which oneDNN
+ *              relu6, hardtanh, hardswish, silu] into tscript::conv2d_fused, which oneDNN
  *              runs as one primitive with post-ops.
  * The result is a new Module whose root class holds only `training` and the
  * optimised method; its graph holds the weights as constants (written as
