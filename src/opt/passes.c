@@ -83,12 +83,14 @@ static int value_uses_in_block(const Block *b, const Value *v) {
     return c;
 }
 
-/* Ops whose result is not a function of their inputs (or that draw from the
- * generator): never computed ahead, never removed. */
+/* Ops whose result is not a function of their inputs (they draw from the
+ * generator or read the context's state): never computed ahead, never
+ * removed. */
 static bool nondeterministic(const OpSchema *s) {
     static const char *words[] = {"rand", "normal", "bernoulli", "dropout", "uniform", "multinomial", "poisson",
                                   "cauchy", "exponential", "geometric", "manual_seed", "empty", "seed", "time",
-                                  "sleep", "wait", "fork", "rrelu", "Print", "warn", "Raise", "format"};
+                                  "sleep", "wait", "fork", "rrelu", "Print", "warn", "Raise", "format", "grad_enabled",
+                                  "autocast"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (strstr(s->name, words[i])) return true;
     return false;
@@ -217,6 +219,30 @@ static void become_constants(Folder *f, Node *n, IValue *vals) {
     f->changed = true;
 }
 
+static bool is_written_arg(const OpArg *a);
+static bool returns_alias(const OpSchema *s);
+
+/* Could a node of b write v, or a value that may alias it (a view, a
+ * container holding it, a block output)? depth bounds the alias chain. */
+static bool written_in(const Block *b, const Value *v, int depth) {
+    for (const Node *n = b->param->next;; n = n->next) {
+        for (int i = 0; i < n->inputs.len; i++) {
+            if (n->inputs.data[i] != v) continue;
+            if (n == b->ret) return true; /* leaves the block: follow no further, assume the worst */
+            if (n->kind == NK_OP && n->op->writes && i < n->op->nargs && is_written_arg(&n->op->args[i]))
+                return true;
+            bool aliases = n->kind != NK_OP || returns_alias(n->op);
+            if (aliases && n->kind != NK_RETURN)
+                for (int k = 0; k < n->outputs.len; k++)
+                    if (depth > 16 || written_in(b, n->outputs.data[k], depth + 1)) return true;
+        }
+        if (n == b->ret) break;
+        for (int k = 0; k < n->nblocks; k++)
+            if (written_in(n->blocks[k], v, depth)) return true;
+    }
+    return false;
+}
+
 static void fold_op(Folder *f, Node *n) {
     const OpSchema *s = n->op;
     if (!s || !s->fn || s->writes || nondeterministic(s) || s->varret || n->outputs.len == 0 || n->outputs.len > 8)
@@ -239,7 +265,8 @@ static void fold_op(Folder *f, Node *n) {
     }
     for (int i = 0; i < k; i++) iv_release(args[i]);
     for (int i = 0; ok && i < n->outputs.len; i++)
-        ok = immutable(outs[i]) && (f->tensors || outs[i].kind != IV_TENSOR);
+        ok = immutable(outs[i]) && (outs[i].kind != IV_TENSOR ||
+                                    (f->tensors && !written_in(f->g->block, n->outputs.data[i], 0)));
     if (!ok) {
         for (int i = 0; i < n->outputs.len; i++) iv_release(outs[i]);
         return;

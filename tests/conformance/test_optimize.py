@@ -174,3 +174,25 @@ def test_branches(archive, rundir, sign):
     assert "use_relu" not in code and "batch_norm" not in code and "if bool(" in code
     with torch.no_grad():
         assert_same_arrays(flatten(torch.jit.load(out)(*inputs)), flat, flat64)
+
+
+class FreshZeros(nn.Module):
+    """A tensor made from constants and then written in place: computing it
+    once at optimisation time would make every iteration (and every call)
+    write the same tensor, so the second result would be 2 x."""
+
+    def forward(self, x):
+        outs = []
+        for _ in range(2):
+            z = torch.zeros([2, 3])
+            z.add_(x)
+            outs.append(z)
+        return torch.stack(outs)
+
+
+def test_written_tensors_are_not_folded(archive, rundir):
+    path = archive("optimize_fresh_zeros", lambda: script(FreshZeros()))
+    inputs = [torch.randn(2, 3)]
+    _, flat, flat64 = references(path, inputs)
+    _, got = run_model(path, inputs, rundir, ["--optimize"])
+    assert_same_arrays(got, flat, flat64)
