@@ -86,6 +86,14 @@ bool schema_parse(const char *text, OpSchema *s, StrBuf *err);
 /* Render "aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor". */
 void schema_str(StrBuf *sb, const OpSchema *s);
 
+/* After s ran on args: bump the version of every storage it wrote (a
+ * Tensor(a!) argument, or each tensor of a Tensor(a!)[] list), which caches
+ * of derived data check (Storage.version: the oneDNN weights of
+ * ops/conv_fast.c). Every caller of op functions that may write a tensor
+ * other code reads later calls it: the interpreter, the Python evaluator,
+ * the tracer. */
+void op_bump_written(const OpSchema *s, const IValue *args, int nin);
+
 /* ---- helpers for implementations ---- */
 
 /* Scalar (int/float/bool IValue) to double / int64. */

@@ -730,3 +730,23 @@ const OpSchema *ops_at(int i) {
     ops_init();
     return i >= 0 && i < g_count ? &g_schemas[i] : NULL;
 }
+
+/* ---- writes ---- */
+
+/* An op with a Tensor(a!) argument wrote into its storage (or into each
+ * tensor of a Tensor(a!)[] list): bump the storage versions that caches of
+ * derived data check (see Storage.version). A written list itself
+ * (t[](a!): append, insert) changes no storage and costs nothing here. */
+static void bump_tensor(IValue v) {
+    if (v.kind == IV_TENSOR && v.u.t->storage) __atomic_fetch_add(&v.u.t->storage->version, 1, __ATOMIC_RELAXED);
+}
+
+void op_bump_written(const OpSchema *s, const IValue *args, int nin) {
+    for (int k = 0; k < nin && k < s->nargs; k++) {
+        const OpArg *a = &s->args[k];
+        if (!a->is_write) continue;
+        if (args[k].kind == IV_TENSOR) bump_tensor(args[k]);
+        else if (args[k].kind == IV_LIST && a->type_text && strncmp(a->type_text, "Tensor", 6) == 0)
+            for (int64_t i = 0; i < args[k].u.l->len; i++) bump_tensor(args[k].u.l->items[i]);
+    }
+}

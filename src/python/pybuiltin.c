@@ -204,6 +204,7 @@ ts_status py_call_op(Py *S, const char *op, PV *args, int nargs, const char **kw
         for (int j = 0; j < nret; j++) otypes[j] = s->rets[j].type;
         OpInfo info = {s, otypes, nret, NULL};
         st = s->fn(S->ctx, in, s->nargs, outs, &info);
+        if (s->writes) op_bump_written(s, in, s->nargs);
         if (st == TS_OK && S->ctx->grad_names) grad_names_after(S->ctx, s, in, s->nargs, outs, nret);
         for (int j = 0; j < s->nargs; j++) iv_release(in[j]);
         if (st == TS_OK) {

@@ -393,24 +393,6 @@ static inline void slot_set(IValue *slots, int32_t s, IValue v) {
     iv_release(old);
 }
 
-/* An op with a Tensor(a!) argument wrote into its storage (or into each
- * tensor of a Tensor(a!)[] list): bump the storage versions that caches of
- * derived data check (see Storage.version). A written list itself
- * (t[](a!): append, insert) changes no storage and costs nothing here. */
-static void bump_tensor(IValue v) {
-    if (v.kind == IV_TENSOR && v.u.t->storage) __atomic_fetch_add(&v.u.t->storage->version, 1, __ATOMIC_RELAXED);
-}
-
-static void bump_written(const OpSchema *s, const IValue *args, int nin) {
-    for (int k = 0; k < nin && k < s->nargs; k++) {
-        const OpArg *a = &s->args[k];
-        if (!a->is_write) continue;
-        if (args[k].kind == IV_TENSOR) bump_tensor(args[k]);
-        else if (args[k].kind == IV_LIST && a->type_text && strncmp(a->type_text, "Tensor", 6) == 0)
-            for (int64_t i = 0; i < args[k].u.l->len; i++) bump_tensor(args[k].u.l->items[i]);
-    }
-}
-
 static ts_status run_fail(Ctx *ctx, const Instr *ins, Function *fn, ts_status st) {
     ts_add_frame(ctx, ins->node ? ins->node->span : span_none(), fn->qualname);
     return st;
@@ -444,7 +426,7 @@ static ts_status run(Ctx *ctx, Code *code, IValue *slots, IValue *result) {
             IValue *ov = ins->nout <= 8 ? outs : ts_xmalloc(sizeof(IValue) * ins->nout);
             for (int k = 0; k < ins->nout; k++) ov[k] = iv_none();
             ts_status st = s->fn(ctx, args, ins->nin, ov, ins->info);
-            if (s->writes) bump_written(s, args, ins->nin);
+            if (s->writes) op_bump_written(s, args, ins->nin);
             if (st == TS_OK && ctx->grad_names) grad_names_after(ctx, s, args, ins->nin, ov, ins->nout);
             if (args != argbuf) ts_free(args);
             if (st == TS_OK)

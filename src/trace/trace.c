@@ -1389,6 +1389,7 @@ ts_status trace_op(Ctx *ctx, Tracer *t, const char *op, const IValue *args, int 
     }
     OpInfo info = {nd->op, ty, nd->outputs.len, NULL};
     st = nd->op->fn(ctx, a, nin, ov, &info);
+    if (nd->op->writes) op_bump_written(nd->op, a, nin);
     Shadow *rs;
     if (st == TS_OK)
         st = tr_record_op(t, nd->op, a, NULL, NULL, nin, ov, ty, nd->outputs.len, span_none(), &rs);

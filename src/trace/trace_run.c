@@ -92,6 +92,7 @@ static ts_status eval_op(Tracer *t, Frame *f, const Node *n) {
     warn_conversions(t, n, args, nin);
     OpInfo info = {s, types, nout, NULL};
     ts_status st = s->fn(t->ctx, args, nin, outs, &info);
+    if (s->writes) op_bump_written(s, args, nin);
     Shadow *rs = NULL;
     if (st == TS_OK && ts_alloc_over_limit()) {
         ts_alloc_clear_over_limit();

@@ -299,6 +299,22 @@ print(torch.randn(2, 3, dtype=torch.float64), torch.zeros(2).normal_())
 import sys
 print(len(sys.argv), sys.argv[1:])
 ''',
+    # a parameter written in Python between two calls of the scripted module:
+    # the second call sees it (the oneDNN weights cached per call site are
+    # keyed by the storage's version, which Python's in-place ops bump too)
+    "weights_written_between_calls": r'''
+import torch
+import torch.nn as nn
+torch.manual_seed(0)
+m = nn.Conv2d(3, 4, 3).eval()
+s = torch.jit.script(m)
+x = torch.randn(1, 3, 8, 8)
+a = s(x)
+with torch.no_grad():
+    m.weight.add_(1.0)
+b = s(x)
+print(bool(torch.allclose(a, b)), float((b - a).abs().max()) > 0.5)
+''',
 }
 
 
