@@ -418,6 +418,40 @@ static const char *const LIST_OUTPUT =
     "instead). If you absolutely need this and know the side effects, pass strict=False to trace() to "
     "allow this behavior (tscript trace --no-strict)";
 
+static ts_status bad_output(Tracer *t, const char *what, IValue v) {
+    return ts_fail(t->ctx, TS_ERR_TYPE, NULL,
+                   "trace: %s is a %s, but a traced function can only return tensors and (possibly nested) "
+                   "tuples, lists and dicts of tensors: return the tensor it comes from, or script the "
+                   "model instead (tscript script) to return other values",
+                   what, iv_kind_name(v));
+}
+
+/* What output_value refuses, checked before anything is changed (a C
+ * session's failed trace_end can be retried with another output). */
+static ts_status check_output(Tracer *t, IValue v, const Shadow *sh, bool strict, const char *what) {
+    if (sh && sh->v) return TS_OK;
+    switch (v.kind) {
+    case IV_TENSOR: return TS_OK;
+    case IV_TUPLE:
+    case IV_LIST: {
+        int64_t n = v.kind == IV_TUPLE ? v.u.tup->len : v.u.l->len;
+        const IValue *items = v.kind == IV_TUPLE ? v.u.tup->items : v.u.l->items;
+        if (v.kind == IV_LIST && strict)
+            for (int64_t i = 0; i < n; i++)
+                if (items[i].kind != IV_TENSOR) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "list");
+        for (int64_t i = 0; i < n; i++)
+            TS_TRY(check_output(t, items[i], sh && i < sh->n ? sh->items[i] : NULL, strict, what));
+        return TS_OK;
+    }
+    case IV_DICT:
+        if (strict) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "dict");
+        for (int64_t i = 0; i < v.u.dict->len; i++)
+            TS_TRY(check_output(t, v.u.dict->entries[i].value, NULL, strict, what));
+        return TS_OK;
+    default: return bad_output(t, what, v);
+    }
+}
+
 /* The traced value of an output (a tensor or a container of tensors). */
 static ts_status output_value(Tracer *t, IValue v, Shadow *sh, bool strict, const char *what, Span sp,
                               Value **out) {
@@ -475,12 +509,7 @@ static ts_status output_value(Tracer *t, IValue v, Shadow *sh, bool strict, cons
         ts_free(vals);
         return TS_OK;
     }
-    default:
-        return ts_fail(t->ctx, TS_ERR_TYPE, NULL,
-                       "trace: %s is a %s, but a traced function can only return tensors and (possibly nested) "
-                       "tuples, lists and dicts of tensors: return the tensor it comes from, or script the "
-                       "model instead (tscript script) to return other values",
-                       what, iv_kind_name(v));
+    default: return bad_output(t, what, v);
     }
 }
 
@@ -1120,6 +1149,7 @@ static ts_status add_inputs(Tracer *t, const Function *fn, const IValue *inputs,
 
 static ts_status finish_root(Tracer *t, IValue result, Shadow *sh, Module **out) {
     Value *ov;
+    TS_TRY(check_output(t, result, sh, t->opt.strict, "the output"));
     TS_TRY(output_value(t, result, sh, t->opt.strict, "the output", span_none(), &ov));
     graph_add_output(t->scope->g, ov);
     TMod *root = t->mods.data[0];
@@ -1274,7 +1304,8 @@ typedef struct CParam {
 } CParam;
 
 ts_status trace_param(Ctx *ctx, Tracer *t, const char *name, IValue tensor, bool is_buffer) {
-    if (!t->c_api || t->finished || t->scope->up)
+    if (t->finished) return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_param: the trace has ended");
+    if (!t->c_api || !t->scope || t->scope->up || t->objects_made)
         return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_param: not inside a trace_begin session");
     if (tensor.kind != IV_TENSOR) return ts_fail(ctx, TS_ERR_TYPE, NULL, "trace_param: %s is not a tensor", name);
     if (!name || !*name) return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_param: empty name");
@@ -1311,6 +1342,8 @@ ts_status trace_param(Ctx *ctx, Tracer *t, const char *name, IValue tensor, bool
 /* Objects for the C session's classes, slots filled from the parameters
  * (modules traced through trace_call have theirs already). */
 static void c_make_objects(Tracer *t) {
+    if (t->objects_made) return;
+    t->objects_made = true;
     for (int i = t->mods.len - 1; i >= 0; i--) {
         TMod *m = t->mods.data[i];
         if (!m->c_made || m->obj) continue;
@@ -1411,7 +1444,8 @@ ts_status trace_op(Ctx *ctx, Tracer *t, const char *op, const IValue *args, int 
 ts_status trace_call(Ctx *ctx, Tracer *t, const char *name, Module *m, const char *method, const IValue *args,
                      int n, IValue *out) {
     *out = iv_none();
-    if (t->finished || !t->scope || t->scope->up || !t->c_api)
+    if (t->finished) return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: the trace has ended");
+    if (!t->scope || t->scope->up || !t->c_api || t->objects_made)
         return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: not inside a trace_begin session");
     if (m->root.kind != IV_OBJECT || m->inspect_only)
         return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: the module cannot run");
@@ -1419,9 +1453,12 @@ ts_status trace_call(Ctx *ctx, Tracer *t, const char *name, Module *m, const cha
     if (!fn || fn->state != FN_EMITTED)
         return ts_fail(ctx, TS_ERR_NOT_FOUND, NULL, "trace_call: the module has no method %s",
                        method ? method : "forward");
-    if (n + 1 > fn->nparams)
-        return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: %s takes %d arguments, %d given", fn->qualname,
-                       fn->nparams - 1, n);
+    int required = 0;
+    for (int i = 1; i < fn->nparams; i++) required += !fn->params[i].has_default;
+    if (n + 1 > fn->nparams || n < required)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: %s takes %d argument%s%s, %d given", fn->qualname,
+                       fn->nparams - 1, fn->nparams == 2 ? "" : "s", required < fn->nparams - 1 ? " (some with defaults)" : "",
+                       n);
     TMod *root = t->mods.data[0];
     TMod *sub = ptrmap_get(&t->mod_of, m->root.u.obj);
     if (!sub) {
@@ -1451,6 +1488,7 @@ ts_status trace_end(Ctx *ctx, Tracer *t, IValue output, Module **out) {
     *out = NULL;
     if (t->finished || !t->scope || t->scope->up)
         return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_end: the trace has ended");
+    TS_TRY(check_output(t, output, NULL, t->opt.strict, "the output"));
     c_make_objects(t);
     return finish_root(t, output, NULL, out);
 }

@@ -80,6 +80,7 @@ struct Tracer {
     int depth;
     bool finished;
     bool c_api;          /* a session of trace_begin: the root object is built from trace_param */
+    bool objects_made;   /* c_make_objects ran: the classes' slots are fixed */
 };
 
 /* ---- trace.c, for trace_run.c ---- */

@@ -21,6 +21,7 @@ import pytest
 import torch
 
 from harness import assert_error, assert_ok, assert_same_arrays, flatten, run_tscript
+from harness import tscript_bin as harness_bin
 from realistic import realistic
 
 SOURCE = '''
@@ -333,3 +334,41 @@ def test_trace_scripted_archive(tmp_path, model_py):
     assert "prim::Loop" not in str(m.graph)
     with torch.no_grad():
         same_outputs(m(x), model(x))
+
+
+def test_c_example_loads_in_pytorch(tmp_path):
+    """examples/trace.c: a model built and traced with the ts_trace_* C calls,
+    saved; PyTorch loads the file and gives what tscript gave (the trace's own
+    run and tscript's reload of the file), and its graph is the recorded ops
+    with the loaded module kept as a call of submodule `head`."""
+    import subprocess
+    exe = os.path.join(os.environ.get("TSCRIPT_BUILD") or os.path.dirname(harness_bin()), "trace_example")
+    assert os.path.exists(exe), "build the trace_example target (CMakeLists.txt)"
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = str(tmp_path / "c_traced.pt")
+    proc = subprocess.run([exe, out, os.path.join(repo, "examples", "simple_linear.pt")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = {}
+    for line in proc.stdout.splitlines():
+        words = line.split()
+        if words and words[0] != "saved":
+            rows[words[0]] = np.array([float(w) for w in words[1:]], dtype=np.float32)
+    # the input is torch.randn(2, 10) after torch.manual_seed(0), bit for bit
+    torch.manual_seed(0)
+    x = torch.randn(2, 10)
+    assert np.array_equal(rows["x"], x.numpy().ravel())
+    m = torch.jit.load(out)
+    kinds = [n.kind() for n in m.graph.nodes()]
+    assert [k for k in kinds if k.startswith("aten::") or k == "prim::CallMethod"] == [
+        "aten::linear", "aten::relu", "prim::CallMethod", "aten::softmax"], kinds
+    assert [n.s("name") for n in m.graph.nodes() if n.kind() == "prim::CallMethod"] == ["forward"]
+    assert sorted(dict(m.named_children())) == ["fc", "head"]
+    assert sorted(k for k, _ in m.named_parameters()) == ["fc.bias", "fc.weight", "head.linear.bias",
+                                                          "head.linear.weight"]
+    with torch.no_grad():
+        y, p = m(x)
+    want = flatten((y, p))
+    for prefix in ("traced", "reloaded"):
+        got = [rows[prefix + ".y"].reshape(2, 2), rows[prefix + ".p"].reshape(2, 2)]
+        assert_same_arrays(got, want, [a.astype(np.float64) for a in want])
