@@ -325,6 +325,7 @@ ts_status pyexec_script_class_instance(Py *S, PV *inst, const Span *sp) {
 ts_status pyexec_script_function(Py *S, PFunc *f, const Span *sp, PV *out) {
     Function *fn;
     TS_TRY(script_session_function(S->exec->ss, f, sp, &fn));
+    fn->user_scripted = true;
     PObj *o = pobj_new(P_SCRIPT);
     o->sfn = fn;
     o->smod = module_new(S->u, iv_none(), S->exec->path);
@@ -521,7 +522,7 @@ static ts_status jit_trace(Py *S, PV *args, int nargs, const char **kwn, PV *kwv
         opt.strict = strict;
         PObj *c = compiled.p;
         if (c->sfn) {
-            st = trace_function(ctx, c->sfn, iv, n, &opt, &tm);
+            st = trace_function(ctx, c->smod->unit, c->sfn, iv, n, &opt, &tm);
         } else {
             Module *root = module_new(c->sobj.u.obj->cls->unit, iv_dup(c->sobj), S->exec->path);
             st = trace_module(ctx, root, NULL, iv, n, &opt, &tm);

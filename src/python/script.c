@@ -200,9 +200,12 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
         }
         if (first) {
             out->fn = first;
-            return TS_OK;
+        } else {
+            TS_TRY(unit_resolve_function(ctx, sc->u, q, NULL, &out->fn));
         }
-        return unit_resolve_function(ctx, sc->u, q, NULL, &out->fn);
+        if (f->flags & PF_SCRIPT)
+            for (Function *o = out->fn; o; o = o->next_overload) o->user_scripted = true;
+        return TS_OK;
     }
     case P_CLASS: {
         PClass *c = v.p;
@@ -218,6 +221,15 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
             out->name = arena_printf(&sc->u->arena, "aten::%s", b + 6);
         } else if (strncmp(b, "math.", 5) == 0) {
             return math_function(sc, b + 5, sp, out);
+        }
+        return TS_OK;
+    }
+    case P_SCRIPT: {
+        /* exec: a function compiled by torch.jit.script (the same unit) */
+        PObj *o = v.p;
+        if (o->sfn) {
+            out->kind = GR_FUNCTION;
+            out->fn = o->sfn;
         }
         return TS_OK;
     }
@@ -636,7 +648,7 @@ static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
         TypeRec *t = &sc->types.data[i];
         if (t->pc != pc) continue;
         same_name++;
-        if (same_type(t->ct, c) && same_functions(t->inst, o)) {
+        if (same_type(t->ct, c) && same_functions(t->inst, o) && t->inst->jit_scripted == o->jit_scripted) {
             classtype_free(c);
             *out = t->ct;
             return TS_OK;
@@ -654,6 +666,7 @@ static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
         c = m;
     }
     if (pc->def) c->def_span = pc->def->span;
+    c->user_scripted = o->jit_scripted;
     unit_add_class(sc->u, c);
     TypeRec r = {pc, c, o};
     vec_push(&sc->types, r);

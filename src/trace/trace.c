@@ -276,18 +276,60 @@ static const char *strip_mangle(Tracer *t, const char *q) {
 
 static char *class_name(Tracer *t, const ClassType *orig) {
     const char *base = strip_mangle(t, orig->qualname);
-    if (!strmap_get(&t->unit->classes, base)) return arena_strdup(&t->unit->arena, base);
+    if (!unit_has_name(t->unit, base)) return arena_strdup(&t->unit->arena, base);
     const char *last = strrchr(base, '.');
     static int mangle; /* PyTorch's counter is per process too */
     int k = __atomic_fetch_add(&mangle, 1, __ATOMIC_RELAXED);
     for (;; k = __atomic_fetch_add(&mangle, 1, __ATOMIC_RELAXED)) {
         char *q = arena_printf(&t->unit->arena, "%.*s.___torch_mangle_%d%s", (int)(last - base), base, k, last);
-        if (!strmap_get(&t->unit->classes, q)) return q;
+        if (!unit_has_name(t->unit, q)) return q;
     }
 }
 
 static bool is_module_obj(IValue v) {
     return v.kind == IV_OBJECT && (v.u.obj->cls->kind == CK_MODULE);
+}
+
+/* A submodule the model's code scripted: the result holds the original
+ * object (its class borrowed from the model's unit, borrow_scripted), and
+ * its parameters are read through it. */
+static TMod *scripted_mod(Tracer *t, Object *o, TMod *parent, const char *attr) {
+    TMod *m = ts_xmalloc(sizeof *m);
+    memset(m, 0, sizeof *m);
+    m->orig = o;
+    m->parent = parent;
+    m->attr = arena_strdup(&t->unit->arena, attr);
+    m->scripted = true;
+    m->cls = o->cls;
+    IValue v;
+    v.kind = IV_OBJECT;
+    v.u.obj = o;
+    m->obj = iv_dup(v).u.obj;
+    vec_push(&t->mods, m);
+    ptrmap_put(&t->mod_of, o, m);
+    for (int i = 0; i < o->cls->attrs.len && i < o->nslots; i++) {
+        const ClassAttr *a = &o->cls->attrs.data[i];
+        if (o->slots[i].kind != IV_TENSOR || !(a->is_param || a->is_buffer)) continue;
+        TParam *p = arena_new(&t->arena, TParam);
+        p->owner = m;
+        p->name = arena_strdup(&t->unit->arena, a->name);
+        if (!ptrmap_get(&t->param_of, o->slots[i].u.t)) ptrmap_put(&t->param_of, o->slots[i].u.t, p);
+    }
+    return m;
+}
+
+/* Borrow the classes of the scripted submodules below o before any traced
+ * class is named: PyTorch scripted them first (in the constructor), so they
+ * keep their names and the traced copies take the mangled ones. */
+static ts_status borrow_scripted(Tracer *t, Object *o, int depth) {
+    if (depth > 64) return TS_OK;
+    for (int i = 0; i < o->cls->attrs.len && i < o->nslots; i++) {
+        if (!is_module_obj(o->slots[i])) continue;
+        Object *so = o->slots[i].u.obj;
+        if (so->cls->user_scripted) TS_TRY(unit_borrow_class(t->ctx, t->unit, so->cls));
+        else TS_TRY(borrow_scripted(t, so, depth + 1));
+    }
+    return TS_OK;
 }
 
 /* The traced counterpart of module object o (recursively). */
@@ -317,6 +359,7 @@ static TMod *build_mod(Tracer *t, Object *o, TMod *parent, const char *attr) {
         if (!is_module_obj(o->slots[i])) continue;
         Object *so = o->slots[i].u.obj;
         TMod *sm = ptrmap_get(&t->mod_of, so);
+        if (!sm && so->cls->user_scripted) sm = scripted_mod(t, so, m, oc->attrs.data[i].name);
         if (!sm) sm = build_mod(t, so, m, oc->attrs.data[i].name);
         classtype_add_attr(c, oc->attrs.data[i].name, sm->cls->type, false, false);
         vec_push(&subs, sm);
@@ -960,6 +1003,76 @@ ts_status tr_call_begin(Tracer *t, TMod *m, Function *callee, const IValue *args
 
 void tr_call_abort(Tracer *t) { scope_pop(t, false); }
 
+/* The traced value of an argument of a kept call: tensors by identity,
+ * tuples and tensor lists built of their items, numbers as the declared
+ * type wants them (arg_value), anything else a constant. */
+static Value *call_arg(Tracer *t, IValue v, Shadow *sh, Type *ty, Span sp) {
+    if (v.kind == IV_TUPLE) {
+        TupleObj *tp = v.u.tup;
+        Value **vals = ts_xmalloc(sizeof(Value *) * (size_t)(tp->len + 1));
+        Type **types = ts_xmalloc(sizeof(Type *) * (size_t)(tp->len + 1));
+        for (int64_t i = 0; i < tp->len; i++) {
+            Type *et = ty && ty->kind == TK_TUPLE && i < ty->n ? ty->elems[i] : NULL;
+            vals[i] = call_arg(t, tp->items[i], sh && i < sh->n ? sh->items[i] : NULL, et, sp);
+            types[i] = vals[i]->type;
+        }
+        Node *c = append(t->scope, NK_TUPLE_CONSTRUCT, sp);
+        for (int64_t i = 0; i < tp->len; i++) node_add_input(t->scope->g, c, vals[i]);
+        Value *r = node_add_output(t->scope->g, c, ty_tuple(types, (int)tp->len));
+        ts_free(vals);
+        ts_free(types);
+        return r;
+    }
+    return arg_value(t, v, sh, ty, NULL, sp);
+}
+
+/* Map the tensors of a kept call's result r (graph value v) in the scope. */
+static void bind_result(Tracer *t, Value *v, IValue r, Span sp) {
+    Scope *s = t->scope;
+    if (r.kind == IV_TENSOR) {
+        map_tensor(s, r.u.t, v);
+        return;
+    }
+    if (r.kind != IV_TUPLE && !(r.kind == IV_LIST && v->type->kind == TK_LIST)) return;
+    int64_t n = r.kind == IV_TUPLE ? r.u.tup->len : r.u.l->len;
+    const IValue *items = r.kind == IV_TUPLE ? r.u.tup->items : r.u.l->items;
+    bool any = false;
+    for (int64_t i = 0; i < n; i++) any |= items[i].kind == IV_TENSOR || items[i].kind == IV_TUPLE;
+    if (!any) return;
+    Node *u = append(s, r.kind == IV_TUPLE ? NK_TUPLE_UNPACK : NK_LIST_UNPACK, sp);
+    node_add_input(s->g, u, v);
+    for (int64_t i = 0; i < n; i++) {
+        Type *et = v->type->kind == TK_TUPLE && i < v->type->n ? v->type->elems[i]
+                   : v->type->kind == TK_LIST ? v->type->elems[0] : tree_type(items[i]);
+        node_add_output(s->g, u, et);
+    }
+    for (int64_t i = 0; i < n; i++) bind_result(t, u->outputs.data[i], items[i], sp);
+}
+
+ts_status tr_record_call(Tracer *t, TMod *mod, Function *callee, const IValue *args, Shadow *const *shadows,
+                         int nargs, IValue result, Span sp) {
+    Scope *s = t->scope;
+    if (!s) return TS_OK;
+    if (!mod) TS_TRY(unit_borrow_function(t->ctx, t->unit, t->home, callee));
+    Value **in = ts_xmalloc(sizeof(Value *) * (size_t)(nargs + 1));
+    int first = 0;
+    if (mod) {
+        in[0] = module_value(t, mod, sp);
+        first = 1;
+    }
+    for (int k = first; k < nargs; k++)
+        in[k] = call_arg(t, args[k], shadows ? shadows[k] : NULL, k < callee->nparams ? callee->params[k].type : NULL,
+                         sp);
+    Node *n = append(s, mod ? NK_CALL_METHOD : NK_CALL_FUNCTION, sp);
+    n->callee = callee;
+    if (mod) n->name = callee->name;
+    for (int k = 0; k < nargs; k++) node_add_input(s->g, n, in[k]);
+    ts_free(in);
+    Value *r = node_add_output(s->g, n, callee->ret_type ? callee->ret_type : tree_type(result));
+    bind_result(t, r, result, sp);
+    return TS_OK;
+}
+
 /* Is x an input, result or reachable parameter of scope s or one above? */
 static bool known_above(Tracer *t, Scope *s, Tensor *x) {
     for (; s; s = s->up) {
@@ -1206,9 +1319,15 @@ ts_status trace_module(Ctx *ctx, Module *m, const char *method, const IValue *in
         return ts_fail(ctx, TS_ERR_NOT_FOUND, &fn->span, "trace: %s is not compiled", fn->qualname);
     Tracer *t = tracer_new(ctx, opt);
     t->root = iv_dup(m->root);
+    t->home = m->unit;
+    ts_status st = borrow_scripted(t, m->root.u.obj, 0);
+    if (st != TS_OK) {
+        trace_free(t);
+        return st;
+    }
     build_mod(t, m->root.u.obj, NULL, NULL);
     iv_gc_begin();
-    ts_status st = run_traced(t, fn, m->root, inputs, n, out);
+    st = run_traced(t, fn, m->root, inputs, n, out);
     iv_gc_end();
     trace_free(t);
     return st;
@@ -1229,12 +1348,13 @@ static TMod *plain_root(Tracer *t, const char *qualname) {
     return m;
 }
 
-ts_status trace_function(Ctx *ctx, Function *fn, const IValue *inputs, int n, const TraceOptions *opt,
+ts_status trace_function(Ctx *ctx, Unit *home, Function *fn, const IValue *inputs, int n, const TraceOptions *opt,
                          Module **out) {
     *out = NULL;
     if (fn->state != FN_EMITTED)
         return ts_fail(ctx, TS_ERR_NOT_FOUND, &fn->span, "trace: %s is not compiled", fn->qualname);
     Tracer *t = tracer_new(ctx, opt);
+    t->home = home;
     t->c_api = true;
     plain_root(t, "__torch__.TracedFunction");
     c_make_objects(t);
