@@ -694,6 +694,35 @@ static ts_status borrow_type(Ctx *ctx, Unit *u, const Type *t) {
     return TS_OK;
 }
 
+/* Another borrowed class with c's name? */
+static bool borrowed_twice(const Unit *u, const ClassType *c) {
+    for (int i = 0; i < u->borrowed_classes.len; i++)
+        if (u->borrowed_classes.data[i] != c && !strcmp(u->borrowed_classes.data[i]->qualname, c->qualname))
+            return true;
+    return false;
+}
+
+/* A borrowed class whose name u already has (the two would be one class
+ * of the saved code): it takes a mangled name, as PyTorch gives a second
+ * class of one Python name ("a.b.___torch_mangle_N.C"). */
+static void rename_borrowed(Unit *u, ClassType *c) {
+    static int mangle = 1000; /* apart from the scripter's and the tracer's counters */
+    const char *base = c->qualname, *m = strstr(base, ".___torch_mangle_");
+    if (m && strchr(m + 1, '.')) base = arena_printf(&u->arena, "%.*s%s", (int)(m - base), base, strchr(m + 1, '.'));
+    const char *last = strrchr(base, '.');
+    if (!last) return;
+    for (;;) {
+        int k = __atomic_fetch_add(&mangle, 1, __ATOMIC_RELAXED);
+        char *q = arena_printf(&u->arena, "%.*s.___torch_mangle_%d%s", (int)(last - base), base, k, last);
+        if (strmap_get(&u->classes, q) || unit_has_name(u, q)) continue;
+        char *owned = ts_strdup(q);
+        ts_free(c->qualname);
+        c->qualname = owned;
+        c->name = strrchr(owned, '.') + 1;
+        return;
+    }
+}
+
 ts_status unit_borrow_function(Ctx *ctx, Unit *u, Unit *home, Function *fn) {
     return borrow_fn(ctx, u, home, fn, true);
 }
@@ -705,6 +734,7 @@ ts_status unit_borrow_class(Ctx *ctx, Unit *u, ClassType *c) {
         if (u->borrowed_classes.data[i] == c) return TS_OK;
     add_dep(u, home);
     vec_push(&u->borrowed_classes, c);
+    if (strmap_get(&u->classes, c->qualname) || borrowed_twice(u, c)) rename_borrowed(u, c);
     for (int i = 0; i < c->attrs.len; i++) TS_TRY(borrow_type(ctx, u, c->attrs.data[i].type));
     for (int i = 0; i < c->method_names.len; i++) {
         Function *m = class_method(c, c->method_names.data[i]);

@@ -304,6 +304,11 @@ static PObj *as_module(PV v) {
     return v.k == P_INST && ((PObj *)v.p)->is_module ? v.p : NULL;
 }
 
+/* exec: a compiled module (torch.jit.script / trace of an instance) */
+static bool is_script_module(PV v) {
+    return v.k == P_SCRIPT && !((PObj *)v.p)->sfn && !((PObj *)v.p)->mname && ((PObj *)v.p)->sobj.kind == IV_OBJECT;
+}
+
 static ts_status need_init(Py *S, PObj *o, const char *what, const char *name, const Span *sp) {
     if (o->module_init) return TS_OK;
     return ts_fail(S->ctx, TS_ERR_RUNTIME, sp, "AttributeError: cannot assign %s '%s' before Module.__init__() call "
@@ -349,7 +354,7 @@ ts_status py_setattr(Py *S, PV obj, const char *name, PV v, const Span *sp) {
         pmap_set_steal(&o->params, name, v);
         return TS_OK;
     }
-    if (as_module(v)) {
+    if (as_module(v) || is_script_module(v)) {
         if ((st = need_init(S, o, "module", name, sp)) != TS_OK) goto fail;
         drop_everywhere(o, name);
         pmap_set_steal(&o->modules, name, v);

@@ -534,6 +534,7 @@ static ts_status jit_trace(Py *S, PV *args, int nargs, const char **kwn, PV *kwv
     pv_drop(compiled);
     pv_drop(inputs);
     if (st != TS_OK) return st;
+    tm->root.u.obj->cls->user_scripted = true; /* compiled code: a later trace keeps calls of it */
     *out = script_value(tm, iv_dup(tm->root), true);
     return TS_OK;
 }
@@ -560,7 +561,12 @@ static ts_status jit_load(Py *S, PV *args, int nargs, const Span *sp, PV *out) {
 static ts_status jit_script(Py *S, PV *args, int nargs, const Span *sp, PV *out) {
     if (nargs != 1) return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: torch.jit.script() takes one module or function");
     PV v = args[0];
-    if (v.k == P_INST && ((PObj *)v.p)->is_module) return script_instance(S, v, sp, out);
+    if (v.k == P_INST && ((PObj *)v.p)->is_module) {
+        TS_TRY(script_instance(S, v, sp, out));
+        /* a trace of a module holding it keeps calls of its methods (trace/trace.h) */
+        ((PObj *)out->p)->sobj.u.obj->cls->user_scripted = true;
+        return TS_OK;
+    }
     if (v.k == P_FUNC) return pyexec_script_function(S, v.p, sp, out);
     if (v.k == P_SCRIPT) { *out = pv_dup(v); return TS_OK; }
     if (v.k == P_CLASS && ((PClass *)v.p)->is_module) {

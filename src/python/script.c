@@ -574,6 +574,14 @@ static Type *annotated_type(Scripter *sc, PClass *pc, const char *name, Type *t)
 }
 
 static ts_status add_value_attr(Scripter *sc, ClassType *c, const char *name, PV v, bool param, bool buffer) {
+    if (v.k == P_SCRIPT && ((PObj *)v.p)->sobj.kind == IV_OBJECT && !((PObj *)v.p)->sfn) {
+        /* exec: a module compiled before (torch.jit.script, or a trace with its own unit, whose code
+         * this unit borrows to save it with its own) */
+        ClassType *sub = ((PObj *)v.p)->sobj.u.obj->cls;
+        TS_TRY(unit_borrow_class(sc->ctx, sc->u, sub));
+        classtype_add_attr(c, name, sub->type, false, false);
+        return TS_OK;
+    }
     if (is_module_pv(v)) {
         ClassType *sub;
         TS_TRY(type_of(sc, v, &sub));

@@ -495,6 +495,13 @@ static ts_status check_output(Tracer *t, IValue v, const Shadow *sh, bool strict
     }
 }
 
+static const char *const LIST_OUTPUT_WARNING =
+    "Encountering a %s at the output of the tracer might cause the trace to be incorrect, this is only "
+    "valid if the container structure does not change based on the module's inputs. Consider using a "
+    "constant container instead (e.g. for `list`, use a `tuple` instead. for `dict`, use a `NamedTuple` "
+    "instead). If you absolutely need this and know the side effects, pass strict=False to trace() to "
+    "allow this behavior.";
+
 /* The traced value of an output (a tensor or a container of tensors). */
 static ts_status output_value(Tracer *t, IValue v, Shadow *sh, bool strict, const char *what, Span sp,
                               Value **out) {
@@ -507,10 +514,19 @@ static ts_status output_value(Tracer *t, IValue v, Shadow *sh, bool strict, cons
     case IV_TENSOR: *out = tr_tensor_value(t, v.u.t, NULL, sp); return TS_OK;
     case IV_TUPLE:
     case IV_LIST: {
-        /* strict refuses a list whose items are not tensors (a list of tensors is a TensorList) */
+        /* strict refuses a list whose items are not tensors (a list of tensors is a TensorList),
+         * and warns about one of tensors, as PyTorch does (once per trace) */
         if (v.kind == IV_LIST && strict)
             for (int64_t i = 0; i < v.u.l->len; i++)
                 if (v.u.l->items[i].kind != IV_TENSOR) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "list");
+        if (v.kind == IV_LIST && strict && !t->warned_list_output) {
+            t->warned_list_output = true;
+            StrBuf w;
+            sb_init(&w);
+            sb_printf(&w, LIST_OUTPUT_WARNING, "list");
+            tr_warn(t, sp, sb_cstr(&w));
+            sb_free(&w);
+        }
         int64_t n = v.kind == IV_TUPLE ? v.u.tup->len : v.u.l->len;
         const IValue *items = v.kind == IV_TUPLE ? v.u.tup->items : v.u.l->items;
         Value **vals = ts_xmalloc(sizeof(Value *) * (size_t)(n + 1));

@@ -84,6 +84,7 @@ struct Tracer {
     bool finished;
     bool c_api;          /* a session of trace_begin: the root object is built from trace_param */
     bool objects_made;   /* c_make_objects ran: the classes' slots are fixed */
+    bool warned_list_output; /* PyTorch's TracerWarning for a list output under strict, given */
 };
 
 /* ---- trace.c, for trace_run.c ---- */
