@@ -462,11 +462,12 @@ static const char *const LIST_OUTPUT =
     "allow this behavior (tscript trace --no-strict)";
 
 static ts_status bad_output(Tracer *t, const char *what, IValue v) {
+    const char *k = iv_kind_name(v);
     return ts_fail(t->ctx, TS_ERR_TYPE, NULL,
-                   "trace: %s is a %s, but a traced function can only return tensors and (possibly nested) "
+                   "trace: %s is %s %s, but a traced function can only return tensors and (possibly nested) "
                    "tuples, lists and dicts of tensors: return the tensor it comes from, or script the "
                    "model instead (tscript script) to return other values",
-                   what, iv_kind_name(v));
+                   what, strchr("aeiou", k[0]) ? "an" : "a", k);
 }
 
 /* What output_value refuses, checked before anything is changed (a C
@@ -483,13 +484,19 @@ static ts_status check_output(Tracer *t, IValue v, const Shadow *sh, bool strict
             for (int64_t i = 0; i < n; i++)
                 if (items[i].kind != IV_TENSOR) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "list");
         for (int64_t i = 0; i < n; i++)
-            TS_TRY(check_output(t, items[i], sh && i < sh->n ? sh->items[i] : NULL, strict, what));
+            TS_TRY(check_output(t, items[i], sh && i < sh->n ? sh->items[i] : NULL, strict,
+                                arena_printf(&t->arena, "%s[%lld]", what, (long long)i)));
         return TS_OK;
     }
     case IV_DICT:
         if (strict) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "dict");
-        for (int64_t i = 0; i < v.u.dict->len; i++)
-            TS_TRY(check_output(t, v.u.dict->entries[i].value, NULL, strict, what));
+        for (int64_t i = 0; i < v.u.dict->len; i++) {
+            IValue key = v.u.dict->entries[i].key;
+            const char *at = key.kind == IV_STR ? arena_printf(&t->arena, "%s['%s']", what, key.u.s->data)
+                             : key.kind == IV_INT ? arena_printf(&t->arena, "%s[%lld]", what, (long long)key.u.i)
+                                                  : arena_printf(&t->arena, "%s[...]", what);
+            TS_TRY(check_output(t, v.u.dict->entries[i].value, NULL, strict, at));
+        }
         return TS_OK;
     default: return bad_output(t, what, v);
     }
