@@ -28,7 +28,7 @@
 typedef struct TypeRec {
     PClass *pc;
     ClassType *ct;
-    PObj *inst; /* one instance of the type (borrowed: the tree lives until compiled) */
+    PObj *inst; /* one instance of the type (held: types_free drops it) */
 } TypeRec;
 
 typedef struct Scripter {
@@ -38,6 +38,17 @@ typedef struct Scripter {
     VEC(TypeRec) types;
     int mangle;
 } Scripter;
+
+/* Drop the type records and the instances they hold. */
+static void types_free(Scripter *sc) {
+    for (int i = 0; i < sc->types.len; i++) {
+        PV v = pv_none();
+        v.k = P_INST;
+        v.p = sc->types.data[i].inst;
+        pv_drop(v);
+    }
+    vec_free(&sc->types);
+}
 
 /* ---- hooks ---- */
 
@@ -677,6 +688,7 @@ static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
     c->user_scripted = o->jit_scripted;
     unit_add_class(sc->u, c);
     TypeRec r = {pc, c, o};
+    o->rc++; /* an exec session compares later instances with it: it must outlive its script call */
     vec_push(&sc->types, r);
     *out = c;
     return declare_methods(sc, pc, c);
@@ -886,7 +898,7 @@ ScriptSession *script_session_new(Py *S) {
 
 void script_session_free(ScriptSession *ss) {
     if (!ss) return;
-    vec_free(&ss->sc.types);
+    types_free(&ss->sc);
     ts_free(ss);
 }
 
@@ -1024,8 +1036,8 @@ ts_status script_module(Ctx *ctx, const ScriptOptions *opt, Module **out) {
     /* compiled code refers to no evaluator state: the hooks go with it */
     u->hooks = NULL;
     u->hooks_ud = NULL;
+    types_free(&sc);
     py_free(S);
-    vec_free(&sc.types);
     if (st == TS_OK) {
         *out = module_new(u, obj, opt->path);
         obj = iv_none();
