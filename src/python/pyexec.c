@@ -520,6 +520,7 @@ static ts_status jit_trace(Py *S, PV *args, int nargs, const char **kwn, PV *kwv
         TraceOptions opt;
         trace_options_default(&opt);
         opt.strict = strict;
+        opt.grad_enabled = ctx->grad_names; /* off inside torch.no_grad() */
         PObj *c = compiled.p;
         if (c->sfn) {
             st = trace_function(ctx, c->smod->unit, c->sfn, iv, n, &opt, &tm);

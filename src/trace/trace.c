@@ -217,6 +217,11 @@ static bool below(const TMod *m, const TMod *top) {
     return false;
 }
 
+bool tr_is_parameter(Tracer *t, Tensor *x) {
+    TParam *p = ptrmap_get(&t->param_of, x);
+    return p && p->is_param;
+}
+
 bool tr_is_traced(Tracer *t, Tensor *x) {
     return t->scope && (ptrmap_get(&t->scope->tensors, x) || ptrmap_get(&t->param_of, x));
 }
@@ -313,6 +318,7 @@ static TMod *scripted_mod(Tracer *t, Object *o, TMod *parent, const char *attr) 
         TParam *p = arena_new(&t->arena, TParam);
         p->owner = m;
         p->name = arena_strdup(&t->unit->arena, a->name);
+        p->is_param = a->is_param;
         if (!ptrmap_get(&t->param_of, o->slots[i].u.t)) ptrmap_put(&t->param_of, o->slots[i].u.t, p);
     }
     return m;
@@ -375,6 +381,7 @@ static TMod *build_mod(Tracer *t, Object *o, TMod *parent, const char *attr) {
             TParam *p = arena_new(&t->arena, TParam);
             p->owner = m;
             p->name = arena_strdup(&t->unit->arena, a->name);
+            p->is_param = a->is_param;
             if (!ptrmap_get(&t->param_of, o->slots[i].u.t)) ptrmap_put(&t->param_of, o->slots[i].u.t, p);
         }
     m->obj->slots[k++] = training >= 0 ? iv_dup(o->slots[training]) : iv_bool(false);
@@ -1241,6 +1248,7 @@ void trace_free(Tracer *t) {
 void trace_options_default(TraceOptions *o) {
     memset(o, 0, sizeof *o);
     o->strict = true;
+    o->grad_enabled = true;
 }
 
 static ts_status check_inputs(Tracer *t, const Function *fn, const IValue *inputs, int n) {
@@ -1476,6 +1484,7 @@ ts_status trace_param(Ctx *ctx, Tracer *t, const char *name, IValue tensor, bool
     TParam *tp = arena_new(&t->arena, TParam);
     tp->owner = m;
     tp->name = arena_strdup(&t->unit->arena, p);
+    tp->is_param = !is_buffer;
     ptrmap_put(&t->param_of, tensor.u.t, tp);
     IValue h = iv_dup(tensor);
     vec_push(&t->scope->held, h);

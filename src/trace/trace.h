@@ -69,6 +69,12 @@ typedef struct TraceOptions {
     /* Called once per TracerWarning with one line of text (no newline). */
     void (*warn)(void *ud, const char *text);
     void *warn_ud;
+    /* Autograd's mode while PyTorch would trace: torch.is_grad_enabled()
+     * gives it, and parameters require grad, so model code that checks them
+     * (MultiheadAttention's and TransformerEncoderLayer's fast paths) takes
+     * the path PyTorch's trace takes. Default true (torch.jit.trace outside
+     * torch.no_grad()). */
+    bool grad_enabled;
 } TraceOptions;
 
 /* strict, warnings to ctx->notes */

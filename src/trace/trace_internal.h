@@ -52,6 +52,7 @@ typedef struct TMod {
 typedef struct TParam {
     TMod *owner;
     const char *name;
+    bool is_param;       /* an nn.Parameter (requires_grad in PyTorch), not a buffer */
 } TParam;
 
 /* One method being recorded. */
@@ -102,6 +103,8 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
 void tr_name_value(Tracer *t, Value *v, const char *name);
 /* Warn once per place: "FILE:L:C: warning: TracerWarning: text". */
 void tr_warn(Tracer *t, Span sp, const char *text);
+/* Is the tensor a parameter (not a buffer) of the traced tree? */
+bool tr_is_parameter(Tracer *t, Tensor *x);
 /* Is the tensor traced (made by a recorded op, an input, a parameter)? */
 bool tr_is_traced(Tracer *t, Tensor *x);
 /* The TMod of a module object of the traced tree, or NULL. */

@@ -93,7 +93,14 @@ static ts_status eval_op(Tracer *t, Frame *f, const Node *n) {
     }
     warn_conversions(t, n, args, nin);
     OpInfo info = {s, types, nout};
-    ts_status st = s->fn(t->ctx, args, nin, outs, &info);
+    ts_status st = TS_OK;
+    if (!strcmp(s->name, "aten::is_grad_enabled") && nin == 0 && nout == 1)
+        outs[0] = iv_bool(t->opt.grad_enabled); /* autograd as PyTorch's trace runs (trace.h) */
+    else if (!strcmp(s->name, "prim::requires_grad") && nin == 1 && nout == 1 && args[0].kind == IV_TENSOR &&
+             tr_is_parameter(t, args[0].u.t))
+        outs[0] = iv_bool(true); /* an nn.Parameter */
+    else
+        st = s->fn(t->ctx, args, nin, outs, &info);
     Shadow *rs = NULL;
     if (st == TS_OK && ts_alloc_over_limit()) {
         ts_alloc_clear_over_limit();
