@@ -668,6 +668,15 @@ static Value *arg_value(Tracer *t, IValue v, Shadow *sh, Type *ty, const char *n
  * argument that differs, or NULL. */
 static const OpSchema *tensor_twin(const OpSchema *s, int *which) {
     if (strcmp(s->overload, "Scalar") != 0) return NULL;
+    /* only these have no Python binding of their Scalar overload (PyTorch's
+     * gen_python_functions.py SKIP_PYTHON_BINDINGS_SIGNATURES): x > 0,
+     * masked_fill(m, -9.0), ... keep their number */
+    static const char *const no_python_scalar[] = {"aten::add", "aten::add_", "aten::sub", "aten::sub_",
+                                                   "aten::mul", "aten::mul_", "aten::div", "aten::div_"};
+    bool twin = false;
+    for (size_t i = 0; i < sizeof no_python_scalar / sizeof *no_python_scalar; i++)
+        twin |= !strcmp(s->name, no_python_scalar[i]);
+    if (!twin) return NULL;
     const OpSchema *ts2 = ops_lookup_overload(s->name, "Tensor");
     if (!ts2 || ts2->nargs != s->nargs) return NULL;
     int diff = -1;
@@ -875,6 +884,15 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
     if (!strcmp(s->name, "aten::split") && (!s->overload[0] || !strcmp(s->overload, "sizes")) &&
         ops_lookup_overload("aten::split_with_sizes", ""))
         s = ops_lookup_overload("aten::split_with_sizes", ""); /* Tensor.split(list) in Python */
+    IValue slice_args[5];
+    if (!strcmp(s->name, "aten::slice") && !strcmp(s->overload, "Tensor") && nin == 5 &&
+        (args[2].kind == IV_NONE || args[3].kind == IV_NONE)) {
+        /* Python's x[a:b] gives the op 0 and INT64_MAX for missing bounds (the code's None) */
+        for (int k = 0; k < 5; k++) slice_args[k] = args[k];
+        if (args[2].kind == IV_NONE) slice_args[2] = iv_int(0);
+        if (args[3].kind == IV_NONE) slice_args[3] = iv_int(INT64_MAX);
+        args = slice_args;
+    }
     IValue *filled = fill_options(s, args, nin, outs, nout);
     if (filled) args = filled;
     int twin_arg = -1;
@@ -972,10 +990,94 @@ static void keep_sources(Tracer *t, Graph *g) {
     }
 }
 
+/* Replace every use of old by new in the straight-line block b. */
+static void replace_uses(Block *b, Value *old, Value *new_v) {
+    for (Node *n = b->param->next;; n = n->next) {
+        for (int i = 0; i < n->inputs.len; i++)
+            if (n->inputs.data[i] == old) n->inputs.data[i] = new_v;
+        if (n == b->ret) break;
+    }
+}
+
+/* As PyTorch's traced methods (FixupTraceScopeBlocks removes dead outputs
+ * before lifting each scope into a method): a submodule call whose tuple
+ * result the caller only partly uses returns only those items; the callee is
+ * then cleaned the same way, recursively. */
+static void prune_call_outputs(Tracer *t, Graph *g, int depth) {
+    if (depth > 64) return;
+    Block *b = g->block;
+    int *uses = ts_xmalloc(sizeof(int) * (size_t)(g->next_id + 1));
+    memset(uses, 0, sizeof(int) * (size_t)(g->next_id + 1));
+    for (Node *n = b->param->next;; n = n->next) {
+        for (int i = 0; i < n->inputs.len; i++) uses[n->inputs.data[i]->id]++;
+        if (n == b->ret) break;
+    }
+    for (Node *n = b->param->next; n != b->ret; n = n->next) {
+        Function *fn = n->callee;
+        if (n->kind != NK_CALL_METHOD || !fn || !fn->owner || fn->owner->unit != t->unit || !fn->graph ||
+            n->outputs.len != 1 || uses[n->outputs.data[0]->id] != 1)
+            continue;
+        Value *r = n->outputs.data[0];
+        Node *u = n->next;
+        while (u != b->ret && !(u->kind == NK_TUPLE_UNPACK && u->inputs.len && u->inputs.data[0] == r)) u = u->next;
+        Node *fret = fn->graph->block->ret;
+        Node *tc = fret->inputs.len == 1 ? fret->inputs.data[0]->node : NULL;
+        if (u == b->ret || !tc || tc->kind != NK_TUPLE_CONSTRUCT || tc->inputs.len != u->outputs.len) continue;
+        int kept = 0, last = -1;
+        for (int i = 0; i < u->outputs.len; i++)
+            if (uses[u->outputs.data[i]->id]) kept++, last = i;
+        if (kept == u->outputs.len || kept == 0) continue;
+        Graph *fg = fn->graph;
+        Value *nv;
+        if (kept == 1) {
+            nv = tc->inputs.data[last];
+        } else {
+            Node *c = node_new(fg, NK_TUPLE_CONSTRUCT, tc->span);
+            Type **types = ts_xmalloc(sizeof(Type *) * (size_t)kept);
+            int k = 0;
+            for (int i = 0; i < u->outputs.len; i++)
+                if (uses[u->outputs.data[i]->id]) {
+                    node_add_input(fg, c, tc->inputs.data[i]);
+                    types[k++] = tc->inputs.data[i]->type;
+                }
+            block_append(fg->block, c);
+            nv = node_add_output(fg, c, ty_tuple(types, kept));
+            ts_free(types);
+        }
+        fret->inputs.data[0] = nv;
+        fn->ret_type = nv->type;
+        fn->signature = NULL;
+        r->type = nv->type;
+        if (kept == 1) {
+            replace_uses(b, u->outputs.data[last], r);
+        } else {
+            Node *nu = node_new(g, NK_TUPLE_UNPACK, u->span);
+            node_add_input(g, nu, r);
+            nu->owner = b;
+            nu->prev = u;
+            nu->next = u->next;
+            u->next->prev = nu;
+            u->next = nu;
+            for (int i = 0; i < u->outputs.len; i++)
+                if (uses[u->outputs.data[i]->id]) {
+                    Value *e = node_add_output(g, nu, u->outputs.data[i]->type);
+                    e->name = u->outputs.data[i]->name;
+                    replace_uses(b, u->outputs.data[i], e);
+                }
+        }
+        node_remove(u);
+        eliminate_dead(fg);
+        prune_call_outputs(t, fg, depth + 1);
+    }
+    ts_free(uses);
+}
+
 /* Turn the innermost scope (its output set) into method `name` of c. */
 static Function *finish_scope(Tracer *t, ClassType *c, const char *name, const char *const *param_names) {
     Scope *s = t->scope;
     Graph *g = s->g;
+    eliminate_dead(g);
+    prune_call_outputs(t, g, 0);
     eliminate_dead(g);
     hoist_getattrs(s);
     keep_sources(t, g);
