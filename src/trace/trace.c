@@ -773,8 +773,9 @@ static bool record_num_op(Tracer *t, const OpSchema *s, const IValue *args, Shad
 }
 
 /* Factory ops: PyTorch's Python bindings pass full TensorOptions, so the
- * trace records the dtype of the result, the cpu device, pin_memory=False,
- * and for *_like ops the strided layout (0). NULL: nothing to fill. */
+ * trace records the cpu device and pin_memory=False, and for *_like ops
+ * the dtype of the result and the strided layout (0). NULL: nothing to
+ * fill. */
 static IValue *fill_options(const OpSchema *s, const IValue *args, int nin, const IValue *outs, int nout) {
     int dt = -1, lay = -1, dev = -1, pin = -1;
     for (int k = 0; k < nin && k < s->nargs; k++) {
@@ -790,7 +791,8 @@ static IValue *fill_options(const OpSchema *s, const IValue *args, int nin, cons
     bool like = len > 5 && !strcmp(s->name + len - 5, "_like");
     IValue *a = ts_xmalloc(sizeof(IValue) * (size_t)(nin + 1));
     for (int k = 0; k < nin; k++) a[k] = iv_dup(args[k]);
-    if (dt >= 0 && nout >= 1 && outs[0].kind == IV_TENSOR) a[dt] = iv_int((int64_t)outs[0].u.t->dtype);
+    /* a *_like op records the dtype it gave; torch.zeros(...) and the other factories keep None */
+    if (dt >= 0 && like && nout >= 1 && outs[0].kind == IV_TENSOR) a[dt] = iv_int((int64_t)outs[0].u.t->dtype);
     if (lay >= 0 && like) a[lay] = iv_int(0);
     if (dev >= 0) {
         Device d = {DEVICE_CPU, -1};
@@ -845,6 +847,137 @@ static IValue *rewrite_conv(const OpSchema **s, const IValue *args, int *nin, IV
     return buf;
 }
 
+/* One node of op name.overload on ins, returning nout values (typed ty:
+ * Tensor when NULL). */
+static Node *emit(Tracer *t, const char *name, const char *ov, Value *const *ins, int nin, int nout, Type *ty,
+                  Span sp) {
+    Scope *s = t->scope;
+    Node *n = append(s, NK_OP, sp);
+    n->op = ops_lookup_overload(name, ov);
+    for (int i = 0; i < nin; i++) node_add_input(s->g, n, ins[i]);
+    for (int i = 0; i < nout; i++) node_add_output(s->g, n, ty ? ty : ty_tensor());
+    return n;
+}
+
+static Value *emit1(Tracer *t, const char *name, const char *ov, Value *a, Value *b, Value *c, Span sp) {
+    Value *ins[3] = {a, b, c};
+    return emit(t, name, ov, ins, a ? (b ? (c ? 3 : 2) : 1) : 0, 1, NULL, sp)->outputs.data[0];
+}
+
+/* unsafe_chunk(x, k, 1) and its ListUnpack: the k parts. */
+static Node *emit_chunks(Tracer *t, Value *x, int k, Span sp) {
+    Scope *s = t->scope;
+    Value *ins[3] = {x, constant(t, iv_int(k), sp), constant(t, iv_int(1), sp)};
+    Node *c = emit(t, "aten::unsafe_chunk", "", ins, 3, 1, ty_list(ty_tensor()), sp);
+    Node *u = append(s, NK_LIST_UNPACK, sp);
+    node_add_input(s->g, u, c->outputs.data[0]);
+    for (int i = 0; i < k; i++) node_add_output(s->g, u, ty_tensor());
+    return u;
+}
+
+/* The RNN cells as PyTorch 1.13's tracer records them: their ATen
+ * implementations (RNN.cpp's cell functions) are composite, so the trace
+ * holds the linear / chunk / gate ops they run, in that order. outs are the
+ * cell's results (h, or h and c for lstm_cell). */
+static bool record_rnn_cell(Tracer *t, const OpSchema *s, const IValue *args, const char *const *names, int nin,
+                            const IValue *outs, int nout, Span sp) {
+    const char *nm = s->name;
+    int kind = !strcmp(nm, "aten::rnn_tanh_cell") ? 0 : !strcmp(nm, "aten::rnn_relu_cell") ? 1
+             : !strcmp(nm, "aten::gru_cell") ? 2 : !strcmp(nm, "aten::lstm_cell") ? 3 : -1;
+    if (kind < 0 || nin != 6 || !ops_lookup_overload("aten::unsafe_chunk", "")) return false;
+    for (int i = 0; i < nout; i++)
+        if (outs[i].kind != IV_TENSOR) return false;
+    if (args[0].kind != IV_TENSOR || args[2].kind != IV_TENSOR || args[3].kind != IV_TENSOR) return false;
+    if (kind == 3 ? !(args[1].kind == IV_LIST && args[1].u.l->len == 2 && args[1].u.l->items[0].kind == IV_TENSOR &&
+                      args[1].u.l->items[1].kind == IV_TENSOR)
+                  : args[1].kind != IV_TENSOR)
+        return false;
+    for (int i = 4; i < 6; i++)
+        if (args[i].kind != IV_TENSOR && args[i].kind != IV_NONE) return false;
+    /* values are taken in the order the ops use them: a parameter's GetAttr
+     * is made at its first use, as in PyTorch */
+#define ARG(i) (args[i].kind == IV_TENSOR ? tr_tensor_value(t, args[i].u.t, names ? names[i] : NULL, sp) \
+                                          : constant(t, iv_none(), sp))
+    Value *one;
+#define ONE (one = constant(t, iv_int(1), sp))
+    if (kind <= 1) {
+        Value *h = ARG(1), *whh = ARG(3), *bhh = ARG(5);
+        Value *hh = emit1(t, "aten::linear", "", h, whh, bhh, sp);
+        Value *x = ARG(0), *wih = ARG(2), *bih = ARG(4);
+        Value *ih = emit1(t, "aten::linear", "", x, wih, bih, sp);
+        Value *sum = emit1(t, "aten::add_", "Tensor", hh, ih, ONE, sp);
+        map_tensor(t->scope, outs[0].u.t, emit1(t, kind ? "aten::relu" : "aten::tanh", "", sum, NULL, NULL, sp));
+    } else if (kind == 2) {
+        Value *x = ARG(0), *wih = ARG(2), *bih = ARG(4);
+        Node *gi = emit_chunks(t, emit1(t, "aten::linear", "", x, wih, bih, sp), 3, sp);
+        Value *h = ARG(1), *whh = ARG(3), *bhh = ARG(5);
+        Node *gh = emit_chunks(t, emit1(t, "aten::linear", "", h, whh, bhh, sp), 3, sp);
+        Value *r = emit1(t, "aten::sigmoid_", "", emit1(t, "aten::add_", "Tensor", gh->outputs.data[0],
+                                                         gi->outputs.data[0], ONE, sp), NULL, NULL, sp);
+        Value *z = emit1(t, "aten::sigmoid_", "", emit1(t, "aten::add_", "Tensor", gh->outputs.data[1],
+                                                         gi->outputs.data[1], ONE, sp), NULL, NULL, sp);
+        Value *hn = emit1(t, "aten::mul_", "Tensor", gh->outputs.data[2], r, NULL, sp);
+        Value *n = emit1(t, "aten::tanh_", "", emit1(t, "aten::add", "Tensor", gi->outputs.data[2], hn, ONE, sp),
+                         NULL, NULL, sp);
+        Value *d = emit1(t, "aten::mul_", "Tensor", emit1(t, "aten::sub", "Tensor", h, n, ONE, sp), z, NULL, sp);
+        map_tensor(t->scope, outs[0].u.t, emit1(t, "aten::add_", "Tensor", d, n, ONE, sp));
+    } else {
+        ListObj *hx = args[1].u.l;
+        Value *h = tr_tensor_value(t, hx->items[0].u.t, NULL, sp), *c = tr_tensor_value(t, hx->items[1].u.t, NULL, sp);
+        Value *whh = ARG(3), *bhh = ARG(5);
+        Value *hh = emit1(t, "aten::linear", "", h, whh, bhh, sp);
+        Value *x = ARG(0), *wih = ARG(2), *bih = ARG(4);
+        Value *ih = emit1(t, "aten::linear", "", x, wih, bih, sp);
+        Node *g = emit_chunks(t, emit1(t, "aten::add_", "Tensor", hh, ih, ONE, sp), 4, sp);
+        Value *ig = emit1(t, "aten::sigmoid_", "", g->outputs.data[0], NULL, NULL, sp);
+        Value *fg = emit1(t, "aten::sigmoid_", "", g->outputs.data[1], NULL, NULL, sp);
+        Value *cg = emit1(t, "aten::tanh_", "", g->outputs.data[2], NULL, NULL, sp);
+        Value *og = emit1(t, "aten::sigmoid_", "", g->outputs.data[3], NULL, NULL, sp);
+        Value *fc = emit1(t, "aten::mul", "Tensor", fg, c, NULL, sp);
+        Value *ic = emit1(t, "aten::mul", "Tensor", ig, cg, NULL, sp);
+        Value *cy = emit1(t, "aten::add_", "Tensor", fc, ic, ONE, sp);
+        Value *hy = emit1(t, "aten::mul", "Tensor", og, emit1(t, "aten::tanh", "", cy, NULL, NULL, sp), NULL, sp);
+        map_tensor(t->scope, outs[0].u.t, hy);
+        map_tensor(t->scope, outs[1].u.t, cy);
+    }
+#undef ONE
+#undef ARG
+    (void)one;
+    return true;
+}
+
+/* torch.tensor(data) as PyTorch's Python binding records it: the value as a
+ * constant (a copy: the result may be changed in place later), then
+ * aten::to(c, cpu, dtype, False, False, None) and aten::detach. */
+static ts_status record_tensor_literal(Tracer *t, Tensor *x, Span sp) {
+    Scope *s = t->scope;
+    const OpSchema *to = ops_lookup_overload("aten::to", "device"), *det = ops_lookup_overload("aten::detach", "");
+    Tensor *src = to && det ? tensor_contiguous(t->ctx, x) : NULL;
+    Tensor *c = src ? tensor_new_uninit(t->ctx, x->dtype, x->sizes, x->ndim) : NULL;
+    if (!c) {
+        tensor_release(src);
+        if (!to || !det) return TS_OK; /* nothing to record it with: a constant at its use */
+        return ts_fail(t->ctx, TS_ERR_NOMEM, NULL, "out of memory while tracing torch.tensor");
+    }
+    memcpy(tensor_data(c), tensor_data(src), (size_t)tensor_numel(x) * dtype_size(x->dtype));
+    tensor_release(src);
+    Value *cv = constant(t, iv_tensor_steal(c), sp);
+    Device cpu = {DEVICE_CPU, -1};
+    Value *dev = constant(t, iv_device(cpu), sp), *dt = constant(t, iv_int((int64_t)x->dtype), sp);
+    Value *f1 = constant(t, iv_bool(false), sp), *f2 = constant(t, iv_bool(false), sp);
+    Value *none = constant(t, iv_none(), sp);
+    Node *n = append(s, NK_OP, sp);
+    n->op = to;
+    Value *ins[6] = {cv, dev, dt, f1, f2, none};
+    for (int i = 0; i < 6; i++) node_add_input(s->g, n, ins[i]);
+    Value *tv = node_add_output(s->g, n, ty_tensor());
+    Node *d = append(s, NK_OP, sp);
+    d->op = det;
+    node_add_input(s->g, d, tv);
+    map_tensor(s, x, node_add_output(s->g, d, ty_tensor()));
+    return TS_OK;
+}
+
 ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow *const *shadows,
                        const char *const *names, int nin, const IValue *outs, Type *const *out_types, int nout,
                        Span sp, Shadow **shadow_out) {
@@ -871,6 +1004,8 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
         return TS_OK;
     }
     if (record_num_op(t, s, args, shadows, nin, sp, shadow_out)) return TS_OK;
+    if (!strcmp(name, "aten::tensor") && nout == 1 && outs[0].kind == IV_TENSOR) return record_tensor_literal(t, outs[0].u.t, sp);
+    if (record_rnn_cell(t, s, args, names, nin, outs, nout, sp)) return TS_OK;
     bool rec = false;
     for (int k = 0; k < s->nret; k++) rec |= returns_tensor(s->rets[k].type);
     if (!rec) return TS_OK;
