@@ -946,6 +946,28 @@ static bool record_rnn_cell(Tracer *t, const OpSchema *s, const IValue *args, co
     return true;
 }
 
+/* x[i, a:b] = number (the code's fill_ of the indexed view) as PyTorch's
+ * Python setitem records it: the number becomes a 0-dim tensor of x's dtype,
+ * copied in with copy_ when the view is 0-dim too, else fill_.Tensor
+ * (ATen's indexing copy_to). */
+static ts_status record_fill(Tracer *t, Tensor *x, IValue num, const char *xname, Tensor *out, Span sp) {
+    const OpSchema *cp = ops_lookup_overload("aten::copy_", ""), *fl = ops_lookup_overload("aten::fill_", "Tensor");
+    Value *xv = tr_tensor_value(t, x, xname, sp);
+    Tensor *c = num.kind == IV_DOUBLE ? tensor_scalar_f64(t->ctx, x->dtype, num.u.d)
+                : tensor_scalar_i64(t->ctx, x->dtype, num.kind == IV_BOOL ? (int64_t)num.u.b : num.u.i);
+    if (!c) return ts_fail(t->ctx, TS_ERR_NOMEM, NULL, "out of memory while tracing fill_");
+    Value *cv = constant(t, iv_tensor_steal(c), sp);
+    Scope *s = t->scope;
+    Node *n = append(s, NK_OP, sp);
+    bool copy = x->ndim == 0 && cp;
+    n->op = copy ? cp : fl ? fl : ops_lookup_overload("aten::fill_", "Scalar");
+    node_add_input(s->g, n, xv);
+    node_add_input(s->g, n, n->op == fl || copy ? cv : constant(t, iv_dup(num), sp));
+    if (copy) node_add_input(s->g, n, constant(t, iv_bool(false), sp));
+    map_tensor(s, out, node_add_output(s->g, n, ty_tensor()));
+    return TS_OK;
+}
+
 /* torch.tensor(data) as PyTorch's Python binding records it: the value as a
  * constant (a copy: the result may be changed in place later), then
  * aten::to(c, cpu, dtype, False, False, None) and aten::detach. */
@@ -1006,6 +1028,10 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
     if (record_num_op(t, s, args, shadows, nin, sp, shadow_out)) return TS_OK;
     if (!strcmp(name, "aten::tensor") && nout == 1 && outs[0].kind == IV_TENSOR) return record_tensor_literal(t, outs[0].u.t, sp);
     if (record_rnn_cell(t, s, args, names, nin, outs, nout, sp)) return TS_OK;
+    if (!strcmp(name, "aten::fill_") && !strcmp(s->overload, "Scalar") && nin == 2 && args[0].kind == IV_TENSOR &&
+        (args[1].kind == IV_DOUBLE || args[1].kind == IV_INT || args[1].kind == IV_BOOL) && nout == 1 &&
+        outs[0].kind == IV_TENSOR)
+        return record_fill(t, args[0].u.t, args[1], names ? names[0] : NULL, outs[0].u.t, sp);
     bool rec = false;
     for (int k = 0; k < s->nret; k++) rec |= returns_tensor(s->rets[k].type);
     if (!rec) return TS_OK;
