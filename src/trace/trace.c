@@ -818,6 +818,23 @@ static IValue *rewrite_conv(const OpSchema **s, const IValue *args, int *nin, IV
     bool tconv = (!strcmp(nm, "aten::conv_transpose1d") && !ov[0]) ||
                  ((!strcmp(nm, "aten::conv_transpose2d") || !strcmp(nm, "aten::conv_transpose3d")) &&
                   !strcmp(ov, "input"));
+    bool mode = (!strcmp(nm, "aten::conv1d") || !strcmp(nm, "aten::conv2d") || !strcmp(nm, "aten::conv3d")) &&
+                !strcmp(ov, "padding");
+    const OpSchema *cm = ops_lookup_overload("aten::_convolution_mode", "");
+    if (mode && cm && *nin >= 7 && args[1].kind == IV_TENSOR && args[4].kind == IV_STR && args[1].u.t->ndim >= 3) {
+        /* a padding string: aten::_convolution_mode, its int lists spelled out */
+        int n = args[1].u.t->ndim - 2;
+        buf[0] = iv_dup(args[0]);
+        buf[1] = iv_dup(args[1]);
+        buf[2] = iv_dup(args[2]);
+        buf[3] = int_list(args[3], n);
+        buf[4] = iv_dup(args[4]);
+        buf[5] = int_list(args[5], n);
+        buf[6] = iv_dup(args[6]);
+        *nin = 7;
+        *s = cm;
+        return buf;
+    }
     const OpSchema *c = ops_lookup_overload("aten::_convolution", "");
     if ((!conv && !tconv) || !c || *nin < (conv ? 7 : 8) || args[1].kind != IV_TENSOR) return NULL;
     int n = args[1].u.t->ndim - 2;
@@ -1023,6 +1040,22 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
         int64_t i = args[1].u.i, n = shadows[0]->n;
         if (i < 0) i += n;
         if (i >= 0 && i < n) *shadow_out = shadows[0]->items[i];
+        return TS_OK;
+    }
+    if (!strcmp(name, "aten::slice") && !strcmp(s->overload, "t") && nin == 4 && shadows && shadows[0] &&
+        !shadows[0]->v && nout == 1 && outs[0].kind == IV_LIST) {
+        /* shape[a:b]: the traced numbers of the items kept */
+        int64_t n = shadows[0]->n, st = args[1].kind == IV_INT ? args[1].u.i : 0;
+        int64_t en = args[2].kind == IV_INT ? args[2].u.i : n, step = args[3].kind == IV_INT ? args[3].u.i : 1;
+        if (st < 0) st += n;
+        if (en < 0) en += n;
+        st = st < 0 ? 0 : st > n ? n : st;
+        en = en < 0 ? 0 : en > n ? n : en;
+        if (step > 0 && (en > st ? (en - st + step - 1) / step : 0) == outs[0].u.l->len) {
+            Shadow *c = tr_shadow_new(t, NULL, (int)outs[0].u.l->len);
+            for (int64_t i = st, k = 0; i < en; i += step, k++) c->items[k] = shadows[0]->items[i];
+            *shadow_out = c;
+        }
         return TS_OK;
     }
     if (record_num_op(t, s, args, shadows, nin, sp, shadow_out)) return TS_OK;
