@@ -743,6 +743,14 @@ ts_status unit_borrow_class(Ctx *ctx, Unit *u, ClassType *c) {
     return TS_OK;
 }
 
+void unit_drop_deps(Unit *u) {
+    if (!u) return;
+    for (int i = 0; i < u->deps.len; i++) unit_release(u->deps.data[i]);
+    vec_free(&u->deps);
+    vec_free(&u->borrowed_classes);
+    vec_free(&u->borrowed_fns);
+}
+
 bool unit_has_name(const Unit *u, const char *qualname) {
     if (strmap_get(&u->classes, qualname) || strmap_get(&u->functions, qualname)) return true;
     for (int i = 0; i < u->borrowed_classes.len; i++)

@@ -184,6 +184,10 @@ ts_status unit_emit_pending(Ctx *ctx, Unit *u) TS_MUST_CHECK;
  * u itself is borrowed. Methods not emitted yet are emitted first. */
 ts_status unit_borrow_function(Ctx *ctx, Unit *u, Unit *home, Function *fn) TS_MUST_CHECK;
 ts_status unit_borrow_class(Ctx *ctx, Unit *u, ClassType *c) TS_MUST_CHECK;
+/* Forget what u borrowed and release the units it came from (u's code can
+ * no longer be saved whole): breaks a cycle of units borrowing from each
+ * other (an exec session's unit and a trace's) when u is done with. */
+void unit_drop_deps(Unit *u);
 /* Is this qualname a class or function of u, or borrowed by it? */
 bool unit_has_name(const Unit *u, const char *qualname);
 

@@ -670,6 +670,8 @@ ts_status pyexec_run(Ctx *ctx, const char *path, int argc, char *const *argv, co
     ctx->grad_names = grad;
     if (S->warnings.len) sb_puts(&ctx->notes, sb_cstr(&S->warnings));
     script_session_free(E.ss);
+    /* the session's unit may borrow from a trace that borrows from it: break the cycle */
+    unit_drop_deps(u);
     py_free(S);
     unit_release(u);
     return st;

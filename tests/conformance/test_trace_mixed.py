@@ -15,7 +15,9 @@ What PyTorch does and these scripts check:
     prim::CallFunction, and a torch.jit.script(Sub()) submodule a
     prim::CallMethod to its scripted forward (mixed_script_in_trace);
   - a traced module held by a scripted one is called as a method, and the
-    scripted loop around it survives (mixed_trace_in_script);
+    scripted loop around it survives (mixed_trace_in_script); both at once:
+    a trace that keeps a scripted function's call, held by a scripted module
+    (mixed_both_ways);
   - tuple, list and dict inputs, nested tuple/list outputs, strict=True
     refusing a dict output and warning about a list, strict=False accepting
     the dict (nested).
@@ -116,6 +118,49 @@ back = torch.jit.load("saved.pt")
 print(back(z, 3))
 print(back.body.code)
 ''',
+    "mixed_both_ways": r'''
+import torch
+import torch.nn as nn
+
+
+@torch.jit.script
+def clip(x: torch.Tensor, limit: float) -> torch.Tensor:
+    if bool(x.abs().max() > limit):
+        return x.clamp(-limit, limit)
+    return x
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return clip(self.fc(x), 0.5)
+
+
+class Outer(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x, n: int):
+        for _ in range(n):
+            x = self.inner(x)
+        return x * 2
+
+
+x = torch.randn(3, 4)
+traced = torch.jit.trace(Net().eval(), (x,))
+outer = torch.jit.script(Outer(traced))
+print(outer.code)
+print(outer.inner.code)
+# detached: tscript's autograd names call a Scalar mul MulBackward0, PyTorch MulBackward1
+print(outer(x, 2).detach())
+torch.jit.save(outer, "saved.pt")
+back = torch.jit.load("saved.pt")
+print(back(torch.randn(5, 4) * 4, 3).detach())
+''',
     "nested": r'''
 import torch
 import torch.nn as nn
@@ -171,6 +216,7 @@ print(li([torch.ones(1, 3), torch.zeros(2, 3)]))
 PROBES = {
     "mixed_script_in_trace": lambda: [(torch.randn(n, 4) * s,) for n in (1, 3, 7) for s in (0.05, 3.0)],
     "mixed_trace_in_script": lambda: [(torch.randn(3, 4) * s, k) for s in (1.0, -1.0) for k in (0, 1, 4)],
+    "mixed_both_ways": lambda: [(torch.randn(n, 4) * s, k) for n in (1, 3) for s in (0.1, 5.0) for k in (0, 2)],
     "nested": lambda: [((torch.randn(n, 4), torch.randn(n, 4)), [torch.randn(3), torch.randn(3)],
                         {"k": torch.randn(2, 2)}) for n in (1, 4)],
 }
@@ -181,6 +227,7 @@ STDERR = {
     "mixed_script_in_trace": [],
     "mixed_trace_in_script": ["Converting a tensor to a Python boolean"],
     "nested": ["Encountering a list at the output of the tracer"],
+    "mixed_both_ways": [],
 }
 
 
