@@ -473,7 +473,14 @@ TS_API ts_status ts_module_trace(ts_ctx *ctx, ts_module *m, ts_value *const *inp
  * defaults are filled) and records it; *out is the op's result (owned).
  * ts_trace_call runs a module's method (NULL: forward) and records it as a
  * call of a submodule named name. ts_trace_end finishes into *out (owned);
- * the tracer is freed with ts_tracer_free, also after a failure. */
+ * the tracer is freed with ts_tracer_free, also after a failure.
+ * Errors: TS_ERR_ARG for a NULL argument and for any call after a
+ * successful ts_trace_end (ending twice too; *out is NULL), TS_ERR_NOT_FOUND
+ * (no such op or method), TS_ERR_TYPE (arguments no overload takes, a
+ * non-tensor input, an output that is not a tensor or a container of them:
+ * a failed ts_trace_end changes nothing and may be called again), what the
+ * op's kernel fails with (TS_ERR_SHAPE, ...). A failed call leaves the
+ * session as it was. examples/trace.c is a whole program. */
 typedef struct ts_tracer ts_tracer;
 TS_API ts_status ts_trace_begin(ts_ctx *ctx, ts_value *const *inputs, size_t n, const ts_trace_opts *opts,
                                 ts_tracer **out);

@@ -1302,6 +1302,7 @@ ts_status code_print_unit(Ctx *ctx, Unit *u, CodeFiles *out) { return code_print
 
 ts_status code_print_unit_ex(Ctx *ctx, Unit *u, unsigned flags, CodeFiles *out) {
     TS_TRY(unit_emit_pending(ctx, u));
+    for (int i = 0; i < u->deps.len; i++) TS_TRY(unit_emit_pending(ctx, u->deps.data[i]));
     if (out->constants.len == 0 && u->constants.kind == IV_TUPLE)
         for (int64_t i = 0; i < u->constants.u.tup->len; i++) vec_push(&out->constants, iv_dup(u->constants.u.tup->items[i]));
     VEC(Item) items = {0};
@@ -1313,6 +1314,17 @@ ts_status code_print_unit_ex(Ctx *ctx, Unit *u, unsigned flags, CodeFiles *out) 
     for (int i = 0; i < u->fns.len; i++) {
         Function *f = u->fns.data[i];
         if (f->owner) continue;
+        Item it = {qualifier_of(f->qualname), NULL, f, f->span, items.len};
+        vec_push(&items, it);
+    }
+    /* code of other units this one uses (frontend/unit.h: deps) */
+    for (int i = 0; i < u->borrowed_classes.len; i++) {
+        ClassType *c = u->borrowed_classes.data[i];
+        Item it = {qualifier_of(c->qualname), c, NULL, c->def_span, items.len};
+        vec_push(&items, it);
+    }
+    for (int i = 0; i < u->borrowed_fns.len; i++) {
+        Function *f = u->borrowed_fns.data[i];
         Item it = {qualifier_of(f->qualname), NULL, f, f->span, items.len};
         vec_push(&items, it);
     }

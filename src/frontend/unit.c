@@ -59,6 +59,10 @@ void unit_release(Unit *u) {
     vec_free(&u->class_list);
     for (int i = 0; i < u->sources.len; i++) source_release(u->sources.data[i]);
     vec_free(&u->sources);
+    for (int i = 0; i < u->deps.len; i++) unit_release(u->deps.data[i]);
+    vec_free(&u->deps);
+    vec_free(&u->borrowed_classes);
+    vec_free(&u->borrowed_fns);
     strmap_free(&u->classes);
     strmap_free(&u->functions);
     strmap_free(&u->files);
@@ -642,4 +646,116 @@ ts_status unit_emit_pending(Ctx *ctx, Unit *u) {
         if (fn->state == FN_DECLARED) TS_TRY(sema_emit_function(ctx, u, fn));
     }
     return TS_OK;
+}
+
+/* ---- borrowing code of other units ---- */
+
+static void add_dep(Unit *u, Unit *home) {
+    if (!home || home == u) return;
+    for (int i = 0; i < u->deps.len; i++)
+        if (u->deps.data[i] == home) return;
+    vec_push(&u->deps, unit_retain(home));
+}
+
+static ts_status borrow_type(Ctx *ctx, Unit *u, const Type *t);
+static ts_status borrow_fn(Ctx *ctx, Unit *u, Unit *home, Function *fn, bool free_fn);
+
+static ts_status borrow_block(Ctx *ctx, Unit *u, Unit *home, const Block *b) {
+    for (Node *n = b->param; n; n = n->next) {
+        Function *callee = n->callee;
+        if (n->kind == NK_CALL_FUNCTION && callee) TS_TRY(borrow_fn(ctx, u, home, callee, true));
+        if (n->kind == NK_CALL_METHOD && callee && callee->owner) TS_TRY(unit_borrow_class(ctx, u, callee->owner));
+        if (n->tattr) TS_TRY(borrow_type(ctx, u, n->tattr));
+        for (int i = 0; i < n->outputs.len; i++) TS_TRY(borrow_type(ctx, u, n->outputs.data[i]->type));
+        for (int i = 0; i < n->nblocks; i++) TS_TRY(borrow_block(ctx, u, home, n->blocks[i]));
+        if (n == b->ret) break;
+    }
+    return TS_OK;
+}
+
+static ts_status borrow_fn(Ctx *ctx, Unit *u, Unit *home, Function *fn, bool free_fn) {
+    if (free_fn) {
+        if (!home || home == u) return TS_OK;
+        for (int i = 0; i < u->borrowed_fns.len; i++)
+            if (u->borrowed_fns.data[i] == fn) return TS_OK;
+        add_dep(u, home);
+        vec_push(&u->borrowed_fns, fn);
+    }
+    if (fn->state != FN_EMITTED && home) TS_TRY(unit_emit_pending(ctx, home));
+    for (int i = 0; i < fn->nparams; i++) TS_TRY(borrow_type(ctx, u, fn->params[i].type));
+    TS_TRY(borrow_type(ctx, u, fn->ret_type));
+    return fn->graph ? borrow_block(ctx, u, home, fn->graph->block) : TS_OK;
+}
+
+static ts_status borrow_type(Ctx *ctx, Unit *u, const Type *t) {
+    if (!t) return TS_OK;
+    if (t->kind == TK_CLASS && t->cls) return unit_borrow_class(ctx, u, t->cls);
+    for (int i = 0; i < t->n; i++) TS_TRY(borrow_type(ctx, u, t->elems[i]));
+    return TS_OK;
+}
+
+/* Another borrowed class with c's name? */
+static bool borrowed_twice(const Unit *u, const ClassType *c) {
+    for (int i = 0; i < u->borrowed_classes.len; i++)
+        if (u->borrowed_classes.data[i] != c && !strcmp(u->borrowed_classes.data[i]->qualname, c->qualname))
+            return true;
+    return false;
+}
+
+/* A borrowed class whose name u already has (the two would be one class
+ * of the saved code): it takes a mangled name, as PyTorch gives a second
+ * class of one Python name ("a.b.___torch_mangle_N.C"). */
+static void rename_borrowed(Unit *u, ClassType *c) {
+    static int mangle = 1000; /* apart from the scripter's and the tracer's counters */
+    const char *base = c->qualname, *m = strstr(base, ".___torch_mangle_");
+    if (m && strchr(m + 1, '.')) base = arena_printf(&u->arena, "%.*s%s", (int)(m - base), base, strchr(m + 1, '.'));
+    const char *last = strrchr(base, '.');
+    if (!last) return;
+    for (;;) {
+        int k = __atomic_fetch_add(&mangle, 1, __ATOMIC_RELAXED);
+        char *q = arena_printf(&u->arena, "%.*s.___torch_mangle_%d%s", (int)(last - base), base, k, last);
+        if (strmap_get(&u->classes, q) || unit_has_name(u, q)) continue;
+        char *owned = ts_strdup(q);
+        ts_free(c->qualname);
+        c->qualname = owned;
+        c->name = strrchr(owned, '.') + 1;
+        return;
+    }
+}
+
+ts_status unit_borrow_function(Ctx *ctx, Unit *u, Unit *home, Function *fn) {
+    return borrow_fn(ctx, u, home, fn, true);
+}
+
+ts_status unit_borrow_class(Ctx *ctx, Unit *u, ClassType *c) {
+    Unit *home = c->unit;
+    if (!home || home == u) return TS_OK;
+    for (int i = 0; i < u->borrowed_classes.len; i++)
+        if (u->borrowed_classes.data[i] == c) return TS_OK;
+    add_dep(u, home);
+    vec_push(&u->borrowed_classes, c);
+    if (strmap_get(&u->classes, c->qualname) || borrowed_twice(u, c)) rename_borrowed(u, c);
+    for (int i = 0; i < c->attrs.len; i++) TS_TRY(borrow_type(ctx, u, c->attrs.data[i].type));
+    for (int i = 0; i < c->method_names.len; i++) {
+        Function *m = class_method(c, c->method_names.data[i]);
+        if (m) TS_TRY(borrow_fn(ctx, u, home, m, false));
+    }
+    return TS_OK;
+}
+
+void unit_drop_deps(Unit *u) {
+    if (!u) return;
+    for (int i = 0; i < u->deps.len; i++) unit_release(u->deps.data[i]);
+    vec_free(&u->deps);
+    vec_free(&u->borrowed_classes);
+    vec_free(&u->borrowed_fns);
+}
+
+bool unit_has_name(const Unit *u, const char *qualname) {
+    if (strmap_get(&u->classes, qualname) || strmap_get(&u->functions, qualname)) return true;
+    for (int i = 0; i < u->borrowed_classes.len; i++)
+        if (!strcmp(u->borrowed_classes.data[i]->qualname, qualname)) return true;
+    for (int i = 0; i < u->borrowed_fns.len; i++)
+        if (!strcmp(u->borrowed_fns.data[i]->qualname, qualname)) return true;
+    return false;
 }

@@ -53,6 +53,7 @@ typedef struct Function {
     void (*code_free)(void *code);
     const char *signature; /* cached function_signature() */
     struct Function *next_overload; /* @_overload variants of one function: calls take the first that fits */
+    bool user_scripted;   /* made by torch.jit.script (decorator or call): a trace keeps a call of it */
 } Function;
 
 /* Supplies the source text of a qualifier ("__torch__.a.b"). Returns TS_OK
@@ -136,6 +137,14 @@ typedef struct Unit {
     void *provider_ud;
     const ScriptHooks *hooks; /* NULL except for a unit scripted from Python source */
     void *hooks_ud;
+    /* Code of other units that this unit's code uses and saves with its own
+     * (unit_borrow_*: a trace keeps a call of a scripted function or
+     * submodule; a scripted module holds a traced one). The units are
+     * retained; the borrowed classes and functions are printed with this
+     * unit's code (frontend/code_print.c) but owned by their units. */
+    VEC(struct Unit *) deps;
+    VEC(ClassType *) borrowed_classes;
+    VEC(Function *) borrowed_fns;
 } Unit;
 
 Unit *unit_new(SourceProvider provider, void *ud);
@@ -168,5 +177,18 @@ ts_status unit_declare_function(Ctx *ctx, Unit *u, struct Ast *def, const char *
 void unit_add_file(Unit *u, const char *qualifier, struct AstModule *m);
 /* Emit IR for every declared function not emitted yet (and those they pull in). */
 ts_status unit_emit_pending(Ctx *ctx, Unit *u) TS_MUST_CHECK;
+
+/* Use code of unit home in u: fn (a free function of home) or c (a class,
+ * home being c->unit), and what it uses in turn (the functions it calls,
+ * the classes of its attributes, methods and values), each once. Nothing of
+ * u itself is borrowed. Methods not emitted yet are emitted first. */
+ts_status unit_borrow_function(Ctx *ctx, Unit *u, Unit *home, Function *fn) TS_MUST_CHECK;
+ts_status unit_borrow_class(Ctx *ctx, Unit *u, ClassType *c) TS_MUST_CHECK;
+/* Forget what u borrowed and release the units it came from (u's code can
+ * no longer be saved whole): breaks a cycle of units borrowing from each
+ * other (an exec session's unit and a trace's) when u is done with. */
+void unit_drop_deps(Unit *u);
+/* Is this qualname a class or function of u, or borrowed by it? */
+bool unit_has_name(const Unit *u, const char *qualname);
 
 #endif

@@ -437,6 +437,16 @@ OPFN(top_conv1d_padding) { return conv_nd(ctx, info, "conv1d", 1, in, nin, true,
 OPFN(top_conv2d) { return conv_nd(ctx, info, "conv2d", 2, in, nin, false, out); }
 OPFN(top_conv2d_padding) { return conv_nd(ctx, info, "conv2d", 2, in, nin, true, out); }
 
+/* aten::_convolution_mode: conv1d/2d/3d with a padding string, by the
+ * weight's rank (what PyTorch's trace of F.conv2d(..., padding='same') holds). */
+OPFN(top__convolution_mode) {
+    Tensor *w;
+    TS_TRY(op_tensor(ctx, "_convolution_mode", in, nin, 1, &w));
+    if (w->ndim == 3 || w->ndim == 4) return conv_nd(ctx, "_convolution_mode", w->ndim - 2, in, nin, true, out);
+    if (w->ndim == 5) return top_conv3d_padding(ctx, in, nin, out, info);
+    return ts_fail(ctx, TS_ERR_SHAPE, NULL, "_convolution_mode: expected a 3-d, 4-d or 5-d weight, got %d-d", w->ndim);
+}
+
 /* aten::convolution and _convolution: (input, weight, bias, stride, padding,
  * dilation, transposed, output_padding, groups, ...); the rank comes from
  * the weight and the input must be batched. */

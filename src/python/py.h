@@ -77,6 +77,7 @@ struct PObj {
     PClass *cls;
     PMap dict;
     bool is_module, module_init; /* derives from nn.Module; Module.__init__ ran */
+    bool jit_scripted;    /* a module instance given to torch.jit.script in a model file (python/script.c) */
     PMap params, buffers, modules;
     VEC(bool) persistent; /* per buffer */
     /* bound methods and super() */
@@ -102,7 +103,8 @@ struct PClass {
     VEC(Ast *) method_overloads; /* @_overload_method signatures of its body, in order */
 };
 
-enum { PF_EXPORT = 1, PF_IGNORE = 2, PF_UNUSED = 4, PF_STATIC = 8, PF_PROPERTY = 16 };
+/* PF_SCRIPT: decorated @torch.jit.script (a trace keeps calls of it) */
+enum { PF_EXPORT = 1, PF_IGNORE = 2, PF_UNUSED = 4, PF_STATIC = 8, PF_PROPERTY = 16, PF_SCRIPT = 32 };
 
 struct PFunc {
     const char *name;

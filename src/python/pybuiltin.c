@@ -305,6 +305,11 @@ static PObj *as_module(PV v) {
     return v.k == P_INST && ((PObj *)v.p)->is_module ? v.p : NULL;
 }
 
+/* exec: a compiled module (torch.jit.script / trace of an instance) */
+static bool is_script_module(PV v) {
+    return v.k == P_SCRIPT && !((PObj *)v.p)->sfn && !((PObj *)v.p)->mname && ((PObj *)v.p)->sobj.kind == IV_OBJECT;
+}
+
 static ts_status need_init(Py *S, PObj *o, const char *what, const char *name, const Span *sp) {
     if (o->module_init) return TS_OK;
     return ts_fail(S->ctx, TS_ERR_RUNTIME, sp, "AttributeError: cannot assign %s '%s' before Module.__init__() call "
@@ -350,7 +355,7 @@ ts_status py_setattr(Py *S, PV obj, const char *name, PV v, const Span *sp) {
         pmap_set_steal(&o->params, name, v);
         return TS_OK;
     }
-    if (as_module(v)) {
+    if (as_module(v) || is_script_module(v)) {
         if ((st = need_init(S, o, "module", name, sp)) != TS_OK) goto fail;
         drop_everywhere(o, name);
         pmap_set_steal(&o->modules, name, v);
@@ -1266,6 +1271,16 @@ ts_status py_call_builtin(Py *S, const char *name, PV *selfp, PV *args, int narg
     if (strncmp(name, "math.", 5) == 0) return math_fn(S, name + 5, args, nargs, sp, out);
     if (strncmp(name, "torch.jit.", 10) == 0) {
         if (strcmp(name + 10, "is_scripting") == 0 || strcmp(name + 10, "is_tracing") == 0) { *out = pv_bool(false); return TS_OK; }
+        if (strcmp(name + 10, "script") == 0 && nargs == 1 && args[0].k == P_INST && ((PObj *)args[0].p)->is_module) {
+            /* torch.jit.script(Sub()): scripted with the model, kept as a call when the model is traced */
+            ((PObj *)args[0].p)->jit_scripted = true;
+            *out = pv_dup(args[0]);
+            return TS_OK;
+        }
+        if (strcmp(name + 10, "trace") == 0)
+            return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp,
+                           "torch.jit.trace() in a model file is not supported by tscript: build the module plainly "
+                           "here (it is scripted with the model), or trace it with tscript trace / tscript exec");
         if (nargs >= 1) { *out = pv_dup(args[nargs - 1]); return TS_OK; }
         return ts_fail(S->ctx, TS_ERR_UNSUPPORTED, sp, "%s() is not supported in __init__", name);
     }

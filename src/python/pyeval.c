@@ -1776,6 +1776,7 @@ static ts_status def_function(Py *S, Frame *F, Ast *s) {
         else if (decorator_is(d, "unused")) fn->flags |= PF_UNUSED;
         else if (decorator_is(d, "staticmethod")) fn->flags |= PF_STATIC;
         else if (decorator_is(d, "property")) fn->flags |= PF_PROPERTY;
+        else if (decorator_is(d, "script")) fn->flags |= PF_SCRIPT;
         else if (decorator_is(d, "setter") || decorator_is(d, "deleter")) return TS_OK; /* the getter stays bound */
     }
     if (F->fn && !F->cls_body) {

@@ -325,6 +325,7 @@ ts_status pyexec_script_class_instance(Py *S, PV *inst, const Span *sp) {
 ts_status pyexec_script_function(Py *S, PFunc *f, const Span *sp, PV *out) {
     Function *fn;
     TS_TRY(script_session_function(S->exec->ss, f, sp, &fn));
+    fn->user_scripted = true;
     PObj *o = pobj_new(P_SCRIPT);
     o->sfn = fn;
     o->smod = module_new(S->u, iv_none(), S->exec->path);
@@ -519,9 +520,10 @@ static ts_status jit_trace(Py *S, PV *args, int nargs, const char **kwn, PV *kwv
         TraceOptions opt;
         trace_options_default(&opt);
         opt.strict = strict;
+        opt.grad_enabled = ctx->grad_names; /* off inside torch.no_grad() */
         PObj *c = compiled.p;
         if (c->sfn) {
-            st = trace_function(ctx, c->sfn, iv, n, &opt, &tm);
+            st = trace_function(ctx, c->smod->unit, c->sfn, iv, n, &opt, &tm);
         } else {
             Module *root = module_new(c->sobj.u.obj->cls->unit, iv_dup(c->sobj), S->exec->path);
             st = trace_module(ctx, root, NULL, iv, n, &opt, &tm);
@@ -533,6 +535,7 @@ static ts_status jit_trace(Py *S, PV *args, int nargs, const char **kwn, PV *kwv
     pv_drop(compiled);
     pv_drop(inputs);
     if (st != TS_OK) return st;
+    tm->root.u.obj->cls->user_scripted = true; /* compiled code: a later trace keeps calls of it */
     *out = script_value(tm, iv_dup(tm->root), true);
     return TS_OK;
 }
@@ -559,7 +562,12 @@ static ts_status jit_load(Py *S, PV *args, int nargs, const Span *sp, PV *out) {
 static ts_status jit_script(Py *S, PV *args, int nargs, const Span *sp, PV *out) {
     if (nargs != 1) return ts_fail(S->ctx, TS_ERR_TYPE, sp, "TypeError: torch.jit.script() takes one module or function");
     PV v = args[0];
-    if (v.k == P_INST && ((PObj *)v.p)->is_module) return script_instance(S, v, sp, out);
+    if (v.k == P_INST && ((PObj *)v.p)->is_module) {
+        TS_TRY(script_instance(S, v, sp, out));
+        /* a trace of a module holding it keeps calls of its methods (trace/trace.h) */
+        ((PObj *)out->p)->sobj.u.obj->cls->user_scripted = true;
+        return TS_OK;
+    }
     if (v.k == P_FUNC) return pyexec_script_function(S, v.p, sp, out);
     if (v.k == P_SCRIPT) { *out = pv_dup(v); return TS_OK; }
     if (v.k == P_CLASS && ((PClass *)v.p)->is_module) {
@@ -662,6 +670,8 @@ ts_status pyexec_run(Ctx *ctx, const char *path, int argc, char *const *argv, co
     ctx->grad_names = grad;
     if (S->warnings.len) sb_puts(&ctx->notes, sb_cstr(&S->warnings));
     script_session_free(E.ss);
+    /* the session's unit may borrow from a trace that borrows from it: break the cycle */
+    unit_drop_deps(u);
     py_free(S);
     unit_release(u);
     return st;

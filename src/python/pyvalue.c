@@ -354,6 +354,12 @@ ts_status pv_to_iv(Py *S, PV v, const Span *sp, IValue *out) {
         *out = iv_dict_steal(dict);
         return TS_OK;
     }
+    case P_SCRIPT:
+        if (((PObj *)v.p)->sobj.kind == IV_OBJECT && !((PObj *)v.p)->sfn) { /* exec: a compiled module */
+            *out = iv_dup(((PObj *)v.p)->sobj);
+            return TS_OK;
+        }
+        return ts_fail(S->ctx, TS_ERR_TYPE, sp, "a %s cannot be passed to a TorchScript operator", pv_type_name(v));
     default:
         return ts_fail(S->ctx, TS_ERR_TYPE, sp, "a %s cannot be passed to a TorchScript operator", pv_type_name(v));
     }

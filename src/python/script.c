@@ -28,7 +28,7 @@
 typedef struct TypeRec {
     PClass *pc;
     ClassType *ct;
-    PObj *inst; /* one instance of the type (borrowed: the tree lives until compiled) */
+    PObj *inst; /* one instance of the type (held: types_free drops it) */
 } TypeRec;
 
 typedef struct Scripter {
@@ -38,6 +38,17 @@ typedef struct Scripter {
     VEC(TypeRec) types;
     int mangle;
 } Scripter;
+
+/* Drop the type records and the instances they hold. */
+static void types_free(Scripter *sc) {
+    for (int i = 0; i < sc->types.len; i++) {
+        PV v = pv_none();
+        v.k = P_INST;
+        v.p = sc->types.data[i].inst;
+        pv_drop(v);
+    }
+    vec_free(&sc->types);
+}
 
 /* ---- hooks ---- */
 
@@ -200,9 +211,12 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
         }
         if (first) {
             out->fn = first;
-            return TS_OK;
+        } else {
+            TS_TRY(unit_resolve_function(ctx, sc->u, q, NULL, &out->fn));
         }
-        return unit_resolve_function(ctx, sc->u, q, NULL, &out->fn);
+        if (f->flags & PF_SCRIPT)
+            for (Function *o = out->fn; o; o = o->next_overload) o->user_scripted = true;
+        return TS_OK;
     }
     case P_CLASS: {
         PClass *c = v.p;
@@ -218,6 +232,15 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
             out->name = arena_printf(&sc->u->arena, "aten::%s", b + 6);
         } else if (strncmp(b, "math.", 5) == 0) {
             return math_function(sc, b + 5, sp, out);
+        }
+        return TS_OK;
+    }
+    case P_SCRIPT: {
+        /* exec: a function compiled by torch.jit.script (the same unit) */
+        PObj *o = v.p;
+        if (o->sfn) {
+            out->kind = GR_FUNCTION;
+            out->fn = o->sfn;
         }
         return TS_OK;
     }
@@ -562,6 +585,14 @@ static Type *annotated_type(Scripter *sc, PClass *pc, const char *name, Type *t)
 }
 
 static ts_status add_value_attr(Scripter *sc, ClassType *c, const char *name, PV v, bool param, bool buffer) {
+    if (v.k == P_SCRIPT && ((PObj *)v.p)->sobj.kind == IV_OBJECT && !((PObj *)v.p)->sfn) {
+        /* exec: a module compiled before (torch.jit.script, or a trace with its own unit, whose code
+         * this unit borrows to save it with its own) */
+        ClassType *sub = ((PObj *)v.p)->sobj.u.obj->cls;
+        TS_TRY(unit_borrow_class(sc->ctx, sc->u, sub));
+        classtype_add_attr(c, name, sub->type, false, false);
+        return TS_OK;
+    }
     if (is_module_pv(v)) {
         ClassType *sub;
         TS_TRY(type_of(sc, v, &sub));
@@ -636,7 +667,7 @@ static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
         TypeRec *t = &sc->types.data[i];
         if (t->pc != pc) continue;
         same_name++;
-        if (same_type(t->ct, c) && same_functions(t->inst, o)) {
+        if (same_type(t->ct, c) && same_functions(t->inst, o) && t->inst->jit_scripted == o->jit_scripted) {
             classtype_free(c);
             *out = t->ct;
             return TS_OK;
@@ -654,8 +685,10 @@ static ts_status type_of(Scripter *sc, PV inst, ClassType **out) {
         c = m;
     }
     if (pc->def) c->def_span = pc->def->span;
+    c->user_scripted = o->jit_scripted;
     unit_add_class(sc->u, c);
     TypeRec r = {pc, c, o};
+    o->rc++; /* an exec session compares later instances with it: it must outlive its script call */
     vec_push(&sc->types, r);
     *out = c;
     return declare_methods(sc, pc, c);
@@ -865,7 +898,7 @@ ScriptSession *script_session_new(Py *S) {
 
 void script_session_free(ScriptSession *ss) {
     if (!ss) return;
-    vec_free(&ss->sc.types);
+    types_free(&ss->sc);
     ts_free(ss);
 }
 
@@ -1003,8 +1036,8 @@ ts_status script_module(Ctx *ctx, const ScriptOptions *opt, Module **out) {
     /* compiled code refers to no evaluator state: the hooks go with it */
     u->hooks = NULL;
     u->hooks_ud = NULL;
+    types_free(&sc);
     py_free(S);
-    vec_free(&sc.types);
     if (st == TS_OK) {
         *out = module_new(u, obj, opt->path);
         obj = iv_none();

@@ -217,6 +217,11 @@ static bool below(const TMod *m, const TMod *top) {
     return false;
 }
 
+bool tr_is_parameter(Tracer *t, Tensor *x) {
+    TParam *p = ptrmap_get(&t->param_of, x);
+    return p && p->is_param;
+}
+
 bool tr_is_traced(Tracer *t, Tensor *x) {
     return t->scope && (ptrmap_get(&t->scope->tensors, x) || ptrmap_get(&t->param_of, x));
 }
@@ -276,18 +281,61 @@ static const char *strip_mangle(Tracer *t, const char *q) {
 
 static char *class_name(Tracer *t, const ClassType *orig) {
     const char *base = strip_mangle(t, orig->qualname);
-    if (!strmap_get(&t->unit->classes, base)) return arena_strdup(&t->unit->arena, base);
+    if (!unit_has_name(t->unit, base)) return arena_strdup(&t->unit->arena, base);
     const char *last = strrchr(base, '.');
     static int mangle; /* PyTorch's counter is per process too */
     int k = __atomic_fetch_add(&mangle, 1, __ATOMIC_RELAXED);
     for (;; k = __atomic_fetch_add(&mangle, 1, __ATOMIC_RELAXED)) {
         char *q = arena_printf(&t->unit->arena, "%.*s.___torch_mangle_%d%s", (int)(last - base), base, k, last);
-        if (!strmap_get(&t->unit->classes, q)) return q;
+        if (!unit_has_name(t->unit, q)) return q;
     }
 }
 
 static bool is_module_obj(IValue v) {
     return v.kind == IV_OBJECT && (v.u.obj->cls->kind == CK_MODULE);
+}
+
+/* A submodule the model's code scripted: the result holds the original
+ * object (its class borrowed from the model's unit, borrow_scripted), and
+ * its parameters are read through it. */
+static TMod *scripted_mod(Tracer *t, Object *o, TMod *parent, const char *attr) {
+    TMod *m = ts_xmalloc(sizeof *m);
+    memset(m, 0, sizeof *m);
+    m->orig = o;
+    m->parent = parent;
+    m->attr = arena_strdup(&t->unit->arena, attr);
+    m->scripted = true;
+    m->cls = o->cls;
+    IValue v;
+    v.kind = IV_OBJECT;
+    v.u.obj = o;
+    m->obj = iv_dup(v).u.obj;
+    vec_push(&t->mods, m);
+    ptrmap_put(&t->mod_of, o, m);
+    for (int i = 0; i < o->cls->attrs.len && i < o->nslots; i++) {
+        const ClassAttr *a = &o->cls->attrs.data[i];
+        if (o->slots[i].kind != IV_TENSOR || !(a->is_param || a->is_buffer)) continue;
+        TParam *p = arena_new(&t->arena, TParam);
+        p->owner = m;
+        p->name = arena_strdup(&t->unit->arena, a->name);
+        p->is_param = a->is_param;
+        if (!ptrmap_get(&t->param_of, o->slots[i].u.t)) ptrmap_put(&t->param_of, o->slots[i].u.t, p);
+    }
+    return m;
+}
+
+/* Borrow the classes of the scripted submodules below o before any traced
+ * class is named: PyTorch scripted them first (in the constructor), so they
+ * keep their names and the traced copies take the mangled ones. */
+static ts_status borrow_scripted(Tracer *t, Object *o, int depth) {
+    if (depth > 64) return TS_OK;
+    for (int i = 0; i < o->cls->attrs.len && i < o->nslots; i++) {
+        if (!is_module_obj(o->slots[i])) continue;
+        Object *so = o->slots[i].u.obj;
+        if (so->cls->user_scripted) TS_TRY(unit_borrow_class(t->ctx, t->unit, so->cls));
+        else TS_TRY(borrow_scripted(t, so, depth + 1));
+    }
+    return TS_OK;
 }
 
 /* The traced counterpart of module object o (recursively). */
@@ -317,6 +365,7 @@ static TMod *build_mod(Tracer *t, Object *o, TMod *parent, const char *attr) {
         if (!is_module_obj(o->slots[i])) continue;
         Object *so = o->slots[i].u.obj;
         TMod *sm = ptrmap_get(&t->mod_of, so);
+        if (!sm && so->cls->user_scripted) sm = scripted_mod(t, so, m, oc->attrs.data[i].name);
         if (!sm) sm = build_mod(t, so, m, oc->attrs.data[i].name);
         classtype_add_attr(c, oc->attrs.data[i].name, sm->cls->type, false, false);
         vec_push(&subs, sm);
@@ -332,6 +381,7 @@ static TMod *build_mod(Tracer *t, Object *o, TMod *parent, const char *attr) {
             TParam *p = arena_new(&t->arena, TParam);
             p->owner = m;
             p->name = arena_strdup(&t->unit->arena, a->name);
+            p->is_param = a->is_param;
             if (!ptrmap_get(&t->param_of, o->slots[i].u.t)) ptrmap_put(&t->param_of, o->slots[i].u.t, p);
         }
     m->obj->slots[k++] = training >= 0 ? iv_dup(o->slots[training]) : iv_bool(false);
@@ -418,6 +468,54 @@ static const char *const LIST_OUTPUT =
     "instead). If you absolutely need this and know the side effects, pass strict=False to trace() to "
     "allow this behavior (tscript trace --no-strict)";
 
+static ts_status bad_output(Tracer *t, const char *what, IValue v) {
+    const char *k = iv_kind_name(v);
+    return ts_fail(t->ctx, TS_ERR_TYPE, NULL,
+                   "trace: %s is %s %s, but a traced function can only return tensors and (possibly nested) "
+                   "tuples, lists and dicts of tensors: return the tensor it comes from, or script the "
+                   "model instead (tscript script) to return other values",
+                   what, strchr("aeiou", k[0]) ? "an" : "a", k);
+}
+
+/* What output_value refuses, checked before anything is changed (a C
+ * session's failed trace_end can be retried with another output). */
+static ts_status check_output(Tracer *t, IValue v, const Shadow *sh, bool strict, const char *what) {
+    if (sh && sh->v) return TS_OK;
+    switch (v.kind) {
+    case IV_TENSOR: return TS_OK;
+    case IV_TUPLE:
+    case IV_LIST: {
+        int64_t n = v.kind == IV_TUPLE ? v.u.tup->len : v.u.l->len;
+        const IValue *items = v.kind == IV_TUPLE ? v.u.tup->items : v.u.l->items;
+        if (v.kind == IV_LIST && strict)
+            for (int64_t i = 0; i < n; i++)
+                if (items[i].kind != IV_TENSOR) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "list");
+        for (int64_t i = 0; i < n; i++)
+            TS_TRY(check_output(t, items[i], sh && i < sh->n ? sh->items[i] : NULL, strict,
+                                arena_printf(&t->arena, "%s[%lld]", what, (long long)i)));
+        return TS_OK;
+    }
+    case IV_DICT:
+        if (strict) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "dict");
+        for (int64_t i = 0; i < v.u.dict->len; i++) {
+            IValue key = v.u.dict->entries[i].key;
+            const char *at = key.kind == IV_STR ? arena_printf(&t->arena, "%s['%s']", what, key.u.s->data)
+                             : key.kind == IV_INT ? arena_printf(&t->arena, "%s[%lld]", what, (long long)key.u.i)
+                                                  : arena_printf(&t->arena, "%s[...]", what);
+            TS_TRY(check_output(t, v.u.dict->entries[i].value, NULL, strict, at));
+        }
+        return TS_OK;
+    default: return bad_output(t, what, v);
+    }
+}
+
+static const char *const LIST_OUTPUT_WARNING =
+    "Encountering a %s at the output of the tracer might cause the trace to be incorrect, this is only "
+    "valid if the container structure does not change based on the module's inputs. Consider using a "
+    "constant container instead (e.g. for `list`, use a `tuple` instead. for `dict`, use a `NamedTuple` "
+    "instead). If you absolutely need this and know the side effects, pass strict=False to trace() to "
+    "allow this behavior.";
+
 /* The traced value of an output (a tensor or a container of tensors). */
 static ts_status output_value(Tracer *t, IValue v, Shadow *sh, bool strict, const char *what, Span sp,
                               Value **out) {
@@ -430,10 +528,19 @@ static ts_status output_value(Tracer *t, IValue v, Shadow *sh, bool strict, cons
     case IV_TENSOR: *out = tr_tensor_value(t, v.u.t, NULL, sp); return TS_OK;
     case IV_TUPLE:
     case IV_LIST: {
-        /* strict refuses a list whose items are not tensors (a list of tensors is a TensorList) */
+        /* strict refuses a list whose items are not tensors (a list of tensors is a TensorList),
+         * and warns about one of tensors, as PyTorch does (once per trace) */
         if (v.kind == IV_LIST && strict)
             for (int64_t i = 0; i < v.u.l->len; i++)
                 if (v.u.l->items[i].kind != IV_TENSOR) return ts_fail(t->ctx, TS_ERR_TYPE, NULL, LIST_OUTPUT, "list");
+        if (v.kind == IV_LIST && strict && !t->warned_list_output) {
+            t->warned_list_output = true;
+            StrBuf w;
+            sb_init(&w);
+            sb_printf(&w, LIST_OUTPUT_WARNING, "list");
+            tr_warn(t, sp, sb_cstr(&w));
+            sb_free(&w);
+        }
         int64_t n = v.kind == IV_TUPLE ? v.u.tup->len : v.u.l->len;
         const IValue *items = v.kind == IV_TUPLE ? v.u.tup->items : v.u.l->items;
         Value **vals = ts_xmalloc(sizeof(Value *) * (size_t)(n + 1));
@@ -475,12 +582,7 @@ static ts_status output_value(Tracer *t, IValue v, Shadow *sh, bool strict, cons
         ts_free(vals);
         return TS_OK;
     }
-    default:
-        return ts_fail(t->ctx, TS_ERR_TYPE, NULL,
-                       "trace: %s is a %s, but a traced function can only return tensors and (possibly nested) "
-                       "tuples, lists and dicts of tensors: return the tensor it comes from, or script the "
-                       "model instead (tscript script) to return other values",
-                       what, iv_kind_name(v));
+    default: return bad_output(t, what, v);
     }
 }
 
@@ -566,6 +668,15 @@ static Value *arg_value(Tracer *t, IValue v, Shadow *sh, Type *ty, const char *n
  * argument that differs, or NULL. */
 static const OpSchema *tensor_twin(const OpSchema *s, int *which) {
     if (strcmp(s->overload, "Scalar") != 0) return NULL;
+    /* only these have no Python binding of their Scalar overload (PyTorch's
+     * gen_python_functions.py SKIP_PYTHON_BINDINGS_SIGNATURES): x > 0,
+     * masked_fill(m, -9.0), ... keep their number */
+    static const char *const no_python_scalar[] = {"aten::add", "aten::add_", "aten::sub", "aten::sub_",
+                                                   "aten::mul", "aten::mul_", "aten::div", "aten::div_"};
+    bool twin = false;
+    for (size_t i = 0; i < sizeof no_python_scalar / sizeof *no_python_scalar; i++)
+        twin |= !strcmp(s->name, no_python_scalar[i]);
+    if (!twin) return NULL;
     const OpSchema *ts2 = ops_lookup_overload(s->name, "Tensor");
     if (!ts2 || ts2->nargs != s->nargs) return NULL;
     int diff = -1;
@@ -662,8 +773,9 @@ static bool record_num_op(Tracer *t, const OpSchema *s, const IValue *args, Shad
 }
 
 /* Factory ops: PyTorch's Python bindings pass full TensorOptions, so the
- * trace records the dtype of the result, the cpu device, pin_memory=False,
- * and for *_like ops the strided layout (0). NULL: nothing to fill. */
+ * trace records the cpu device and pin_memory=False, and for *_like ops
+ * the dtype of the result and the strided layout (0). NULL: nothing to
+ * fill. */
 static IValue *fill_options(const OpSchema *s, const IValue *args, int nin, const IValue *outs, int nout) {
     int dt = -1, lay = -1, dev = -1, pin = -1;
     for (int k = 0; k < nin && k < s->nargs; k++) {
@@ -679,7 +791,8 @@ static IValue *fill_options(const OpSchema *s, const IValue *args, int nin, cons
     bool like = len > 5 && !strcmp(s->name + len - 5, "_like");
     IValue *a = ts_xmalloc(sizeof(IValue) * (size_t)(nin + 1));
     for (int k = 0; k < nin; k++) a[k] = iv_dup(args[k]);
-    if (dt >= 0 && nout >= 1 && outs[0].kind == IV_TENSOR) a[dt] = iv_int((int64_t)outs[0].u.t->dtype);
+    /* a *_like op records the dtype it gave; torch.zeros(...) and the other factories keep None */
+    if (dt >= 0 && like && nout >= 1 && outs[0].kind == IV_TENSOR) a[dt] = iv_int((int64_t)outs[0].u.t->dtype);
     if (lay >= 0 && like) a[lay] = iv_int(0);
     if (dev >= 0) {
         Device d = {DEVICE_CPU, -1};
@@ -705,6 +818,23 @@ static IValue *rewrite_conv(const OpSchema **s, const IValue *args, int *nin, IV
     bool tconv = (!strcmp(nm, "aten::conv_transpose1d") && !ov[0]) ||
                  ((!strcmp(nm, "aten::conv_transpose2d") || !strcmp(nm, "aten::conv_transpose3d")) &&
                   !strcmp(ov, "input"));
+    bool mode = (!strcmp(nm, "aten::conv1d") || !strcmp(nm, "aten::conv2d") || !strcmp(nm, "aten::conv3d")) &&
+                !strcmp(ov, "padding");
+    const OpSchema *cm = ops_lookup_overload("aten::_convolution_mode", "");
+    if (mode && cm && *nin >= 7 && args[1].kind == IV_TENSOR && args[4].kind == IV_STR && args[1].u.t->ndim >= 3) {
+        /* a padding string: aten::_convolution_mode, its int lists spelled out */
+        int n = args[1].u.t->ndim - 2;
+        buf[0] = iv_dup(args[0]);
+        buf[1] = iv_dup(args[1]);
+        buf[2] = iv_dup(args[2]);
+        buf[3] = int_list(args[3], n);
+        buf[4] = iv_dup(args[4]);
+        buf[5] = int_list(args[5], n);
+        buf[6] = iv_dup(args[6]);
+        *nin = 7;
+        *s = cm;
+        return buf;
+    }
     const OpSchema *c = ops_lookup_overload("aten::_convolution", "");
     if ((!conv && !tconv) || !c || *nin < (conv ? 7 : 8) || args[1].kind != IV_TENSOR) return NULL;
     int n = args[1].u.t->ndim - 2;
@@ -734,6 +864,159 @@ static IValue *rewrite_conv(const OpSchema **s, const IValue *args, int *nin, IV
     return buf;
 }
 
+/* One node of op name.overload on ins, returning nout values (typed ty:
+ * Tensor when NULL). */
+static Node *emit(Tracer *t, const char *name, const char *ov, Value *const *ins, int nin, int nout, Type *ty,
+                  Span sp) {
+    Scope *s = t->scope;
+    Node *n = append(s, NK_OP, sp);
+    n->op = ops_lookup_overload(name, ov);
+    for (int i = 0; i < nin; i++) node_add_input(s->g, n, ins[i]);
+    for (int i = 0; i < nout; i++) node_add_output(s->g, n, ty ? ty : ty_tensor());
+    return n;
+}
+
+static Value *emit1(Tracer *t, const char *name, const char *ov, Value *a, Value *b, Value *c, Span sp) {
+    Value *ins[3] = {a, b, c};
+    return emit(t, name, ov, ins, a ? (b ? (c ? 3 : 2) : 1) : 0, 1, NULL, sp)->outputs.data[0];
+}
+
+/* unsafe_chunk(x, k, 1) and its ListUnpack: the k parts. */
+static Node *emit_chunks(Tracer *t, Value *x, int k, Span sp) {
+    Scope *s = t->scope;
+    Value *ins[3] = {x, constant(t, iv_int(k), sp), constant(t, iv_int(1), sp)};
+    Node *c = emit(t, "aten::unsafe_chunk", "", ins, 3, 1, ty_list(ty_tensor()), sp);
+    Node *u = append(s, NK_LIST_UNPACK, sp);
+    node_add_input(s->g, u, c->outputs.data[0]);
+    for (int i = 0; i < k; i++) node_add_output(s->g, u, ty_tensor());
+    return u;
+}
+
+/* The RNN cells as PyTorch 1.13's tracer records them: their ATen
+ * implementations (RNN.cpp's cell functions) are composite, so the trace
+ * holds the linear / chunk / gate ops they run, in that order. outs are the
+ * cell's results (h, or h and c for lstm_cell). */
+static bool record_rnn_cell(Tracer *t, const OpSchema *s, const IValue *args, const char *const *names, int nin,
+                            const IValue *outs, int nout, Span sp) {
+    const char *nm = s->name;
+    int kind = !strcmp(nm, "aten::rnn_tanh_cell") ? 0 : !strcmp(nm, "aten::rnn_relu_cell") ? 1
+             : !strcmp(nm, "aten::gru_cell") ? 2 : !strcmp(nm, "aten::lstm_cell") ? 3 : -1;
+    if (kind < 0 || nin != 6 || !ops_lookup_overload("aten::unsafe_chunk", "")) return false;
+    for (int i = 0; i < nout; i++)
+        if (outs[i].kind != IV_TENSOR) return false;
+    if (args[0].kind != IV_TENSOR || args[2].kind != IV_TENSOR || args[3].kind != IV_TENSOR) return false;
+    if (kind == 3 ? !(args[1].kind == IV_LIST && args[1].u.l->len == 2 && args[1].u.l->items[0].kind == IV_TENSOR &&
+                      args[1].u.l->items[1].kind == IV_TENSOR)
+                  : args[1].kind != IV_TENSOR)
+        return false;
+    for (int i = 4; i < 6; i++)
+        if (args[i].kind != IV_TENSOR && args[i].kind != IV_NONE) return false;
+    /* values are taken in the order the ops use them: a parameter's GetAttr
+     * is made at its first use, as in PyTorch */
+#define ARG(i) (args[i].kind == IV_TENSOR ? tr_tensor_value(t, args[i].u.t, names ? names[i] : NULL, sp) \
+                                          : constant(t, iv_none(), sp))
+    Value *one;
+#define ONE (one = constant(t, iv_int(1), sp))
+    if (kind <= 1) {
+        Value *h = ARG(1), *whh = ARG(3), *bhh = ARG(5);
+        Value *hh = emit1(t, "aten::linear", "", h, whh, bhh, sp);
+        Value *x = ARG(0), *wih = ARG(2), *bih = ARG(4);
+        Value *ih = emit1(t, "aten::linear", "", x, wih, bih, sp);
+        Value *sum = emit1(t, "aten::add_", "Tensor", hh, ih, ONE, sp);
+        map_tensor(t->scope, outs[0].u.t, emit1(t, kind ? "aten::relu" : "aten::tanh", "", sum, NULL, NULL, sp));
+    } else if (kind == 2) {
+        Value *x = ARG(0), *wih = ARG(2), *bih = ARG(4);
+        Node *gi = emit_chunks(t, emit1(t, "aten::linear", "", x, wih, bih, sp), 3, sp);
+        Value *h = ARG(1), *whh = ARG(3), *bhh = ARG(5);
+        Node *gh = emit_chunks(t, emit1(t, "aten::linear", "", h, whh, bhh, sp), 3, sp);
+        Value *r = emit1(t, "aten::sigmoid_", "", emit1(t, "aten::add_", "Tensor", gh->outputs.data[0],
+                                                         gi->outputs.data[0], ONE, sp), NULL, NULL, sp);
+        Value *z = emit1(t, "aten::sigmoid_", "", emit1(t, "aten::add_", "Tensor", gh->outputs.data[1],
+                                                         gi->outputs.data[1], ONE, sp), NULL, NULL, sp);
+        Value *hn = emit1(t, "aten::mul_", "Tensor", gh->outputs.data[2], r, NULL, sp);
+        Value *n = emit1(t, "aten::tanh_", "", emit1(t, "aten::add", "Tensor", gi->outputs.data[2], hn, ONE, sp),
+                         NULL, NULL, sp);
+        Value *d = emit1(t, "aten::mul_", "Tensor", emit1(t, "aten::sub", "Tensor", h, n, ONE, sp), z, NULL, sp);
+        map_tensor(t->scope, outs[0].u.t, emit1(t, "aten::add_", "Tensor", d, n, ONE, sp));
+    } else {
+        ListObj *hx = args[1].u.l;
+        Value *h = tr_tensor_value(t, hx->items[0].u.t, NULL, sp), *c = tr_tensor_value(t, hx->items[1].u.t, NULL, sp);
+        Value *whh = ARG(3), *bhh = ARG(5);
+        Value *hh = emit1(t, "aten::linear", "", h, whh, bhh, sp);
+        Value *x = ARG(0), *wih = ARG(2), *bih = ARG(4);
+        Value *ih = emit1(t, "aten::linear", "", x, wih, bih, sp);
+        Node *g = emit_chunks(t, emit1(t, "aten::add_", "Tensor", hh, ih, ONE, sp), 4, sp);
+        Value *ig = emit1(t, "aten::sigmoid_", "", g->outputs.data[0], NULL, NULL, sp);
+        Value *fg = emit1(t, "aten::sigmoid_", "", g->outputs.data[1], NULL, NULL, sp);
+        Value *cg = emit1(t, "aten::tanh_", "", g->outputs.data[2], NULL, NULL, sp);
+        Value *og = emit1(t, "aten::sigmoid_", "", g->outputs.data[3], NULL, NULL, sp);
+        Value *fc = emit1(t, "aten::mul", "Tensor", fg, c, NULL, sp);
+        Value *ic = emit1(t, "aten::mul", "Tensor", ig, cg, NULL, sp);
+        Value *cy = emit1(t, "aten::add_", "Tensor", fc, ic, ONE, sp);
+        Value *hy = emit1(t, "aten::mul", "Tensor", og, emit1(t, "aten::tanh", "", cy, NULL, NULL, sp), NULL, sp);
+        map_tensor(t->scope, outs[0].u.t, hy);
+        map_tensor(t->scope, outs[1].u.t, cy);
+    }
+#undef ONE
+#undef ARG
+    (void)one;
+    return true;
+}
+
+/* x[i, a:b] = number (the code's fill_ of the indexed view) as PyTorch's
+ * Python setitem records it: the number becomes a 0-dim tensor of x's dtype,
+ * copied in with copy_ when the view is 0-dim too, else fill_.Tensor
+ * (ATen's indexing copy_to). */
+static ts_status record_fill(Tracer *t, Tensor *x, IValue num, const char *xname, Tensor *out, Span sp) {
+    const OpSchema *cp = ops_lookup_overload("aten::copy_", ""), *fl = ops_lookup_overload("aten::fill_", "Tensor");
+    Value *xv = tr_tensor_value(t, x, xname, sp);
+    Tensor *c = num.kind == IV_DOUBLE ? tensor_scalar_f64(t->ctx, x->dtype, num.u.d)
+                : tensor_scalar_i64(t->ctx, x->dtype, num.kind == IV_BOOL ? (int64_t)num.u.b : num.u.i);
+    if (!c) return ts_fail(t->ctx, TS_ERR_NOMEM, NULL, "out of memory while tracing fill_");
+    Value *cv = constant(t, iv_tensor_steal(c), sp);
+    Scope *s = t->scope;
+    Node *n = append(s, NK_OP, sp);
+    bool copy = x->ndim == 0 && cp;
+    n->op = copy ? cp : fl ? fl : ops_lookup_overload("aten::fill_", "Scalar");
+    node_add_input(s->g, n, xv);
+    node_add_input(s->g, n, n->op == fl || copy ? cv : constant(t, iv_dup(num), sp));
+    if (copy) node_add_input(s->g, n, constant(t, iv_bool(false), sp));
+    map_tensor(s, out, node_add_output(s->g, n, ty_tensor()));
+    return TS_OK;
+}
+
+/* torch.tensor(data) as PyTorch's Python binding records it: the value as a
+ * constant (a copy: the result may be changed in place later), then
+ * aten::to(c, cpu, dtype, False, False, None) and aten::detach. */
+static ts_status record_tensor_literal(Tracer *t, Tensor *x, Span sp) {
+    Scope *s = t->scope;
+    const OpSchema *to = ops_lookup_overload("aten::to", "device"), *det = ops_lookup_overload("aten::detach", "");
+    Tensor *src = to && det ? tensor_contiguous(t->ctx, x) : NULL;
+    Tensor *c = src ? tensor_new_uninit(t->ctx, x->dtype, x->sizes, x->ndim) : NULL;
+    if (!c) {
+        tensor_release(src);
+        if (!to || !det) return TS_OK; /* nothing to record it with: a constant at its use */
+        return ts_fail(t->ctx, TS_ERR_NOMEM, NULL, "out of memory while tracing torch.tensor");
+    }
+    memcpy(tensor_data(c), tensor_data(src), (size_t)tensor_numel(x) * dtype_size(x->dtype));
+    tensor_release(src);
+    Value *cv = constant(t, iv_tensor_steal(c), sp);
+    Device cpu = {DEVICE_CPU, -1};
+    Value *dev = constant(t, iv_device(cpu), sp), *dt = constant(t, iv_int((int64_t)x->dtype), sp);
+    Value *f1 = constant(t, iv_bool(false), sp), *f2 = constant(t, iv_bool(false), sp);
+    Value *none = constant(t, iv_none(), sp);
+    Node *n = append(s, NK_OP, sp);
+    n->op = to;
+    Value *ins[6] = {cv, dev, dt, f1, f2, none};
+    for (int i = 0; i < 6; i++) node_add_input(s->g, n, ins[i]);
+    Value *tv = node_add_output(s->g, n, ty_tensor());
+    Node *d = append(s, NK_OP, sp);
+    d->op = det;
+    node_add_input(s->g, d, tv);
+    map_tensor(s, x, node_add_output(s->g, d, ty_tensor()));
+    return TS_OK;
+}
+
 ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow *const *shadows,
                        const char *const *names, int nin, const IValue *outs, Type *const *out_types, int nout,
                        Span sp, Shadow **shadow_out) {
@@ -759,7 +1042,29 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
         if (i >= 0 && i < n) *shadow_out = shadows[0]->items[i];
         return TS_OK;
     }
+    if (!strcmp(name, "aten::slice") && !strcmp(s->overload, "t") && nin == 4 && shadows && shadows[0] &&
+        !shadows[0]->v && nout == 1 && outs[0].kind == IV_LIST) {
+        /* shape[a:b]: the traced numbers of the items kept */
+        int64_t n = shadows[0]->n, st = args[1].kind == IV_INT ? args[1].u.i : 0;
+        int64_t en = args[2].kind == IV_INT ? args[2].u.i : n, step = args[3].kind == IV_INT ? args[3].u.i : 1;
+        if (st < 0) st += n;
+        if (en < 0) en += n;
+        st = st < 0 ? 0 : st > n ? n : st;
+        en = en < 0 ? 0 : en > n ? n : en;
+        if (step > 0 && (en > st ? (en - st + step - 1) / step : 0) == outs[0].u.l->len) {
+            Shadow *c = tr_shadow_new(t, NULL, (int)outs[0].u.l->len);
+            for (int64_t i = st, k = 0; i < en; i += step, k++) c->items[k] = shadows[0]->items[i];
+            *shadow_out = c;
+        }
+        return TS_OK;
+    }
     if (record_num_op(t, s, args, shadows, nin, sp, shadow_out)) return TS_OK;
+    if (!strcmp(name, "aten::tensor") && nout == 1 && outs[0].kind == IV_TENSOR) return record_tensor_literal(t, outs[0].u.t, sp);
+    if (record_rnn_cell(t, s, args, names, nin, outs, nout, sp)) return TS_OK;
+    if (!strcmp(name, "aten::fill_") && !strcmp(s->overload, "Scalar") && nin == 2 && args[0].kind == IV_TENSOR &&
+        (args[1].kind == IV_DOUBLE || args[1].kind == IV_INT || args[1].kind == IV_BOOL) && nout == 1 &&
+        outs[0].kind == IV_TENSOR)
+        return record_fill(t, args[0].u.t, args[1], names ? names[0] : NULL, outs[0].u.t, sp);
     bool rec = false;
     for (int k = 0; k < s->nret; k++) rec |= returns_tensor(s->rets[k].type);
     if (!rec) return TS_OK;
@@ -773,6 +1078,15 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
     if (!strcmp(s->name, "aten::split") && (!s->overload[0] || !strcmp(s->overload, "sizes")) &&
         ops_lookup_overload("aten::split_with_sizes", ""))
         s = ops_lookup_overload("aten::split_with_sizes", ""); /* Tensor.split(list) in Python */
+    IValue slice_args[5];
+    if (!strcmp(s->name, "aten::slice") && !strcmp(s->overload, "Tensor") && nin == 5 &&
+        (args[2].kind == IV_NONE || args[3].kind == IV_NONE)) {
+        /* Python's x[a:b] gives the op 0 and INT64_MAX for missing bounds (the code's None) */
+        for (int k = 0; k < 5; k++) slice_args[k] = args[k];
+        if (args[2].kind == IV_NONE) slice_args[2] = iv_int(0);
+        if (args[3].kind == IV_NONE) slice_args[3] = iv_int(INT64_MAX);
+        args = slice_args;
+    }
     IValue *filled = fill_options(s, args, nin, outs, nout);
     if (filled) args = filled;
     int twin_arg = -1;
@@ -870,10 +1184,94 @@ static void keep_sources(Tracer *t, Graph *g) {
     }
 }
 
+/* Replace every use of old by new in the straight-line block b. */
+static void replace_uses(Block *b, Value *old, Value *new_v) {
+    for (Node *n = b->param->next;; n = n->next) {
+        for (int i = 0; i < n->inputs.len; i++)
+            if (n->inputs.data[i] == old) n->inputs.data[i] = new_v;
+        if (n == b->ret) break;
+    }
+}
+
+/* As PyTorch's traced methods (FixupTraceScopeBlocks removes dead outputs
+ * before lifting each scope into a method): a submodule call whose tuple
+ * result the caller only partly uses returns only those items; the callee is
+ * then cleaned the same way, recursively. */
+static void prune_call_outputs(Tracer *t, Graph *g, int depth) {
+    if (depth > 64) return;
+    Block *b = g->block;
+    int *uses = ts_xmalloc(sizeof(int) * (size_t)(g->next_id + 1));
+    memset(uses, 0, sizeof(int) * (size_t)(g->next_id + 1));
+    for (Node *n = b->param->next;; n = n->next) {
+        for (int i = 0; i < n->inputs.len; i++) uses[n->inputs.data[i]->id]++;
+        if (n == b->ret) break;
+    }
+    for (Node *n = b->param->next; n != b->ret; n = n->next) {
+        Function *fn = n->callee;
+        if (n->kind != NK_CALL_METHOD || !fn || !fn->owner || fn->owner->unit != t->unit || !fn->graph ||
+            n->outputs.len != 1 || uses[n->outputs.data[0]->id] != 1)
+            continue;
+        Value *r = n->outputs.data[0];
+        Node *u = n->next;
+        while (u != b->ret && !(u->kind == NK_TUPLE_UNPACK && u->inputs.len && u->inputs.data[0] == r)) u = u->next;
+        Node *fret = fn->graph->block->ret;
+        Node *tc = fret->inputs.len == 1 ? fret->inputs.data[0]->node : NULL;
+        if (u == b->ret || !tc || tc->kind != NK_TUPLE_CONSTRUCT || tc->inputs.len != u->outputs.len) continue;
+        int kept = 0, last = -1;
+        for (int i = 0; i < u->outputs.len; i++)
+            if (uses[u->outputs.data[i]->id]) kept++, last = i;
+        if (kept == u->outputs.len || kept == 0) continue;
+        Graph *fg = fn->graph;
+        Value *nv;
+        if (kept == 1) {
+            nv = tc->inputs.data[last];
+        } else {
+            Node *c = node_new(fg, NK_TUPLE_CONSTRUCT, tc->span);
+            Type **types = ts_xmalloc(sizeof(Type *) * (size_t)kept);
+            int k = 0;
+            for (int i = 0; i < u->outputs.len; i++)
+                if (uses[u->outputs.data[i]->id]) {
+                    node_add_input(fg, c, tc->inputs.data[i]);
+                    types[k++] = tc->inputs.data[i]->type;
+                }
+            block_append(fg->block, c);
+            nv = node_add_output(fg, c, ty_tuple(types, kept));
+            ts_free(types);
+        }
+        fret->inputs.data[0] = nv;
+        fn->ret_type = nv->type;
+        fn->signature = NULL;
+        r->type = nv->type;
+        if (kept == 1) {
+            replace_uses(b, u->outputs.data[last], r);
+        } else {
+            Node *nu = node_new(g, NK_TUPLE_UNPACK, u->span);
+            node_add_input(g, nu, r);
+            nu->owner = b;
+            nu->prev = u;
+            nu->next = u->next;
+            u->next->prev = nu;
+            u->next = nu;
+            for (int i = 0; i < u->outputs.len; i++)
+                if (uses[u->outputs.data[i]->id]) {
+                    Value *e = node_add_output(g, nu, u->outputs.data[i]->type);
+                    e->name = u->outputs.data[i]->name;
+                    replace_uses(b, u->outputs.data[i], e);
+                }
+        }
+        node_remove(u);
+        eliminate_dead(fg);
+        prune_call_outputs(t, fg, depth + 1);
+    }
+    ts_free(uses);
+}
+
 /* Turn the innermost scope (its output set) into method `name` of c. */
 static Function *finish_scope(Tracer *t, ClassType *c, const char *name, const char *const *param_names) {
     Scope *s = t->scope;
     Graph *g = s->g;
+    eliminate_dead(g);
+    prune_call_outputs(t, g, 0);
     eliminate_dead(g);
     hoist_getattrs(s);
     keep_sources(t, g);
@@ -930,6 +1328,76 @@ ts_status tr_call_begin(Tracer *t, TMod *m, Function *callee, const IValue *args
 }
 
 void tr_call_abort(Tracer *t) { scope_pop(t, false); }
+
+/* The traced value of an argument of a kept call: tensors by identity,
+ * tuples and tensor lists built of their items, numbers as the declared
+ * type wants them (arg_value), anything else a constant. */
+static Value *call_arg(Tracer *t, IValue v, Shadow *sh, Type *ty, Span sp) {
+    if (v.kind == IV_TUPLE) {
+        TupleObj *tp = v.u.tup;
+        Value **vals = ts_xmalloc(sizeof(Value *) * (size_t)(tp->len + 1));
+        Type **types = ts_xmalloc(sizeof(Type *) * (size_t)(tp->len + 1));
+        for (int64_t i = 0; i < tp->len; i++) {
+            Type *et = ty && ty->kind == TK_TUPLE && i < ty->n ? ty->elems[i] : NULL;
+            vals[i] = call_arg(t, tp->items[i], sh && i < sh->n ? sh->items[i] : NULL, et, sp);
+            types[i] = vals[i]->type;
+        }
+        Node *c = append(t->scope, NK_TUPLE_CONSTRUCT, sp);
+        for (int64_t i = 0; i < tp->len; i++) node_add_input(t->scope->g, c, vals[i]);
+        Value *r = node_add_output(t->scope->g, c, ty_tuple(types, (int)tp->len));
+        ts_free(vals);
+        ts_free(types);
+        return r;
+    }
+    return arg_value(t, v, sh, ty, NULL, sp);
+}
+
+/* Map the tensors of a kept call's result r (graph value v) in the scope. */
+static void bind_result(Tracer *t, Value *v, IValue r, Span sp) {
+    Scope *s = t->scope;
+    if (r.kind == IV_TENSOR) {
+        map_tensor(s, r.u.t, v);
+        return;
+    }
+    if (r.kind != IV_TUPLE && !(r.kind == IV_LIST && v->type->kind == TK_LIST)) return;
+    int64_t n = r.kind == IV_TUPLE ? r.u.tup->len : r.u.l->len;
+    const IValue *items = r.kind == IV_TUPLE ? r.u.tup->items : r.u.l->items;
+    bool any = false;
+    for (int64_t i = 0; i < n; i++) any |= items[i].kind == IV_TENSOR || items[i].kind == IV_TUPLE;
+    if (!any) return;
+    Node *u = append(s, r.kind == IV_TUPLE ? NK_TUPLE_UNPACK : NK_LIST_UNPACK, sp);
+    node_add_input(s->g, u, v);
+    for (int64_t i = 0; i < n; i++) {
+        Type *et = v->type->kind == TK_TUPLE && i < v->type->n ? v->type->elems[i]
+                   : v->type->kind == TK_LIST ? v->type->elems[0] : tree_type(items[i]);
+        node_add_output(s->g, u, et);
+    }
+    for (int64_t i = 0; i < n; i++) bind_result(t, u->outputs.data[i], items[i], sp);
+}
+
+ts_status tr_record_call(Tracer *t, TMod *mod, Function *callee, const IValue *args, Shadow *const *shadows,
+                         int nargs, IValue result, Span sp) {
+    Scope *s = t->scope;
+    if (!s) return TS_OK;
+    if (!mod) TS_TRY(unit_borrow_function(t->ctx, t->unit, t->home, callee));
+    Value **in = ts_xmalloc(sizeof(Value *) * (size_t)(nargs + 1));
+    int first = 0;
+    if (mod) {
+        in[0] = module_value(t, mod, sp);
+        first = 1;
+    }
+    for (int k = first; k < nargs; k++)
+        in[k] = call_arg(t, args[k], shadows ? shadows[k] : NULL, k < callee->nparams ? callee->params[k].type : NULL,
+                         sp);
+    Node *n = append(s, mod ? NK_CALL_METHOD : NK_CALL_FUNCTION, sp);
+    n->callee = callee;
+    if (mod) n->name = callee->name;
+    for (int k = 0; k < nargs; k++) node_add_input(s->g, n, in[k]);
+    ts_free(in);
+    Value *r = node_add_output(s->g, n, callee->ret_type ? callee->ret_type : tree_type(result));
+    bind_result(t, r, result, sp);
+    return TS_OK;
+}
 
 /* Is x an input, result or reachable parameter of scope s or one above? */
 static bool known_above(Tracer *t, Scope *s, Tensor *x) {
@@ -1076,6 +1544,7 @@ void trace_free(Tracer *t) {
 void trace_options_default(TraceOptions *o) {
     memset(o, 0, sizeof *o);
     o->strict = true;
+    o->grad_enabled = true;
 }
 
 static ts_status check_inputs(Tracer *t, const Function *fn, const IValue *inputs, int n) {
@@ -1120,6 +1589,7 @@ static ts_status add_inputs(Tracer *t, const Function *fn, const IValue *inputs,
 
 static ts_status finish_root(Tracer *t, IValue result, Shadow *sh, Module **out) {
     Value *ov;
+    TS_TRY(check_output(t, result, sh, t->opt.strict, "the output"));
     TS_TRY(output_value(t, result, sh, t->opt.strict, "the output", span_none(), &ov));
     graph_add_output(t->scope->g, ov);
     TMod *root = t->mods.data[0];
@@ -1176,9 +1646,15 @@ ts_status trace_module(Ctx *ctx, Module *m, const char *method, const IValue *in
         return ts_fail(ctx, TS_ERR_NOT_FOUND, &fn->span, "trace: %s is not compiled", fn->qualname);
     Tracer *t = tracer_new(ctx, opt);
     t->root = iv_dup(m->root);
+    t->home = m->unit;
+    ts_status st = borrow_scripted(t, m->root.u.obj, 0);
+    if (st != TS_OK) {
+        trace_free(t);
+        return st;
+    }
     build_mod(t, m->root.u.obj, NULL, NULL);
     iv_gc_begin();
-    ts_status st = run_traced(t, fn, m->root, inputs, n, out);
+    st = run_traced(t, fn, m->root, inputs, n, out);
     iv_gc_end();
     trace_free(t);
     return st;
@@ -1199,12 +1675,13 @@ static TMod *plain_root(Tracer *t, const char *qualname) {
     return m;
 }
 
-ts_status trace_function(Ctx *ctx, Function *fn, const IValue *inputs, int n, const TraceOptions *opt,
+ts_status trace_function(Ctx *ctx, Unit *home, Function *fn, const IValue *inputs, int n, const TraceOptions *opt,
                          Module **out) {
     *out = NULL;
     if (fn->state != FN_EMITTED)
         return ts_fail(ctx, TS_ERR_NOT_FOUND, &fn->span, "trace: %s is not compiled", fn->qualname);
     Tracer *t = tracer_new(ctx, opt);
+    t->home = home;
     t->c_api = true;
     plain_root(t, "__torch__.TracedFunction");
     c_make_objects(t);
@@ -1274,7 +1751,8 @@ typedef struct CParam {
 } CParam;
 
 ts_status trace_param(Ctx *ctx, Tracer *t, const char *name, IValue tensor, bool is_buffer) {
-    if (!t->c_api || t->finished || t->scope->up)
+    if (t->finished) return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_param: the trace has ended");
+    if (!t->c_api || !t->scope || t->scope->up || t->objects_made)
         return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_param: not inside a trace_begin session");
     if (tensor.kind != IV_TENSOR) return ts_fail(ctx, TS_ERR_TYPE, NULL, "trace_param: %s is not a tensor", name);
     if (!name || !*name) return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_param: empty name");
@@ -1302,6 +1780,7 @@ ts_status trace_param(Ctx *ctx, Tracer *t, const char *name, IValue tensor, bool
     TParam *tp = arena_new(&t->arena, TParam);
     tp->owner = m;
     tp->name = arena_strdup(&t->unit->arena, p);
+    tp->is_param = !is_buffer;
     ptrmap_put(&t->param_of, tensor.u.t, tp);
     IValue h = iv_dup(tensor);
     vec_push(&t->scope->held, h);
@@ -1311,6 +1790,8 @@ ts_status trace_param(Ctx *ctx, Tracer *t, const char *name, IValue tensor, bool
 /* Objects for the C session's classes, slots filled from the parameters
  * (modules traced through trace_call have theirs already). */
 static void c_make_objects(Tracer *t) {
+    if (t->objects_made) return;
+    t->objects_made = true;
     for (int i = t->mods.len - 1; i >= 0; i--) {
         TMod *m = t->mods.data[i];
         if (!m->c_made || m->obj) continue;
@@ -1412,7 +1893,8 @@ ts_status trace_op(Ctx *ctx, Tracer *t, const char *op, const IValue *args, int 
 ts_status trace_call(Ctx *ctx, Tracer *t, const char *name, Module *m, const char *method, const IValue *args,
                      int n, IValue *out) {
     *out = iv_none();
-    if (t->finished || !t->scope || t->scope->up || !t->c_api)
+    if (t->finished) return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: the trace has ended");
+    if (!t->scope || t->scope->up || !t->c_api || t->objects_made)
         return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: not inside a trace_begin session");
     if (m->root.kind != IV_OBJECT || m->inspect_only)
         return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: the module cannot run");
@@ -1420,9 +1902,12 @@ ts_status trace_call(Ctx *ctx, Tracer *t, const char *name, Module *m, const cha
     if (!fn || fn->state != FN_EMITTED)
         return ts_fail(ctx, TS_ERR_NOT_FOUND, NULL, "trace_call: the module has no method %s",
                        method ? method : "forward");
-    if (n + 1 > fn->nparams)
-        return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: %s takes %d arguments, %d given", fn->qualname,
-                       fn->nparams - 1, n);
+    int required = 0;
+    for (int i = 1; i < fn->nparams; i++) required += !fn->params[i].has_default;
+    if (n + 1 > fn->nparams || n < required)
+        return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_call: %s takes %d argument%s%s, %d given", fn->qualname,
+                       fn->nparams - 1, fn->nparams == 2 ? "" : "s", required < fn->nparams - 1 ? " (some with defaults)" : "",
+                       n);
     TMod *root = t->mods.data[0];
     TMod *sub = ptrmap_get(&t->mod_of, m->root.u.obj);
     if (!sub) {
@@ -1452,6 +1937,7 @@ ts_status trace_end(Ctx *ctx, Tracer *t, IValue output, Module **out) {
     *out = NULL;
     if (t->finished || !t->scope || t->scope->up)
         return ts_fail(ctx, TS_ERR_ARG, NULL, "trace_end: the trace has ended");
+    TS_TRY(check_output(t, output, NULL, t->opt.strict, "the output"));
     c_make_objects(t);
     return finish_root(t, output, NULL, out);
 }

@@ -31,11 +31,21 @@
  *     owned module whose `forward` is the trace (method NULL: "forward").
  *     opt may be NULL (defaults: strict, warnings to ctx->notes).
  *
- *   ts_status trace_function(Ctx *ctx, Function *fn, const IValue *inputs,
- *                            int n, const TraceOptions *opt, Module **out);
+ *   ts_status trace_function(Ctx *ctx, Unit *home, Function *fn,
+ *                            const IValue *inputs, int n,
+ *                            const TraceOptions *opt, Module **out);
  *
- *     torch.jit.trace(fn, example_inputs) for a compiled free function: the
- *     result is a module whose `forward` (self unused) is the trace.
+ *     torch.jit.trace(fn, example_inputs) for a compiled free function of
+ *     unit home: the result is a module whose `forward` (self unused) is
+ *     the trace.
+ *
+ * Mixed tracing and scripting, as PyTorch does it: a call of a function the
+ * model's code scripted (@torch.jit.script; Function.user_scripted) or of a
+ * method of a submodule it scripted (torch.jit.script(Sub()); ClassType.
+ * user_scripted) is not walked: it runs, and the trace keeps a
+ * prim::CallFunction / prim::CallMethod to that code, which the result's
+ * unit borrows (frontend/unit.h) and saves with its own, so the scripted
+ * control flow survives.
  *
  * Errors (each a ts_fail message naming the place): TS_ERR_TYPE (an input
  * or output that is not a tensor or a container of tensors, with the
@@ -59,6 +69,12 @@ typedef struct TraceOptions {
     /* Called once per TracerWarning with one line of text (no newline). */
     void (*warn)(void *ud, const char *text);
     void *warn_ud;
+    /* Autograd's mode while PyTorch would trace: torch.is_grad_enabled()
+     * gives it, and parameters require grad, so model code that checks them
+     * (MultiheadAttention's and TransformerEncoderLayer's fast paths) takes
+     * the path PyTorch's trace takes. Default true (torch.jit.trace outside
+     * torch.no_grad()). */
+    bool grad_enabled;
 } TraceOptions;
 
 /* strict, warnings to ctx->notes */
@@ -66,8 +82,8 @@ void trace_options_default(TraceOptions *o);
 
 ts_status trace_module(Ctx *ctx, Module *m, const char *method, const IValue *inputs, int n,
                        const TraceOptions *opt, Module **out) TS_MUST_CHECK;
-ts_status trace_function(Ctx *ctx, Function *fn, const IValue *inputs, int n, const TraceOptions *opt,
-                         Module **out) TS_MUST_CHECK;
+ts_status trace_function(Ctx *ctx, Unit *home, Function *fn, const IValue *inputs, int n,
+                         const TraceOptions *opt, Module **out) TS_MUST_CHECK;
 
 /* ---- a recording session driven by C calls (the public ts_trace_* API) ----
  * trace_begin: inputs become the traced graph's inputs. trace_param: a tensor

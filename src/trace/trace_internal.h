@@ -43,6 +43,8 @@ typedef struct TMod {
     const char *attr;    /* its attribute name in parent */
     int ncalls;          /* forward, forward1, ... */
     bool c_made;         /* made by a C session (trace_begin) or for a function: obj made at the end */
+    bool scripted;       /* a module the model's code scripted (torch.jit.script): cls and obj are the
+                            original's, borrowed by the result's unit, and its calls stay calls */
     bool owned;          /* obj is held by its parent's slot */
 } TMod;
 
@@ -50,6 +52,7 @@ typedef struct TMod {
 typedef struct TParam {
     TMod *owner;
     const char *name;
+    bool is_param;       /* an nn.Parameter (requires_grad in PyTorch), not a buffer */
 } TParam;
 
 /* One method being recorded. */
@@ -77,9 +80,12 @@ struct Tracer {
     Scope *scope;
     StrMap warned;       /* warning locations already reported */
     IValue root;         /* the traced module's root object (held) */
+    Unit *home;          /* the unit of the traced code (its scripted functions are borrowed from it) */
     int depth;
     bool finished;
     bool c_api;          /* a session of trace_begin: the root object is built from trace_param */
+    bool objects_made;   /* c_make_objects ran: the classes' slots are fixed */
+    bool warned_list_output; /* PyTorch's TracerWarning for a list output under strict, given */
 };
 
 /* ---- trace.c, for trace_run.c ---- */
@@ -97,6 +103,8 @@ ts_status tr_record_op(Tracer *t, const OpSchema *s, const IValue *args, Shadow 
 void tr_name_value(Tracer *t, Value *v, const char *name);
 /* Warn once per place: "FILE:L:C: warning: TracerWarning: text". */
 void tr_warn(Tracer *t, Span sp, const char *text);
+/* Is the tensor a parameter (not a buffer) of the traced tree? */
+bool tr_is_parameter(Tracer *t, Tensor *x);
 /* Is the tensor traced (made by a recorded op, an input, a parameter)? */
 bool tr_is_traced(Tracer *t, Tensor *x);
 /* The TMod of a module object of the traced tree, or NULL. */
@@ -107,6 +115,11 @@ ts_status tr_call_begin(Tracer *t, TMod *m, Function *callee, const IValue *args
                         Value ***call_inputs, int *ncall_inputs) TS_MUST_CHECK;
 ts_status tr_call_end(Tracer *t, TMod *m, Function *callee, Value **call_inputs, int ncall_inputs,
                       IValue result, Span sp) TS_MUST_CHECK;
+/* A call of scripted code (a @torch.jit.script function, a method of a
+ * scripted submodule mod) kept as a prim::CallFunction / prim::CallMethod,
+ * as PyTorch keeps it; result is what the call returned (borrowed). */
+ts_status tr_record_call(Tracer *t, TMod *mod, Function *callee, const IValue *args, Shadow *const *shadows,
+                         int nargs, IValue result, Span sp) TS_MUST_CHECK;
 /* Drop the innermost scope after a failure inside a call. */
 void tr_call_abort(Tracer *t);
 Shadow *tr_shadow_new(Tracer *t, Value *v, int n);

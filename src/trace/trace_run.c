@@ -14,6 +14,8 @@
  */
 #include "trace/trace_internal.h"
 
+#include "runtime/interp.h"
+
 typedef struct Frame {
     IValue *v;
     Shadow **sh;
@@ -91,7 +93,14 @@ static ts_status eval_op(Tracer *t, Frame *f, const Node *n) {
     }
     warn_conversions(t, n, args, nin);
     OpInfo info = {s, types, nout, NULL};
-    ts_status st = s->fn(t->ctx, args, nin, outs, &info);
+    ts_status st = TS_OK;
+    if (!strcmp(s->name, "aten::is_grad_enabled") && nin == 0 && nout == 1)
+        outs[0] = iv_bool(t->opt.grad_enabled); /* autograd as PyTorch's trace runs (trace.h) */
+    else if (!strcmp(s->name, "prim::requires_grad") && nin == 1 && nout == 1 && args[0].kind == IV_TENSOR &&
+             tr_is_parameter(t, args[0].u.t))
+        outs[0] = iv_bool(true); /* an nn.Parameter */
+    else
+        st = s->fn(t->ctx, args, nin, outs, &info);
     if (s->writes) op_bump_written(s, args, nin);
     Shadow *rs = NULL;
     if (st == TS_OK && ts_alloc_over_limit()) {
@@ -128,9 +137,15 @@ static ts_status eval_call(Tracer *t, Frame *f, const Node *n) {
     IValue r = iv_none();
     Shadow *rs = NULL;
     TMod *m = NULL;
-    if (st == TS_OK && n->kind == NK_CALL_METHOD && nin > 0 && args[0].kind == IV_OBJECT && is_forward(callee))
+    if (st == TS_OK && n->kind == NK_CALL_METHOD && nin > 0 && args[0].kind == IV_OBJECT) {
         m = tr_mod_of(t, args[0].u.obj);
-    if (st == TS_OK && m && m != t->scope->mod) {
+        if (m && !m->scripted && !is_forward(callee)) m = NULL;
+    }
+    if (st == TS_OK && ((m && m->scripted) || (n->kind == NK_CALL_FUNCTION && callee->user_scripted))) {
+        /* scripted code: run (not walked) and kept as a call */
+        st = interp_call(t->ctx, callee, args, nin, &r);
+        if (st == TS_OK) st = tr_record_call(t, m, callee, args, sh, nin, r, n->span);
+    } else if (st == TS_OK && m && m != t->scope->mod) {
         Value **cin = NULL;
         int ncin = 0;
         st = tr_call_begin(t, m, callee, args, nin, n->span, &cin, &ncin);

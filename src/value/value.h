@@ -132,6 +132,9 @@ typedef struct ClassType {
     void *unit;
     void (*unit_retain)(void *unit);
     void (*unit_release)(void *unit);
+    /* A module class of an instance the model's code gave to torch.jit.script:
+     * a trace keeps calls of its methods (trace/). */
+    bool user_scripted;
 } ClassType;
 
 struct Object {

@@ -21,6 +21,7 @@ import pytest
 import torch
 
 from harness import assert_error, assert_ok, assert_same_arrays, flatten, run_tscript
+from harness import tscript_bin as harness_bin
 from realistic import realistic
 
 SOURCE = '''
@@ -127,6 +128,45 @@ class NumberOut(nn.Module):
         return 3
 
 
+class TupleWithInt(nn.Module):
+    def forward(self, x):
+        return x * 2, (x.sum(), 3)
+
+
+class NoneOut(nn.Module):
+    def forward(self, x):
+        y = x + 1
+        return None
+
+
+@torch.jit.script
+def spin(x: torch.Tensor) -> torch.Tensor:
+    while bool(x.sum() > -1.0e30):
+        x = x + 1.0
+    return x
+
+
+@torch.jit.script
+def halve_until(x: torch.Tensor, limit: float) -> torch.Tensor:
+    while bool(x.abs().max() > limit):
+        x = x / 2
+    return x
+
+
+class Halves(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(10, 10)
+
+    def forward(self, x):
+        return halve_until(self.fc(x), 1.0)
+
+
+class SpinsInScript(nn.Module):
+    def forward(self, x):
+        return spin(x * 2)
+
+
 class Forever(nn.Module):
     def forward(self, x):
         while x.sum() > -1.0e30:
@@ -174,6 +214,12 @@ def codes(module):
             if hasattr(sub, name):
                 out[path + ":" + name] = getattr(sub, name).code
     return out
+
+
+def inlined_kinds(module):
+    g = module.forward.graph.copy()
+    torch._C._jit_pass_inline(g)
+    return [n.kind() for n in g.nodes()]
 
 
 def pytorch_trace(tmp_path, model, *inputs):
@@ -313,10 +359,69 @@ def test_bad_inputs_and_outputs(tmp_path, model_py):
     assert_error(tscript_trace(path, "SimpleLinear", "10, 2", None, [wrong], out))
     assert_error(tscript_trace(path, "SimpleLinear", "10, 2", None, [], out), "takes 1 input")
     x = save_npy(tmp_path, "x.npy", torch.randn(2, 10))
-    assert_error(tscript_trace(path, "NumberOut", "", None, [x], out), "the output is a int", "tensors")
+    assert_error(tscript_trace(path, "NumberOut", "", None, [x], out), "the output is an int", "tensors")
     proc = tscript_trace(path, "Forever", "", None, [x], out, "--timeout", "1")
     assert_error(proc, "time")
     assert not os.path.exists(out)
+
+
+def test_bad_input_types_and_outputs(tmp_path, model_py):
+    """Inputs of the wrong type for the model, outputs that are not tensors
+    (named by their place in the output), a scripted function that never
+    returns inside a trace (the deadline applies there too): clean errors
+    naming what and where, exit 1, no file written; PyTorch refuses the same
+    models."""
+    path, mod = model_py
+    out = str(tmp_path / "t.pt")
+    ints = str(tmp_path / "i.npy")
+    np.save(ints, np.arange(20, dtype=np.int64).reshape(2, 10))
+    proc = tscript_trace(path, "SimpleLinear", "10, 2", None, [ints], out)
+    assert_error(proc, "dtype", "int64", "float32", "model.py:")
+    with pytest.raises(RuntimeError):
+        torch.jit.trace(mod.SimpleLinear(10, 2), (torch.from_numpy(np.load(ints)),))
+    assert_error(tscript_trace(path, "SimpleLinear", "10, 2", None, ["3"], out), "input 1 (x)", "'int'",
+                 "cannot be traced")
+    x = torch.randn(2, 10)
+    xw = save_npy(tmp_path, "x.npy", x)
+    assert_error(tscript_trace(path, "TupleWithInt", "", None, [xw], out), "the output[1][1] is an int")
+    with pytest.raises(RuntimeError, match="Only tensors"):
+        torch.jit.trace(mod.TupleWithInt(), (x,))
+    assert_error(tscript_trace(path, "NoneOut", "", None, [xw], out), "the output is a NoneType")
+    with pytest.raises(RuntimeError):
+        torch.jit.trace(mod.NoneOut(), (x,))
+    proc = tscript_trace(path, "SpinsInScript", "", None, [xw], out, "--timeout", "1")
+    assert_error(proc, "time limit", "in __torch__.model.spin")
+    assert not os.path.exists(out)
+    # an archive traced with a non-tensor input
+    scripted = str(tmp_path / "s.pt")
+    torch.jit.save(torch.jit.script(mod.SimpleLinear(10, 2)), scripted)
+    assert_error(run_tscript(["trace", scripted, "True", "-o", out]), "'bool'", "cannot be traced")
+    assert not os.path.exists(out)
+
+
+def test_scripted_calls_stay_calls(tmp_path, model_py):
+    """`tscript trace model.py`: a @torch.jit.script function called from the
+    traced forward stays a prim::CallFunction, as in PyTorch's trace, so its
+    while loop still runs as often as each input needs."""
+    path, mod = model_py
+    torch.manual_seed(5)
+    model = mod.Halves().eval()
+    x = torch.randn(2, 10)
+    out = str(tmp_path / "t.pt")
+    assert_ok(tscript_trace(path, "Halves", "", weights_of(tmp_path, model), [save_npy(tmp_path, "x.npy", x)], out))
+    m = torch.jit.load(out)
+    want = pytorch_trace(tmp_path, model, x)
+    # PyTorch's name of the function depends on how often this process imported model.py
+    # (___torch_mangle_N after the first): compare the graphs, inlined
+    assert inlined_kinds(m) == inlined_kinds(want)
+    assert "prim::Loop" in inlined_kinds(m)
+    assert "__torch__.model.halve_until(" in m.code
+    assert [n.kind() for n in m.graph.nodes() if n.kind().startswith(("prim::Call", "aten::"))] == [
+        "prim::CallMethod", "prim::CallFunction"]
+    with torch.no_grad():
+        for scale in (1.0, 100.0, 1e4):
+            z = torch.randn(3, 10) * scale
+            same_outputs(m(z), model(z))
 
 
 def test_trace_scripted_archive(tmp_path, model_py):
@@ -333,3 +438,41 @@ def test_trace_scripted_archive(tmp_path, model_py):
     assert "prim::Loop" not in str(m.graph)
     with torch.no_grad():
         same_outputs(m(x), model(x))
+
+
+def test_c_example_loads_in_pytorch(tmp_path):
+    """examples/trace.c: a model built and traced with the ts_trace_* C calls,
+    saved; PyTorch loads the file and gives what tscript gave (the trace's own
+    run and tscript's reload of the file), and its graph is the recorded ops
+    with the loaded module kept as a call of submodule `head`."""
+    import subprocess
+    exe = os.path.join(os.environ.get("TSCRIPT_BUILD") or os.path.dirname(harness_bin()), "trace_example")
+    assert os.path.exists(exe), "build the trace_example target (CMakeLists.txt)"
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = str(tmp_path / "c_traced.pt")
+    proc = subprocess.run([exe, out, os.path.join(repo, "examples", "simple_linear.pt")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = {}
+    for line in proc.stdout.splitlines():
+        words = line.split()
+        if words and words[0] != "saved":
+            rows[words[0]] = np.array([float(w) for w in words[1:]], dtype=np.float32)
+    # the input is torch.randn(2, 10) after torch.manual_seed(0), bit for bit
+    torch.manual_seed(0)
+    x = torch.randn(2, 10)
+    assert np.array_equal(rows["x"], x.numpy().ravel())
+    m = torch.jit.load(out)
+    kinds = [n.kind() for n in m.graph.nodes()]
+    assert [k for k in kinds if k.startswith("aten::") or k == "prim::CallMethod"] == [
+        "aten::linear", "aten::relu", "prim::CallMethod", "aten::softmax"], kinds
+    assert [n.s("name") for n in m.graph.nodes() if n.kind() == "prim::CallMethod"] == ["forward"]
+    assert sorted(dict(m.named_children())) == ["fc", "head"]
+    assert sorted(k for k, _ in m.named_parameters()) == ["fc.bias", "fc.weight", "head.linear.bias",
+                                                          "head.linear.weight"]
+    with torch.no_grad():
+        y, p = m(x)
+    want = flatten((y, p))
+    for prefix in ("traced", "reloaded"):
+        got = [rows[prefix + ".y"].reshape(2, 2), rows[prefix + ".p"].reshape(2, 2)]
+        assert_same_arrays(got, want, [a.astype(np.float64) for a in want])

@@ -26,8 +26,8 @@ Per source (its header: scriptcase.py), the checks, each its own test named
              model.py[:C] --args A --weights weights.pt INPUTS -o traced.pt`,
              then PyTorch loads traced.pt, and its forward's graph, inlined,
              has the same node kinds in the same order as PyTorch's own
-             trace saved and loaded the same way, and it gives the scripted
-             reference's outputs. A source PyTorch cannot trace is skipped.
+             trace saved and loaded the same way, and it gives the outputs of
+             PyTorch's trace. A source PyTorch cannot trace is skipped.
   warn       decorated sources only: `tscript run`, `show` and (once it
              writes archives) `script` each warn exactly once (one stderr
              line with "warning" naming @torch.jit.script).
@@ -330,7 +330,13 @@ def check_trace(case, ref, work):
         kinds, want["kinds"])
     with torch.no_grad():
         got = harness.flatten(m(*ref.load_inputs()))
-    assert_same_arrays(got, ref.flat, ref.flat64, degenerate_ok=case.degenerate_ok)
+    # PyTorch's trace can take another path than its scripted model (a Transformer's
+    # inference fast path is not traced): its own outputs are the reference; the
+    # float64 run of the scripted model sets the tolerance where the two agree
+    want_flat = want["flat"]
+    agree = len(want_flat) == len(ref.flat) and all(
+        a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(want_flat, ref.flat))
+    assert_same_arrays(got, want_flat, ref.flat64 if agree else None, degenerate_ok=case.degenerate_ok)
 
 
 CHECKS = {"run": check_run, "archive": check_archive, "tree": check_tree, "code": check_code,
