@@ -1,0 +1,400 @@
+/*
+ * linalg.c - the portable dense factorisations of kernels/linalg.h (always
+ * built; used when no LAPACK library was found): LAPACK's unblocked
+ * algorithms in float64 on column-major matrices. LU with partial pivoting
+ * (getf2: the first largest pivot, as idamax), Cholesky (potf2), forward
+ * and back substitution, the cyclic Jacobi method for the symmetric
+ * eigenproblem, one-sided (Hestenes) Jacobi for the SVD, and the Householder
+ * reflectors of geqr2 / org2r / orm2r. They agree with LAPACK's blocked
+ * routines to rounding; eigen- and singular vectors are unique only up to
+ * sign, and the signs Jacobi gives need not be LAPACK's.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/linalg.h"
+
+#define A_(i, j) a[(i) + (j) * m]
+
+int kref_la_getrf(int64_t m, int64_t n, double *a, int32_t *ipiv) {
+    int info = 0;
+    int64_t k = m < n ? m : n;
+    for (int64_t j = 0; j < k; j++) {
+        int64_t p = j;
+        double best = fabs(A_(j, j));
+        for (int64_t i = j + 1; i < m; i++)
+            if (fabs(A_(i, j)) > best) best = fabs(A_(i, j)), p = i;
+        ipiv[j] = (int32_t)(p + 1);
+        if (A_(p, j) != 0) {
+            if (p != j)
+                for (int64_t c = 0; c < n; c++) {
+                    double t = A_(j, c);
+                    A_(j, c) = A_(p, c), A_(p, c) = t;
+                }
+            double inv = 1 / A_(j, j);
+            for (int64_t i = j + 1; i < m; i++) A_(i, j) *= inv;
+        } else if (info == 0) {
+            info = (int)(j + 1);
+        }
+        for (int64_t c = j + 1; c < n; c++) {
+            double f = A_(j, c);
+            if (f != 0)
+                for (int64_t i = j + 1; i < m; i++) A_(i, c) -= A_(i, j) * f;
+        }
+    }
+    return info;
+}
+#undef A_
+
+void kref_la_trsm(bool left, bool upper, bool trans, bool unit, int64_t m, int64_t nrhs, const double *a,
+                  double *b) {
+    if (!left) {
+        /* X op(A) = B  <=>  op(A)^T X^T = B^T: solve on the transpose of b */
+        double *t = malloc(sizeof(double) * (size_t)(m * nrhs > 0 ? m * nrhs : 1));
+        if (!t) return; /* cannot happen for the sizes ops/ allocates beforehand */
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < nrhs; j++) t[j + i * nrhs] = b[i + j * m];
+        kref_la_trsm(true, upper, !trans, unit, nrhs, m, a, t);
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < nrhs; j++) b[i + j * m] = t[j + i * nrhs];
+        free(t);
+        return;
+    }
+    int64_t n = m;
+#define OPA(i, k) (trans ? a[(k) + (i) * n] : a[(i) + (k) * n])
+    bool eff_upper = upper != trans;
+    for (int64_t c = 0; c < nrhs; c++) {
+        double *x = b + c * n;
+        if (eff_upper) {
+            for (int64_t i = n - 1; i >= 0; i--) {
+                double s = x[i];
+                for (int64_t k = i + 1; k < n; k++) s -= OPA(i, k) * x[k];
+                x[i] = unit ? s : s / OPA(i, i);
+            }
+        } else {
+            for (int64_t i = 0; i < n; i++) {
+                double s = x[i];
+                for (int64_t k = 0; k < i; k++) s -= OPA(i, k) * x[k];
+                x[i] = unit ? s : s / OPA(i, i);
+            }
+        }
+    }
+#undef OPA
+}
+
+void kref_la_getrs(bool trans, int64_t n, int64_t nrhs, const double *lu, const int32_t *ipiv, double *b) {
+    if (!trans) {
+        for (int64_t i = 0; i < n; i++) {
+            int64_t p = ipiv[i] - 1;
+            if (p != i)
+                for (int64_t c = 0; c < nrhs; c++) {
+                    double t = b[i + c * n];
+                    b[i + c * n] = b[p + c * n], b[p + c * n] = t;
+                }
+        }
+        kref_la_trsm(true, false, false, true, n, nrhs, lu, b);
+        kref_la_trsm(true, true, false, false, n, nrhs, lu, b);
+    } else {
+        kref_la_trsm(true, true, true, false, n, nrhs, lu, b);
+        kref_la_trsm(true, false, true, true, n, nrhs, lu, b);
+        for (int64_t i = n - 1; i >= 0; i--) {
+            int64_t p = ipiv[i] - 1;
+            if (p != i)
+                for (int64_t c = 0; c < nrhs; c++) {
+                    double t = b[i + c * n];
+                    b[i + c * n] = b[p + c * n], b[p + c * n] = t;
+                }
+        }
+    }
+}
+
+int kref_la_potrf(bool upper, int64_t n, double *a) {
+    /* L[i][j] lives at (i, j) for lower, at (j, i) for upper (U = L^T) */
+#define L_(i, j) (*(upper ? &a[(j) + (i) * n] : &a[(i) + (j) * n]))
+    for (int64_t j = 0; j < n; j++) {
+        double d = L_(j, j);
+        for (int64_t k = 0; k < j; k++) d -= L_(j, k) * L_(j, k);
+        if (!(d > 0)) {
+            L_(j, j) = d;
+            return (int)(j + 1);
+        }
+        d = sqrt(d);
+        L_(j, j) = d;
+        for (int64_t i = j + 1; i < n; i++) {
+            double s = L_(i, j);
+            for (int64_t k = 0; k < j; k++) s -= L_(i, k) * L_(j, k);
+            L_(i, j) = s / d;
+        }
+    }
+#undef L_
+    return 0;
+}
+
+/* Sorts w ascending (descending when desc) with the columns of v (rows x n, may be NULL). */
+static void sort_pairs(int64_t n, double *w, double *v, int64_t rows, bool desc) {
+    for (int64_t i = 1; i < n; i++)
+        for (int64_t j = i; j > 0 && (desc ? w[j - 1] < w[j] : w[j - 1] > w[j]); j--) {
+            double t = w[j];
+            w[j] = w[j - 1], w[j - 1] = t;
+            if (v)
+                for (int64_t r = 0; r < rows; r++) {
+                    t = v[r + j * rows];
+                    v[r + j * rows] = v[r + (j - 1) * rows], v[r + (j - 1) * rows] = t;
+                }
+        }
+}
+
+int kref_la_syevd(bool vectors, bool upper, int64_t n, double *a, double *w) {
+    size_t nn = (size_t)(n * n > 0 ? n * n : 1);
+    double *s = malloc(sizeof(double) * nn), *v = malloc(sizeof(double) * nn);
+    if (!s || !v) {
+        free(s), free(v);
+        return -1;
+    }
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t i = 0; i < n; i++) {
+            bool in_tri = upper ? i <= j : i >= j;
+            s[i + j * n] = in_tri ? a[i + j * n] : a[j + i * n];
+            v[i + j * n] = i == j;
+        }
+    int info = 1;
+    for (int sweep = 0; sweep < 100; sweep++) {
+        double off = 0, diag = 0;
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t i = 0; i < n; i++) {
+                if (i != j) off += s[i + j * n] * s[i + j * n];
+                else diag += s[i + j * n] * s[i + j * n];
+            }
+        if (off <= 1e-30 * diag || off == 0) {
+            info = 0;
+            break;
+        }
+        for (int64_t p = 0; p < n - 1; p++)
+            for (int64_t q = p + 1; q < n; q++) {
+                double apq = s[p + q * n];
+                if (apq == 0) continue;
+                double theta = (s[q + q * n] - s[p + p * n]) / (2 * apq);
+                double t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
+                double c = 1 / sqrt(t * t + 1), sn = t * c;
+                for (int64_t k = 0; k < n; k++) { /* columns p, q */
+                    double skp = s[k + p * n], skq = s[k + q * n];
+                    s[k + p * n] = c * skp - sn * skq, s[k + q * n] = sn * skp + c * skq;
+                }
+                for (int64_t k = 0; k < n; k++) { /* rows p, q */
+                    double spk = s[p + k * n], sqk = s[q + k * n];
+                    s[p + k * n] = c * spk - sn * sqk, s[q + k * n] = sn * spk + c * sqk;
+                }
+                for (int64_t k = 0; k < n; k++) {
+                    double vkp = v[k + p * n], vkq = v[k + q * n];
+                    v[k + p * n] = c * vkp - sn * vkq, v[k + q * n] = sn * vkp + c * vkq;
+                }
+            }
+    }
+    for (int64_t i = 0; i < n; i++) w[i] = s[i + i * n];
+    sort_pairs(n, w, v, n, false);
+    if (vectors) memcpy(a, v, sizeof(double) * (size_t)(n * n));
+    free(s), free(v);
+    return info;
+}
+
+/* Completes the first `have` orthonormal columns of q (rows x cols) to an
+ * orthonormal set, by Gram-Schmidt on the unit vectors. */
+static void complete_basis(int64_t rows, int64_t cols, int64_t have, double *q) {
+    int64_t e = 0;
+    for (int64_t j = have; j < cols && e < rows; e++) {
+        double *x = q + j * rows;
+        for (int64_t r = 0; r < rows; r++) x[r] = r == e;
+        for (int pass = 0; pass < 2; pass++)
+            for (int64_t k = 0; k < j; k++) {
+                double d = 0;
+                for (int64_t r = 0; r < rows; r++) d += q[r + k * rows] * x[r];
+                for (int64_t r = 0; r < rows; r++) x[r] -= d * q[r + k * rows];
+            }
+        double nrm = 0;
+        for (int64_t r = 0; r < rows; r++) nrm += x[r] * x[r];
+        nrm = sqrt(nrm);
+        if (nrm < 1e-8) continue;
+        for (int64_t r = 0; r < rows; r++) x[r] /= nrm;
+        j++;
+    }
+}
+
+/* One-sided Jacobi on the m x n g (m >= n): g <- U S, v (n x n) <- V. */
+static int jacobi_svd(int64_t m, int64_t n, double *g, double *v) {
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t i = 0; i < n; i++) v[i + j * n] = i == j;
+    for (int sweep = 0; sweep < 100; sweep++) {
+        bool rotated = false;
+        for (int64_t p = 0; p < n - 1; p++)
+            for (int64_t q = p + 1; q < n; q++) {
+                double alpha = 0, beta = 0, gamma = 0;
+                for (int64_t r = 0; r < m; r++) {
+                    double x = g[r + p * m], y = g[r + q * m];
+                    alpha += x * x, beta += y * y, gamma += x * y;
+                }
+                if (gamma == 0 || fabs(gamma) <= 1e-15 * sqrt(alpha * beta)) continue;
+                rotated = true;
+                double zeta = (beta - alpha) / (2 * gamma);
+                double t = (zeta >= 0 ? 1 : -1) / (fabs(zeta) + sqrt(1 + zeta * zeta));
+                double c = 1 / sqrt(1 + t * t), s = c * t;
+                for (int64_t r = 0; r < m; r++) {
+                    double x = g[r + p * m], y = g[r + q * m];
+                    g[r + p * m] = c * x - s * y, g[r + q * m] = s * x + c * y;
+                }
+                for (int64_t r = 0; r < n; r++) {
+                    double x = v[r + p * n], y = v[r + q * n];
+                    v[r + p * n] = c * x - s * y, v[r + q * n] = s * x + c * y;
+                }
+            }
+        if (!rotated) return 0;
+    }
+    return 1;
+}
+
+int kref_la_gesdd(char jobz, int64_t m, int64_t n, double *a, double *s, double *u, double *vt) {
+    bool tr = m < n;
+    int64_t rm = tr ? n : m, rn = tr ? m : n; /* the tall problem: rm x rn */
+    double *g = malloc(sizeof(double) * (size_t)(rm * rn > 0 ? rm * rn : 1));
+    double *v = malloc(sizeof(double) * (size_t)(rn * rn > 0 ? rn * rn : 1));
+    double *ub = malloc(sizeof(double) * (size_t)(rm * rm > 0 ? rm * rm : 1));
+    if (!g || !v || !ub) {
+        free(g), free(v), free(ub);
+        return -1;
+    }
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            if (tr) g[j + i * rm] = a[i + j * m];
+            else g[i + j * rm] = a[i + j * m];
+        }
+    int info = jacobi_svd(rm, rn, g, v);
+    /* column norms are the singular values; order them descending */
+    double *sv = malloc(sizeof(double) * (size_t)(rn > 0 ? rn : 1));
+    int64_t *perm = malloc(sizeof(int64_t) * (size_t)(rn > 0 ? rn : 1));
+    if (!sv || !perm) {
+        free(g), free(v), free(ub), free(sv), free(perm);
+        return -1;
+    }
+    for (int64_t j = 0; j < rn; j++) {
+        double t = 0;
+        for (int64_t r = 0; r < rm; r++) t += g[r + j * rm] * g[r + j * rm];
+        sv[j] = sqrt(t), perm[j] = j;
+    }
+    for (int64_t i = 1; i < rn; i++)
+        for (int64_t j = i; j > 0 && sv[perm[j - 1]] < sv[perm[j]]; j--) {
+            int64_t t = perm[j];
+            perm[j] = perm[j - 1], perm[j - 1] = t;
+        }
+    for (int64_t j = 0; j < rn; j++) s[j] = sv[perm[j]];
+    if (jobz != 'N') {
+        /* the tall problem's U (rm x rm or rm x rn) and V (rn x rn) */
+        int64_t ucols = jobz == 'A' ? rm : rn, have = 0;
+        double big = rn > 0 ? s[0] : 0;
+        for (int64_t j = 0; j < rn; j++) {
+            double sj = s[j];
+            if (!(sj > 1e-300 && sj > big * 1e-15)) break;
+            for (int64_t r = 0; r < rm; r++) ub[r + j * rm] = g[r + perm[j] * rm] / sj;
+            have = j + 1;
+        }
+        complete_basis(rm, ucols, have, ub);
+        /* A = U S V^T; for the transposed problem A^T = U' S V'^T, so U = V', V = U' */
+        if (!tr) {
+            int64_t uc = jobz == 'A' ? m : n;
+            for (int64_t j = 0; j < uc; j++)
+                for (int64_t r = 0; r < m; r++) u[r + j * m] = ub[r + j * rm];
+            for (int64_t i = 0; i < n; i++) /* vt (n x n), row i = V column perm[i] */
+                for (int64_t c = 0; c < n; c++) vt[i + c * n] = v[c + perm[i] * rn];
+        } else {
+            /* u: m x m (the V' columns, permuted); vt: rows of U'^T (ucols x n) */
+            for (int64_t j = 0; j < m; j++)
+                for (int64_t r = 0; r < m; r++) u[r + j * m] = v[r + perm[j] * rn];
+            int64_t vr = jobz == 'A' ? n : m;
+            for (int64_t i = 0; i < vr; i++)
+                for (int64_t c = 0; c < n; c++) vt[i + c * vr] = ub[c + i * rm];
+        }
+    }
+    free(g), free(v), free(ub), free(sv), free(perm);
+    return info;
+}
+
+/* ---- Householder reflectors (geqr2, org2r, orm2r) ---- */
+
+/* (alpha, x[0..n)) -> (beta, v): returns tau; *alpha = beta, x = v's tail. */
+static double larfg(int64_t n, double *alpha, double *x) {
+    double xnorm = 0;
+    for (int64_t t = 0; t < n; t++) xnorm = hypot(xnorm, x[t]);
+    if (xnorm == 0) return 0;
+    double beta = -copysign(hypot(*alpha, xnorm), *alpha);
+    double tau = (beta - *alpha) / beta, inv = 1 / (*alpha - beta);
+    for (int64_t t = 0; t < n; t++) x[t] *= inv;
+    *alpha = beta;
+    return tau;
+}
+
+/* C (rows x cols, ld) <- (I - tau v v^T) C, v[0] = 1 implied by the caller's value. */
+static void larf_left(int64_t rows, int64_t cols, const double *v, double tau, double *c, int64_t ld) {
+    if (tau == 0) return;
+    for (int64_t j = 0; j < cols; j++) {
+        double s = 0;
+        for (int64_t i = 0; i < rows; i++) s += v[i] * c[i + j * ld];
+        s *= tau;
+        for (int64_t i = 0; i < rows; i++) c[i + j * ld] -= s * v[i];
+    }
+}
+
+/* C (rows x cols, ld) <- C (I - tau v v^T). */
+static void larf_right(int64_t rows, int64_t cols, const double *v, double tau, double *c, int64_t ld) {
+    if (tau == 0) return;
+    for (int64_t i = 0; i < rows; i++) {
+        double s = 0;
+        for (int64_t j = 0; j < cols; j++) s += c[i + j * ld] * v[j];
+        s *= tau;
+        for (int64_t j = 0; j < cols; j++) c[i + j * ld] -= s * v[j];
+    }
+}
+
+void kref_la_geqrf(int64_t m, int64_t n, double *a, double *tau) {
+    int64_t k = m < n ? m : n;
+    for (int64_t i = 0; i < k; i++) {
+        double *col = a + i * m;
+        tau[i] = larfg(m - i - 1, &col[i], col + i + 1);
+        if (i < n - 1) {
+            double aii = col[i];
+            col[i] = 1;
+            larf_left(m - i, n - i - 1, col + i, tau[i], a + (i + 1) * m + i, m);
+            col[i] = aii;
+        }
+    }
+}
+
+void kref_la_orgqr(int64_t m, int64_t n, int64_t k, double *a, const double *tau) {
+    for (int64_t j = k; j < n; j++)
+        for (int64_t r = 0; r < m; r++) a[r + j * m] = r == j;
+    for (int64_t i = k - 1; i >= 0; i--) {
+        double *col = a + i * m;
+        if (i < n - 1) {
+            col[i] = 1;
+            larf_left(m - i, n - i - 1, col + i, tau[i], a + (i + 1) * m + i, m);
+        }
+        for (int64_t r = i + 1; r < m; r++) col[r] *= -tau[i];
+        col[i] = 1 - tau[i];
+        for (int64_t r = 0; r < i; r++) col[r] = 0;
+    }
+}
+
+void kref_la_ormqr(bool left, bool trans, int64_t m, int64_t n, int64_t k, const double *v, const double *tau,
+                   double *c) {
+    int64_t nq = left ? m : n;
+    double *h = malloc(sizeof(double) * (size_t)(nq > 0 ? nq : 1));
+    if (!h) return;
+    /* Q = H_0 ... H_(k-1); Q C applies H_(k-1) first, Q^T C applies H_0 first;
+     * C Q applies H_0 first, C Q^T applies H_(k-1) first. */
+    bool forward = left == trans;
+    for (int64_t t = 0; t < k; t++) {
+        int64_t i = forward ? t : k - 1 - t;
+        for (int64_t r = 0; r < nq; r++) h[r] = r < i ? 0 : r == i ? 1 : v[r + i * nq];
+        if (left) larf_left(m - i, n, h + i, tau[i], c + i, m);
+        else larf_right(m, n - i, h + i, tau[i], c + i * m, m);
+    }
+    free(h);
+}
