@@ -24,24 +24,19 @@
 #include <string.h>
 
 #include "kernels/linalg.h"
+#include "ops/tensor_lapack.h"
 #include "ops/tensor_ops.h"
 
 /* ---- loading and storing batches of matrices ---- */
 
-typedef struct Mats {
-    int64_t batch, r, c;
-    int bnd;
-    int64_t bsz[TS_MAX_DIMS];
-    double *d; /* batch matrices r x c, column-major, one after the other */
-} Mats;
 
-static void mats_free(Mats *m) {
+void mats_free(Mats *m) {
     ts_free(m->d);
     m->d = NULL;
 }
 
 /* A floating tensor of at least two dimensions (square when asked). */
-static ts_status la_check(Ctx *ctx, const char *op, const Tensor *A, bool square) {
+ts_status la_check(Ctx *ctx, const char *op, const Tensor *A, bool square) {
     if (A->dtype != DT_FLOAT32 && A->dtype != DT_FLOAT64)
         return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: Expected a floating point or complex tensor as input. Got %s", op,
                        dtype_storage_name(A->dtype));
@@ -54,14 +49,14 @@ static ts_status la_check(Ctx *ctx, const char *op, const Tensor *A, bool square
     return TS_OK;
 }
 
-static void *la_alloc(Ctx *ctx, const char *op, int64_t n) {
+void *la_alloc(Ctx *ctx, const char *op, int64_t n) {
     void *p = ts_malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
     if (!p) ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
     return p;
 }
 
 /* A (..., r, c), any strides and float dtype, into m. */
-static ts_status mats_load(Ctx *ctx, const char *op, Tensor *A, Mats *m) {
+ts_status mats_load(Ctx *ctx, const char *op, Tensor *A, Mats *m) {
     int nd = A->ndim;
     m->r = A->sizes[nd - 2], m->c = A->sizes[nd - 1], m->bnd = nd - 2, m->batch = 1, m->d = NULL;
     for (int i = 0; i < nd - 2; i++) m->bsz[i] = A->sizes[i], m->batch *= A->sizes[i];
@@ -82,7 +77,7 @@ static ts_status mats_load(Ctx *ctx, const char *op, Tensor *A, Mats *m) {
 }
 
 /* A new tensor of dtype dt and shape (bsz..., extra...) from row-major doubles d. */
-static Tensor *from_f64(Ctx *ctx, DType dt, const int64_t *bsz, int bnd, const int64_t *extra, int nextra,
+Tensor *from_f64(Ctx *ctx, DType dt, const int64_t *bsz, int bnd, const int64_t *extra, int nextra,
                         const double *d) {
     int64_t sz[TS_MAX_DIMS];
     int nd = 0;
@@ -100,7 +95,7 @@ static Tensor *from_f64(Ctx *ctx, DType dt, const int64_t *bsz, int bnd, const i
 }
 
 /* batch column-major r x c matrices d as a tensor (bsz..., r, c). */
-static Tensor *mats_tensor(Ctx *ctx, const char *op, DType dt, const int64_t *bsz, int bnd, int64_t batch,
+Tensor *mats_tensor(Ctx *ctx, const char *op, DType dt, const int64_t *bsz, int bnd, int64_t batch,
                            int64_t r, int64_t c, const double *d) {
     double *rm = la_alloc(ctx, op, batch * r * c);
     if (!rm) return NULL;
@@ -126,7 +121,7 @@ static Tensor *from_i32(Ctx *ctx, const int64_t *bsz, int bnd, const int64_t *ex
 }
 
 /* PyTorch's "(Batch element i): " prefix of batched errors (none for one matrix). */
-static const char *batch_prefix(char *buf, size_t n, int bnd, int64_t b) {
+const char *batch_prefix(char *buf, size_t n, int bnd, int64_t b) {
     if (bnd == 0) return "";
     snprintf(buf, n, " (Batch element %" PRId64 ")", b);
     return buf;
@@ -230,7 +225,7 @@ OPFN(top_logdet) { return det_common(ctx, "logdet", in, nin, out, 2); }
 
 /* Inverts every matrix of m in place (through getrf + getrs on the identity);
  * info[b] = getrf's info. */
-static ts_status inv_all(Ctx *ctx, const char *op, Mats *m, int32_t *info) {
+ts_status inv_all(Ctx *ctx, const char *op, Mats *m, int32_t *info) {
     int64_t n = m->r;
     int32_t *piv = la_alloc(ctx, op, n);
     double *id = la_alloc(ctx, op, n * n);
