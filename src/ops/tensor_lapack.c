@@ -1430,3 +1430,310 @@ static ts_status cond_common(Ctx *ctx, IValue *in, int nin, IValue *out, IValue 
 
 OPFN(top_linalg_cond) { return cond_common(ctx, in, nin, out, in[1]); }
 OPFN(top_linalg_cond_p_str) { return cond_common(ctx, in, nin, out, in[1]); }
+
+/* ---- Householder QR pieces: qr, geqrf, householder_product (orgqr), ormqr ---- */
+
+OPFN(top_qr) {
+    Tensor *A;
+    TS_TRY(op_tensor(ctx, "qr", in, nin, 0, &A));
+    IValue args[2] = {in[0], iv_cstr(op_bool(in[1]) ? "reduced" : "complete")};
+    if (args[1].kind != IV_STR) return ctx->status ? ctx->status : ts_fail(ctx, TS_ERR_NOMEM, NULL, "qr: out of memory");
+    ts_status st = top_linalg_qr(ctx, args, 2, out, info);
+    iv_release(args[1]);
+    return st;
+}
+
+OPFN(top_geqrf) {
+    const char *op = "torch.geqrf";
+    Tensor *A;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &A));
+    if (A->ndim < 2) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input must have at least 2 dimensions.", op);
+    TS_TRY(la_check(ctx, op, A, false));
+    Mats m;
+    TS_TRY(mats_load(ctx, op, A, &m));
+    int64_t k = m.r < m.c ? m.r : m.c;
+    double *tau = la_alloc(ctx, op, m.batch * k);
+    Tensor *ta = NULL, *tt = NULL;
+    if (tau) {
+        for (int64_t b = 0; b < m.batch; b++) la_geqrf(m.r, m.c, m.d + b * m.r * m.c, tau + b * k);
+        ta = mats_tensor(ctx, op, A->dtype, m.bsz, m.bnd, m.batch, m.r, m.c, m.d);
+        tt = ta ? from_f64(ctx, A->dtype, m.bsz, m.bnd, &k, 1, tau) : NULL;
+    }
+    ts_free(tau);
+    mats_free(&m);
+    if (!ta || !tt) {
+        tensor_release(ta);
+        return ctx->status;
+    }
+    out[0] = iv_tensor_steal(ta);
+    out[1] = iv_tensor_steal(tt);
+    return TS_OK;
+}
+
+/* tau (..., k) for the batch of m: its batch dims must be input's. */
+static ts_status tau_check(Ctx *ctx, const char *op, const Tensor *A, const Tensor *tau) {
+    if (tau->ndim != A->ndim - 1)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Expected tau to have one dimension less than input, but got "
+                       "tau.ndim equal to %d and input.ndim is equal to %d", op, tau->ndim, A->ndim);
+    for (int i = 0; i < A->ndim - 2; i++)
+        if (tau->sizes[i] != A->sizes[i])
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Expected batch dimensions of tau to be equal to "
+                           "input.shape[:-2], but got tau.shape[%d] = %" PRId64 " and input.shape[%d] = %" PRId64,
+                           op, i, tau->sizes[i], i, A->sizes[i]);
+    if (tau->dtype != A->dtype)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: tau dtype %s does not match input dtype %s", op,
+                       dtype_name(tau->dtype), dtype_name(A->dtype));
+    return TS_OK;
+}
+
+OPFN(top_linalg_householder_product) {
+    const char *op = "torch.linalg.householder_product";
+    Tensor *A, *tau;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &A));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &tau));
+    if (A->ndim < 2) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input must have at least 2 dimensions.", op);
+    TS_TRY(la_check(ctx, op, A, false));
+    int64_t m = A->sizes[A->ndim - 2], n = A->sizes[A->ndim - 1];
+    if (m < n)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input.shape[-2] must be greater than or equal to input.shape[-1]", op);
+    TS_TRY(tau_check(ctx, op, A, tau));
+    int64_t k = tau->sizes[tau->ndim - 1];
+    if (k > n)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input.shape[-1] must be greater than or equal to tau.shape[-1]", op);
+    Mats ma;
+    TS_TRY(mats_load(ctx, op, A, &ma));
+    Tensor *tc = tensor_to_dtype(ctx, tau, DT_FLOAT64), *r = NULL;
+    if (tc) {
+        for (int64_t b = 0; b < ma.batch; b++)
+            la_orgqr(m, n, k, ma.d + b * m * n, (const double *)tensor_data(tc) + b * k);
+        r = mats_tensor(ctx, op, A->dtype, ma.bsz, ma.bnd, ma.batch, m, n, ma.d);
+    }
+    tensor_release(tc);
+    mats_free(&ma);
+    if (!r) return ctx->status;
+    return op_return(out, r);
+}
+
+OPFN(top_ormqr) {
+    const char *op = "torch.ormqr";
+    Tensor *A, *tau, *C;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &A));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &tau));
+    TS_TRY(op_tensor(ctx, op, in, nin, 2, &C));
+    bool left = op_bool(in[3]), trans = op_bool(in[4]);
+    if (A->ndim < 2) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input must have at least 2 dimensions.", op);
+    if (C->ndim < 2) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: other must have at least 2 dimensions.", op);
+    TS_TRY(la_check(ctx, op, A, false));
+    int64_t nq = left ? C->sizes[C->ndim - 2] : C->sizes[C->ndim - 1];
+    int64_t k = tau->ndim ? tau->sizes[tau->ndim - 1] : 0;
+    if (k > A->sizes[A->ndim - 1])
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: tau.shape[-1] must be less than or equal to input.shape[-1]", op);
+    if (A->sizes[A->ndim - 2] != nq)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: other.shape[%d] must be equal to input.shape[-2]", op,
+                       left ? -2 : -1);
+    if (k > nq)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input.shape[-2] must be greater than or equal to tau.shape[-1]", op);
+    if (C->ndim != A->ndim)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input.dim() must be equal to other.dim()", op);
+    for (int i = 0; i < A->ndim - 2; i++)
+        if (C->sizes[i] != A->sizes[i])
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Expected batch dimensions of other to be equal to "
+                           "input.shape[:-2]", op);
+    TS_TRY(tau_check(ctx, op, A, tau));
+    if (C->dtype != A->dtype)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: other dtype %s does not match input dtype %s", op,
+                       dtype_name(C->dtype), dtype_name(A->dtype));
+    Mats ma, mc;
+    TS_TRY(mats_load(ctx, op, A, &ma));
+    ts_status st = mats_load(ctx, op, C, &mc);
+    if (st != TS_OK) {
+        mats_free(&ma);
+        return st;
+    }
+    Tensor *tc = tensor_to_dtype(ctx, tau, DT_FLOAT64), *r = NULL;
+    if (tc) {
+        for (int64_t b = 0; b < mc.batch; b++)
+            la_ormqr(left, trans, mc.r, mc.c, k, ma.d + b * ma.r * ma.c, (const double *)tensor_data(tc) + b * k,
+                     mc.d + b * mc.r * mc.c);
+        r = mats_tensor(ctx, op, A->dtype, mc.bsz, mc.bnd, mc.batch, mc.r, mc.c, mc.d);
+    }
+    tensor_release(tc);
+    mats_free(&ma), mats_free(&mc);
+    if (!r) return ctx->status;
+    return op_return(out, r);
+}
+
+/* ---- matrix_exp: scaling and squaring with the degree-13 Padé approximant
+ * (Higham 2005) in float64 ---- */
+
+/* c (n x n) = a b, column-major */
+static void mm_cm(int64_t n, const double *a, const double *b, double *c) {
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t i = 0; i < n; i++) {
+            double s = 0;
+            for (int64_t q = 0; q < n; q++) s += a[i + q * n] * b[q + j * n];
+            c[i + j * n] = s;
+        }
+}
+
+static void expm_one(int64_t n, double *a, double *w) {
+    static const double b[14] = {64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+                                 129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+                                 40840800.0, 960960.0, 16380.0, 182.0, 1.0};
+    int64_t nn = n * n;
+    double *a2 = w, *a4 = w + nn, *a6 = w + 2 * nn, *u = w + 3 * nn, *v = w + 4 * nn, *t = w + 5 * nn, *t2 = w + 6 * nn;
+    int32_t *piv = (int32_t *)(w + 7 * nn);
+    double norm1 = 0;
+    for (int64_t j = 0; j < n; j++) {
+        double s = 0;
+        for (int64_t i = 0; i < n; i++) s += fabs(a[i + j * n]);
+        norm1 = fmax(norm1, s);
+    }
+    int s = 0;
+    if (norm1 > 5.371920351148152) s = (int)ceil(log2(norm1 / 5.371920351148152));
+    if (s > 0) {
+        double f = ldexp(1.0, -s);
+        for (int64_t i = 0; i < nn; i++) a[i] *= f;
+    }
+    mm_cm(n, a, a, a2), mm_cm(n, a2, a2, a4), mm_cm(n, a4, a2, a6);
+    /* U = A [A6 (b13 A6 + b11 A4 + b9 A2) + b7 A6 + b5 A4 + b3 A2 + b1 I] */
+    for (int64_t i = 0; i < nn; i++) t[i] = b[13] * a6[i] + b[11] * a4[i] + b[9] * a2[i];
+    mm_cm(n, a6, t, t2);
+    for (int64_t i = 0; i < nn; i++)
+        t[i] = t2[i] + b[7] * a6[i] + b[5] * a4[i] + b[3] * a2[i] + (i % (n + 1) == 0 ? b[1] : 0);
+    mm_cm(n, a, t, u);
+    /* V = A6 (b12 A6 + b10 A4 + b8 A2) + b6 A6 + b4 A4 + b2 A2 + b0 I */
+    for (int64_t i = 0; i < nn; i++) t[i] = b[12] * a6[i] + b[10] * a4[i] + b[8] * a2[i];
+    mm_cm(n, a6, t, t2);
+    for (int64_t i = 0; i < nn; i++)
+        v[i] = t2[i] + b[6] * a6[i] + b[4] * a4[i] + b[2] * a2[i] + (i % (n + 1) == 0 ? b[0] : 0);
+    /* (V - U) X = (V + U) */
+    for (int64_t i = 0; i < nn; i++) t[i] = v[i] - u[i], a[i] = v[i] + u[i];
+    la_getrf(n, n, t, piv);
+    la_getrs(false, n, n, t, piv, a);
+    for (int i = 0; i < s; i++) {
+        mm_cm(n, a, a, t);
+        memcpy(a, t, sizeof(double) * (size_t)nn);
+    }
+}
+
+OPFN(top_linalg_matrix_exp) {
+    const char *op = "linalg.matrix_exp";
+    Tensor *A;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &A));
+    TS_TRY(la_check(ctx, op, A, true));
+    Mats m;
+    TS_TRY(mats_load(ctx, op, A, &m));
+    int64_t n = m.r;
+    double *w = la_alloc(ctx, op, 8 * n * n + n);
+    Tensor *r = NULL;
+    if (w) {
+        for (int64_t b = 0; b < m.batch; b++) expm_one(n, m.d + b * n * n, w);
+        r = mats_tensor(ctx, op, A->dtype, m.bsz, m.bnd, m.batch, n, n, m.d);
+    }
+    ts_free(w);
+    mats_free(&m);
+    if (!r) return ctx->status;
+    return op_return(out, r);
+}
+
+OPFN(top_matrix_exp) { return top_linalg_matrix_exp(ctx, in, nin, out, info); }
+
+/* ---- lstsq: the least-squares solution through the SVD (every driver's
+ * answer for a full-rank A; gelsy / gelsd / gelss's minimum-norm one, rank
+ * and singular values with rcond otherwise) ---- */
+
+OPFN(top_linalg_lstsq) {
+    const char *op = "torch.linalg.lstsq";
+    Tensor *A, *B;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &A));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &B));
+    if (A->ndim < 2) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input must have at least 2 dimensions.", op);
+    if (B->ndim < 1) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: other must have at least 1 dimension.", op);
+    TS_TRY(la_check(ctx, op, A, false));
+    if (B->dtype != A->dtype)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: Expected input and other to have the same dtype, but got input's "
+                       "dtype %s and other's dtype %s", op, dtype_storage_name(A->dtype), dtype_storage_name(B->dtype));
+    const char *driver = in[3].kind == IV_STR ? in[3].u.s->data : "gelsy";
+    bool gels = !strcmp(driver, "gels"), gelsy = !strcmp(driver, "gelsy");
+    bool with_sv = !strcmp(driver, "gelsd") || !strcmp(driver, "gelss");
+    if (!gels && !gelsy && !with_sv)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)", op);
+    bool vec = B->ndim == A->ndim - 1;
+    Tensor *Bm = vec ? with_unit_dim(ctx, B, true) : tensor_retain(B);
+    if (!Bm) return ctx->status;
+    if (Bm->sizes[Bm->ndim - 2] != A->sizes[A->ndim - 2]) {
+        tensor_release(Bm);
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input.size(-2) should match other.size(-2)", op);
+    }
+    Mats ma, mb;
+    ts_status st = mats_load_pair(ctx, op, A, Bm, &ma, &mb);
+    tensor_release(Bm);
+    if (st != TS_OK) return st;
+    int64_t m = ma.r, n = ma.c, k = m < n ? m : n, nr = mb.c, batch = ma.batch;
+    double rcond = in[2].kind == IV_NONE ? dtype_eps(A->dtype) * (double)(m > n ? m : n) : iv_scalar_f64(in[2]);
+    double *a = la_alloc(ctx, op, m * n), *s = la_alloc(ctx, op, batch * k), *u = la_alloc(ctx, op, m * k);
+    double *vt = la_alloc(ctx, op, k * n), *x = la_alloc(ctx, op, batch * n * nr), *res = la_alloc(ctx, op, batch * nr);
+    int64_t *rank = ts_malloc(sizeof(int64_t) * (size_t)(batch > 0 ? batch : 1));
+    if (!a || !s || !u || !vt || !x || !res || !rank) st = ctx->status ? ctx->status : ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
+    bool full_rank = true;
+    for (int64_t b = 0; st == TS_OK && b < batch; b++) {
+        memcpy(a, ma.d + b * m * n, sizeof(double) * (size_t)(m * n));
+        double *sb = s + b * k, *xb = x + b * n * nr, *bb = mb.d + b * m * nr;
+        memset(u, 0, sizeof(double) * (size_t)(m * k)), memset(vt, 0, sizeof(double) * (size_t)(k * n));
+        if (la_gesdd('S', m, n, a, sb, u, vt) != 0) {
+            st = ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: the SVD did not converge", op);
+            break;
+        }
+        double tol = gels ? 0 : rcond * (k ? sb[0] : 0);
+        int64_t r = 0;
+        for (int64_t q = 0; q < k; q++) r += sb[q] > tol;
+        rank[b] = r;
+        if (r < n) full_rank = false;
+        for (int64_t c = 0; c < nr; c++) /* x = V S^+ U^T b */
+            for (int64_t i = 0; i < n; i++) {
+                double acc = 0;
+                for (int64_t q = 0; q < k; q++) {
+                    if (!(sb[q] > tol)) continue;
+                    double ub = 0;
+                    for (int64_t j = 0; j < m; j++) ub += u[j + q * m] * bb[j + c * m];
+                    acc += vt[q + i * k] * ub / sb[q];
+                }
+                xb[i + c * n] = acc;
+            }
+        for (int64_t c = 0; c < nr; c++) { /* ||A x - b||^2 per column */
+            double acc = 0;
+            for (int64_t j = 0; j < m; j++) {
+                double e = -bb[j + c * m];
+                for (int64_t i = 0; i < n; i++) e += ma.d[b * m * n + j + i * m] * xb[i + c * n];
+                acc += e * e;
+            }
+            res[b * nr + c] = acc;
+        }
+    }
+    Tensor *t[4] = {NULL, NULL, NULL, NULL};
+    if (st == TS_OK) {
+        int64_t zero = 0;
+        if (vec) t[0] = from_f64(ctx, A->dtype, mb.bsz, mb.bnd, &n, 1, x);
+        else t[0] = mats_tensor(ctx, op, A->dtype, mb.bsz, mb.bnd, batch, n, nr, x);
+        bool want_res = m > n && !gelsy && (gels || full_rank);
+        t[1] = want_res ? from_f64(ctx, A->dtype, mb.bsz, mb.bnd, &nr, 1, res) : tensor_empty(ctx, A->dtype, &zero, 1);
+        if (gels) {
+            t[2] = tensor_empty(ctx, DT_INT64, &zero, 1);
+        } else {
+            t[2] = tensor_new_uninit(ctx, DT_INT64, ma.bsz, ma.bnd);
+            if (t[2]) memcpy(tensor_data(t[2]), rank, sizeof(int64_t) * (size_t)batch);
+        }
+        t[3] = with_sv ? from_f64(ctx, A->dtype, ma.bsz, ma.bnd, &k, 1, s) : tensor_empty(ctx, A->dtype, &zero, 1);
+        for (int i = 0; i < 4; i++)
+            if (!t[i]) st = ctx->status;
+    }
+    ts_free(a), ts_free(s), ts_free(u), ts_free(vt), ts_free(x), ts_free(res), ts_free(rank);
+    mats_free(&ma), mats_free(&mb);
+    if (st != TS_OK) {
+        for (int i = 0; i < 4; i++) tensor_release(t[i]);
+        return st;
+    }
+    for (int i = 0; i < 4; i++) out[i] = iv_tensor_steal(t[i]);
+    return TS_OK;
+}
