@@ -285,3 +285,169 @@ static ts_status fft_shift(Ctx *ctx, const char *op, IValue *in, int nin, IValue
 
 OPFN(top_fft_fftshift) { return fft_shift(ctx, "fft_fftshift", in, nin, out, false); }
 OPFN(top_fft_ifftshift) { return fft_shift(ctx, "fft_ifftshift", in, nin, out, true); }
+
+/* ---- stft / istft (real forms) ---- */
+
+/* The window of win_length values (ones when absent) centred in n_fft, into w[n_fft]. */
+static ts_status stft_window(Ctx *ctx, const char *op, Tensor *win, int64_t n_fft, int64_t win_length, double *w) {
+    if (win && (win->ndim != 1 || win->sizes[0] != win_length)) {
+        ShapeText s;
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: expected a 1D window tensor of size equal to win_length=%" PRId64
+                       ", but got window with size %s", op, win_length, op_shape(&s, win));
+    }
+    int64_t left = (n_fft - win_length) / 2;
+    for (int64_t j = 0; j < n_fft; j++) {
+        int64_t k = j - left;
+        w[j] = k < 0 || k >= win_length ? 0 : win ? tensor_get_f64(win, k) : 1;
+    }
+    return TS_OK;
+}
+
+static ts_status stft_common(Ctx *ctx, IValue *in, int nin, IValue *out, int i_norm, int i_onesided, int i_complex) {
+    const char *op = "stft";
+    Tensor *x, *win;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    TS_TRY(op_opt_tensor(ctx, op, in, nin, 4, &win));
+    if (in[i_complex].kind != IV_NONE && op_bool(in[i_complex]))
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: return_complex=True needs a complex result, and tscript has no "
+                       "complex dtype; use return_complex=False (a trailing dimension of 2)", op);
+    if (!dtype_is_float(x->dtype) || x->dtype == DT_FLOAT16 || x->dtype == DT_BFLOAT16)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a float32 or float64 input, got %s", op, dtype_name(x->dtype));
+    if (x->ndim != 1 && x->ndim != 2)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: expected a 1D or 2D tensor, but got %dD", op, x->ndim);
+    int64_t len = x->sizes[x->ndim - 1], batch = x->ndim == 2 ? x->sizes[0] : 1;
+    int64_t n_fft = op_int(in[1]);
+    int64_t hop = in[2].kind == IV_NONE ? n_fft / 4 : op_int(in[2]);
+    int64_t wl = in[3].kind == IV_NONE ? n_fft : op_int(in[3]);
+    if (n_fft <= 0 || n_fft > len)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: expected 0 < n_fft < %" PRId64 ", but got n_fft=%" PRId64, op, len, n_fft);
+    if (hop <= 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: expected hop_length > 0, but got hop_length=%" PRId64, op, hop);
+    if (wl <= 0 || wl > n_fft)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: expected 0 < win_length <= n_fft, but got win_length=%" PRId64, op, wl);
+    bool onesided = in[i_onesided].kind == IV_NONE ? true : op_bool(in[i_onesided]);
+    int64_t nfreq = onesided ? n_fft / 2 + 1 : n_fft, nfr = 1 + (len - n_fft) / hop;
+    double scale = op_bool(in[i_norm]) ? 1 / sqrt((double)n_fft) : 1;
+    double *w = ts_malloc(sizeof(double) * (size_t)(3 * n_fft));
+    if (!w) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
+    double *lr = w + n_fft, *li = lr + n_fft;
+    ts_status st = stft_window(ctx, op, win, n_fft, wl, w);
+    Tensor *xd = st == TS_OK ? tensor_to_dtype(ctx, x, DT_FLOAT64) : NULL, *r = NULL;
+    if (st == TS_OK && !xd) st = ctx->status;
+    if (st == TS_OK) {
+        int64_t sz[4] = {batch, nfreq, nfr, 2};
+        r = x->ndim == 2 ? tensor_new_uninit(ctx, x->dtype, sz, 4) : tensor_new_uninit(ctx, x->dtype, sz + 1, 3);
+        if (!r) st = ctx->status;
+    }
+    for (int64_t b = 0; st == TS_OK && b < batch; b++)
+        for (int64_t t = 0; t < nfr; t++) {
+            const double *s = (const double *)tensor_data(xd) + b * len + t * hop;
+            for (int64_t j = 0; j < n_fft; j++) lr[j] = s[j] * w[j], li[j] = 0;
+            if (kref_fft_c2c(n_fft, lr, li, -1) != 0) {
+                st = ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
+                break;
+            }
+            for (int64_t f = 0; f < nfreq; f++) {
+                int64_t o = ((b * nfreq + f) * nfr + t) * 2;
+                double re = lr[f] * scale, im = li[f] * scale;
+                if (x->dtype == DT_FLOAT64) ((double *)tensor_data(r))[o] = re, ((double *)tensor_data(r))[o + 1] = im;
+                else ((float *)tensor_data(r))[o] = (float)re, ((float *)tensor_data(r))[o + 1] = (float)im;
+            }
+        }
+    ts_free(w);
+    tensor_release(xd);
+    if (st != TS_OK) {
+        tensor_release(r);
+        return st;
+    }
+    return op_return(out, r);
+}
+
+OPFN(top_stft) { return stft_common(ctx, in, nin, out, 5, 6, 7); }
+
+OPFN(top_istft) {
+    const char *op = "istft";
+    Tensor *x, *win;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    TS_TRY(op_opt_tensor(ctx, op, in, nin, 4, &win));
+    if (op_bool(in[9]))
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: return_complex=True needs a complex result, and tscript has no "
+                       "complex dtype", op);
+    if (!dtype_is_float(x->dtype) || x->dtype == DT_FLOAT16 || x->dtype == DT_BFLOAT16)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a float32 or float64 input, got %s", op, dtype_name(x->dtype));
+    if ((x->ndim != 3 && x->ndim != 4) || x->sizes[x->ndim - 1] != 2)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: expected a real tensor of shape (B?, N, T, 2) (the real form of a "
+                       "complex spectrogram), got %dD", op, x->ndim);
+    bool batched = x->ndim == 4;
+    int64_t batch = batched ? x->sizes[0] : 1, fsz = x->sizes[x->ndim - 3], nfr = x->sizes[x->ndim - 2];
+    int64_t n_fft = op_int(in[1]);
+    int64_t hop = in[2].kind == IV_NONE ? n_fft / 4 : op_int(in[2]);
+    int64_t wl = in[3].kind == IV_NONE ? n_fft : op_int(in[3]);
+    bool center = op_bool(in[5]), normalized = op_bool(in[6]);
+    bool onesided = in[7].kind == IV_NONE ? fsz != n_fft : op_bool(in[7]);
+    if (n_fft <= 0 || wl <= 0 || wl > n_fft || hop <= 0 || hop > wl)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: expected 0 < hop_length <= win_length <= n_fft, got n_fft=%" PRId64
+                       ", win_length=%" PRId64 ", hop_length=%" PRId64, op, n_fft, wl, hop);
+    if (onesided && fsz != n_fft / 2 + 1)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: expected the frequency dimension (3rd to the last) of the input "
+                       "tensor to match n_fft / 2 + 1 when onesided=True, but got %" PRId64, op, fsz);
+    if (!onesided && fsz != n_fft)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: expected the frequency dimension (3rd to the last) of the input "
+                       "tensor to match n_fft when onesided=False, but got %" PRId64, op, fsz);
+    if (nfr <= 0) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: expected at least one frame", op);
+    int64_t explen = n_fft + hop * (nfr - 1), start = center ? n_fft / 2 : 0;
+    int64_t end = in[8].kind != IV_NONE ? start + op_int(in[8]) : (center ? explen - n_fft / 2 : explen);
+    int64_t cend = end < explen ? end : explen, outlen = end > explen ? end - start : cend - start;
+    if (outlen < 0) outlen = 0;
+    double *w = ts_malloc(sizeof(double) * (size_t)(3 * n_fft + 2 * explen));
+    if (!w) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
+    double *lr = w + n_fft, *li = lr + n_fft, *y = li + n_fft, *env = y + explen;
+    ts_status st = stft_window(ctx, op, win, n_fft, wl, w);
+    Tensor *xd = st == TS_OK ? tensor_to_dtype(ctx, x, DT_FLOAT64) : NULL, *r = NULL;
+    if (st == TS_OK && !xd) st = ctx->status;
+    if (st == TS_OK) {
+        int64_t sz[2] = {batch, outlen};
+        r = batched ? tensor_empty(ctx, x->dtype, sz, 2) : tensor_empty(ctx, x->dtype, sz + 1, 1);
+        if (!r) st = ctx->status;
+    }
+    double nf = normalized ? 1 / sqrt((double)n_fft) : 1 / (double)n_fft;
+    int64_t h = n_fft / 2 + 1;
+    for (int64_t b = 0; st == TS_OK && b < batch; b++) {
+        memset(y, 0, sizeof(double) * (size_t)(2 * explen));
+        const double *s = (const double *)tensor_data(xd) + b * fsz * nfr * 2;
+        for (int64_t t = 0; t < nfr; t++) {
+            for (int64_t k = 0; k < n_fft; k++) { /* the Hermitian spectrum from its first half */
+                int64_t src = k < h ? k : n_fft - k;
+                lr[k] = s[(src * nfr + t) * 2];
+                li[k] = k < h ? s[(src * nfr + t) * 2 + 1] : -s[(src * nfr + t) * 2 + 1];
+            }
+            if (kref_fft_c2c(n_fft, lr, li, +1) != 0) {
+                st = ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
+                break;
+            }
+            for (int64_t j = 0; j < n_fft; j++) {
+                y[t * hop + j] += lr[j] * nf * w[j];
+                env[t * hop + j] += w[j] * w[j];
+            }
+        }
+        if (st != TS_OK) break;
+        double lowest = INFINITY;
+        for (int64_t i = start; i < cend; i++) lowest = fmin(lowest, fabs(env[i]));
+        if (cend > start && !(lowest > 1e-11)) {
+            st = ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: istft(...) window overlap add min: %g", op, lowest);
+            break;
+        }
+        for (int64_t i = start; i < cend; i++) {
+            double v = y[i] / env[i];
+            int64_t o = b * outlen + (i - start);
+            if (x->dtype == DT_FLOAT64) ((double *)tensor_data(r))[o] = v;
+            else ((float *)tensor_data(r))[o] = (float)v;
+        }
+    }
+    ts_free(w);
+    tensor_release(xd);
+    if (st != TS_OK) {
+        tensor_release(r);
+        return st;
+    }
+    return op_return(out, r);
+}
