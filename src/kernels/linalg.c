@@ -54,6 +54,18 @@ int la_gesdd(char jobz, int64_t m, int64_t n, double *a, double *s, double *u, d
     return kref_la_gesdd(jobz, m, n, a, s, u, vt);
 }
 
+int la_sytrf(int64_t n, double *a, int32_t *ipiv) {
+    TRY_LAPACK(lapack_la_sytrf(n, a, ipiv));
+    return kref_la_sytrf(n, a, ipiv);
+}
+
+void la_sytrs(int64_t n, int64_t nrhs, const double *a, const int32_t *ipiv, double *b) {
+#ifdef TS_HAVE_LAPACKE
+    if (lapack_la_sytrs(n, nrhs, a, ipiv, b) >= 0) return;
+#endif
+    kref_la_sytrs(n, nrhs, a, ipiv, b);
+}
+
 void la_geqrf(int64_t m, int64_t n, double *a, double *tau) {
 #ifdef TS_HAVE_LAPACKE
     if (lapack_la_geqrf(m, n, a, tau) >= 0) return;

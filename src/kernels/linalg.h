@@ -53,6 +53,15 @@ void la_orgqr(int64_t m, int64_t n, int64_t k, double *a, const double *tau);
 void la_ormqr(bool left, bool trans, int64_t m, int64_t n, int64_t k, const double *v, const double *tau,
               double *c);
 
+/* Bunch-Kaufman LDL^T of the symmetric n x n a from its lower triangle
+ * (sytrf, uplo 'L'): L and the 1x1 / 2x2 blocks of D in the lower triangle,
+ * ipiv[n] LAPACK's pivots (k + 1 for a 1x1 block interchanged with row k,
+ * -(k + 1) on both rows of a 2x2 block). Returns 0, or j + 1 when D[j][j] is
+ * exactly zero. */
+int la_sytrf(int64_t n, double *a, int32_t *ipiv);
+/* Solves A X = B (n x nrhs b in place) from sytrf's a and ipiv. */
+void la_sytrs(int64_t n, int64_t nrhs, const double *a, const int32_t *ipiv, double *b);
+
 /* The portable versions (kernels/ref/linalg.c), same contracts. */
 int kref_la_getrf(int64_t m, int64_t n, double *a, int32_t *ipiv);
 void kref_la_getrs(bool trans, int64_t n, int64_t nrhs, const double *lu, const int32_t *ipiv, double *b);
@@ -61,6 +70,8 @@ void kref_la_trsm(bool left, bool upper, bool trans, bool unit, int64_t m, int64
                   double *b);
 int kref_la_syevd(bool vectors, bool upper, int64_t n, double *a, double *w);
 int kref_la_gesdd(char jobz, int64_t m, int64_t n, double *a, double *s, double *u, double *vt);
+int kref_la_sytrf(int64_t n, double *a, int32_t *ipiv);
+void kref_la_sytrs(int64_t n, int64_t nrhs, const double *a, const int32_t *ipiv, double *b);
 void kref_la_geqrf(int64_t m, int64_t n, double *a, double *tau);
 void kref_la_orgqr(int64_t m, int64_t n, int64_t k, double *a, const double *tau);
 void kref_la_ormqr(bool left, bool trans, int64_t m, int64_t n, int64_t k, const double *v, const double *tau,
@@ -74,6 +85,8 @@ int lapack_la_getrs(bool trans, int64_t n, int64_t nrhs, const double *lu, const
 int lapack_la_potrf(bool upper, int64_t n, double *a);
 int lapack_la_syevd(bool vectors, bool upper, int64_t n, double *a, double *w);
 int lapack_la_gesdd(char jobz, int64_t m, int64_t n, double *a, double *s, double *u, double *vt);
+int lapack_la_sytrf(int64_t n, double *a, int32_t *ipiv);
+int lapack_la_sytrs(int64_t n, int64_t nrhs, const double *a, const int32_t *ipiv, double *b);
 int lapack_la_geqrf(int64_t m, int64_t n, double *a, double *tau);
 int lapack_la_orgqr(int64_t m, int64_t n, int64_t k, double *a, const double *tau);
 int lapack_la_ormqr(bool left, bool trans, int64_t m, int64_t n, int64_t k, const double *v, const double *tau,

@@ -568,7 +568,7 @@ static ts_status lu_solve_common(Ctx *ctx, const char *op, Tensor *LU, Tensor *P
     /* the batch index of LU's own batch for broadcast element b */
     int64_t lstride[TS_MAX_DIMS];
     int lb = LU->ndim - 2;
-    for (int i = lb - 1, s = 1; i >= 0; i--) lstride[i] = s, s *= (int)LU->sizes[i];
+    for (int64_t i = lb - 1, s = 1; i >= 0; i--) lstride[i] = s, s *= LU->sizes[i];
     for (int64_t b = 0; st == TS_OK && b < ma.batch; b++) {
         int64_t rem = b, src = 0;
         for (int i = ma.bnd - 1, j = lb - 1; i >= 0; i--, j--) {
@@ -1736,4 +1736,112 @@ OPFN(top_linalg_lstsq) {
     }
     for (int i = 0; i < 4; i++) out[i] = iv_tensor_steal(t[i]);
     return TS_OK;
+}
+
+/* ---- LDL^T (Bunch-Kaufman): ldl_factor(_ex), ldl_solve ---- */
+
+static ts_status ldl_common(Ctx *ctx, const char *op, IValue *in, int nin, IValue *out, bool ex, bool check) {
+    Tensor *A;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &A));
+    TS_TRY(la_check(ctx, op, A, true));
+    Mats m;
+    TS_TRY(mats_load(ctx, op, A, &m));
+    int64_t n = m.r;
+    int32_t *piv = la_alloc(ctx, op, m.batch * n), *info = la_alloc(ctx, op, m.batch);
+    ts_status st = piv && info ? TS_OK : ctx->status;
+    for (int64_t b = 0; st == TS_OK && b < m.batch; b++) {
+        double *a = m.d + b * n * n;
+        for (int64_t j = 0; j < n; j++) /* PyTorch factors tril(A): the upper triangle stays zero */
+            for (int64_t i = 0; i < j; i++) a[i + j * n] = 0;
+        info[b] = la_sytrf(n, a, piv + b * n);
+        if (check && info[b] > 0) {
+            char buf[48];
+            st = ts_fail(ctx, TS_ERR_VALUE, NULL, "%s%s: The factorization could not be completed because the input "
+                         "matrix is singular (D[%d, %d] is zero).", op, batch_prefix(buf, sizeof buf, m.bnd, b),
+                         (int)info[b] - 1, (int)info[b] - 1);
+        }
+    }
+    Tensor *t[3] = {NULL, NULL, NULL};
+    if (st == TS_OK) {
+        t[0] = mats_tensor(ctx, op, A->dtype, m.bsz, m.bnd, m.batch, n, n, m.d);
+        t[1] = t[0] ? from_i32(ctx, m.bsz, m.bnd, &n, 1, piv) : NULL;
+        t[2] = t[1] && ex ? from_i32(ctx, m.bsz, m.bnd, NULL, 0, info) : NULL;
+        if (!t[0] || !t[1] || (ex && !t[2])) st = ctx->status;
+    }
+    ts_free(piv), ts_free(info);
+    mats_free(&m);
+    if (st != TS_OK) {
+        for (int i = 0; i < 3; i++) tensor_release(t[i]);
+        return st;
+    }
+    for (int i = 0; i < (ex ? 3 : 2); i++) out[i] = iv_tensor_steal(t[i]);
+    return TS_OK;
+}
+
+OPFN(top_linalg_ldl_factor) { return ldl_common(ctx, "torch.linalg.ldl_factor", in, nin, out, false, true); }
+OPFN(top_linalg_ldl_factor_ex) {
+    return ldl_common(ctx, "torch.linalg.ldl_factor_ex", in, nin, out, true, op_bool(in[2]));
+}
+
+OPFN(top_linalg_ldl_solve) {
+    const char *op = "torch.linalg.ldl_solve";
+    Tensor *LD, *P, *B;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &LD));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &P));
+    TS_TRY(op_tensor(ctx, op, in, nin, 2, &B));
+    TS_TRY(la_check(ctx, op, LD, true));
+    TS_TRY(la_check(ctx, op, B, false));
+    int64_t n = LD->sizes[LD->ndim - 1];
+    if (P->dtype != DT_INT32)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: Expected pivots to be integers. Got %s", op, dtype_storage_name(P->dtype));
+    if (P->ndim != LD->ndim - 1)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Expected LD.dim() - 1 == pivots.dim()", op);
+    for (int i = 0; i < P->ndim; i++)
+        if (P->sizes[i] != LD->sizes[i])
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Expected LD.shape[:-1] == pivots.shape", op);
+    if (B->sizes[B->ndim - 2] != n)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Incompatible shapes of A and B for the equation AX = B", op);
+    if (B->dtype != LD->dtype)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: LD dtype %s does not match B dtype %s", op,
+                       dtype_name(LD->dtype), dtype_name(B->dtype));
+    Mats ma, mb;
+    TS_TRY(mats_load_pair(ctx, op, LD, B, &ma, &mb));
+    Tensor *pc = tensor_contiguous(ctx, P);
+    int32_t *pv = pc ? la_alloc(ctx, op, n) : NULL;
+    ts_status st = pv ? TS_OK : ctx->status;
+    int lb = LD->ndim - 2;
+    int64_t lstride[TS_MAX_DIMS];
+    for (int64_t i = lb - 1, s = 1; i >= 0; i--) lstride[i] = s, s *= LD->sizes[i];
+    for (int64_t b = 0; st == TS_OK && b < ma.batch; b++) {
+        int64_t rem = b, src = 0;
+        for (int i = ma.bnd - 1, j = lb - 1; i >= 0; i--, j--) {
+            int64_t idx = rem % ma.bsz[i];
+            rem /= ma.bsz[i];
+            if (j >= 0 && LD->sizes[j] != 1) src += idx * lstride[j];
+        }
+        const int32_t *piv = (const int32_t *)tensor_data(pc) + src * n;
+        bool ok = true; /* pivots outside 1..n (or a broken 2x2 pair) would index out of bounds */
+        for (int64_t i = 0; i < n; i++) {
+            int32_t p = piv[i] > 0 ? piv[i] : -piv[i];
+            if (p < 1 || p > n) ok = false;
+            if (piv[i] < 0 && (i + 1 >= n || piv[i + 1] != piv[i])) ok = false;
+            if (piv[i] < 0) i++;
+        }
+        if (!ok) {
+            st = ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: invalid pivots (expected the output of linalg.ldl_factor)", op);
+            break;
+        }
+        memcpy(pv, piv, sizeof(int32_t) * (size_t)n);
+        la_sytrs(n, mb.c, ma.d + b * n * n, pv, mb.d + b * mb.r * mb.c);
+    }
+    Tensor *r = NULL;
+    if (st == TS_OK) {
+        r = mats_tensor(ctx, op, B->dtype, mb.bsz, mb.bnd, mb.batch, mb.r, mb.c, mb.d);
+        if (!r) st = ctx->status;
+    }
+    tensor_release(pc);
+    ts_free(pv);
+    mats_free(&ma), mats_free(&mb);
+    if (st != TS_OK) return st;
+    return op_return(out, r);
 }

@@ -1,7 +1,8 @@
 /*
  * linalg_lapack.c - the LAPACKE versions of kernels/linalg.h (built only
  * when CMake found LAPACKE): the float64 routines PyTorch's CPU linalg
- * calls (dgetrf, dgetrs, dpotrf, dsyevd, dgesdd, dgeqrf, dorgqr, dormqr),
+ * calls (dgetrf, dgetrs, dpotrf, dsyevd, dgesdd, dsytrf, dsytrs, dgeqrf, dorgqr,
+ * dormqr),
  * through LAPACKE's high-level calls, which query the optimal workspace
  * first as PyTorch does. Each returns LAPACK's info, or -1 when LAPACKE
  * failed (out of memory), for the dispatcher's portable fallback.
@@ -43,6 +44,17 @@ int lapack_la_gesdd(char jobz, int64_t m, int64_t n, double *a, double *s, doubl
     return info_of(LAPACKE_dgesdd(LAPACK_COL_MAJOR, jobz, (lapack_int)m, (lapack_int)n, a, (lapack_int)m, s,
                                   jobz == 'N' ? &dummy : u, (lapack_int)m, jobz == 'N' ? &dummy : vt,
                                   (lapack_int)(vr > 0 ? vr : 1)));
+}
+
+int lapack_la_sytrf(int64_t n, double *a, int32_t *ipiv) {
+    if (n == 0) return 0;
+    return info_of(LAPACKE_dsytrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, a, (lapack_int)n, ipiv));
+}
+
+int lapack_la_sytrs(int64_t n, int64_t nrhs, const double *a, const int32_t *ipiv, double *b) {
+    if (n == 0 || nrhs == 0) return 0;
+    return info_of(LAPACKE_dsytrs(LAPACK_COL_MAJOR, 'L', (lapack_int)n, (lapack_int)nrhs, a, (lapack_int)n, ipiv, b,
+                                  (lapack_int)n));
 }
 
 int lapack_la_geqrf(int64_t m, int64_t n, double *a, double *tau) {

@@ -398,3 +398,123 @@ void kref_la_ormqr(bool left, bool trans, int64_t m, int64_t n, int64_t k, const
     }
     free(h);
 }
+
+/* ---- Bunch-Kaufman LDL^T (sytf2 / sytrs, lower triangle) ---- */
+
+#define S_(i, j) a[(i) + (j) * n]
+
+static void swap_d(double *x, double *y) {
+    double t = *x;
+    *x = *y, *y = t;
+}
+
+int kref_la_sytrf(int64_t n, double *a, int32_t *ipiv) {
+    const double alpha = (1 + sqrt(17.0)) / 8;
+    int info = 0;
+    for (int64_t k = 0; k < n;) {
+        int64_t kstep = 1, kp = k, imax = k;
+        double absakk = fabs(S_(k, k)), colmax = 0;
+        for (int64_t i = k + 1; i < n; i++) /* idamax: the first largest */
+            if (i == k + 1 || fabs(S_(i, k)) > colmax) colmax = fabs(S_(i, k)), imax = i;
+        if (fmax(absakk, colmax) == 0 || isnan(absakk)) {
+            if (info == 0) info = (int)(k + 1);
+            kp = k;
+        } else {
+            if (absakk >= alpha * colmax) {
+                kp = k;
+            } else {
+                double rowmax = 0;
+                for (int64_t j = k; j < imax; j++)
+                    if (j == k || fabs(S_(imax, j)) > rowmax) rowmax = fabs(S_(imax, j));
+                for (int64_t j = imax + 1; j < n; j++) rowmax = fmax(rowmax, fabs(S_(j, imax)));
+                if (absakk >= alpha * colmax * (colmax / rowmax)) kp = k;
+                else if (fabs(S_(imax, imax)) >= alpha * rowmax) kp = imax;
+                else kp = imax, kstep = 2;
+            }
+            int64_t kk = k + kstep - 1;
+            if (kp != kk) { /* interchange rows and columns kk and kp of the trailing matrix */
+                for (int64_t i = kp + 1; i < n; i++) swap_d(&S_(i, kk), &S_(i, kp));
+                for (int64_t j = kk + 1; j < kp; j++) swap_d(&S_(j, kk), &S_(kp, j));
+                swap_d(&S_(kk, kk), &S_(kp, kp));
+                if (kstep == 2) swap_d(&S_(k + 1, k), &S_(kp, k));
+            }
+            if (kstep == 1) {
+                if (k < n - 1) {
+                    double d11 = 1 / S_(k, k);
+                    for (int64_t j = k + 1; j < n; j++)
+                        for (int64_t i = j; i < n; i++) S_(i, j) -= d11 * S_(i, k) * S_(j, k);
+                    for (int64_t i = k + 1; i < n; i++) S_(i, k) *= d11;
+                }
+            } else if (k < n - 2) {
+                double d21 = S_(k + 1, k), d11 = S_(k + 1, k + 1) / d21, d22 = S_(k, k) / d21;
+                double t = 1 / (d11 * d22 - 1);
+                d21 = t / d21;
+                for (int64_t j = k + 2; j < n; j++) {
+                    double wk = d21 * (d11 * S_(j, k) - S_(j, k + 1));
+                    double wkp1 = d21 * (d22 * S_(j, k + 1) - S_(j, k));
+                    for (int64_t i = j; i < n; i++) S_(i, j) -= S_(i, k) * wk + S_(i, k + 1) * wkp1;
+                    S_(j, k) = wk, S_(j, k + 1) = wkp1;
+                }
+            }
+        }
+        if (kstep == 1) {
+            ipiv[k] = (int32_t)(kp + 1);
+        } else {
+            ipiv[k] = ipiv[k + 1] = (int32_t)(-(kp + 1));
+        }
+        k += kstep;
+    }
+    return info;
+}
+
+void kref_la_sytrs(int64_t n, int64_t nrhs, const double *a, const int32_t *ipiv, double *b) {
+#define B_(i, j) b[(i) + (j) * n]
+    for (int64_t k = 0; k < n;) { /* L D Y = B */
+        if (ipiv[k] > 0) {
+            int64_t kp = ipiv[k] - 1;
+            if (kp != k)
+                for (int64_t c = 0; c < nrhs; c++) swap_d(&B_(k, c), &B_(kp, c));
+            for (int64_t c = 0; c < nrhs; c++) {
+                for (int64_t i = k + 1; i < n; i++) B_(i, c) -= S_(i, k) * B_(k, c);
+                B_(k, c) /= S_(k, k);
+            }
+            k += 1;
+        } else {
+            int64_t kp = -ipiv[k] - 1;
+            if (kp != k + 1)
+                for (int64_t c = 0; c < nrhs; c++) swap_d(&B_(k + 1, c), &B_(kp, c));
+            for (int64_t c = 0; c < nrhs; c++)
+                for (int64_t i = k + 2; i < n; i++) B_(i, c) -= S_(i, k) * B_(k, c) + S_(i, k + 1) * B_(k + 1, c);
+            double akm1k = S_(k + 1, k), akm1 = S_(k, k) / akm1k, ak = S_(k + 1, k + 1) / akm1k;
+            double denom = akm1 * ak - 1;
+            for (int64_t c = 0; c < nrhs; c++) {
+                double bkm1 = B_(k, c) / akm1k, bk = B_(k + 1, c) / akm1k;
+                B_(k, c) = (ak * bkm1 - bk) / denom;
+                B_(k + 1, c) = (akm1 * bk - bkm1) / denom;
+            }
+            k += 2;
+        }
+    }
+    for (int64_t k = n - 1; k >= 0;) { /* L^T X = Y */
+        if (ipiv[k] > 0) {
+            for (int64_t c = 0; c < nrhs; c++)
+                for (int64_t i = k + 1; i < n; i++) B_(k, c) -= S_(i, k) * B_(i, c);
+            int64_t kp = ipiv[k] - 1;
+            if (kp != k)
+                for (int64_t c = 0; c < nrhs; c++) swap_d(&B_(k, c), &B_(kp, c));
+            k -= 1;
+        } else {
+            for (int64_t c = 0; c < nrhs; c++)
+                for (int64_t i = k + 1; i < n; i++) {
+                    B_(k, c) -= S_(i, k) * B_(i, c);
+                    B_(k - 1, c) -= S_(i, k - 1) * B_(i, c);
+                }
+            int64_t kp = -ipiv[k] - 1;
+            if (kp != k)
+                for (int64_t c = 0; c < nrhs; c++) swap_d(&B_(k, c), &B_(kp, c));
+            k -= 2;
+        }
+    }
+#undef B_
+}
+#undef S_
