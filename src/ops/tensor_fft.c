@@ -36,9 +36,13 @@ static void carr_free(CArr *c) {
     c->re = c->im = NULL;
 }
 
+/* Work arrays are limited to 2^40 elements: the requested lengths (s=, n=) are
+ * the caller's numbers, and their product must not overflow. */
 static ts_status carr_alloc(Ctx *ctx, const char *op, CArr *c) {
     c->n = 1;
-    for (int i = 0; i < c->nd; i++) c->n *= c->sz[i];
+    for (int i = 0; i < c->nd; i++)
+        if (__builtin_mul_overflow(c->n, c->sz[i], &c->n) || c->n > ((int64_t)1 << 40))
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: the transform's result would be too large", op);
     c->re = ts_malloc(sizeof(double) * (size_t)(2 * c->n > 0 ? 2 * c->n : 1));
     if (!c->re) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
     c->im = c->re + c->n;

@@ -123,7 +123,7 @@ static Tensor *from_i32(Ctx *ctx, const int64_t *bsz, int bnd, const int64_t *ex
 /* PyTorch's "(Batch element i): " prefix of batched errors (none for one matrix). */
 const char *batch_prefix(char *buf, size_t n, int bnd, int64_t b) {
     if (bnd == 0) return "";
-    snprintf(buf, n, " (Batch element %" PRId64 ")", b);
+    snprintf(buf, n, ": (Batch element %" PRId64 ")", b);
     return buf;
 }
 

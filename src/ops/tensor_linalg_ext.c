@@ -292,8 +292,8 @@ OPFN(top_linalg_matrix_power) {
             tensor_release(x);
             return st;
         }
-        p = -p;
     }
+    uint64_t pe = p < 0 ? -(uint64_t)p : (uint64_t)p; /* INT64_MIN too */
     size_t es = dtype_size(wd), mb = es * (size_t)(n * n);
     int64_t rs[3] = {batch, n, n};
     Tensor *res = tensor_new_uninit(ctx, wd, rs, 3), *tmp = res ? tensor_new_uninit(ctx, wd, rs + 1, 2) : NULL;
@@ -310,7 +310,7 @@ OPFN(top_linalg_matrix_power) {
             else ((double *)r)[i] = i % (n + 1) == 0;
         }
         memcpy(tensor_data(sq), base, mb);
-        for (int64_t e = p; e > 0; e >>= 1) {
+        for (uint64_t e = pe; e > 0; e >>= 1) {
             if (e & 1) {
                 gemm_any(ints, n, n, n, r, tensor_data(sq), tensor_data(tmp));
                 memcpy(r, tensor_data(tmp), mb);
