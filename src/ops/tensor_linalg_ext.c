@@ -584,3 +584,35 @@ OPFN(top_linalg_tensorsolve) {
     if (!r) return ctx->status;
     return op_return(out, r);
 }
+
+/* torch.vander: 1-D x, N columns (default len(x)), decreasing powers unless increasing. */
+OPFN(top_vander) {
+    const char *op = "vander";
+    Tensor *x;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    if (x->ndim != 1) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: x must be a one-dimensional tensor.", op);
+    int64_t n = x->sizes[0], N = in[1].kind == IV_NONE ? n : op_int(in[1]);
+    bool inc = op_bool(in[2]);
+    if (N < 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: N must be non-negative.", op);
+    DType rd = x->dtype == DT_BOOL || (dtype_is_integral(x->dtype, false) && x->dtype != DT_INT64) ? DT_INT64 : x->dtype;
+    DType wd = work_dtype(rd);
+    Tensor *c = tensor_to_dtype(ctx, x, wd);
+    if (!c) return ctx->status;
+    int64_t sz[2] = {n, N};
+    Tensor *w = tensor_new_uninit(ctx, wd, sz, 2), *r = NULL;
+    if (w) {
+        for (int64_t i = 0; i < n; i++) {
+            if (wd == DT_INT64) {
+                uint64_t v = (uint64_t)((int64_t *)tensor_data(c))[i], acc = 1;
+                for (int64_t j = 0; j < N; j++) ((uint64_t *)tensor_data(w))[i * N + (inc ? j : N - 1 - j)] = acc, acc *= v;
+            } else {
+                double v = ((double *)tensor_data(c))[i], acc = 1;
+                for (int64_t j = 0; j < N; j++) ((double *)tensor_data(w))[i * N + (inc ? j : N - 1 - j)] = acc, acc *= v;
+            }
+        }
+        r = from_work(ctx, rd, sz, 2, w);
+    }
+    tensor_release(c), tensor_release(w);
+    if (!r) return ctx->status;
+    return op_return(out, r);
+}
