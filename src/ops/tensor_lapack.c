@@ -381,14 +381,14 @@ OPFN(top_linalg_solve) {
     Tensor *A, *B;
     TS_TRY(op_tensor(ctx, "linalg.solve", in, nin, 0, &A));
     TS_TRY(op_tensor(ctx, "linalg.solve", in, nin, 1, &B));
-    return solve_common(ctx, "linalg.solve", A, B, op_bool(in[2]), false, true, out);
+    return solve_common(ctx, "torch.linalg.solve", A, B, op_bool(in[2]), false, true, out);
 }
 
 OPFN(top_linalg_solve_ex) {
     Tensor *A, *B;
     TS_TRY(op_tensor(ctx, "linalg.solve_ex", in, nin, 0, &A));
     TS_TRY(op_tensor(ctx, "linalg.solve_ex", in, nin, 1, &B));
-    return solve_common(ctx, "linalg.solve_ex", A, B, op_bool(in[2]), true, op_bool(in[3]), out);
+    return solve_common(ctx, "torch.linalg.solve_ex", A, B, op_bool(in[2]), true, op_bool(in[3]), out);
 }
 
 /* ---- LU ---- */
