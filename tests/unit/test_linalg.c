@@ -249,6 +249,16 @@ static void test_qr_reflectors(void **state) {
             kref_la_ormqr(true, true, m, n, k, f, tau, c);
             for (int64_t r = 0; r < m; r++)
                 for (int64_t cc = 0; cc < n; cc++) assert_true(fabs(c[r + cc * m] - (r == cc)) <= bound(m) * 8);
+            /* every side and transpose against the dispatched ormqr (LAPACK's when built in) */
+            for (int left = 0; left < 2; left++)
+                for (int tr = 0; tr < 2; tr++) {
+                    int64_t cr = left ? m : 3, cc = left ? 3 : m;
+                    double *c1 = mat(cr, cc), *c2 = copy(c1, cr * cc);
+                    kref_la_ormqr(left, tr, cr, cc, k, f, tau, c1);
+                    la_ormqr(left, tr, cr, cc, k, f, tau, c2);
+                    for (int64_t e = 0; e < cr * cc; e++) assert_true(fabs(c1[e] - c2[e]) <= bound(m) * 8);
+                    ts_free(c1), ts_free(c2);
+                }
             ts_free(a), ts_free(f), ts_free(q), ts_free(c);
         }
 }

@@ -47,40 +47,33 @@ int kref_la_getrf(int64_t m, int64_t n, double *a, int32_t *ipiv) {
 }
 #undef A_
 
-void kref_la_trsm(bool left, bool upper, bool trans, bool unit, int64_t m, int64_t nrhs, const double *a,
-                  double *b) {
-    if (!left) {
-        /* X op(A) = B  <=>  op(A)^T X^T = B^T: solve on the transpose of b */
-        double *t = malloc(sizeof(double) * (size_t)(m * nrhs > 0 ? m * nrhs : 1));
-        if (!t) return; /* cannot happen for the sizes ops/ allocates beforehand */
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j < nrhs; j++) t[j + i * nrhs] = b[i + j * m];
-        kref_la_trsm(true, upper, !trans, unit, nrhs, m, a, t);
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j < nrhs; j++) b[i + j * m] = t[j + i * nrhs];
-        free(t);
-        return;
-    }
-    int64_t n = m;
-#define OPA(i, k) (trans ? a[(k) + (i) * n] : a[(i) + (k) * n])
-    bool eff_upper = upper != trans;
-    for (int64_t c = 0; c < nrhs; c++) {
-        double *x = b + c * n;
-        if (eff_upper) {
-            for (int64_t i = n - 1; i >= 0; i--) {
-                double s = x[i];
-                for (int64_t k = i + 1; k < n; k++) s -= OPA(i, k) * x[k];
-                x[i] = unit ? s : s / OPA(i, i);
-            }
-        } else {
-            for (int64_t i = 0; i < n; i++) {
-                double s = x[i];
-                for (int64_t k = 0; k < i; k++) s -= OPA(i, k) * x[k];
-                x[i] = unit ? s : s / OPA(i, i);
-            }
+/* Solves T x = x in place for one vector of stride inc, T (n x n) read as
+ * T[i][k] = a[i + k n] (or a[k + i n] when tr); upper: T is upper triangular. */
+static void tri_vec(int64_t n, const double *a, bool tr, bool upper, bool unit, double *x, int64_t inc) {
+#define T_(i, k) (tr ? a[(k) + (i) * n] : a[(i) + (k) * n])
+    if (upper) {
+        for (int64_t i = n - 1; i >= 0; i--) {
+            double s = x[i * inc];
+            for (int64_t k = i + 1; k < n; k++) s -= T_(i, k) * x[k * inc];
+            x[i * inc] = unit ? s : s / T_(i, i);
+        }
+    } else {
+        for (int64_t i = 0; i < n; i++) {
+            double s = x[i * inc];
+            for (int64_t k = 0; k < i; k++) s -= T_(i, k) * x[k * inc];
+            x[i * inc] = unit ? s : s / T_(i, i);
         }
     }
-#undef OPA
+#undef T_
+}
+
+void kref_la_trsm(bool left, bool upper, bool trans, bool unit, int64_t m, int64_t nrhs, const double *a,
+                  double *b) {
+    if (left) { /* op(A) x = b for each column; op(A) is upper when A is upper xor transposed */
+        for (int64_t c = 0; c < nrhs; c++) tri_vec(m, a, trans, upper != trans, unit, b + c * m, 1);
+    } else { /* x op(A) = b  <=>  op(A)^T x^T = b^T, for each row (stride m) */
+        for (int64_t r = 0; r < m; r++) tri_vec(nrhs, a, !trans, upper == trans, unit, b + r, m);
+    }
 }
 
 void kref_la_getrs(bool trans, int64_t n, int64_t nrhs, const double *lu, const int32_t *ipiv, double *b) {
@@ -342,17 +335,6 @@ static void larf_left(int64_t rows, int64_t cols, const double *v, double tau, d
     }
 }
 
-/* C (rows x cols, ld) <- C (I - tau v v^T). */
-static void larf_right(int64_t rows, int64_t cols, const double *v, double tau, double *c, int64_t ld) {
-    if (tau == 0) return;
-    for (int64_t i = 0; i < rows; i++) {
-        double s = 0;
-        for (int64_t j = 0; j < cols; j++) s += c[i + j * ld] * v[j];
-        s *= tau;
-        for (int64_t j = 0; j < cols; j++) c[i + j * ld] -= s * v[j];
-    }
-}
-
 void kref_la_geqrf(int64_t m, int64_t n, double *a, double *tau) {
     int64_t k = m < n ? m : n;
     for (int64_t i = 0; i < k; i++) {
@@ -382,21 +364,40 @@ void kref_la_orgqr(int64_t m, int64_t n, int64_t k, double *a, const double *tau
     }
 }
 
+/* C (rows x cols, ld) <- H C or C H, H = I - tau v v^T with v = (1, tail...). */
+static void reflect(bool left, int64_t rows, int64_t cols, const double *tail, double tau, double *c, int64_t ld) {
+    if (tau == 0) return;
+    if (left) {
+        for (int64_t j = 0; j < cols; j++) {
+            double s = c[j * ld];
+            for (int64_t i = 1; i < rows; i++) s += tail[i - 1] * c[i + j * ld];
+            s *= tau;
+            c[j * ld] -= s;
+            for (int64_t i = 1; i < rows; i++) c[i + j * ld] -= s * tail[i - 1];
+        }
+    } else {
+        for (int64_t i = 0; i < rows; i++) {
+            double s = c[i];
+            for (int64_t j = 1; j < cols; j++) s += c[i + j * ld] * tail[j - 1];
+            s *= tau;
+            c[i] -= s;
+            for (int64_t j = 1; j < cols; j++) c[i + j * ld] -= s * tail[j - 1];
+        }
+    }
+}
+
 void kref_la_ormqr(bool left, bool trans, int64_t m, int64_t n, int64_t k, const double *v, const double *tau,
                    double *c) {
     int64_t nq = left ? m : n;
-    double *h = malloc(sizeof(double) * (size_t)(nq > 0 ? nq : 1));
-    if (!h) return;
     /* Q = H_0 ... H_(k-1); Q C applies H_(k-1) first, Q^T C applies H_0 first;
      * C Q applies H_0 first, C Q^T applies H_(k-1) first. */
     bool forward = left == trans;
     for (int64_t t = 0; t < k; t++) {
         int64_t i = forward ? t : k - 1 - t;
-        for (int64_t r = 0; r < nq; r++) h[r] = r < i ? 0 : r == i ? 1 : v[r + i * nq];
-        if (left) larf_left(m - i, n, h + i, tau[i], c + i, m);
-        else larf_right(m, n - i, h + i, tau[i], c + i * m, m);
+        const double *tail = v + i * nq + i + 1; /* below the implicit unit at row i */
+        if (left) reflect(true, m - i, n, tail, tau[i], c + i, m);
+        else reflect(false, m, n - i, tail, tau[i], c + i * m, m);
     }
-    free(h);
 }
 
 /* ---- Bunch-Kaufman LDL^T (sytf2 / sytrs, lower triangle) ---- */
