@@ -98,6 +98,8 @@ OPFN(top_tensordot) {
                            "second has size %" PRId64 " in dim %d", op, sa, wa[i], sb, wb[i]);
         k *= sa;
     }
+    if (a->ndim - na + b->ndim - na > TS_MAX_DIMS)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: the result would have more than %d dimensions", op, TS_MAX_DIMS);
     /* a: free dims then contracted (in list order); b: contracted then free */
     int64_t osz[TS_MAX_DIMS], rows = 1, cols = 1;
     int n = 0, on = 0;
@@ -108,17 +110,25 @@ OPFN(top_tensordot) {
     for (int i = 0; i < na; i++) pb[n++] = wb[i];
     for (int i = 0; i < b->ndim; i++)
         if (!cb[i]) pb[n++] = i, osz[on++] = b->sizes[i], cols *= b->sizes[i];
-    if (on > TS_MAX_DIMS) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: the result has too many dimensions", op);
-    DType wd = work_dtype(a->dtype);
+    /* PyTorch's path: permute, reshape to matrices, one mm (the BLAS for floats) */
     Tensor *va = perm_view(ctx, a, pa), *vb = va ? perm_view(ctx, b, pb) : NULL;
-    Tensor *xa = vb ? tensor_to_dtype(ctx, va, wd) : NULL, *xb = xa ? tensor_to_dtype(ctx, vb, wd) : NULL;
-    int64_t rs[2] = {rows, cols};
-    Tensor *w = xb ? tensor_new_uninit(ctx, wd, rs, 2) : NULL, *r = NULL;
-    if (w) {
-        gemm_any(wd == DT_INT64, rows, k, cols, tensor_data(xa), tensor_data(xb), tensor_data(w));
-        r = from_work(ctx, a->dtype, osz, on, w);
+    Tensor *xa = vb ? tensor_contiguous(ctx, va) : NULL, *xb = xa ? tensor_contiguous(ctx, vb) : NULL;
+    int64_t sa[2] = {rows, k}, sb[2] = {k, cols};
+    Tensor *ma = xb ? reshaped(ctx, xa, xa->storage_offset, sa, 2) : NULL;
+    Tensor *mb = ma ? reshaped(ctx, xb, xb->storage_offset, sb, 2) : NULL;
+    tensor_release(va), tensor_release(vb), tensor_release(xa), tensor_release(xb);
+    if (!mb) {
+        tensor_release(ma);
+        return ctx->status;
     }
-    tensor_release(va), tensor_release(vb), tensor_release(xa), tensor_release(xb), tensor_release(w);
+    IValue args[2] = {iv_tensor_steal(ma), iv_tensor_steal(mb)}, res;
+    ts_status st = top_mm(ctx, args, 2, &res, info);
+    iv_release(args[0]), iv_release(args[1]);
+    if (st != TS_OK) return st;
+    Tensor *p = res.u.t, *pc = tensor_contiguous(ctx, p);
+    Tensor *r = pc ? reshaped(ctx, pc, pc->storage_offset, osz, on) : NULL;
+    tensor_release(pc);
+    iv_release(res);
     if (!r) return ctx->status;
     return op_return(out, r);
 }
