@@ -247,6 +247,9 @@ static ts_status fft_shift(Ctx *ctx, const char *op, IValue *in, int nin, IValue
     TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
     int64_t dl[TS_MAX_DIMS], shift[TS_MAX_DIMS] = {0};
     int nd = 0;
+    if (x->ndim == 0) /* PyTorch's roll of no dims, or size() of a dim a 0-dim tensor lacks */
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, in[1].kind == IV_NONE ? "%s: `shifts` required"
+                       : "%s: Dimension specified as 0 but tensor has no dimensions", op);
     if (in[1].kind != IV_NONE) {
         TS_TRY(op_int_list(ctx, op, in[1], dl, &nd));
     } else {
@@ -255,7 +258,6 @@ static ts_status fft_shift(Ctx *ctx, const char *op, IValue *in, int nin, IValue
     for (int i = 0; i < nd; i++) {
         int d;
         TS_TRY(op_wrap_dim(ctx, op, dl[i], x->ndim, &d));
-        if (x->ndim == 0) continue;
         int64_t n = x->sizes[d];
         shift[d] += inverse ? (n + 1) / 2 : n / 2;
     }

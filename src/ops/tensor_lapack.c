@@ -534,6 +534,16 @@ OPFN(top_lu_unpack) {
         mats_free(&m);
         return ctx->status;
     }
+    if (op_bool(in[3]))
+        for (int64_t i = 0; i < m.batch * k; i++) {
+            int32_t p = ((const int32_t *)tensor_data(pc))[i];
+            if (p < 1 || p > m.r) {
+                tensor_release(pc);
+                mats_free(&m);
+                return ts_fail(ctx, TS_ERR_VALUE, NULL, "pivots passed to lu_unpack must be between 1 and LU.size(-2) "
+                               "inclusive.Did you properly pass the result of lu_factor?");
+            }
+        }
     ts_status st = lu_unpack_out(ctx, op, LU->dtype, &m, tensor_data(pc), op_bool(in[2]), op_bool(in[3]), out);
     tensor_release(pc);
     mats_free(&m);
@@ -559,8 +569,6 @@ static ts_status lu_solve_common(Ctx *ctx, const char *op, Tensor *LU, Tensor *P
     /* the pivots ride along with LU as an extra column (exact small integers in float64) */
     Mats ma, mb;
     TS_TRY(mats_load_pair(ctx, op, LU, B, &ma, &mb));
-    int64_t pb = 1;
-    for (int i = 0; i < P->ndim - 1; i++) pb *= P->sizes[i];
     Tensor *pc = tensor_contiguous(ctx, P);
     int32_t *pv = la_alloc(ctx, op, n);
     double *t = la_alloc(ctx, op, mb.r * mb.c);
@@ -577,10 +585,18 @@ static ts_status lu_solve_common(Ctx *ctx, const char *op, Tensor *LU, Tensor *P
             if (j >= 0 && LU->sizes[j] != 1) src += idx * lstride[j];
         }
         const int32_t *piv = (const int32_t *)tensor_data(pc) + src * n;
+        int32_t lo = INT32_MAX, hi = INT32_MIN; /* PyTorch checks the minimum, then the maximum */
         for (int64_t i = 0; i < n; i++) {
             pv[i] = piv[i];
-            if (pv[i] < 1 || pv[i] > n) pv[i] = (int32_t)(i + 1);
+            lo = pv[i] < lo ? pv[i] : lo, hi = pv[i] > hi ? pv[i] : hi;
         }
+        if (n && lo < 1)
+            st = ts_fail(ctx, TS_ERR_VALUE, NULL, "Pivots given to lu_solve must all be greater or equal to 1. "
+                         "Did you properly pass the result of lu_factor?");
+        else if (n && hi > n)
+            st = ts_fail(ctx, TS_ERR_VALUE, NULL, "Pivots given to lu_solve must all be smaller or equal to "
+                         "LU.size(-2). Did you properly pass the result of lu_factor?");
+        if (st != TS_OK) break;
         double *a = ma.d + b * n * n, *x = mb.d + b * mb.r * mb.c;
         if (left) {
             la_getrs(adjoint, n, mb.c, a, pv, x);
@@ -592,7 +608,6 @@ static ts_status lu_solve_common(Ctx *ctx, const char *op, Tensor *LU, Tensor *P
                 for (int64_t j = 0; j < n; j++) x[i + j * mb.r] = t[j + i * n];
         }
     }
-    (void)pb;
     Tensor *r = NULL;
     if (st == TS_OK) {
         r = mats_tensor(ctx, op, la_result_dtype(LU, B), mb.bsz, mb.bnd, mb.batch, mb.r, mb.c, mb.d);

@@ -75,6 +75,10 @@ class Singular(nn.Module):
             return torch.linalg.inv(a)
         if which == 1:
             return torch.linalg.cholesky(a)
+        if which == 3:
+            return torch.linalg.lu_solve(a[0], torch.zeros(3, dtype=torch.int32), a[0])
+        if which == 4:
+            return torch.lu_unpack(a[0], torch.full([3], 7, dtype=torch.int32))[0]
         return torch.linalg.solve(a, a)
 
 
@@ -84,11 +88,13 @@ class Singular(nn.Module):
     (1, "linalg.cholesky: (Batch element 1): The factorization could not be completed because the "
         "input is not positive-definite (the leading minor of order 2 is not positive-definite)."),
     (2, "torch.linalg.solve: (Batch element 1): The solver failed because the input matrix is singular."),
+    (3, "Pivots given to lu_solve must all be greater or equal to 1."),  # pivots that would index out of bounds
+    (4, "pivots passed to lu_unpack must be between 1 and LU.size(-2) inclusive."),
 ])
 def test_singular_errors_are_pytorchs(archive, rundir, which, message):
     a = torch.eye(3).repeat(2, 1, 1)
     a[1, 1, 1] = 0.0  # batch element 1 is singular (and not positive-definite)
-    path = archive("linalg_singular", lambda: script(Singular()))
+    path = archive("linalg_singular_pivots", lambda: script(Singular()))
     with pytest.raises(RuntimeError) as e:
         torch.jit.load(path)(a, which)
     assert message in str(e.value)

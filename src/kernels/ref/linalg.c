@@ -108,7 +108,7 @@ int kref_la_potrf(bool upper, int64_t n, double *a) {
     for (int64_t j = 0; j < n; j++) {
         double d = L_(j, j);
         for (int64_t k = 0; k < j; k++) d -= L_(j, k) * L_(j, k);
-        if (!(d > 0)) {
+        if (d <= 0) { /* NaN goes on, as OpenBLAS's potrf (PyTorch's) lets it */
             L_(j, j) = d;
             return (int)(j + 1);
         }
