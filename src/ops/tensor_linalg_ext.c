@@ -188,6 +188,24 @@ OPFN(top_linalg_vecdot) {
 
 /* ---- multi_dot ---- */
 
+/* mm of two matrices (borrowed), as a new tensor. */
+static Tensor *mm_of(Ctx *ctx, const OpInfo *info, Tensor *a, Tensor *b) {
+    IValue args[2] = {iv_tensor_steal(tensor_retain(a)), iv_tensor_steal(tensor_retain(b))}, res;
+    ts_status st = top_mm(ctx, args, 2, &res, info);
+    iv_release(args[0]), iv_release(args[1]);
+    return st == TS_OK ? res.u.t : NULL;
+}
+
+/* The product of m[i..j] in the order s (PyTorch's matrix_chain_order split points). */
+static Tensor *chain_mul(Ctx *ctx, const OpInfo *info, Tensor **m, int64_t *s, int64_t n, int64_t i, int64_t j) {
+    if (i == j) return tensor_retain(m[i]);
+    int64_t k = s[i * n + j];
+    Tensor *l = chain_mul(ctx, info, m, s, n, i, k), *r = l ? chain_mul(ctx, info, m, s, n, k + 1, j) : NULL;
+    Tensor *p = r ? mm_of(ctx, info, l, r) : NULL;
+    tensor_release(l), tensor_release(r);
+    return p;
+}
+
 OPFN(top_linalg_multi_dot) {
     const char *op = "multi_dot";
     if (in[0].kind != IV_LIST) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a list of tensors", op);
@@ -207,53 +225,94 @@ OPFN(top_linalg_multi_dot) {
             return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s(): all tensors must have be the same dtype but tensor 0 is %s "
                            "and tensor %" PRId64 " %s", op, dtype_name(first->dtype), i, dtype_name(t->dtype));
     }
-    DType wd = work_dtype(first->dtype);
-    /* every operand as a matrix: a 1-D first is a row, a 1-D last a column */
-    Tensor *acc = NULL;
-    int64_t ar = 0, ac = 0;
-    ts_status st = TS_OK;
-    for (int64_t i = 0; i < n && st == TS_OK; i++) {
+    /* every operand as a matrix view: a 1-D first is a row, a 1-D last a column */
+    Tensor **m = ts_malloc(sizeof(Tensor *) * (size_t)n);
+    int64_t *p = ts_malloc(sizeof(int64_t) * (size_t)(n + 1)), *cost = ts_malloc(sizeof(int64_t) * (size_t)(n * n));
+    int64_t *split = ts_malloc(sizeof(int64_t) * (size_t)(n * n));
+    ts_status st = m && p && cost && split ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
+    int64_t made = 0; /* m[0..made) hold references (NULL where a view failed) */
+    for (int64_t i = 0; st == TS_OK && i < n; i++, made++) {
         Tensor *t = l->items[i].u.t;
-        int64_t r = t->ndim == 2 ? t->sizes[0] : (i == 0 ? 1 : t->sizes[0]);
-        int64_t c = t->ndim == 2 ? t->sizes[1] : (i == 0 ? t->sizes[0] : 1);
-        Tensor *x = tensor_to_dtype(ctx, t, wd);
-        if (!x) {
-            st = ctx->status;
-            break;
+        int64_t sz[2], sd[2];
+        if (t->ndim == 2) {
+            m[i] = tensor_retain(t);
+        } else {
+            bool row = i == 0;
+            sz[0] = row ? 1 : t->sizes[0], sz[1] = row ? t->sizes[0] : 1;
+            sd[0] = row ? t->sizes[0] * t->strides[0] : t->strides[0], sd[1] = row ? t->strides[0] : 1;
+            m[i] = tensor_view(ctx, t->storage, t->dtype, t->storage_offset, sz, sd, 2);
+            if (!m[i]) st = ctx->status;
         }
-        if (!acc) {
-            acc = x, ar = r, ac = c;
-            continue;
-        }
-        if (ac != r) {
-            tensor_release(x);
+        if (st == TS_OK && i > 0 && m[i - 1]->sizes[1] != m[i]->sizes[0])
             st = ts_fail(ctx, TS_ERR_SHAPE, NULL,
                          "%s(): tensors %" PRId64 " and %" PRId64 " with shapes [%" PRId64 ", %" PRId64 "] and [%" PRId64
-                         ", %" PRId64 "] cannot be multiplied", op, i - 1, i, ar, ac, r, c);
-            break;
-        }
-        int64_t rs[2] = {ar, c};
-        Tensor *p = tensor_new_uninit(ctx, wd, rs, 2);
-        if (p) gemm_any(wd == DT_INT64, ar, ac, c, tensor_data(acc), tensor_data(x), tensor_data(p));
-        tensor_release(acc), tensor_release(x);
-        acc = p, ac = c;
-        if (!p) st = ctx->status;
+                         ", %" PRId64 "] cannot be multiplied", op, i - 1, i, m[i - 1]->sizes[0], m[i - 1]->sizes[1],
+                         m[i]->sizes[0], m[i]->sizes[1]);
     }
+    Tensor *acc = NULL;
+    if (st == TS_OK) {
+        if (n == 3) { /* PyTorch's closed form for three */
+            int64_t a = m[0]->sizes[0], b = m[1]->sizes[0], c = m[2]->sizes[0], d = m[2]->sizes[1];
+            Tensor *t = NULL;
+            if ((a * c) * (b + d) > (b * d) * (a + c)) {
+                t = mm_of(ctx, info, m[1], m[2]);
+                acc = t ? mm_of(ctx, info, m[0], t) : NULL;
+            } else {
+                t = mm_of(ctx, info, m[0], m[1]);
+                acc = t ? mm_of(ctx, info, t, m[2]) : NULL;
+            }
+            tensor_release(t);
+        } else { /* the matrix-chain order (Cormen et al.), PyTorch's tie-breaking */
+            p[0] = m[0]->sizes[0];
+            for (int64_t i = 0; i < n; i++) p[i + 1] = m[i]->sizes[1];
+            for (int64_t i = 0; i < n; i++) cost[i * n + i] = 0;
+            for (int64_t d = 1; d < n; d++)
+                for (int64_t i = 0; i + d < n; i++) {
+                    int64_t j = i + d;
+                    cost[i * n + j] = INT64_MAX;
+                    for (int64_t k = i; k < j; k++) {
+                        int64_t q = cost[i * n + k] + cost[(k + 1) * n + j] + p[i] * p[k + 1] * p[j + 1];
+                        if (q < cost[i * n + j]) cost[i * n + j] = q, split[i * n + j] = k;
+                    }
+                }
+            acc = chain_mul(ctx, info, m, split, n, 0, n - 1);
+        }
+        if (!acc) st = ctx->status;
+    }
+    for (int64_t i = 0; i < made && m; i++) tensor_release(m[i]);
+    ts_free(m), ts_free(p), ts_free(cost), ts_free(split);
     if (st != TS_OK) {
         tensor_release(acc);
         return st;
     }
     int64_t osz[2];
     int on = 0;
-    if (first->ndim == 2) osz[on++] = ar;
-    if (last->ndim == 2) osz[on++] = ac;
-    Tensor *r = from_work(ctx, first->dtype, osz, on, acc);
-    tensor_release(acc);
+    if (first->ndim == 2) osz[on++] = acc->sizes[0];
+    if (last->ndim == 2) osz[on++] = acc->sizes[1];
+    Tensor *c = tensor_contiguous(ctx, acc);
+    Tensor *r = c ? reshaped(ctx, c, c->storage_offset, osz, on) : NULL;
+    tensor_release(acc), tensor_release(c);
     if (!r) return ctx->status;
     return op_return(out, r);
 }
 
-OPFN(top_chain_matmul) { return top_linalg_multi_dot(ctx, in, nin, out, info); }
+/* chain_matmul: multi_dot of matrices only, and one matrix is a copy of itself. */
+OPFN(top_chain_matmul) {
+    const char *op = "chain_matmul";
+    if (in[0].kind != IV_LIST) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a list of tensors", op);
+    ListObj *l = in[0].u.l;
+    if (l->len == 0)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s(): Expected one or more tensors to be multiplied together", op);
+    for (int64_t i = 0; i < l->len; i++)
+        if (l->items[i].u.t->ndim != 2)
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "Tensor dimension is %d, expected 2 instead.", l->items[i].u.t->ndim);
+    if (l->len == 1) {
+        Tensor *r = tensor_to_dtype(ctx, l->items[0].u.t, l->items[0].u.t->dtype);
+        if (!r) return ctx->status;
+        return op_return(out, r);
+    }
+    return top_linalg_multi_dot(ctx, in, nin, out, info);
+}
 
 /* ---- matrix_power ---- */
 
