@@ -29,30 +29,6 @@ static Tensor *reshaped(Ctx *ctx, const Tensor *t, int64_t offset, const int64_t
     return tensor_view(ctx, t->storage, t->dtype, offset, sz, st, nd);
 }
 
-/* r (rows x cols, row-major) = a (rows x k) b (k x cols), in dt's arithmetic
- * (float64 accumulation for floats, wrapping int64 for integers). */
-static void gemm_any(bool ints, int64_t rows, int64_t k, int64_t cols, const void *a, const void *b, void *r) {
-    if (ints) {
-        const uint64_t *x = a, *y = b;
-        uint64_t *z = r;
-        for (int64_t i = 0; i < rows; i++)
-            for (int64_t j = 0; j < cols; j++) {
-                uint64_t s = 0;
-                for (int64_t q = 0; q < k; q++) s += x[i * k + q] * y[q * cols + j];
-                z[i * cols + j] = s;
-            }
-        return;
-    }
-    const double *x = a, *y = b;
-    double *z = r;
-    for (int64_t i = 0; i < rows; i++)
-        for (int64_t j = 0; j < cols; j++) {
-            double s = 0;
-            for (int64_t q = 0; q < k; q++) s += x[i * k + q] * y[q * cols + j];
-            z[i * cols + j] = s;
-        }
-}
-
 /* The compute dtype of integer / floating operands. */
 static DType work_dtype(DType dt) { return dtype_is_float(dt) ? DT_FLOAT64 : DT_INT64; }
 
@@ -192,6 +168,14 @@ OPFN(top_linalg_vecdot) {
 static Tensor *mm_of(Ctx *ctx, const OpInfo *info, Tensor *a, Tensor *b) {
     IValue args[2] = {iv_tensor_steal(tensor_retain(a)), iv_tensor_steal(tensor_retain(b))}, res;
     ts_status st = top_mm(ctx, args, 2, &res, info);
+    iv_release(args[0]), iv_release(args[1]);
+    return st == TS_OK ? res.u.t : NULL;
+}
+
+/* matmul of two tensors (borrowed), as a new tensor. */
+static Tensor *matmul_of(Ctx *ctx, const OpInfo *info, Tensor *a, Tensor *b) {
+    IValue args[2] = {iv_tensor_steal(tensor_retain(a)), iv_tensor_steal(tensor_retain(b))}, res;
+    ts_status st = top_matmul(ctx, args, 2, &res, info);
     iv_release(args[0]), iv_release(args[1]);
     return st == TS_OK ? res.u.t : NULL;
 }
@@ -363,37 +347,52 @@ OPFN(top_linalg_matrix_power) {
         }
     }
     uint64_t pe = p < 0 ? -(uint64_t)p : (uint64_t)p; /* INT64_MIN too */
-    size_t es = dtype_size(wd), mb = es * (size_t)(n * n);
-    int64_t rs[3] = {batch, n, n};
-    Tensor *res = tensor_new_uninit(ctx, wd, rs, 3), *tmp = res ? tensor_new_uninit(ctx, wd, rs + 1, 2) : NULL;
-    Tensor *sq = tmp ? tensor_new_uninit(ctx, wd, rs + 1, 2) : NULL;
-    if (!sq) {
-        tensor_release(x), tensor_release(res), tensor_release(tmp);
-        return ctx->status;
+    /* the base: A, or its inverse rounded to A's dtype; then PyTorch's binary
+     * decomposition of the power over matmul (z = z @ z, result = result @ z) */
+    Tensor *base = p < 0 ? tensor_to_dtype(ctx, x, A->dtype) : tensor_retain(A);
+    tensor_release(x);
+    if (!base) return ctx->status;
+    if (pe == 0) { /* the identity, batched */
+        Tensor *r = tensor_empty(ctx, A->dtype, A->sizes, nd);
+        tensor_release(base);
+        if (!r) return ctx->status;
+        size_t es = dtype_size(A->dtype);
+        for (int64_t b = 0; b < batch; b++)
+            for (int64_t i = 0; i < n; i++)
+                dtype_store_f64(A->dtype, (char *)tensor_data(r) + (size_t)(b * n * n + i * n + i) * es, 1.0);
+        return op_return(out, r);
     }
-    bool ints = wd == DT_INT64;
-    for (int64_t b = 0; b < batch; b++) {
-        char *r = (char *)tensor_data(res) + (size_t)b * mb, *base = (char *)tensor_data(x) + (size_t)b * mb;
-        for (int64_t i = 0; i < n * n; i++) { /* r = I */
-            if (ints) ((int64_t *)r)[i] = i % (n + 1) == 0;
-            else ((double *)r)[i] = i % (n + 1) == 0;
+    Tensor *z = NULL, *result = NULL;
+    ts_status st = TS_OK;
+    while (pe > 0 && st == TS_OK) {
+        bool bit = pe & 1;
+        pe >>= 1;
+        Tensor *nz = z ? matmul_of(ctx, info, z, z) : tensor_retain(base);
+        tensor_release(z);
+        z = nz;
+        if (!z) {
+            st = ctx->status;
+            break;
         }
-        memcpy(tensor_data(sq), base, mb);
-        for (uint64_t e = pe; e > 0; e >>= 1) {
-            if (e & 1) {
-                gemm_any(ints, n, n, n, r, tensor_data(sq), tensor_data(tmp));
-                memcpy(r, tensor_data(tmp), mb);
-            }
-            if (e > 1) {
-                gemm_any(ints, n, n, n, tensor_data(sq), tensor_data(sq), tensor_data(tmp));
-                memcpy(tensor_data(sq), tensor_data(tmp), mb);
-            }
+        if (bit) {
+            Tensor *nr = result ? matmul_of(ctx, info, result, z) : tensor_retain(z);
+            tensor_release(result);
+            result = nr;
+            if (!result) st = ctx->status;
         }
     }
-    Tensor *r = from_work(ctx, A->dtype, A->sizes, nd, res);
-    tensor_release(x), tensor_release(res), tensor_release(tmp), tensor_release(sq);
-    if (!r) return ctx->status;
-    return op_return(out, r);
+    tensor_release(z), tensor_release(base);
+    if (st != TS_OK) {
+        tensor_release(result);
+        return st;
+    }
+    if (result == A) { /* A ** 1: a copy, not A itself */
+        Tensor *c = tensor_to_dtype(ctx, A, A->dtype);
+        tensor_release(result);
+        result = c;
+        if (!result) return ctx->status;
+    }
+    return op_return(out, result);
 }
 
 OPFN(top_matrix_power) { return top_linalg_matrix_power(ctx, in, nin, out, info); }
