@@ -1318,7 +1318,7 @@ ts_status py_native_attr(Py *S, PMod *m, const char *name, const Span *sp, PV *o
             return TS_OK;
         }
         if (strcmp(name, "nn") == 0 || strcmp(name, "jit") == 0 || strcmp(name, "_C") == 0 || strcmp(name, "_VF") == 0 ||
-            strcmp(name, "linalg") == 0) {
+            strcmp(name, "linalg") == 0 || strcmp(name, "fft") == 0) {
             PMod *sm;
             TS_TRY(py_import(S, arena_printf(&S->arena, "torch.%s", name), sp, &sm));
             *out = pv_ptr(P_MOD, sm);
@@ -1340,6 +1340,10 @@ ts_status py_native_attr(Py *S, PMod *m, const char *name, const Span *sp, PV *o
             return TS_OK;
         }
         *out = pv_ptr(P_BUILTIN, arena_printf(&S->arena, "torch.%s", name));
+        return TS_OK;
+    }
+    if (strcmp(n, "torch.fft") == 0) { /* torch.fft.irfft is aten::fft_irfft */
+        *out = pv_ptr(P_BUILTIN, arena_printf(&S->arena, "torch.fft_%s", name));
         return TS_OK;
     }
     if (strcmp(n, "torch.linalg") == 0) { /* torch.linalg.qr is aten::linalg_qr */

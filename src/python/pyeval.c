@@ -195,6 +195,7 @@ static const char *const NATIVE_MODULES[] = {
     "torch", "math", "typing", "collections", "numbers", "warnings", "torch.jit", "torch.nn.modules.module",
     "torch.nn.parameter", "typing_extensions", "functools", "itertools", "copy", "torch.jit.annotations",
     "torch._jit_internal", "torch._C", "torch._C._nn", "torch._VF", "torch.types", "sys", "torch.linalg",
+    "torch.fft",
 };
 
 static PMod *find_mod(Py *S, const char *pyname) {

@@ -324,13 +324,20 @@ static ts_status hook_global(Ctx *ctx, void *ud, Function *fn, const char *pymod
             out->kind = GR_VALUE;
             out->value = iv_int(dt);
         } else if (strcmp(name, "nn") == 0 || strcmp(name, "jit") == 0 || strcmp(name, "_C") == 0 ||
-                   strcmp(name, "_nn") == 0 || strcmp(name, "_VF") == 0) {
+                   strcmp(name, "_nn") == 0 || strcmp(name, "_VF") == 0 ||
+                   (strcmp(pymod, "torch") == 0 && (strcmp(name, "linalg") == 0 || strcmp(name, "fft") == 0))) {
             out->kind = GR_PYMOD;
             out->name = arena_printf(&sc->u->arena, "%s.%s", pymod, name);
         } else {
             out->kind = GR_OP;
             out->name = arena_printf(&sc->u->arena, "aten::%s", name);
         }
+        return TS_OK;
+    }
+    if (strcmp(pymod, "torch.linalg") == 0 || strcmp(pymod, "torch.fft") == 0) {
+        /* torch.linalg.inv is aten::linalg_inv, torch.fft.irfft aten::fft_irfft */
+        out->kind = GR_OP;
+        out->name = arena_printf(&sc->u->arena, "aten::%s_%s", pymod + 6, name);
         return TS_OK;
     }
     if (strcmp(pymod, "math") == 0) {
