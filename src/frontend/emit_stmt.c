@@ -507,6 +507,25 @@ static Ast *syn_call(Em *em, const char *fn, Ast *a, Ast *b, Span sp) {
  * and over a ModuleList or Sequential it is unrolled, as PyTorch does. */
 static ts_status emit_for(Em *em, const Ast *s);
 
+/* The submodules of a ModuleList or Sequential, each read with one
+ * prim::GetAttr, all before the first copy of the loop body: PyTorch's
+ * emitter reads them when it makes the iterable (ModuleValue::iter). */
+static Value **module_items(Em *em, Value *seq, Span sp, int *n) {
+    ClassType *c = seq->type->cls;
+    Value **items = arena_array(&em->g->arena, Value *, c->attrs.len ? c->attrs.len : 1);
+    *n = 0;
+    for (int i = 0; i < c->attrs.len; i++) {
+        Type *at = c->attrs.data[i].type;
+        if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
+        Node *ga = em_append(em, NK_GETATTR, sp);
+        node_add_input(em->g, ga, seq);
+        ga->name = c->attrs.data[i].name;
+        ga->index = i;
+        items[(*n)++] = node_add_output(em->g, ga, at);
+    }
+    return items;
+}
+
 static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
@@ -522,17 +541,12 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
     if (is_enum && seqs[0]->type->kind == TK_CLASS && seqs[0]->type->cls->kind == CK_MODULE) {
         Value *start = NULL;
         if (na == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
-        ClassType *c = seqs[0]->type->cls;
-        int idx = 0;
-        for (int i = 0; i < c->attrs.len; i++) {
-            Type *at = c->attrs.data[i].type;
-            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
-            Node *ga = em_append(em, NK_GETATTR, sp);
-            node_add_input(em->g, ga, seqs[0]);
-            ga->name = c->attrs.data[i].name;
-            ga->index = i;
-            Value *sub = node_add_output(em->g, ga, at);
-            Value *iv = em_constant(em, iv_int(idx++), sp);
+        int nsub;
+        Value **subs = module_items(em, seqs[0], sp, &nsub);
+        for (int idx = 0; idx < nsub; idx++) {
+            Value *sub = subs[idx];
+            Type *at = sub->type;
+            Value *iv = em_constant(em, iv_int(idx), sp);
             if (start) TS_TRY(em_op(em, "aten::add", sp, &iv, 2, iv, start, NULL));
             Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
             node_add_input(em->g, tc, iv);
@@ -629,17 +643,10 @@ static ts_status emit_for(Em *em, const Ast *s) {
     }
     if (seq->type->kind == TK_CLASS && seq->type->cls->kind == CK_MODULE) {
         /* a ModuleList or Sequential of a scripted module: unrolled over its submodules */
-        ClassType *c = seq->type->cls;
-        for (int i = 0; i < c->attrs.len; i++) {
-            Type *at = c->attrs.data[i].type;
-            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
-            Node *ga = em_append(em, NK_GETATTR, sp);
-            node_add_input(em->g, ga, seq);
-            ga->name = c->attrs.data[i].name;
-            ga->index = i;
-            Value *item = node_add_output(em->g, ga, at);
-            item->name = ga->name;
-            TS_TRY(assign_to(em, s->for_.target, item, sp));
+        int nsub;
+        Value **subs = module_items(em, seq, sp, &nsub);
+        for (int i = 0; i < nsub; i++) {
+            TS_TRY(assign_to(em, s->for_.target, subs[i], sp));
             TS_TRY(emit_stmts(em, &s->for_.body, 0));
         }
         return TS_OK;
