@@ -114,10 +114,11 @@ ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) {
     case TK_STR:
     case TK_LIST:
     case TK_DICT: {
-        /* a string, list or dict is true when not empty (`if not why_not_fast_path:`) */
+        /* a string, list or dict is true when not empty (`if not why_not_fast_path:`),
+         * emitted as PyTorch does: len(v) > 0 */
         Value *n;
         TS_TRY(em_op(em, "aten::len", sp, &n, 1, v, NULL, NULL));
-        return em_op(em, "aten::ne", sp, out, 2, n, em_constant(em, iv_int(0), sp), NULL);
+        return em_op(em, "aten::gt", sp, out, 2, n, em_constant(em, iv_int(0), sp), NULL);
     }
     default: {
         StrBuf t;

@@ -662,12 +662,32 @@ static ts_status emit_for(Em *em, const Ast *s) {
     return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "cannot iterate over this value");
 }
 
-/* prim::RaiseException(msg, cls): no outputs. */
+/* prim::RaiseException(msg, cls), or (msg) when cls is NULL: no outputs. */
 static ts_status raise_op(Em *em, Value *msg, Value *cls, Span sp) {
     CallArg a[2] = {{msg, NULL, sp}, {cls, NULL, sp}};
     Value **outs;
     int n;
-    return sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", a, 2, sp, &outs, &n);
+    return sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", a, cls ? 2 : 1, sp, &outs, &n);
+}
+
+/* The message of `assert c, msg` and `raise AssertionError(msg)`: PyTorch
+ * 1.13 raises its builtin AssertionError, whose message is "AssertionError: "
+ * + str(msg) and which names no class (the one-argument RaiseException); a
+ * constant message is folded into one string, as its constant propagation does. */
+static ts_status assertion_message(Em *em, const Ast *msg_expr, Span sp, Value **out) {
+    static const char prefix[] = "AssertionError: ";
+    Value *msg;
+    if (!msg_expr) {
+        *out = em_constant(em, iv_cstr(prefix), sp);
+        return TS_OK;
+    }
+    TS_TRY(em_expr(em, msg_expr, NULL, &msg));
+    if (msg->node->kind == NK_CONSTANT && msg->node->cval.kind == IV_STR) {
+        *out = em_constant(em, iv_cstr(arena_printf(&em->g->arena, "%s%s", prefix, msg->node->cval.u.s->data)), sp);
+        return TS_OK;
+    }
+    if (msg->type->kind != TK_STR) TS_TRY(em_op(em, "aten::str", sp, &msg, 1, msg, NULL, NULL));
+    return em_op(em, "aten::add", sp, out, 2, em_constant(em, iv_cstr(prefix), sp), msg, NULL);
 }
 
 static ts_status emit_raise(Em *em, const Ast *s) {
@@ -675,13 +695,26 @@ static ts_status emit_raise(Em *em, const Ast *s) {
     const char *cls = "builtins.Exception";
     Value *msg;
     const Ast *ex = s->raise.exc;
+    if (ex && ex->kind == AST_CALL && ex->call.func->kind == AST_NAME &&
+        strcmp(ex->call.func->name.id, "AssertionError") == 0) {
+        TS_TRY(assertion_message(em, ex->call.args.len ? ex->call.args.items[0] : NULL, sp, &msg));
+        TS_TRY(raise_op(em, msg, NULL, sp));
+        em->env->raised = true;
+        return TS_OK;
+    }
     if (ex && ex->kind == AST_CALL && ex->call.func->kind == AST_NAME) {
         cls = arena_printf(&em->g->arena, "builtins.%s", ex->call.func->name.id);
-        if (ex->call.args.len >= 1) TS_TRY(em_expr(em, ex->call.args.items[0], NULL, &msg));
-        else msg = em_constant(em, iv_cstr(""), sp);
+        if (ex->call.args.len >= 1) {
+            TS_TRY(em_expr(em, ex->call.args.items[0], NULL, &msg));
+            if (msg->type->kind != TK_STR) TS_TRY(em_op(em, "aten::str", sp, &msg, 1, msg, NULL, NULL));
+        } else {
+            msg = em_constant(em, iv_cstr(""), sp);
+        }
     } else if (ex && ex->kind == AST_NAME) {
-        cls = arena_printf(&em->g->arena, "builtins.%s", ex->name.id);
-        msg = em_constant(em, iv_cstr(""), sp);
+        /* a bare class (`raise ValueError`): PyTorch raises "" naming no class */
+        TS_TRY(raise_op(em, em_constant(em, iv_cstr(""), sp), NULL, sp));
+        em->env->raised = true;
+        return TS_OK;
     } else {
         msg = em_constant(em, iv_cstr("Exception"), sp);
     }
@@ -786,9 +819,8 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         em->env = &env;
         Value *msg = NULL;
         ts_status st = TS_OK;
-        if (s->assert_.msg) st = em_expr(em, s->assert_.msg, NULL, &msg);
-        else msg = em_constant(em, iv_cstr("AssertionError: "), sp);
-        if (st == TS_OK) st = raise_op(em, msg, em_constant(em, iv_cstr("builtins.AssertionError"), sp), sp);
+        st = assertion_message(em, s->assert_.msg, sp, &msg);
+        if (st == TS_OK) st = raise_op(em, msg, NULL, sp);
         em->env = saved_env;
         em_env_free(&env);
         em->b = saved;
