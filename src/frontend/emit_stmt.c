@@ -292,6 +292,7 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     Value *c;
     TS_TRY(em_expr(em, s->if_.cond, NULL, &c));
     TS_TRY(em_to_bool(em, c, s->if_.cond->span, &c));
+    c = em_cond(em, c, s->if_.cond);
     const AstList *bodies[2] = {&s->if_.body, &s->if_.orelse};
     bool exits[2] = {always_exits(bodies[0]) && !always_raises(bodies[0]),
                      always_exits(bodies[1]) && !always_raises(bodies[1])};
@@ -800,6 +801,7 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         Value *c;
         TS_TRY(em_expr(em, s->assert_.test, NULL, &c));
         TS_TRY(em_to_bool(em, c, sp, &c));
+        c = em_cond(em, c, s->assert_.test);
         bool cb;
         if (em_const_bool(c, &cb) && cb) return TS_OK;
         Node *n = em_append(em, NK_IF, sp);
