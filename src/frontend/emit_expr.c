@@ -103,6 +103,30 @@ bool em_const_bool(const Value *v, bool *out) {
     return true;
 }
 
+static bool block_returns_bool(const Block *b, bool want) {
+    bool v;
+    for (const Node *n = b->param->next; n != b->ret; n = n->next)
+        if (n->kind != NK_CONSTANT && n->kind != NK_UNCHECKED_CAST) return false;
+    return b->ret->inputs.len == 1 && em_const_bool(b->ret->inputs.data[0], &v) && v == want &&
+           !b->ret->inputs.data[0]->node->folded;
+}
+
+/* The condition of a new If. When it is the only output of the If just
+ * emitted for `a and S` or `a or S` (S a constant), `if a: True else: False`,
+ * PyTorch's graph tests `a` itself (`if self.training and
+ * self.track_running_stats:` prints `if training:`). Only for a condition
+ * written as `and`/`or` (cond): a value that went through a variable keeps
+ * its If, as does a constant the emitter folded (`a and not self.flag`). */
+Value *em_cond(Em *em, Value *c, const Ast *cond) {
+    Node *n = c->node;
+    if (cond->kind != AST_BOOLOP || n->kind != NK_IF || n->owner != em->b || n->outputs.len != 1 || n->next != em->b->ret ||
+        !block_returns_bool(n->blocks[0], true) || !block_returns_bool(n->blocks[1], false))
+        return c;
+    Value *a = n->inputs.data[0];
+    node_remove(n);
+    return a;
+}
+
 /* A condition as a bool value. */
 ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) {
     switch (v->type->kind) {
@@ -114,10 +138,11 @@ ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) {
     case TK_STR:
     case TK_LIST:
     case TK_DICT: {
-        /* a string, list or dict is true when not empty (`if not why_not_fast_path:`) */
+        /* a string, list or dict is true when not empty (`if not why_not_fast_path:`),
+         * emitted as PyTorch does: len(v) > 0 */
         Value *n;
         TS_TRY(em_op(em, "aten::len", sp, &n, 1, v, NULL, NULL));
-        return em_op(em, "aten::ne", sp, out, 2, n, em_constant(em, iv_int(0), sp), NULL);
+        return em_op(em, "aten::gt", sp, out, 2, n, em_constant(em, iv_int(0), sp), NULL);
     }
     default: {
         StrBuf t;
@@ -1347,6 +1372,32 @@ static ts_status emit_compare1(Em *em, AstCmpOp cop, Value *a, Value *b, Span sp
     return em_op(em, cmp_aten(cop), sp, out, 2, a, b, NULL);
 }
 
+/* `a < b < c` as PyTorch's frontend reads it (build_Compare): `(a < b) and
+ * (b < c)`, short-circuiting, the middle operand emitted once per use. */
+static const Ast *chained_compare(Em *em, const Ast *e) {
+    const Ast *acc = NULL;
+    for (int i = 0; i < e->compare.nops; i++) {
+        Ast *c = ast_new(&em->u->arena, AST_COMPARE, e->span);
+        c->compare.nops = 1;
+        c->compare.ops = arena_array(&em->u->arena, AstCmpOp, 1);
+        c->compare.ops[0] = e->compare.ops[i];
+        c->compare.operands.len = 2;
+        c->compare.operands.items = arena_array(&em->u->arena, Ast *, 2);
+        c->compare.operands.items[0] = e->compare.operands.items[i];
+        c->compare.operands.items[1] = e->compare.operands.items[i + 1];
+        if (!acc) {
+            acc = c;
+            continue;
+        }
+        Ast *b = ast_new(&em->u->arena, AST_BOOLOP, e->span);
+        b->boolop.op = BOOLOP_AND;
+        b->boolop.lhs = (Ast *)acc;
+        b->boolop.rhs = c;
+        acc = b;
+    }
+    return acc;
+}
+
 /* Emit `then` and `else` expressions into an If with one output. */
 static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *cond_e, const Ast *then_e, Value *then_v,
                                    const Ast *else_e, Value *else_v, Type *hint, Span sp, Value **out) {
@@ -1358,6 +1409,7 @@ static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *cond_e, const
         if (cb) return then_e ? em_expr(em, then_e, hint, out) : (*out = then_v, TS_OK);
         return else_e ? em_expr(em, else_e, hint, out) : (*out = else_v, TS_OK);
     }
+    if (cond_e) cond = em_cond(em, cond, cond_e);
     Node *n = em_append(em, NK_IF, sp);
     node_add_input(em->g, n, cond);
     Block *saved = em->b;
@@ -1539,6 +1591,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
             bool cb;
             if (em_const_bool(b, &cb)) { /* folded, so `not torch.jit.is_scripting() and ...` is static */
                 *out = em_constant(em, iv_bool(!cb), sp);
+                (*out)->node->folded = true;
                 return TS_OK;
             }
             return em_op(em, "aten::__not__", sp, out, 1, b, NULL, NULL);
@@ -1548,6 +1601,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         break;
     }
     case AST_COMPARE: {
+        if (e->compare.nops > 1) return em_expr(em, chained_compare(em, e), hint, out);
         Value *acc = NULL;
         Value *lhs;
         TS_TRY(em_expr(em, e->compare.operands.items[0], NULL, &lhs));
@@ -1566,6 +1620,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         Value *a;
         TS_TRY(em_expr(em, e->boolop.lhs, NULL, &a));
         TS_TRY(em_to_bool(em, a, sp, &a));
+        a = em_cond(em, a, e->boolop.lhs);
         bool is_and = e->boolop.op == BOOLOP_AND;
         bool ca;
         if (em_const_bool(a, &ca)) {
@@ -1608,6 +1663,15 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
             block_add_output(em->g, blk, v);
         }
         em->b = saved;
+        bool cr;
+        if (!env.order.len && em_const_bool(blks[rhs_br]->ret->inputs.data[0], &cr) && cr != is_and) {
+            /* `a and False`, `a or True`: decided statically, as PyTorch's CondValue
+             * (its If folds away: both branches give the same constant) */
+            node_remove(n);
+            em_env_free(&env);
+            *out = em_constant(em, iv_bool(cr), sp);
+            return TS_OK;
+        }
         *out = node_add_output(em->g, n, ty_bool());
         /* names the rhs branch refined (stored, as PyTorch does) leave the If
          * as outputs after the value: `_1, x0 = torch.__isnot__(y, None), x1` */

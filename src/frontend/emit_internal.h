@@ -88,6 +88,9 @@ ts_status em_op(Em *em, const char *name, Span sp, Value **out, int n, Value *a,
 /* A condition as a bool value (aten::Bool for tensors and numbers). */
 ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) TS_MUST_CHECK;
 const char *em_binop_aten(AstBinOp op, bool tensor);
+/* The value a new If tests for condition c, the value of expression cond
+ * (emit_expr.c: PyTorch's `if a and True:` tests a); c itself in general. */
+Value *em_cond(Em *em, Value *c, const struct Ast *cond);
 /* A tuple whose elements fit List[T] (t, maybe Optional) as that list, as PyTorch
  * converts at calls and returns; v itself otherwise. */
 Value *em_tuple_to_list(Em *em, Value *v, Type *t, Span sp);

@@ -481,6 +481,7 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     Value *c;
     TS_TRY(em_expr(em, s->if_.cond, NULL, &c));
     TS_TRY(em_to_bool(em, c, s->if_.cond->span, &c));
+    c = em_cond(em, c, s->if_.cond);
     const AstList *bodies[2] = {&s->if_.body, &s->if_.orelse};
     bool exits[2] = {always_exits(bodies[0]) && !always_raises(bodies[0]),
                      always_exits(bodies[1]) && !always_raises(bodies[1])};
@@ -705,6 +706,25 @@ static Ast *syn_call(Em *em, const char *fn, Ast *a, Ast *b, Span sp) {
  * and over a ModuleList or Sequential it is unrolled, as PyTorch does. */
 static ts_status emit_for(Em *em, const Ast *s);
 
+/* The submodules of a ModuleList or Sequential, each read with one
+ * prim::GetAttr, all before the first copy of the loop body: PyTorch's
+ * emitter reads them when it makes the iterable (ModuleValue::iter). */
+static Value **module_items(Em *em, Value *seq, Span sp, int *n) {
+    ClassType *c = seq->type->cls;
+    Value **items = arena_array(&em->g->arena, Value *, c->attrs.len ? c->attrs.len : 1);
+    *n = 0;
+    for (int i = 0; i < c->attrs.len; i++) {
+        Type *at = c->attrs.data[i].type;
+        if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
+        Node *ga = em_append(em, NK_GETATTR, sp);
+        node_add_input(em->g, ga, seq);
+        ga->name = c->attrs.data[i].name;
+        ga->index = i;
+        items[(*n)++] = node_add_output(em->g, ga, at);
+    }
+    return items;
+}
+
 static bool is_module_value(const Value *v) { return v->type->kind == TK_CLASS && v->type->cls->kind == CK_MODULE; }
 
 static bool is_zip_call(Em *em, const Ast *e) {
@@ -784,11 +804,18 @@ static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const A
                        "enumerate(zip(...)) needs a ModuleList, Sequential or tuple among zip's arguments");
     Value *start = NULL;
     if (is_enum && it->call.args.len == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
+    /* a module container's submodules are all read before the first body (ModuleValue::iter) */
+    Value **subs[8] = {NULL};
+    for (int i = 0; i < na; i++) {
+        int nsub;
+        if (is_module_value(seqs[i])) subs[i] = module_items(em, seqs[i], sp, &nsub);
+    }
     for (int k = 0; k < n; k++) {
         Value *items[8];
         Type *ts[8];
         for (int i = 0; i < na; i++) {
-            TS_TRY(zip_item(em, seqs[i], k, sp, &items[i]));
+            if (subs[i]) items[i] = subs[i][k];
+            else TS_TRY(zip_item(em, seqs[i], k, sp, &items[i]));
             ts[i] = items[i]->type;
         }
         Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
@@ -831,17 +858,12 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
     if (is_enum && seqs[0]->type->kind == TK_CLASS && seqs[0]->type->cls->kind == CK_MODULE) {
         Value *start = NULL;
         if (na == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
-        ClassType *c = seqs[0]->type->cls;
-        int idx = 0;
-        for (int i = 0; i < c->attrs.len; i++) {
-            Type *at = c->attrs.data[i].type;
-            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
-            Node *ga = em_append(em, NK_GETATTR, sp);
-            node_add_input(em->g, ga, seqs[0]);
-            ga->name = c->attrs.data[i].name;
-            ga->index = i;
-            Value *sub = node_add_output(em->g, ga, at);
-            Value *iv = em_constant(em, iv_int(idx++), sp);
+        int nsub;
+        Value **subs = module_items(em, seqs[0], sp, &nsub);
+        for (int idx = 0; idx < nsub; idx++) {
+            Value *sub = subs[idx];
+            Type *at = sub->type;
+            Value *iv = em_constant(em, iv_int(idx), sp);
             if (start) TS_TRY(em_op(em, "aten::add", sp, &iv, 2, iv, start, NULL));
             Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
             node_add_input(em->g, tc, iv);
@@ -979,17 +1001,10 @@ static ts_status emit_for(Em *em, const Ast *s) {
     }
     if (seq->type->kind == TK_CLASS && seq->type->cls->kind == CK_MODULE) {
         /* a ModuleList or Sequential of a scripted module: unrolled over its submodules */
-        ClassType *c = seq->type->cls;
-        for (int i = 0; i < c->attrs.len; i++) {
-            Type *at = c->attrs.data[i].type;
-            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
-            Node *ga = em_append(em, NK_GETATTR, sp);
-            node_add_input(em->g, ga, seq);
-            ga->name = c->attrs.data[i].name;
-            ga->index = i;
-            Value *item = node_add_output(em->g, ga, at);
-            item->name = ga->name;
-            TS_TRY(assign_to(em, s->for_.target, item, sp));
+        int nsub;
+        Value **subs = module_items(em, seq, sp, &nsub);
+        for (int i = 0; i < nsub; i++) {
+            TS_TRY(assign_to(em, s->for_.target, subs[i], sp));
             TS_TRY(emit_stmts(em, &s->for_.body, 0));
         }
         return TS_OK;
@@ -1005,12 +1020,32 @@ static ts_status emit_for(Em *em, const Ast *s) {
     return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "cannot iterate over this value");
 }
 
-/* prim::RaiseException(msg, cls): no outputs. */
+/* prim::RaiseException(msg, cls), or (msg) when cls is NULL: no outputs. */
 static ts_status raise_op(Em *em, Value *msg, Value *cls, Span sp) {
     CallArg a[2] = {{msg, NULL, sp}, {cls, NULL, sp}};
     Value **outs;
     int n;
-    return sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", a, 2, sp, &outs, &n);
+    return sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", a, cls ? 2 : 1, sp, &outs, &n);
+}
+
+/* The message of `assert c, msg` and `raise AssertionError(msg)`: PyTorch
+ * 1.13 raises its builtin AssertionError, whose message is "AssertionError: "
+ * + str(msg) and which names no class (the one-argument RaiseException); a
+ * constant message is folded into one string, as its constant propagation does. */
+static ts_status assertion_message(Em *em, const Ast *msg_expr, Span sp, Value **out) {
+    static const char prefix[] = "AssertionError: ";
+    Value *msg;
+    if (!msg_expr) {
+        *out = em_constant(em, iv_cstr(prefix), sp);
+        return TS_OK;
+    }
+    TS_TRY(em_expr(em, msg_expr, NULL, &msg));
+    if (msg->node->kind == NK_CONSTANT && msg->node->cval.kind == IV_STR) {
+        *out = em_constant(em, iv_cstr(arena_printf(&em->g->arena, "%s%s", prefix, msg->node->cval.u.s->data)), sp);
+        return TS_OK;
+    }
+    if (msg->type->kind != TK_STR) TS_TRY(em_op(em, "aten::str", sp, &msg, 1, msg, NULL, NULL));
+    return em_op(em, "aten::add", sp, out, 2, em_constant(em, iv_cstr(prefix), sp), msg, NULL);
 }
 
 static ts_status emit_raise(Em *em, const Ast *s) {
@@ -1018,13 +1053,26 @@ static ts_status emit_raise(Em *em, const Ast *s) {
     const char *cls = "builtins.Exception";
     Value *msg;
     const Ast *ex = s->raise.exc;
+    if (ex && ex->kind == AST_CALL && ex->call.func->kind == AST_NAME &&
+        strcmp(ex->call.func->name.id, "AssertionError") == 0) {
+        TS_TRY(assertion_message(em, ex->call.args.len ? ex->call.args.items[0] : NULL, sp, &msg));
+        TS_TRY(raise_op(em, msg, NULL, sp));
+        em->env->raised = true;
+        return TS_OK;
+    }
     if (ex && ex->kind == AST_CALL && ex->call.func->kind == AST_NAME) {
         cls = arena_printf(&em->g->arena, "builtins.%s", ex->call.func->name.id);
-        if (ex->call.args.len >= 1) TS_TRY(em_expr(em, ex->call.args.items[0], NULL, &msg));
-        else msg = em_constant(em, iv_cstr(""), sp);
+        if (ex->call.args.len >= 1) {
+            TS_TRY(em_expr(em, ex->call.args.items[0], NULL, &msg));
+            if (msg->type->kind != TK_STR) TS_TRY(em_op(em, "aten::str", sp, &msg, 1, msg, NULL, NULL));
+        } else {
+            msg = em_constant(em, iv_cstr(""), sp);
+        }
     } else if (ex && ex->kind == AST_NAME) {
-        cls = arena_printf(&em->g->arena, "builtins.%s", ex->name.id);
-        msg = em_constant(em, iv_cstr(""), sp);
+        /* a bare class (`raise ValueError`): PyTorch raises "" naming no class */
+        TS_TRY(raise_op(em, em_constant(em, iv_cstr(""), sp), NULL, sp));
+        em->env->raised = true;
+        return TS_OK;
     } else {
         msg = em_constant(em, iv_cstr("Exception"), sp);
     }
@@ -1200,6 +1248,7 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         Value *c;
         TS_TRY(em_expr(em, s->assert_.test, NULL, &c));
         TS_TRY(em_to_bool(em, c, sp, &c));
+        c = em_cond(em, c, s->assert_.test);
         bool cb;
         if (em_const_bool(c, &cb) && cb) return TS_OK;
         Node *n = em_append(em, NK_IF, sp);
@@ -1219,9 +1268,8 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         em->env = &env;
         Value *msg = NULL;
         ts_status st = TS_OK;
-        if (s->assert_.msg) st = em_expr(em, s->assert_.msg, NULL, &msg);
-        else msg = em_constant(em, iv_cstr("AssertionError: "), sp);
-        if (st == TS_OK) st = raise_op(em, msg, em_constant(em, iv_cstr("builtins.AssertionError"), sp), sp);
+        st = assertion_message(em, s->assert_.msg, sp, &msg);
+        if (st == TS_OK) st = raise_op(em, msg, NULL, sp);
         em->env = saved_env;
         em_env_free(&env);
         em->b = saved;
