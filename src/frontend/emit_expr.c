@@ -1348,10 +1348,16 @@ static bool static_is(Value *a, Value *b, bool *result) {
 
 static ts_status emit_compare1(Em *em, AstCmpOp cop, Value *a, Value *b, Span sp, Value **out) {
     if ((cop == CMPOP_IN || cop == CMPOP_NOT_IN) && a->type->kind == TK_STR && b->type->kind == TK_STR) {
-        /* substring: b.find(a) != -1 (TorchScript's str in str) */
-        Value *pos;
-        TS_TRY(em_op(em, "aten::find", sp, &pos, 2, b, a, NULL));
-        return em_op(em, cop == CMPOP_IN ? "aten::ne" : "aten::eq", sp, out, 2, pos, em_constant(em, iv_int(-1), sp), NULL);
+        /* substring: PyTorch's builtin str.__contains__, inlined:
+         * b.find(a, 0, len(b)) != -1 (`not in`: the __not__ of that) */
+        Value *pos, *len, *r;
+        TS_TRY(em_op(em, "aten::len", sp, &len, 1, b, NULL, NULL));
+        CallArg fa[4] = {{b, NULL, sp}, {a, NULL, sp}, {em_constant(em, iv_int(0), sp), NULL, sp}, {len, NULL, sp}};
+        TS_TRY(sema_emit_op1(em->ctx, em->g, em->b, "aten::find", fa, 4, sp, &pos));
+        TS_TRY(em_op(em, "aten::ne", sp, &r, 2, pos, em_constant(em, iv_int(-1), sp), NULL));
+        if (cop == CMPOP_NOT_IN) return em_op(em, "aten::__not__", sp, out, 1, r, NULL, NULL);
+        *out = r;
+        return TS_OK;
     }
     if (cop == CMPOP_IN || cop == CMPOP_NOT_IN) {
         Value *r;
@@ -1458,10 +1464,12 @@ static ts_status emit_list(Em *em, const Ast *e, Type *hint, Value **out) {
             return em_type_error(em, e->seq.elts.items[i]->span, "list element", elem, vs[i]->type);
         }
     }
-    if (!t) t = ty_tensor(); /* TorchScript's default for an empty list */
     Node *node = em_append(em, NK_LIST_CONSTRUCT, e->span);
     for (int i = 0; i < n; i++) node_add_input(em->g, node, vs[i]);
-    *out = node_add_output(em->g, node, ty_list(t));
+    *out = node_add_output(em->g, node, ty_list(t ? t : ty_tensor())); /* TorchScript's default for an empty list */
+    /* `xs = []` with no type to go by: PyTorch replaces the list by a new, unnamed
+     * one once its element type is known, so the name given here never prints */
+    if (!t) (*out)->name = "";
     return TS_OK;
 }
 

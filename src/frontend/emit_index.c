@@ -225,11 +225,9 @@ ts_status em_subscript(Em *em, const Ast *e, Value **out) {
         if (i < 0 || i >= n)
             return ts_fail(em->ctx, TS_ERR_VALUE, &sp, "tuple index out of range: the tuple has %d element%s and the "
                            "index is %lld", n, n == 1 ? "" : "s", (long long)(i < 0 ? i - n : i));
-        if (base->node->kind == NK_TUPLE_CONSTRUCT && base->node->inputs.len == n) {
-            /* (a, b)[1] is b, as PyTorch's tuple lowering makes it */
-            *out = base->node->inputs.data[i];
-            return TS_OK;
-        }
+        /* (a, b)[1] stays a TupleIndex here: PyTorch's tuple lowering makes it b only
+         * after the emitter named the index's result (`m = x.min(0)[0]` leaves min's
+         * outputs unnamed); the printer prints it as b (code_print.c mark_aliases) */
         Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
         node_add_input(em->g, ti, base);
         ti->index = (int)i;

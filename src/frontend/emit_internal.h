@@ -125,6 +125,13 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
 
 /* ---- statements (emit_stmt.c), for expressions desugared into them ---- */
 ts_status em_stmts(Em *em, const AstList *l) TS_MUST_CHECK;
+
+/* NK_UNINITIALIZED's index: a placeholder PyTorch's exit transform makes (one per
+ * type, at the top of the graph) for a name a raising branch never defines, or for
+ * the return value on a path that has not returned; 0: one that stays put. */
+enum { UNINIT_RAISED = 1, UNINIT_RETURN = 2 };
+void em_hoist_uninitialized(Graph *g); /* emit_post.c */
+void em_canonicalize_outputs(Graph *g); /* emit_post.c: If and Loop outputs in the order of first use */
 ts_status em_assign_target(Em *em, const struct Ast *target, Value *v, Span sp) TS_MUST_CHECK;
 
 #endif

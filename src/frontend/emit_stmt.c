@@ -46,6 +46,13 @@ static ts_status unpack_to(Em *em, const Ast *target, Value *v, Span sp) {
         for (int i = 0; i < ts->len; i++) elems[i] = ty_tensor();
         v->type = t = ty_tuple(elems, ts->len);
     }
+    if (t->kind == TK_TUPLE && v->node->kind == NK_TUPLE_CONSTRUCT && v->node->inputs.len == ts->len) {
+        /* `a, b = x + 1, f(x)` (or a tuple-returning op): the construct's inputs
+         * themselves, named by the targets, as PyTorch's createTupleUnpack folds it */
+        Node *c = v->node;
+        for (int i = 0; i < ts->len; i++) TS_TRY(assign_to(em, ts->items[i], c->inputs.data[i], sp));
+        return TS_OK;
+    }
     if (t->kind == TK_TUPLE || (t->kind == TK_CLASS && t->cls->kind == CK_NAMEDTUPLE)) {
         int nt = t->kind == TK_TUPLE ? t->n : t->cls->attrs.len;
         if (nt != ts->len)
@@ -378,7 +385,7 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
         block_append(blk, cast);
         node_add_input(em->g, cast, v);
         Value *o = node_add_output(em->g, cast, to);
-        o->name = v->name;
+        o->name = r->names[k][i]; /* the variable's name, as PyTorch's setVar gives it */
         /* an assignment, as PyTorch stores it: the If (or and/or) merges it out
          * and later code uses the merged value; a merge nothing uses is dead */
         if (!strmap_get(&env->vars, r->names[k][i])) vec_push(&env->order, arena_strdup(&em->g->arena, r->names[k][i]));
@@ -415,6 +422,7 @@ static bool prepare_partial_return(Em *em, Env *envs, Block **blks, Span sp) {
             Value *f = em_env_lookup(se, "$retflag"), *r = em_env_lookup(se, "$ret");
             if (!r) {
                 Node *un = node_new(em->g, NK_UNINITIALIZED, sp);
+                un->index = UNINIT_RETURN;
                 block_append(blks[k], un);
                 r = node_add_output(em->g, un, rt);
             }
@@ -550,6 +558,7 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
             Value *v = vs[k];
             if (!v) {
                 Node *un = node_new(em->g, NK_UNINITIALIZED, sp);
+                un->index = UNINIT_RAISED;
                 block_append(blks[k], un);
                 v = node_add_output(em->g, un, t);
             }
@@ -742,16 +751,21 @@ static int module_count(const Value *v) {
 }
 
 /* zip(a, b, ...)'s arguments as values (a dict: its keys); *any_static when one is
- * a module container or a tuple, whose length is known at compile time. */
-static ts_status zip_args(Em *em, const Ast *zc, Value **seqs, bool *any_static) {
+ * a module container or a tuple, whose length is known at compile time. A module
+ * container's submodules (subs[i]) are read right after it, before the next
+ * argument, as PyTorch's emitter makes each argument's iterable in turn. */
+static ts_status zip_args(Em *em, const Ast *zc, Value **seqs, Value ***subs, bool *any_static) {
     Span sp = zc->span;
     int na = zc->call.args.len;
     if (zc->call.keywords.len || na < 1 || na > 8)
         return ts_fail(em->ctx, TS_ERR_TYPE, &zc->span, "zip() arguments are not supported here");
     *any_static = false;
     for (int i = 0; i < na; i++) {
+        int nsub;
+        subs[i] = NULL;
         TS_TRY(em_expr(em, zc->call.args.items[i], NULL, &seqs[i]));
         if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
+        if (is_module_value(seqs[i])) subs[i] = module_items(em, seqs[i], sp, &nsub);
         if (is_module_value(seqs[i]) || seqs[i]->type->kind == TK_TUPLE) *any_static = true;
     }
     return TS_OK;
@@ -791,7 +805,7 @@ static ts_status zip_item(Em *em, Value *seq, int k, Span sp, Value **out) {
  * tuple among the arguments, unrolled over the shortest of those (PyTorch's
  * IterableTree: a module container has a length known at compile time; every
  * argument must have one). */
-static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const Ast *zc, Value **seqs) {
+static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const Ast *zc, Value **seqs, Value ***subs) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
     int na = zc->call.args.len, n = -1;
@@ -804,12 +818,6 @@ static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const A
                        "enumerate(zip(...)) needs a ModuleList, Sequential or tuple among zip's arguments");
     Value *start = NULL;
     if (is_enum && it->call.args.len == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
-    /* a module container's submodules are all read before the first body (ModuleValue::iter) */
-    Value **subs[8] = {NULL};
-    for (int i = 0; i < na; i++) {
-        int nsub;
-        if (is_module_value(seqs[i])) subs[i] = module_items(em, seqs[i], sp, &nsub);
-    }
     for (int k = 0; k < n; k++) {
         Value *items[8];
         Type *ts[8];
@@ -848,8 +856,9 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
         /* zip over a ModuleList (or enumerate(zip(...))): unrolled */
         const Ast *zc = is_enum ? it->call.args.items[0] : it;
         bool any_static = false;
-        TS_TRY(zip_args(em, zc, seqs, &any_static));
-        if (any_static || is_enum) return emit_for_static_zip(em, s, is_enum, zc, seqs);
+        Value **subs[8];
+        TS_TRY(zip_args(em, zc, seqs, subs, &any_static));
+        if (any_static || is_enum) return emit_for_static_zip(em, s, is_enum, zc, seqs, subs);
     }
     for (int i = 0; i < nseq && is_enum; i++) {
         TS_TRY(em_expr(em, it->call.args.items[i], NULL, &seqs[i]));
@@ -1459,6 +1468,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
         fn->state = FN_FAILED;
         return st;
     }
+    em_hoist_uninitialized(em.g);
     fn->graph = em.g;
     fn->state = FN_EMITTED;
     return TS_OK;
