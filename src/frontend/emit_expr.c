@@ -1420,30 +1420,47 @@ static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *cond_e, const
     node_add_input(em->g, n, cond);
     Block *saved = em->b;
     Value *vs[2];
+    Block *blks[2];
+    Env envs[2], *saved_env = em->env;
+    ts_status st = TS_OK;
     for (int k = 0; k < 2; k++) {
-        Block *blk = node_add_block(em->g, n);
+        Block *blk = blks[k] = node_add_block(em->g, n);
         em->b = blk;
         const Ast *e = k == 0 ? then_e : else_e;
         Value *v = k == 0 ? then_v : else_v;
-        Env env, *saved_env = em->env;
-        em_env_init(&env, em->env);
-        em_apply_refines(em, &refs, k, blk, &env, sp);
-        em->env = &env;
-        ts_status st = e ? em_expr(em, e, hint, &v) : TS_OK;
+        em_env_init(&envs[k], saved_env);
+        em_apply_refines(em, &refs, k, blk, &envs[k], sp);
+        em->env = &envs[k];
+        if (st == TS_OK && e) st = em_expr(em, e, hint, &v);
         em->env = saved_env;
-        em_env_free(&env);
-        if (st != TS_OK) {
-            em->b = saved;
-            return st;
-        }
         vs[k] = v;
-        block_add_output(em->g, blk, v);
+        if (st == TS_OK) block_add_output(em->g, blk, v);
     }
     em->b = saved;
-    Type *t = ty_unify(vs[0]->type, vs[1]->type);
-    if (!t) return em_type_error(em, sp, "the two branches of a conditional expression differ", vs[0]->type, vs[1]->type);
-    *out = node_add_output(em->g, n, t);
-    return TS_OK;
+    Type *t = st == TS_OK ? ty_unify(vs[0]->type, vs[1]->type) : NULL;
+    if (st == TS_OK && !t)
+        st = em_type_error(em, sp, "the two branches of a conditional expression differ", vs[0]->type, vs[1]->type);
+    if (st == TS_OK) {
+        *out = node_add_output(em->g, n, t);
+        /* a name refined in a branch is stored there, as PyTorch's emitter does: it
+         * leaves the If (the other branch gives the name's value outside) and later
+         * code uses the merged value; its place among the outputs is its first use */
+        for (int k = 0; k < 2; k++)
+            for (int i = 0; i < envs[k].order.len; i++) {
+                const char *name = envs[k].order.data[i];
+                if (k == 1 && strmap_get(&envs[0].vars, name)) continue;
+                Value *in[2] = {em_env_lookup(&envs[0], name), em_env_lookup(&envs[1], name)};
+                Type *mt = in[0] && in[1] ? ty_unify(in[0]->type, in[1]->type) : NULL;
+                if (!mt) continue;
+                for (int b = 0; b < 2; b++) block_add_output(em->g, blks[b], in[b]);
+                Value *o = node_add_output(em->g, n, mt);
+                o->name = name;
+                em_env_set(em, name, o);
+            }
+    }
+    em_env_free(&envs[0]);
+    em_env_free(&envs[1]);
+    return st;
 }
 
 static ts_status emit_list(Em *em, const Ast *e, Type *hint, Value **out) {

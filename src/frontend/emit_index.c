@@ -120,22 +120,29 @@ static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) 
 
 ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) { return emit_tensor_index(em, e, x, out); }
 
+/* A number written into a tensor becomes a tensor of the target's dtype and
+ * device (torch.tensor(v, dtype=, device=)), as PyTorch's emitSubscriptAssign does. */
+ts_status em_number_as_tensor(Em *em, Value *v, Value *like, Span sp, Value **out) {
+    Value *dt, *dev;
+    if (v->type->kind == TK_TENSOR) {
+        *out = v;
+        return TS_OK;
+    }
+    TS_TRY(em_op(em, "prim::dtype", sp, &dt, 1, like, NULL, NULL));
+    TS_TRY(em_op(em, "prim::device", sp, &dev, 1, like, NULL, NULL));
+    CallArg a[4] = {{v, NULL, sp}, {dt, "dtype", sp}, {dev, "device", sp}, {em_constant(em, iv_bool(false), sp), "requires_grad", sp}};
+    return sema_emit_op1(em->ctx, em->g, em->b, "aten::tensor", a, 4, sp, out);
+}
+
 ts_status em_tensor_index_put(Em *em, const struct Ast *e, Value *x, Value *v, Value **view_out, bool *done) {
     Value *tix[MAX_CALL_ARGS], *view, *r;
     int n;
     *done = false;
     TS_TRY(em_tensor_index_views(em, e, x, &view, tix, &n));
     *view_out = view;
-    if (n == 0) return TS_OK; /* views only: the caller writes into the view (fill_ / copy_) */
+    if (n == 0) return TS_OK; /* views only: the caller copies into the view */
     Span sp = e->span;
-    if (v->type->kind != TK_TENSOR) {
-        /* a number becomes a tensor of the target's dtype and device, as PyTorch emits it */
-        Value *dt, *dev;
-        TS_TRY(em_op(em, "prim::dtype", sp, &dt, 1, view, NULL, NULL));
-        TS_TRY(em_op(em, "prim::device", sp, &dev, 1, view, NULL, NULL));
-        CallArg a[4] = {{v, NULL, sp}, {dt, "dtype", sp}, {dev, "device", sp}, {em_constant(em, iv_bool(false), sp), "requires_grad", sp}};
-        TS_TRY(sema_emit_op1(em->ctx, em->g, em->b, "aten::tensor", a, 4, sp, &v));
-    }
+    TS_TRY(em_number_as_tensor(em, v, view, sp, &v));
     Value *l = em_tensor_index_list(em, tix, n, sp);
     *done = true;
     return em_op(em, "aten::index_put_", sp, &r, 3, view, l, v);

@@ -106,6 +106,7 @@ Value *em_tensor_index_list(Em *em, Value **tix, int n, Span sp);
 /* x[indices] = v: with a tensor among the indices, aten::index_put_ on the view of the
  * other indices (*done); else *view is that view, for the caller to write into. */
 ts_status em_tensor_index_put(Em *em, const struct Ast *e, Value *x, Value *v, Value **view, bool *done) TS_MUST_CHECK;
+ts_status em_number_as_tensor(Em *em, Value *v, Value *like, Span sp, Value **out) TS_MUST_CHECK;
 
 /* ---- expressions ---- */
 ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) TS_MUST_CHECK;

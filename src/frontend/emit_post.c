@@ -8,7 +8,6 @@
  * added do not jitter). Part of the IR emitter (emit_internal.h); runs once
  * per function after emit_stmt.c.
  */
-#include <stdlib.h>
 #include <string.h>
 #include "frontend/emit_internal.h"
 
@@ -102,34 +101,79 @@ static int pos_of(const Node *n) { return n->kind == NK_RETURN ? 1 << 30 : (int)
 
 static Node *owner_node(const Node *n) { return n->owner ? n->owner->owner : NULL; }
 
-/* Node::isBefore: compared in the first block both are (or have an ancestor) in. */
+static int depth_of(const Node *n) {
+    int d = 0;
+    for (const Node *o = owner_node(n); o; o = owner_node(o)) d++;
+    return d;
+}
+
+static int block_index(const Block *b) {
+    const Node *o = b->owner;
+    for (int k = 0; o && k < o->nblocks; k++)
+        if (o->blocks[k] == b) return k;
+    return 0;
+}
+
+/* The canonical order of two nodes (canonicalize.cpp's isBefore, not a
+ * topological one): a node containing another is before it, and of two nodes
+ * in different blocks of one node, the one in the earlier block is. */
 static bool node_before(const Node *a, const Node *b) {
-    for (const Node *l = a; l; l = owner_node(l))
-        for (const Node *r = b; r; r = owner_node(r))
-            if (l->owner == r->owner) return l != r && pos_of(l) < pos_of(r);
+    int da = depth_of(a), db = depth_of(b);
+    for (; da > db; da--) {
+        a = owner_node(a);
+        if (a == b) return false;
+    }
+    for (; db > da; db--) {
+        b = owner_node(b);
+        if (b == a) return true;
+    }
+    while (a && b) {
+        if (a->owner == b->owner) return pos_of(a) < pos_of(b);
+        const Node *na = owner_node(a), *nb = owner_node(b);
+        if (na == nb) return block_index(a->owner) < block_index(b->owner);
+        a = na;
+        b = nb;
+    }
     return false;
 }
 
 static bool use_before(Use a, Use b) { return a.user == b.user ? a.offset < b.offset : node_before(a.user, b.user); }
 
-static void number(Block *b) {
+/* Positions in aux (clear: NULL everywhere, as the compiler expects it). */
+static void number(Block *b, bool clear) {
     int i = 0;
     for (Node *n = b->param->next; n != b->ret; n = n->next) {
-        n->aux = (void *)(intptr_t)i++;
-        for (int k = 0; k < n->nblocks; k++) number(n->blocks[k]);
+        n->aux = clear ? NULL : (void *)(intptr_t)i++;
+        for (int k = 0; k < n->nblocks; k++) number(n->blocks[k], clear);
     }
+}
+
+static void count_uses(int *uses, Block *b) {
+    for (Node *n = b->param->next;; n = n->next) {
+        for (int i = 0; i < n->inputs.len; i++) uses[n->inputs.data[i]->id]++;
+        if (n == b->ret) break;
+        for (int k = 0; k < n->nblocks; k++) count_uses(uses, n->blocks[k]);
+    }
+}
+
+/* Is input i of n what an If's block gives for an output nothing uses? PyTorch's
+ * dead code elimination has removed that output (and this use) by then. */
+static bool dead_use(const int *uses, const Node *n, int i) {
+    const Node *o = n->kind == NK_RETURN && n->owner ? n->owner->owner : NULL;
+    return o && o->kind == NK_IF && i < o->outputs.len && uses[o->outputs.data[i]->id] == 0;
 }
 
 /* Each value's first use, uses met in graph order (firstOrLastUse keeps the
  * later of two it cannot order, as uses inside two blocks of one node). */
-static void find_uses(Use *first, Block *b) {
+static void find_uses(Use *first, const int *uses, Block *b) {
     for (Node *n = b->param->next;; n = n->next) {
         for (int i = 0; i < n->inputs.len; i++) {
+            if (dead_use(uses, n, i)) continue;
             Use u = {n, i}, *f = &first[n->inputs.data[i]->id];
             if (!f->user || !use_before(*f, u)) *f = u;
         }
         if (n == b->ret) break;
-        for (int k = 0; k < n->nblocks; k++) find_uses(first, n->blocks[k]);
+        for (int k = 0; k < n->nblocks; k++) find_uses(first, uses, n->blocks[k]);
     }
 }
 
@@ -186,20 +230,27 @@ static void canonicalize_node(const Use *first, Node *n) {
 /* CanonicalizeOutputs: a block's nodes from the last, each node before its blocks
  * (its outputs' uses are after it; those of its blocks' values are on its
  * blocks' returns, which its own order has just fixed). */
-static void canonicalize_block(Use *first, Graph *g, Block *b) {
+static void canonicalize_block(Use *first, int *uses, Graph *g, Block *b) {
+    size_t nv = (size_t)(g->next_id + 1);
     for (Node *n = b->ret->prev; n != b->param; n = n->prev) {
-        if (n->kind == NK_IF || n->kind == NK_LOOP) {
-            memset(first, 0, sizeof *first * (size_t)(g->next_id + 1));
-            find_uses(first, g->block);
+        if ((n->kind == NK_IF || n->kind == NK_LOOP) && n->outputs.len > 1) {
+            memset(first, 0, sizeof *first * nv);
+            memset(uses, 0, sizeof *uses * nv);
+            count_uses(uses, g->block);
+            find_uses(first, uses, g->block);
             canonicalize_node(first, n);
         }
-        for (int k = 0; k < n->nblocks; k++) canonicalize_block(first, g, n->blocks[k]);
+        for (int k = 0; k < n->nblocks; k++) canonicalize_block(first, uses, g, n->blocks[k]);
     }
 }
 
 void em_canonicalize_outputs(Graph *g) {
-    Use *first = ts_xmalloc(sizeof *first * (size_t)(g->next_id + 1));
-    number(g->block);
-    canonicalize_block(first, g, g->block);
-    free(first);
+    size_t nv = (size_t)(g->next_id + 1);
+    Use *first = ts_xmalloc(sizeof *first * nv);
+    int *uses = ts_xmalloc(sizeof *uses * nv);
+    number(g->block, false);
+    canonicalize_block(first, uses, g, g->block);
+    number(g->block, true);
+    ts_free(first);
+    ts_free(uses);
 }

@@ -145,15 +145,13 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
         Value *base, *idx, *r;
         TS_TRY(em_expr(em, target->subscript.value, NULL, &base));
         if (base->type->kind == TK_TENSOR && em->u->from_source) {
-            /* x[i, a:b] = v writes into the view: fill_ with a number, copy_ of a tensor (as PyTorch emits it) */
+            /* x[i, a:b] = v copies into the view, a number made a tensor like it first (as PyTorch emits it) */
             Value *view;
             bool done;
             TS_TRY(em_tensor_index_put(em, target, base, v, &view, &done));
             if (done) return TS_OK;
-            bool scalar = v->type->kind == TK_INT || v->type->kind == TK_FLOAT || v->type->kind == TK_BOOL ||
-                          v->type->kind == TK_NUMBER;
-            if (v->type->kind == TK_BOOL) TS_TRY(em_op(em, "aten::Int", sp, &v, 1, v, NULL, NULL)); /* a Scalar */
-            return em_op(em, scalar ? "aten::fill_" : "aten::copy_", sp, &r, 2, view, v, NULL);
+            TS_TRY(em_number_as_tensor(em, v, view, sp, &v));
+            return em_op(em, "aten::copy_", sp, &r, 2, view, v, NULL);
         }
         if (target->subscript.indices.len != 1 || base->type->kind == TK_TENSOR)
             return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &target->span, "this subscript assignment is not supported yet");
@@ -399,6 +397,21 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
  * get the outer ones (or False and an uninitialized value), so both flow out of
  * the if; the code after it then runs only when the flag is false
  * (emit_guarded_rest). True when that happened. */
+/* The type of a returned value before its conversion to the declared return type:
+ * PyTorch converts to a supertype without a node, so its placeholders (and the
+ * values merged from the paths) keep the value's own type. */
+static Type *returned_type(Value *v, int depth) {
+    Node *n = v->node;
+    if (n->kind == NK_UNCHECKED_CAST && n->inputs.len == 1) return n->inputs.data[0]->type;
+    if (n->kind == NK_IF && n->nblocks == 2 && depth < 32) {
+        Type *a = returned_type(n->blocks[0]->ret->inputs.data[v->offset], depth + 1);
+        Type *b = returned_type(n->blocks[1]->ret->inputs.data[v->offset], depth + 1);
+        Type *u = ty_unify(a, b);
+        if (u) return u;
+    }
+    return v->type;
+}
+
 static bool prepare_partial_return(Em *em, Env *envs, Block **blks, Span sp) {
     bool any = false, all = true;
     Type *rt = NULL;
@@ -407,7 +420,7 @@ static bool prepare_partial_return(Em *em, Env *envs, Block **blks, Span sp) {
         any = any || r;
         all = all && (envs[k].raised || envs[k].returned);
         Value *v = r ? strmap_get(&envs[k].vars, "$ret") : NULL;
-        if (v && !rt) rt = v->type;
+        if (v && !rt) rt = returned_type(v, 0);
     }
     if (!any || all || !rt) return false;
     Block *sb = em->b;
@@ -533,6 +546,27 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
             if (!strmap_get(&seen, envs[k].order.data[i])) {
                 strmap_put(&seen, envs[k].order.data[i], (void *)1);
                 vec_push(&names, envs[k].order.data[i]);
+            }
+    /* PyTorch's SSA conversion gives an If one output per variable in name order (a
+     * std::set), the exit transform's after them, the flag before the value; the
+     * order of first use (emit_post.c) then decides, these orders only its ties */
+    for (int i = 1; i < names.len; i++) {
+        const char *x = names.data[i];
+        if (x[0] == '$') continue;
+        int j = i - 1;
+        while (j >= 0 && (names.data[j][0] == '$' || strcmp(names.data[j], x) > 0)) {
+            names.data[j + 1] = names.data[j];
+            j--;
+        }
+        names.data[j + 1] = x;
+    }
+    static const char *const exit_names[2] = {"$retflag", "$ret"};
+    for (int e = 0; e < 2; e++)
+        for (int i = 0; i < names.len; i++)
+            if (strcmp(names.data[i], exit_names[e]) == 0) {
+                for (int j = i; j + 1 < names.len; j++) names.data[j] = names.data[j + 1];
+                names.data[names.len - 1] = exit_names[e];
+                break;
             }
     for (int i = 0; i < names.len && st == TS_OK; i++) {
         const char *name = names.data[i];
@@ -1201,6 +1235,9 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
             return TS_OK;
         }
         TS_TRY(em_expr(em, s->assign.value, NULL, &v));
+        /* a = b = v: PyTorch stores v in a temporary and each target loads it, so v
+         * itself is named by none of them */
+        if (s->assign.targets.len > 1 && !v->name) v->name = "";
         for (int k = 0; k < s->assign.targets.len; k++) {
             const Ast *t = s->assign.targets.items[k];
             if (em->u->from_source && t->kind == AST_NAME) TS_TRY(check_reassign(em, t, v));
@@ -1469,6 +1506,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
         return st;
     }
     em_hoist_uninitialized(em.g);
+    em_canonicalize_outputs(em.g);
     fn->graph = em.g;
     fn->state = FN_EMITTED;
     return TS_OK;
