@@ -38,6 +38,23 @@ ts_status em_tensor_index_views(Em *em, const Ast *e, Value *x, Value **out, Val
     int64_t dim = 0, offset = 0;
     const AstList *ix = &e->subscript.indices;
     int n = 0;
+    /* every index that is not a slice is evaluated before any view is taken, those
+     * after an ellipsis from the last, as emitIntAndSliceIndexing does */
+    Value **vals = arena_array(&em->g->arena, Value *, ix->len ? ix->len : 1);
+    int dots = ix->len;
+    for (int i = 0; i < ix->len; i++)
+        if (ix->items[i]->kind == AST_ELLIPSIS) {
+            dots = i;
+            break;
+        }
+    for (int j = 0; j < ix->len; j++) {
+        int i = j < dots ? j : ix->len - 1 - (j - dots);
+        const Ast *k = ix->items[i];
+        vals[i] = NULL;
+        if (k->kind == AST_ELLIPSIS || k->kind == AST_SLICE) continue;
+        if (k->kind == AST_NONE) vals[i] = em_constant(em, iv_none(), k->span);
+        else TS_TRY(em_expr(em, k, ty_optional(ty_tensor()), &vals[i]));
+    }
     for (int i = 0; i < ix->len; i++) {
         const Ast *k = ix->items[i];
         /* before `...` the dimension is `dim`; after it, a negative offset that counts up */
@@ -58,9 +75,7 @@ ts_status em_tensor_index_views(Em *em, const Ast *e, Value *x, Value **out, Val
             dim++;
             continue;
         }
-        Value *iv;
-        if (k->kind == AST_NONE) iv = em_constant(em, iv_none(), k->span);
-        else TS_TRY(em_expr(em, k, ty_optional(ty_tensor()), &iv));
+        Value *iv = vals[i];
         if (iv->type->kind == TK_INT) {
             /* select squeezes the dimension out: dim stays */
             d = em_constant(em, iv_int(offset ? offset++ : dim), sp);

@@ -114,7 +114,8 @@ static ts_status check_reassign(Em *em, const Ast *target, Value *v) {
 static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
     switch (target->kind) {
     case AST_NAME:
-        if (!v->name && v->node->owner == em->b) v->name = target->name.id; /* as PyTorch: values of this block only */
+        /* as PyTorch: values of this block only, not named yet ($temporaries are not names) */
+        if ((!v->name || v->name[0] == '$') && v->node->owner == em->b) v->name = target->name.id;
         em_env_set(em, target->name.id, v);
         return TS_OK;
     case AST_TUPLE:
@@ -878,6 +879,93 @@ static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const A
     return TS_OK;
 }
 
+/* for t in enumerate(xs[, start]) / zip(xs, ys, ...) over lists and strings, as
+ * PyTorch's IterableTree: the trip count is prim::min of the lengths ([the range's
+ * length,] len(xs), ...); each trip binds the target to ([index,] xs[$i], ...),
+ * the index being the trip counter itself, or __derive_index($i, start, 1). */
+static ts_status emit_for_list_tree(Em *em, const Ast *s, bool is_enum, Value **seqs, int nseq, Value *start) {
+    const Ast *it = s->for_.iter;
+    Span sp = s->span;
+    int id = em->g->next_id;
+    Value *lens[9];
+    int nl = 0;
+    if (is_enum) {
+        Value *big = em_constant(em, iv_int(INT64_MAX), sp);
+        int64_t k;
+        if (!start) lens[nl++] = big;
+        else if (start->node->kind == NK_CONSTANT && start->node->cval.kind == IV_INT && (k = start->node->cval.u.i) >= 0)
+            lens[nl++] = em_constant(em, iv_int(INT64_MAX - k), sp); /* __range_length, as constant propagation folds it */
+        else TS_TRY(em_op(em, "aten::__range_length", sp, &lens[nl++], 3, start, big, em_constant(em, iv_int(1), sp)));
+    }
+    for (int i = 0; i < nseq; i++) {
+        if (seqs[i]->type->kind != TK_LIST && seqs[i]->type->kind != TK_STR)
+            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &it->call.args.items[i]->span,
+                           "%s() over this value is not supported (a list, a string or a dict)", is_enum ? "enumerate" : "zip");
+        TS_TRY(em_op(em, "aten::len", sp, &lens[nl++], 1, seqs[i], NULL, NULL));
+    }
+    Node *ln = em_append(em, NK_LIST_CONSTRUCT, sp);
+    for (int i = 0; i < nl; i++) node_add_input(em->g, ln, lens[i]);
+    Value *trip;
+    TS_TRY(em_op(em, "prim::min", sp, &trip, 1, node_add_output(em->g, ln, ty_list(ty_int())), NULL, NULL));
+    const char *iname = arena_printf(&em->g->arena, "$zi%d", id), *nname = arena_printf(&em->g->arena, "$zn%d", id);
+    em_env_set(em, nname, trip);
+    Ast *tup = syn_node(em, AST_TUPLE, sp);
+    tup->seq.elts.len = nseq + (is_enum ? 1 : 0);
+    tup->seq.elts.items = arena_array(&em->u->arena, Ast *, tup->seq.elts.len);
+    int e = 0;
+    if (is_enum) {
+        Ast *idx = syn_name(em, iname, sp);
+        if (start) {
+            const char *stname = arena_printf(&em->g->arena, "$zst%d", id);
+            em_env_set(em, stname, start);
+            Ast *one = syn_node(em, AST_INT, sp);
+            one->int_lit.value = 1;
+            one->int_lit.text = "1";
+            Ast *ns = syn_node(em, AST_ATTR, sp);
+            ns->attr.value = syn_name(em, "ops", sp);
+            ns->attr.name = "aten";
+            ns->attr.name_span = sp;
+            Ast *fn = syn_node(em, AST_ATTR, sp);
+            fn->attr.value = ns;
+            fn->attr.name = "__derive_index";
+            fn->attr.name_span = sp;
+            Ast *c = syn_call(em, "_", idx, syn_name(em, stname, sp), sp);
+            c->call.func = fn;
+            c->call.args.len = 3;
+            Ast **args = arena_array(&em->u->arena, Ast *, 3);
+            args[0] = c->call.args.items[0];
+            args[1] = c->call.args.items[1];
+            args[2] = one;
+            c->call.args.items = args;
+            idx = c;
+        }
+        tup->seq.elts.items[e++] = idx;
+    }
+    for (int i = 0; i < nseq; i++) {
+        const char *sname = arena_printf(&em->g->arena, "$zs%d_%d", id, i);
+        em_env_set(em, sname, seqs[i]);
+        Ast *sub = syn_node(em, AST_SUBSCRIPT, sp);
+        sub->subscript.value = syn_name(em, sname, sp);
+        sub->subscript.indices.len = 1;
+        sub->subscript.indices.items = arena_array(&em->u->arena, Ast *, 1);
+        sub->subscript.indices.items[0] = syn_name(em, iname, sp);
+        tup->seq.elts.items[e++] = sub;
+    }
+    Ast *as = syn_node(em, AST_ASSIGN, sp);
+    as->assign.targets.len = 1;
+    as->assign.targets.items = arena_array(&em->u->arena, Ast *, 1);
+    as->assign.targets.items[0] = s->for_.target;
+    as->assign.value = tup;
+    Ast *f = syn_node(em, AST_FOR, sp);
+    f->for_.target = syn_name(em, iname, sp);
+    f->for_.iter = syn_call(em, "range", syn_name(em, nname, sp), NULL, sp);
+    f->for_.body.len = s->for_.body.len + 1;
+    f->for_.body.items = arena_array(&em->u->arena, Ast *, f->for_.body.len);
+    f->for_.body.items[0] = as;
+    for (int i = 0; i < s->for_.body.len; i++) f->for_.body.items[i + 1] = s->for_.body.items[i];
+    return emit_for(em, f);
+}
+
 static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
@@ -894,13 +982,14 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
         TS_TRY(zip_args(em, zc, seqs, subs, &any_static));
         if (any_static || is_enum) return emit_for_static_zip(em, s, is_enum, zc, seqs, subs);
     }
+    /* enumerate's start first, then the sequence, as PyTorch's emitter reads them */
+    Value *start = NULL;
+    if (is_enum && na == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
     for (int i = 0; i < nseq && is_enum; i++) {
         TS_TRY(em_expr(em, it->call.args.items[i], NULL, &seqs[i]));
         if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
     }
     if (is_enum && seqs[0]->type->kind == TK_CLASS && seqs[0]->type->cls->kind == CK_MODULE) {
-        Value *start = NULL;
-        if (na == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
         int nsub;
         Value **subs = module_items(em, seqs[0], sp, &nsub);
         for (int idx = 0; idx < nsub; idx++) {
@@ -917,52 +1006,7 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
         }
         return TS_OK;
     }
-    int id = em->g->next_id;
-    Ast *len = NULL;
-    Ast *tup = syn_node(em, AST_TUPLE, sp);
-    tup->seq.elts.len = nseq + (is_enum ? 1 : 0);
-    tup->seq.elts.items = arena_array(&em->u->arena, Ast *, tup->seq.elts.len);
-    const char *iname = arena_printf(&em->g->arena, "$zi%d", id);
-    int e = 0;
-    if (is_enum) {
-        Ast *idx = syn_name(em, iname, sp);
-        if (na == 2) {
-            Ast *add = syn_node(em, AST_BINOP, sp);
-            add->binop.op = BINOP_ADD;
-            add->binop.lhs = idx;
-            add->binop.rhs = it->call.args.items[1];
-            idx = add;
-        }
-        tup->seq.elts.items[e++] = idx;
-    }
-    for (int i = 0; i < nseq; i++) {
-        if (seqs[i]->type->kind != TK_LIST && seqs[i]->type->kind != TK_STR)
-            return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &it->call.args.items[i]->span,
-                           "%s() over this value is not supported (a list, a string or a dict)", is_enum ? "enumerate" : "zip");
-        const char *sname = arena_printf(&em->g->arena, "$zs%d_%d", id, i);
-        em_env_set(em, sname, seqs[i]);
-        Ast *l = syn_call(em, "len", syn_name(em, sname, sp), NULL, sp);
-        len = len ? syn_call(em, "min", len, l, sp) : l;
-        Ast *sub = syn_node(em, AST_SUBSCRIPT, sp);
-        sub->subscript.value = syn_name(em, sname, sp);
-        sub->subscript.indices.len = 1;
-        sub->subscript.indices.items = arena_array(&em->u->arena, Ast *, 1);
-        sub->subscript.indices.items[0] = syn_name(em, iname, sp);
-        tup->seq.elts.items[e++] = sub;
-    }
-    Ast *as = syn_node(em, AST_ASSIGN, sp);
-    as->assign.targets.len = 1;
-    as->assign.targets.items = arena_array(&em->u->arena, Ast *, 1);
-    as->assign.targets.items[0] = s->for_.target;
-    as->assign.value = tup;
-    Ast *f = syn_node(em, AST_FOR, sp);
-    f->for_.target = syn_name(em, iname, sp);
-    f->for_.iter = syn_call(em, "range", len, NULL, sp);
-    f->for_.body.len = s->for_.body.len + 1;
-    f->for_.body.items = arena_array(&em->u->arena, Ast *, f->for_.body.len);
-    f->for_.body.items[0] = as;
-    for (int i = 0; i < s->for_.body.len; i++) f->for_.body.items[i + 1] = s->for_.body.items[i];
-    return emit_for(em, f);
+    return emit_for_list_tree(em, s, is_enum, seqs, nseq, start);
 }
 
 /* for k, m in self.d.items() (keys(), values()) over a ModuleDict: unrolled,
@@ -1233,6 +1277,20 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
             keep->name = "range";
             strmap_put(&em->env->sugar, s->assign.targets.items[0]->name.id, keep);
             return TS_OK;
+        }
+        const Ast *t0 = s->assign.targets.items[0];
+        if (s->assign.targets.len == 1 && t0->kind == AST_SUBSCRIPT && t0->subscript.value->kind == AST_NAME &&
+            strncmp(t0->subscript.value->name.id, "$lc", 3) == 0 && t0->subscript.indices.len == 1) {
+            /* a dict comprehension's `$lc[key] = value` (emit_listcomp): the key first,
+             * as PyTorch's emitDictComprehension emits it */
+            Value *d, *k;
+            TS_TRY(em_expr(em, t0->subscript.value, NULL, &d));
+            TS_TRY(em_expr(em, t0->subscript.indices.items[0], NULL, &k));
+            TS_TRY(em_expr(em, s->assign.value, NULL, &v));
+            CallArg a[3] = {{d, NULL, sp}, {k, NULL, sp}, {v, NULL, sp}};
+            Value **outs;
+            int nout;
+            return sema_emit_op(em->ctx, em->g, em->b, "aten::_set_item", a, 3, sp, &outs, &nout);
         }
         TS_TRY(em_expr(em, s->assign.value, NULL, &v));
         /* a = b = v: PyTorch stores v in a temporary and each target loads it, so v
