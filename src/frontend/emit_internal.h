@@ -133,6 +133,7 @@ ts_status em_stmts(Em *em, const AstList *l) TS_MUST_CHECK;
 enum { UNINIT_RAISED = 1, UNINIT_RETURN = 2 };
 void em_hoist_uninitialized(Graph *g); /* emit_post.c */
 void em_canonicalize_outputs(Graph *g); /* emit_post.c: If and Loop outputs in the order of first use */
+void em_propagate_constants(Ctx *ctx, Graph *g); /* emit_post.c: pure ops on constant numbers/strings, Ifs on constants */
 ts_status em_assign_target(Em *em, const struct Ast *target, Value *v, Span sp) TS_MUST_CHECK;
 
 #endif

@@ -254,3 +254,120 @@ void em_canonicalize_outputs(Graph *g) {
     ts_free(first);
     ts_free(uses);
 }
+
+/* ---- constant propagation of immutable values ---- */
+
+/* Ops PyTorch's ConstantPropagationImmutableTypes runs when every input is a
+ * constant: pure, on numbers, bools, strings and None. */
+static const char *const FOLDABLE[] = {
+    "aten::eq", "aten::ne", "aten::lt", "aten::le", "aten::gt", "aten::ge", "aten::__not__", "aten::__and__",
+    "aten::__or__", "aten::__xor__", "aten::add", "aten::sub", "aten::mul", "aten::div", "aten::floordiv",
+    "aten::remainder", "aten::neg", "aten::len", "aten::Int", "aten::Float", "aten::Bool", "aten::__range_length",
+    "aten::__derive_index",
+}; /* not aten::format: PyTorch leaves "{}".format("a") as it is */
+
+static bool immutable_type(const Type *t) {
+    return t->kind == TK_INT || t->kind == TK_FLOAT || t->kind == TK_BOOL || t->kind == TK_STR || t->kind == TK_NONE;
+}
+
+static bool foldable(const Node *n) {
+    if (n->kind != NK_OP || !n->op || !n->op->fn || n->nblocks || n->outputs.len != 1 || n->inputs.len > 8) return false;
+    if (!immutable_type(n->outputs.data[0]->type)) return false;
+    bool listed = false;
+    for (size_t i = 0; i < TS_ARRAY_LEN(FOLDABLE) && !listed; i++) listed = strcmp(n->op->name, FOLDABLE[i]) == 0;
+    if (!listed) return false;
+    for (int i = 0; i < n->inputs.len; i++) {
+        const Node *c = n->inputs.data[i]->node;
+        if (c->kind != NK_CONSTANT || !immutable_type(n->inputs.data[i]->type)) return false;
+        IVKind k = c->cval.kind;
+        if (k != IV_INT && k != IV_DOUBLE && k != IV_BOOL && k != IV_STR && k != IV_NONE) return false;
+    }
+    return true;
+}
+
+typedef struct Prop {
+    Ctx *ctx;
+    Graph *g;
+    Value **map; /* per value id: what replaces it (NULL: itself) */
+    int nmap;    /* ids below it (the constants made here come after and replace nothing) */
+} Prop;
+
+static Value *mapped(const Prop *p, Value *v) {
+    for (int i = 0; i < 64 && v->id < p->nmap && p->map[v->id]; i++) v = p->map[v->id];
+    return v;
+}
+
+/* Run n on its constant inputs; its output becomes a constant before it. */
+static bool fold_node(Prop *p, Node *n) {
+    IValue args[8], out = iv_none();
+    for (int i = 0; i < n->inputs.len; i++) args[i] = n->inputs.data[i]->node->cval;
+    Type *types[1] = {n->outputs.data[0]->type};
+    OpInfo info = {n->op, types, 1};
+    if (n->op->fn(p->ctx, args, n->inputs.len, &out, &info) != TS_OK) {
+        ts_clear_error(p->ctx); /* left to fail where it runs, as it would have */
+        iv_release(out);
+        return false;
+    }
+    IVKind k = out.kind;
+    if (k != IV_INT && k != IV_DOUBLE && k != IV_BOOL && k != IV_STR && k != IV_NONE) {
+        iv_release(out);
+        return false;
+    }
+    Node *c = node_new(p->g, NK_CONSTANT, n->span);
+    c->cval = out;
+    if (iv_is_heap(out)) vec_push(&p->g->consts_to_release, out);
+    Value *cv = node_add_output(p->g, c, types[0]);
+    c->owner = n->owner;
+    c->prev = n->prev;
+    c->next = n;
+    n->prev->next = c;
+    n->prev = c;
+    p->map[n->outputs.data[0]->id] = cv;
+    node_remove(n);
+    return true;
+}
+
+static void propagate_block(Prop *p, Block *b);
+
+/* An If on a constant: the taken block's nodes in its place, its outputs the block's. */
+static Node *inline_if(Prop *p, Node *n, bool taken) {
+    Block *blk = n->blocks[taken ? 0 : 1];
+    for (int i = 0; i < n->outputs.len && i < blk->ret->inputs.len; i++)
+        p->map[n->outputs.data[i]->id] = mapped(p, blk->ret->inputs.data[i]);
+    Node *first = blk->param->next, *after = n->prev;
+    for (Node *m = first, *next; m != blk->ret; m = next) {
+        next = m->next;
+        node_remove(m);
+        m->owner = n->owner;
+        m->prev = n->prev;
+        m->next = n;
+        n->prev->next = m;
+        n->prev = m;
+    }
+    node_remove(n);
+    return after; /* the walk goes on with the moved nodes */
+}
+
+static void propagate_block(Prop *p, Block *b) {
+    for (Node *n = b->param->next; n != b->ret;) {
+        for (int i = 0; i < n->inputs.len; i++) n->inputs.data[i] = mapped(p, n->inputs.data[i]);
+        Node *next = n->next;
+        if (n->kind == NK_IF && n->nblocks == 2 && n->inputs.len == 1 && n->inputs.data[0]->node->kind == NK_CONSTANT &&
+            n->inputs.data[0]->node->cval.kind == IV_BOOL) {
+            Node *after = inline_if(p, n, n->inputs.data[0]->node->cval.u.b);
+            n = after->next;
+            continue;
+        }
+        for (int k = 0; k < n->nblocks; k++) propagate_block(p, n->blocks[k]);
+        if (foldable(n)) fold_node(p, n);
+        n = next;
+    }
+    for (int i = 0; i < b->ret->inputs.len; i++) b->ret->inputs.data[i] = mapped(p, b->ret->inputs.data[i]);
+}
+
+void em_propagate_constants(Ctx *ctx, Graph *g) {
+    Prop p = {ctx, g, ts_xmalloc(sizeof(Value *) * (size_t)(g->next_id + 1)), g->next_id + 1};
+    memset(p.map, 0, sizeof(Value *) * (size_t)(g->next_id + 1));
+    propagate_block(&p, g->block);
+    ts_free(p.map);
+}

@@ -1563,6 +1563,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
         fn->state = FN_FAILED;
         return st;
     }
+    em_propagate_constants(ctx, em.g);
     em_hoist_uninitialized(em.g);
     em_canonicalize_outputs(em.g);
     fn->graph = em.g;
