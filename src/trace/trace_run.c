@@ -79,9 +79,15 @@ static bool is_setitem_number(const Node *n) {
            d->inputs.data[0] == v->inputs.data[0];
 }
 
-static bool is_setitem_copy(const Node *n) {
-    return is_op(n, "aten::copy_") && n->inputs.len >= 2 && is_setitem_number(n->inputs.data[1]->node) &&
-           n->inputs.data[1]->node->inputs.data[1]->node->inputs.data[0] == n->inputs.data[0];
+/* Python's setitem makes the number a 0-dim tensor (untraced: a constant of the
+ * trace) and copies it (copy_to): with copy_ into a 0-dim view, with fill_ into
+ * any other; the walk records the first as it is. */
+static bool is_setitem_copy(const Frame *f, const Node *n) {
+    if (!is_op(n, "aten::copy_") || n->inputs.len < 2 || !is_setitem_number(n->inputs.data[1]->node) ||
+        n->inputs.data[1]->node->inputs.data[1]->node->inputs.data[0] != n->inputs.data[0])
+        return false;
+    IValue view = f->v[n->inputs.data[0]->id];
+    return view.kind == IV_TENSOR && view.u.t->ndim > 0;
 }
 
 /* copy_(view, tensor(number, ...)) traced as fill_(view, number). */
@@ -106,7 +112,7 @@ static ts_status eval_setitem_fill(Tracer *t, Frame *f, const Node *n) {
 }
 
 static ts_status eval_op(Tracer *t, Frame *f, const Node *n) {
-    if (is_setitem_copy(n)) return eval_setitem_fill(t, f, n);
+    if (is_setitem_copy(f, n)) return eval_setitem_fill(t, f, n);
     const OpSchema *s = n->op;
     int nin = n->inputs.len, nout = n->outputs.len;
     IValue abuf[16], obuf[8];
