@@ -380,13 +380,17 @@ static void mark_aliases(Pr *p, Block *b) {
             /* e1 == e2 compares the enums themselves in PyTorch's graph (aten::eq.enum) */
             p->vi[n->outputs.data[0]->id].alias = n->inputs.data[0];
             ni(p, n)->elided = true;
+        } else if (n->kind == NK_TUPLE_INDEX && n->inputs.len == 1 && n->inputs.data[0]->node->kind == NK_TUPLE_CONSTRUCT &&
+                   n->index >= 0 && n->index < n->inputs.data[0]->node->inputs.len) {
+            /* (a, b)[1] is b, as PyTorch's tuple lowering makes it (the index's name goes) */
+            p->vi[n->outputs.data[0]->id].alias = n->inputs.data[0]->node->inputs.data[n->index];
+            ni(p, n)->elided = true;
         } else if (n->kind == NK_TUPLE_UNPACK && n->inputs.len == 1) {
             Node *c = n->inputs.data[0]->node;
             if (c->kind == NK_TUPLE_CONSTRUCT && c->inputs.len == n->outputs.len) {
                 for (int i = 0; i < n->outputs.len; i++) {
                     Value *src = c->inputs.data[i], *o = n->outputs.data[i];
                     p->vi[o->id].alias = src;
-                    /* `a, b = x, y` gives x and y no names (PyTorch 1.13's emitter does not) */
                 }
                 ni(p, n)->elided = true;
             }

@@ -103,6 +103,30 @@ bool em_const_bool(const Value *v, bool *out) {
     return true;
 }
 
+static bool block_returns_bool(const Block *b, bool want) {
+    bool v;
+    for (const Node *n = b->param->next; n != b->ret; n = n->next)
+        if (n->kind != NK_CONSTANT && n->kind != NK_UNCHECKED_CAST) return false;
+    return b->ret->inputs.len == 1 && em_const_bool(b->ret->inputs.data[0], &v) && v == want &&
+           !b->ret->inputs.data[0]->node->folded;
+}
+
+/* The condition of a new If. When it is the only output of the If just
+ * emitted for `a and S` or `a or S` (S a constant), `if a: True else: False`,
+ * PyTorch's graph tests `a` itself (`if self.training and
+ * self.track_running_stats:` prints `if training:`). Only for a condition
+ * written as `and`/`or` (cond): a value that went through a variable keeps
+ * its If, as does a constant the emitter folded (`a and not self.flag`). */
+Value *em_cond(Em *em, Value *c, const Ast *cond) {
+    Node *n = c->node;
+    if (cond->kind != AST_BOOLOP || n->kind != NK_IF || n->owner != em->b || n->outputs.len != 1 || n->next != em->b->ret ||
+        !block_returns_bool(n->blocks[0], true) || !block_returns_bool(n->blocks[1], false))
+        return c;
+    Value *a = n->inputs.data[0];
+    node_remove(n);
+    return a;
+}
+
 /* A condition as a bool value. */
 ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) {
     switch (v->type->kind) {
@@ -114,10 +138,11 @@ ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) {
     case TK_STR:
     case TK_LIST:
     case TK_DICT: {
-        /* a string, list or dict is true when not empty (`if not why_not_fast_path:`) */
+        /* a string, list or dict is true when not empty (`if not why_not_fast_path:`),
+         * emitted as PyTorch does: len(v) > 0 */
         Value *n;
         TS_TRY(em_op(em, "aten::len", sp, &n, 1, v, NULL, NULL));
-        return em_op(em, "aten::ne", sp, out, 2, n, em_constant(em, iv_int(0), sp), NULL);
+        return em_op(em, "aten::gt", sp, out, 2, n, em_constant(em, iv_int(0), sp), NULL);
     }
     default: {
         StrBuf t;
@@ -1323,10 +1348,16 @@ static bool static_is(Value *a, Value *b, bool *result) {
 
 static ts_status emit_compare1(Em *em, AstCmpOp cop, Value *a, Value *b, Span sp, Value **out) {
     if ((cop == CMPOP_IN || cop == CMPOP_NOT_IN) && a->type->kind == TK_STR && b->type->kind == TK_STR) {
-        /* substring: b.find(a) != -1 (TorchScript's str in str) */
-        Value *pos;
-        TS_TRY(em_op(em, "aten::find", sp, &pos, 2, b, a, NULL));
-        return em_op(em, cop == CMPOP_IN ? "aten::ne" : "aten::eq", sp, out, 2, pos, em_constant(em, iv_int(-1), sp), NULL);
+        /* substring: PyTorch's builtin str.__contains__, inlined:
+         * b.find(a, 0, len(b)) != -1 (`not in`: the __not__ of that) */
+        Value *pos, *len, *r;
+        TS_TRY(em_op(em, "aten::len", sp, &len, 1, b, NULL, NULL));
+        CallArg fa[4] = {{b, NULL, sp}, {a, NULL, sp}, {em_constant(em, iv_int(0), sp), NULL, sp}, {len, NULL, sp}};
+        TS_TRY(sema_emit_op1(em->ctx, em->g, em->b, "aten::find", fa, 4, sp, &pos));
+        TS_TRY(em_op(em, "aten::ne", sp, &r, 2, pos, em_constant(em, iv_int(-1), sp), NULL));
+        if (cop == CMPOP_NOT_IN) return em_op(em, "aten::__not__", sp, out, 1, r, NULL, NULL);
+        *out = r;
+        return TS_OK;
     }
     if (cop == CMPOP_IN || cop == CMPOP_NOT_IN) {
         Value *r;
@@ -1347,6 +1378,32 @@ static ts_status emit_compare1(Em *em, AstCmpOp cop, Value *a, Value *b, Span sp
     return em_op(em, cmp_aten(cop), sp, out, 2, a, b, NULL);
 }
 
+/* `a < b < c` as PyTorch's frontend reads it (build_Compare): `(a < b) and
+ * (b < c)`, short-circuiting, the middle operand emitted once per use. */
+static const Ast *chained_compare(Em *em, const Ast *e) {
+    const Ast *acc = NULL;
+    for (int i = 0; i < e->compare.nops; i++) {
+        Ast *c = ast_new(&em->u->arena, AST_COMPARE, e->span);
+        c->compare.nops = 1;
+        c->compare.ops = arena_array(&em->u->arena, AstCmpOp, 1);
+        c->compare.ops[0] = e->compare.ops[i];
+        c->compare.operands.len = 2;
+        c->compare.operands.items = arena_array(&em->u->arena, Ast *, 2);
+        c->compare.operands.items[0] = e->compare.operands.items[i];
+        c->compare.operands.items[1] = e->compare.operands.items[i + 1];
+        if (!acc) {
+            acc = c;
+            continue;
+        }
+        Ast *b = ast_new(&em->u->arena, AST_BOOLOP, e->span);
+        b->boolop.op = BOOLOP_AND;
+        b->boolop.lhs = (Ast *)acc;
+        b->boolop.rhs = c;
+        acc = b;
+    }
+    return acc;
+}
+
 /* Emit `then` and `else` expressions into an If with one output. */
 static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *cond_e, const Ast *then_e, Value *then_v,
                                    const Ast *else_e, Value *else_v, Type *hint, Span sp, Value **out) {
@@ -1358,34 +1415,52 @@ static ts_status emit_ifexp_values(Em *em, Value *cond, const Ast *cond_e, const
         if (cb) return then_e ? em_expr(em, then_e, hint, out) : (*out = then_v, TS_OK);
         return else_e ? em_expr(em, else_e, hint, out) : (*out = else_v, TS_OK);
     }
+    if (cond_e) cond = em_cond(em, cond, cond_e);
     Node *n = em_append(em, NK_IF, sp);
     node_add_input(em->g, n, cond);
     Block *saved = em->b;
     Value *vs[2];
+    Block *blks[2];
+    Env envs[2], *saved_env = em->env;
+    ts_status st = TS_OK;
     for (int k = 0; k < 2; k++) {
-        Block *blk = node_add_block(em->g, n);
+        Block *blk = blks[k] = node_add_block(em->g, n);
         em->b = blk;
         const Ast *e = k == 0 ? then_e : else_e;
         Value *v = k == 0 ? then_v : else_v;
-        Env env, *saved_env = em->env;
-        em_env_init(&env, em->env);
-        em_apply_refines(em, &refs, k, blk, &env, sp);
-        em->env = &env;
-        ts_status st = e ? em_expr(em, e, hint, &v) : TS_OK;
+        em_env_init(&envs[k], saved_env);
+        em_apply_refines(em, &refs, k, blk, &envs[k], sp);
+        em->env = &envs[k];
+        if (st == TS_OK && e) st = em_expr(em, e, hint, &v);
         em->env = saved_env;
-        em_env_free(&env);
-        if (st != TS_OK) {
-            em->b = saved;
-            return st;
-        }
         vs[k] = v;
-        block_add_output(em->g, blk, v);
+        if (st == TS_OK) block_add_output(em->g, blk, v);
     }
     em->b = saved;
-    Type *t = ty_unify(vs[0]->type, vs[1]->type);
-    if (!t) return em_type_error(em, sp, "the two branches of a conditional expression differ", vs[0]->type, vs[1]->type);
-    *out = node_add_output(em->g, n, t);
-    return TS_OK;
+    Type *t = st == TS_OK ? ty_unify(vs[0]->type, vs[1]->type) : NULL;
+    if (st == TS_OK && !t)
+        st = em_type_error(em, sp, "the two branches of a conditional expression differ", vs[0]->type, vs[1]->type);
+    if (st == TS_OK) {
+        *out = node_add_output(em->g, n, t);
+        /* a name refined in a branch is stored there, as PyTorch's emitter does: it
+         * leaves the If (the other branch gives the name's value outside) and later
+         * code uses the merged value; its place among the outputs is its first use */
+        for (int k = 0; k < 2; k++)
+            for (int i = 0; i < envs[k].order.len; i++) {
+                const char *name = envs[k].order.data[i];
+                if (k == 1 && strmap_get(&envs[0].vars, name)) continue;
+                Value *in[2] = {em_env_lookup(&envs[0], name), em_env_lookup(&envs[1], name)};
+                Type *mt = in[0] && in[1] ? ty_unify(in[0]->type, in[1]->type) : NULL;
+                if (!mt) continue;
+                for (int b = 0; b < 2; b++) block_add_output(em->g, blks[b], in[b]);
+                Value *o = node_add_output(em->g, n, mt);
+                o->name = name;
+                em_env_set(em, name, o);
+            }
+    }
+    em_env_free(&envs[0]);
+    em_env_free(&envs[1]);
+    return st;
 }
 
 static ts_status emit_list(Em *em, const Ast *e, Type *hint, Value **out) {
@@ -1406,10 +1481,12 @@ static ts_status emit_list(Em *em, const Ast *e, Type *hint, Value **out) {
             return em_type_error(em, e->seq.elts.items[i]->span, "list element", elem, vs[i]->type);
         }
     }
-    if (!t) t = ty_tensor(); /* TorchScript's default for an empty list */
     Node *node = em_append(em, NK_LIST_CONSTRUCT, e->span);
     for (int i = 0; i < n; i++) node_add_input(em->g, node, vs[i]);
-    *out = node_add_output(em->g, node, ty_list(t));
+    *out = node_add_output(em->g, node, ty_list(t ? t : ty_tensor())); /* TorchScript's default for an empty list */
+    /* `xs = []` with no type to go by: PyTorch replaces the list by a new, unnamed
+     * one once its element type is known, so the name given here never prints */
+    if (!t) (*out)->name = "";
     return TS_OK;
 }
 
@@ -1539,6 +1616,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
             bool cb;
             if (em_const_bool(b, &cb)) { /* folded, so `not torch.jit.is_scripting() and ...` is static */
                 *out = em_constant(em, iv_bool(!cb), sp);
+                (*out)->node->folded = true;
                 return TS_OK;
             }
             return em_op(em, "aten::__not__", sp, out, 1, b, NULL, NULL);
@@ -1548,6 +1626,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         break;
     }
     case AST_COMPARE: {
+        if (e->compare.nops > 1) return em_expr(em, chained_compare(em, e), hint, out);
         Value *acc = NULL;
         Value *lhs;
         TS_TRY(em_expr(em, e->compare.operands.items[0], NULL, &lhs));
@@ -1566,6 +1645,7 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
         Value *a;
         TS_TRY(em_expr(em, e->boolop.lhs, NULL, &a));
         TS_TRY(em_to_bool(em, a, sp, &a));
+        a = em_cond(em, a, e->boolop.lhs);
         bool is_and = e->boolop.op == BOOLOP_AND;
         bool ca;
         if (em_const_bool(a, &ca)) {
@@ -1608,6 +1688,15 @@ ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) {
             block_add_output(em->g, blk, v);
         }
         em->b = saved;
+        bool cr;
+        if (!env.order.len && em_const_bool(blks[rhs_br]->ret->inputs.data[0], &cr) && cr != is_and) {
+            /* `a and False`, `a or True`: decided statically, as PyTorch's CondValue
+             * (its If folds away: both branches give the same constant) */
+            node_remove(n);
+            em_env_free(&env);
+            *out = em_constant(em, iv_bool(cr), sp);
+            return TS_OK;
+        }
         *out = node_add_output(em->g, n, ty_bool());
         /* names the rhs branch refined (stored, as PyTorch does) leave the If
          * as outputs after the value: `_1, x0 = torch.__isnot__(y, None), x1` */

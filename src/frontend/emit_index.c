@@ -38,6 +38,23 @@ ts_status em_tensor_index_views(Em *em, const Ast *e, Value *x, Value **out, Val
     int64_t dim = 0, offset = 0;
     const AstList *ix = &e->subscript.indices;
     int n = 0;
+    /* every index that is not a slice is evaluated before any view is taken, those
+     * after an ellipsis from the last, as emitIntAndSliceIndexing does */
+    Value **vals = arena_array(&em->g->arena, Value *, ix->len ? ix->len : 1);
+    int dots = ix->len;
+    for (int i = 0; i < ix->len; i++)
+        if (ix->items[i]->kind == AST_ELLIPSIS) {
+            dots = i;
+            break;
+        }
+    for (int j = 0; j < ix->len; j++) {
+        int i = j < dots ? j : ix->len - 1 - (j - dots);
+        const Ast *k = ix->items[i];
+        vals[i] = NULL;
+        if (k->kind == AST_ELLIPSIS || k->kind == AST_SLICE) continue;
+        if (k->kind == AST_NONE) vals[i] = em_constant(em, iv_none(), k->span);
+        else TS_TRY(em_expr(em, k, ty_optional(ty_tensor()), &vals[i]));
+    }
     for (int i = 0; i < ix->len; i++) {
         const Ast *k = ix->items[i];
         /* before `...` the dimension is `dim`; after it, a negative offset that counts up */
@@ -58,9 +75,7 @@ ts_status em_tensor_index_views(Em *em, const Ast *e, Value *x, Value **out, Val
             dim++;
             continue;
         }
-        Value *iv;
-        if (k->kind == AST_NONE) iv = em_constant(em, iv_none(), k->span);
-        else TS_TRY(em_expr(em, k, ty_optional(ty_tensor()), &iv));
+        Value *iv = vals[i];
         if (iv->type->kind == TK_INT) {
             /* select squeezes the dimension out: dim stays */
             d = em_constant(em, iv_int(offset ? offset++ : dim), sp);
@@ -120,22 +135,29 @@ static ts_status emit_tensor_index(Em *em, const Ast *e, Value *x, Value **out) 
 
 ts_status em_tensor_index(Em *em, const struct Ast *e, Value *x, Value **out) { return emit_tensor_index(em, e, x, out); }
 
+/* A number written into a tensor becomes a tensor of the target's dtype and
+ * device (torch.tensor(v, dtype=, device=)), as PyTorch's emitSubscriptAssign does. */
+ts_status em_number_as_tensor(Em *em, Value *v, Value *like, Span sp, Value **out) {
+    Value *dt, *dev;
+    if (v->type->kind == TK_TENSOR) {
+        *out = v;
+        return TS_OK;
+    }
+    TS_TRY(em_op(em, "prim::dtype", sp, &dt, 1, like, NULL, NULL));
+    TS_TRY(em_op(em, "prim::device", sp, &dev, 1, like, NULL, NULL));
+    CallArg a[4] = {{v, NULL, sp}, {dt, "dtype", sp}, {dev, "device", sp}, {em_constant(em, iv_bool(false), sp), "requires_grad", sp}};
+    return sema_emit_op1(em->ctx, em->g, em->b, "aten::tensor", a, 4, sp, out);
+}
+
 ts_status em_tensor_index_put(Em *em, const struct Ast *e, Value *x, Value *v, Value **view_out, bool *done) {
     Value *tix[MAX_CALL_ARGS], *view, *r;
     int n;
     *done = false;
     TS_TRY(em_tensor_index_views(em, e, x, &view, tix, &n));
     *view_out = view;
-    if (n == 0) return TS_OK; /* views only: the caller writes into the view (fill_ / copy_) */
+    if (n == 0) return TS_OK; /* views only: the caller copies into the view */
     Span sp = e->span;
-    if (v->type->kind != TK_TENSOR) {
-        /* a number becomes a tensor of the target's dtype and device, as PyTorch emits it */
-        Value *dt, *dev;
-        TS_TRY(em_op(em, "prim::dtype", sp, &dt, 1, view, NULL, NULL));
-        TS_TRY(em_op(em, "prim::device", sp, &dev, 1, view, NULL, NULL));
-        CallArg a[4] = {{v, NULL, sp}, {dt, "dtype", sp}, {dev, "device", sp}, {em_constant(em, iv_bool(false), sp), "requires_grad", sp}};
-        TS_TRY(sema_emit_op1(em->ctx, em->g, em->b, "aten::tensor", a, 4, sp, &v));
-    }
+    TS_TRY(em_number_as_tensor(em, v, view, sp, &v));
     Value *l = em_tensor_index_list(em, tix, n, sp);
     *done = true;
     return em_op(em, "aten::index_put_", sp, &r, 3, view, l, v);
@@ -225,11 +247,9 @@ ts_status em_subscript(Em *em, const Ast *e, Value **out) {
         if (i < 0 || i >= n)
             return ts_fail(em->ctx, TS_ERR_VALUE, &sp, "tuple index out of range: the tuple has %d element%s and the "
                            "index is %lld", n, n == 1 ? "" : "s", (long long)(i < 0 ? i - n : i));
-        if (base->node->kind == NK_TUPLE_CONSTRUCT && base->node->inputs.len == n) {
-            /* (a, b)[1] is b, as PyTorch's tuple lowering makes it */
-            *out = base->node->inputs.data[i];
-            return TS_OK;
-        }
+        /* (a, b)[1] stays a TupleIndex here: PyTorch's tuple lowering makes it b only
+         * after the emitter named the index's result (`m = x.min(0)[0]` leaves min's
+         * outputs unnamed); the printer prints it as b (code_print.c mark_aliases) */
         Node *ti = em_append(em, NK_TUPLE_INDEX, sp);
         node_add_input(em->g, ti, base);
         ti->index = (int)i;

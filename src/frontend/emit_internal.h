@@ -88,6 +88,9 @@ ts_status em_op(Em *em, const char *name, Span sp, Value **out, int n, Value *a,
 /* A condition as a bool value (aten::Bool for tensors and numbers). */
 ts_status em_to_bool(Em *em, Value *v, Span sp, Value **out) TS_MUST_CHECK;
 const char *em_binop_aten(AstBinOp op, bool tensor);
+/* The value a new If tests for condition c, the value of expression cond
+ * (emit_expr.c: PyTorch's `if a and True:` tests a); c itself in general. */
+Value *em_cond(Em *em, Value *c, const struct Ast *cond);
 /* A tuple whose elements fit List[T] (t, maybe Optional) as that list, as PyTorch
  * converts at calls and returns; v itself otherwise. */
 Value *em_tuple_to_list(Em *em, Value *v, Type *t, Span sp);
@@ -103,6 +106,7 @@ Value *em_tensor_index_list(Em *em, Value **tix, int n, Span sp);
 /* x[indices] = v: with a tensor among the indices, aten::index_put_ on the view of the
  * other indices (*done); else *view is that view, for the caller to write into. */
 ts_status em_tensor_index_put(Em *em, const struct Ast *e, Value *x, Value *v, Value **view, bool *done) TS_MUST_CHECK;
+ts_status em_number_as_tensor(Em *em, Value *v, Value *like, Span sp, Value **out) TS_MUST_CHECK;
 
 /* ---- expressions ---- */
 ts_status em_expr(Em *em, const Ast *e, Type *hint, Value **out) TS_MUST_CHECK;
@@ -122,6 +126,14 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
 
 /* ---- statements (emit_stmt.c), for expressions desugared into them ---- */
 ts_status em_stmts(Em *em, const AstList *l) TS_MUST_CHECK;
+
+/* NK_UNINITIALIZED's index: a placeholder PyTorch's exit transform makes (one per
+ * type, at the top of the graph) for a name a raising branch never defines, or for
+ * the return value on a path that has not returned; 0: one that stays put. */
+enum { UNINIT_RAISED = 1, UNINIT_RETURN = 2 };
+void em_hoist_uninitialized(Graph *g); /* emit_post.c */
+void em_canonicalize_outputs(Graph *g); /* emit_post.c: If and Loop outputs in the order of first use */
+void em_propagate_constants(Ctx *ctx, Graph *g); /* emit_post.c: pure ops on constant numbers/strings, Ifs on constants */
 ts_status em_assign_target(Em *em, const struct Ast *target, Value *v, Span sp) TS_MUST_CHECK;
 
 #endif

@@ -46,6 +46,13 @@ static ts_status unpack_to(Em *em, const Ast *target, Value *v, Span sp) {
         for (int i = 0; i < ts->len; i++) elems[i] = ty_tensor();
         v->type = t = ty_tuple(elems, ts->len);
     }
+    if (t->kind == TK_TUPLE && v->node->kind == NK_TUPLE_CONSTRUCT && v->node->inputs.len == ts->len) {
+        /* `a, b = x + 1, f(x)` (or a tuple-returning op): the construct's inputs
+         * themselves, named by the targets, as PyTorch's createTupleUnpack folds it */
+        Node *c = v->node;
+        for (int i = 0; i < ts->len; i++) TS_TRY(assign_to(em, ts->items[i], c->inputs.data[i], sp));
+        return TS_OK;
+    }
     if (t->kind == TK_TUPLE || (t->kind == TK_CLASS && t->cls->kind == CK_NAMEDTUPLE)) {
         int nt = t->kind == TK_TUPLE ? t->n : t->cls->attrs.len;
         if (nt != ts->len)
@@ -107,7 +114,8 @@ static ts_status check_reassign(Em *em, const Ast *target, Value *v) {
 static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
     switch (target->kind) {
     case AST_NAME:
-        if (!v->name && v->node->owner == em->b) v->name = target->name.id; /* as PyTorch: values of this block only */
+        /* as PyTorch: values of this block only, not named yet ($temporaries are not names) */
+        if ((!v->name || v->name[0] == '$') && v->node->owner == em->b) v->name = target->name.id;
         em_env_set(em, target->name.id, v);
         return TS_OK;
     case AST_TUPLE:
@@ -138,15 +146,13 @@ static ts_status assign_to(Em *em, const Ast *target, Value *v, Span sp) {
         Value *base, *idx, *r;
         TS_TRY(em_expr(em, target->subscript.value, NULL, &base));
         if (base->type->kind == TK_TENSOR && em->u->from_source) {
-            /* x[i, a:b] = v writes into the view: fill_ with a number, copy_ of a tensor (as PyTorch emits it) */
+            /* x[i, a:b] = v copies into the view, a number made a tensor like it first (as PyTorch emits it) */
             Value *view;
             bool done;
             TS_TRY(em_tensor_index_put(em, target, base, v, &view, &done));
             if (done) return TS_OK;
-            bool scalar = v->type->kind == TK_INT || v->type->kind == TK_FLOAT || v->type->kind == TK_BOOL ||
-                          v->type->kind == TK_NUMBER;
-            if (v->type->kind == TK_BOOL) TS_TRY(em_op(em, "aten::Int", sp, &v, 1, v, NULL, NULL)); /* a Scalar */
-            return em_op(em, scalar ? "aten::fill_" : "aten::copy_", sp, &r, 2, view, v, NULL);
+            TS_TRY(em_number_as_tensor(em, v, view, sp, &v));
+            return em_op(em, "aten::copy_", sp, &r, 2, view, v, NULL);
         }
         if (target->subscript.indices.len != 1 || base->type->kind == TK_TENSOR)
             return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &target->span, "this subscript assignment is not supported yet");
@@ -378,7 +384,7 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
         block_append(blk, cast);
         node_add_input(em->g, cast, v);
         Value *o = node_add_output(em->g, cast, to);
-        o->name = v->name;
+        o->name = r->names[k][i]; /* the variable's name, as PyTorch's setVar gives it */
         /* an assignment, as PyTorch stores it: the If (or and/or) merges it out
          * and later code uses the merged value; a merge nothing uses is dead */
         if (!strmap_get(&env->vars, r->names[k][i])) vec_push(&env->order, arena_strdup(&em->g->arena, r->names[k][i]));
@@ -392,6 +398,21 @@ void em_apply_refines(Em *em, const Refine *r, int k, Block *blk, Env *env, Span
  * get the outer ones (or False and an uninitialized value), so both flow out of
  * the if; the code after it then runs only when the flag is false
  * (emit_guarded_rest). True when that happened. */
+/* The type of a returned value before its conversion to the declared return type:
+ * PyTorch converts to a supertype without a node, so its placeholders (and the
+ * values merged from the paths) keep the value's own type. */
+static Type *returned_type(Value *v, int depth) {
+    Node *n = v->node;
+    if (n->kind == NK_UNCHECKED_CAST && n->inputs.len == 1) return n->inputs.data[0]->type;
+    if (n->kind == NK_IF && n->nblocks == 2 && depth < 32) {
+        Type *a = returned_type(n->blocks[0]->ret->inputs.data[v->offset], depth + 1);
+        Type *b = returned_type(n->blocks[1]->ret->inputs.data[v->offset], depth + 1);
+        Type *u = ty_unify(a, b);
+        if (u) return u;
+    }
+    return v->type;
+}
+
 static bool prepare_partial_return(Em *em, Env *envs, Block **blks, Span sp) {
     bool any = false, all = true;
     Type *rt = NULL;
@@ -400,7 +421,7 @@ static bool prepare_partial_return(Em *em, Env *envs, Block **blks, Span sp) {
         any = any || r;
         all = all && (envs[k].raised || envs[k].returned);
         Value *v = r ? strmap_get(&envs[k].vars, "$ret") : NULL;
-        if (v && !rt) rt = v->type;
+        if (v && !rt) rt = returned_type(v, 0);
     }
     if (!any || all || !rt) return false;
     Block *sb = em->b;
@@ -415,6 +436,7 @@ static bool prepare_partial_return(Em *em, Env *envs, Block **blks, Span sp) {
             Value *f = em_env_lookup(se, "$retflag"), *r = em_env_lookup(se, "$ret");
             if (!r) {
                 Node *un = node_new(em->g, NK_UNINITIALIZED, sp);
+                un->index = UNINIT_RETURN;
                 block_append(blks[k], un);
                 r = node_add_output(em->g, un, rt);
             }
@@ -481,6 +503,7 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
     Value *c;
     TS_TRY(em_expr(em, s->if_.cond, NULL, &c));
     TS_TRY(em_to_bool(em, c, s->if_.cond->span, &c));
+    c = em_cond(em, c, s->if_.cond);
     const AstList *bodies[2] = {&s->if_.body, &s->if_.orelse};
     bool exits[2] = {always_exits(bodies[0]) && !always_raises(bodies[0]),
                      always_exits(bodies[1]) && !always_raises(bodies[1])};
@@ -525,6 +548,27 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
                 strmap_put(&seen, envs[k].order.data[i], (void *)1);
                 vec_push(&names, envs[k].order.data[i]);
             }
+    /* PyTorch's SSA conversion gives an If one output per variable in name order (a
+     * std::set), the exit transform's after them, the flag before the value; the
+     * order of first use (emit_post.c) then decides, these orders only its ties */
+    for (int i = 1; i < names.len; i++) {
+        const char *x = names.data[i];
+        if (x[0] == '$') continue;
+        int j = i - 1;
+        while (j >= 0 && (names.data[j][0] == '$' || strcmp(names.data[j], x) > 0)) {
+            names.data[j + 1] = names.data[j];
+            j--;
+        }
+        names.data[j + 1] = x;
+    }
+    static const char *const exit_names[2] = {"$retflag", "$ret"};
+    for (int e = 0; e < 2; e++)
+        for (int i = 0; i < names.len; i++)
+            if (strcmp(names.data[i], exit_names[e]) == 0) {
+                for (int j = i; j + 1 < names.len; j++) names.data[j] = names.data[j + 1];
+                names.data[names.len - 1] = exit_names[e];
+                break;
+            }
     for (int i = 0; i < names.len && st == TS_OK; i++) {
         const char *name = names.data[i];
         Value *vs[2];
@@ -549,6 +593,7 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
             Value *v = vs[k];
             if (!v) {
                 Node *un = node_new(em->g, NK_UNINITIALIZED, sp);
+                un->index = UNINIT_RAISED;
                 block_append(blks[k], un);
                 v = node_add_output(em->g, un, t);
             }
@@ -705,6 +750,25 @@ static Ast *syn_call(Em *em, const char *fn, Ast *a, Ast *b, Span sp) {
  * and over a ModuleList or Sequential it is unrolled, as PyTorch does. */
 static ts_status emit_for(Em *em, const Ast *s);
 
+/* The submodules of a ModuleList or Sequential, each read with one
+ * prim::GetAttr, all before the first copy of the loop body: PyTorch's
+ * emitter reads them when it makes the iterable (ModuleValue::iter). */
+static Value **module_items(Em *em, Value *seq, Span sp, int *n) {
+    ClassType *c = seq->type->cls;
+    Value **items = arena_array(&em->g->arena, Value *, c->attrs.len ? c->attrs.len : 1);
+    *n = 0;
+    for (int i = 0; i < c->attrs.len; i++) {
+        Type *at = c->attrs.data[i].type;
+        if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
+        Node *ga = em_append(em, NK_GETATTR, sp);
+        node_add_input(em->g, ga, seq);
+        ga->name = c->attrs.data[i].name;
+        ga->index = i;
+        items[(*n)++] = node_add_output(em->g, ga, at);
+    }
+    return items;
+}
+
 static bool is_module_value(const Value *v) { return v->type->kind == TK_CLASS && v->type->cls->kind == CK_MODULE; }
 
 static bool is_zip_call(Em *em, const Ast *e) {
@@ -722,16 +786,21 @@ static int module_count(const Value *v) {
 }
 
 /* zip(a, b, ...)'s arguments as values (a dict: its keys); *any_static when one is
- * a module container or a tuple, whose length is known at compile time. */
-static ts_status zip_args(Em *em, const Ast *zc, Value **seqs, bool *any_static) {
+ * a module container or a tuple, whose length is known at compile time. A module
+ * container's submodules (subs[i]) are read right after it, before the next
+ * argument, as PyTorch's emitter makes each argument's iterable in turn. */
+static ts_status zip_args(Em *em, const Ast *zc, Value **seqs, Value ***subs, bool *any_static) {
     Span sp = zc->span;
     int na = zc->call.args.len;
     if (zc->call.keywords.len || na < 1 || na > 8)
         return ts_fail(em->ctx, TS_ERR_TYPE, &zc->span, "zip() arguments are not supported here");
     *any_static = false;
     for (int i = 0; i < na; i++) {
+        int nsub;
+        subs[i] = NULL;
         TS_TRY(em_expr(em, zc->call.args.items[i], NULL, &seqs[i]));
         if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
+        if (is_module_value(seqs[i])) subs[i] = module_items(em, seqs[i], sp, &nsub);
         if (is_module_value(seqs[i]) || seqs[i]->type->kind == TK_TUPLE) *any_static = true;
     }
     return TS_OK;
@@ -771,7 +840,7 @@ static ts_status zip_item(Em *em, Value *seq, int k, Span sp, Value **out) {
  * tuple among the arguments, unrolled over the shortest of those (PyTorch's
  * IterableTree: a module container has a length known at compile time; every
  * argument must have one). */
-static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const Ast *zc, Value **seqs) {
+static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const Ast *zc, Value **seqs, Value ***subs) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
     int na = zc->call.args.len, n = -1;
@@ -788,7 +857,8 @@ static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const A
         Value *items[8];
         Type *ts[8];
         for (int i = 0; i < na; i++) {
-            TS_TRY(zip_item(em, seqs[i], k, sp, &items[i]));
+            if (subs[i]) items[i] = subs[i][k];
+            else TS_TRY(zip_item(em, seqs[i], k, sp, &items[i]));
             ts[i] = items[i]->type;
         }
         Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
@@ -809,75 +879,71 @@ static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const A
     return TS_OK;
 }
 
-static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
+/* for t in enumerate(xs[, start]) / zip(xs, ys, ...) over lists and strings, as
+ * PyTorch's IterableTree: the trip count is prim::min of the lengths ([the range's
+ * length,] len(xs), ...); each trip binds the target to ([index,] xs[$i], ...),
+ * the index being the trip counter itself, or __derive_index($i, start, 1). */
+static ts_status emit_for_list_tree(Em *em, const Ast *s, bool is_enum, Value **seqs, int nseq, Value *start) {
     const Ast *it = s->for_.iter;
     Span sp = s->span;
-    int na = it->call.args.len;
-    if (it->call.keywords.len || na < 1 || (is_enum && na > 2) || na > 8)
-        return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "%s() arguments are not supported here", is_enum ? "enumerate" : "zip");
-    int nseq = is_enum ? 1 : na;
-    Value *seqs[8];
-    if (!is_enum || is_zip_call(em, it->call.args.items[0])) {
-        /* zip over a ModuleList (or enumerate(zip(...))): unrolled */
-        const Ast *zc = is_enum ? it->call.args.items[0] : it;
-        bool any_static = false;
-        TS_TRY(zip_args(em, zc, seqs, &any_static));
-        if (any_static || is_enum) return emit_for_static_zip(em, s, is_enum, zc, seqs);
-    }
-    for (int i = 0; i < nseq && is_enum; i++) {
-        TS_TRY(em_expr(em, it->call.args.items[i], NULL, &seqs[i]));
-        if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
-    }
-    if (is_enum && seqs[0]->type->kind == TK_CLASS && seqs[0]->type->cls->kind == CK_MODULE) {
-        Value *start = NULL;
-        if (na == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
-        ClassType *c = seqs[0]->type->cls;
-        int idx = 0;
-        for (int i = 0; i < c->attrs.len; i++) {
-            Type *at = c->attrs.data[i].type;
-            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
-            Node *ga = em_append(em, NK_GETATTR, sp);
-            node_add_input(em->g, ga, seqs[0]);
-            ga->name = c->attrs.data[i].name;
-            ga->index = i;
-            Value *sub = node_add_output(em->g, ga, at);
-            Value *iv = em_constant(em, iv_int(idx++), sp);
-            if (start) TS_TRY(em_op(em, "aten::add", sp, &iv, 2, iv, start, NULL));
-            Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
-            node_add_input(em->g, tc, iv);
-            node_add_input(em->g, tc, sub);
-            Type *ts[2] = {iv->type, at};
-            TS_TRY(assign_to(em, s->for_.target, node_add_output(em->g, tc, ty_tuple(ts, 2)), sp));
-            TS_TRY(emit_stmts(em, &s->for_.body, 0));
-        }
-        return TS_OK;
-    }
     int id = em->g->next_id;
-    Ast *len = NULL;
-    Ast *tup = syn_node(em, AST_TUPLE, sp);
-    tup->seq.elts.len = nseq + (is_enum ? 1 : 0);
-    tup->seq.elts.items = arena_array(&em->u->arena, Ast *, tup->seq.elts.len);
-    const char *iname = arena_printf(&em->g->arena, "$zi%d", id);
-    int e = 0;
+    Value *lens[9];
+    int nl = 0;
     if (is_enum) {
-        Ast *idx = syn_name(em, iname, sp);
-        if (na == 2) {
-            Ast *add = syn_node(em, AST_BINOP, sp);
-            add->binop.op = BINOP_ADD;
-            add->binop.lhs = idx;
-            add->binop.rhs = it->call.args.items[1];
-            idx = add;
-        }
-        tup->seq.elts.items[e++] = idx;
+        Value *big = em_constant(em, iv_int(INT64_MAX), sp);
+        int64_t k;
+        if (!start) lens[nl++] = big;
+        else if (start->node->kind == NK_CONSTANT && start->node->cval.kind == IV_INT && (k = start->node->cval.u.i) >= 0)
+            lens[nl++] = em_constant(em, iv_int(INT64_MAX - k), sp); /* __range_length, as constant propagation folds it */
+        else TS_TRY(em_op(em, "aten::__range_length", sp, &lens[nl++], 3, start, big, em_constant(em, iv_int(1), sp)));
     }
     for (int i = 0; i < nseq; i++) {
         if (seqs[i]->type->kind != TK_LIST && seqs[i]->type->kind != TK_STR)
             return ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &it->call.args.items[i]->span,
                            "%s() over this value is not supported (a list, a string or a dict)", is_enum ? "enumerate" : "zip");
+        TS_TRY(em_op(em, "aten::len", sp, &lens[nl++], 1, seqs[i], NULL, NULL));
+    }
+    Node *ln = em_append(em, NK_LIST_CONSTRUCT, sp);
+    for (int i = 0; i < nl; i++) node_add_input(em->g, ln, lens[i]);
+    Value *trip;
+    TS_TRY(em_op(em, "prim::min", sp, &trip, 1, node_add_output(em->g, ln, ty_list(ty_int())), NULL, NULL));
+    const char *iname = arena_printf(&em->g->arena, "$zi%d", id), *nname = arena_printf(&em->g->arena, "$zn%d", id);
+    em_env_set(em, nname, trip);
+    Ast *tup = syn_node(em, AST_TUPLE, sp);
+    tup->seq.elts.len = nseq + (is_enum ? 1 : 0);
+    tup->seq.elts.items = arena_array(&em->u->arena, Ast *, tup->seq.elts.len);
+    int e = 0;
+    if (is_enum) {
+        Ast *idx = syn_name(em, iname, sp);
+        if (start) {
+            const char *stname = arena_printf(&em->g->arena, "$zst%d", id);
+            em_env_set(em, stname, start);
+            Ast *one = syn_node(em, AST_INT, sp);
+            one->int_lit.value = 1;
+            one->int_lit.text = "1";
+            Ast *ns = syn_node(em, AST_ATTR, sp);
+            ns->attr.value = syn_name(em, "ops", sp);
+            ns->attr.name = "aten";
+            ns->attr.name_span = sp;
+            Ast *fn = syn_node(em, AST_ATTR, sp);
+            fn->attr.value = ns;
+            fn->attr.name = "__derive_index";
+            fn->attr.name_span = sp;
+            Ast *c = syn_call(em, "_", idx, syn_name(em, stname, sp), sp);
+            c->call.func = fn;
+            c->call.args.len = 3;
+            Ast **args = arena_array(&em->u->arena, Ast *, 3);
+            args[0] = c->call.args.items[0];
+            args[1] = c->call.args.items[1];
+            args[2] = one;
+            c->call.args.items = args;
+            idx = c;
+        }
+        tup->seq.elts.items[e++] = idx;
+    }
+    for (int i = 0; i < nseq; i++) {
         const char *sname = arena_printf(&em->g->arena, "$zs%d_%d", id, i);
         em_env_set(em, sname, seqs[i]);
-        Ast *l = syn_call(em, "len", syn_name(em, sname, sp), NULL, sp);
-        len = len ? syn_call(em, "min", len, l, sp) : l;
         Ast *sub = syn_node(em, AST_SUBSCRIPT, sp);
         sub->subscript.value = syn_name(em, sname, sp);
         sub->subscript.indices.len = 1;
@@ -892,12 +958,55 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
     as->assign.value = tup;
     Ast *f = syn_node(em, AST_FOR, sp);
     f->for_.target = syn_name(em, iname, sp);
-    f->for_.iter = syn_call(em, "range", len, NULL, sp);
+    f->for_.iter = syn_call(em, "range", syn_name(em, nname, sp), NULL, sp);
     f->for_.body.len = s->for_.body.len + 1;
     f->for_.body.items = arena_array(&em->u->arena, Ast *, f->for_.body.len);
     f->for_.body.items[0] = as;
     for (int i = 0; i < s->for_.body.len; i++) f->for_.body.items[i + 1] = s->for_.body.items[i];
     return emit_for(em, f);
+}
+
+static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
+    const Ast *it = s->for_.iter;
+    Span sp = s->span;
+    int na = it->call.args.len;
+    if (it->call.keywords.len || na < 1 || (is_enum && na > 2) || na > 8)
+        return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "%s() arguments are not supported here", is_enum ? "enumerate" : "zip");
+    int nseq = is_enum ? 1 : na;
+    Value *seqs[8];
+    if (!is_enum || is_zip_call(em, it->call.args.items[0])) {
+        /* zip over a ModuleList (or enumerate(zip(...))): unrolled */
+        const Ast *zc = is_enum ? it->call.args.items[0] : it;
+        bool any_static = false;
+        Value **subs[8];
+        TS_TRY(zip_args(em, zc, seqs, subs, &any_static));
+        if (any_static || is_enum) return emit_for_static_zip(em, s, is_enum, zc, seqs, subs);
+    }
+    /* enumerate's start first, then the sequence, as PyTorch's emitter reads them */
+    Value *start = NULL;
+    if (is_enum && na == 2) TS_TRY(em_expr(em, it->call.args.items[1], NULL, &start));
+    for (int i = 0; i < nseq && is_enum; i++) {
+        TS_TRY(em_expr(em, it->call.args.items[i], NULL, &seqs[i]));
+        if (seqs[i]->type->kind == TK_DICT) TS_TRY(em_op(em, "aten::keys", sp, &seqs[i], 1, seqs[i], NULL, NULL));
+    }
+    if (is_enum && seqs[0]->type->kind == TK_CLASS && seqs[0]->type->cls->kind == CK_MODULE) {
+        int nsub;
+        Value **subs = module_items(em, seqs[0], sp, &nsub);
+        for (int idx = 0; idx < nsub; idx++) {
+            Value *sub = subs[idx];
+            Type *at = sub->type;
+            Value *iv = em_constant(em, iv_int(idx), sp);
+            if (start) TS_TRY(em_op(em, "aten::add", sp, &iv, 2, iv, start, NULL));
+            Node *tc = em_append(em, NK_TUPLE_CONSTRUCT, sp);
+            node_add_input(em->g, tc, iv);
+            node_add_input(em->g, tc, sub);
+            Type *ts[2] = {iv->type, at};
+            TS_TRY(assign_to(em, s->for_.target, node_add_output(em->g, tc, ty_tuple(ts, 2)), sp));
+            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+        }
+        return TS_OK;
+    }
+    return emit_for_list_tree(em, s, is_enum, seqs, nseq, start);
 }
 
 /* for k, m in self.d.items() (keys(), values()) over a ModuleDict: unrolled,
@@ -979,17 +1088,10 @@ static ts_status emit_for(Em *em, const Ast *s) {
     }
     if (seq->type->kind == TK_CLASS && seq->type->cls->kind == CK_MODULE) {
         /* a ModuleList or Sequential of a scripted module: unrolled over its submodules */
-        ClassType *c = seq->type->cls;
-        for (int i = 0; i < c->attrs.len; i++) {
-            Type *at = c->attrs.data[i].type;
-            if (at->kind != TK_CLASS || at->cls->kind != CK_MODULE) continue;
-            Node *ga = em_append(em, NK_GETATTR, sp);
-            node_add_input(em->g, ga, seq);
-            ga->name = c->attrs.data[i].name;
-            ga->index = i;
-            Value *item = node_add_output(em->g, ga, at);
-            item->name = ga->name;
-            TS_TRY(assign_to(em, s->for_.target, item, sp));
+        int nsub;
+        Value **subs = module_items(em, seq, sp, &nsub);
+        for (int i = 0; i < nsub; i++) {
+            TS_TRY(assign_to(em, s->for_.target, subs[i], sp));
             TS_TRY(emit_stmts(em, &s->for_.body, 0));
         }
         return TS_OK;
@@ -1005,12 +1107,32 @@ static ts_status emit_for(Em *em, const Ast *s) {
     return ts_fail(em->ctx, TS_ERR_TYPE, &it->span, "cannot iterate over this value");
 }
 
-/* prim::RaiseException(msg, cls): no outputs. */
+/* prim::RaiseException(msg, cls), or (msg) when cls is NULL: no outputs. */
 static ts_status raise_op(Em *em, Value *msg, Value *cls, Span sp) {
     CallArg a[2] = {{msg, NULL, sp}, {cls, NULL, sp}};
     Value **outs;
     int n;
-    return sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", a, 2, sp, &outs, &n);
+    return sema_emit_op(em->ctx, em->g, em->b, "prim::RaiseException", a, cls ? 2 : 1, sp, &outs, &n);
+}
+
+/* The message of `assert c, msg` and `raise AssertionError(msg)`: PyTorch
+ * 1.13 raises its builtin AssertionError, whose message is "AssertionError: "
+ * + str(msg) and which names no class (the one-argument RaiseException); a
+ * constant message is folded into one string, as its constant propagation does. */
+static ts_status assertion_message(Em *em, const Ast *msg_expr, Span sp, Value **out) {
+    static const char prefix[] = "AssertionError: ";
+    Value *msg;
+    if (!msg_expr) {
+        *out = em_constant(em, iv_cstr(prefix), sp);
+        return TS_OK;
+    }
+    TS_TRY(em_expr(em, msg_expr, NULL, &msg));
+    if (msg->node->kind == NK_CONSTANT && msg->node->cval.kind == IV_STR) {
+        *out = em_constant(em, iv_cstr(arena_printf(&em->g->arena, "%s%s", prefix, msg->node->cval.u.s->data)), sp);
+        return TS_OK;
+    }
+    if (msg->type->kind != TK_STR) TS_TRY(em_op(em, "aten::str", sp, &msg, 1, msg, NULL, NULL));
+    return em_op(em, "aten::add", sp, out, 2, em_constant(em, iv_cstr(prefix), sp), msg, NULL);
 }
 
 static ts_status emit_raise(Em *em, const Ast *s) {
@@ -1018,13 +1140,26 @@ static ts_status emit_raise(Em *em, const Ast *s) {
     const char *cls = "builtins.Exception";
     Value *msg;
     const Ast *ex = s->raise.exc;
+    if (ex && ex->kind == AST_CALL && ex->call.func->kind == AST_NAME &&
+        strcmp(ex->call.func->name.id, "AssertionError") == 0) {
+        TS_TRY(assertion_message(em, ex->call.args.len ? ex->call.args.items[0] : NULL, sp, &msg));
+        TS_TRY(raise_op(em, msg, NULL, sp));
+        em->env->raised = true;
+        return TS_OK;
+    }
     if (ex && ex->kind == AST_CALL && ex->call.func->kind == AST_NAME) {
         cls = arena_printf(&em->g->arena, "builtins.%s", ex->call.func->name.id);
-        if (ex->call.args.len >= 1) TS_TRY(em_expr(em, ex->call.args.items[0], NULL, &msg));
-        else msg = em_constant(em, iv_cstr(""), sp);
+        if (ex->call.args.len >= 1) {
+            TS_TRY(em_expr(em, ex->call.args.items[0], NULL, &msg));
+            if (msg->type->kind != TK_STR) TS_TRY(em_op(em, "aten::str", sp, &msg, 1, msg, NULL, NULL));
+        } else {
+            msg = em_constant(em, iv_cstr(""), sp);
+        }
     } else if (ex && ex->kind == AST_NAME) {
-        cls = arena_printf(&em->g->arena, "builtins.%s", ex->name.id);
-        msg = em_constant(em, iv_cstr(""), sp);
+        /* a bare class (`raise ValueError`): PyTorch raises "" naming no class */
+        TS_TRY(raise_op(em, em_constant(em, iv_cstr(""), sp), NULL, sp));
+        em->env->raised = true;
+        return TS_OK;
     } else {
         msg = em_constant(em, iv_cstr("Exception"), sp);
     }
@@ -1143,7 +1278,24 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
             strmap_put(&em->env->sugar, s->assign.targets.items[0]->name.id, keep);
             return TS_OK;
         }
+        const Ast *t0 = s->assign.targets.items[0];
+        if (s->assign.targets.len == 1 && t0->kind == AST_SUBSCRIPT && t0->subscript.value->kind == AST_NAME &&
+            strncmp(t0->subscript.value->name.id, "$lc", 3) == 0 && t0->subscript.indices.len == 1) {
+            /* a dict comprehension's `$lc[key] = value` (emit_listcomp): the key first,
+             * as PyTorch's emitDictComprehension emits it */
+            Value *d, *k;
+            TS_TRY(em_expr(em, t0->subscript.value, NULL, &d));
+            TS_TRY(em_expr(em, t0->subscript.indices.items[0], NULL, &k));
+            TS_TRY(em_expr(em, s->assign.value, NULL, &v));
+            CallArg a[3] = {{d, NULL, sp}, {k, NULL, sp}, {v, NULL, sp}};
+            Value **outs;
+            int nout;
+            return sema_emit_op(em->ctx, em->g, em->b, "aten::_set_item", a, 3, sp, &outs, &nout);
+        }
         TS_TRY(em_expr(em, s->assign.value, NULL, &v));
+        /* a = b = v: PyTorch stores v in a temporary and each target loads it, so v
+         * itself is named by none of them */
+        if (s->assign.targets.len > 1 && !v->name) v->name = "";
         for (int k = 0; k < s->assign.targets.len; k++) {
             const Ast *t = s->assign.targets.items[k];
             if (em->u->from_source && t->kind == AST_NAME) TS_TRY(check_reassign(em, t, v));
@@ -1200,6 +1352,7 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         Value *c;
         TS_TRY(em_expr(em, s->assert_.test, NULL, &c));
         TS_TRY(em_to_bool(em, c, sp, &c));
+        c = em_cond(em, c, s->assert_.test);
         bool cb;
         if (em_const_bool(c, &cb) && cb) return TS_OK;
         Node *n = em_append(em, NK_IF, sp);
@@ -1219,9 +1372,8 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         em->env = &env;
         Value *msg = NULL;
         ts_status st = TS_OK;
-        if (s->assert_.msg) st = em_expr(em, s->assert_.msg, NULL, &msg);
-        else msg = em_constant(em, iv_cstr("AssertionError: "), sp);
-        if (st == TS_OK) st = raise_op(em, msg, em_constant(em, iv_cstr("builtins.AssertionError"), sp), sp);
+        st = assertion_message(em, s->assert_.msg, sp, &msg);
+        if (st == TS_OK) st = raise_op(em, msg, NULL, sp);
         em->env = saved_env;
         em_env_free(&env);
         em->b = saved;
@@ -1411,6 +1563,9 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
         fn->state = FN_FAILED;
         return st;
     }
+    em_propagate_constants(ctx, em.g);
+    em_hoist_uninitialized(em.g);
+    em_canonicalize_outputs(em.g);
     fn->graph = em.g;
     fn->state = FN_EMITTED;
     return TS_OK;

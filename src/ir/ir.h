@@ -62,6 +62,8 @@ struct Node {
                          /* NK_ENUM_NAME: 1 when made only to compare two enums (e1 == e2) */
     const char *text;    /* NK_FAIL / NK_UNRESOLVED: the message it fails with (in the graph's arena) */
     bool after_unresolved; /* NK_FAIL: the failing code used the result of an NK_UNRESOLVED (whose type was a guess) */
+    bool folded;         /* NK_CONSTANT: folded by the emitter where PyTorch's emitter still emits the op
+                          * (its constant propagation folds it later: `not self.flag`) */
     bool stmt_call;      /* NK_UNRESOLVED: called as a whole statement (the op may return nothing: printed bare when unused) */
     Type *tattr;         /* NK_ISINSTANCE / NK_CREATE_OBJECT / NK_UNINITIALIZED: a type */
     void *callee;        /* NK_CALL_METHOD / NK_CALL_FUNCTION: the Function */

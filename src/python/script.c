@@ -191,7 +191,12 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
         }
         char *q = arena_printf(&sc->u->arena, "%s.%s", f->mod->qualifier, f->name);
         out->kind = GR_FUNCTION;
-        /* @_overload signatures: one function per signature, each with the implementation's body */
+        if ((out->fn = strmap_get(&sc->u->functions, q))) return TS_OK; /* resolved before */
+        /* @_overload signatures: one function per signature, each with the
+         * implementation's body, all compiled at the first use as PyTorch does;
+         * the second and later take mangled names from the counter PyTorch's
+         * compilation unit shares with module types (interpolate's second
+         * signature is ___torch_mangle_0 in a fresh process) */
         Function *first = NULL, *prev = NULL;
         int k = 0;
         for (int i = 0; i < f->mod->overloads.len; i++) {
@@ -201,7 +206,7 @@ static ts_status global_of(Scripter *sc, PMod *m, PV v, const char *name, const 
             *syn = *d;
             syn->funcdef.body = f->def->funcdef.body;
             syn->funcdef.decorators.len = 0;
-            char *oq = k == 0 ? q : arena_printf(&sc->u->arena, "%s.___torch_mangle_%d.%s", f->mod->qualifier, k, f->name);
+            char *oq = k == 0 ? q : arena_printf(&sc->u->arena, "%s.___torch_mangle_%d.%s", f->mod->qualifier, sc->mangle++, f->name);
             k++;
             Function *fn;
             TS_TRY(unit_declare_function(ctx, sc->u, syn, oq, &fn));

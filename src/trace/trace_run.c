@@ -69,7 +69,52 @@ static void warn_conversions(Tracer *t, const Node *n, const IValue *args, int n
                 "future. This means that the trace might not generalize to other inputs!");
 }
 
+static bool is_op(const Node *n, const char *name) { return n->kind == NK_OP && n->op && !strcmp(n->op->name, name); }
+
+/* aten::tensor(number, dtype=prim::dtype(v), device=prim::device(v), ...) for a
+ * `v[...] = number` (emit_index.c): Python's setitem runs fill_ on the view, and
+ * that is what a trace records (the tensor is made only to be copied). */
+static bool is_setitem_number(const Node *n) {
+    if (!is_op(n, "aten::tensor") || n->inputs.len < 3 || n->inputs.data[0]->type->kind == TK_TENSOR) return false;
+    const Node *d = n->inputs.data[1]->node, *v = n->inputs.data[2]->node;
+    return is_op(d, "prim::dtype") && is_op(v, "prim::device") && d->inputs.len == 1 && v->inputs.len == 1 &&
+           d->inputs.data[0] == v->inputs.data[0];
+}
+
+/* Python's setitem makes the number a 0-dim tensor (untraced: a constant of the
+ * trace) and copies it (copy_to): with copy_ into a 0-dim view, with fill_ into
+ * any other; the walk records the first as it is. */
+static bool is_setitem_copy(const Frame *f, const Node *n) {
+    if (!is_op(n, "aten::copy_") || n->inputs.len < 2 || !is_setitem_number(n->inputs.data[1]->node) ||
+        n->inputs.data[1]->node->inputs.data[1]->node->inputs.data[0] != n->inputs.data[0])
+        return false;
+    IValue view = f->v[n->inputs.data[0]->id];
+    return view.kind == IV_TENSOR && view.u.t->ndim > 0;
+}
+
+/* copy_(view, tensor(number, ...)) traced as fill_(view, number). */
+static ts_status eval_setitem_fill(Tracer *t, Frame *f, const Node *n) {
+    const OpSchema *s = ops_lookup_overload("aten::fill_", "Scalar");
+    if (!s) return fail_at(t, f, n, ts_fail(t->ctx, TS_ERR_NOT_FOUND, &n->span, "trace: aten::fill_.Scalar is missing"));
+    Value *view = n->inputs.data[0], *num = n->inputs.data[1]->node->inputs.data[0];
+    IValue args[2] = {f->v[view->id], f->v[num->id]}, out = iv_none();
+    Shadow *sh[2] = {f->sh[view->id], f->sh[num->id]};
+    const char *names[2] = {base_name(t, view->name), base_name(t, num->name)};
+    Type *types[1] = {n->outputs.data[0]->type};
+    OpInfo info = {s, types, 1};
+    Shadow *rs = NULL;
+    ts_status st = s->fn(t->ctx, args, 2, &out, &info);
+    if (st == TS_OK) st = tr_record_op(t, s, args, sh, names, 2, &out, types, 1, n->span, &rs);
+    if (st != TS_OK) {
+        iv_release(out);
+        return fail_at(t, f, n, st);
+    }
+    set(f, n->outputs.data[0], out, rs);
+    return TS_OK;
+}
+
 static ts_status eval_op(Tracer *t, Frame *f, const Node *n) {
+    if (is_setitem_copy(f, n)) return eval_setitem_fill(t, f, n);
     const OpSchema *s = n->op;
     int nin = n->inputs.len, nout = n->outputs.len;
     IValue abuf[16], obuf[8];
@@ -107,7 +152,8 @@ static ts_status eval_op(Tracer *t, Frame *f, const Node *n) {
         ts_alloc_clear_over_limit();
         st = ts_fail(t->ctx, TS_ERR_NOMEM, NULL, "out of memory in %s while tracing", s->name);
     }
-    if (st == TS_OK) st = tr_record_op(t, s, args, sh, names, nin, outs, types, nout, n->span, &rs);
+    /* the number of a `v[...] = number` is not recorded: its copy_ is a fill_ */
+    if (st == TS_OK && !is_setitem_number(n)) st = tr_record_op(t, s, args, sh, names, nin, outs, types, nout, n->span, &rs);
     if (st == TS_OK)
         for (int k = 0; k < nout; k++) set(f, n->outputs.data[k], outs[k], k == 0 ? rs : NULL);
     else

@@ -32,7 +32,6 @@
 
 static const struct { const char *name, *why; } KNOWN[] = {
     {"constants", "PyTorch folds len() of a constant string and drops the unused string"},
-    {"control", "tscript's emitter orders loop-carried variables by first assignment in the body, PyTorch differently"},
     {"calls", "tscript's frontend resolves free functions by qualified name only (__torch__.cases.helper in PyTorch)"},
 };
 
