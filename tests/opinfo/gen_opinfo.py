@@ -230,7 +230,12 @@ def fn_source(w):
 
 
 def clone_inputs(inputs, double=False, ints=False):
+    """A copy of the inputs; the plain copy keeps the storage sharing between
+    them (as the archive does: an out= that overlaps an input must raise)."""
+    import copy
     import torch
+    if not double:
+        return copy.deepcopy(inputs)
 
     def one(t):
         t = t.clone()
