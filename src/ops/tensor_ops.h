@@ -18,6 +18,8 @@
 #define OP(schema, fn) ts_status fn(Ctx *, IValue *, int, IValue *, const OpInfo *);
 #include "ops/tensor.def"
 #undef OP
+/* Functional forms that only in-place rows (inplace.def) call. */
+ts_status top_polygamma_self_n(Ctx *, IValue *, int, IValue *, const OpInfo *);
 
 /* The definition line of an op implementation. */
 #define OPFN(name)                                                                        \

@@ -267,7 +267,38 @@ void kmath_lerp_f64(double *s, const double *e, const double *w, int64_t n) {
         s[i] = fabs(w[i]) < 0.5 ? s[i] + w[i] * (e[i] - s[i]) : e[i] - (e[i] - s[i]) * (1 - w[i]);
 }
 
+/* trigamma as ATen's calc_trigamma: the reflection for x < 0.5 (so a
+ * non-positive integer gives a huge finite value from sin(pi x), not inf),
+ * six recurrence steps, then the asymptotic series. */
+#define TRIGAMMA_BODY(T, SIN, PI)                                                     \
+    T sign = 1, r = 0;                                                             \
+    if (x < (T)0.5) {                                                              \
+        sign = -1;                                                                 \
+        T s = SIN(PI * x);                                                         \
+        r -= (PI * PI) / (s * s);                                                  \
+        x = 1 - x;                                                                 \
+    }                                                                              \
+    for (int i = 0; i < 6; i++) {                                                  \
+        r += 1 / (x * x);                                                          \
+        x += 1;                                                                    \
+    }                                                                              \
+    const T ixx = 1 / (x * x);                                                     \
+    r += (1 + 1 / (2 * x) + ixx * ((T)(1. / 6) - ixx * ((T)(1. / 30) - ixx * (T)(1. / 42)))) / x; \
+    return sign * r;
+
+static double trigamma_f64(double x) { TRIGAMMA_BODY(double, sin, M_PI) }
+static float trigamma_f32(float x) { TRIGAMMA_BODY(float, sinf, (float)M_PI) }
+#undef TRIGAMMA_BODY
+
+void kmath_trigamma_f32(float *x, int64_t len) {
+    for (int64_t i = 0; i < len; i++) x[i] = trigamma_f32(x[i]);
+}
+
 void kmath_polygamma_f64(int64_t n, double *x, int64_t len) {
+    if (n == 1) {
+        for (int64_t i = 0; i < len; i++) x[i] = trigamma_f64(x[i]);
+        return;
+    }
     if (n == 0) {
         for (int64_t i = 0; i < len; i++) x[i] = km_digamma(x[i]);
         return;
