@@ -38,3 +38,46 @@ OPFN(top_ldexp) {
     if (st != TS_OK) return st;
     return op_return(out, r);
 }
+
+/* ---- integer inputs of float-only kernels (int_via.def) ---- */
+
+enum { VIA_BACK, VIA_F32 };
+
+static ts_status via_float(Ctx *ctx, OpFn fn, int mode, IValue *in, int nin, IValue *out, const OpInfo *info) {
+    int idt = -1;
+    for (int i = 0; i < nin; i++) {
+        if (in[i].kind != IV_TENSOR) continue;
+        DType d = in[i].u.t->dtype;
+        if (!dtype_is_integral(d, false) || (idt >= 0 && (int)d != idt)) return fn(ctx, in, nin, out, info);
+        idt = (int)d;
+    }
+    if (idt < 0) return fn(ctx, in, nin, out, info);
+    DType ct = mode == VIA_F32 ? DT_FLOAT32 : DT_FLOAT64;
+    IValue a[32];
+    if (nin > 32) return fn(ctx, in, nin, out, info);
+    ts_status st = TS_OK;
+    for (int i = 0; i < nin; i++) {
+        a[i] = in[i];
+        if (in[i].kind == IV_TENSOR && st == TS_OK) {
+            Tensor *c = tensor_to_dtype(ctx, in[i].u.t, ct);
+            if (!c) st = ctx->status;
+            a[i] = c ? tv(c) : iv_none();
+        }
+    }
+    IValue r = iv_none();
+    if (st == TS_OK) st = fn(ctx, a, nin, &r, info);
+    for (int i = 0; i < nin; i++)
+        if (in[i].kind == IV_TENSOR && a[i].kind == IV_TENSOR) tensor_release(a[i].u.t);
+    if (st != TS_OK) return st;
+    if (mode == VIA_F32 || r.kind != IV_TENSOR) {
+        out[0] = r;
+        return TS_OK;
+    }
+    Tensor *b = op_cast_steal(ctx, r.u.t, (DType)idt);
+    return b ? op_return(out, b) : ctx->status;
+}
+
+#define VIA(wrapper, fn, mode) \
+    OPFN(wrapper) { return via_float(ctx, fn, mode, in, nin, out, info); }
+#include "ops/int_via.def"
+#undef VIA
