@@ -100,7 +100,16 @@ class Wrapper:
     """One sample of one entry as a call: `call` with {k} for the k-th input."""
 
     def __init__(self, entry, dtype, index, variant, inputs, kinds, call):
+        import copy
         self.entry, self.dtype, self.index, self.variant = entry, dtype, index, variant
+        # Its own copy: samples may share tensors (batch_norm's running
+        # stats), which the archive would store once, so one wrapper's
+        # in-place update would reach the next; sharing within the sample
+        # (an out= that views an input) is kept.
+        try:
+            inputs = copy.deepcopy(inputs)
+        except (NotImplementedError, RuntimeError):  # sparse layouts: kept as they are
+            pass
         self.inputs, self.kinds, self.call = inputs, kinds, call
 
     def text(self, names):
@@ -114,7 +123,7 @@ def build_call(op, variant, sample):
 
     def arg(v):
         if isinstance(v, torch.Tensor):
-            if v.is_complex() or v.is_sparse or v.is_quantized or v.device.type != "cpu":
+            if v.is_complex() or v.layout != torch.strided or v.is_quantized or v.device.type != "cpu":
                 raise NotExpressible("complex, sparse, quantized or non-CPU tensor")
             inputs.append(v.detach())
             kinds.append("Tensor")
