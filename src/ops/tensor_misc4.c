@@ -41,7 +41,7 @@ OPFN(top_ldexp) {
 
 /* ---- integer inputs of float-only kernels (int_via.def) ---- */
 
-enum { VIA_BACK, VIA_F32 };
+enum { VIA_BACK, VIA_BACK_ISCALAR, VIA_F32 };
 
 static ts_status via_float(Ctx *ctx, OpFn fn, int mode, IValue *in, int nin, IValue *out, const OpInfo *info) {
     int idt = -1;
@@ -58,6 +58,7 @@ static ts_status via_float(Ctx *ctx, OpFn fn, int mode, IValue *in, int nin, IVa
     ts_status st = TS_OK;
     for (int i = 0; i < nin; i++) {
         a[i] = in[i];
+        if (mode == VIA_BACK_ISCALAR && in[i].kind == IV_DOUBLE) a[i] = iv_int((int64_t)in[i].u.d);
         if (in[i].kind == IV_TENSOR && st == TS_OK) {
             Tensor *c = tensor_to_dtype(ctx, in[i].u.t, ct);
             if (!c) st = ctx->status;

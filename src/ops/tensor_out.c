@@ -119,3 +119,11 @@ static ts_status out_form(Ctx *ctx, const char *op, OpFn functional, int rule, I
     OPFN(fn) { return out_form(ctx, &(#fn)[8], functional, rule, in, nin, out, info); }
 #include "ops/out.def"
 #undef OUTOP
+
+/* addbmm_(self, ...): addbmm.out(self, ..., out=self), so self is resized to
+ * the [n, p] result (PyTorch's quirk) and may alias its own input. */
+OPFN(top_ip_addbmm_resize) {
+    if (nin != 5) return ts_fail(ctx, TS_ERR_ARG, NULL, "addbmm_: expected 5 arguments");
+    IValue a[6] = {in[0], in[1], in[2], in[3], in[4], in[0]};
+    return out_form(ctx, "addbmm_", top_addbmm_any, OUT_CAST | OUT_ALIAS, a, 6, out, info);
+}
