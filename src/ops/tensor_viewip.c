@@ -210,3 +210,11 @@ OPFN(top_new_empty_strided) {
     if (!v) return ctx->status;
     return op_return(out, v);
 }
+
+/* is_contiguous(self): the row-major stride rule (size-1 dims ignored). */
+OPFN(top_is_contiguous) {
+    Tensor *t;
+    TS_TRY(op_tensor(ctx, "is_contiguous", in, nin, 0, &t));
+    out[0] = iv_bool(tensor_is_contiguous(t));
+    return TS_OK;
+}
