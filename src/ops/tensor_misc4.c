@@ -82,3 +82,141 @@ static ts_status via_float(Ctx *ctx, OpFn fn, int mode, IValue *in, int nin, IVa
     OPFN(wrapper) { return via_float(ctx, fn, mode, in, nin, out, info); }
 #include "ops/int_via.def"
 #undef VIA
+
+/* ---- small composition helpers (results owned; NULL on failure) ---- */
+
+static IValue ints_of(const int64_t *v, int n) {
+    ListObj *l = list_new(ty_int(), n);
+    if (!l) return iv_none();
+    for (int i = 0; i < n; i++) list_push_steal(l, iv_int(v[i]));
+    return iv_list_steal(l);
+}
+
+static Tensor *c_slice(Ctx *ctx, Tensor *t, int dim, int64_t start, int64_t end, bool has_end) {
+    Tensor *r = NULL;
+    IValue a[5] = {tv(t), iv_int(dim), iv_int(start), has_end ? iv_int(end) : iv_none(), iv_int(1)};
+    return call(ctx, top_slice_Tensor, a, 5, &r) == TS_OK ? r : NULL;
+}
+
+static Tensor *c_select(Ctx *ctx, Tensor *t, int dim, int64_t i) {
+    Tensor *r = NULL;
+    IValue a[3] = {tv(t), iv_int(dim), iv_int(i)};
+    return call(ctx, top_select_int, a, 3, &r) == TS_OK ? r : NULL;
+}
+
+static Tensor *c_bin(Ctx *ctx, OpFn fn, Tensor *x, Tensor *y) {
+    Tensor *r = NULL;
+    IValue a[3] = {tv(x), tv(y), iv_int(1)};
+    return call(ctx, fn, a, fn == top_mul_Tensor ? 2 : 3, &r) == TS_OK ? r : NULL;
+}
+
+static Tensor *c_scalar(Ctx *ctx, OpFn fn, Tensor *x, double s) {
+    Tensor *r = NULL;
+    IValue a[3] = {tv(x), iv_double(s), iv_int(1)};
+    return call(ctx, fn, a, fn == top_add_Scalar || fn == top_sub_Scalar ? 3 : 2, &r) == TS_OK ? r : NULL;
+}
+
+static Tensor *c_dimop(Ctx *ctx, OpFn fn, Tensor *x, int dim) {
+    Tensor *r = NULL;
+    int64_t d = dim;
+    IValue a[4] = {tv(x), fn == top_cumsum ? iv_int(dim) : ints_of(&d, 1), iv_bool(false), iv_none()};
+    ts_status st = fn == top_cumsum ? (a[2] = iv_none(), call(ctx, fn, a, 3, &r))
+                                    : call(ctx, fn, a, 4, &r);
+    if (fn != top_cumsum) iv_release(a[1]);
+    return st == TS_OK ? r : NULL;
+}
+
+static Tensor *c_view(Ctx *ctx, Tensor *x, const int64_t *sz, int n) {
+    Tensor *r = NULL;
+    IValue a[2] = {tv(x), ints_of(sz, n)};
+    ts_status st = call(ctx, top_view, a, 2, &r);
+    iv_release(a[1]);
+    return st == TS_OK ? r : NULL;
+}
+
+/* Releases up to four tensors (NULLs allowed) and passes r through. */
+static Tensor *rel(Tensor *r, Tensor *a, Tensor *b, Tensor *c) {
+    tensor_release(a), tensor_release(b), tensor_release(c);
+    return r;
+}
+
+/* ---- trapezoid, trapz, cumulative_trapezoid (ATen's Integration.cpp rules) ---- */
+
+/* left + right along dim: y[..., :-1] + y[..., 1:] */
+static Tensor *pair_sum(Ctx *ctx, Tensor *y, int dim) {
+    Tensor *l = c_slice(ctx, y, dim, 0, -1, true), *r = l ? c_slice(ctx, y, dim, 1, 0, false) : NULL;
+    Tensor *s = r ? c_bin(ctx, top_add_Tensor, l, r) : NULL;
+    return rel(s, l, r, NULL);
+}
+
+/* dx from x: x viewed to y's rank (1-d: along dim; fewer dims: leading 1s), then differences along dim. */
+static Tensor *spacing(Ctx *ctx, const char *op, Tensor *y, Tensor *x, int dim) {
+    int64_t sz[TS_MAX_DIMS];
+    Tensor *xv;
+    if (x->ndim == 1) {
+        if (x->sizes[0] != (y->ndim ? y->sizes[dim] : 1)) {
+            ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: There must be one `x` value for each sample point", op);
+            return NULL;
+        }
+        for (int d = 0; d < y->ndim; d++) sz[d] = d == dim ? x->sizes[0] : 1;
+        xv = c_view(ctx, x, sz, y->ndim);
+    } else if (x->ndim < y->ndim) {
+        int pad = y->ndim - x->ndim;
+        for (int d = 0; d < y->ndim; d++) sz[d] = d < pad ? 1 : x->sizes[d - pad];
+        xv = c_view(ctx, x, sz, y->ndim);
+    } else {
+        xv = tensor_retain(x);
+    }
+    if (!xv) return NULL;
+    Tensor *l = c_slice(ctx, xv, dim, 0, -1, true), *r = l ? c_slice(ctx, xv, dim, 1, 0, false) : NULL;
+    Tensor *dx = r ? c_bin(ctx, top_sub_Tensor, r, l) : NULL;
+    return rel(dx, l, r, xv);
+}
+
+/* (y, x or dx, dim): cumulative selects cumulative_trapezoid. */
+static ts_status trapezoid(Ctx *ctx, const char *op, bool cumulative, IValue *in, int nin, IValue *out) {
+    Tensor *y, *x = NULL;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &y));
+    if (in[1].kind == IV_TENSOR) x = in[1].u.t;
+    int dim;
+    TS_TRY(op_wrap_dim(ctx, op, op_int(in[2]), y->ndim, &dim));
+    if (y->dtype == DT_BOOL || (x && x->dtype == DT_BOOL))
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: received a bool input for `x` or `y`, but bool is not supported", op);
+    if (in[1].kind == IV_BOOL)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: Currently, we only support dx as a real number.", op);
+    if (!cumulative && y->ndim > 0 && y->sizes[dim] == 0) { /* numpy's 0 for no samples */
+        int64_t sz[TS_MAX_DIMS];
+        int n = 0;
+        for (int d = 0; d < y->ndim; d++)
+            if (d != dim) sz[n++] = y->sizes[d];
+        Tensor *z = tensor_empty(ctx, y->dtype, sz, n);
+        return z ? op_return(out, z) : ctx->status;
+    }
+    Tensor *r = NULL;
+    if (x) {
+        Tensor *dx = spacing(ctx, op, y, x, dim), *s = dx ? pair_sum(ctx, y, dim) : NULL;
+        Tensor *p = s ? c_bin(ctx, top_mul_Tensor, s, dx) : NULL;
+        Tensor *q = p ? c_dimop(ctx, cumulative ? top_cumsum : top_sum_dim_IntList, p, dim) : NULL;
+        r = q ? c_scalar(ctx, top_div_Scalar, q, 2.0) : NULL;
+        rel(NULL, dx, s, p), tensor_release(q);
+    } else {
+        double dx = iv_scalar_f64(in[1]);
+        if (cumulative) { /* (dx / 2 * (left + right)).cumsum(dim) */
+            Tensor *s = pair_sum(ctx, y, dim), *p = s ? c_scalar(ctx, top_mul_Scalar, s, dx / 2.0) : NULL;
+            r = p ? c_dimop(ctx, top_cumsum, p, dim) : NULL;
+            rel(NULL, s, p, NULL);
+        } else { /* (y.sum(dim) - (y[0] + y[-1]) * 0.5) * dx */
+            Tensor *t = c_dimop(ctx, top_sum_dim_IntList, y, dim);
+            Tensor *a = t ? c_select(ctx, y, dim, 0) : NULL, *b = a ? c_select(ctx, y, dim, -1) : NULL;
+            Tensor *e = b ? c_bin(ctx, top_add_Tensor, a, b) : NULL;
+            Tensor *h = e ? c_scalar(ctx, top_mul_Scalar, e, 0.5) : NULL;
+            Tensor *d = h ? c_bin(ctx, top_sub_Tensor, t, h) : NULL;
+            r = d ? c_scalar(ctx, top_mul_Scalar, d, dx) : NULL;
+            rel(NULL, t, a, b), rel(NULL, e, h, d);
+        }
+    }
+    return r ? op_return(out, r) : ctx->status;
+}
+
+OPFN(top_trapezoid) { return trapezoid(ctx, "trapezoid", false, in, nin, out); }
+OPFN(top_cumulative_trapezoid) { return trapezoid(ctx, "cumulative_trapezoid", true, in, nin, out); }
