@@ -4,6 +4,8 @@
  * the same ops in the same order (ATen's composite implementation), so the
  * dtype rules and the rounding follow from theirs.
  */
+#include <math.h>
+
 #include "ops/tensor_ops.h"
 
 /* Calls op fn on the n arguments, the single result into *r (owned). */
@@ -220,3 +222,119 @@ static ts_status trapezoid(Ctx *ctx, const char *op, bool cumulative, IValue *in
 
 OPFN(top_trapezoid) { return trapezoid(ctx, "trapezoid", false, in, nin, out); }
 OPFN(top_cumulative_trapezoid) { return trapezoid(ctx, "cumulative_trapezoid", true, in, nin, out); }
+
+/* ---- native_layer_norm, native_batch_norm: the output and the statistics ---- */
+
+/* Mean and 1 / sqrt(max(var, 0) + eps) (biased var) of each of the `rows`
+ * consecutive groups of n elements of x (float64 accumulation), written as
+ * dt tensors of shape sz. zero_if_no_eps: aten's InvStd gives 0 for var = eps = 0. */
+static ts_status row_moments(Ctx *ctx, Tensor *x, int64_t rows, int64_t n, double eps, bool zero_if_no_eps,
+                             bool clamp, DType dt, const int64_t *sz, int nd, Tensor **mean, Tensor **rstd) {
+    Tensor *d = tensor_to_dtype(ctx, x, DT_FLOAT64);
+    Tensor *m = d ? tensor_new_uninit(ctx, DT_FLOAT64, sz, nd) : NULL;
+    Tensor *r = m ? tensor_new_uninit(ctx, DT_FLOAT64, sz, nd) : NULL;
+    if (!r) {
+        rel(NULL, d, m, NULL);
+        return ctx->status;
+    }
+    const double *p = tensor_data(d);
+    double *pm = tensor_data(m), *pr = tensor_data(r);
+    for (int64_t i = 0; i < rows; i++) {
+        double s = 0, q = 0;
+        for (int64_t k = 0; k < n; k++) s += p[i * n + k];
+        double mu = n ? s / (double)n : NAN;
+        for (int64_t k = 0; k < n; k++) q += (p[i * n + k] - mu) * (p[i * n + k] - mu);
+        double var = n ? q / (double)n : NAN;
+        if (clamp && var < 0) var = 0;
+        pm[i] = mu;
+        pr[i] = zero_if_no_eps && var == 0 && eps == 0 ? 0.0 : 1.0 / sqrt(var + eps);
+    }
+    tensor_release(d);
+    *mean = op_cast_steal(ctx, m, dt);
+    *rstd = *mean ? op_cast_steal(ctx, r, dt) : (tensor_release(r), NULL);
+    if (!*rstd) {
+        tensor_release(*mean);
+        *mean = NULL;
+        return ctx->status;
+    }
+    return TS_OK;
+}
+
+/* The three returns of the schema (a multi-return op writes out[0..3)). */
+static ts_status triple(Ctx *ctx, IValue *out, Tensor *a, Tensor *b, Tensor *c) {
+    (void)ctx;
+    out[0] = iv_tensor_steal(a), out[1] = iv_tensor_steal(b), out[2] = iv_tensor_steal(c);
+    return TS_OK;
+}
+
+/* (input, normalized_shape, weight?, bias?, eps) -> (out, mean, rstd) */
+OPFN(top_native_layer_norm) {
+    Tensor *x, *y = NULL;
+    TS_TRY(op_tensor(ctx, "native_layer_norm", in, nin, 0, &x));
+    IValue a[6] = {in[0], in[1], in[2], in[3], in[4], iv_bool(true)};
+    TS_TRY(call(ctx, top_layer_norm, a, 6, &y));
+    int64_t ns[TS_MAX_DIMS];
+    int nn = 0;
+    ts_status st = op_int_list(ctx, "native_layer_norm", in[1], ns, &nn);
+    if (st != TS_OK || nn > x->ndim) {
+        tensor_release(y);
+        return st != TS_OK ? st : ts_fail(ctx, TS_ERR_SHAPE, NULL, "native_layer_norm: normalized_shape too long");
+    }
+    int axis = x->ndim - nn;
+    int64_t sz[TS_MAX_DIMS], rows = 1, n = 1;
+    for (int d = 0; d < x->ndim; d++) {
+        sz[d] = d < axis ? x->sizes[d] : 1;
+        if (d < axis) rows *= x->sizes[d];
+        else n *= x->sizes[d];
+    }
+    Tensor *m, *r;
+    st = row_moments(ctx, x, rows, n, iv_scalar_f64(in[4]), false, true, y->dtype, sz, x->ndim, &m, &r);
+    if (st != TS_OK) {
+        tensor_release(y);
+        return st;
+    }
+    return triple(ctx, out, y, m, r);
+}
+
+/* (input, weight?, bias?, running_mean?, running_var?, training, momentum, eps) ->
+ * (out, save_mean, save_invstd): the batch statistics when training, else empty. */
+OPFN(top_native_batch_norm) {
+    Tensor *x, *y = NULL;
+    TS_TRY(op_tensor(ctx, "native_batch_norm", in, nin, 0, &x));
+    bool training = op_bool(in[5]);
+    Tensor *m = NULL, *r = NULL;
+    DType dt = dtype_is_float(x->dtype) ? x->dtype : DT_FLOAT32;
+    if (training && x->ndim >= 2) { /* before batch_norm updates the running stats (x itself is unchanged) */
+        int64_t C = x->sizes[1], N = x->sizes[0], inner = 1;
+        for (int d = 2; d < x->ndim; d++) inner *= x->sizes[d];
+        /* channel-major copy: [C, N * inner] */
+        Tensor *v = c_view(ctx, x, (int64_t[]){N, C, inner}, 3);
+        Tensor *t = NULL, *c = NULL;
+        IValue ta[3] = {iv_none(), iv_int(0), iv_int(1)};
+        if (v) {
+            ta[0] = tv(v);
+            if (call(ctx, top_transpose_int, ta, 3, &t) == TS_OK) c = tensor_contiguous(ctx, t);
+        }
+        rel(NULL, v, t, NULL);
+        if (!c) return ctx->status;
+        int64_t csz = C;
+        ts_status st = row_moments(ctx, c, C, N * inner, iv_scalar_f64(in[7]), true, false, dt, &csz, 1, &m, &r);
+        tensor_release(c);
+        if (st != TS_OK) return st;
+    } else {
+        int64_t z = 0;
+        m = tensor_empty(ctx, dt, &z, 1);
+        r = m ? tensor_empty(ctx, dt, &z, 1) : NULL;
+        if (!r) {
+            tensor_release(m);
+            return ctx->status;
+        }
+    }
+    IValue a[9] = {in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], iv_bool(false)};
+    ts_status st = call(ctx, top_batch_norm, a, 9, &y);
+    if (st != TS_OK) {
+        rel(NULL, m, r, NULL);
+        return st;
+    }
+    return triple(ctx, out, y, m, r);
+}
