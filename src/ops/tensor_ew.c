@@ -177,6 +177,8 @@ OPFN(top_gcd) { return bin_gcd(ctx, in[0], in[1], out); }
 OPFN(top_lcm) { return bin_lcm(ctx, in[0], in[1], out); }
 OPFN(top_nextafter) { return bin_nextafter(ctx, in[0], in[1], out); }
 OPFN(top_special_zeta) { return bin_special_zeta(ctx, in[0], in[1], out); }
+OPFN(top_igamma) { return bin_igamma(ctx, in[0], in[1], out); }
+OPFN(top_igammac) { return bin_igammac(ctx, in[0], in[1], out); }
 #define POLY(name) \
     OPFN(top_##name) { return bin_##name(ctx, in[0], in[1], out); }
 POLY(special_chebyshev_polynomial_t)
