@@ -256,7 +256,7 @@ static double km_zeta(double x, double q) {
  * 6 Laguerre L, 7 Legendre P; degree n truncated to an integer, n < 0 gives 0. */
 static double km_poly(int kind, double x, double nf) {
     if (isnan(x) || isnan(nf)) return NAN;
-    if (nf < 0) return 0.0;
+    if (nf <= -1.0) return 0.0; /* ATen truncates n to an integer first: -0.5 is degree 0 */
     int64_t n = (int64_t)nf;
     if (n > 100000) n = 100000;
     double p0 = 1, p1;
