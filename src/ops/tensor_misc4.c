@@ -4,6 +4,7 @@
  * the same ops in the same order (ATen's composite implementation), so the
  * dtype rules and the rounding follow from theirs.
  */
+#include <inttypes.h>
 #include <math.h>
 
 #include "ops/tensor_ops.h"
@@ -337,4 +338,67 @@ OPFN(top_native_batch_norm) {
         return st;
     }
     return triple(ctx, out, y, m, r);
+}
+
+/* ---- put / put_: self viewed flat, self[index[i]] = source[i] (or +=) ---- */
+
+static ts_status put_into(Ctx *ctx, Tensor *self, Tensor *index, Tensor *source, bool acc) {
+    const char *op = "put_";
+    if (index->dtype != DT_INT64) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s(): Expected a long tensor for index", op);
+    if (source->dtype != self->dtype)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s(): self and source expected to have the same dtype, but got %s and %s",
+                       op, dtype_name(self->dtype), dtype_name(source->dtype));
+    int64_t n = tensor_numel(index), numel = tensor_numel(self);
+    if (tensor_numel(source) != n)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL,
+                       "%s(): Expected source and index to have the same number of elements, but got source.numel() = %" PRId64
+                       ", index.numel() = %" PRId64, op, tensor_numel(source), n);
+    if (n > 0 && numel == 0)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s(): Tried to put elements into an empty tensor", op);
+    for (int64_t i = 0; i < n; i++) { /* every index is checked before anything is written */
+        int64_t k = tensor_get_i64(index, i);
+        if (k < -numel || k >= numel)
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s(): out of range: tried to access index %" PRId64
+                           " on a tensor of %" PRId64 " elements.", op, k, numel);
+    }
+    size_t es = dtype_size(self->dtype);
+    char *base = (char *)self->storage->data;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t k = tensor_get_i64(index, i);
+        if (k < 0) k += numel;
+        void *dst = base + (size_t)tensor_elem_offset(self, k) * es;
+        const void *src = (const char *)source->storage->data + (size_t)tensor_elem_offset(source, i) * es;
+        if (!acc) memcpy(dst, src, es);
+        else if (self->dtype == DT_BOOL) *(uint8_t *)dst = *(uint8_t *)dst || *(const uint8_t *)src;
+        else if (dtype_is_float(self->dtype))
+            dtype_store_f64(self->dtype, dst, dtype_load_f64(self->dtype, dst) + dtype_load_f64(self->dtype, src));
+        else
+            dtype_store_i64(self->dtype, dst,
+                            (int64_t)((uint64_t)dtype_load_i64(self->dtype, dst) + (uint64_t)dtype_load_i64(self->dtype, src)));
+    }
+    return TS_OK;
+}
+
+OPFN(top_put_) {
+    Tensor *s, *i, *v;
+    TS_TRY(op_tensor(ctx, "put_", in, nin, 0, &s));
+    TS_TRY(op_tensor(ctx, "put_", in, nin, 1, &i));
+    TS_TRY(op_tensor(ctx, "put_", in, nin, 2, &v));
+    TS_TRY(put_into(ctx, s, i, v, op_bool(in[3])));
+    return op_return(out, tensor_retain(s));
+}
+
+OPFN(top_put) {
+    Tensor *s, *i, *v;
+    TS_TRY(op_tensor(ctx, "put", in, nin, 0, &s));
+    TS_TRY(op_tensor(ctx, "put", in, nin, 1, &i));
+    TS_TRY(op_tensor(ctx, "put", in, nin, 2, &v));
+    Tensor *c = tensor_to_dtype(ctx, s, s->dtype);
+    if (!c) return ctx->status;
+    ts_status st = put_into(ctx, c, i, v, op_bool(in[3]));
+    if (st != TS_OK) {
+        tensor_release(c);
+        return st;
+    }
+    return op_return(out, c);
 }
