@@ -402,3 +402,115 @@ OPFN(top_put) {
     }
     return op_return(out, c);
 }
+
+/* ---- cov, corrcoef (ATen's Correlation.cpp rules, computed in float64) ---- */
+
+/* The covariance of the rows of x (2-d: variables x observations; fewer
+ * dims: one variable) as a float64 [V, V] buffer; *dt the result dtype. */
+static ts_status cov_f64(Ctx *ctx, Tensor *self, int64_t correction, Tensor *fw, Tensor *aw, Tensor **res, DType *dt) {
+    const char *op = "cov";
+    if (self->ndim > 2)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s(): expected input to have two or fewer dimensions but got an input with %d dimensions", op, self->ndim);
+    if (self->dtype == DT_BOOL) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s(): bool dtype is not supported for input", op);
+    int64_t V = self->ndim < 2 ? 1 : self->sizes[0], N = self->ndim < 2 ? tensor_numel(self) : self->sizes[1];
+    const char *wn[2] = {"fweights", "aweights"};
+    Tensor *ws[2] = {fw, aw};
+    DType d = self->dtype;
+    for (int k = 0; k < 2; k++) {
+        Tensor *w = ws[k];
+        if (!w) continue;
+        if (w->ndim > 1)
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s(): expected %s to have one or fewer dimensions but got %s with %d dimensions", op, wn[k], wn[k], w->ndim);
+        if (k == 0 ? !dtype_is_integral(w->dtype, false) : !dtype_is_float(w->dtype))
+            return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s(): expected %s to have %s dtype but got %s with %s dtype", op, wn[k],
+                           k == 0 ? "integral" : "floating point", wn[k], dtype_storage_name(w->dtype));
+        if (tensor_numel(w) != N)
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s(): expected %s to have the same numel as there are observations in the input but got %" PRId64 " != %" PRId64, op, wn[k], tensor_numel(w), N);
+        for (int64_t i = 0; i < N; i++)
+            if (tensor_get_f64(w, i) < 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s(): %s cannot be negative", op, wn[k]);
+        d = dtype_promote(d, w->dtype);
+    }
+    *dt = dtype_is_float(d) ? d : DT_FLOAT32;
+    int64_t sz[2] = {V, V};
+    Tensor *r = tensor_empty(ctx, DT_FLOAT64, sz, 2);
+    double *w = ts_malloc(sizeof(double) * (size_t)(N > 0 ? N : 1)), *c = ts_malloc(sizeof(double) * (size_t)(V * N > 0 ? V * N : 1));
+    if (!r || !w || !c) {
+        tensor_release(r), ts_free(w), ts_free(c);
+        return r ? ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op) : ctx->status;
+    }
+    double wsum = 0, wa = 0;
+    for (int64_t i = 0; i < N; i++) {
+        w[i] = (fw ? tensor_get_f64(fw, i) : 1.0) * (aw ? tensor_get_f64(aw, i) : 1.0);
+        wsum += w[i];
+        if (aw) wa += w[i] * tensor_get_f64(aw, i);
+    }
+    ts_status st = TS_OK;
+    if ((fw || aw) && wsum == 0) st = ts_fail(ctx, TS_ERR_VALUE, NULL, "%s(): weights sum to zero, can't be normalized", op);
+    else {
+        double norm = (aw && correction != 0) ? wsum - (double)correction * wa / wsum : wsum - (double)correction;
+        if (norm <= 0) norm = 0; /* PyTorch warns and divides by zero */
+        for (int64_t v = 0; v < V; v++) {
+            double s = 0;
+            for (int64_t i = 0; i < N; i++) s += tensor_get_f64(self, v * N + i) * w[i];
+            double mu = s / wsum;
+            for (int64_t i = 0; i < N; i++) c[v * N + i] = tensor_get_f64(self, v * N + i) - mu;
+        }
+        double *o = tensor_data(r);
+        for (int64_t a = 0; a < V; a++)
+            for (int64_t b = 0; b < V; b++) {
+                double s = 0;
+                for (int64_t i = 0; i < N; i++) s += c[a * N + i] * c[b * N + i] * w[i];
+                o[a * V + b] = s / norm;
+            }
+    }
+    ts_free(w), ts_free(c);
+    if (st != TS_OK) {
+        tensor_release(r);
+        return st;
+    }
+    *res = r;
+    return TS_OK;
+}
+
+/* [V, V] -> squeezed result of dtype dt */
+static ts_status cov_return(Ctx *ctx, Tensor *r, DType dt, IValue *out) {
+    if (r->sizes[0] == 1) r->ndim = 0; /* squeeze() of a 1 x 1 matrix */
+    Tensor *c = op_cast_steal(ctx, r, dt);
+    return c ? op_return(out, c) : ctx->status;
+}
+
+OPFN(top_cov) {
+    Tensor *x, *fw, *aw, *r;
+    TS_TRY(op_tensor(ctx, "cov", in, nin, 0, &x));
+    TS_TRY(op_opt_tensor(ctx, "cov", in, nin, 2, &fw));
+    TS_TRY(op_opt_tensor(ctx, "cov", in, nin, 3, &aw));
+    DType dt;
+    TS_TRY(cov_f64(ctx, x, op_int(in[1]), fw, aw, &r, &dt));
+    return cov_return(ctx, r, dt, out);
+}
+
+/* cov / (stddev_i stddev_j), clipped to [-1, 1]; a scalar cov gives c / c. */
+OPFN(top_corrcoef) {
+    Tensor *x, *r;
+    TS_TRY(op_tensor(ctx, "corrcoef", in, nin, 0, &x));
+    DType dt;
+    TS_TRY(cov_f64(ctx, x, 1, NULL, NULL, &r, &dt));
+    int64_t V = r->sizes[0];
+    double *o = tensor_data(r);
+    if (V == 1) o[0] = o[0] / o[0];
+    else {
+        double sd[1024], *s = V <= 1024 ? sd : ts_malloc(sizeof(double) * (size_t)V);
+        if (!s) {
+            tensor_release(r);
+            return ts_fail(ctx, TS_ERR_NOMEM, NULL, "corrcoef: out of memory");
+        }
+        for (int64_t i = 0; i < V; i++) s[i] = sqrt(o[i * V + i]);
+        for (int64_t i = 0; i < V; i++)
+            for (int64_t j = 0; j < V; j++) {
+                double v = o[i * V + j] / s[i] / s[j];
+                o[i * V + j] = isnan(v) ? v : v < -1 ? -1 : v > 1 ? 1 : v;
+            }
+        if (s != sd) ts_free(s);
+    }
+    return cov_return(ctx, r, dt, out);
+}
