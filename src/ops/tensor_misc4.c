@@ -6,6 +6,8 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ops/tensor_ops.h"
 
@@ -514,3 +516,100 @@ OPFN(top_corrcoef) {
     }
     return cov_return(ctx, r, dt, out);
 }
+
+/* ---- quantile, nanquantile (ATen's sort-based algorithm, in float64) ---- */
+
+static int cmp_nan_last(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    if (isnan(x)) return isnan(y) ? 0 : 1;
+    if (isnan(y)) return -1;
+    return x < y ? -1 : x > y;
+}
+
+enum { QI_LINEAR, QI_LOWER, QI_HIGHER, QI_MIDPOINT, QI_NEAREST };
+
+/* one sorted row v[0..n) (NaNs last, nnan of them) at quantile q */
+static double quantile_of(const double *v, int64_t n, int64_t nnan, double q, int how, bool ignore_nan) {
+    if (!ignore_nan && nnan > 0) return NAN;
+    int64_t valid = n - nnan;
+    if (valid == 0) return NAN;
+    double rank = q * (double)(valid - 1);
+    if (how == QI_NEAREST) rank = nearbyint(rank); /* round half to even, as torch.round */
+    int64_t lo = (int64_t)floor(rank), hi = (int64_t)ceil(rank);
+    if (how == QI_LOWER) return v[lo];
+    if (how == QI_HIGHER) return v[hi];
+    if (how == QI_NEAREST) return v[lo];
+    double w = how == QI_MIDPOINT ? 0.5 : rank - (double)lo, a = v[lo], b = v[hi];
+    return w < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w); /* lerp */
+}
+
+static ts_status quantile(Ctx *ctx, const char *op, bool ignore_nan, IValue *in, int nin, IValue *out) {
+    Tensor *x, *qt = NULL;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    if (in[1].kind == IV_TENSOR) qt = in[1].u.t;
+    if (x->dtype != DT_FLOAT32 && x->dtype != DT_FLOAT64)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s() input tensor must be either float or double dtype", op);
+    if (qt && qt->ndim > 1)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s() q must be a scalar or 1D tensor", op);
+    if (qt && qt->dtype != x->dtype)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s() q tensor must be same dtype as the input tensor", op);
+    const char *im = in[4].kind == IV_STR ? in[4].u.s->data : "linear";
+    static const char *names[] = {"linear", "lower", "higher", "midpoint", "nearest"};
+    int how = -1;
+    for (int k = 0; k < 5; k++)
+        if (!strcmp(im, names[k])) how = k;
+    if (how < 0)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s() interpolation must be one of linear, lower, higher, midpoint or nearest. Got %s", op, im);
+    int64_t nq = qt ? tensor_numel(qt) : 1;
+    double qs1 = qt ? 0 : iv_scalar_f64(in[1]);
+    for (int64_t j = 0; j < nq; j++) {
+        double q = qt ? tensor_get_f64(qt, j) : qs1;
+        if (!(q >= 0 && q <= 1)) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s() q values must be in the range [0, 1]", op);
+    }
+    bool all = in[2].kind == IV_NONE, keep = op_bool(in[3]);
+    int dim = 0;
+    if (!all) TS_TRY(op_wrap_dim(ctx, op, op_int(in[2]), x->ndim, &dim));
+    /* result shape: q's dim first, then the reduced shape */
+    int64_t sz[TS_MAX_DIMS + 1];
+    int nd = 0;
+    if (qt && qt->ndim == 1) sz[nd++] = nq;
+    int64_t outer = 1, n = 1, inner = 1;
+    for (int d = 0; d < x->ndim; d++) {
+        bool red = all || d == dim;
+        if (red && keep) sz[nd++] = 1;
+        else if (!red) sz[nd++] = x->sizes[d];
+        if (all) n *= x->sizes[d];
+        else if (d < dim) outer *= x->sizes[d];
+        else if (d == dim) n = x->sizes[d];
+        else inner *= x->sizes[d];
+    }
+    if (nd > TS_MAX_DIMS) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: too many dimensions", op);
+    int64_t R = outer * inner;
+    Tensor *xd = tensor_to_dtype(ctx, x, DT_FLOAT64);
+    Tensor *r = xd ? tensor_new_uninit(ctx, DT_FLOAT64, sz, nd) : NULL;
+    double *row = r ? ts_malloc(sizeof(double) * (size_t)(n > 0 ? n : 1)) : NULL;
+    if (!row) {
+        rel(NULL, xd, r, NULL);
+        return r ? ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op) : ctx->status;
+    }
+    const double *p = tensor_data(xd);
+    double *o = tensor_data(r);
+    for (int64_t a = 0; a < outer; a++)
+        for (int64_t c = 0; c < inner; c++) {
+            int64_t nnan = 0;
+            for (int64_t k = 0; k < n; k++) {
+                row[k] = p[(a * n + k) * inner + c];
+                nnan += isnan(row[k]);
+            }
+            qsort(row, (size_t)n, sizeof(double), cmp_nan_last);
+            for (int64_t j = 0; j < nq; j++)
+                o[j * R + a * inner + c] = quantile_of(row, n, nnan, qt ? tensor_get_f64(qt, j) : qs1, how, ignore_nan);
+        }
+    ts_free(row);
+    tensor_release(xd);
+    Tensor *res = op_cast_steal(ctx, r, x->dtype);
+    return res ? op_return(out, res) : ctx->status;
+}
+
+OPFN(top_quantile) { return quantile(ctx, "quantile", false, in, nin, out); }
+OPFN(top_nanquantile) { return quantile(ctx, "nanquantile", true, in, nin, out); }
