@@ -613,3 +613,84 @@ static ts_status quantile(Ctx *ctx, const char *op, bool ignore_nan, IValue *in,
 
 OPFN(top_quantile) { return quantile(ctx, "quantile", false, in, nin, out); }
 OPFN(top_nanquantile) { return quantile(ctx, "nanquantile", true, in, nin, out); }
+
+/* ---- unique_consecutive: runs of equal elements (dim None) or equal slices along dim ---- */
+
+/* Are slices i and j (along dim, of the contiguous x viewed [outer, n, inner]) equal? */
+static bool slices_equal(const char *p, size_t es, int64_t outer, int64_t n, int64_t inner, int64_t i, int64_t j,
+                         DType dt) {
+    for (int64_t a = 0; a < outer; a++) {
+        const char *u = p + ((a * n + i) * inner) * es, *v = p + ((a * n + j) * inner) * es;
+        if (dtype_is_float(dt)) {
+            for (int64_t c = 0; c < inner; c++)
+                if (dtype_load_f64(dt, u + c * es) != dtype_load_f64(dt, v + c * es)) return false;
+        } else if (memcmp(u, v, (size_t)inner * es)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+OPFN(top_unique_consecutive) {
+    const char *op = "unique_consecutive";
+    Tensor *x;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    bool want_inv = op_bool(in[1]), want_cnt = op_bool(in[2]), all = in[3].kind == IV_NONE;
+    int dim = 0;
+    if (!all) TS_TRY(op_wrap_dim(ctx, op, op_int(in[3]), x->ndim, &dim));
+    if (!all && x->ndim == 0) all = true;
+    int64_t outer = 1, n = tensor_numel(x), inner = 1;
+    if (!all) {
+        n = x->sizes[dim];
+        for (int d = 0; d < x->ndim; d++)
+            if (d < dim) outer *= x->sizes[d];
+            else if (d > dim) inner *= x->sizes[d];
+        if (n == 0 && outer * inner > 0 && x->ndim > 1)
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Number of zero sized dimensions is more than one, so unique cannot be applied", op);
+    }
+    Tensor *c = tensor_contiguous(ctx, x);
+    if (!c) return ctx->status;
+    size_t es = dtype_size(x->dtype);
+    const char *p = tensor_data(c);
+    int64_t *first = ts_malloc(sizeof(int64_t) * (size_t)(n + 1)), *inv = ts_malloc(sizeof(int64_t) * (size_t)(n + 1));
+    if (!first || !inv) {
+        tensor_release(c), ts_free(first), ts_free(inv);
+        return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op);
+    }
+    int64_t u = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (i == 0 || !slices_equal(p, es, outer, n, inner, first[u - 1], i, x->dtype)) first[u++] = i;
+        inv[i] = u - 1;
+    }
+    first[u] = n;
+    int64_t osz[TS_MAX_DIMS], isz[TS_MAX_DIMS], zero = 0;
+    int ond = 1, ind = 1;
+    if (all) {
+        osz[0] = u;
+        ind = x->ndim;
+        memcpy(isz, x->sizes, sizeof(int64_t) * (size_t)x->ndim);
+    } else {
+        ond = x->ndim;
+        memcpy(osz, x->sizes, sizeof(int64_t) * (size_t)x->ndim);
+        osz[dim] = u;
+        isz[0] = n;
+    }
+    Tensor *o = tensor_new_uninit(ctx, x->dtype, osz, ond);
+    Tensor *iv = o ? (want_inv ? tensor_new_uninit(ctx, DT_INT64, isz, ind) : tensor_empty(ctx, DT_INT64, &zero, 1)) : NULL;
+    Tensor *cn = iv ? tensor_new_uninit(ctx, DT_INT64, want_cnt ? &u : &zero, 1) : NULL;
+    if (cn) {
+        char *q = tensor_data(o);
+        for (int64_t a = 0; a < outer; a++)
+            for (int64_t k = 0; k < u; k++)
+                memcpy(q + ((a * u + k) * inner) * es, p + ((a * n + first[k]) * inner) * es, (size_t)inner * es);
+        if (want_inv) memcpy(tensor_data(iv), inv, sizeof(int64_t) * (size_t)n);
+        if (want_cnt)
+            for (int64_t k = 0; k < u; k++) ((int64_t *)tensor_data(cn))[k] = first[k + 1] - first[k];
+    }
+    tensor_release(c), ts_free(first), ts_free(inv);
+    if (!cn) {
+        rel(NULL, o, iv, NULL);
+        return ctx->status;
+    }
+    return triple(ctx, out, o, iv, cn);
+}
