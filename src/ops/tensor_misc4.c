@@ -694,3 +694,53 @@ OPFN(top_unique_consecutive) {
     }
     return triple(ctx, out, o, iv, cn);
 }
+
+/* ---- combinations(self, r, with_replacement): the r-subsets (multisets) of a
+ * vector, in lexicographic index order (itertools' order) ---- */
+
+OPFN(top_combinations) {
+    const char *op = "combinations";
+    Tensor *x;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    int64_t r = op_int(in[1]);
+    bool rep = op_bool(in[2]);
+    if (x->ndim != 1) {
+        ShapeText b;
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Expect a 1D vector, but got shape %s", op, op_shape(&b, x));
+    }
+    if (r < 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Expect a non-negative number, but got %" PRId64, op, r);
+    int64_t n = x->sizes[0];
+    if (r == 0) {
+        int64_t z = 0;
+        Tensor *e = tensor_empty(ctx, x->dtype, &z, 1);
+        return e ? op_return(out, e) : ctx->status;
+    }
+    if (r > 64) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: r = %" PRId64 " is too large", op, r);
+    /* count: C(n, r) or C(n + r - 1, r), overflow-checked */
+    int64_t top = rep ? n + r - 1 : n, cnt = 1;
+    if (top < r) cnt = 0;
+    for (int64_t k = 1; cnt && k <= r; k++) {
+        __int128 v = (__int128)cnt * (top - r + k) / k;
+        if (v > (__int128)1 << 40) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: too many combinations", op);
+        cnt = (int64_t)v;
+    }
+    int64_t sz[2] = {cnt, r};
+    Tensor *o = tensor_new_uninit(ctx, x->dtype, sz, 2);
+    if (!o) return ctx->status;
+    size_t es = dtype_size(x->dtype);
+    char *q = tensor_data(o);
+    const char *p = (const char *)x->storage->data;
+    int64_t idx[64];
+    for (int64_t k = 0; k < r; k++) idx[k] = rep ? 0 : k;
+    for (int64_t row = 0; row < cnt; row++) {
+        for (int64_t k = 0; k < r; k++)
+            memcpy(q + (size_t)(row * r + k) * es, p + (size_t)(x->storage_offset + idx[k] * x->strides[0]) * es, es);
+        /* next: the rightmost index that can grow */
+        int64_t k = r - 1;
+        while (k >= 0 && idx[k] == (rep ? n - 1 : n - r + k)) k--;
+        if (k < 0) break;
+        idx[k]++;
+        for (int64_t j = k + 1; j < r; j++) idx[j] = rep ? idx[k] : idx[j - 1] + 1;
+    }
+    return op_return(out, o);
+}
