@@ -6,7 +6,9 @@ in Debian's 1.13). For every entry, dtype (float32, plus int64 and bool when
 the entry supports them) and sample, this writes a TorchScript wrapper in the
 way PyTorch's own test_ops_jit does it (`torch.<name>(...)` for the function
 variant, `x.<name>(...)` for the method variant when the function is missing
-or a lambda; see jit_metaprogramming_utils.get_call): the sample's tensors
+or a lambda; see jit_metaprogramming_utils.get_call; a reflected operator
+`x.__radd__(y)` as the expression `y + x` and a property lambda as `x.mT`,
+which is how TorchScript spells them): the sample's tensors
 become inputs, every other argument a literal. PyTorch compiles each wrapper
 on its own (torch.jit.CompilationUnit) and runs it: its result, a float64 run
 (float32 samples: floating inputs converted exactly) for the tolerance, or the
@@ -139,6 +141,15 @@ def build_call(op, variant, sample):
 
     args = [arg(sample.input)] + [arg(a) for a in sample.args]
     kw = ["%s=%s" % (k, arg(v)) for k, v in sample.kwargs.items()]
+    if variant == "reflected":
+        # x.__radd__(y) is how Python evaluates y + x: the expression itself
+        if kinds[:1] != ["Tensor"] or len(args) != 2 or kw:
+            raise NotExpressible("reflected operator with other arguments")
+        return inputs, kinds, "(%s %s %s)" % (args[1], REFLECTED[op.name], args[0])
+    if variant == "property":
+        if kinds[:1] != ["Tensor"] or len(args) != 1 or kw:
+            raise NotExpressible("property with arguments")
+        return inputs, kinds, "%s.%s" % (args[0], op.name)
     if variant == "method":
         if kinds[:1] != ["Tensor"]:
             raise NotExpressible("method variant on a non-tensor input")
@@ -153,8 +164,20 @@ def build_call(op, variant, sample):
     return inputs, kinds, call
 
 
+# Entries whose op is a reflected operator (torch.Tensor.__radd__) or a lambda
+# reading a property (lambda x: x.mT): TorchScript expresses them as the
+# expression Python evaluates (`y + x`, `x.mT`), so they are written that way.
+REFLECTED = {"__radd__": "+", "__rsub__": "-", "__rmul__": "*", "__rdiv__": "/", "__rmod__": "%",
+             "__rpow__": "**", "__rand__": "&", "__ror__": "|", "__rxor__": "^", "__rmatmul__": "@"}
+PROPERTIES = ("T", "H", "mT", "mH")
+
+
 def variant_of(op):
     import torch
+    if op.name in REFLECTED:
+        return "reflected"
+    if op.name in PROPERTIES and not op.variant_test_name:
+        return "property"
     func = op.get_op()
     if func is not None and not is_lambda(func) and not isinstance(func, torch._ops.OpOverload):
         return "function"
