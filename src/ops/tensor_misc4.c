@@ -64,9 +64,9 @@ static ts_status via_float(Ctx *ctx, OpFn fn, int mode, IValue *in, int nin, IVa
     for (int i = 0; i < nin; i++) {
         a[i] = in[i];
         if (mode == VIA_BACK_ISCALAR && in[i].kind == IV_DOUBLE) a[i] = iv_int((int64_t)in[i].u.d);
-        if (in[i].kind == IV_TENSOR && st == TS_OK) {
-            Tensor *c = tensor_to_dtype(ctx, in[i].u.t, ct);
-            if (!c) st = ctx->status;
+        if (in[i].kind == IV_TENSOR) { /* owned converted copies, None after a failure */
+            Tensor *c = st == TS_OK ? tensor_to_dtype(ctx, in[i].u.t, ct) : NULL;
+            if (!c && st == TS_OK) st = ctx->status;
             a[i] = c ? tv(c) : iv_none();
         }
     }
@@ -125,6 +125,10 @@ static Tensor *c_dimop(Ctx *ctx, OpFn fn, Tensor *x, int dim) {
     Tensor *r = NULL;
     int64_t d = dim;
     IValue a[4] = {tv(x), fn == top_cumsum ? iv_int(dim) : ints_of(&d, 1), iv_bool(false), iv_none()};
+    if (a[1].kind == IV_NONE) {
+        ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
     ts_status st = fn == top_cumsum ? (a[2] = iv_none(), call(ctx, fn, a, 3, &r))
                                     : call(ctx, fn, a, 4, &r);
     if (fn != top_cumsum) iv_release(a[1]);
@@ -134,6 +138,10 @@ static Tensor *c_dimop(Ctx *ctx, OpFn fn, Tensor *x, int dim) {
 static Tensor *c_view(Ctx *ctx, Tensor *x, const int64_t *sz, int n) {
     Tensor *r = NULL;
     IValue a[2] = {tv(x), ints_of(sz, n)};
+    if (a[1].kind == IV_NONE) {
+        ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
     ts_status st = call(ctx, top_view, a, 2, &r);
     iv_release(a[1]);
     return st == TS_OK ? r : NULL;
