@@ -752,3 +752,139 @@ OPFN(top_combinations) {
     }
     return op_return(out, o);
 }
+
+/* ---- nll_loss_nd, cross_entropy_loss (class indices or probabilities, weights,
+ * ignore_index, label smoothing; ATen's LossNLL.cpp rules, float64 loops) ---- */
+
+typedef struct LossGeom {
+    int64_t N, C, S; /* batch, classes, spatial size: element (n, c, s) at (n * C + c) * S + s */
+} LossGeom;
+
+static ts_status loss_geom(Ctx *ctx, const char *op, Tensor *x, Tensor *t, bool prob, LossGeom *g) {
+    if (x->ndim < 1) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input tensor should be 1D or more", op);
+    if (!dtype_is_float(x->dtype)) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a floating-point input", op);
+    g->N = x->ndim == 1 ? 1 : x->sizes[0];
+    g->C = x->ndim == 1 ? x->sizes[0] : x->sizes[1];
+    g->S = 1;
+    for (int d = 2; d < x->ndim; d++) g->S *= x->sizes[d];
+    if (prob) {
+        if (t->ndim != x->ndim || memcmp(t->sizes, x->sizes, sizeof(int64_t) * (size_t)x->ndim))
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Expected target size to match input size for probabilities", op);
+        return TS_OK;
+    }
+    if (t->dtype != DT_INT64)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected scalar type Long but found %s", op, dtype_storage_name(t->dtype));
+    bool ok = x->ndim == 1 ? t->ndim == 0 : t->ndim == x->ndim - 1 && t->sizes[0] == x->sizes[0];
+    for (int d = 2; ok && d < x->ndim; d++) ok = t->sizes[d - 1] == x->sizes[d];
+    if (!ok) {
+        ShapeText a, b;
+        if (x->ndim >= 2 && t->ndim >= 1 && t->sizes[0] != x->sizes[0])
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Expected input batch_size (%" PRId64 ") to match target batch_size (%" PRId64 ").",
+                           op, x->sizes[0], t->sizes[0]);
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: expected target of shape matching input %s, got %s", op,
+                       op_shape(&a, x), op_shape(&b, t));
+    }
+    return TS_OK;
+}
+
+/* out = reduction of the per-element losses l[0..n) (mean divides by den) */
+static ts_status loss_finish(Ctx *ctx, Tensor *t_shape_of, const int64_t *shape, int nd, double *l, int64_t n,
+                             int64_t reduction, double den, DType dt, IValue *out) {
+    Tensor *r;
+    if (reduction == 0) {
+        r = tensor_new_uninit(ctx, DT_FLOAT64, shape, nd);
+        if (r) memcpy(tensor_data(r), l, sizeof(double) * (size_t)n);
+    } else {
+        double s = 0;
+        for (int64_t i = 0; i < n; i++) s += l[i];
+        r = tensor_scalar_f64(ctx, DT_FLOAT64, reduction == 1 ? s / den : s);
+    }
+    (void)t_shape_of;
+    if (!r) return ctx->status;
+    r = op_cast_steal(ctx, r, dt);
+    return r ? op_return(out, r) : ctx->status;
+}
+
+static ts_status class_loss(Ctx *ctx, const char *op, bool softmax, IValue *in, int nin, IValue *out) {
+    Tensor *x, *t, *w;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &t));
+    TS_TRY(op_opt_tensor(ctx, op, in, nin, 2, &w));
+    int64_t reduction = op_int(in[3]), ignore = op_int(in[4]);
+    double ls = softmax && nin > 5 ? iv_scalar_f64(in[5]) : 0.0;
+    bool prob = softmax && dtype_is_float(t->dtype);
+    LossGeom g = {0, 0, 0};
+    TS_TRY(loss_geom(ctx, op, x, t, prob, &g));
+    if (w && (w->ndim != 1 || w->sizes[0] != g.C))
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: weight tensor should be defined either for all %" PRId64
+                       " classes or no classes but got weight tensor of shape: [%" PRId64 "]", op, g.C,
+                       w->ndim ? w->sizes[0] : 0);
+    if (ls < 0 || ls > 1) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: label_smoothing must be between 0.0 and 1.0. Got: %g", op, ls);
+    int64_t M = g.N * g.S;
+    Tensor *xd = tensor_to_dtype(ctx, x, DT_FLOAT64);
+    double *l = xd ? ts_malloc(sizeof(double) * (size_t)(M > 0 ? M : 1)) : NULL;
+    if (!l) {
+        tensor_release(xd);
+        return xd ? ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op) : ctx->status;
+    }
+    double *p = tensor_data(xd);
+    if (softmax) /* log_softmax over the class dim, in place */
+        for (int64_t n = 0; n < g.N; n++)
+            for (int64_t s = 0; s < g.S; s++) {
+                double mx = -INFINITY, sum = 0;
+                for (int64_t c = 0; c < g.C; c++) mx = fmax(mx, p[(n * g.C + c) * g.S + s]);
+                for (int64_t c = 0; c < g.C; c++) sum += exp(p[(n * g.C + c) * g.S + s] - mx);
+                double lse = mx + log(sum);
+                for (int64_t c = 0; c < g.C; c++) p[(n * g.C + c) * g.S + s] -= lse;
+            }
+    ts_status st = TS_OK;
+    double den = 0, den_s = 0;
+    for (int64_t n = 0; n < g.N && st == TS_OK; n++)
+        for (int64_t s = 0; s < g.S; s++) {
+            int64_t i = n * g.S + s;
+            if (prob) { /* -(sum_c w_c * target_c * logp_c), target smoothed */
+                double v = 0;
+                for (int64_t c = 0; c < g.C; c++) {
+                    double tc = tensor_get_f64(t, (n * g.C + c) * g.S + s) * (1 - ls) + ls / (double)g.C;
+                    v += (w ? tensor_get_f64(w, c) : 1.0) * tc * p[(n * g.C + c) * g.S + s];
+                }
+                l[i] = -v;
+                continue;
+            }
+            int64_t k = tensor_get_i64(t, i);
+            if (k == ignore) {
+                l[i] = 0;
+                continue;
+            }
+            if (k < 0 || k >= g.C) {
+                st = ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Target %" PRId64 " is out of bounds.", op, k);
+                break;
+            }
+            double wk = w ? tensor_get_f64(w, k) : 1.0;
+            den += wk;
+            den_s += 1;
+            l[i] = -wk * p[(n * g.C + k) * g.S + s];
+            if (ls > 0) { /* (1 - ls) * nll + ls / C * smooth, smooth = -sum_c w_c logp_c */
+                double sm = 0;
+                for (int64_t c = 0; c < g.C; c++) sm -= (w ? tensor_get_f64(w, c) : 1.0) * p[(n * g.C + c) * g.S + s];
+                l[i] = (1 - ls) * l[i] + ls / (double)g.C * sm;
+            }
+        }
+    /* mean: nll divides by the summed weights of the kept targets, and so does
+     * ATen's smoothing term (by their count without weights): one den serves */
+    (void)den_s;
+    if (prob) den = (double)M;
+    int64_t shape[TS_MAX_DIMS];
+    int nd = 0;
+    if (x->ndim >= 2) {
+        shape[nd++] = g.N;
+        for (int d = 2; d < x->ndim; d++) shape[nd++] = x->sizes[d];
+    }
+    if (st == TS_OK) st = loss_finish(ctx, t, shape, nd, l, M, reduction, den, x->dtype, out);
+    ts_free(l);
+    tensor_release(xd);
+    return st;
+}
+
+OPFN(top_nll_loss_nd) { return class_loss(ctx, "nll_loss", false, in, nin, out); }
+OPFN(top_cross_entropy_loss) { return class_loss(ctx, "cross_entropy", true, in, nin, out); }
