@@ -888,3 +888,52 @@ static ts_status class_loss(Ctx *ctx, const char *op, bool softmax, IValue *in, 
 
 OPFN(top_nll_loss_nd) { return class_loss(ctx, "nll_loss", false, in, nin, out); }
 OPFN(top_cross_entropy_loss) { return class_loss(ctx, "cross_entropy", true, in, nin, out); }
+
+/* ---- max_unpool2d / max_unpool3d: each value to its flat index in its plane ---- */
+
+static ts_status max_unpool(Ctx *ctx, const char *op, int nsp, IValue *in, int nin, IValue *out) {
+    Tensor *x, *ix;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &ix));
+    int64_t os[TS_MAX_DIMS];
+    int n = 0;
+    TS_TRY(op_int_list(ctx, op, in[2], os, &n));
+    if (n != nsp)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: There should be exactly %d elements (%s) in output_size, but got %d elements.",
+                       op, nsp, nsp == 2 ? "height, width" : "depth, height, width", n);
+    if (ix->dtype != DT_INT64) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: elements in indices should be type int64", op);
+    if (x->ndim != nsp + 1 && x->ndim != nsp + 2)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Input to max_unpooling%dd should be a %dd or %dd Tensor, but got a tensor with %d dimensions.",
+                       op, nsp, nsp + 1, nsp + 2, x->ndim);
+    if (ix->ndim != x->ndim || memcmp(ix->sizes, x->sizes, sizeof(int64_t) * (size_t)x->ndim)) {
+        ShapeText a, b;
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Expected shape of indices to be same as that of the input tensor (%s) but got indices tensor with shape: %s",
+                       op, op_shape(&a, x), op_shape(&b, ix));
+    }
+    for (int d = 0; d < nsp; d++)
+        if (os[d] <= 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: output_size must be positive", op);
+    int64_t sz[TS_MAX_DIMS], planes = 1, in_plane = 1, out_plane = 1;
+    int lead = x->ndim - nsp;
+    for (int d = 0; d < lead; d++) sz[d] = x->sizes[d], planes *= x->sizes[d];
+    for (int d = 0; d < nsp; d++) sz[lead + d] = os[d], in_plane *= x->sizes[lead + d], out_plane *= os[d];
+    Tensor *r = tensor_empty(ctx, x->dtype, sz, x->ndim);
+    if (!r) return ctx->status;
+    size_t es = dtype_size(x->dtype);
+    char *q = tensor_data(r);
+    const char *base = (const char *)x->storage->data;
+    for (int64_t p = 0; p < planes; p++)
+        for (int64_t k = 0; k < in_plane; k++) {
+            int64_t e = p * in_plane + k, j = tensor_get_i64(ix, e);
+            if (j < 0 || j >= out_plane) {
+                tensor_release(r);
+                ShapeText b;
+                return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Found an invalid max index: %" PRId64
+                               " (output volumes are of size %s)", op, j, op_sizes(&b, os, nsp));
+            }
+            memcpy(q + (size_t)(p * out_plane + j) * es, base + (size_t)tensor_elem_offset(x, e) * es, es);
+        }
+    return op_return(out, r);
+}
+
+OPFN(top_max_unpool2d) { return max_unpool(ctx, "max_unpool2d", 2, in, nin, out); }
+OPFN(top_max_unpool3d) { return max_unpool(ctx, "max_unpool3d", 3, in, nin, out); }
