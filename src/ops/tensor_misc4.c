@@ -937,3 +937,224 @@ static ts_status max_unpool(Ctx *ctx, const char *op, int nsp, IValue *in, int n
 
 OPFN(top_max_unpool2d) { return max_unpool(ctx, "max_unpool2d", 2, in, nin, out); }
 OPFN(top_max_unpool3d) { return max_unpool(ctx, "max_unpool3d", 3, in, nin, out); }
+
+/* ---- pdist, triplet / cosine-embedding / multi-margin / multilabel-margin losses ---- */
+
+static double pnorm_acc(double acc, double d, double p) {
+    d = fabs(d);
+    if (p == 0) return acc + (d != 0);
+    if (isinf(p)) return fmax(acc, d);
+    return acc + (p == 1 ? d : p == 2 ? d * d : pow(d, p));
+}
+
+static double pnorm_end(double acc, double p) {
+    if (p == 0 || isinf(p) || p == 1) return acc;
+    return p == 2 ? sqrt(acc) : pow(acc, 1.0 / p);
+}
+
+/* pdist(x [N, M], p): the distances of the rows i < j, in row-major pair order */
+OPFN(top_pdist) {
+    const char *op = "pdist";
+    Tensor *x;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    double p = iv_scalar_f64(in[1]);
+    if (x->ndim != 2) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s only supports 2D tensors, got: %dD", op, x->ndim);
+    if (!dtype_is_float(x->dtype)) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s only supports floating-point dtypes", op);
+    if (p < 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s only supports non-negative p values", op);
+    int64_t N = x->sizes[0], M = x->sizes[1], cnt = N * (N - 1) / 2;
+    if (N < 2) cnt = 0;
+    Tensor *xd = tensor_to_dtype(ctx, x, DT_FLOAT64), *r = xd ? tensor_new_uninit(ctx, DT_FLOAT64, &cnt, 1) : NULL;
+    if (!r) {
+        tensor_release(xd);
+        return ctx->status;
+    }
+    const double *a = tensor_data(xd);
+    double *o = tensor_data(r);
+    int64_t k = 0;
+    for (int64_t i = 0; i < N; i++)
+        for (int64_t j = i + 1; j < N; j++) {
+            double acc = 0;
+            for (int64_t m = 0; m < M; m++) acc = pnorm_acc(acc, a[i * M + m] - a[j * M + m], p);
+            o[k++] = pnorm_end(acc, p);
+        }
+    tensor_release(xd);
+    r = op_cast_steal(ctx, r, x->dtype);
+    return r ? op_return(out, r) : ctx->status;
+}
+
+/* l (float64, n elements, shape sz/nd) reduced as `reduction`, as dtype dt */
+static ts_status reduce_loss(Ctx *ctx, Tensor *l, int64_t reduction, DType dt, IValue *out) {
+    Tensor *r = l;
+    if (reduction != 0) {
+        double s = 0, *p = tensor_data(l);
+        int64_t n = tensor_numel(l);
+        for (int64_t i = 0; i < n; i++) s += p[i];
+        r = tensor_scalar_f64(ctx, DT_FLOAT64, reduction == 1 ? s / (double)n : s);
+        tensor_release(l);
+        if (!r) return ctx->status;
+    }
+    r = op_cast_steal(ctx, r, dt);
+    return r ? op_return(out, r) : ctx->status;
+}
+
+/* (anchor, positive, negative, margin, p, eps, swap, reduction) */
+OPFN(top_triplet_margin_loss) {
+    const char *op = "triplet_margin_loss";
+    Tensor *t[3];
+    for (int i = 0; i < 3; i++) TS_TRY(op_tensor(ctx, op, in, nin, i, &t[i]));
+    if (t[0]->ndim != t[1]->ndim || t[0]->ndim != t[2]->ndim)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: All inputs should have same dimension but got %dD, %dD and %dD inputs.",
+                       op, t[0]->ndim, t[1]->ndim, t[2]->ndim);
+    bool swap = op_bool(in[6]);
+    Tensor *d[3] = {NULL, NULL, NULL};
+    int pairs[3][2] = {{0, 1}, {0, 2}, {1, 2}};
+    ts_status st = TS_OK;
+    for (int k = 0; k < (swap ? 3 : 2) && st == TS_OK; k++) {
+        IValue a[5] = {tv(t[pairs[k][0]]), tv(t[pairs[k][1]]), in[4], in[5], iv_bool(false)};
+        st = call(ctx, top_pairwise_distance_any, a, 5, &d[k]);
+    }
+    Tensor *dd[3] = {NULL, NULL, NULL};
+    for (int k = 0; k < 3 && st == TS_OK; k++)
+        if (d[k] && !(dd[k] = tensor_to_dtype(ctx, d[k], DT_FLOAT64))) st = ctx->status;
+    Tensor *l = NULL;
+    if (st == TS_OK) {
+        if (tensor_numel(dd[0]) != tensor_numel(dd[1]) || (swap && tensor_numel(dd[2]) != tensor_numel(dd[0])))
+            st = ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: the input shapes do not match", op);
+        else if (!(l = tensor_to_dtype(ctx, dd[0], DT_FLOAT64)))
+            st = ctx->status;
+    }
+    DType dt = d[0] ? d[0]->dtype : DT_FLOAT32;
+    if (st == TS_OK) {
+        double m = iv_scalar_f64(in[3]), *pl = tensor_data(l);
+        const double *pp = tensor_data(dd[0]), *pn = tensor_data(dd[1]), *ps = swap ? tensor_data(dd[2]) : NULL;
+        for (int64_t i = 0; i < tensor_numel(l); i++) {
+            double neg = swap ? fmin(pn[i], ps[i]) : pn[i], v = m + pp[i] - neg;
+            pl[i] = v > 0 ? v : isnan(v) ? v : 0;
+        }
+    }
+    for (int k = 0; k < 3; k++) tensor_release(d[k]), tensor_release(dd[k]);
+    if (st != TS_OK) {
+        tensor_release(l);
+        return st;
+    }
+    return reduce_loss(ctx, l, op_int(in[7]), dt, out);
+}
+
+/* (input1, input2, target, margin, reduction): 1 - cos for target 1, max(0, cos - margin) for -1 */
+OPFN(top_cosine_embedding_loss) {
+    const char *op = "cosine_embedding_loss";
+    Tensor *a, *b, *t;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &a));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &b));
+    TS_TRY(op_tensor(ctx, op, in, nin, 2, &t));
+    if (t->ndim > 1)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: 0D or 1D target tensor expected, multi-target not supported", op);
+    if (t->ndim == 1 && (a->ndim != 2 || b->ndim != 2))
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: 1D target tensor expects 2D input tensors, but found inputs with sizes of dimension %d and %d.", op, a->ndim, b->ndim);
+    if (t->ndim == 0 && (a->ndim != 1 || b->ndim != 1))
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: 0D target tensor expects 1D input tensors, but found inputs with sizes of dimension %d and %d.", op, a->ndim, b->ndim);
+    if (a->ndim != b->ndim || memcmp(a->sizes, b->sizes, sizeof(int64_t) * (size_t)a->ndim) ||
+        (t->ndim == 1 && t->sizes[0] != a->sizes[0]))
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: the input and target shapes do not match", op);
+    int64_t R = t->ndim == 1 ? a->sizes[0] : 1, D = a->ndim ? a->sizes[a->ndim - 1] : 1;
+    Tensor *l = tensor_new_uninit(ctx, DT_FLOAT64, &R, t->ndim);
+    if (!l) return ctx->status;
+    double m = iv_scalar_f64(in[3]), *pl = tensor_data(l);
+    for (int64_t r = 0; r < R; r++) {
+        double s = 0, s1 = 0, s2 = 0;
+        for (int64_t k = 0; k < D; k++) {
+            double x = tensor_get_f64(a, r * D + k), y = tensor_get_f64(b, r * D + k);
+            s += x * y, s1 += x * x, s2 += y * y;
+        }
+        double c = s / sqrt((s1 + 1e-12) * (s2 + 1e-12)), tv_ = tensor_get_f64(t, r);
+        pl[r] = tv_ == 1 ? 1 - c : tv_ == -1 ? (c - m > 0 ? c - m : 0) : 0;
+    }
+    DType dt = dtype_promote(a->dtype, b->dtype);
+    return reduce_loss(ctx, l, op_int(in[4]), dtype_is_float(dt) ? dt : DT_FLOAT32, out);
+}
+
+/* multi_margin_loss(self [N, C] or [C], target, p, margin, weight, reduction) */
+OPFN(top_multi_margin_loss) {
+    const char *op = "multi_margin_loss";
+    Tensor *x, *t, *w;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &t));
+    TS_TRY(op_opt_tensor(ctx, op, in, nin, 4, &w));
+    int64_t p = op_int(in[2]);
+    double margin = iv_scalar_f64(in[3]);
+    if (p != 1 && p != 2) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: only p == 1 and p == 2 supported", op);
+    if (!dtype_is_float(x->dtype)) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a floating-point input", op);
+    if (x->ndim > 2) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: Expected non-empty vector or matrix with optional 0-dim batch size, but got: [%dD]", op, x->ndim);
+    int64_t N = x->ndim == 2 ? x->sizes[0] : 1, C = x->ndim == 0 ? 1 : x->sizes[x->ndim - 1];
+    if (tensor_numel(t) != N || t->ndim > 1)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: inconsistent target size, expected %" PRId64 " but got %" PRId64, op, N, tensor_numel(t));
+    if (w && tensor_numel(w) != C) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: inconsistent weight size", op);
+    Tensor *l = tensor_new_uninit(ctx, DT_FLOAT64, &N, x->ndim == 2 ? 1 : 0);
+    if (!l) return ctx->status;
+    double *pl = tensor_data(l);
+    for (int64_t n = 0; n < N; n++) {
+        int64_t y = tensor_get_i64(t, n);
+        if (y < 0 || y >= C) {
+            tensor_release(l);
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: target out of range", op);
+        }
+        double xy = tensor_get_f64(x, n * C + y), s = 0, wy = w ? tensor_get_f64(w, y) : 1.0;
+        for (int64_t i = 0; i < C; i++) {
+            if (i == y) continue;
+            double z = margin - xy + tensor_get_f64(x, n * C + i);
+            if (z > 0) s += (p == 1 ? z : z * z) * wy;
+        }
+        pl[n] = s / (double)C;
+    }
+    return reduce_loss(ctx, l, op_int(in[5]), x->dtype, out);
+}
+
+/* multilabel_margin_loss(self [N, C] or [C], target int64 of the same shape, -1 ending the labels) */
+OPFN(top_multilabel_margin_loss) {
+    const char *op = "multilabel_margin_loss";
+    Tensor *x, *t;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &t));
+    if (!dtype_is_float(x->dtype)) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a floating-point input", op);
+    if (t->dtype != DT_INT64) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a long target", op);
+    if (x->ndim > 2 || t->ndim != x->ndim || memcmp(t->sizes, x->sizes, sizeof(int64_t) * (size_t)x->ndim))
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: inconsistent input and target sizes", op);
+    int64_t N = x->ndim == 2 ? x->sizes[0] : 1, C = x->ndim == 0 ? 1 : x->sizes[x->ndim - 1];
+    Tensor *l = tensor_new_uninit(ctx, DT_FLOAT64, &N, x->ndim == 2 ? 1 : 0);
+    bool *is_t = l ? ts_malloc((size_t)(C > 0 ? C : 1)) : NULL;
+    if (!is_t) {
+        tensor_release(l);
+        return l ? ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op) : ctx->status;
+    }
+    double *pl = tensor_data(l);
+    ts_status st = TS_OK;
+    for (int64_t n = 0; n < N && st == TS_OK; n++) {
+        memset(is_t, 0, (size_t)C);
+        int64_t nt = 0;
+        for (; nt < C; nt++) {
+            int64_t y = tensor_get_i64(t, n * C + nt);
+            if (y < 0) break;
+            if (y >= C) {
+                st = ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: target index %" PRId64 " out of range", op, y);
+                break;
+            }
+            is_t[y] = true;
+        }
+        double s = 0;
+        for (int64_t j = 0; j < nt && st == TS_OK; j++) {
+            double xy = tensor_get_f64(x, n * C + tensor_get_i64(t, n * C + j));
+            for (int64_t i = 0; i < C; i++)
+                if (!is_t[i]) {
+                    double z = 1 - (xy - tensor_get_f64(x, n * C + i));
+                    if (z > 0) s += z;
+                }
+        }
+        pl[n] = s / (double)C;
+    }
+    ts_free(is_t);
+    if (st != TS_OK) {
+        tensor_release(l);
+        return st;
+    }
+    return reduce_loss(ctx, l, op_int(in[2]), x->dtype, out);
+}
