@@ -1158,3 +1158,99 @@ OPFN(top_multilabel_margin_loss) {
     }
     return reduce_loss(ctx, l, op_int(in[2]), x->dtype, out);
 }
+
+/* ---- index_reduce(self, dim, index, source, reduce, include_self): source's
+ * slices reduced into self's slices index[i] along dim (prod, mean, amax,
+ * amin; float64 arithmetic, integer means floor-divided as ATen) ---- */
+
+static ts_status index_reduce_into(Ctx *ctx, Tensor *r, int64_t dim_arg, Tensor *ix, Tensor *src, const char *how,
+                                   bool include_self) {
+    const char *op = "index_reduce_";
+    int kind = !strcmp(how, "prod") ? 0 : !strcmp(how, "mean") ? 1 : !strcmp(how, "amax") ? 2 : !strcmp(how, "amin") ? 3 : -1;
+    if (kind < 0)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s(): Expected reduce to be one of prod, mean, amax or amin but got %s.", op, how);
+    int dim;
+    TS_TRY(op_wrap_dim(ctx, op, dim_arg, r->ndim, &dim));
+    if (ix->ndim > 1) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s(): Index is supposed to be a vector", op);
+    if (ix->dtype != DT_INT64 && ix->dtype != DT_INT32)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s(): Expected a long tensor for index, but got %s", op, dtype_name(ix->dtype));
+    if (src->dtype != r->dtype)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s(): self and source must have the same scalar type", op);
+    int snd = src->ndim ? src->ndim : 1, rnd = r->ndim ? r->ndim : 1;
+    int64_t nidx = tensor_numel(ix);
+    if (snd != rnd) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s(): Source/destination tensor must have same number of dimensions", op);
+    int64_t rs = r->ndim ? r->sizes[dim] : 1, ss = src->ndim ? src->sizes[dim] : 1;
+    if (ss != nidx)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s(): Number of indices (%" PRId64 ") should be equal to source.size(dim) (%" PRId64 ")", op, nidx, ss);
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < r->ndim; d++) {
+        if (d != dim && r->sizes[d] != src->sizes[d])
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s(): source and self must match in every dimension but dim", op);
+        if (d < dim) outer *= r->sizes[d];
+        else if (d > dim) inner *= r->sizes[d];
+    }
+    for (int64_t i = 0; i < nidx; i++) {
+        int64_t k = tensor_get_i64(ix, i);
+        if (k < -rs || k >= rs) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s(): index %" PRId64 " is out of bounds for dimension %d with size %" PRId64, op, k, dim, rs);
+    }
+    bool fl = dtype_is_float(r->dtype);
+    int64_t tot = outer * rs * inner;
+    Tensor *rd = tensor_to_dtype(ctx, r, DT_FLOAT64), *sd = rd ? tensor_to_dtype(ctx, src, DT_FLOAT64) : NULL;
+    double *cnt = sd ? ts_calloc((size_t)(tot > 0 ? tot : 1), sizeof(double)) : NULL;
+    bool *seen = cnt ? ts_calloc((size_t)(tot > 0 ? tot : 1), 1) : NULL;
+    if (!seen) {
+        rel(NULL, rd, sd, NULL), ts_free(cnt);
+        return sd ? ts_fail(ctx, TS_ERR_NOMEM, NULL, "%s: out of memory", op) : ctx->status;
+    }
+    double *R = tensor_data(rd);
+    const double *S = tensor_data(sd);
+    for (int64_t a = 0; a < outer; a++)
+        for (int64_t i = 0; i < nidx; i++) {
+            int64_t k = tensor_get_i64(ix, i);
+            if (k < 0) k += rs;
+            for (int64_t c = 0; c < inner; c++) {
+                int64_t e = (a * rs + k) * inner + c;
+                double v = S[(a * nidx + i) * inner + c];
+                if (!seen[e]) {
+                    seen[e] = true;
+                    cnt[e] = include_self ? 1 : 0;
+                    if (!include_self) R[e] = kind == 0 ? 1 : kind == 1 ? 0 : kind == 2 ? -INFINITY : INFINITY;
+                }
+                cnt[e] += 1;
+                if (kind == 0) R[e] *= v;
+                else if (kind == 1) R[e] += v;
+                else if (isnan(v) || isnan(R[e])) R[e] = NAN;
+                else R[e] = kind == 2 ? fmax(R[e], v) : fmin(R[e], v);
+            }
+        }
+    if (kind == 1)
+        for (int64_t e = 0; e < tot; e++)
+            if (seen[e]) R[e] = fl ? R[e] / cnt[e] : floor(R[e] / cnt[e]);
+    Tensor *back = tensor_to_dtype(ctx, rd, r->dtype);
+    if (back) {
+        tensor_copy_into(r, back);
+        tensor_release(back);
+    }
+    rel(NULL, rd, sd, NULL), ts_free(cnt), ts_free(seen);
+    return back ? TS_OK : ctx->status;
+}
+
+static ts_status index_reduce_op(Ctx *ctx, bool inplace, IValue *in, int nin, IValue *out) {
+    const char *op = inplace ? "index_reduce_" : "index_reduce";
+    Tensor *s, *ix, *src;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &s));
+    TS_TRY(op_tensor(ctx, op, in, nin, 2, &ix));
+    TS_TRY(op_tensor(ctx, op, in, nin, 3, &src));
+    if (in[4].kind != IV_STR) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: reduce must be a string", op);
+    Tensor *r = inplace ? tensor_retain(s) : tensor_to_dtype(ctx, s, s->dtype);
+    if (!r) return ctx->status;
+    ts_status st = index_reduce_into(ctx, r, op_int(in[1]), ix, src, in[4].u.s->data, op_bool(in[5]));
+    if (st != TS_OK) {
+        tensor_release(r);
+        return st;
+    }
+    return op_return(out, r);
+}
+
+OPFN(top_index_reduce) { return index_reduce_op(ctx, false, in, nin, out); }
+OPFN(top_index_reduce_) { return index_reduce_op(ctx, true, in, nin, out); }
