@@ -1254,3 +1254,88 @@ static ts_status index_reduce_op(Ctx *ctx, bool inplace, IValue *in, int nin, IV
 
 OPFN(top_index_reduce) { return index_reduce_op(ctx, false, in, nin, out); }
 OPFN(top_index_reduce_) { return index_reduce_op(ctx, true, in, nin, out); }
+
+/* ---- segment_reduce(data, reduce, lengths | offsets, axis, unsafe, initial):
+ * consecutive segments along axis reduced (max, min, sum, mean, prod); the
+ * initial value, when given, starts every segment (and is an empty one's
+ * value; without it: -inf, inf, 0, NaN, 1). lengths / offsets have
+ * data.shape[:axis] + [S] / [S + 1]. ---- */
+
+OPFN(top_segment_reduce) {
+    const char *op = "segment_reduce";
+    Tensor *x, *len, *offs;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    TS_TRY(op_opt_tensor(ctx, op, in, nin, 2, &len));
+    TS_TRY(op_opt_tensor(ctx, op, in, nin, 4, &offs));
+    if (in[3].kind != IV_NONE) return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: indices are not supported (nor by PyTorch 1.13)", op);
+    if (in[1].kind != IV_STR) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: reduce must be a string", op);
+    const char *how = in[1].u.s->data;
+    int kind = !strcmp(how, "max") ? 0 : !strcmp(how, "min") ? 1 : !strcmp(how, "sum") ? 2 : !strcmp(how, "mean") ? 3 : !strcmp(how, "prod") ? 4 : -1;
+    if (kind < 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: reduction is not supported: %s", op, how);
+    if (!len == !offs) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Either lengths or offsets must be defined", op);
+    if (!dtype_is_float(x->dtype)) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a floating-point data tensor", op);
+    int axis;
+    TS_TRY(op_wrap_dim(ctx, op, op_int(in[5]), x->ndim, &axis));
+    if (x->ndim == 0) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: data must have at least one dimension", op);
+    Tensor *seg = len ? len : offs;
+    if (seg->ndim != axis + 1) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: lengths/offsets should have %d dimensions", op, axis + 1);
+    for (int d = 0; d < axis; d++)
+        if (seg->sizes[d] != x->sizes[d]) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: lengths/offsets must match data's leading dims", op);
+    int64_t S = seg->sizes[axis] - (offs ? 1 : 0), outer = 1, inner = 1, n = x->sizes[axis];
+    if (S < 0) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: offsets must have at least one element", op);
+    for (int d = 0; d < x->ndim; d++)
+        if (d < axis) outer *= x->sizes[d];
+        else if (d > axis) inner *= x->sizes[d];
+    bool has_init = in[7].kind != IV_NONE;
+    double init = has_init ? iv_scalar_f64(in[7]) : 0;
+    double dflt[5] = {-INFINITY, INFINITY, 0, NAN, 1};
+    int64_t sz[TS_MAX_DIMS];
+    memcpy(sz, x->sizes, sizeof(int64_t) * (size_t)x->ndim);
+    sz[axis] = S;
+    Tensor *xd = tensor_to_dtype(ctx, x, DT_FLOAT64), *r = xd ? tensor_new_uninit(ctx, DT_FLOAT64, sz, x->ndim) : NULL;
+    if (!r) {
+        tensor_release(xd);
+        return ctx->status;
+    }
+    const double *p = tensor_data(xd);
+    double *o = tensor_data(r);
+    ts_status st = TS_OK;
+    for (int64_t a = 0; a < outer && st == TS_OK; a++) {
+        int64_t start = 0;
+        for (int64_t k = 0; k < S; k++) {
+            int64_t b, e;
+            if (len) {
+                int64_t l = tensor_get_i64(len, a * S + k);
+                b = start, e = start + l, start = e;
+                if (l < 0) e = -1;
+            } else {
+                b = tensor_get_i64(offs, a * (S + 1) + k), e = tensor_get_i64(offs, a * (S + 1) + k + 1);
+            }
+            if (b < 0 || e < b || e > n) {
+                st = ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: the segments do not fit data's axis %d of size %" PRId64, op, axis, n);
+                break;
+            }
+            for (int64_t c = 0; c < inner; c++) {
+                double v = has_init ? init : (kind == 3 ? 0 : dflt[kind]);
+                for (int64_t i = b; i < e; i++) {
+                    double d = p[(a * n + i) * inner + c];
+                    if (kind == 0) v = isnan(d) || isnan(v) ? NAN : fmax(v, d);
+                    else if (kind == 1) v = isnan(d) || isnan(v) ? NAN : fmin(v, d);
+                    else if (kind == 4) v *= d;
+                    else v += d;
+                }
+                if (kind == 3) v = e > b ? v / (double)(e - b) : (has_init ? init : NAN);
+                o[(a * S + k) * inner + c] = v;
+            }
+        }
+        if (st == TS_OK && len && start != n && !op_bool(in[6]))
+            st = ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Expected all rows of lengths along axis to sum to data.size(lengths.dim()-1) when !unsafe.", op);
+    }
+    tensor_release(xd);
+    if (st != TS_OK) {
+        tensor_release(r);
+        return st;
+    }
+    r = op_cast_steal(ctx, r, x->dtype);
+    return r ? op_return(out, r) : ctx->status;
+}
