@@ -1339,3 +1339,119 @@ OPFN(top_segment_reduce) {
     r = op_cast_steal(ctx, r, x->dtype);
     return r ? op_return(out, r) : ctx->status;
 }
+
+/* ---- histogram(self, bins: int or edges tensor, range, weight, density) ---- */
+
+/* edges[0..n] = linspace(lo, hi, n + 1) in float arithmetic as ATen's linspace kernel
+ * (from the start below halfway, from the end above it) */
+static void linspace_f(double *e, double lo, double hi, int64_t steps, bool f32) {
+    if (f32) {
+        float a = (float)lo, b = (float)hi, step = steps > 1 ? (b - a) / (float)(steps - 1) : 0;
+        for (int64_t i = 0; i < steps; i++)
+            e[i] = i < steps / 2 ? a + step * (float)i : b - step * (float)(steps - i - 1);
+    } else {
+        double step = steps > 1 ? (hi - lo) / (double)(steps - 1) : 0;
+        for (int64_t i = 0; i < steps; i++) e[i] = i < steps / 2 ? lo + step * (double)i : hi - step * (double)(steps - i - 1);
+    }
+}
+
+static ts_status histogram(Ctx *ctx, IValue *in, int nin, bool edges_given, IValue *out) {
+    const char *op = "histogram";
+    Tensor *x, *bt = NULL, *w;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    if (edges_given) TS_TRY(op_tensor(ctx, op, in, nin, 1, &bt));
+    int wi = edges_given ? 2 : 3;
+    TS_TRY(op_opt_tensor(ctx, op, in, nin, wi, &w));
+    bool density = op_bool(in[wi + 1]);
+    if (!dtype_is_float(x->dtype)) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a floating-point input", op);
+    if (w && (w->ndim != x->ndim || memcmp(w->sizes, x->sizes, sizeof(int64_t) * (size_t)x->ndim)))
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: if weight tensor is provided it should have the same shape as the input tensor", op);
+    if (w && w->dtype != x->dtype) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: weight should have the same dtype as input", op);
+    int64_t nb, N = tensor_numel(x);
+    if (edges_given) {
+        if (bt->ndim != 1 || bt->sizes[0] < 1)
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: bins tensor should have one dimension and at least 1 element", op);
+        if (bt->dtype != x->dtype) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: bins should have the same dtype as input", op);
+        nb = bt->sizes[0] - 1;
+    } else {
+        nb = op_int(in[1]);
+        if (nb <= 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s(): bins must be > 0, but got %" PRId64, op, nb);
+    }
+    int64_t ne = nb + 1;
+    Tensor *E = tensor_new_uninit(ctx, DT_FLOAT64, &ne, 1), *H = E ? tensor_empty(ctx, DT_FLOAT64, &nb, 1) : NULL;
+    if (!H) {
+        tensor_release(E);
+        return ctx->status;
+    }
+    double *e = tensor_data(E), *h = tensor_data(H);
+    if (edges_given) {
+        for (int64_t i = 0; i < ne; i++) e[i] = tensor_get_f64(bt, i);
+    } else {
+        double lo = INFINITY, hi = -INFINITY;
+        int64_t rn = 0;
+        double rg[4];
+        if (in[2].kind != IV_NONE) {
+            ts_status st = TS_OK;
+            if (in[2].kind != IV_LIST || in[2].u.l->len != 2) st = ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: range should have 2 elements", op);
+            else for (rn = 0; rn < 2; rn++) rg[rn] = iv_scalar_f64(in[2].u.l->items[rn]);
+            if (st != TS_OK) {
+                rel(NULL, E, H, NULL);
+                return st;
+            }
+            lo = rg[0], hi = rg[1];
+        } else if (N > 0) {
+            for (int64_t i = 0; i < N; i++) {
+                double v = tensor_get_f64(x, i);
+                lo = fmin(lo, v), hi = fmax(hi, v);
+            }
+        } else {
+            lo = 0, hi = 0;
+        }
+        if (!(lo <= hi) || isinf(lo) || isinf(hi)) {
+            rel(NULL, E, H, NULL);
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: range of [%g, %g] is not finite or min > max", op, lo, hi);
+        }
+        if (lo == hi) lo -= 0.5, hi += 0.5; /* numpy's rule */
+        linspace_f(e, lo, hi, ne, x->dtype != DT_FLOAT64);
+    }
+    double left = e[0], right = e[nb];
+    for (int64_t i = 0; i < N; i++) {
+        double v = tensor_get_f64(x, i);
+        if (!(v >= left && v <= right)) continue;
+        int64_t pos;
+        if (edges_given) { /* upper_bound over the edges, the last edge closing the last bin */
+            int64_t a = 0, b = ne;
+            while (a < b) {
+                int64_t m = (a + b) / 2;
+                if (e[m] <= v) a = m + 1;
+                else b = m;
+            }
+            pos = a - 1;
+        } else {
+            pos = (int64_t)((v - left) * (double)nb / (right - left));
+            if (pos > nb - 1) pos = nb - 1;
+            while (pos > 0 && e[pos] > v) pos--;
+            while (pos < nb - 1 && e[pos + 1] <= v) pos++;
+        }
+        if (pos >= nb) pos = nb - 1;
+        if (pos < 0) continue;
+        h[pos] += w ? tensor_get_f64(w, i) : 1.0;
+    }
+    if (density) {
+        double tot = 0;
+        for (int64_t k = 0; k < nb; k++) tot += h[k];
+        for (int64_t k = 0; k < nb; k++) h[k] = h[k] / (tot * (e[k + 1] - e[k]));
+    }
+    Tensor *hc = op_cast_steal(ctx, H, x->dtype);
+    Tensor *ec = hc ? op_cast_steal(ctx, E, x->dtype) : (tensor_release(E), NULL);
+    if (!ec) {
+        tensor_release(hc);
+        return ctx->status;
+    }
+    out[0] = iv_tensor_steal(hc);
+    out[1] = iv_tensor_steal(ec);
+    return TS_OK;
+}
+
+OPFN(top_histogram_bins_tensor) { return histogram(ctx, in, nin, true, out); }
+OPFN(top_histogram_bin_ct) { return histogram(ctx, in, nin, false, out); }
