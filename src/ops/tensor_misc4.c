@@ -1455,3 +1455,117 @@ static ts_status histogram(Ctx *ctx, IValue *in, int nin, bool edges_given, IVal
 
 OPFN(top_histogram_bins_tensor) { return histogram(ctx, in, nin, true, out); }
 OPFN(top_histogram_bin_ct) { return histogram(ctx, in, nin, false, out); }
+
+/* ---- gradient: second-order central differences inside, first- or
+ * second-order one-sided ones at the edges (numpy's formulas, as ATen), for
+ * uniform spacing (scalars) or coordinates (1-d tensors) per dim ---- */
+
+/* spacing: None, a Scalar, a list of Scalars or a list of tensors; dims: None, an int or a list */
+static ts_status gradient(Ctx *ctx, Tensor *x, IValue spacing, IValue dimv, int64_t edge, IValue *out) {
+    const char *op = "gradient";
+    if (edge != 1 && edge != 2)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "torch.gradient only supports edge_order=1 and edge_order=2.");
+    int dims[TS_MAX_DIMS], nd = 0;
+    if (dimv.kind == IV_NONE) {
+        for (int d = 0; d < x->ndim; d++) dims[nd++] = d;
+    } else {
+        int64_t raw[TS_MAX_DIMS];
+        int n = 0;
+        TS_TRY(op_int_list(ctx, op, dimv, raw, &n));
+        for (int i = 0; i < n; i++) {
+            TS_TRY(op_wrap_dim(ctx, op, raw[i], x->ndim, &dims[nd]));
+            for (int j = 0; j < nd; j++)
+                if (dims[j] == dims[nd]) return ts_fail(ctx, TS_ERR_VALUE, NULL, "dim %d appears multiple times in the list of dims", dims[nd]);
+            nd++;
+        }
+    }
+    int64_t nsp = spacing.kind == IV_LIST ? spacing.u.l->len : -1;
+    if (nsp >= 0 && nsp != nd)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim arguments to have the same length, but got a spacing argument of length %" PRId64 " and a dim argument of length %d.", nsp, nd);
+    for (int i = 0; i < nd; i++)
+        if (x->sizes[dims[i]] < edge + 1)
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "torch.gradient expected each dimension size to be at least edge_order+1");
+    DType rdt = dtype_is_float(x->dtype) ? x->dtype : DT_FLOAT32;
+    Tensor *xd = tensor_to_dtype(ctx, x, DT_FLOAT64);
+    ListObj *l = xd ? list_new(ty_tensor(), nd) : NULL;
+    if (!l) {
+        tensor_release(xd);
+        return xd ? ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory") : ctx->status;
+    }
+    const double *p = tensor_data(xd);
+    ts_status st = TS_OK;
+    for (int i = 0; i < nd && st == TS_OK; i++) {
+        int d = dims[i];
+        int64_t n = x->sizes[d], outer = 1, inner = 1;
+        for (int k = 0; k < x->ndim; k++)
+            if (k < d) outer *= x->sizes[k];
+            else if (k > d) inner *= x->sizes[k];
+        /* h[k] = coordinate[k + 1] - coordinate[k] */
+        double *h = ts_malloc(sizeof(double) * (size_t)n);
+        if (!h) {
+            st = ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+            break;
+        }
+        IValue sp = nsp >= 0 ? spacing.u.l->items[i] : spacing;
+        if (sp.kind == IV_TENSOR && sp.u.t->ndim == 1) {
+            if (sp.u.t->sizes[0] != n) {
+                ts_free(h);
+                st = ts_fail(ctx, TS_ERR_SHAPE, NULL, "torch.gradient expected each tensor to be on the same device and to have as many coordinates as the dimension size");
+                break;
+            }
+            for (int64_t k = 0; k + 1 < n; k++) h[k] = tensor_get_f64(sp.u.t, k + 1) - tensor_get_f64(sp.u.t, k);
+        } else {
+            double hv = sp.kind == IV_NONE ? 1.0 : sp.kind == IV_TENSOR ? tensor_get_f64(sp.u.t, 0) : iv_scalar_f64(sp);
+            for (int64_t k = 0; k + 1 < n; k++) h[k] = hv;
+        }
+        Tensor *g = tensor_new_uninit(ctx, DT_FLOAT64, x->sizes, x->ndim);
+        if (!g) {
+            ts_free(h);
+            st = ctx->status;
+            break;
+        }
+        double *o = tensor_data(g);
+        for (int64_t a = 0; a < outer; a++)
+            for (int64_t c = 0; c < inner; c++) {
+#define F(k) p[(a * n + (k)) * inner + c]
+#define O(k) o[(a * n + (k)) * inner + c]
+                for (int64_t k = 1; k + 1 < n; k++) {
+                    double d1 = h[k - 1], d2 = h[k];
+                    O(k) = -d2 / (d1 * (d1 + d2)) * F(k - 1) + (d2 - d1) / (d1 * d2) * F(k) + d1 / (d2 * (d1 + d2)) * F(k + 1);
+                }
+                if (edge == 1) {
+                    O(0) = (F(1) - F(0)) / h[0];
+                    O(n - 1) = (F(n - 1) - F(n - 2)) / h[n - 2];
+                } else {
+                    double d0 = h[0], e1 = h[1], dl = h[n - 2], dm = h[n - 3];
+                    O(0) = -(2 * d0 + e1) / (d0 * (d0 + e1)) * F(0) + (d0 + e1) / (d0 * e1) * F(1) - d0 / (e1 * (d0 + e1)) * F(2);
+                    O(n - 1) = dl / (dm * (dl + dm)) * F(n - 3) - (dl + dm) / (dl * dm) * F(n - 2) + (2 * dl + dm) / (dl * (dl + dm)) * F(n - 1);
+                }
+#undef F
+#undef O
+            }
+        ts_free(h);
+        g = op_cast_steal(ctx, g, rdt);
+        if (!g) {
+            st = ctx->status;
+            break;
+        }
+        list_push_steal(l, iv_tensor_steal(g));
+    }
+    tensor_release(xd);
+    IValue lv = iv_list_steal(l);
+    if (st != TS_OK) {
+        iv_release(lv);
+        return st;
+    }
+    out[0] = lv;
+    return TS_OK;
+}
+
+/* the overloads: (self, spacing?, dim?, edge_order) or, for .array, (self, dim, edge_order) */
+OPFN(top_gradient) {
+    Tensor *x;
+    TS_TRY(op_tensor(ctx, "gradient", in, nin, 0, &x));
+    if (nin == 3) return gradient(ctx, x, iv_none(), in[1], op_int(in[2]), out);
+    return gradient(ctx, x, in[1], in[2], op_int(in[3]), out);
+}
