@@ -1569,3 +1569,155 @@ OPFN(top_gradient) {
     if (nin == 3) return gradient(ctx, x, iv_none(), in[1], op_int(in[2]), out);
     return gradient(ctx, x, in[1], in[2], op_int(in[3]), out);
 }
+
+/* ---- histogramdd(self [..., D], bins: ints or edge tensors, range, weight, density) ---- */
+
+/* bin of v among the nb bins of edges e[0..nb] (-1 outside): binary search
+ * for given edges, ATen's linear guess plus local search for computed ones */
+static int64_t bin_of(const double *e, int64_t nb, double v, bool binary) {
+    if (!(v >= e[0] && v <= e[nb])) return -1;
+    int64_t pos;
+    if (binary) {
+        int64_t a = 0, b = nb + 1;
+        while (a < b) {
+            int64_t m = (a + b) / 2;
+            if (e[m] <= v) a = m + 1;
+            else b = m;
+        }
+        pos = a - 1;
+    } else {
+        pos = (int64_t)((v - e[0]) * (double)nb / (e[nb] - e[0]));
+        if (pos > nb - 1) pos = nb - 1;
+        while (pos > 0 && e[pos] > v) pos--;
+        while (pos < nb - 1 && e[pos + 1] <= v) pos++;
+    }
+    return pos >= nb ? nb - 1 : pos;
+}
+
+static ts_status histogramdd(Ctx *ctx, IValue *in, int nin, bool tensor_bins, IValue *out) {
+    const char *op = "histogramdd";
+    Tensor *x, *w;
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    TS_TRY(op_opt_tensor(ctx, op, in, nin, 3, &w));
+    if (!dtype_is_float(x->dtype)) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a floating-point input", op);
+    if (x->ndim < 1) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: input should have at least 1 dimension", op);
+    int64_t D = x->sizes[x->ndim - 1], N = D ? tensor_numel(x) / D : 0;
+    if (D > TS_MAX_DIMS) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: at most %d dimensions are supported", op, (int)TS_MAX_DIMS);
+    int64_t nb[TS_MAX_DIMS];
+    if (tensor_bins) {
+        if (in[1].kind != IV_LIST || in[1].u.l->len != D)
+            return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: expected %" PRId64 " sequences of bin edges for each dimension", op, D);
+        for (int64_t d = 0; d < D; d++) {
+            Tensor *t = in[1].u.l->items[d].kind == IV_TENSOR ? in[1].u.l->items[d].u.t : NULL;
+            if (!t || t->ndim != 1 || t->sizes[0] < 1)
+                return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: bins tensor should have one dimension and at least 1 element", op);
+            nb[d] = t->sizes[0] - 1;
+        }
+    } else {
+        int n = 0;
+        if (in[1].kind == IV_INT) {
+            for (int64_t d = 0; d < D; d++) nb[d] = in[1].u.i;
+        } else {
+            TS_TRY(op_int_list(ctx, op, in[1], nb, &n));
+            if (n != D) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: expected %" PRId64 " bin counts, got %d", op, D, n);
+        }
+        for (int64_t d = 0; d < D; d++)
+            if (nb[d] <= 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s(): bins must be > 0, but got %" PRId64 " for dimension %" PRId64, op, nb[d], d);
+    }
+    if (w && tensor_numel(w) != N)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: weight should have the shape of input without its last dimension", op);
+    double rg[2 * TS_MAX_DIMS];
+    bool has_range = in[2].kind != IV_NONE;
+    if (has_range) {
+        if (in[2].kind != IV_LIST || in[2].u.l->len != 2 * D)
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: range should have %" PRId64 " elements", op, 2 * D);
+        for (int64_t k = 0; k < 2 * D; k++) rg[k] = iv_scalar_f64(in[2].u.l->items[k]);
+    }
+    Tensor *xc = tensor_to_dtype(ctx, x, DT_FLOAT64);
+    if (!xc) return ctx->status;
+    const double *p = tensor_data(xc);
+    ListObj *el = list_new(ty_tensor(), D);
+    double *edges[TS_MAX_DIMS] = {0};
+    ts_status st = el ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+    for (int64_t d = 0; d < D && st == TS_OK; d++) {
+        int64_t ne = nb[d] + 1;
+        Tensor *E = tensor_new_uninit(ctx, DT_FLOAT64, &ne, 1);
+        if (!E) {
+            st = ctx->status;
+            break;
+        }
+        double *e = tensor_data(E);
+        if (tensor_bins) {
+            for (int64_t k = 0; k < ne; k++) e[k] = tensor_get_f64(in[1].u.l->items[d].u.t, k);
+        } else {
+            double lo = INFINITY, hi = -INFINITY;
+            if (has_range) lo = rg[2 * d], hi = rg[2 * d + 1];
+            else if (N == 0) lo = hi = 0;
+            else
+                for (int64_t i = 0; i < N; i++) lo = fmin(lo, p[i * D + d]), hi = fmax(hi, p[i * D + d]);
+            if (!(lo <= hi) || isinf(lo) || isinf(hi)) {
+                tensor_release(E);
+                st = ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: range of [%g, %g] is not finite or min > max", op, lo, hi);
+                break;
+            }
+            if (lo == hi) lo -= 0.5, hi += 0.5;
+            linspace_f(e, lo, hi, ne, x->dtype != DT_FLOAT64);
+        }
+        edges[d] = e;
+        list_push_steal(el, iv_tensor_steal(E));
+    }
+    Tensor *H = st == TS_OK ? tensor_empty(ctx, DT_FLOAT64, nb, (int)D) : NULL;
+    if (st == TS_OK && !H) st = ctx->status;
+    if (st == TS_OK) {
+        double *h = tensor_data(H);
+        for (int64_t i = 0; i < N; i++) {
+            int64_t flat = 0;
+            bool inside = true;
+            for (int64_t d = 0; d < D && inside; d++) {
+                int64_t b = bin_of(edges[d], nb[d], p[i * D + d], tensor_bins);
+                if (b < 0) inside = false;
+                flat = flat * nb[d] + b;
+            }
+            if (inside) h[flat] += w ? tensor_get_f64(w, i) : 1.0;
+        }
+        if (op_bool(in[4])) {
+            int64_t tot_n = tensor_numel(H);
+            double tot = 0;
+            for (int64_t k = 0; k < tot_n; k++) tot += h[k];
+            for (int64_t k = 0; k < tot_n; k++) {
+                double vol = 1;
+                int64_t rem = k;
+                for (int64_t d = D - 1; d >= 0; d--) {
+                    int64_t b = rem % nb[d];
+                    rem /= nb[d];
+                    vol *= edges[d][b + 1] - edges[d][b];
+                }
+                h[k] = h[k] / (tot * vol);
+            }
+        }
+    }
+    tensor_release(xc);
+    Tensor *hc = H ? op_cast_steal(ctx, H, x->dtype) : NULL;
+    if (st == TS_OK && !hc) st = ctx->status;
+    for (int64_t d = 0; el && st == TS_OK && d < el->len; d++) {
+        Tensor *c = tensor_to_dtype(ctx, el->items[d].u.t, x->dtype);
+        if (!c) {
+            st = ctx->status;
+            break;
+        }
+        iv_release(el->items[d]);
+        el->items[d] = iv_tensor_steal(c);
+    }
+    IValue lv = el ? iv_list_steal(el) : iv_none();
+    if (st != TS_OK) {
+        tensor_release(hc);
+        iv_release(lv);
+        return st;
+    }
+    out[0] = iv_tensor_steal(hc);
+    out[1] = lv;
+    return TS_OK;
+}
+
+OPFN(top_histogramdd) { return histogramdd(ctx, in, nin, false, out); }
+OPFN(top_histogramdd_TensorList_bins) { return histogramdd(ctx, in, nin, true, out); }
