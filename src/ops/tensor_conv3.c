@@ -68,11 +68,11 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *x, Tensor *w, Tensor
         if (g->s[d] <= 0 || g->dil[d] <= 0 || g->pl[d] < 0 || g->opad[d] < 0)
             return ts_fail(ctx, TS_ERR_VALUE, NULL,
                            "%s: stride and dilation must be positive, padding and output_padding non-negative", op);
-    const int64_t *xs = x->sizes + (batched ? 0 : -1);
+    int xo = batched ? 0 : -1; /* dim i of the batched layout is x->sizes[i + xo] (no pointer before sizes) */
     g->N = batched ? x->sizes[0] : 1;
-    g->C = xs[1];
+    g->C = x->sizes[1 + xo];
     for (int d = 0; d < 3; d++) {
-        g->in[d] = d < 3 - nsp ? 1 : xs[2 + d - (3 - nsp)];
+        g->in[d] = d < 3 - nsp ? 1 : x->sizes[2 + d - (3 - nsp) + xo];
         g->k[d] = d < 3 - nsp ? 1 : w->sizes[2 + d - (3 - nsp)];
     }
     ShapeText s1, s2;
