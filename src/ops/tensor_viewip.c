@@ -71,8 +71,16 @@ static Tensor *strided_view(Ctx *ctx, const char *op, Tensor *t, int64_t offset,
         ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: Tensor: invalid storage offset %" PRId64, op, offset);
         return NULL;
     }
-    Ctx probe = *ctx;
-    if (tensor_check_bounds(&probe, t->storage, t->dtype, offset, sz, st, nd) != TS_OK) {
+    /* the last element addressed, overflow-checked (sizes and strides are >= 0 here) */
+    bool empty = false, over = false;
+    int64_t last = offset;
+    for (int d = 0; d < nd; d++) {
+        int64_t step;
+        if (sz[d] == 0) empty = true;
+        else if (__builtin_mul_overflow(sz[d] - 1, st[d], &step) || __builtin_add_overflow(last, step, &last)) over = true;
+    }
+    int64_t cap = (int64_t)(t->storage->nbytes / dtype_size(t->dtype));
+    if (!empty && (over || last >= cap)) {
         ShapeText a, b;
         ts_fail(ctx, TS_ERR_SHAPE, NULL,
                 "%s: setStorage: sizes %s, strides %s, storage offset %" PRId64
