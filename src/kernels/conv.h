@@ -50,7 +50,7 @@ void kref_conv_direct_f64(const ConvGeom *g, int64_t OC, const double *x, const 
 /* Pooling over `planes` planes of H x W (x) into OH x OW (out), C unused.
  * max: NaN wins, as in PyTorch. avg: windows are clipped to the padded
  * input for the count_include_pad divisor and to the input for the sum;
- * divisor > 0 overrides the divisor. adaptive: PyTorch's start/end indices
+ * divisor != 0 overrides the divisor (a negative one too, as PyTorch). adaptive: PyTorch's start/end indices
  * floor(o*H/OH) .. ceil((o+1)*H/OH); the kernel/stride/pad fields unused. */
 void kref_max_pool2d_f32(const ConvGeom *g, int64_t planes, const float *x, float *out);
 void kref_max_pool2d_f64(const ConvGeom *g, int64_t planes, const double *x, double *out);

@@ -34,6 +34,9 @@ void kmath_round_decimals_f32(float *x, int64_t n, int decimals);
 void kmath_round_decimals_f64(double *x, int64_t n, int decimals);
 /* polygamma(n, x): digamma for n = 0, else (-1)^(n+1) n! zeta(n + 1, x). */
 void kmath_polygamma_f64(int64_t n, double *x, int64_t len);
+/* polygamma(1, x) in float32 arithmetic, as ATen computes it for float32
+ * (n = 1 in kmath_polygamma_f64 is the same formula in float64). */
+void kmath_trigamma_f32(float *x, int64_t len);
 /* Ternary: lerp with PyTorch's two-sided formula (weight < 0.5 from start). */
 void kmath_lerp_f64(double *start, const double *end, const double *weight, int64_t n);
 

@@ -68,11 +68,11 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *x, Tensor *w, Tensor
         if (g->s[d] <= 0 || g->dil[d] <= 0 || g->pl[d] < 0 || g->opad[d] < 0)
             return ts_fail(ctx, TS_ERR_VALUE, NULL,
                            "%s: stride and dilation must be positive, padding and output_padding non-negative", op);
-    const int64_t *xs = x->sizes + (batched ? 0 : -1);
+    int xo = batched ? 0 : -1; /* dim i of the batched layout is x->sizes[i + xo] (no pointer before sizes) */
     g->N = batched ? x->sizes[0] : 1;
-    g->C = xs[1];
+    g->C = x->sizes[1 + xo];
     for (int d = 0; d < 3; d++) {
-        g->in[d] = d < 3 - nsp ? 1 : xs[2 + d - (3 - nsp)];
+        g->in[d] = d < 3 - nsp ? 1 : x->sizes[2 + d - (3 - nsp) + xo];
         g->k[d] = d < 3 - nsp ? 1 : w->sizes[2 + d - (3 - nsp)];
     }
     ShapeText s1, s2;
@@ -251,7 +251,9 @@ static int64_t pool_out(int64_t in, int64_t k, int64_t p, int64_t s, int64_t dil
     return o;
 }
 
-static ts_status pool3d(Ctx *ctx, const char *op, IValue *in, int nin, IValue *out, bool is_max) {
+/* with_idx: max pooling also returns the flat index of each maximum in its
+ * input plane (max_pool3d_with_indices: the first maximum, the last NaN). */
+static ts_status pool3d_impl(Ctx *ctx, const char *op, IValue *in, int nin, IValue *out, bool is_max, bool with_idx) {
     Tensor *x;
     TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
     int64_t k[3], s[3], p[3], dil[3] = {1, 1, 1};
@@ -299,11 +301,14 @@ static ts_status pool3d(Ctx *ctx, const char *op, IValue *in, int nin, IValue *o
     for (int d = 0; d < 3; d++) osz[b + 1 + d] = os[d];
     if (!dtype_is_float(x->dtype))
         return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: expected a floating-point input, but got %s", op, dtype_name(x->dtype));
-    Tensor *xd = tensor_to_dtype(ctx, x, DT_FLOAT64), *y = NULL;
-    if (!xd || !(y = tensor_new_uninit(ctx, DT_FLOAT64, osz, x->ndim))) {
+    Tensor *xd = tensor_to_dtype(ctx, x, DT_FLOAT64), *y = NULL, *yi = NULL;
+    if (!xd || !(y = tensor_new_uninit(ctx, DT_FLOAT64, osz, x->ndim)) ||
+        (with_idx && !(yi = tensor_new_uninit(ctx, DT_INT64, osz, x->ndim)))) {
         tensor_release(xd);
+        tensor_release(y);
         return ctx->status;
     }
+    int64_t *YI = yi ? tensor_data(yi) : NULL;
     const double *X = tensor_data(xd);
     double *Y = tensor_data(y);
     int64_t ipl = is[0] * is[1] * is[2], opl = os[0] * os[1] * os[2];
@@ -314,6 +319,7 @@ static ts_status pool3d(Ctx *ctx, const char *op, IValue *in, int nin, IValue *o
                     int64_t st[3] = {od * s[0] - p[0], oh * s[1] - p[1], ow * s[2] - p[2]};
                     const double *xp = X + c * ipl;
                     double v;
+                    int64_t mi = -1;
                     if (is_max) {
                         v = -INFINITY;
                         for (int64_t a = 0; a < k[0]; a++) {
@@ -325,9 +331,10 @@ static ts_status pool3d(Ctx *ctx, const char *op, IValue *in, int nin, IValue *o
                                 for (int64_t cc = 0; cc < k[2]; cc++) {
                                     int64_t iw = st[2] + cc * dil[2];
                                     if (iw < 0 || iw >= is[2]) continue;
-                                    double e = xp[(id * is[1] + ih) * is[2] + iw];
-                                    if (e > v || isnan(e)) v = e;
-                                    if (isnan(v)) break;
+                                    int64_t at = (id * is[1] + ih) * is[2] + iw;
+                                    double e = xp[at];
+                                    if (mi < 0) mi = at;
+                                    if (e > v || isnan(e)) v = e, mi = at;
                                 }
                             }
                         }
@@ -349,12 +356,24 @@ static ts_status pool3d(Ctx *ctx, const char *op, IValue *in, int nin, IValue *o
                         v = sum / (double)div;
                     }
                     Y[c * opl + (od * os[1] + oh) * os[2] + ow] = v;
+                    if (YI) YI[c * opl + (od * os[1] + oh) * os[2] + ow] = mi;
                 }
     tensor_release(xd);
     y = op_cast_steal(ctx, y, x->dtype);
-    if (!y) return ctx->status;
-    return op_return(out, y);
+    if (!y) {
+        tensor_release(yi);
+        return ctx->status;
+    }
+    out[0] = iv_tensor_steal(y);
+    if (yi) out[1] = iv_tensor_steal(yi);
+    return TS_OK;
 }
+
+static ts_status pool3d(Ctx *ctx, const char *op, IValue *in, int nin, IValue *out, bool is_max) {
+    return pool3d_impl(ctx, op, in, nin, out, is_max, false);
+}
+
+OPFN(top_max_pool3d_with_indices) { return pool3d_impl(ctx, "max_pool3d_with_indices", in, nin, out, true, true); }
 
 OPFN(top_avg_pool3d) { return pool3d(ctx, "avg_pool3d", in, nin, out, false); }
 OPFN(top_max_pool3d) { return pool3d(ctx, "max_pool3d", in, nin, out, true); }

@@ -177,6 +177,8 @@ OPFN(top_gcd) { return bin_gcd(ctx, in[0], in[1], out); }
 OPFN(top_lcm) { return bin_lcm(ctx, in[0], in[1], out); }
 OPFN(top_nextafter) { return bin_nextafter(ctx, in[0], in[1], out); }
 OPFN(top_special_zeta) { return bin_special_zeta(ctx, in[0], in[1], out); }
+OPFN(top_igamma) { return bin_igamma(ctx, in[0], in[1], out); }
+OPFN(top_igammac) { return bin_igammac(ctx, in[0], in[1], out); }
 #define POLY(name) \
     OPFN(top_##name) { return bin_##name(ctx, in[0], in[1], out); }
 POLY(special_chebyshev_polynomial_t)
@@ -200,11 +202,23 @@ OPFN(top_polygamma) {
     int64_t n = op_int(in[0]);
     if (n < 0) return ts_fail(ctx, TS_ERR_VALUE, NULL, "polygamma(n, x) does not support negative n.");
     DType rdt = dtype_is_float(x->dtype) ? x->dtype : DT_FLOAT32;
+    if (n == 1 && rdt == DT_FLOAT32) { /* ATen's float32 arithmetic: its rounding decides the poles */
+        Tensor *f = tensor_to_dtype(ctx, x, DT_FLOAT32);
+        if (!f) return ctx->status;
+        kmath_trigamma_f32(tensor_data(f), tensor_numel(f));
+        return op_return(out, f);
+    }
     Tensor *y = tensor_to_dtype(ctx, x, DT_FLOAT64);
     if (!y) return ctx->status;
     kmath_polygamma_f64(n, tensor_data(y), tensor_numel(y));
     y = op_cast_steal(ctx, y, rdt);
     return y ? op_return(out, y) : ctx->status;
+}
+
+/* polygamma_(self, n): the in-place form's arguments in the functional order. */
+OPFN(top_polygamma_self_n) {
+    IValue a[2] = {in[1], in[0]};
+    return top_polygamma(ctx, a, 2, out, info);
 }
 
 /* ---- lerp, clamp with tensor bounds ---- */

@@ -425,7 +425,9 @@ OPFN(top_gather) {
     TS_TRY(op_tensor(ctx, op, in, nin, 2, &ix));
     int d;
     TS_TRY(op_wrap_dim(ctx, op, op_int(in[1]), x->ndim, &d));
-    if (ix->dtype != DT_INT64) return ts_fail(ctx, TS_ERR_TYPE, NULL, "gather(): Expected dtype int64 for index");
+    /* PyTorch checks the index dtype only when there is something to gather */
+    if (ix->dtype != DT_INT64 && tensor_numel(ix) > 0)
+        return ts_fail(ctx, TS_ERR_TYPE, NULL, "gather(): Expected dtype int64 for index");
     int xn = x->ndim ? x->ndim : 1, in_ = ix->ndim ? ix->ndim : 1;
     if (xn != in_)
         return ts_fail(ctx, TS_ERR_SHAPE, NULL, "Index tensor must have the same number of dimensions as input tensor");

@@ -322,10 +322,14 @@ OPFN(top_prelu) {
     TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
     TS_TRY(op_tensor(ctx, op, in, nin, 1, &w));
     int64_t C = x->ndim >= 2 ? x->sizes[1] : 1, nw = tensor_numel(w);
+    if (nw != 1 && x->ndim == 0) return ts_fail(ctx, TS_ERR_SHAPE, NULL, "Not allow zero-dim input tensor.");
     if (nw != 1 && nw != C)
         return ts_fail(ctx, TS_ERR_SHAPE, NULL,
                        "Mismatch of parameter numbers and input channel size. Found parameter numbers = %" PRId64
                        " and channel size = %" PRId64 ".", nw, C);
+    if (w->ndim > 1)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "prelu: Expected `weight` to be a scalar or 1D tensor, but got ndim = %d",
+                       w->ndim);
     Tensor *y = NULL, *wd = NULL;
     if (f64_of(ctx, op, x, false, &y) || f64_of(ctx, op, w, false, &wd)) {
         tensor_release(y);
@@ -712,7 +716,12 @@ static ts_status act(Ctx *ctx, const char *op, IValue *in, int nin, IValue *out,
 OPFN(top_selu) { return act(ctx, "selu", in, nin, out, ACT_SELU); }
 OPFN(top_celu) { return act(ctx, "celu", in, nin, out, ACT_CELU); }
 OPFN(top_mish) { return act(ctx, "mish", in, nin, out, ACT_MISH); }
-OPFN(top_softshrink) { return act(ctx, "softshrink", in, nin, out, ACT_SOFTSHRINK); }
+OPFN(top_softshrink) {
+    if (nin > 1 && iv_scalar_f64(in[1]) < 0)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "softshrink: lambda must be greater or equal to 0, but found to be %g.",
+                       iv_scalar_f64(in[1]));
+    return act(ctx, "softshrink", in, nin, out, ACT_SOFTSHRINK);
+}
 OPFN(top_hardshrink) { return act(ctx, "hardshrink", in, nin, out, ACT_HARDSHRINK); }
 OPFN(top_log_sigmoid) { return act(ctx, "log_sigmoid", in, nin, out, ACT_LOGSIGMOID); }
 OPFN(top_threshold) { return act(ctx, "threshold", in, nin, out, ACT_THRESHOLD); }

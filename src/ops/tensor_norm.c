@@ -106,6 +106,13 @@ OPFN(top_batch_norm) {
     if (!dtype_is_float(x->dtype))
         return ts_fail(ctx, TS_ERR_TYPE, NULL, "batch_norm: expected a floating point input, got %s",
                        dtype_name(x->dtype));
+    if (x->ndim < 2 && tensor_numel(x) == 0) {
+        /* aten's empty-input path: a clone scaled by weight[0] and shifted by bias[0] */
+        if ((w && tensor_numel(w) == 0) || (b && tensor_numel(b) == 0))
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "batch_norm: select(): index 0 out of range for tensor of size [0]");
+        Tensor *c = tensor_to_dtype(ctx, x, x->dtype);
+        return c ? op_return(out, c) : ctx->status;
+    }
     if (x->ndim < 2)
         return ts_fail(ctx, TS_ERR_SHAPE, NULL, "batch_norm: expected an input with at least 2 dimensions, got %d-d",
                        x->ndim);

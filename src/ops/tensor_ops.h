@@ -18,6 +18,12 @@
 #define OP(schema, fn) ts_status fn(Ctx *, IValue *, int, IValue *, const OpInfo *);
 #include "ops/tensor.def"
 #undef OP
+/* Functional forms that only in-place rows (inplace.def) call. */
+ts_status top_polygamma_self_n(Ctx *, IValue *, int, IValue *, const OpInfo *);
+/* The float-only functions that int_via.def's wrappers call. */
+#define VIA(wrapper, fn, mode) ts_status fn(Ctx *, IValue *, int, IValue *, const OpInfo *);
+#include "ops/int_via.def"
+#undef VIA
 
 /* The definition line of an op implementation. */
 #define OPFN(name)                                                                        \

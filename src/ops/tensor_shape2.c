@@ -245,6 +245,7 @@ OPFN(top_movedim_int) { return movedim(ctx, in, nin, out); }
 static ts_status last_two(Ctx *ctx, const char *op, IValue *in, int nin, IValue *out) {
     Tensor *x;
     TS_TRY(op_tensor(ctx, op, in, nin, 0, &x));
+    if (x->ndim == 0) return op_return(out, tensor_retain(x)); /* PyTorch 1.13: a 0-d tensor is its own mT */
     if (x->ndim < 2)
         return ts_fail(ctx, TS_ERR_SHAPE, NULL, "tensor.%s is only supported on matrices or batches of matrices. Got %d-D tensor.",
                        op, x->ndim);
@@ -986,4 +987,15 @@ OPFN(top__infer_size) {
     TS_TRY(tensor_broadcast_shapes(ctx, "_infer_size", a, na, b, nb, r, &nr));
     out[0] = int_list(r, nr);
     return TS_OK;
+}
+
+/* x.H: the (conjugate) transpose of a matrix; a 0-d tensor is itself. */
+OPFN(top_matrix_H) {
+    Tensor *x;
+    TS_TRY(op_tensor(ctx, "H", in, nin, 0, &x));
+    if (x->ndim == 0) return op_return(out, tensor_retain(x));
+    if (x->ndim != 2)
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "tensor.H is only supported on matrices (2-D tensors). Got %d-D tensor.",
+                       x->ndim);
+    return last_two(ctx, "H", in, nin, out);
 }

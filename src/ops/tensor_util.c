@@ -239,7 +239,9 @@ ts_status op_binary(Ctx *ctx, const char *op, BinaryOp bop, Operand a, Operand b
                 goto fail;
             }
     }
-    if (bop == BINARY_POW && !dtype_is_float(ct)) {
+    /* a negative Scalar exponent of an integer raises (PyTorch); a tensor
+     * exponent computes ATen's powi (1, -1 and otherwise 0) in the kernel */
+    if (bop == BINARY_POW && !dtype_is_float(ct) && !b.t) {
         int64_t n = tensor_numel(vb);
         for (int64_t i = 0; i < n; i++)
             if (tensor_get_i64(vb, i) < 0) {

@@ -21,18 +21,20 @@ OUT = os.path.join(REPO, "docs", "ops.md")
 def families():
     """[(def file, section title, [schema, ...])] in file order."""
     out = []
-    for name in ("tensor.def", "inplace.def", "prim.def"):
+    for name in ("tensor.def", "inplace.def", "tensor_more.def", "view_inplace.def", "out.def", "prim.def"):
         title = None
         with open(os.path.join(REPO, "src", "ops", name)) as f:
             text = f.read()
-        for m in re.finditer(r'/\* ---- (.*?) ----|^(?:OP|IP)\("((?:[^"\\]|\\.)*)"', text, re.S | re.M):
+        for m in re.finditer(r'/\* ---- (.*?) ----|^(?:OP|IP|VIP|OUTOP)\("((?:[^"\\]|\\.)*)"', text, re.S | re.M):
             if m.group(1) is not None:
                 title = " ".join(re.sub(r"\s\*\s", " ", m.group(1)).split())
                 out.append((name, title, []))
             else:
                 if not out or out[-1][0] != name:
                     out.append((name, title or {"prim.def": "language ops: ints, floats, strings, lists, dicts",
-                                             "inplace.def": "in-place forms (tensor_inplace.c)"}.get(
+                                             "inplace.def": "in-place forms (tensor_inplace.c)",
+                                             "view_inplace.def": "in-place view ops (tensor_viewip.c)",
+                                             "out.def": "out= forms (tensor_out.c)"}.get(
                                                  name, "(first section)"), []))
                 out[-1][2].append(m.group(2).replace('\\"', '"'))
     return out

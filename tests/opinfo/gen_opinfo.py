@@ -6,7 +6,9 @@ in Debian's 1.13). For every entry, dtype (float32, plus int64 and bool when
 the entry supports them) and sample, this writes a TorchScript wrapper in the
 way PyTorch's own test_ops_jit does it (`torch.<name>(...)` for the function
 variant, `x.<name>(...)` for the method variant when the function is missing
-or a lambda; see jit_metaprogramming_utils.get_call): the sample's tensors
+or a lambda; see jit_metaprogramming_utils.get_call; a reflected operator
+`x.__radd__(y)` as the expression `y + x` and a property lambda as `x.mT`,
+which is how TorchScript spells them): the sample's tensors
 become inputs, every other argument a literal. PyTorch compiles each wrapper
 on its own (torch.jit.CompilationUnit) and runs it: its result, a float64 run
 (float32 samples: floating inputs converted exactly) for the tolerance, or the
@@ -100,7 +102,16 @@ class Wrapper:
     """One sample of one entry as a call: `call` with {k} for the k-th input."""
 
     def __init__(self, entry, dtype, index, variant, inputs, kinds, call):
+        import copy
         self.entry, self.dtype, self.index, self.variant = entry, dtype, index, variant
+        # Its own copy: samples may share tensors (batch_norm's running
+        # stats), which the archive would store once, so one wrapper's
+        # in-place update would reach the next; sharing within the sample
+        # (an out= that views an input) is kept.
+        try:
+            inputs = copy.deepcopy(inputs)
+        except (NotImplementedError, RuntimeError):  # sparse layouts: kept as they are
+            pass
         self.inputs, self.kinds, self.call = inputs, kinds, call
 
     def text(self, names):
@@ -114,7 +125,7 @@ def build_call(op, variant, sample):
 
     def arg(v):
         if isinstance(v, torch.Tensor):
-            if v.is_complex() or v.is_sparse or v.is_quantized or v.device.type != "cpu":
+            if v.is_complex() or v.layout != torch.strided or v.is_quantized or v.device.type != "cpu":
                 raise NotExpressible("complex, sparse, quantized or non-CPU tensor")
             inputs.append(v.detach())
             kinds.append("Tensor")
@@ -130,6 +141,15 @@ def build_call(op, variant, sample):
 
     args = [arg(sample.input)] + [arg(a) for a in sample.args]
     kw = ["%s=%s" % (k, arg(v)) for k, v in sample.kwargs.items()]
+    if variant == "reflected":
+        # x.__radd__(y) is how Python evaluates y + x: the expression itself
+        if kinds[:1] != ["Tensor"] or len(args) != 2 or kw:
+            raise NotExpressible("reflected operator with other arguments")
+        return inputs, kinds, "(%s %s %s)" % (args[1], REFLECTED[op.name], args[0])
+    if variant == "property":
+        if kinds[:1] != ["Tensor"] or len(args) != 1 or kw:
+            raise NotExpressible("property with arguments")
+        return inputs, kinds, "%s.%s" % (args[0], op.name)
     if variant == "method":
         if kinds[:1] != ["Tensor"]:
             raise NotExpressible("method variant on a non-tensor input")
@@ -144,8 +164,20 @@ def build_call(op, variant, sample):
     return inputs, kinds, call
 
 
+# Entries whose op is a reflected operator (torch.Tensor.__radd__) or a lambda
+# reading a property (lambda x: x.mT): TorchScript expresses them as the
+# expression Python evaluates (`y + x`, `x.mT`), so they are written that way.
+REFLECTED = {"__radd__": "+", "__rsub__": "-", "__rmul__": "*", "__rdiv__": "/", "__rmod__": "%",
+             "__rpow__": "**", "__rand__": "&", "__ror__": "|", "__rxor__": "^", "__rmatmul__": "@"}
+PROPERTIES = ("T", "H", "mT", "mH")
+
+
 def variant_of(op):
     import torch
+    if op.name in REFLECTED:
+        return "reflected"
+    if op.name in PROPERTIES and not op.variant_test_name:
+        return "property"
     func = op.get_op()
     if func is not None and not is_lambda(func) and not isinstance(func, torch._ops.OpOverload):
         return "function"
@@ -230,7 +262,12 @@ def fn_source(w):
 
 
 def clone_inputs(inputs, double=False, ints=False):
+    """A copy of the inputs; the plain copy keeps the storage sharing between
+    them (as the archive does: an out= that overlaps an input must raise)."""
+    import copy
     import torch
+    if not double:
+        return copy.deepcopy(inputs)
 
     def one(t):
         t = t.clone()

@@ -40,6 +40,11 @@ static void test_oom_cleanup(void **state) {
     static const char *ops[][2] = {
         {"aten::add", "Tensor"}, {"aten::matmul", ""}, {"aten::linear", ""}, {"aten::cat", ""},
         {"aten::softmax", "int"}, {"aten::sum", "dim_IntList"}, {"aten::reshape", ""}, {"aten::where", "self"},
+        /* ops added for the OpInfo suite */
+        {"aten::as_strided_scatter", ""}, {"aten::ldexp", "Tensor"}, {"aten::put", ""}, {"aten::cov", ""},
+        {"aten::corrcoef", ""}, {"aten::quantile", "scalar"}, {"aten::nanquantile", ""}, {"aten::combinations", ""},
+        {"aten::unique_consecutive", ""}, {"aten::trapezoid", "x"}, {"aten::cumulative_trapezoid", "dx"},
+        {"aten::native_layer_norm", ""}, {"aten::igamma", ""},
     };
     for (size_t o = 0; o < TS_ARRAY_LEN(ops); o++) {
         const OpCase *c = NULL;

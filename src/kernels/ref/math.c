@@ -6,6 +6,7 @@
  * written from their textbook series and recurrences.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "kernels/math.h"
@@ -86,6 +87,130 @@ static double km_log_ndtr(double x) {
     return -0.5 * z - log(-x) - 0.5 * log(2 * M_PI) + log(s);
 }
 
+/* The regularized incomplete gamma functions P(a, x) (igamma) and
+ * Q(a, x) = 1 - P (igammac) with ATen's special values: NaN for a < 0 or
+ * x < 0 and for a = x = 0; a = 0 is the limit (P = 1 for x > 0); infinite
+ * x gives P = 1, infinite a (finite x) P = 0. Finite values: the power
+ * series of P for x < a + 1, else the continued fraction of Q (modified
+ * Lentz), each until the term is below double epsilon. */
+static double igam_prefix(double a, double x) { return exp(a * log(x) - x - lgamma(a)); }
+
+static double igam_series(double a, double x) {
+    double term = 1.0 / a, sum = term;
+    for (int n = 1; n < 2000; n++) {
+        term *= x / (a + n);
+        sum += term;
+        if (fabs(term) < fabs(sum) * 1e-17) break;
+    }
+    return sum * igam_prefix(a, x);
+}
+
+static double igamc_fraction(double a, double x) {
+    const double tiny = 1e-300;
+    double b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
+    for (int i = 1; i < 2000; i++) {
+        double an = -i * (i - a);
+        b += 2;
+        d = an * d + b;
+        if (fabs(d) < tiny) d = tiny;
+        c = b + an / c;
+        if (fabs(c) < tiny) c = tiny;
+        d = 1 / d;
+        double del = d * c;
+        h *= del;
+        if (fabs(del - 1) < 1e-17) break;
+    }
+    return h * igam_prefix(a, x);
+}
+
+/* upper: Q instead of P */
+static double km_igamma(double a, double x, bool upper) {
+    if (isnan(a) || isnan(x) || a < 0 || x < 0) return NAN;
+    if (a == 0) return x > 0 ? (upper ? 0.0 : 1.0) : NAN;
+    if (x == 0) return upper ? 1.0 : 0.0;
+    if (isinf(a)) return isinf(x) ? NAN : (upper ? 1.0 : 0.0);
+    if (isinf(x)) return upper ? 0.0 : 1.0;
+    if (x < a + 1) {
+        double p = igam_series(a, x);
+        return upper ? 1 - p : p;
+    }
+    double q = igamc_fraction(a, x);
+    return upper ? q : 1 - q;
+}
+
+/* erfcx(x) = exp(x^2) erfc(x): directly while erfc(x) is a normal number,
+ * beyond x = 26 the asymptotic series 1 / (x sqrt(pi)) sum (-1)^k (2k-1)!! / (2x^2)^k. */
+static double km_erfcx(double x) {
+    if (isnan(x)) return x;
+    if (x < 26.0) return x < -26.7 ? INFINITY : exp(x * x) * erfc(x);
+    if (isinf(x)) return 0.0;
+    double z = 1.0 / (2 * x * x), term = 1, sum = 1;
+    for (int k = 1; k < 10; k++) {
+        term *= -(2.0 * k - 1) * z;
+        sum += term;
+    }
+    return sum / (x * 1.7724538509055160273);
+}
+
+/* ndtri(p): the standard normal quantile. A rational first guess (Acklam's
+ * coefficients, relative error 1e-9) refined by two Halley steps on
+ * 0.5 erfc(-x / sqrt 2) - p, which reach double precision. */
+static double km_ndtri(double p) {
+    static const double a[6] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                                1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+    static const double b[5] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                                6.680131188771972e+01, -1.328068155288572e+01};
+    static const double c[6] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                                -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+    static const double d[4] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                                3.754408661907416e+00};
+    if (isnan(p) || p < 0 || p > 1) return NAN;
+    if (p == 0) return -INFINITY;
+    if (p == 1) return INFINITY;
+    double x, q;
+    if (p < 0.02425) {
+        q = sqrt(-2 * log(p));
+        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    } else if (p > 1 - 0.02425) {
+        q = sqrt(-2 * log1p(-p));
+        x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    } else {
+        q = p - 0.5;
+        double r = q * q;
+        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    }
+    for (int i = 0; i < 2; i++) {
+        /* the error in the tail that p lies in, so that tiny p keeps its digits */
+        double e = x < 0 ? 0.5 * erfc(-x * M_SQRT1_2) - p : -(0.5 * erfc(x * M_SQRT1_2) - (1 - p));
+        double u = e * 2.5066282746310002 * exp(x * x / 2);
+        x = x - u / (1 + x * u / 2);
+    }
+    return x;
+}
+
+/* K_nu(x) for x > 0 (scaled: exp(x) K_nu(x)) from K_nu(x) = int_0^inf
+ * exp(-x cosh t) cosh(nu t) dt by the trapezoid rule: the integrand is even
+ * and analytic in a strip of half-width pi/2, so step 1/8 leaves an error
+ * near exp(-pi^2 * 8) (far below double epsilon); the sum stops once the
+ * terms underflow against it. ATen: K(0) = inf, NaN for x < 0. */
+static double km_bessel_k(double nu, double x, bool scaled) {
+    if (isnan(x) || x < 0) return NAN;
+    if (x == 0) return INFINITY;
+    if (isinf(x)) return 0.0;
+    const double h = 0.125;
+    double sum = 0.5 * (scaled ? 1.0 : exp(-x));
+    for (int k = 1; k < 4000; k++) {
+        double t = k * h, ex = -x * (cosh(t) - (scaled ? 1.0 : 0.0));
+        double f = exp(ex) * cosh(nu * t);
+        sum += f;
+        if (f < sum * 1e-18) break;
+    }
+    return h * sum;
+}
+
 /* Hurwitz zeta(x, q) = sum_k (k + q)^-x: direct terms until q + k > 9,
  * then the Euler-Maclaurin tail with Bernoulli-number corrections. */
 static double km_zeta(double x, double q) {
@@ -131,7 +256,7 @@ static double km_zeta(double x, double q) {
  * 6 Laguerre L, 7 Legendre P; degree n truncated to an integer, n < 0 gives 0. */
 static double km_poly(int kind, double x, double nf) {
     if (isnan(x) || isnan(nf)) return NAN;
-    if (nf < 0) return 0.0;
+    if (nf <= -1.0) return 0.0; /* ATen truncates n to an integer first: -0.5 is degree 0 */
     int64_t n = (int64_t)nf;
     if (n > 100000) n = 100000;
     double p0 = 1, p1;
@@ -267,7 +392,38 @@ void kmath_lerp_f64(double *s, const double *e, const double *w, int64_t n) {
         s[i] = fabs(w[i]) < 0.5 ? s[i] + w[i] * (e[i] - s[i]) : e[i] - (e[i] - s[i]) * (1 - w[i]);
 }
 
+/* trigamma as ATen's calc_trigamma: the reflection for x < 0.5 (so a
+ * non-positive integer gives a huge finite value from sin(pi x), not inf),
+ * six recurrence steps, then the asymptotic series. */
+#define TRIGAMMA_BODY(T, SIN, PI)                                                     \
+    T sign = 1, r = 0;                                                             \
+    if (x < (T)0.5) {                                                              \
+        sign = -1;                                                                 \
+        T s = SIN(PI * x);                                                         \
+        r -= (PI * PI) / (s * s);                                                  \
+        x = 1 - x;                                                                 \
+    }                                                                              \
+    for (int i = 0; i < 6; i++) {                                                  \
+        r += 1 / (x * x);                                                          \
+        x += 1;                                                                    \
+    }                                                                              \
+    const T ixx = 1 / (x * x);                                                     \
+    r += (1 + 1 / (2 * x) + ixx * ((T)(1. / 6) - ixx * ((T)(1. / 30) - ixx * (T)(1. / 42)))) / x; \
+    return sign * r;
+
+static double trigamma_f64(double x) { TRIGAMMA_BODY(double, sin, M_PI) }
+static float trigamma_f32(float x) { TRIGAMMA_BODY(float, sinf, (float)M_PI) }
+#undef TRIGAMMA_BODY
+
+void kmath_trigamma_f32(float *x, int64_t len) {
+    for (int64_t i = 0; i < len; i++) x[i] = trigamma_f32(x[i]);
+}
+
 void kmath_polygamma_f64(int64_t n, double *x, int64_t len) {
+    if (n == 1) {
+        for (int64_t i = 0; i < len; i++) x[i] = trigamma_f64(x[i]);
+        return;
+    }
     if (n == 0) {
         for (int64_t i = 0; i < len; i++) x[i] = km_digamma(x[i]);
         return;

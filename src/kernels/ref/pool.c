@@ -85,7 +85,7 @@ MAX_POOL(kref_max_pool2d_f64, double)
                     T s = 0;                                                                     \
                     for (int64_t ih = h0; ih < h1; ih++)                                         \
                         for (int64_t iw = w0; iw < w1; iw++) s += xp[ih * g->W + iw];            \
-                    int64_t d = divisor > 0 ? divisor                                            \
+                    int64_t d = divisor != 0 ? divisor                                           \
                                 : count_include_pad ? pool                                       \
                                                     : (h1 - h0) * (w1 - w0);                     \
                     op[oh * g->OW + ow] = s / (T)d;                                              \

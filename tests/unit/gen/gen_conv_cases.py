@@ -167,9 +167,9 @@ err('conv2d', None, [R(1, 3, 5, 5), R(4, 3, 3, 3), None, 1, 0, 0], 'VALUE', 'dil
 err('conv2d', None, [R(1, 3, 5, 5), R(3, 3, 3, 3), None, 1, 0, 1, 0], 'VALUE', 'non-positive groups is not supported')
 err('conv2d', None, [R(1, 3, 5, 5), R(4, 3, 3, 3, dtype=f64)], 'TYPE',
     'Input type (float32) and weight type (float64) should be the same')
-unsup('conv2d', None, [T(torch.ones(1, 3, 5, 5, dtype=torch.int64)), T(torch.ones(4, 3, 3, 3, dtype=torch.int64))],
-      'int64 inputs are not supported')
-unsup('avg_pool2d', None, [T(torch.ones(1, 3, 4, 4, dtype=torch.int64)), [2, 2]], 'int64 inputs are not supported')
+# integer convolution and average pooling (PyTorch accumulates in int64; the average truncates)
+case('conv2d', None, [T(torch.arange(75).reshape(1, 3, 5, 5) % 7 - 3), T(torch.arange(108).reshape(4, 3, 3, 3) % 5 - 2)])
+case('avg_pool2d', None, [T(torch.arange(48).reshape(1, 3, 4, 4) % 9 - 4), [2, 2]])
 err('max_pool2d', None, [T(torch.ones(1, 3, 4, 4, dtype=torch.int64)), [2, 2]], 'TYPE', 'expected a floating point input')
 err('conv2d', 'padding', [R(1, 3, 5, 5), R(4, 3, 3, 3), None, 2, Str('same')], 'VALUE',
     "padding='same' is not supported for strided convolutions")

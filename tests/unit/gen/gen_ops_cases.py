@@ -414,6 +414,29 @@ case('mean', 'dim', [R(3, 4, 5), [0, -1], True], tol=1e-6)
 case('mean', 'dim', [R(3, 4, dtype=f64), None], tol=1e-14)
 case('mean', 'dim', [R(3, 0), [1]])
 
+# ---- ops added for the OpInfo suite (ops/tensor_more.def); test_oom_cleanup runs them too ----
+case('as_strided', None, [R(3, 4), [2, 2], [1, 2], 1])
+case('as_strided_scatter', None, [R(3, 4, strided=True), R(2, 2), [2, 2], [1, 3], 1])
+err('as_strided', None, [R(3, 4), [20], [1]], 'SHAPE', 'out of bounds for storage')
+case('squeeze_', None, [R(1, 3, 1)])
+case('transpose_', None, [R(2, 3), 0, 1])
+case('ldexp', 'Tensor', [R(2, 3), T(torch.tensor([[1, -2, 3], [0, 4, -1]]))])
+case('put', None, [R(3, 3), T(torch.tensor([0, -1, 4, 4])), R(4), True])
+# float64 accumulation against PyTorch's float32 one: a few eps32 times the
+# sum of |terms| (~10 for these), relative to max(1, |result|)
+case('cov', None, [R(3, 6), 1, T(torch.tensor([1, 2, 0, 3, 1, 1])), T(torch.rand(6) + 0.1)], tol=2e-5)
+case('corrcoef', None, [R(3, 5)], tol=2e-5)
+case('quantile', 'scalar', [R(4, 5), 0.3, 1, True, Str('linear')], tol=1e-6)
+case('nanquantile', None, [T(torch.tensor([[1.0, float('nan'), 3.0, 0.5], [2.0, -1.0, 4.0, 8.0]])),
+                           T(torch.tensor([0.25, 0.5])), 1, False, Str('midpoint')])
+case('combinations', None, [R(4), 3, True])
+case('unique_consecutive', None, [T(torch.tensor([3, 3, 1, 1, 2, 3])), True, True, None])
+case('trapezoid', 'x', [R(3, 5), R(5), -1], tol=1e-6)
+case('cumulative_trapezoid', 'dx', [R(3, 5), 0.5, 0], tol=1e-6)
+case('native_layer_norm', None, [R(2, 3, 4), [3, 4], R(3, 4), R(3, 4), 1e-5], tol=1e-6)
+case('igamma', None, [T(torch.tensor([0.5, 1.0, 3.0, 10.0, 0.0])), T(torch.tensor([0.2, 2.0, 3.0, 7.5, 1.0]))], tol=1e-6)
+case('special_ndtri', None, [T(torch.tensor([1e-30, 0.01, 0.5, 0.975, 1.0]))], tol=1e-6)
+
 # ---- errors (status, a piece of our message) ----
 err('add', 'Tensor', [R(2, 3), R(4)], 'SHAPE', 'must match the size of tensor b (4) at non-singleton dimension 1')
 err('add', 'Tensor', [R(2, 3, dtype=i64), R(3, dtype=i64), 2.5], 'TYPE', 'alpha must not be a floating point')
@@ -553,7 +576,7 @@ for k, c in enumerate(cases):
     res = c['res']
     if isinstance(res, (list, tuple)):
         outs = [emit_tensor(t) for t in res]
-        kind = 'L'
+        kind = 'M' if isinstance(res, tuple) else 'L'  # several returns, or one Tensor[]
     else:
         outs = [emit_tensor(res, mag=c['mag'])]
         kind = 't'
