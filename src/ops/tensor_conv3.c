@@ -68,11 +68,12 @@ static ts_status conv_run(Ctx *ctx, const char *op, Tensor *x, Tensor *w, Tensor
         if (g->s[d] <= 0 || g->dil[d] <= 0 || g->pl[d] < 0 || g->opad[d] < 0)
             return ts_fail(ctx, TS_ERR_VALUE, NULL,
                            "%s: stride and dilation must be positive, padding and output_padding non-negative", op);
-    const int64_t *xs = x->sizes + (batched ? 0 : -1);
+    /* An unbatched input lacks the leading N: its dimension i is the batched one's i + 1. */
+    int lead = batched ? 0 : 1;
     g->N = batched ? x->sizes[0] : 1;
-    g->C = xs[1];
+    g->C = x->sizes[1 - lead];
     for (int d = 0; d < 3; d++) {
-        g->in[d] = d < 3 - nsp ? 1 : xs[2 + d - (3 - nsp)];
+        g->in[d] = d < 3 - nsp ? 1 : x->sizes[2 - lead + d - (3 - nsp)];
         g->k[d] = d < 3 - nsp ? 1 : w->sizes[2 + d - (3 - nsp)];
     }
     ShapeText s1, s2;
