@@ -39,6 +39,7 @@ typedef enum OptId {
     OPT_CODE,        /* --code */
     OPT_GRAPH,       /* --graph */
     OPT_REPRINT,     /* --reprint (hidden: show --code from the IR) */
+    OPT_OPS_LIB,     /* --ops-lib LIB.so (custom-op plugins; repeatable) */
     OPT_COUNT_
 } OptId;
 
@@ -76,6 +77,8 @@ typedef struct Options {
     ts_show show;            /* --tree, --code, --graph */
     bool show_given;
     bool reprint;            /* --reprint */
+    const char *ops_libs[8]; /* --ops-lib, in the order given */
+    int n_ops_libs;
     uint64_t seen;           /* OPT_BIT of each option given */
 } Options;
 
