@@ -11,9 +11,9 @@
  *    threads look names up while a registration may run);
  *  - a context's in a table it owns (Ctx.custom_ops, freed with the context;
  *    a context is used by one thread at a time, so reading it needs no lock).
- * Invariants: schemas are registry memory (immortal), so a module compiled
- * against a custom op keeps a valid pointer whatever happens to the context
- * that registered it; a name is builtin, or custom, never both; a name's
+ * Invariants: schemas are registry memory (immortal, and kept reachable in
+ * g_kept), so a module compiled against a custom op keeps a valid pointer
+ * whatever happens to the context that registered it; a name is builtin, or custom, never both; a name's
  * overloads seen from a context are the context's when it has any, else the
  * global ones.
  */
@@ -32,6 +32,9 @@ typedef struct CustomTable {
 
 static pthread_rwlock_t g_lock = PTHREAD_RWLOCK_INITIALIZER;
 static CustomTable g_global;
+/* Every custom schema ever registered, a context's too: they outlive their
+ * context (compiled modules point to them), and stay reachable from here. */
+static CustomTable g_kept;
 
 static void table_free(void *p) {
     CustomTable *t = p;
@@ -67,6 +70,20 @@ static bool table_add(CustomTable *t, OpSchema *s) {
     t->all[t->n++] = s;
     /* readers may walk the chain while it grows: publish the finished schema */
     if (prev) __atomic_store_n(&prev->next_overload, s, __ATOMIC_RELEASE);
+    return true;
+}
+
+/* Remember s in g_kept (the caller holds the lock). */
+static bool table_keep(OpSchema *s) {
+    CustomTable *t = &g_kept;
+    if (t->n == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 16;
+        OpSchema **a = realloc(t->all, sizeof *a * (size_t)cap);
+        if (!a) return false;
+        t->all = a;
+        t->cap = cap;
+    }
+    t->all[t->n++] = s;
     return true;
 }
 
@@ -162,7 +179,12 @@ ts_status ops_register_custom(Ctx *ctx, bool global, const char *text, OpFn fn, 
             }
             dst = local;
         }
-        if (!dst || !table_add(dst, s)) st = ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+        if (!dst || (!global && !table_keep(s))) {
+            st = ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+        } else if (!table_add(dst, s)) {
+            if (!global) g_kept.n--;
+            st = ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
+        }
     }
     pthread_rwlock_unlock(&g_lock);
     if (st != TS_OK) {

@@ -5,6 +5,7 @@
  * 1-D), and aten::_unique2 (torch.unique over the flattened tensor: sorted
  * distinct values, the index of each element's value, each value's count;
  * the inverse and counts are empty tensors unless asked for, as in ATen).
+ * Also aten::_shape_as_tensor, which traced detectors call on their images.
  * Elements are compared exactly, as int64 for integer and bool dtypes and
  * as double for floating ones (every float32/16 value is a double).
  * Refused: sorted=False (PyTorch 1.13's CPU kernel returns a hash table's
@@ -19,6 +20,19 @@
 
 ts_status top_where_condition(Ctx *, IValue *, int, IValue *, const OpInfo *);
 ts_status top__unique2(Ctx *, IValue *, int, IValue *, const OpInfo *);
+ts_status top__shape_as_tensor(Ctx *, IValue *, int, IValue *, const OpInfo *);
+
+/* x.shape as an int64 tensor (what a trace records for a shape it keeps dynamic). */
+OPFN(top__shape_as_tensor) {
+    Tensor *t;
+    TS_TRY(op_tensor(ctx, "_shape_as_tensor", in, nin, 0, &t));
+    int64_t n = t->ndim;
+    Tensor *s = tensor_new_uninit(ctx, DT_INT64, &n, 1);
+    if (!s) return ctx->status;
+    if (n) memcpy(tensor_data(s), t->sizes, sizeof(int64_t) * (size_t)n);
+    out[0] = iv_tensor_steal(s);
+    return TS_OK;
+}
 
 static bool elem_nonzero(const Tensor *t, int64_t i) {
     return dtype_is_float(t->dtype) ? tensor_get_f64(t, i) != 0 : tensor_get_i64(t, i) != 0;

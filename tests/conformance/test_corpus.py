@@ -209,11 +209,12 @@ def images(n, h, w):
 
 
 # Models that need the example custom-op plugin (torchvision::nms, roi_align).
-TV_OPS = {"ssdlite320_mobilenet_v3_large_scripted", "fasterrcnn_mobilenet_v3_large_320_fpn_scripted"}
+TV_OPS = {"ssdlite320_mobilenet_v3_large_scripted", "fasterrcnn_mobilenet_v3_large_320_fpn_scripted",
+          "ssdlite320_mobilenet_v3_large_traced", "fasterrcnn_mobilenet_v3_large_320_fpn_traced"}
 
 # Families whose archives are large or slow (full-size weights): run with
 # TSCRIPT_CORPUS_SLOW=1. Measured times are in known_failures.txt's header.
-SLOW = {"vgg11_bn_scripted", "inception_v3_traced", "fcn_resnet50_scripted",
+SLOW = {"vgg11_bn_scripted", "inception_v3_traced", "fcn_resnet50_scripted", "fcn_resnet50_traced",
         "swin_t_traced", "maxvit_t_traced"}
 
 def efficientnet_v2_small():
@@ -348,10 +349,17 @@ CORPUS = {
     "fasterrcnn_mobilenet_v3_large_320_fpn_scripted": (
         detector("fasterrcnn_mobilenet_v3_large_320_fpn", num_classes=5, box_detections_per_img=20), "script",
         images(2, 64, 80)),
+    "ssdlite320_mobilenet_v3_large_traced": (detector("ssdlite320_mobilenet_v3_large", num_classes=5,
+                                                      detections_per_img=20), "trace", images(2, 64, 80)),
+    "fasterrcnn_mobilenet_v3_large_320_fpn_traced": (
+        detector("fasterrcnn_mobilenet_v3_large_320_fpn", num_classes=5, box_detections_per_img=20), "trace",
+        images(2, 64, 80)),
+    "fcn_resnet50_traced": (segmenter("fcn_resnet50", num_classes=5), "trace", images(1, 64, 64)),
     # ---- RNNs over packed sequences ----
     "lstm_packed_scripted": (lambda: PackedRNN(nn.LSTM(8, 16, 2, batch_first=True)), "script", padded_batch),
     "gru_packed_bidir_scripted": (lambda: PackedRNN(nn.GRU(8, 16, bidirectional=True, batch_first=True)),
                                   "script", padded_batch),
+    "lstm_packed_traced": (lambda: PackedRNN(nn.LSTM(8, 16, 2, batch_first=True)), "trace", padded_batch),
 }
 
 
