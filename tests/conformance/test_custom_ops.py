@@ -90,3 +90,14 @@ def test_plugin_errors(tmp_path, archive):
     path = archive("custom_ops_torchvision_script", make("script"))
     proc = run_tscript(["check", path, "--ops-lib", str(tmp_path / "nothere.so")])
     assert_error(proc, "--ops-lib: cannot load")
+
+
+def test_check_sees_the_plugin_ops(archive):
+    path = archive("custom_ops_torchvision_script", make("script"))
+    proc = run_tscript(["check", path])
+    assert proc.returncode == 1, harness.describe(proc)
+    assert "missing op torchvision::nms" in proc.stdout and "missing op torchvision::roi_align" in proc.stdout
+    # with the plugin only what tscript itself lacks is left (batched_nms's
+    # torch.unique(dim=...) branch, never taken here)
+    proc = run_tscript(["check", path, "--ops-lib", ops_lib()])
+    assert "torchvision::" not in proc.stdout and "missing op aten::unique_dim" in proc.stdout
