@@ -244,6 +244,18 @@ def maxvit_small():
     return m
 
 
+def video_resnet(kind):
+    """torchvision's video ResNets (MC3: 3-d then 2-d-in-time convolutions,
+    R(2+1)D: factorised ones) with one block per stage."""
+    def build():
+        from torchvision.models.video import resnet as V
+        if kind == "mc3":
+            return V.VideoResNet(V.BasicBlock, [V.Conv3DSimple] + [V.Conv3DNoTemporal] * 3, [1, 1, 1, 1],
+                                 V.BasicStem, num_classes=10)
+        return V.VideoResNet(V.BasicBlock, [V.Conv2Plus1D] * 4, [1, 1, 1, 1], V.R2Plus1dStem, num_classes=10)
+    return build
+
+
 SMALL_SWIN = dict(patch_size=[4, 4], embed_dim=24, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4],
                   num_classes=10)
 
@@ -327,6 +339,8 @@ CORPUS = {
         "script", lambda: [torch.randn(2, 3, 32, 32)]),
     "maxvit_small_scripted": (maxvit_small, "script", lambda: [torch.randn(2, 3, 32, 32)]),
     "maxvit_small_traced": (maxvit_small, "trace", lambda: [torch.randn(2, 3, 32, 32)]),
+    "mc3_small_scripted": (video_resnet("mc3"), "script", lambda: [torch.randn(2, 3, 4, 32, 32)]),
+    "r2plus1d_small_traced": (video_resnet("r2plus1d"), "trace", lambda: [torch.randn(2, 3, 4, 32, 32)]),
     "vgg11_bn_scripted": (tv("vgg11_bn"), "script", lambda: [torch.randn(1, 3, 32, 32)]),
     "inception_v3_traced": (tvm("inception_v3", aux_logits=False, init_weights=True), "trace",
                             lambda: [torch.randn(2, 3, 80, 80)]),

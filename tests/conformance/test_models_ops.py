@@ -62,6 +62,21 @@ class PackedRNNs(nn.Module):
                 pad_packed_sequence(d)[0], hd)
 
 
+class Transposed(nn.Module):
+    """Traced, every convolution is aten::_convolution: transposed (1-, 2-,
+    3-d, groups, dilation, output_padding) and 3-d ones included."""
+
+    def __init__(self):
+        super().__init__()
+        self.t1 = nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, dilation=2)
+        self.t2 = nn.ConvTranspose2d(4, 3, (3, 2), stride=(2, 1), padding=(1, 0))
+        self.t3 = nn.ConvTranspose3d(4, 2, 2, stride=2)
+        self.c3 = nn.Conv3d(4, 5, 3, stride=(1, 2, 2), padding=1, dilation=(2, 1, 1))
+
+    def forward(self, s, x, v):
+        return self.t1(s), self.t2(x), self.t3(v), self.c3(v)
+
+
 def padded(T, B, F, lengths):
     x = torch.randn(T, B, F)
     for b, n in enumerate(lengths):
@@ -81,6 +96,12 @@ CASES = {
 def test_models_op(archive, rundir, name):
     build, inputs = CASES[name]
     path = archive("models_ops_" + name, lambda: script(build()))
+    check_model(path, inputs(), rundir)
+
+
+def test_traced_transposed_and_3d_convolutions(archive, rundir):
+    inputs = lambda: [torch.randn(2, 4, 9), torch.randn(2, 4, 5, 6), torch.randn(1, 4, 5, 4, 6)]
+    path = archive("models_ops_transposed_traced", lambda: torch.jit.trace(Transposed().eval(), inputs()))
     check_model(path, inputs(), rundir)
 
 
