@@ -341,6 +341,8 @@ CORPUS = {
     "maxvit_small_traced": (maxvit_small, "trace", lambda: [torch.randn(2, 3, 32, 32)]),
     "mc3_small_scripted": (video_resnet("mc3"), "script", lambda: [torch.randn(2, 3, 4, 32, 32)]),
     "r2plus1d_small_traced": (video_resnet("r2plus1d"), "trace", lambda: [torch.randn(2, 3, 4, 32, 32)]),
+    "quantized_mobilenet_v2_scripted": (tvm("quantization.mobilenet_v2", quantize=True), "script",
+                                        lambda: [torch.randn(1, 3, 64, 64)]),
     "vgg11_bn_scripted": (tv("vgg11_bn"), "script", lambda: [torch.randn(1, 3, 32, 32)]),
     "inception_v3_traced": (tvm("inception_v3", aux_logits=False, init_weights=True), "trace",
                             lambda: [torch.randn(2, 3, 80, 80)]),
