@@ -128,8 +128,10 @@ def test_code_reprint(archive):
     # the corpus archives are the ones test_corpus.py runs (shared through
     # the archive cache; without it PyTorch scripts every model here)
     for name in sorted(test_corpus.CORPUS):
+        if test_corpus.slow_skipped(name):
+            continue
         path = corpus_archive(archive, name)
-        if name in test_corpus.KNOWN and harness.run_tscript(["show", path]).returncode != 0:
+        if name in test_corpus.KNOWN and not test_corpus.loads_in_tscript(path):
             continue  # a known failure tscript cannot even load (quantized tensors): no code to compare
         compare("corpus:" + name, path, stats, diffs)
     # and whatever other archives PyTorch wrote for this suite's runs so far
@@ -247,8 +249,10 @@ def assert_same_runs(tmp_path, src, dst, words, extra=()):
 @pytest.mark.parametrize("name", sorted(test_corpus.CORPUS))
 def test_reprinted_corpus_computes_the_same(archive, tmp_path, name):
     """The same for every corpus model, on its example inputs."""
+    if test_corpus.slow_skipped(name):
+        pytest.skip("full-size weights: set TSCRIPT_CORPUS_SLOW=1 to run")
     src = corpus_archive(archive, name)
-    if name in test_corpus.KNOWN and harness.run_tscript(["show", src]).returncode != 0:
+    if name in test_corpus.KNOWN and not test_corpus.loads_in_tscript(src):
         pytest.skip("a known failure tscript cannot load: %s" % test_corpus.KNOWN[name])
     torch.manual_seed(0)
     example = test_corpus.CORPUS[name][2]()

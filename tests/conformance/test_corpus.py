@@ -256,6 +256,17 @@ def video_resnet(kind):
     return build
 
 
+def slow_skipped(name):
+    """Is name a slow model left out of this run (TSCRIPT_CORPUS_SLOW unset)?
+    The other tests over the corpus (test_save, test_code_reprint) skip it too."""
+    return name in SLOW and os.environ.get("TSCRIPT_CORPUS_SLOW") != "1"
+
+
+def loads_in_tscript(path):
+    """False for a known failure whose archive tscript cannot even load."""
+    return harness.run_tscript(["show", path]).returncode == 0
+
+
 SMALL_SWIN = dict(patch_size=[4, 4], embed_dim=24, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4],
                   num_classes=10)
 
@@ -388,7 +399,7 @@ def test_known_failures_name_corpus_models():
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_corpus_model(archive, rundir, request, name):
-    if name in SLOW and os.environ.get("TSCRIPT_CORPUS_SLOW") != "1":
+    if slow_skipped(name):
         pytest.skip("full-size weights: set TSCRIPT_CORPUS_SLOW=1 to run")
     if name in KNOWN:
         request.applymarker(pytest.mark.xfail(reason=KNOWN[name], strict=True))
