@@ -14,6 +14,7 @@
 static const char usage_head[] =
     "usage: tscript run  MODEL.pt [INPUT ...] [-o DIR] [--method NAME] [--seed N] [--threads N]\n"
     "                    [--isa LEVEL] [--max-memory N] [--timeout SECONDS] [--optimize]\n"
+    "                    [--ops-lib LIB.so]\n"
     "       tscript show MODEL.pt [--tree | --code | --graph] [--timeout SECONDS]\n"
     "       tscript check MODEL.pt [--timeout SECONDS]\n"
     "       tscript save MODEL.pt -o OUT.pt [--timeout SECONDS]\n"
@@ -25,7 +26,7 @@ static const char usage_head[] =
 static const char usage_tail[] =
     "       tscript trace MODEL.pt|MODEL.py[:CLASS] [--args ARGS] [--weights W.pt] INPUT... -o OUT.pt\n"
     "       tscript exec [--seed N] SCRIPT.py [ARGS ...]\n"
-    "       tscript ops [TEXT] [--count]\n"
+    "       tscript ops [TEXT] [--count] [--ops-lib LIB.so]\n"
     "       tscript --version\n"
     "       tscript --help\n";
 
@@ -53,6 +54,8 @@ static const char help_head[] =
     "  --timeout SECONDS  stop loading or running after SECONDS (default: no limit)\n"
     "  --optimize      run the optimised forward (tscript optimize, plus fused\n"
     "                  convolutions); a module it cannot optimise runs as it is\n"
+    "  --ops-lib LIB.so   load a plugin of custom-op kernels first (an extension's ops,\n"
+    "                  e.g. torchvision::nms; repeatable; also for show, check, save, ops)\n"
     "\n"
     "show     print the module (or, for a torch.save file, each tensor's name, dtype, shape)\n"
     "  --tree     the module tree, as print(module) does (default)\n"
@@ -71,16 +74,17 @@ static const char help_head[] =
 static const char help_tail[] =
     "\n"
     "ops      list the operator schemas tscript implements, as PyTorch prints them;\n"
-    "         TEXT keeps those containing it, --count prints how many\n"
+    "         TEXT keeps those containing it, --count prints how many; with\n"
+    "         --ops-lib LIB.so the plugin's custom ops follow the builtins\n"
     "\n"
     "Exit status: 0 success, 1 error, 2 usage error. See docs/cli.md.\n";
 
 #define RUN_OPTIONS                                                                                \
     (OPT_BIT(OPT_OUTPUT) | OPT_BIT(OPT_METHOD) | OPT_BIT(OPT_THREADS) | OPT_BIT(OPT_ISA) |         \
-     OPT_BIT(OPT_MAX_MEMORY) | OPT_BIT(OPT_TIMEOUT) | OPTS_SOURCE | OPT_BIT(OPT_OPTIMIZE))
+     OPT_BIT(OPT_MAX_MEMORY) | OPT_BIT(OPT_TIMEOUT) | OPTS_SOURCE | OPT_BIT(OPT_OPTIMIZE) | OPT_BIT(OPT_OPS_LIB))
 #define SHOW_OPTIONS                                                                               \
     (OPT_BIT(OPT_TIMEOUT) | OPTS_SOURCE | OPT_BIT(OPT_TREE) | OPT_BIT(OPT_CODE) |                  \
-     OPT_BIT(OPT_GRAPH) | OPT_BIT(OPT_REPRINT))
+     OPT_BIT(OPT_GRAPH) | OPT_BIT(OPT_REPRINT) | OPT_BIT(OPT_OPS_LIB))
 
 #define BENCH_OPTIONS                                                                              \
     (OPT_BIT(OPT_METHOD) | OPT_BIT(OPT_SEED) | OPT_BIT(OPT_THREADS) | OPT_BIT(OPT_ISA) |          \
@@ -118,9 +122,10 @@ static const char bench_help[] =
 static const Command commands[] = {
     {"run", RUN_OPTIONS, CMDF_INPUTS, NULL, NULL, cmd_run},
     {"show", SHOW_OPTIONS, 0, NULL, NULL, cmd_show},
-    {"check", OPT_BIT(OPT_TIMEOUT), 0, NULL, NULL, cmd_check},
+    {"check", OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_OPS_LIB), 0, NULL, NULL, cmd_check},
     {"script", OPT_BIT(OPT_TIMEOUT) | OPTS_SOURCE | OPT_BIT(OPT_OUTPUT), 0, NULL, NULL, cmd_script},
-    {"save", OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_OUTPUT), CMDF_OUTPUT_FILE, NULL, NULL, cmd_save},
+    {"save", OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_OUTPUT) | OPT_BIT(OPT_OPS_LIB), CMDF_OUTPUT_FILE, NULL, NULL,
+     cmd_save},
     {"bench", BENCH_OPTIONS, CMDF_INPUTS, bench_usage, bench_help, cmd_bench},
     {"optimize", OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_OUTPUT) | OPT_BIT(OPT_METHOD) | OPTS_SOURCE, CMDF_OUTPUT_FILE,
      optimize_usage, optimize_help, cmd_optimize},

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "ops_lib.h"
 
 int cli_usage_error(const char *fmt, ...) {
     va_list ap;
@@ -104,6 +105,12 @@ int cli_open_model(const Options *o, unsigned flags, ts_ctx **ctx, ts_module **m
     if (ts_ctx_new(&cfg, ctx) != TS_OK)
         return cli_error("out of memory");
     ts_ctx_set_timeout(*ctx, o->timeout_ms);
+    int rc = cli_load_ops_libs(*ctx, o);
+    if (rc) {
+        ts_ctx_free(*ctx);
+        *ctx = NULL;
+        return rc;
+    }
     bool source = cli_is_source(path);
     ts_status st = TS_OK;
     if (source && o->has_seed)

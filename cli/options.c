@@ -153,6 +153,14 @@ static int set_seconds(const Command *c, Options *o, const OptSpec *s, const cha
     return 0;
 }
 
+static int set_ops_lib(const Command *c, Options *o, const OptSpec *s, const char *val) {
+    (void)s;
+    if (o->n_ops_libs == (int)(sizeof o->ops_libs / sizeof o->ops_libs[0]))
+        return cli_usage_error("%s: --ops-lib is given too often (8 plugins at most)", c->name);
+    o->ops_libs[o->n_ops_libs++] = val;
+    return 0;
+}
+
 #define FIELD(f) offsetof(Options, f)
 
 static const OptSpec option_table[] = {
@@ -175,6 +183,7 @@ static const OptSpec option_table[] = {
     {OPT_TIME, "--time", NULL, true, set_seconds, 0},
     {OPT_JSON, "--json", NULL, false, set_flag, FIELD(json)},
     {OPT_OPTIMIZE, "--optimize", NULL, false, set_flag, FIELD(optimize)},
+    {OPT_OPS_LIB, "--ops-lib", NULL, true, set_ops_lib, 0},
 };
 
 /* The row of word among the options c accepts, or NULL. */

@@ -44,6 +44,7 @@ typedef enum OptId {
     OPT_TIME,        /* --time SECONDS (bench) */
     OPT_JSON,        /* --json (bench) */
     OPT_OPTIMIZE,    /* --optimize (run, bench: src/opt/ before the calls) */
+    OPT_OPS_LIB,     /* --ops-lib LIB.so (custom-op plugins; repeatable) */
     OPT_COUNT_
 } OptId;
 
@@ -86,6 +87,8 @@ typedef struct Options {
     double seconds;          /* --time (bench), in seconds */
     bool json;               /* --json (bench) */
     bool optimize;           /* --optimize (run, bench) */
+    const char *ops_libs[8]; /* --ops-lib, in the order given */
+    int n_ops_libs;
     uint64_t seen;           /* OPT_BIT of each option given */
 } Options;
 

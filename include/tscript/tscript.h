@@ -491,11 +491,79 @@ TS_API ts_status ts_trace_call(ts_ctx *ctx, ts_tracer *t, const char *name, ts_m
                                ts_value *const *args, size_t n, ts_value **out);
 TS_API ts_status ts_trace_end(ts_ctx *ctx, ts_tracer *t, ts_value *output, ts_module **out);
 TS_API void ts_tracer_free(ts_tracer *t);
+
+/* ---- Custom ops (an extension's operators) ----
+ *
+ * An archive may call ops of a PyTorch extension (torchvision::nms,
+ * torch_scatter's ops, a company's own C++ ops): tscript lacks them, and a
+ * call fails when it runs with "unknown builtin op 'torchvision::nms'". A
+ * host supplies the kernel in C:
+ *
+ *     static ts_status my_nms(ts_ctx *ctx, ts_value *const *args, size_t nargs,
+ *                             ts_value **rets, size_t nrets, void *ud) {
+ *         // args[0], args[1]: tensors, args[2]: a float (ts_value_get_float)
+ *         ...
+ *         return ts_value_from_buffer(ctx, TS_INT64, shape, 1, keep, &rets[0]);
+ *     }
+ *     ts_register_op(ctx, "torchvision::nms(Tensor dets, Tensor scores, "
+ *                         "float iou_threshold) -> Tensor", my_nms, NULL);
+ *     ts_module_load(ctx, "detector.pt", &m);   // after the registration
+ *
+ * The schema is PyTorch's schema language (as torch.ops.ns.name.schema
+ * prints it). Calls in TorchScript code (`ops.torchvision.nms(b, s, 0.5)`)
+ * are matched against it as against a builtin's, when the code is compiled:
+ * register before ts_module_load / ts_module_script (a module loaded earlier
+ * keeps the "unknown builtin op" failure). The kernel is called with one
+ * borrowed value per schema argument, defaults filled in (an Optional
+ * argument left out is a None value), and must store one owned value per
+ * schema return in rets[0..nrets) (a tuple made with ts_value_tuple stands
+ * for a List return). It returns TS_OK, or a failure with a message set by
+ * ts_op_fail (the call then fails with "ns::name: message" and the
+ * TorchScript traceback). tscript checks each return against the schema's
+ * type: a missing or mistyped one fails the call with TS_ERR_TYPE naming it.
+ * The kernel runs on the thread of the ts_module_forward/call that reached
+ * it, with that call's context.
+ *
+ * ts_register_op(ctx, ...) registers on ctx: loads through ctx see the op.
+ * ctx NULL registers process-wide (every context sees it; `tscript ops`
+ * lists it), reporting failures by status only; ts_register_op_ex with
+ * TS_OP_GLOBAL does the same with the message in ctx. Errors (TS_ERR_ARG,
+ * with the reason): fn or schema NULL, a malformed schema (the column and
+ * what was expected), `...` or type variables in it, a name tscript already
+ * implements (aten::add.foo: extend no builtin; a name tscript lacks, even
+ * aten::, may be registered), an overload already registered (on ctx, or
+ * process-wide), a name whose overloads are registered in the other scope.
+ * A registration lasts as long as the process (modules compiled against it
+ * may outlive ctx): ud must stay valid while such a module may run. */
+typedef ts_status (*ts_op_kernel)(ts_ctx *ctx, ts_value *const *args, size_t nargs, ts_value **rets,
+                                  size_t nrets, void *ud);
+enum {
+    TS_OP_GLOBAL = 1, /* ts_register_op_ex: register process-wide */
+};
+TS_API ts_status ts_register_op(ts_ctx *ctx, const char *schema, ts_op_kernel fn, void *ud);
+TS_API ts_status ts_register_op_ex(ts_ctx *ctx, unsigned flags, const char *schema, ts_op_kernel fn, void *ud);
+/* For kernels: record a failure ("boxes must be [N, 4]") in ctx and return
+ * status, so `return ts_op_fail(ctx, TS_ERR_SHAPE, "...", ...);` fails the
+ * call with that message. printf-style format. */
+TS_API ts_status ts_op_fail(ts_ctx *ctx, ts_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* A plugin: a shared library that exports
+ *     ts_status tscript_register_ops(ts_ctx *ctx, unsigned flags);
+ * registering its ops with ts_register_op_ex(ctx, flags, ...) (`tscript run
+ * --ops-lib LIB.so` loads it and passes TS_OP_GLOBAL). TS_OPS_PLUGIN_ENTRY
+ * is that symbol's name. */
+#define TS_OPS_PLUGIN_ENTRY "tscript_register_ops"
+typedef ts_status (*ts_ops_plugin_fn)(ts_ctx *ctx, unsigned flags);
+
 /* The operator schemas tscript implements: ts_op_count() of them, the i-th
  * (0-based, in registry order: overloads of a name in the order they are
  * tried) as PyTorch prints it, e.g. "aten::add.Tensor(Tensor self, Tensor
  * other, *, Scalar alpha=1) -> Tensor". The string is static (never freed);
- * NULL for i out of range. */
+ * NULL for i out of range. The process-wide custom ops (ts_register_op with
+ * ctx NULL or TS_OP_GLOBAL) follow the builtins, in registration order. */
 TS_API int ts_op_count(void);
 TS_API const char *ts_op_schema(int i);
 

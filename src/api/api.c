@@ -20,18 +20,12 @@
 #include "trace/trace.h"
 #include "opt/opt.h"
 #include "tensor/random.h"
+#include "api/api_value.h"
 
 struct ts_module {
     Module *m;
 };
 
-struct ts_value {
-    int refcnt;
-    IValue v;
-    struct ts_value **children; /* lazily boxed items (tuple/list/dict values) */
-    struct ts_value **keys;     /* lazily boxed dict keys */
-    size_t nchildren;
-};
 
 TS_API const char *ts_version(void) { return "0.1.0"; }
 
@@ -210,7 +204,6 @@ TS_API const char *ts_dtype_name(ts_dtype dtype) {
     return dtype_valid((int)dtype) ? dtype_name((DType)dtype) : "unknown";
 }
 
-static ts_value *box(IValue v);
 
 TS_API ts_status ts_weights_load(ts_ctx *ctx, const char *path, ts_value **out) {
     if (!ctx || !path || !out) return ctx ? ts_fail(ctx, TS_ERR_ARG, NULL, "ts_weights_load: NULL argument") : TS_ERR_ARG;
@@ -219,7 +212,7 @@ TS_API ts_status ts_weights_load(ts_ctx *ctx, const char *path, ts_value **out) 
     sb_clear(&ctx->notes);
     IValue v;
     TS_TRY(weights_load(ctx, path, &v));
-    *out = box(v);
+    *out = api_box(v);
     return *out ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
 }
 
@@ -231,7 +224,7 @@ TS_API void ts_module_release(ts_module *m) {
     ts_free(m);
 }
 
-static ts_value *box(IValue v) {
+ts_value *api_box(IValue v) {
     ts_value *b = ts_calloc(1, sizeof *b);
     if (!b) {
         iv_release(v);
@@ -267,7 +260,7 @@ TS_API ts_status ts_module_call(ts_ctx *ctx, ts_module *m, const char *method, t
         iv_release(r);
         return st;
     }
-    *out = box(r);
+    *out = api_box(r);
     if (!*out) return ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
     return TS_OK;
 }
@@ -400,17 +393,17 @@ TS_API void ts_string_free(char *s) { ts_free(s); }
 
 /* ---- values ---- */
 
-TS_API ts_value *ts_value_none(void) { return box(iv_none()); }
-TS_API ts_value *ts_value_bool(bool v) { return box(iv_bool(v)); }
-TS_API ts_value *ts_value_int(int64_t v) { return box(iv_int(v)); }
-TS_API ts_value *ts_value_float(double v) { return box(iv_double(v)); }
-TS_API ts_value *ts_value_str(const char *s) { return s ? box(iv_cstr(s)) : NULL; }
+TS_API ts_value *ts_value_none(void) { return api_box(iv_none()); }
+TS_API ts_value *ts_value_bool(bool v) { return api_box(iv_bool(v)); }
+TS_API ts_value *ts_value_int(int64_t v) { return api_box(iv_int(v)); }
+TS_API ts_value *ts_value_float(double v) { return api_box(iv_double(v)); }
+TS_API ts_value *ts_value_str(const char *s) { return s ? api_box(iv_cstr(s)) : NULL; }
 
 TS_API ts_value *ts_value_tuple(ts_value *const *items, size_t n) {
     if (n && !items) return NULL;
     TupleObj *t = tuple_new((int64_t)n);
     for (size_t i = 0; i < n; i++) t->items[i] = items[i] ? iv_dup(items[i]->v) : iv_none();
-    return box(iv_tuple_steal(t));
+    return api_box(iv_tuple_steal(t));
 }
 
 TS_API ts_value *ts_value_retain(ts_value *v) {
@@ -448,7 +441,7 @@ TS_API ts_status ts_value_from_buffer(ts_ctx *ctx, ts_dtype dtype, const int64_t
         return ts_fail(ctx, TS_ERR_ARG, NULL, "ts_value_from_buffer: NULL data");
     }
     if (nbytes) memcpy(tensor_data(t), data, nbytes);
-    *out = box(iv_tensor_steal(t));
+    *out = api_box(iv_tensor_steal(t));
     return *out ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
 }
 
@@ -479,7 +472,7 @@ TS_API ts_status ts_value_randn(ts_ctx *ctx, ts_dtype dtype, const int64_t *shap
     Tensor *t = tensor_new_uninit(ctx, (DType)dtype, shape, ndim);
     if (!t) return ctx->status;
     random_normal_(g, t, 0.0, 1.0);
-    *out = box(iv_tensor_steal(t));
+    *out = api_box(iv_tensor_steal(t));
     return *out ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
 }
 
@@ -550,7 +543,7 @@ static ts_value *child(const ts_value *cv, size_t i, bool key) {
         default: return NULL;
         }
         if (key && v->v.kind != IV_DICT) return NULL;
-        *slot = box(iv_dup(item));
+        *slot = api_box(iv_dup(item));
     }
     return *slot;
 }
@@ -705,7 +698,7 @@ TS_API ts_status ts_trace_op(ts_ctx *ctx, ts_tracer *t, const char *op, ts_value
     ts_status st = trace_op(ctx, t->t, op, a, (int)n, &r);
     ts_free(a);
     if (st != TS_OK) return st;
-    *out = box(r);
+    *out = api_box(r);
     return *out ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
 }
 
@@ -724,7 +717,7 @@ TS_API ts_status ts_trace_call(ts_ctx *ctx, ts_tracer *t, const char *name, ts_m
     iv_gc_end();
     ts_free(a);
     if (st != TS_OK) return st;
-    *out = box(r);
+    *out = api_box(r);
     return *out ? TS_OK : ts_fail(ctx, TS_ERR_NOMEM, NULL, "out of memory");
 }
 

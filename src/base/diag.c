@@ -217,6 +217,9 @@ void ctx_dispose(Ctx *ctx) {
     sb_free(&ctx->notes);
     ts_free(ctx->gen);
     ctx->gen = NULL;
+    if (ctx->custom_ops_free) ctx->custom_ops_free(ctx->custom_ops);
+    ctx->custom_ops = NULL;
+    ctx->custom_ops_free = NULL;
 }
 
 void ts_clear_error(Ctx *ctx) {

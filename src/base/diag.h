@@ -75,6 +75,10 @@ struct ts_ctx {
     /* tscript exec: ops mark their outputs with the grad_fn PyTorch's autograd would record
      * (ops/grad_names.c); off everywhere else. */
     bool grad_names;
+    /* Custom ops registered on this context (ts_register_op; ops/custom.c
+     * owns the table and frees it through custom_ops_free). */
+    void *custom_ops;
+    void (*custom_ops_free)(void *);
 };
 typedef struct ts_ctx Ctx;
 

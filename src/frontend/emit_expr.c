@@ -578,7 +578,7 @@ static ts_status emit_builtin_op(Em *em, const char *name, Args *args, Span sp, 
         *out = args->a[0].v;
         return TS_OK;
     }
-    if ((em->u->lazy || em->u->from_source) && !ops_lookup(name)) return emit_unresolved(em, name, args, sp, hint, out);
+    if ((em->u->lazy || em->u->from_source) && !ops_lookup_ctx(em->ctx, name)) return emit_unresolved(em, name, args, sp, hint, out);
     if (args->n == 2 && !args->a[0].kw && !args->a[1].kw &&
         enum_compare(em, name, args->a[0].v, args->a[1].v, sp, out, &est))
         return est;

@@ -302,7 +302,7 @@ static bool fold_node(Prop *p, Node *n) {
     IValue args[8], out = iv_none();
     for (int i = 0; i < n->inputs.len; i++) args[i] = n->inputs.data[i]->node->cval;
     Type *types[1] = {n->outputs.data[0]->type};
-    OpInfo info = {n->op, types, 1};
+    OpInfo info = {n->op, types, 1, NULL};
     if (n->op->fn(p->ctx, args, n->inputs.len, &out, &info) != TS_OK) {
         ts_clear_error(p->ctx); /* left to fail where it runs, as it would have */
         iv_release(out);

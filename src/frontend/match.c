@@ -366,7 +366,7 @@ static ts_status scalar_tensor_builtin(Ctx *ctx, Graph *g, Block *b, const char 
 
 ts_status sema_emit_op(Ctx *ctx, Graph *g, Block *b, const char *name, const CallArg *args, int nargs, Span span,
                        Value ***outs, int *nout) {
-    const OpSchema *first = ops_lookup(name);
+    const OpSchema *first = ops_lookup_ctx(ctx, name);
     if (!first) {
         StrBuf text;
         sb_init(&text);
@@ -407,6 +407,8 @@ void sema_unknown_op_text(StrBuf *sb, const char *name) {
     else if (sep) sb_printf(sb, "ops.%.*s.%s", (int)(sep - name), name, sep + 2);
     else sb_puts(sb, name);
     sb_puts(sb, "): tscript does not implement it");
+    if (sep && strncmp(name, "aten::", 6) != 0 && strncmp(name, "prim::", 6) != 0)
+        sb_puts(sb, " (an extension's op: supply its kernel with ts_register_op, or tscript --ops-lib)");
 }
 
 void sema_defer_failure(Ctx *ctx, Graph *g, Node *n, ts_status st, Span fallback) {

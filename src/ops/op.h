@@ -67,6 +67,7 @@ struct OpSchema {
     OpFn fn;
     bool writes;          /* some argument is written (Tensor(a!)) */
     const OpSchema *next_overload; /* next schema with the same name, in declaration order */
+    const void *custom;   /* a custom op's kernel record (api/api_custom.c); NULL for builtins */
 };
 
 /* Parse every .def list. Idempotent and thread-safe. Aborts on a malformed
@@ -93,6 +94,23 @@ void schema_str(StrBuf *sb, const OpSchema *s);
  * other code reads later calls it: the interpreter, the Python evaluator,
  * the tracer. */
 void op_bump_written(const OpSchema *s, const IValue *args, int nin);
+/* ---- custom ops (ops/custom.c): ts_register_op ----
+ *
+ * A custom op is a schema the user registers at run time, on one context or
+ * process-wide (global), bound to fn (the API's trampoline) with its kernel
+ * record in OpSchema.custom. Registered schemas are immortal (modules
+ * compiled against them may outlive the context); overloads of one name
+ * chain in registration order. The frontend and the tracer look names up
+ * with ops_lookup_ctx: builtins first, then the context's, then the global
+ * ones. A builtin name cannot take custom overloads. */
+ts_status ops_register_custom(Ctx *ctx, bool global, const char *text, OpFn fn, const void *custom,
+                              const OpSchema **out);
+/* The first overload of a name as seen from ctx (ctx may be NULL: builtins and global). */
+const OpSchema *ops_lookup_ctx(const Ctx *ctx, const char *name);
+const OpSchema *ops_lookup_overload_ctx(const Ctx *ctx, const char *name, const char *overload);
+/* The global custom schemas, in registration order. */
+int ops_custom_count(void);
+const OpSchema *ops_custom_at(int i);
 
 /* ---- helpers for implementations ---- */
 

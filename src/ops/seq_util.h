@@ -13,6 +13,9 @@
 /* Fails with TS_ERR_UNSUPPORTED unless t is float32 ("<op>: <what> must be
  * float32, got float64"), and TS_ERR_SHAPE unless it has ndim dims (ndim >=
  * 0). */
+/* aten::lstm.data / gru.data / rnn_tanh.data / rnn_relu.data (tensor_rnn.c),
+ * the op picked by info's schema name. */
+ts_status rnn_packed_op(Ctx *ctx, IValue *in, int nin, IValue *out, const OpInfo *info);
 ts_status seq_check(Ctx *ctx, const char *op, const char *what, const Tensor *t, int ndim) TS_MUST_CHECK;
 
 /* C[M, N] = A[M, K] W[w_row0 : w_row0 + N, :]^T + bias[b0 : b0 + N]

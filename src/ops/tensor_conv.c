@@ -447,6 +447,8 @@ OPFN(top__convolution_mode) {
     return ts_fail(ctx, TS_ERR_SHAPE, NULL, "_convolution_mode: expected a 3-d, 4-d or 5-d weight, got %d-d", w->ndim);
 }
 
+ts_status conv3_convolution(Ctx *ctx, const char *op, IValue *in, int nin, IValue *out); /* tensor_conv3.c */
+
 /* aten::convolution and _convolution: (input, weight, bias, stride, padding,
  * dilation, transposed, output_padding, groups, ...); the rank comes from
  * the weight and the input must be batched. */
@@ -457,11 +459,9 @@ static ts_status convolution(Ctx *ctx, const OpInfo *info, const char *op, IValu
     TS_TRY(op_opt_tensor(ctx, op, in, nin, 2, &bias));
     if (weight->ndim < 3)
         return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: weight should have at least three dimensions", op);
-    if (op_bool(in[6]))
-        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: transposed convolution is not supported yet", op);
     int nsp = weight->ndim - 2;
-    if (nsp > 2)
-        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: %d-d convolution is not supported yet", op, nsp);
+    /* transposed and 3-d: tensor_conv3.c's reference code */
+    if (op_bool(in[6]) || nsp > 2) return conv3_convolution(ctx, op, in, nin, out);
     ConvArgs a = {.nsp = nsp, .groups = op_int(in[8])};
     TS_TRY(spatial_list(ctx, op, "stride", in[3], nsp, a.stride));
     TS_TRY(spatial_list(ctx, op, "padding", in[4], nsp, a.pad_l));

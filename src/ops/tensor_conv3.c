@@ -235,6 +235,29 @@ static ts_status conv_common(Ctx *ctx, const char *op, IValue *in, int nin, IVal
     return conv_run(ctx, op, x, w, b, &g, transposed, pr, out);
 }
 
+/* aten::convolution / _convolution (what traces record) when transposed or
+ * 3-d: their (input, weight, bias, stride, padding, dilation, transposed,
+ * output_padding, groups, ...) rearranged as conv_transposeNd.input's or
+ * convNd's arguments. */
+ts_status conv3_convolution(Ctx *ctx, const char *op, IValue *in, int nin, IValue *out) {
+    Tensor *w;
+    TS_TRY(op_tensor(ctx, op, in, nin, 1, &w));
+    int nsp = w->ndim - 2;
+    if (nsp < 1 || nsp > 3)
+        return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: %d-d convolution is not supported", op, nsp);
+    bool transposed = op_bool(in[6]);
+    IValue a[8] = {in[0], in[1], in[2], in[3], in[4]};
+    if (transposed) {
+        a[5] = in[7];
+        a[6] = in[8];
+        a[7] = in[5];
+    } else {
+        a[5] = in[5];
+        a[6] = in[8];
+    }
+    return conv_common(ctx, op, a, transposed ? 8 : 7, out, nsp, transposed, false);
+}
+
 OPFN(top_conv3d) { return conv_common(ctx, "conv3d", in, nin, out, 3, false, false); }
 OPFN(top_conv3d_padding) { return conv_common(ctx, "conv3d", in, nin, out, 3, false, true); }
 OPFN(top_conv_transpose1d) { return conv_common(ctx, "conv_transpose1d", in, nin, out, 1, true, false); }

@@ -421,10 +421,7 @@ OPFN(top_split_with_sizes) {
 
 /* ---- packed sequences ---- */
 
-OPFN(top_rnn_data) {
-    const char *name = info && info->schema ? info->schema->name + 6 : "lstm";
-    return ts_fail(ctx, TS_ERR_UNSUPPORTED, NULL, "%s: packed sequences (PackedSequence input) are not supported", name);
-}
+OPFN(top_rnn_data) { return rnn_packed_op(ctx, in, nin, out, info); }
 
 /* Is every row of the [B, T] mask some trues followed only by falses? (The
  * check TransformerEncoder makes before building a nested tensor.) */

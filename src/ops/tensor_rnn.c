@@ -12,7 +12,12 @@
  * feature dim, and each layer's output is the next layer's input. An LSTM
  * with proj_size projects h by W_hr after each step. Inter-layer dropout is
  * ignored unless train is set, which fails (training is not supported).
- * float32 only. Packed sequences (the .data overloads) are not supported.
+ * float32 only. Packed sequences (the .data overloads: lstm.data, gru.data,
+ * rnn_tanh.data, rnn_relu.data) run the same loop over the padded [T, B, I]
+ * form with per-step batch sizes: at step t only the first batch_sizes[t]
+ * sequences (sorted by decreasing length) advance, from a separate state
+ * buffer, so a finished sequence keeps its last state (forward) and one not
+ * yet started keeps h0 (reverse), as ATen's packed layers do.
  *
  * params holds, per layer and direction: w_ih, w_hh, then b_ih, b_hh when
  * has_biases, then w_hr for a projected LSTM.
@@ -28,6 +33,7 @@ typedef struct RnnArgs {
     const char *op;
     Tensor *input, *h0, *c0; /* c0: LSTM only */
     ListObj *params;
+    const int64_t *bs; /* packed: batch size of each step (non-increasing); NULL: padded */
     bool has_biases, train, bidirectional, batch_first;
     int64_t num_layers;
     double dropout;
@@ -114,33 +120,43 @@ static ts_status rnn_validate(Ctx *ctx, const RnnArgs *a, RnnDims *d) {
  * into out[t, :, dir*P : (dir+1)*P] (rows of D*P), the final h into hy and
  * (LSTM) the running c in cy (which starts as c0). */
 static void rnn_direction(const RnnArgs *a, const RnnDims *d, int64_t l, int64_t dir, const float *xin, int64_t in_l,
-                          float *out, const float *h0, float *hy, float *cy, float *ig, float *gates, float *hcell) {
+                          float *out, const float *h0, float *hy, float *cy, float *ig, float *gates, float *hcell,
+                          float *hst) {
     int64_t T = d->T, B = d->B, P = d->P, H = d->H, G = d->G, ldo = d->D * P;
     Tensor *w_ih = param(a, d, l, dir, 0), *w_hh = param(a, d, l, dir, 1);
     Tensor *b_ih = a->has_biases ? param(a, d, l, dir, 2) : NULL, *b_hh = a->has_biases ? param(a, d, l, dir, 3) : NULL;
     seq_gemm_nt(T * B, G, in_l, xin, in_l, w_ih, 0, b_ih, 0, ig, G, false);
     const float *h = h0;
     int64_t ldh = P;
+    if (a->bs) {
+        memcpy(hst, h0, sizeof(float) * (size_t)(B * P));
+        h = hst;
+    }
     for (int64_t s = 0; s < T; s++) {
         int64_t t = dir == 0 ? s : T - 1 - s;
+        int64_t Bt = a->bs ? a->bs[t] : B; /* the running sequences are rows 0..Bt */
         const float *igt = ig + t * B * G;
         float *ho = out + t * B * ldo + dir * P;
-        seq_gemm_nt(B, G, P, h, ldh, w_hh, 0, b_hh, 0, gates, G, false);
+        seq_gemm_nt(Bt, G, P, h, ldh, w_hh, 0, b_hh, 0, gates, G, false);
         if (a->mode == RNN_LSTM) {
-            for (int64_t i = 0; i < B * G; i++) gates[i] += igt[i];
+            for (int64_t i = 0; i < Bt * G; i++) gates[i] += igt[i];
             if (d->proj) {
-                kref_lstm_cell_f32(B, H, gates, G, cy, H, cy, H, hcell, H);
-                seq_gemm_nt(B, P, H, hcell, H, param(a, d, l, dir, d->per - 1), 0, NULL, 0, ho, ldo, false);
+                kref_lstm_cell_f32(Bt, H, gates, G, cy, H, cy, H, hcell, H);
+                seq_gemm_nt(Bt, P, H, hcell, H, param(a, d, l, dir, d->per - 1), 0, NULL, 0, ho, ldo, false);
             } else {
-                kref_lstm_cell_f32(B, H, gates, G, cy, H, cy, H, ho, ldo);
+                kref_lstm_cell_f32(Bt, H, gates, G, cy, H, cy, H, ho, ldo);
             }
         } else if (a->mode == RNN_GRU) {
-            kref_gru_cell_f32(B, H, igt, G, gates, G, h, ldh, ho, ldo);
+            kref_gru_cell_f32(Bt, H, igt, G, gates, G, h, ldh, ho, ldo);
         } else {
-            kref_rnn_cell_f32(B, H, igt, G, gates, G, ho, ldo, a->mode == RNN_RELU);
+            kref_rnn_cell_f32(Bt, H, igt, G, gates, G, ho, ldo, a->mode == RNN_RELU);
         }
-        h = ho;
-        ldh = ldo;
+        if (a->bs) {
+            for (int64_t b = 0; b < Bt; b++) memcpy(hst + b * P, ho + b * ldo, sizeof(float) * (size_t)P);
+        } else {
+            h = ho;
+            ldh = ldo;
+        }
     }
     for (int64_t b = 0; b < B; b++) memcpy(hy + b * P, h + b * ldh, sizeof(float) * (size_t)P);
 }
@@ -150,6 +166,7 @@ static ts_status rnn_run(Ctx *ctx, const RnnArgs *a, Tensor **output, Tensor **h
     TS_TRY(rnn_validate(ctx, a, &d));
     int64_t T = d.T, B = d.B, LD = a->num_layers * d.D;
     Tensor *xt = NULL, *xin = NULL, *h0 = NULL, *hy = NULL, *cy = NULL, *ig = NULL, *gates = NULL, *hcell = NULL;
+    Tensor *hst = NULL;
     Tensor *layer_in = NULL, *layer_out = NULL;
     if (a->batch_first) {
         int64_t s[3] = {T, B, d.I}, st[3] = {a->input->strides[1], a->input->strides[0], a->input->strides[2]};
@@ -165,16 +182,20 @@ static ts_status rnn_run(Ctx *ctx, const RnnArgs *a, Tensor **output, Tensor **h
         tensor_copy_into(cy, a->c0);
         if (d.proj && !(hcell = tensor_new_uninit(ctx, DT_FLOAT32, hc, 2))) goto fail;
     }
+    int64_t hss[2] = {B, d.P};
+    if (a->bs && !(hst = tensor_new_uninit(ctx, DT_FLOAT32, hss, 2))) goto fail;
     layer_in = tensor_retain(xin);
     for (int64_t l = 0; l < a->num_layers; l++) {
         int64_t os[3] = {T, B, d.D * d.P}, in_l = l == 0 ? d.I : d.D * d.P;
-        if (!(layer_out = tensor_new_uninit(ctx, DT_FLOAT32, os, 3))) goto fail;
+        /* packed: the steps of finished sequences are never written; zeros, not garbage, feed the next layer */
+        if (!(layer_out = a->bs ? tensor_empty(ctx, DT_FLOAT32, os, 3) : tensor_new_uninit(ctx, DT_FLOAT32, os, 3)))
+            goto fail;
         for (int64_t dir = 0; dir < d.D; dir++) {
             int64_t k = l * d.D + dir;
             rnn_direction(a, &d, l, dir, tensor_data(layer_in), in_l, tensor_data(layer_out),
                           (const float *)tensor_data(h0) + k * B * d.P, (float *)tensor_data(hy) + k * B * d.P,
                           cy ? (float *)tensor_data(cy) + k * B * d.H : NULL, tensor_data(ig), tensor_data(gates),
-                          hcell ? tensor_data(hcell) : NULL);
+                          hcell ? tensor_data(hcell) : NULL, hst ? tensor_data(hst) : NULL);
         }
         tensor_release(layer_in);
         layer_in = layer_out;
@@ -193,6 +214,7 @@ static ts_status rnn_run(Ctx *ctx, const RnnArgs *a, Tensor **output, Tensor **h
     tensor_release(ig);
     tensor_release(gates);
     tensor_release(hcell);
+    tensor_release(hst);
     *output = layer_in;
     *hy_out = hy;
     if (cy_out) *cy_out = cy;
@@ -206,6 +228,7 @@ fail:
     tensor_release(ig);
     tensor_release(gates);
     tensor_release(hcell);
+    tensor_release(hst);
     tensor_release(layer_in);
     tensor_release(layer_out);
     return ctx->status;
@@ -268,3 +291,96 @@ static ts_status elman(Ctx *ctx, RnnMode mode, IValue *in, int nin, IValue *out)
 
 OPFN(top_rnn_tanh_input) { return elman(ctx, RNN_TANH, in, nin, out); }
 OPFN(top_rnn_relu_input) { return elman(ctx, RNN_RELU, in, nin, out); }
+
+/* ---- packed sequences: aten::lstm.data, gru.data, rnn_tanh.data, rnn_relu.data ----
+ * (data, batch_sizes, hx, params, has_biases, num_layers, dropout, train,
+ * bidirectional): data [sum(batch_sizes), I] is unpacked into a padded
+ * [T, B, I], run with the step batch sizes, and the output packed back. */
+
+ts_status rnn_packed_op(Ctx *ctx, IValue *in, int nin, IValue *out, const OpInfo *info) {
+    const char *name = info && info->schema ? info->schema->name + 6 : "lstm";
+    RnnMode mode = strcmp(name, "lstm") == 0 ? RNN_LSTM : strcmp(name, "gru") == 0 ? RNN_GRU
+                   : strcmp(name, "rnn_relu") == 0 ? RNN_RELU : RNN_TANH;
+    RnnArgs a = {.mode = mode, .op = name};
+    Tensor *data, *bt;
+    TS_TRY(op_tensor(ctx, name, in, nin, 0, &data));
+    TS_TRY(op_tensor(ctx, name, in, nin, 1, &bt));
+    TS_TRY(seq_check(ctx, name, "input", data, 2));
+    if (bt->ndim != 1 || bt->dtype != DT_INT64 || bt->sizes[0] < 1)
+        return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: batch_sizes must be a non-empty 1D int64 tensor", name);
+    if (in[3].kind != IV_LIST) return ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: params must be a list of tensors", name);
+    int64_t T = bt->sizes[0], I = data->sizes[1], sum = 0;
+    int64_t *bs = ts_xmalloc(sizeof(int64_t) * (size_t)T);
+    for (int64_t t = 0; t < T; t++) {
+        bs[t] = tensor_get_i64(bt, t);
+        if (bs[t] < 1 || (t && bs[t] > bs[t - 1])) {
+            ts_free(bs);
+            return ts_fail(ctx, TS_ERR_VALUE, NULL, "%s: batch_sizes must be positive and non-increasing", name);
+        }
+        sum += bs[t];
+    }
+    int64_t B = bs[0];
+    if (sum != data->sizes[0]) {
+        ts_free(bs);
+        return ts_fail(ctx, TS_ERR_SHAPE, NULL, "%s: batch_sizes add up to %" PRId64 " rows, data has %" PRId64, name,
+                       sum, data->sizes[0]);
+    }
+    a.bs = bs;
+    a.params = in[3].u.l;
+    a.has_biases = op_bool(in[4]);
+    a.num_layers = op_int(in[5]);
+    a.dropout = iv_scalar_f64(in[6]);
+    a.train = op_bool(in[7]);
+    a.bidirectional = op_bool(in[8]);
+    ts_status st = TS_OK;
+    if (mode == RNN_LSTM) {
+        if (in[2].kind != IV_LIST || in[2].u.l->len != 2 || in[2].u.l->items[0].kind != IV_TENSOR ||
+            in[2].u.l->items[1].kind != IV_TENSOR)
+            st = ts_fail(ctx, TS_ERR_VALUE, NULL, "lstm: Expected hx to be a list of two tensors (h0, c0)");
+        else {
+            a.h0 = in[2].u.l->items[0].u.t;
+            a.c0 = in[2].u.l->items[1].u.t;
+        }
+    } else if (in[2].kind != IV_TENSOR) {
+        st = ts_fail(ctx, TS_ERR_TYPE, NULL, "%s: hx must be a tensor", name);
+    } else {
+        a.h0 = in[2].u.t;
+    }
+    if (st != TS_OK) {
+        ts_free(bs);
+        return st;
+    }
+    int64_t ps[3] = {T, B, I};
+    Tensor *x = tensor_contiguous(ctx, data), *padded = tensor_empty(ctx, DT_FLOAT32, ps, 3), *packed = NULL;
+    Tensor *o = NULL, *h = NULL, *c = NULL;
+    if (!x || !padded) goto fail;
+    const float *src = tensor_data(x);
+    float *dst = tensor_data(padded);
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t b = 0; b < bs[t]; b++, src += I) memcpy(dst + (t * B + b) * I, src, sizeof(float) * (size_t)I);
+    a.input = padded;
+    if (rnn_run(ctx, &a, &o, &h, mode == RNN_LSTM ? &c : NULL) != TS_OK) goto fail;
+    int64_t F = o->sizes[2], qs[2] = {sum, F};
+    if (!(packed = tensor_new_uninit(ctx, DT_FLOAT32, qs, 2))) goto fail;
+    const float *os = tensor_data(o);
+    float *q = tensor_data(packed);
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t b = 0; b < bs[t]; b++, q += F) memcpy(q, os + (t * B + b) * F, sizeof(float) * (size_t)F);
+    out[0] = iv_tensor_steal(packed);
+    out[1] = iv_tensor_steal(h);
+    if (mode == RNN_LSTM) out[2] = iv_tensor_steal(c);
+    tensor_release(o);
+    tensor_release(x);
+    tensor_release(padded);
+    ts_free(bs);
+    return TS_OK;
+fail:
+    st = ctx->status;
+    tensor_release(o);
+    tensor_release(h);
+    tensor_release(c);
+    tensor_release(x);
+    tensor_release(padded);
+    ts_free(bs);
+    return st;
+}

@@ -1832,11 +1832,11 @@ ts_status trace_op(Ctx *ctx, Tracer *t, const char *op, const IValue *args, int 
     const OpSchema *only = NULL;
     if (dot) {
         *dot = 0;
-        only = ops_lookup_overload(name, dot + 1);
+        only = ops_lookup_overload_ctx(ctx, name, dot + 1);
         if (!only) return ts_fail(ctx, TS_ERR_NOT_FOUND, NULL, "trace_op: no op %s", op);
     }
     if (!strchr(name, ':')) name = arena_printf(&t->arena, "aten::%s", name);
-    if (!ops_lookup(name)) return ts_fail(ctx, TS_ERR_NOT_FOUND, NULL, "trace_op: no op %s", op);
+    if (!ops_lookup_ctx(ctx, name)) return ts_fail(ctx, TS_ERR_NOT_FOUND, NULL, "trace_op: no op %s", op);
     /* resolve the overload as the frontend does, on the arguments' types */
     Graph *g = graph_new();
     CallArg *ca = ts_xmalloc(sizeof(CallArg) * (size_t)(n + 1));

@@ -101,7 +101,7 @@ static ts_status eval_setitem_fill(Tracer *t, Frame *f, const Node *n) {
     Shadow *sh[2] = {f->sh[view->id], f->sh[num->id]};
     const char *names[2] = {base_name(t, view->name), base_name(t, num->name)};
     Type *types[1] = {n->outputs.data[0]->type};
-    OpInfo info = {s, types, 1};
+    OpInfo info = {s, types, 1, NULL};
     Shadow *rs = NULL;
     ts_status st = s->fn(t->ctx, args, 2, &out, &info);
     if (st == TS_OK) st = tr_record_op(t, s, args, sh, names, 2, &out, types, 1, n->span, &rs);

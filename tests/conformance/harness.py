@@ -35,6 +35,12 @@ def tscript_bin():
     return os.path.abspath(path)
 
 
+def ops_lib():
+    """The example custom-op plugin (examples/torchvision_ops.c: torchvision's
+    nms and roi_align), built beside the binary under test."""
+    return os.path.join(os.path.dirname(tscript_bin()), "libtorchvision_ops.so")
+
+
 def _environ_copy():
     # Worker threads (the scripting corpus runs commands on a pool) copy the
     # environment while pytest's main thread sets and deletes
@@ -519,11 +525,12 @@ def assert_same_arrays(got, expected, expected64=None, *, degenerate_ok=None):
                 e.reshape(-1)[worst].item(), bound, how))
 
 
-def check_model(path, inputs, directory, method="forward", degenerate_ok=None):
+def check_model(path, inputs, directory, method="forward", degenerate_ok=None, extra=()):
     """tscript's outputs for path.method(*inputs) equal PyTorch's (see
-    assert_same_arrays); returns (PyTorch's result, the CompletedProcess)."""
+    assert_same_arrays); returns (PyTorch's result, the CompletedProcess).
+    extra: more words for `tscript run` (["--ops-lib", ops_lib()])."""
     expected, flat, flat64 = references(path, inputs, method)
-    extra = [] if method == "forward" else ["--method", method]
+    extra = ([] if method == "forward" else ["--method", method]) + list(extra)
     proc, got = run_model(path, inputs, directory, extra)
     assert_same_arrays(got, flat, flat64, degenerate_ok=degenerate_ok)
     return expected, proc

@@ -128,7 +128,12 @@ def test_code_reprint(archive):
     # the corpus archives are the ones test_corpus.py runs (shared through
     # the archive cache; without it PyTorch scripts every model here)
     for name in sorted(test_corpus.CORPUS):
-        compare("corpus:" + name, corpus_archive(archive, name), stats, diffs)
+        if test_corpus.slow_skipped(name):
+            continue
+        path = corpus_archive(archive, name)
+        if name in test_corpus.KNOWN and not test_corpus.loads_in_tscript(path):
+            continue  # a known failure tscript cannot even load (quantized tensors): no code to compare
+        compare("corpus:" + name, path, stats, diffs)
     # and whatever other archives PyTorch wrote for this suite's runs so far
     cache = harness.cache_dir()
     for path in sorted(glob.glob(os.path.join(cache, "archives", "*.pt"))) if cache else []:
@@ -221,10 +226,10 @@ def test_reprinted_code_computes_the_same(tmp_path, version, directory, case):
     assert_same_runs(tmp_path, src, dst, words)
 
 
-def assert_same_runs(tmp_path, src, dst, words):
+def assert_same_runs(tmp_path, src, dst, words, extra=()):
     runs = []
     for path, out in ((src, tmp_path / "a"), (dst, tmp_path / "b")):
-        proc = harness.run_tscript(["run", path] + words + ["-o", str(out)])
+        proc = harness.run_tscript(["run", path] + words + ["-o", str(out)] + list(extra))
         harness.assert_no_crash(proc)
         runs.append((proc, out))
     (pa, oa), (pb, ob) = runs
@@ -244,13 +249,18 @@ def assert_same_runs(tmp_path, src, dst, words):
 @pytest.mark.parametrize("name", sorted(test_corpus.CORPUS))
 def test_reprinted_corpus_computes_the_same(archive, tmp_path, name):
     """The same for every corpus model, on its example inputs."""
+    if test_corpus.slow_skipped(name):
+        pytest.skip("full-size weights: set TSCRIPT_CORPUS_SLOW=1 to run")
     src = corpus_archive(archive, name)
+    if name in test_corpus.KNOWN and not test_corpus.loads_in_tscript(src):
+        pytest.skip("a known failure tscript cannot load: %s" % test_corpus.KNOWN[name])
     torch.manual_seed(0)
     example = test_corpus.CORPUS[name][2]()
     dst = str(tmp_path / "reprinted.pt")
     with_reprinted_code(src, dst)
     words = harness.input_words(example, str(tmp_path / "in"))
-    assert_same_runs(tmp_path, src, dst, words)
+    extra = ["--ops-lib", harness.ops_lib()] if name in test_corpus.TV_OPS else []
+    assert_same_runs(tmp_path, src, dst, words, extra)
 
 
 def test_source_compiled_module_loads_in_pytorch(tmp_path):

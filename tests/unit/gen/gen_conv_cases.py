@@ -179,8 +179,8 @@ err('convolution', None, [R(3, 5, 5), R(4, 3, 3, 3), None, [1], [0], [1], False,
     'Expected 4-dimensional input for 4-dimensional weight [4, 3, 3, 3], but got 3-dimensional input of size [3, 5, 5]')
 err('convolution', None, [R(1, 3, 5, 5), R(4, 3, 3, 3), None, [1, 1, 1], [0], [1], False, [0], 1], 'VALUE',
     'expected stride to be a single integer value or a list of 2 values')
-unsup('convolution', None, [R(1, 3, 5, 5), R(3, 4, 3, 3), None, [1], [0], [1], True, [0], 1],
-      'transposed convolution is not supported')
+# transposed (what traces record as _convolution): tensor_conv3.c's reference code; more at the end
+case('convolution', None, [R(1, 3, 5, 5), R(3, 4, 3, 3), None, [1], [0], [1], True, [0], 1], tol=1e-5)
 
 # ---- batch norm (input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn) ----
 def bn(shape, c, dtype=f32, affine=True, strided=False, eps=1e-5):
@@ -266,6 +266,13 @@ case('conv2d', None, [R(2, 16, 9, 9), R(20, 16, 1, 1), None, [2, 2], [0, 0], [1,
 case('conv2d', None, [R(1, 6, 12, 20), R(7, 6, 5, 5), R(7), [1, 1], [2, 2], [1, 1], 1])  # 5x5
 case('conv2d', None, [R(1, 21, 31, 32), R(5, 21, 3, 3), R(5), [1, 1], [1, 1], [1, 1], 1])  # > 20480 elements
 case('conv1d', None, [R(2, 6, 40), R(5, 6, 3), R(5), [1], [1], [1], 1])
+
+# _convolution as traces record it, transposed (groups, output_padding,
+# dilation) and 3-d: tensor_conv3.c's reference code. Last, as above.
+case('_convolution', None, [R(2, 4, 5, 6), R(4, 3, 3, 2), R(6), [2, 1], [1, 0], [1, 2], True, [1, 0], 2,
+                            False, False, True, True], tol=1e-5)
+case('_convolution', None, [R(1, 2, 4, 5, 3), R(3, 2, 2, 3, 2), R(3), [1, 2, 1], [1, 0, 1], [1, 1, 2], False,
+                            [0, 0, 0], 1, False, False, True, True], tol=1e-5)
 
 out = []
 
