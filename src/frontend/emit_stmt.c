@@ -667,6 +667,14 @@ static ts_status loop_next_cond(Em *em, Block *blk, Value *broke, const Ast *whi
  * have returned runs only when the flag is false (emit_guarded_rest), the loop
  * goes on only while the flag is false, and after the loop the flag and the
  * value are the loop's outputs: the rest of the enclosing block is guarded too. */
+/* One copy of an unrolled loop's body (tuples, ModuleLists, ModuleDicts, zip
+ * over them): after a copy that may have returned, the next copies run only
+ * when `$retflag` is false, as the rest of a block does (emit_guarded_rest). */
+static ts_status emit_unrolled_copy(Em *em, const AstList *body) {
+    if (em->env->maybe_ret && !ended(em->env) && body->len) return emit_guarded_rest(em, body, 0);
+    return emit_stmts(em, body, 0);
+}
+
 static ts_status emit_loop_once(Em *em, const Ast *s, LoopKind kind, Value *trip, Value *seq, Value *start,
                                 Value *step, const Ast *target, const AstList *body, const Ast *while_cond,
                                 Type *ret_t) {
@@ -968,7 +976,7 @@ static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const A
             elem = node_add_output(em->g, pair, ty_tuple(pt, 2));
         }
         TS_TRY(assign_to(em, s->for_.target, elem, sp));
-        TS_TRY(emit_stmts(em, &s->for_.body, 0));
+        TS_TRY(emit_unrolled_copy(em, &s->for_.body));
     }
     return TS_OK;
 }
@@ -1096,7 +1104,7 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
             node_add_input(em->g, tc, sub);
             Type *ts[2] = {iv->type, at};
             TS_TRY(assign_to(em, s->for_.target, node_add_output(em->g, tc, ty_tuple(ts, 2)), sp));
-            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+            TS_TRY(emit_unrolled_copy(em, &s->for_.body));
         }
         return TS_OK;
     }
@@ -1126,7 +1134,7 @@ static ts_status emit_for_module_dict(Em *em, const Ast *s, Value *d, const char
             elem = node_add_output(em->g, tc, ty_tuple(ts, 2));
         }
         TS_TRY(assign_to(em, s->for_.target, elem, sp));
-        TS_TRY(emit_stmts(em, &s->for_.body, 0));
+        TS_TRY(emit_unrolled_copy(em, &s->for_.body));
     }
     return TS_OK;
 }
@@ -1176,7 +1184,7 @@ static ts_status emit_for(Em *em, const Ast *s) {
             node_add_input(em->g, ti, seq);
             ti->index = i;
             TS_TRY(assign_to(em, s->for_.target, node_add_output(em->g, ti, seq->type->elems[i]), sp));
-            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+            TS_TRY(emit_unrolled_copy(em, &s->for_.body));
         }
         return TS_OK;
     }
@@ -1186,7 +1194,7 @@ static ts_status emit_for(Em *em, const Ast *s) {
         Value **subs = module_items(em, seq, sp, &nsub);
         for (int i = 0; i < nsub; i++) {
             TS_TRY(assign_to(em, s->for_.target, subs[i], sp));
-            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+            TS_TRY(emit_unrolled_copy(em, &s->for_.body));
         }
         return TS_OK;
     }
