@@ -66,6 +66,7 @@ typedef struct Em {
     int loop_depth;  /* loops around the statement being emitted */
     bool used_unresolved; /* the statement being emitted used an NK_UNRESOLVED result */
     Type *ret_so_far;     /* without a return annotation: the returns' unified type so far */
+    Type *loop_ret_t;     /* the unified type of the returns inside loops so far (emit_loop) */
 } Em;
 
 /* ---- environments ---- */

@@ -260,6 +260,19 @@ static bool has_break(const AstList *l) {
     return false;
 }
 
+/* Does a loop body return (in its ifs, withs or nested loops)? */
+static bool has_return(const AstList *l) {
+    for (int i = 0; i < l->len; i++) {
+        const Ast *s = l->items[i];
+        if (s->kind == AST_RETURN) return true;
+        if (s->kind == AST_IF && (has_return(&s->if_.body) || has_return(&s->if_.orelse))) return true;
+        if (s->kind == AST_FOR && has_return(&s->for_.body)) return true;
+        if (s->kind == AST_WHILE && has_return(&s->while_.body)) return true;
+        if (s->kind == AST_WITH && has_return(&s->with.body)) return true;
+    }
+    return false;
+}
+
 static bool ended(const Env *e) { return e->raised || e->returned || e->jumped; }
 
 static bool is_raise_call(const Ast *s) {
@@ -619,8 +632,52 @@ static ts_status emit_if(Em *em, const Ast *s, const AstList *rest, int rest_fro
 
 typedef enum LoopKind { LOOP_RANGE, LOOP_LIST, LOOP_WHILE } LoopKind;
 
-static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Value *seq, Value *start,
-                           Value *step, const Ast *target, const AstList *body, const Ast *while_cond) {
+/* The loop's next condition, emitted into the current block (the body's end):
+ * the while condition again (only when the body did not break), or `not $brk`. */
+static ts_status loop_next_cond(Em *em, Block *blk, Value *broke, const Ast *while_cond, Value **cond, Span sp) {
+    ts_status st = TS_OK;
+    if (while_cond) {
+        if (broke) {
+            /* the while condition is tested again only when the body did not break */
+            Node *ifn = em_append(em, NK_IF, sp);
+            node_add_input(em->g, ifn, broke);
+            Block *b0 = node_add_block(em->g, ifn), *b1 = node_add_block(em->g, ifn);
+            em->b = b0;
+            block_add_output(em->g, b0, em_constant(em, iv_bool(false), sp));
+            em->b = b1;
+            st = em_expr(em, while_cond, NULL, cond);
+            if (st == TS_OK) st = em_to_bool(em, *cond, while_cond->span, cond);
+            if (st == TS_OK) block_add_output(em->g, b1, *cond);
+            em->b = blk;
+            *cond = node_add_output(em->g, ifn, ty_bool());
+        } else {
+            st = em_expr(em, while_cond, NULL, cond);
+            if (st == TS_OK) st = em_to_bool(em, *cond, while_cond->span, cond);
+        }
+    } else if (broke) {
+        st = em_op(em, "aten::__not__", sp, cond, 1, broke, NULL, NULL);
+    }
+    return st;
+}
+
+/* One loop. A return in the body (ret_t: the type of the value it returns, NULL
+ * when none does) works as PyTorch's exit transform: `$retflag` and `$ret` are
+ * loop-carried (False and an uninitialized value on entry), a path that returns
+ * sets them and ends the body, the rest of the body after a statement that may
+ * have returned runs only when the flag is false (emit_guarded_rest), the loop
+ * goes on only while the flag is false, and after the loop the flag and the
+ * value are the loop's outputs: the rest of the enclosing block is guarded too. */
+/* One copy of an unrolled loop's body (tuples, ModuleLists, ModuleDicts, zip
+ * over them): after a copy that may have returned, the next copies run only
+ * when `$retflag` is false, as the rest of a block does (emit_guarded_rest). */
+static ts_status emit_unrolled_copy(Em *em, const AstList *body) {
+    if (em->env->maybe_ret && !ended(em->env) && body->len) return emit_guarded_rest(em, body, 0);
+    return emit_stmts(em, body, 0);
+}
+
+static ts_status emit_loop_once(Em *em, const Ast *s, LoopKind kind, Value *trip, Value *seq, Value *start,
+                                Value *step, const Ast *target, const AstList *body, const Ast *while_cond,
+                                Type *ret_t) {
     Span sp = s->span;
     Value *cond0;
     if (while_cond) {
@@ -645,6 +702,15 @@ static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Val
         brk = arena_printf(&em->g->arena, "$brk%d", em->loop_depth + 1);
         em_env_set(em, brk, em_constant(em, iv_bool(false), sp));
         vec_push(&carried, brk);
+    }
+    if (ret_t) {
+        Node *un = node_new(em->g, NK_UNINITIALIZED, sp);
+        un->index = UNINIT_RETURN;
+        block_append(em->b, un);
+        em_env_set(em, "$retflag", em_constant(em, iv_bool(false), sp));
+        em_env_set(em, "$ret", node_add_output(em->g, un, ret_t));
+        vec_push(&carried, "$retflag");
+        vec_push(&carried, "$ret");
     }
 
     Node *n = em_append(em, NK_LOOP, sp);
@@ -674,31 +740,27 @@ static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Val
     em->loop_depth++;
     if (st == TS_OK) st = emit_stmts(em, body, 0);
     em->loop_depth--;
-    /* a return on some path of the body (maybe_ret) too: the loop would drop it */
-    if (st == TS_OK && (env.returned || (env.maybe_ret && !env.raised)))
-        st = ts_fail(em->ctx, TS_ERR_UNSUPPORTED, &sp, "return inside a loop is not supported yet");
+    /* a path that returned ends the body with the flag set */
+    if (st == TS_OK && ret_t && env.returned && !env.maybe_ret && !env.raised)
+        em_env_set(em, "$retflag", em_constant(em, iv_bool(true), sp));
     Value *cond = cond0;
     Value *broke = brk && st == TS_OK ? em_env_lookup(&env, brk) : NULL;
-    if (st == TS_OK && while_cond && !env.raised) {
-        if (broke) {
-            /* the while condition is tested again only when the body did not break */
-            Node *ifn = em_append(em, NK_IF, sp);
-            node_add_input(em->g, ifn, broke);
-            Block *b0 = node_add_block(em->g, ifn), *b1 = node_add_block(em->g, ifn);
-            em->b = b0;
-            block_add_output(em->g, b0, em_constant(em, iv_bool(false), sp));
-            em->b = b1;
-            st = em_expr(em, while_cond, NULL, &cond);
-            if (st == TS_OK) st = em_to_bool(em, cond, while_cond->span, &cond);
-            if (st == TS_OK) block_add_output(em->g, b1, cond);
-            em->b = blk;
-            cond = node_add_output(em->g, ifn, ty_bool());
-        } else {
-            st = em_expr(em, while_cond, NULL, &cond);
-            if (st == TS_OK) st = em_to_bool(em, cond, while_cond->span, &cond);
-        }
-    } else if (st == TS_OK && broke) {
-        st = em_op(em, "aten::__not__", sp, &cond, 1, broke, NULL, NULL);
+    if (st == TS_OK && !env.raised && ret_t && (while_cond || broke)) {
+        /* the loop ends once the body returned: `if $retflag: False else: <next condition>` */
+        Node *ifn = em_append(em, NK_IF, sp);
+        node_add_input(em->g, ifn, em_env_lookup(&env, "$retflag"));
+        Block *b0 = node_add_block(em->g, ifn), *b1 = node_add_block(em->g, ifn);
+        em->b = b0;
+        block_add_output(em->g, b0, em_constant(em, iv_bool(false), sp));
+        em->b = b1;
+        st = loop_next_cond(em, b1, broke, while_cond, &cond, sp);
+        if (st == TS_OK) block_add_output(em->g, b1, cond);
+        em->b = blk;
+        cond = node_add_output(em->g, ifn, ty_bool());
+    } else if (st == TS_OK && !env.raised && ret_t) {
+        st = em_op(em, "aten::__not__", sp, &cond, 1, em_env_lookup(&env, "$retflag"), NULL, NULL);
+    } else if (st == TS_OK && ((while_cond && !env.raised) || broke)) {
+        st = loop_next_cond(em, blk, broke, env.raised ? NULL : while_cond, &cond, sp);
     }
     if (st == TS_OK) {
         block_add_output(em->g, blk, cond);
@@ -719,10 +781,50 @@ static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Val
     if (st == TS_OK)
         for (int i = 0; i < carried.len; i++) {
             Value *o = node_add_output(em->g, n, blk->param->outputs.data[1 + i]->type);
-            o->name = carried.data[i];
+            o->name = carried.data[i][0] == '$' ? NULL : carried.data[i];
             em_env_set(em, carried.data[i], o);
         }
+    if (st == TS_OK && ret_t) em->env->maybe_ret = true;
     vec_free(&carried);
+    return st;
+}
+
+static ts_status emit_loop(Em *em, const Ast *s, LoopKind kind, Value *trip, Value *seq, Value *start,
+                           Value *step, const Ast *target, const AstList *body, const Ast *while_cond) {
+    if (!has_return(body)) return emit_loop_once(em, s, kind, trip, seq, start, step, target, body, while_cond, NULL);
+    if (em->fn->ret_type)
+        return emit_loop_once(em, s, kind, trip, seq, start, step, target, body, while_cond, em->fn->ret_type);
+    /* no return annotation: a first emission with the value carried as Any finds the
+     * returns' type (em->ret_so_far), then the loop is emitted again with it */
+    Env *e = em->env;
+    Node *mark = em->b->ret->prev;
+    Type *saved_ret = em->ret_so_far, *saved_loop_ret = em->loop_ret_t;
+    em->loop_ret_t = NULL;
+    Env saved_flags = *e;
+    int norder = e->order.len;
+    Value **vals = calloc((size_t)norder + 1, sizeof *vals);
+    if (!vals) return ts_fail(em->ctx, TS_ERR_NOMEM, &s->span, "out of memory");
+    for (int i = 0; i < norder; i++) vals[i] = strmap_get(&e->vars, e->order.data[i]);
+    ts_status st = emit_loop_once(em, s, kind, trip, seq, start, step, target, body, while_cond, ty_any());
+    if (st == TS_OK) {
+        Type *rt = em->loop_ret_t ? em->loop_ret_t : ty_none();
+        while (mark->next != em->b->ret) node_remove(mark->next);
+        for (int i = norder; i < e->order.len; i++) strmap_put(&e->vars, e->order.data[i], NULL);
+        e->order.len = norder;
+        for (int i = 0; i < norder; i++) strmap_put(&e->vars, e->order.data[i], vals[i]);
+        e->raised = saved_flags.raised;
+        e->returned = saved_flags.returned;
+        e->jumped = saved_flags.jumped;
+        e->maybe_ret = saved_flags.maybe_ret;
+        em->ret_so_far = saved_ret;
+        em->loop_ret_t = NULL;
+        st = emit_loop_once(em, s, kind, trip, seq, start, step, target, body, while_cond, rt);
+    }
+    if (saved_loop_ret) {
+        Type *u = em->loop_ret_t ? ty_unify(saved_loop_ret, em->loop_ret_t) : saved_loop_ret;
+        em->loop_ret_t = u ? u : saved_loop_ret;
+    }
+    free(vals);
     return st;
 }
 
@@ -874,7 +976,7 @@ static ts_status emit_for_static_zip(Em *em, const Ast *s, bool is_enum, const A
             elem = node_add_output(em->g, pair, ty_tuple(pt, 2));
         }
         TS_TRY(assign_to(em, s->for_.target, elem, sp));
-        TS_TRY(emit_stmts(em, &s->for_.body, 0));
+        TS_TRY(emit_unrolled_copy(em, &s->for_.body));
     }
     return TS_OK;
 }
@@ -1002,7 +1104,7 @@ static ts_status emit_for_enumerate_zip(Em *em, const Ast *s, bool is_enum) {
             node_add_input(em->g, tc, sub);
             Type *ts[2] = {iv->type, at};
             TS_TRY(assign_to(em, s->for_.target, node_add_output(em->g, tc, ty_tuple(ts, 2)), sp));
-            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+            TS_TRY(emit_unrolled_copy(em, &s->for_.body));
         }
         return TS_OK;
     }
@@ -1032,7 +1134,7 @@ static ts_status emit_for_module_dict(Em *em, const Ast *s, Value *d, const char
             elem = node_add_output(em->g, tc, ty_tuple(ts, 2));
         }
         TS_TRY(assign_to(em, s->for_.target, elem, sp));
-        TS_TRY(emit_stmts(em, &s->for_.body, 0));
+        TS_TRY(emit_unrolled_copy(em, &s->for_.body));
     }
     return TS_OK;
 }
@@ -1082,7 +1184,7 @@ static ts_status emit_for(Em *em, const Ast *s) {
             node_add_input(em->g, ti, seq);
             ti->index = i;
             TS_TRY(assign_to(em, s->for_.target, node_add_output(em->g, ti, seq->type->elems[i]), sp));
-            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+            TS_TRY(emit_unrolled_copy(em, &s->for_.body));
         }
         return TS_OK;
     }
@@ -1092,7 +1194,7 @@ static ts_status emit_for(Em *em, const Ast *s) {
         Value **subs = module_items(em, seq, sp, &nsub);
         for (int i = 0; i < nsub; i++) {
             TS_TRY(assign_to(em, s->for_.target, subs[i], sp));
-            TS_TRY(emit_stmts(em, &s->for_.body, 0));
+            TS_TRY(emit_unrolled_copy(em, &s->for_.body));
         }
         return TS_OK;
     }
@@ -1343,6 +1445,11 @@ static ts_status emit_stmt(Em *em, const AstList *l, int i, bool *consumed_rest)
         } else if (em->u->from_source) {
             TS_TRY(check_return_type(em, v, sp));
         }
+        if (em->loop_depth) {
+            /* the returns inside loops: the type the loops carry (emit_loop) */
+            Type *u = em->loop_ret_t ? ty_unify(em->loop_ret_t, v->type) : v->type;
+            em->loop_ret_t = u ? u : v->type;
+        }
         em_env_set(em, "$ret", v);
         em->env->returned = true;
         return TS_OK;
@@ -1529,7 +1636,7 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
     if (fn->state == FN_FAILED) return ts_fail(ctx, TS_ERR_TYPE, &fn->span, "%s failed to compile", fn->qualname);
     fn->state = FN_EMITTING;
     const Ast *def = (const Ast *)fn->def;
-    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0, 0, false, NULL};
+    Em em = {ctx, u, fn, graph_new(), NULL, NULL, 0, 0, false, NULL, NULL};
     em.b = em.g->block;
     Env env;
     em_env_init(&env, NULL);
@@ -1539,6 +1646,22 @@ ts_status sema_emit_function(Ctx *ctx, Unit *u, Function *fn) {
         em_env_set(&em, fn->params[i].name, p);
     }
     ts_status st = emit_stmts(&em, &def->funcdef.body, 0);
+    if (st == TS_OK && env.maybe_ret && !ended(&env) && fn->ret_type && fn->ret_type->kind != TK_NONE) {
+        StrBuf a;
+        sb_init(&a);
+        ty_annotation_str(&a, fn->ret_type);
+        st = ts_fail(ctx, TS_ERR_TYPE, &fn->span,
+                     "%s is annotated to return %s but some paths fall off its end: end it with a return (PyTorch "
+                     "accepts this only without an annotation or with -> None)", fn->qualname, sb_cstr(&a));
+        sb_free(&a);
+    } else if (st == TS_OK && env.maybe_ret && !ended(&env)) {
+        /* some path returned (in a loop, or an if nested in ifs) and the others fall
+         * off the end: they return None, as Python's implicit `return None` */
+        Ast *ret = syn_node(&em, AST_RETURN, fn->span);
+        Ast *items[1] = {ret};
+        AstList implicit = {items, 1};
+        st = emit_guarded_rest(&em, &implicit, 0);
+    }
     if (st == TS_OK) {
         Value *r = em_env_lookup(&env, "$ret");
         if (env.maybe_ret && !env.returned) r = NULL; /* falls off the end on some path */

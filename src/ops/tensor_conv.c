@@ -442,7 +442,7 @@ OPFN(top_conv2d_padding) { return conv_nd(ctx, info, "conv2d", 2, in, nin, true,
 OPFN(top__convolution_mode) {
     Tensor *w;
     TS_TRY(op_tensor(ctx, "_convolution_mode", in, nin, 1, &w));
-    if (w->ndim == 3 || w->ndim == 4) return conv_nd(ctx, "_convolution_mode", w->ndim - 2, in, nin, true, out);
+    if (w->ndim == 3 || w->ndim == 4) return conv_nd(ctx, info, "_convolution_mode", w->ndim - 2, in, nin, true, out);
     if (w->ndim == 5) return top_conv3d_padding(ctx, in, nin, out, info);
     return ts_fail(ctx, TS_ERR_SHAPE, NULL, "_convolution_mode: expected a 3-d, 4-d or 5-d weight, got %d-d", w->ndim);
 }
