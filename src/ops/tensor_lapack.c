@@ -120,6 +120,23 @@ static Tensor *from_i32(Ctx *ctx, const int64_t *bsz, int bnd, const int64_t *ex
     return t;
 }
 
+/* The outputs of an op with an _ex form: r, and with ex the int32 info of every
+ * batch element (bsz, bnd). Takes r (NULL when building it failed); on a failure
+ * (st, or building either tensor) releases it and returns that status. */
+static ts_status return_with_info(Ctx *ctx, ts_status st, Tensor *r, bool ex, const int64_t *bsz, int bnd,
+                                  const int32_t *info, IValue *out) {
+    Tensor *ri = NULL;
+    if (st == TS_OK && !r) st = ctx->status;
+    if (st == TS_OK && ex && !(ri = from_i32(ctx, bsz, bnd, NULL, 0, info))) st = ctx->status;
+    if (st != TS_OK) {
+        tensor_release(r);
+        return st;
+    }
+    out[0] = iv_tensor_steal(r);
+    if (ex) out[1] = iv_tensor_steal(ri);
+    return TS_OK;
+}
+
 /* PyTorch's "(Batch element i): " prefix of batched errors (none for one matrix). */
 const char *batch_prefix(char *buf, size_t n, int bnd, int64_t b) {
     if (bnd == 0) return "";
@@ -264,21 +281,11 @@ static ts_status inv_common(Ctx *ctx, const char *op, IValue *in, int nin, IValu
                          "input matrix is singular.",
                          op, batch_prefix(buf, sizeof buf, m.bnd, b), (int)info[b]);
         }
-    Tensor *r = NULL, *ri = NULL;
-    if (st == TS_OK) {
-        r = mats_tensor(ctx, op, A->dtype, m.bsz, m.bnd, m.batch, m.r, m.c, m.d);
-        if (r && ex) ri = from_i32(ctx, m.bsz, m.bnd, NULL, 0, info);
-        if (!r || (ex && !ri)) st = ctx->status;
-    }
+    Tensor *r = st == TS_OK ? mats_tensor(ctx, op, A->dtype, m.bsz, m.bnd, m.batch, m.r, m.c, m.d) : NULL;
+    st = return_with_info(ctx, st, r, ex, m.bsz, m.bnd, info, out);
     ts_free(info);
     mats_free(&m);
-    if (st != TS_OK) {
-        tensor_release(r), tensor_release(ri);
-        return st;
-    }
-    out[0] = iv_tensor_steal(r);
-    if (ex) out[1] = iv_tensor_steal(ri);
-    return TS_OK;
+    return st;
 }
 
 OPFN(top_linalg_inv) { return inv_common(ctx, "linalg.inv", in, nin, out, false, true); }
@@ -334,7 +341,7 @@ static ts_status solve_common(Ctx *ctx, const char *op, Tensor *A, Tensor *B, bo
     if (st != TS_OK) return st;
     int32_t *piv = la_alloc(ctx, op, n), *info = la_alloc(ctx, op, ma.batch);
     double *t = la_alloc(ctx, op, mb.r * mb.c);
-    Tensor *r = NULL, *ri = NULL;
+    Tensor *r = NULL;
     if (!piv || !info || !t) st = ctx->status;
     for (int64_t b = 0; st == TS_OK && b < ma.batch; b++) {
         double *a = ma.d + b * n * n, *x = mb.d + b * mb.r * mb.c;
@@ -363,18 +370,11 @@ static ts_status solve_common(Ctx *ctx, const char *op, Tensor *A, Tensor *B, bo
         } else {
             r = mats_tensor(ctx, op, A->dtype, mb.bsz, mb.bnd, mb.batch, mb.r, mb.c, mb.d);
         }
-        if (r && ex) ri = from_i32(ctx, ma.bsz, ma.bnd, NULL, 0, info);
-        if (!r || (ex && !ri)) st = ctx->status;
     }
+    st = return_with_info(ctx, st, r, ex, ma.bsz, ma.bnd, info, out);
     ts_free(piv), ts_free(info), ts_free(t);
     mats_free(&ma), mats_free(&mb);
-    if (st != TS_OK) {
-        tensor_release(r), tensor_release(ri);
-        return st;
-    }
-    out[0] = iv_tensor_steal(r);
-    if (ex) out[1] = iv_tensor_steal(ri);
-    return TS_OK;
+    return st;
 }
 
 OPFN(top_linalg_solve) {
@@ -715,21 +715,11 @@ static ts_status chol_common(Ctx *ctx, const char *op, IValue *in, int nin, IVal
             for (int64_t i = 0; i < n; i++)
                 if (upper ? i > j : i < j) a[i + j * n] = 0;
     }
-    Tensor *r = NULL, *ri = NULL;
-    if (st == TS_OK) {
-        r = mats_tensor(ctx, op, A->dtype, m.bsz, m.bnd, m.batch, n, n, m.d);
-        if (r && ex) ri = from_i32(ctx, m.bsz, m.bnd, NULL, 0, info);
-        if (!r || (ex && !ri)) st = ctx->status;
-    }
+    Tensor *r = st == TS_OK ? mats_tensor(ctx, op, A->dtype, m.bsz, m.bnd, m.batch, n, n, m.d) : NULL;
+    st = return_with_info(ctx, st, r, ex, m.bsz, m.bnd, info, out);
     ts_free(info);
     mats_free(&m);
-    if (st != TS_OK) {
-        tensor_release(r), tensor_release(ri);
-        return st;
-    }
-    out[0] = iv_tensor_steal(r);
-    if (ex) out[1] = iv_tensor_steal(ri);
-    return TS_OK;
+    return st;
 }
 
 OPFN(top_linalg_cholesky) { return chol_common(ctx, "linalg.cholesky", in, nin, out, op_bool(in[1]), false, true); }
