@@ -200,6 +200,36 @@ static IValue map_bytes(const StrObj *s, bool upper) {
 PRIM_OP(prim_lower) { out[0] = map_bytes(in[0].u.s, false); return TS_OK; }
 PRIM_OP(prim_upper) { out[0] = map_bytes(in[0].u.s, true); return TS_OK; }
 
+/* str.isdigit / isalpha / isalnum / isspace: non-empty and every byte in the
+ * class (ASCII, the C locale PyTorch's string ops test in). */
+static bool ascii_digit(char c) { return c >= '0' && c <= '9'; }
+static bool ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool ascii_alnum(char c) { return ascii_digit(c) || ascii_alpha(c); }
+static bool ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+static IValue all_bytes(const StrObj *s, bool (*in_class)(char)) {
+    bool all = s->len > 0;
+    for (int64_t i = 0; all && i < s->len; i++) all = in_class(s->data[i]);
+    return iv_bool(all);
+}
+PRIM_OP(prim_isdigit) { out[0] = all_bytes(in[0].u.s, ascii_digit); return TS_OK; }
+PRIM_OP(prim_isalpha) { out[0] = all_bytes(in[0].u.s, ascii_alpha); return TS_OK; }
+PRIM_OP(prim_isalnum) { out[0] = all_bytes(in[0].u.s, ascii_alnum); return TS_OK; }
+PRIM_OP(prim_isspace) { out[0] = all_bytes(in[0].u.s, ascii_space); return TS_OK; }
+
+/* str.islower / isupper: some letter, and every letter of that case. */
+static IValue letters_all(const StrObj *s, bool upper) {
+    bool found = false, same = true;
+    for (int64_t i = 0; same && i < s->len; i++) {
+        char c = s->data[i];
+        if (!ascii_alpha(c)) continue;
+        found = true;
+        same = upper ? (c >= 'A' && c <= 'Z') : (c >= 'a' && c <= 'z');
+    }
+    return iv_bool(found && same);
+}
+PRIM_OP(prim_islower) { out[0] = letters_all(in[0].u.s, false); return TS_OK; }
+PRIM_OP(prim_isupper) { out[0] = letters_all(in[0].u.s, true); return TS_OK; }
+
 static bool in_set(const StrObj *set, char c) { return memchr(set->data, c, (size_t)set->len) != NULL; }
 
 PRIM_OP(prim_strip) {
