@@ -13,7 +13,7 @@ set -euo pipefail
 packages=(
     make cmake gcc g++ clang libclang-rt-14-dev
     zlib1g-dev libcmocka-dev libopenblas-dev liblapacke-dev libdnnl-dev
-    python3-torch python3-torchvision python3-numpy python3-pytest
+    python3-torch python3-torchvision python3-torchaudio python3-numpy python3-pytest
 )
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(libtorch-dev python3-venv python3-matplotlib)
