@@ -122,6 +122,8 @@ CORPUS = {
     "timm_ghostnet_100_scripted": (tm("ghostnet_100"), "script", images(1, 64)),
     "timm_xception41_traced": (tm("xception41"), "trace", images(1, 64)),
     "timm_edgenext_xx_small_scripted": (tm("edgenext_xx_small"), "script", images(1, 64)),
+    "timm_rexnet_100_traced": (tm("rexnet_100"), "trace", images(2, 64)),
+    "timm_mixer_s16_traced": (tm("mixer_s16_224", img_size=32), "trace", images(2, 32)),
 }
 
 
