@@ -4,8 +4,14 @@
 #
 #   scripts/install-deps.sh           build + test dependencies
 #   scripts/install-deps.sh --build   only what building the CLI needs (`make demo`)
-#   scripts/install-deps.sh --bench   also libtorch-dev, python3-venv (ONNX Runtime's venv)
+#   scripts/install-deps.sh --bench   also libtorch-dev (python3-venv: ONNX Runtime's venv)
 #                                     and python3-matplotlib, for `make bench`
+#
+# Without --build it also creates .venv-models (ignored by git): a venv over
+# Debian's python3 with --system-site-packages (Debian's torch 1.13.1 is used)
+# holding the pinned PyPI packages of tests/conformance/requirements-models.txt
+# (transformers, timm) for the corpus's PyPI families (test_corpus_pypi.py).
+# pip reinstalls only when that file changes.
 #
 # Debian 12 package names. Run as root, or as a user who may sudo.
 set -euo pipefail
@@ -13,16 +19,37 @@ set -euo pipefail
 packages=(
     make cmake gcc g++ clang libclang-rt-14-dev
     zlib1g-dev libcmocka-dev libopenblas-dev liblapacke-dev libdnnl-dev
-    python3-torch python3-torchvision python3-numpy python3-pytest
+    python3-torch python3-torchvision python3-torchaudio python3-numpy python3-pytest
+    python3-venv python3-pip python3-yaml python3-requests python3-packaging
 )
 if [[ "${1:-}" == "--bench" ]]; then
-    packages+=(libtorch-dev python3-venv python3-matplotlib)
+    packages+=(libtorch-dev python3-matplotlib)
 elif [[ "${1:-}" == "--build" ]]; then
     packages=(make cmake gcc g++ zlib1g-dev libopenblas-dev liblapacke-dev libdnnl-dev)
+    models_venv=no
 elif [[ $# -gt 0 ]]; then
     echo "usage: $0 [--build | --bench]" >&2
     exit 2
 fi
+
+# .venv-models: created or refreshed when requirements-models.txt is newer
+# than the venv's stamp (as the user who runs this script, not root's pip
+# over the system: the venv is the project's own).
+setup_models_venv() {
+    [[ "${models_venv:-yes}" == yes ]] || return 0
+    local root req venv
+    root=$(cd "$(dirname "$0")/.." && pwd)
+    req="$root/tests/conformance/requirements-models.txt"
+    venv="$root/.venv-models"
+    if [[ -f "$venv/.stamp" ]] && cmp -s "$req" "$venv/.stamp"; then
+        echo "install-deps: .venv-models is up to date"
+        return 0
+    fi
+    echo "install-deps: creating .venv-models from $req"
+    /usr/bin/python3 -m venv --system-site-packages "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+    cp "$req" "$venv/.stamp"
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -33,6 +60,7 @@ done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
     echo "install-deps: all ${#packages[@]} packages are installed"
+    setup_models_venv
     exit 0
 fi
 
@@ -50,3 +78,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+setup_models_venv

@@ -235,7 +235,7 @@ def _source_key():
     for v in (torch.__version__, vision, np.__version__, platform.python_version()):
         h.update(v.encode() + b"\0")
     for name in sorted(os.listdir(CONFORMANCE_DIR)):
-        if name.endswith(".py"):
+        if name.endswith(".py") or name == "requirements-models.txt":
             h.update(name.encode() + b"\0")
             with open(os.path.join(CONFORMANCE_DIR, name), "rb") as f:
                 h.update(f.read())

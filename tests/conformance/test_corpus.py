@@ -268,6 +268,57 @@ def video_resnet(kind):
     return build
 
 
+def wav2vec2_small():
+    """torchaudio's wav2vec 2.0 (conv feature extractor, convolutional
+    positional embedding with weight norm, Transformer encoder) in a small
+    configuration: two conv layers, two encoder layers of width 32."""
+    import torchaudio
+    return torchaudio.models.wav2vec2_model(
+        extractor_mode="group_norm", extractor_conv_layer_config=[(16, 10, 5), (16, 3, 2)],
+        extractor_conv_bias=False, encoder_embed_dim=32, encoder_projection_dropout=0.1,
+        encoder_pos_conv_kernel=8, encoder_pos_conv_groups=4, encoder_num_layers=2, encoder_num_heads=4,
+        encoder_attention_dropout=0.1, encoder_ff_interm_features=64, encoder_ff_interm_dropout=0.1,
+        encoder_dropout=0.1, encoder_layer_norm_first=False, encoder_layer_drop=0.1, aux_num_out=10)
+
+
+class FirstOut(nn.Module):
+    """The first output of a model returning (tensor, Optional[tensor]) (a
+    traced module cannot return None)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)[0]
+
+
+def wav2vec2_small_traceable():
+    """wav2vec 2.0 as it is traced: the weight-norm hook on the positional
+    convolution folded into its weight (torch.jit.trace refuses the hook
+    object; torch.jit.script folds it through torchaudio's
+    __prepare_scriptable__ the same way)."""
+    m = wav2vec2_small()
+    nn.utils.remove_weight_norm(m.encoder.transformer.pos_conv_embed.conv)
+    return FirstOut(m)
+
+
+def conformer_small():
+    """torchaudio's Conformer (feed-forward, relative-free self-attention with
+    a key padding mask from lengths, depthwise-conv module) in two layers."""
+    import torchaudio
+    return torchaudio.models.Conformer(input_dim=32, num_heads=4, ffn_dim=64, num_layers=2,
+                                       depthwise_conv_kernel_size=7)
+
+
+def audio_batch():
+    return [torch.randn(2, 800), torch.tensor([800, 560])]
+
+
+def features_batch():
+    return [torch.randn(2, 12, 32), torch.tensor([12, 9])]
+
+
 def slow_skipped(name):
     """Is name a slow model left out of this run (TSCRIPT_CORPUS_SLOW unset)?
     The other tests over the corpus (test_save, test_code_reprint) skip it too."""
@@ -404,6 +455,11 @@ CORPUS = {
     "gru_packed_bidir_scripted": (lambda: PackedRNN(nn.GRU(8, 16, bidirectional=True, batch_first=True)),
                                   "script", padded_batch),
     "lstm_packed_traced": (lambda: PackedRNN(nn.LSTM(8, 16, 2, batch_first=True)), "trace", padded_batch),
+    # ---- torchaudio (speech) ----
+    "wav2vec2_small_scripted": (wav2vec2_small, "script", audio_batch),
+    "wav2vec2_small_traced": (wav2vec2_small_traceable, "trace", lambda: [torch.randn(2, 800)]),
+    "conformer_small_scripted": (conformer_small, "script", features_batch),
+    "conformer_small_traced": (conformer_small, "trace", features_batch),
 }
 
 
