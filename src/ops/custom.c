@@ -55,8 +55,8 @@ static const OpSchema *table_overload(const CustomTable *t, const char *name, co
     return NULL;
 }
 
-/* Add s to t (the caller holds the lock). Fails only when out of memory. */
-static bool table_add(CustomTable *t, OpSchema *s) {
+/* Room for one more schema in t (the caller holds the lock); false when out of memory. */
+static bool table_room(CustomTable *t) {
     if (t->n == t->cap) {
         int cap = t->cap ? t->cap * 2 : 16;
         OpSchema **a = realloc(t->all, sizeof *a * (size_t)cap);
@@ -64,6 +64,12 @@ static bool table_add(CustomTable *t, OpSchema *s) {
         t->all = a;
         t->cap = cap;
     }
+    return true;
+}
+
+/* Add s to t (the caller holds the lock). Fails only when out of memory. */
+static bool table_add(CustomTable *t, OpSchema *s) {
+    if (!table_room(t)) return false;
     OpSchema *prev = NULL;
     for (int i = 0; i < t->n; i++)
         if (strcmp(t->all[i]->name, s->name) == 0) prev = t->all[i];
@@ -76,13 +82,7 @@ static bool table_add(CustomTable *t, OpSchema *s) {
 /* Remember s in g_kept (the caller holds the lock). */
 static bool table_keep(OpSchema *s) {
     CustomTable *t = &g_kept;
-    if (t->n == t->cap) {
-        int cap = t->cap ? t->cap * 2 : 16;
-        OpSchema **a = realloc(t->all, sizeof *a * (size_t)cap);
-        if (!a) return false;
-        t->all = a;
-        t->cap = cap;
-    }
+    if (!table_room(t)) return false;
     t->all[t->n++] = s;
     return true;
 }

@@ -830,21 +830,17 @@ static ts_status eigh_common(Ctx *ctx, const char *op, Tensor *A, bool upper, bo
     return TS_OK;
 }
 
-OPFN(top_linalg_eigh) {
+/* linalg.eigh / eigvalsh(A, UPLO): the same solve, with or without the vectors. */
+static ts_status linalg_eigh_op(Ctx *ctx, const char *op, IValue *in, int nin, bool vectors, IValue *out) {
     Tensor *A;
     bool upper = false;
-    TS_TRY(op_tensor(ctx, "linalg.eigh", in, nin, 0, &A));
-    TS_TRY(uplo_arg(ctx, "linalg.eigh", in[1], &upper));
-    return eigh_common(ctx, "linalg.eigh", A, upper, true, false, out);
+    TS_TRY(op_tensor(ctx, op, in, nin, 0, &A));
+    TS_TRY(uplo_arg(ctx, op, in[1], &upper));
+    return eigh_common(ctx, op, A, upper, vectors, false, out);
 }
 
-OPFN(top_linalg_eigvalsh) {
-    Tensor *A;
-    bool upper = false;
-    TS_TRY(op_tensor(ctx, "linalg.eigvalsh", in, nin, 0, &A));
-    TS_TRY(uplo_arg(ctx, "linalg.eigvalsh", in[1], &upper));
-    return eigh_common(ctx, "linalg.eigvalsh", A, upper, false, false, out);
-}
+OPFN(top_linalg_eigh) { return linalg_eigh_op(ctx, "linalg.eigh", in, nin, true, out); }
+OPFN(top_linalg_eigvalsh) { return linalg_eigh_op(ctx, "linalg.eigvalsh", in, nin, false, out); }
 
 OPFN(top_symeig) {
     Tensor *A;

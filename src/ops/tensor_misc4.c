@@ -1355,6 +1355,28 @@ static void linspace_f(double *e, double lo, double hi, int64_t steps, bool f32)
     }
 }
 
+/* bin of v among the nb bins of edges e[0..nb] (-1 outside): binary search
+ * for given edges, ATen's linear guess plus local search for computed ones */
+static int64_t bin_of(const double *e, int64_t nb, double v, bool binary) {
+    if (!(v >= e[0] && v <= e[nb])) return -1;
+    int64_t pos;
+    if (binary) {
+        int64_t a = 0, b = nb + 1;
+        while (a < b) {
+            int64_t m = (a + b) / 2;
+            if (e[m] <= v) a = m + 1;
+            else b = m;
+        }
+        pos = a - 1;
+    } else {
+        pos = (int64_t)((v - e[0]) * (double)nb / (e[nb] - e[0]));
+        if (pos > nb - 1) pos = nb - 1;
+        while (pos > 0 && e[pos] > v) pos--;
+        while (pos < nb - 1 && e[pos + 1] <= v) pos++;
+    }
+    return pos >= nb ? nb - 1 : pos;
+}
+
 static ts_status histogram(Ctx *ctx, IValue *in, int nin, bool edges_given, IValue *out) {
     const char *op = "histogram";
     Tensor *x, *bt = NULL, *w;
@@ -1414,28 +1436,9 @@ static ts_status histogram(Ctx *ctx, IValue *in, int nin, bool edges_given, IVal
         if (lo == hi) lo -= 0.5, hi += 0.5; /* numpy's rule */
         linspace_f(e, lo, hi, ne, x->dtype != DT_FLOAT64);
     }
-    double left = e[0], right = e[nb];
     for (int64_t i = 0; i < N; i++) {
-        double v = tensor_get_f64(x, i);
-        if (!(v >= left && v <= right)) continue;
-        int64_t pos;
-        if (edges_given) { /* upper_bound over the edges, the last edge closing the last bin */
-            int64_t a = 0, b = ne;
-            while (a < b) {
-                int64_t m = (a + b) / 2;
-                if (e[m] <= v) a = m + 1;
-                else b = m;
-            }
-            pos = a - 1;
-        } else {
-            pos = (int64_t)((v - left) * (double)nb / (right - left));
-            if (pos > nb - 1) pos = nb - 1;
-            while (pos > 0 && e[pos] > v) pos--;
-            while (pos < nb - 1 && e[pos + 1] <= v) pos++;
-        }
-        if (pos >= nb) pos = nb - 1;
-        if (pos < 0) continue;
-        h[pos] += w ? tensor_get_f64(w, i) : 1.0;
+        int64_t pos = bin_of(e, nb, tensor_get_f64(x, i), edges_given);
+        if (pos >= 0) h[pos] += w ? tensor_get_f64(w, i) : 1.0;
     }
     if (density) {
         double tot = 0;
@@ -1571,28 +1574,6 @@ OPFN(top_gradient) {
 }
 
 /* ---- histogramdd(self [..., D], bins: ints or edge tensors, range, weight, density) ---- */
-
-/* bin of v among the nb bins of edges e[0..nb] (-1 outside): binary search
- * for given edges, ATen's linear guess plus local search for computed ones */
-static int64_t bin_of(const double *e, int64_t nb, double v, bool binary) {
-    if (!(v >= e[0] && v <= e[nb])) return -1;
-    int64_t pos;
-    if (binary) {
-        int64_t a = 0, b = nb + 1;
-        while (a < b) {
-            int64_t m = (a + b) / 2;
-            if (e[m] <= v) a = m + 1;
-            else b = m;
-        }
-        pos = a - 1;
-    } else {
-        pos = (int64_t)((v - e[0]) * (double)nb / (e[nb] - e[0]));
-        if (pos > nb - 1) pos = nb - 1;
-        while (pos > 0 && e[pos] > v) pos--;
-        while (pos < nb - 1 && e[pos + 1] <= v) pos++;
-    }
-    return pos >= nb ? nb - 1 : pos;
-}
 
 static ts_status histogramdd(Ctx *ctx, IValue *in, int nin, bool tensor_bins, IValue *out) {
     const char *op = "histogramdd";
